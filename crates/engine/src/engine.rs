@@ -1,0 +1,424 @@
+//! The state machine: the [`Engine`] state, [`Engine::apply`] (one command in, events or
+//! a rejection out), snapshots, and read access for the layers above.
+//!
+//! Every handler validates the whole command before it changes anything, so a rejected
+//! command leaves the state byte-for-byte as it was.
+
+use crate::catalog::{GpuModel, default_models};
+use crate::command::{Command, Envelope};
+use crate::contract::Contract;
+use crate::entities::{Facility, Participant, Pool, Reservation, Roles};
+use crate::event::Event;
+use crate::ids::{
+    ContractId, Counters, FacilityId, ModelIdx, OrderId, ParticipantId, PoolId, RegionIdx,
+    ReservationId,
+};
+use crate::limits::{MAX_GPUS, MAX_NAME_BYTES, MAX_PRICE_MICROS};
+use crate::order::{Book, Order};
+use crate::reject::{Rejection, Rule, reject};
+use crate::units::{Hour, Window, WindowError, notional_micros};
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, BTreeSet};
+
+/// The participant that exists from the start: the exchange's operator.
+pub const OPERATOR: ParticipantId = ParticipantId(1);
+
+/// The whole state of the exchange. Everything in it is ordered (`Vec`, `BTreeMap`,
+/// `BTreeSet`), so its serialization is a pure function of the commands applied.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Engine {
+    /// Timestamp of the last accepted command, ms since the epoch.
+    pub(crate) clock_ms: u64,
+    /// The hour of the last tick.
+    pub(crate) last_tick: Hour,
+    pub(crate) ids: Counters,
+    pub(crate) models: Vec<GpuModel>,
+    pub(crate) model_index: BTreeMap<String, ModelIdx>,
+    pub(crate) regions: Vec<String>,
+    pub(crate) region_index: BTreeMap<String, RegionIdx>,
+    pub(crate) participants: BTreeMap<ParticipantId, Participant>,
+    pub(crate) facilities: BTreeMap<FacilityId, Facility>,
+    pub(crate) pools: BTreeMap<PoolId, Pool>,
+    pub(crate) reservations: BTreeMap<ReservationId, Reservation>,
+    /// Live orders only; closed orders live in the server's history tables.
+    pub(crate) orders: BTreeMap<OrderId, Order>,
+    /// One book per model, indexed by [`ModelIdx`].
+    pub(crate) books: Vec<Book>,
+    pub(crate) contracts: BTreeMap<ContractId, Contract>,
+    pub(crate) schedule: Schedule,
+}
+
+/// What ticks must do, by hour.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct Schedule {
+    /// Resting orders by the hour they leave the book ([`Order::deadline`]).
+    pub(crate) order_deadlines: BTreeSet<(Hour, OrderId)>,
+    /// Pending contracts by start hour.
+    pub(crate) contract_starts: BTreeSet<(Hour, ContractId)>,
+    /// Live contracts by end hour.
+    pub(crate) contract_ends: BTreeSet<(Hour, ContractId)>,
+    /// Live reservations by end hour.
+    pub(crate) reservation_ends: BTreeSet<(Hour, ReservationId)>,
+}
+
+/// The acting participant and the time, for one command.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Ctx {
+    pub(crate) time_ms: u64,
+    /// The hour containing `time_ms`: windows must start after it.
+    pub(crate) now: Hour,
+    pub(crate) actor: ParticipantId,
+    pub(crate) roles: Roles,
+}
+
+/// A snapshot that could not be read.
+#[derive(Debug)]
+pub struct SnapshotError(pub String);
+
+impl std::fmt::Display for SnapshotError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "snapshot cannot be decoded: {}", self.0)
+    }
+}
+
+impl std::error::Error for SnapshotError {}
+
+impl Default for Engine {
+    fn default() -> Self {
+        Engine::new()
+    }
+}
+
+impl Engine {
+    /// A new exchange: the default model catalog and the operator ([`OPERATOR`]).
+    pub fn new() -> Engine {
+        let mut e = Engine {
+            clock_ms: 0,
+            last_tick: Hour(0),
+            ids: Counters::default(),
+            models: Vec::new(),
+            model_index: BTreeMap::new(),
+            regions: Vec::new(),
+            region_index: BTreeMap::new(),
+            participants: BTreeMap::new(),
+            facilities: BTreeMap::new(),
+            pools: BTreeMap::new(),
+            reservations: BTreeMap::new(),
+            orders: BTreeMap::new(),
+            books: Vec::new(),
+            contracts: BTreeMap::new(),
+            schedule: Schedule::default(),
+        };
+        for m in default_models() {
+            e.push_model(m);
+        }
+        let operator = e.push_participant(
+            "operator".to_string(),
+            Roles {
+                operator: true,
+                ..Roles::default()
+            },
+        );
+        debug_assert_eq!(operator.id, OPERATOR);
+        e
+    }
+
+    /// Applies one command. On success the command's events are appended to `events`;
+    /// on rejection nothing changes (neither the state nor `events`).
+    pub fn apply(&mut self, env: &Envelope, events: &mut Vec<Event>) -> Result<(), Rejection> {
+        let mark = events.len();
+        let result = self.apply_inner(env, events);
+        if result.is_err() {
+            events.truncate(mark);
+        } else {
+            self.clock_ms = env.time_ms;
+        }
+        result
+    }
+
+    fn apply_inner(&mut self, env: &Envelope, events: &mut Vec<Event>) -> Result<(), Rejection> {
+        if env.time_ms < self.clock_ms {
+            return reject(
+                Rule::ClockWentBackwards,
+                "time_ms",
+                format!(
+                    "command time {} ms is before the engine clock {} ms",
+                    env.time_ms, self.clock_ms
+                ),
+            );
+        }
+        let Some(actor) = self.participants.get(&env.actor) else {
+            return reject(
+                Rule::UnknownParticipant,
+                "actor",
+                format!("no participant {}", env.actor),
+            );
+        };
+        let ctx = Ctx {
+            time_ms: env.time_ms,
+            now: Hour::containing(env.time_ms),
+            actor: actor.id,
+            roles: actor.roles,
+        };
+        match &env.command {
+            Command::CreateParticipant { name, roles } => {
+                self.create_participant(&ctx, name, *roles, events)
+            }
+            Command::AddModel {
+                id,
+                name,
+                watts_per_gpu,
+            } => self.add_model(&ctx, id, name, *watts_per_gpu, events),
+            Command::CreateFacility {
+                name,
+                region,
+                power_kw,
+                pools,
+            } => self.create_facility(&ctx, name, region, *power_kw, pools, events),
+            Command::Reserve { pool, gpus, window } => {
+                self.reserve(&ctx, *pool, *gpus, *window, events)
+            }
+            Command::Release { reservation } => self.release(&ctx, *reservation, events),
+            Command::PlaceAsk(spec) => self.place_ask(&ctx, spec, events),
+            Command::PlaceBid(spec) => self.place_bid(&ctx, spec, events),
+            Command::Cancel { order } => self.cancel(&ctx, *order, events),
+            Command::Reduce { order, by_gpus } => self.reduce(&ctx, *order, *by_gpus, events),
+            Command::Tick { hour } => self.tick(&ctx, *hour, events),
+        }
+    }
+
+    /// The whole state in a compact binary form (postcard). Equal states give equal bytes.
+    pub fn snapshot(&self) -> Vec<u8> {
+        postcard::to_allocvec(self).expect("serializing to a Vec cannot fail")
+    }
+
+    /// Rebuilds a state from [`Engine::snapshot`] bytes.
+    pub fn restore(bytes: &[u8]) -> Result<Engine, SnapshotError> {
+        postcard::from_bytes(bytes).map_err(|e| SnapshotError(e.to_string()))
+    }
+
+    pub(crate) fn push_model(&mut self, m: GpuModel) -> ModelIdx {
+        let idx = ModelIdx(u16::try_from(self.models.len()).expect("catalog is bounded"));
+        self.model_index.insert(m.id.clone(), idx);
+        self.models.push(m);
+        self.books.push(Book::default());
+        idx
+    }
+
+    pub(crate) fn push_participant(&mut self, name: String, roles: Roles) -> Participant {
+        let id = ParticipantId(crate::ids::take(&mut self.ids.participant));
+        let p = Participant {
+            id,
+            name,
+            roles,
+            open_orders: 0,
+            facilities: 0,
+        };
+        self.participants.insert(id, p.clone());
+        p
+    }
+
+    // ---- read access -------------------------------------------------------------
+
+    /// Timestamp of the last accepted command.
+    pub fn clock_ms(&self) -> u64 {
+        self.clock_ms
+    }
+    /// Hour of the last tick.
+    pub fn last_tick(&self) -> Hour {
+        self.last_tick
+    }
+    /// The model catalog, indexed by [`ModelIdx`].
+    pub fn models(&self) -> &[GpuModel] {
+        &self.models
+    }
+    /// A model by id.
+    pub fn model_by_id(&self, id: &str) -> Option<(ModelIdx, &GpuModel)> {
+        let idx = *self.model_index.get(id)?;
+        Some((idx, &self.models[usize::from(idx.0)]))
+    }
+    /// A model by index.
+    pub fn model(&self, idx: ModelIdx) -> &GpuModel {
+        &self.models[usize::from(idx.0)]
+    }
+    /// A region's name.
+    pub fn region_name(&self, idx: RegionIdx) -> &str {
+        &self.regions[usize::from(idx.0)]
+    }
+    /// A participant.
+    pub fn participant(&self, id: ParticipantId) -> Option<&Participant> {
+        self.participants.get(&id)
+    }
+    /// All participants, by id.
+    pub fn participants(&self) -> impl Iterator<Item = &Participant> {
+        self.participants.values()
+    }
+    /// A facility.
+    pub fn facility(&self, id: FacilityId) -> Option<&Facility> {
+        self.facilities.get(&id)
+    }
+    /// All facilities, by id.
+    pub fn facilities(&self) -> impl Iterator<Item = &Facility> {
+        self.facilities.values()
+    }
+    /// A pool.
+    pub fn pool(&self, id: PoolId) -> Option<&Pool> {
+        self.pools.get(&id)
+    }
+    /// All pools, by id.
+    pub fn pools(&self) -> impl Iterator<Item = &Pool> {
+        self.pools.values()
+    }
+    /// A live reservation.
+    pub fn reservation(&self, id: ReservationId) -> Option<&Reservation> {
+        self.reservations.get(&id)
+    }
+    /// All live reservations, by id.
+    pub fn reservations(&self) -> impl Iterator<Item = &Reservation> {
+        self.reservations.values()
+    }
+    /// A live order.
+    pub fn order(&self, id: OrderId) -> Option<&Order> {
+        self.orders.get(&id)
+    }
+    /// All live orders, by id.
+    pub fn orders(&self) -> impl Iterator<Item = &Order> {
+        self.orders.values()
+    }
+    /// The book of a model.
+    pub fn book(&self, model: ModelIdx) -> &Book {
+        &self.books[usize::from(model.0)]
+    }
+    /// A contract (live or expired).
+    pub fn contract(&self, id: ContractId) -> Option<&Contract> {
+        self.contracts.get(&id)
+    }
+    /// All contracts, by id.
+    pub fn contracts(&self) -> impl Iterator<Item = &Contract> {
+        self.contracts.values()
+    }
+}
+
+// ---- validation shared by the handlers ------------------------------------------
+
+/// Checks a window: non-empty, at most ten years, starting after the current hour.
+pub(crate) fn check_window(window: &Window, now: Hour) -> Result<(), Rejection> {
+    match window.validate() {
+        Err(WindowError::Empty) => reject(
+            Rule::WindowEmpty,
+            "window.end",
+            format!(
+                "window end {} is not after its start {}",
+                window.end, window.start
+            ),
+        ),
+        Err(WindowError::TooLong) => reject(
+            Rule::WindowTooLong,
+            "window.end",
+            format!(
+                "window is {} hours long; the longest allowed is {} hours (10 years)",
+                window.hours(),
+                crate::units::MAX_WINDOW_HOURS
+            ),
+        ),
+        Ok(()) if window.start <= now => reject(
+            Rule::WindowInPast,
+            "window.start",
+            format!(
+                "window start {} is not after the current hour {}; the earliest start is {}",
+                window.start,
+                now,
+                Hour(now.0.saturating_add(1))
+            ),
+        ),
+        Ok(()) => Ok(()),
+    }
+}
+
+/// Checks a GPU count: at least one, at most [`MAX_GPUS`].
+pub(crate) fn check_gpus(gpus: u32, field: &'static str) -> Result<(), Rejection> {
+    if gpus == 0 {
+        return reject(Rule::ZeroGpus, field, "GPU count must be at least 1");
+    }
+    if gpus > MAX_GPUS {
+        return reject(
+            Rule::QuantityTooLarge,
+            field,
+            format!("{gpus} GPUs is above the limit of {MAX_GPUS}"),
+        );
+    }
+    Ok(())
+}
+
+/// Checks a price per GPU-hour and that the order's notional fits in micro-USD.
+pub(crate) fn check_price(
+    price_micros: i64,
+    gpus: u32,
+    window: &Window,
+    field: &'static str,
+) -> Result<(), Rejection> {
+    if price_micros <= 0 {
+        return reject(
+            Rule::PriceNotPositive,
+            field,
+            format!("price {price_micros} micro-USD per GPU-hour must be positive"),
+        );
+    }
+    if price_micros > MAX_PRICE_MICROS {
+        return reject(
+            Rule::Overflow,
+            field,
+            format!(
+                "price {price_micros} micro-USD per GPU-hour is above the ceiling of {MAX_PRICE_MICROS}"
+            ),
+        );
+    }
+    if notional_micros(price_micros, gpus, window.hours()).is_none() {
+        return reject(
+            Rule::Overflow,
+            field,
+            format!(
+                "price x GPUs x hours ({price_micros} x {gpus} x {}) overflows 64-bit micro-USD",
+                window.hours()
+            ),
+        );
+    }
+    Ok(())
+}
+
+/// Checks a display name: 1 to [`MAX_NAME_BYTES`] bytes, no control characters, not blank.
+pub(crate) fn check_name(name: &str, field: &'static str) -> Result<(), Rejection> {
+    if name.trim().is_empty() || name.len() > MAX_NAME_BYTES || name.chars().any(char::is_control) {
+        return reject(
+            Rule::InvalidName,
+            field,
+            format!(
+                "name must be 1 to {MAX_NAME_BYTES} bytes of printable text, not blank (got {} bytes)",
+                name.len()
+            ),
+        );
+    }
+    Ok(())
+}
+
+/// Checks that the pool has `gpus` free GPUs at every hour of `window`.
+pub(crate) fn check_free(
+    pool: &Pool,
+    gpus: u32,
+    window: &Window,
+    field: &'static str,
+) -> Result<(), Rejection> {
+    let used = pool.used.max_over(*window);
+    let free = pool.gpus.saturating_sub(used);
+    if gpus > free {
+        return reject(
+            Rule::InsufficientCapacity,
+            field,
+            format!(
+                "pool {} has {free} free GPUs over {window} at the busiest hour; {gpus} needed",
+                pool.id
+            ),
+        );
+    }
+    Ok(())
+}

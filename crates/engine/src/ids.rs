@@ -1,0 +1,108 @@
+//! Identifiers of the engine's entities. Every id is assigned by the engine from a
+//! per-kind counter, so replaying the same commands assigns the same ids.
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+macro_rules! id_type {
+    ($(#[$doc:meta])* $name:ident, $prefix:literal) => {
+        $(#[$doc])*
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+        pub struct $name(pub u64);
+
+        impl $name {
+            /// The short prefix used when the id is shown to people (`"ord"` in `ord-17`).
+            pub const PREFIX: &'static str = $prefix;
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                write!(f, "{}-{}", $prefix, self.0)
+            }
+        }
+    };
+}
+
+id_type!(
+    /// A participant: provider, buyer and/or operator.
+    ParticipantId,
+    "p"
+);
+id_type!(
+    /// A facility.
+    FacilityId,
+    "fac"
+);
+id_type!(
+    /// A pool: the GPUs of one model in one facility.
+    PoolId,
+    "pool"
+);
+id_type!(
+    /// A reservation of pool capacity by its owner.
+    ReservationId,
+    "res"
+);
+id_type!(
+    /// An order, ask or bid.
+    OrderId,
+    "ord"
+);
+id_type!(
+    /// A trade: one fill between one bid and one ask.
+    TradeId,
+    "trd"
+);
+id_type!(
+    /// A contract.
+    ContractId,
+    "ctr"
+);
+
+/// Index of a GPU model in the catalog (the catalog only grows, so indexes are stable).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct ModelIdx(pub u16);
+
+/// Index of a region name in the engine's region table (only grows).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct RegionIdx(pub u16);
+
+/// The per-kind id counters. Each holds the next id to assign.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Counters {
+    /// Next participant id.
+    pub participant: u64,
+    /// Next facility id.
+    pub facility: u64,
+    /// Next pool id.
+    pub pool: u64,
+    /// Next reservation id.
+    pub reservation: u64,
+    /// Next order id.
+    pub order: u64,
+    /// Next trade id.
+    pub trade: u64,
+    /// Next contract id.
+    pub contract: u64,
+}
+
+impl Default for Counters {
+    fn default() -> Self {
+        Counters {
+            participant: 1,
+            facility: 1,
+            pool: 1,
+            reservation: 1,
+            order: 1,
+            trade: 1,
+            contract: 1,
+        }
+    }
+}
+
+/// Takes the next value of a counter.
+pub(crate) fn take(counter: &mut u64) -> u64 {
+    let id = *counter;
+    *counter += 1;
+    id
+}

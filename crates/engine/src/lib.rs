@@ -1,0 +1,51 @@
+//! # megawatt-engine
+//!
+//! The exchange engine of Megawatt: GPU capacity, a continuous market for hour-blocks
+//! of it, and the contracts that fills create, as a pure, deterministic state machine.
+//!
+//! [`Engine::apply`] takes one stamped [`Envelope`] and returns its [`Event`]s or a
+//! [`Rejection`] that names the rule and the field. There is no IO, no clock, no
+//! randomness and no floating point; all state is in ordered collections, so the same
+//! commands always give the same state, byte for byte ([`Engine::snapshot`]).
+//!
+//! The market's first invariant, for every pool and hour:
+//! `committed + encumbered + reserved <= gpus`. [`invariants::check`] verifies it and
+//! every other invariant of the state from scratch.
+//!
+//! Module map:
+//! - [`units`]: hours, windows, micro-USD money.
+//! - [`ids`]: entity ids and their counters.
+//! - [`catalog`]: GPU models.
+//! - [`entities`]: participants, facilities, pools, reservations.
+//! - [`order`]: orders and the per-model book.
+//! - [`contract`]: trades and contracts.
+//! - [`command`] / [`event`] / [`reject`]: what goes in and what comes out.
+//! - [`step`]: the step functions that hold capacity over time.
+//! - `engine`, `admin`, `place`, `matching`, `tick`: the state machine itself.
+//! - [`invariants`]: the from-scratch checker used by tests and audits.
+//! - [`limits`]: every bound the engine enforces.
+
+pub mod catalog;
+pub mod command;
+pub mod contract;
+pub mod entities;
+pub mod event;
+pub mod ids;
+pub mod invariants;
+pub mod limits;
+pub mod order;
+pub mod reject;
+pub mod step;
+pub mod units;
+
+mod admin;
+mod engine;
+mod matching;
+mod place;
+mod tick;
+
+pub use command::{AskSpec, BidSpec, Command, Envelope, PoolSpec};
+pub use engine::{Engine, OPERATOR, SnapshotError};
+pub use event::Event;
+pub use reject::{Rejection, Rule};
+pub use units::{Hour, Window};

@@ -1,0 +1,24 @@
+//! Limits on everything: every count, size and quantity the engine accepts is bounded,
+//! and hitting a bound is a clear rejection (`Rule::LimitReached` and friends).
+
+/// Longest participant or facility name, in bytes.
+pub const MAX_NAME_BYTES: usize = 128;
+/// Most participants on one exchange.
+pub const MAX_PARTICIPANTS: usize = 1_000_000;
+/// Most facilities one participant owns.
+pub const MAX_FACILITIES_PER_OWNER: u32 = 10_000;
+/// Most live orders one participant has at once.
+pub const MAX_OPEN_ORDERS_PER_PARTICIPANT: u32 = 100_000;
+/// Most live reservations on one pool.
+pub const MAX_RESERVATIONS_PER_POOL: u32 = 10_000;
+/// Most GPUs in one pool, order, reservation or fill.
+pub const MAX_GPUS: u32 = 10_000_000;
+/// Most power of one facility, in kW (100 GW).
+pub const MAX_POWER_KW: u64 = 100_000_000;
+/// Highest price per GPU-hour, in micro-USD ($1,000,000 per GPU-hour).
+pub const MAX_PRICE_MICROS: i64 = 1_000_000_000_000;
+/// Most fills (trades) one incoming order makes. What a capped order could not fill is
+/// handled by its time in force, as if no more liquidity were there.
+pub const MAX_FILLS_PER_ORDER: usize = 1_000;
+/// Most distinct regions.
+pub const MAX_REGIONS: usize = 4_096;

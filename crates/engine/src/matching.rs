@@ -1,0 +1,290 @@
+//! Continuous matching with price-time priority. Trades happen at the resting order's
+//! price. Every fill covers the bid's whole window and takes a sub-window and a
+//! sub-quantity of an ask; every fill becomes a trade and a firm contract.
+//!
+//! * An incoming bid is planned first, reading only: non-colocated bids take the
+//!   cheapest compatible asks in price-time order; colocated bids are filled from the
+//!   single pool that fills them at the lowest total cost (ties: the pool whose earliest
+//!   order is earliest). All-or-none bids get everything or nothing.
+//! * An incoming ask fills resting bids it can satisfy on its own, best price first.
+
+use crate::contract::{Contract, ContractLine, ContractStatus, Origin, Pricing, Terms, Trade};
+use crate::engine::{Ctx, Engine};
+use crate::event::{CloseReason, Event};
+use crate::ids::{ContractId, OrderId, PoolId, TradeId, take};
+use crate::limits::MAX_FILLS_PER_ORDER;
+use crate::order::{Ask, Bid, Order, OrderKind, Side};
+use crate::place::{ask_of, bid_of};
+
+/// One planned fill of an incoming bid: GPUs from a resting ask at its price.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Fill {
+    pub(crate) ask: OrderId,
+    pub(crate) gpus: u32,
+    pub(crate) price_micros: i64,
+}
+
+/// The fills one pool could give a colocated bid.
+struct PoolPlan {
+    pool: PoolId,
+    remaining: u32,
+    cost_micros: i64,
+    fills: Vec<Fill>,
+}
+
+impl PoolPlan {
+    fn earliest(&self) -> OrderId {
+        self.fills
+            .iter()
+            .map(|f| f.ask)
+            .min()
+            .unwrap_or(OrderId(u64::MAX))
+    }
+}
+
+/// GPUs a fill of `want` GPUs may take from an ask with `avail` GPUs free over the
+/// bid's window, honouring the ask's minimum fill (0: none).
+fn take_from(avail: u32, want: u32, min_fill: u32) -> u32 {
+    let take = avail.min(want);
+    if take < min_fill { 0 } else { take }
+}
+
+impl Engine {
+    /// Resting asks of the bid's model at or below its limit that may fill it, in
+    /// priority order. The filter reads only the book; the order map is looked up only
+    /// for the asks that pass.
+    fn candidate_asks<'a>(
+        &'a self,
+        bid_order: &'a Order,
+        bid: &'a Bid,
+    ) -> impl Iterator<Item = (i64, &'a Order, &'a Ask)> + 'a {
+        let wanted = bid.entry(bid_order);
+        let last = (bid_order.price_micros, OrderId(u64::MAX));
+        self.books[usize::from(bid_order.model.0)]
+            .asks
+            .range(..=last)
+            .filter(move |(_, entry)| wanted.accepts(entry))
+            .map(move |(&(price, id), _)| {
+                let ask_order = &self.orders[&id];
+                (price, ask_order, ask_of(ask_order))
+            })
+    }
+
+    /// Plans the fills of an incoming bid; changes nothing.
+    pub(crate) fn plan_bid(&self, bid_order: &Order, all_or_none: bool) -> Vec<Fill> {
+        let bid = bid_of(bid_order);
+        if bid.colocate {
+            self.plan_colocated(bid_order, bid, all_or_none)
+        } else {
+            self.plan_spread(bid_order, bid, all_or_none)
+        }
+    }
+
+    /// Non-colocated: the cheapest asks first, from any pools.
+    fn plan_spread(&self, bid_order: &Order, bid: &Bid, all_or_none: bool) -> Vec<Fill> {
+        let mut remaining = bid.remaining_gpus;
+        let mut fills = Vec::new();
+        for (price, ask_order, ask) in self.candidate_asks(bid_order, bid) {
+            let avail = ask.avail.min_over(bid_order.window);
+            let take = take_from(avail, remaining, ask.min_fill_gpus);
+            if take == 0 {
+                continue;
+            }
+            fills.push(Fill {
+                ask: ask_order.id,
+                gpus: take,
+                price_micros: price,
+            });
+            remaining -= take;
+            if remaining == 0 || fills.len() == MAX_FILLS_PER_ORDER {
+                break;
+            }
+        }
+        if all_or_none && remaining > 0 {
+            fills.clear();
+        }
+        fills
+    }
+
+    /// Colocated: per pool, the cheapest asks first; then the pool that fills the bid
+    /// at the lowest total cost (or, for a partial bid no pool can fill, the pool that
+    /// fills the most).
+    fn plan_colocated(&self, bid_order: &Order, bid: &Bid, all_or_none: bool) -> Vec<Fill> {
+        let hours = i64::from(bid_order.window.hours());
+        let want = bid.remaining_gpus;
+        // Costs never exceed the bid's notional, which placement checked fits in i64.
+        let mut plans: Vec<PoolPlan> = Vec::new();
+        let mut best: Option<usize> = None;
+        for (price, ask_order, ask) in self.candidate_asks(bid_order, bid) {
+            if let Some(b) = best {
+                // Stop once no pool can still beat the best complete one: any pool's
+                // missing GPUs cost at least the current price from here on.
+                let fresh = i64::from(want) * price * hours;
+                let bound = plans
+                    .iter()
+                    .filter(|p| p.remaining > 0)
+                    .map(|p| p.cost_micros + i64::from(p.remaining) * price * hours)
+                    .fold(fresh, i64::min);
+                if bound > plans[b].cost_micros {
+                    break;
+                }
+            }
+            let i = match plans.iter().position(|p| p.pool == ask.pool) {
+                Some(i) => i,
+                None => {
+                    plans.push(PoolPlan {
+                        pool: ask.pool,
+                        remaining: want,
+                        cost_micros: 0,
+                        fills: Vec::new(),
+                    });
+                    plans.len() - 1
+                }
+            };
+            let plan = &mut plans[i];
+            if plan.remaining == 0 || plan.fills.len() == MAX_FILLS_PER_ORDER {
+                continue;
+            }
+            let avail = ask.avail.min_over(bid_order.window);
+            let take = take_from(avail, plan.remaining, ask.min_fill_gpus);
+            if take == 0 {
+                continue;
+            }
+            plan.fills.push(Fill {
+                ask: ask_order.id,
+                gpus: take,
+                price_micros: price,
+            });
+            plan.cost_micros += i64::from(take) * price * hours;
+            plan.remaining -= take;
+            if plan.remaining == 0 && best.is_none_or(|b| better(&plans[i], &plans[b])) {
+                best = Some(i);
+            }
+        }
+        let chosen = match best {
+            Some(b) => Some(b),
+            None if all_or_none => None,
+            None => (0..plans.len())
+                .filter(|&i| !plans[i].fills.is_empty())
+                .min_by_key(|&i| {
+                    let p = &plans[i];
+                    (p.remaining, p.cost_micros, p.earliest())
+                }),
+        };
+        chosen.map_or_else(Vec::new, |i| plans.swap_remove(i).fills)
+    }
+
+    /// Fills resting bids with an incoming ask (already in `orders`, not on the book).
+    pub(crate) fn match_incoming_ask(
+        &mut self,
+        ctx: &Ctx,
+        ask_id: OrderId,
+        events: &mut Vec<Event>,
+    ) {
+        let ask_order = &self.orders[&ask_id];
+        let ask = ask_of(ask_order);
+        let offer = ask.entry(ask_order);
+        let mut avail = ask.avail.clone();
+        let mut fills: Vec<(OrderId, u32, i64)> = Vec::new();
+        let last = (-ask_order.price_micros, OrderId(u64::MAX));
+        let bids = &self.books[usize::from(ask_order.model.0)].bids;
+        for (&(neg_price, bid_id), _) in bids.range(..=last).filter(|(_, b)| b.accepts(&offer)) {
+            let price = -neg_price;
+            let bid_order = &self.orders[&bid_id];
+            let bid = bid_of(bid_order);
+            let free = avail.min_over(bid_order.window);
+            let want = bid.remaining_gpus;
+            let take = if bid.partial || free >= want {
+                take_from(free, want, ask.min_fill_gpus)
+            } else {
+                0
+            };
+            if take == 0 {
+                continue;
+            }
+            avail.sub(bid_order.window, take);
+            fills.push((bid_id, take, price));
+            if avail.is_zero() || fills.len() == MAX_FILLS_PER_ORDER {
+                break;
+            }
+        }
+        for (bid_id, gpus, price) in fills {
+            self.execute_fill(ctx, bid_id, ask_id, gpus, price, Side::Sell, events);
+            if bid_of(&self.orders[&bid_id]).remaining_gpus == 0 {
+                self.close_order(bid_id, CloseReason::Filled, true, events);
+            }
+        }
+    }
+
+    /// Executes one fill: the bid gets `gpus` GPUs for its whole window from the ask,
+    /// as a trade and a firm contract. The pool's capacity in use does not change: it
+    /// moves from encumbered (the ask) to committed (the contract).
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn execute_fill(
+        &mut self,
+        ctx: &Ctx,
+        bid_id: OrderId,
+        ask_id: OrderId,
+        gpus: u32,
+        price_micros: i64,
+        aggressor: Side,
+        events: &mut Vec<Event>,
+    ) {
+        let bid_order = self.orders.get_mut(&bid_id).expect("live bid");
+        let (window, buyer) = (bid_order.window, bid_order.owner);
+        let OrderKind::Bid(bid) = &mut bid_order.kind else {
+            unreachable!("{bid_id} is a bid")
+        };
+        debug_assert!(price_micros <= bid_order.price_micros);
+        bid.remaining_gpus -= gpus;
+        let ask_order = self.orders.get_mut(&ask_id).expect("live ask");
+        debug_assert!(price_micros >= ask_order.price_micros);
+        let (seller, model) = (ask_order.owner, ask_order.model);
+        let OrderKind::Ask(ask) = &mut ask_order.kind else {
+            unreachable!("{ask_id} is an ask")
+        };
+        ask.avail.sub(window, gpus);
+        let pool = ask.pool;
+        let trade_id = TradeId(take(&mut self.ids.trade));
+        let contract_id = ContractId(take(&mut self.ids.contract));
+        let contract = Contract {
+            id: contract_id,
+            buyer,
+            seller,
+            lines: vec![ContractLine { pool, gpus, window }],
+            pricing: Pricing::PerGpuHour { price_micros },
+            terms: Terms::exchange(),
+            origin: Origin::Trade(trade_id),
+            status: ContractStatus::Pending,
+            created_ms: ctx.time_ms,
+        };
+        self.schedule
+            .contract_starts
+            .insert((window.start, contract_id));
+        self.schedule
+            .contract_ends
+            .insert((window.end, contract_id));
+        events.push(Event::Trade(Trade {
+            id: trade_id,
+            bid: bid_id,
+            ask: ask_id,
+            buyer,
+            seller,
+            pool,
+            model,
+            gpus,
+            window,
+            price_micros,
+            aggressor,
+            contract: contract_id,
+            time_ms: ctx.time_ms,
+        }));
+        events.push(Event::ContractCreated(contract.clone()));
+        self.contracts.insert(contract_id, contract);
+    }
+}
+
+/// True when complete plan `a` beats complete plan `b`: lower cost, then earlier order.
+fn better(a: &PoolPlan, b: &PoolPlan) -> bool {
+    (a.cost_micros, a.earliest()) < (b.cost_micros, b.earliest())
+}

@@ -1,0 +1,348 @@
+//! Order entry: placing asks and bids (validation, then matching, then resting or
+//! closing by time in force), cancelling and reducing live orders.
+
+use crate::command::{AskSpec, BidSpec};
+use crate::engine::{Ctx, Engine, check_free, check_gpus, check_price, check_window};
+use crate::event::{CloseReason, Event};
+use crate::ids::{OrderId, take};
+use crate::limits::MAX_OPEN_ORDERS_PER_PARTICIPANT;
+use crate::order::{Ask, AskSource, Bid, Order, OrderKind, Side, TimeInForce};
+use crate::reject::{Rejection, Rule, reject};
+use crate::step::StepFn;
+use crate::units::{Hour, Window};
+
+/// Checks a time in force: asks take GTC or GTD, bids any; GTD must expire after now.
+fn check_tif(tif: TimeInForce, side: Side, now: Hour) -> Result<(), Rejection> {
+    match tif {
+        TimeInForce::Ioc | TimeInForce::Fok if side == Side::Sell => reject(
+            Rule::InvalidTimeInForce,
+            "tif",
+            "asks rest on the book: their time in force is GTC or GTD, not IOC or FOK",
+        ),
+        TimeInForce::Gtd { until } if until <= now => reject(
+            Rule::InvalidTimeInForce,
+            "tif.until",
+            format!("GTD expiry {until} is not after the current hour {now}"),
+        ),
+        _ => Ok(()),
+    }
+}
+
+impl Engine {
+    /// Checks that the actor may have one more live order.
+    fn check_order_limit(&self, ctx: &Ctx) -> Result<(), Rejection> {
+        let p = self.participants.get(&ctx.actor).expect("actor exists");
+        if p.open_orders >= MAX_OPEN_ORDERS_PER_PARTICIPANT {
+            return reject(
+                Rule::LimitReached,
+                "actor",
+                format!(
+                    "{} has {} live orders, the most a participant may have",
+                    ctx.actor, p.open_orders
+                ),
+            );
+        }
+        Ok(())
+    }
+
+    pub(crate) fn place_ask(
+        &mut self,
+        ctx: &Ctx,
+        spec: &AskSpec,
+        events: &mut Vec<Event>,
+    ) -> Result<(), Rejection> {
+        let AskSource::Pool(pool_id) = spec.source;
+        let pool = self.owned_pool(ctx, pool_id, "source.pool")?;
+        check_gpus(spec.gpus, "gpus")?;
+        check_window(&spec.window, ctx.now)?;
+        check_price(spec.price_micros, spec.gpus, &spec.window, "price_micros")?;
+        check_tif(spec.tif, Side::Sell, ctx.now)?;
+        if spec.min_fill_gpus == 0 || spec.min_fill_gpus > spec.gpus {
+            return reject(
+                Rule::InvalidMinFill,
+                "min_fill_gpus",
+                format!(
+                    "minimum fill {} must be between 1 and the ask's {} GPUs",
+                    spec.min_fill_gpus, spec.gpus
+                ),
+            );
+        }
+        self.check_order_limit(ctx)?;
+        check_free(pool, spec.gpus, &spec.window, "gpus")?;
+        let (model, facility, region) = (pool.model, pool.facility, pool.region);
+        // Validated: now change.
+        let order = Order {
+            id: OrderId(take(&mut self.ids.order)),
+            owner: ctx.actor,
+            model,
+            window: spec.window,
+            price_micros: spec.price_micros,
+            tif: spec.tif,
+            placed_ms: ctx.time_ms,
+            kind: OrderKind::Ask(Ask {
+                source: spec.source,
+                pool: pool_id,
+                facility,
+                region,
+                gpus: spec.gpus,
+                min_fill_gpus: spec.min_fill_gpus,
+                avail: StepFn::constant(spec.window, spec.gpus),
+            }),
+        };
+        let id = order.id;
+        self.pools
+            .get_mut(&pool_id)
+            .expect("checked above")
+            .used
+            .add(spec.window, spec.gpus);
+        events.push(Event::OrderAccepted(order.clone()));
+        self.orders.insert(id, order);
+        self.match_incoming_ask(ctx, id, events);
+        if ask_of(&self.orders[&id]).avail.is_zero() {
+            self.close_order(id, CloseReason::Filled, false, events);
+        } else {
+            self.rest(id);
+        }
+        Ok(())
+    }
+
+    pub(crate) fn place_bid(
+        &mut self,
+        ctx: &Ctx,
+        spec: &BidSpec,
+        events: &mut Vec<Event>,
+    ) -> Result<(), Rejection> {
+        if !ctx.roles.buyer {
+            return reject(
+                Rule::NotPermitted,
+                "actor",
+                format!("{} is not a buyer; only buyers place bids", ctx.actor),
+            );
+        }
+        let Some((model, _)) = self.model_by_id(&spec.model) else {
+            return reject(
+                Rule::UnknownModel,
+                "model",
+                format!("no GPU model {:?} in the catalog", spec.model),
+            );
+        };
+        let region = match &spec.region {
+            None => None,
+            Some(name) => match self.region_index.get(name) {
+                Some(&r) => Some(r),
+                None => {
+                    return reject(
+                        Rule::UnknownRegion,
+                        "region",
+                        format!("no facility is in region {name:?}"),
+                    );
+                }
+            },
+        };
+        if let Some(f) = spec.facility
+            && !self.facilities.contains_key(&f)
+        {
+            return reject(
+                Rule::UnknownFacility,
+                "facility",
+                format!("no facility {f}"),
+            );
+        }
+        check_gpus(spec.gpus, "gpus")?;
+        check_window(&spec.window, ctx.now)?;
+        check_price(
+            spec.limit_price_micros,
+            spec.gpus,
+            &spec.window,
+            "limit_price_micros",
+        )?;
+        check_tif(spec.tif, Side::Buy, ctx.now)?;
+        self.check_order_limit(ctx)?;
+        // Validated: now change.
+        let order = Order {
+            id: OrderId(take(&mut self.ids.order)),
+            owner: ctx.actor,
+            model,
+            window: spec.window,
+            price_micros: spec.limit_price_micros,
+            tif: spec.tif,
+            placed_ms: ctx.time_ms,
+            kind: OrderKind::Bid(Bid {
+                region,
+                facility: spec.facility,
+                gpus: spec.gpus,
+                remaining_gpus: spec.gpus,
+                colocate: spec.colocate,
+                partial: spec.partial,
+            }),
+        };
+        let id = order.id;
+        events.push(Event::OrderAccepted(order.clone()));
+        let all_or_none = !spec.partial || spec.tif == TimeInForce::Fok;
+        let fills = self.plan_bid(&order, all_or_none);
+        let filled_any = !fills.is_empty();
+        self.orders.insert(id, order);
+        for fill in fills {
+            self.execute_fill(
+                ctx,
+                id,
+                fill.ask,
+                fill.gpus,
+                fill.price_micros,
+                Side::Buy,
+                events,
+            );
+            if ask_of(&self.orders[&fill.ask]).avail.is_zero() {
+                self.close_order(fill.ask, CloseReason::Filled, true, events);
+            }
+        }
+        let remaining = bid_of(&self.orders[&id]).remaining_gpus;
+        let outcome = match spec.tif {
+            _ if remaining == 0 => Some(CloseReason::Filled),
+            TimeInForce::Ioc if all_or_none && !filled_any => Some(CloseReason::Killed),
+            TimeInForce::Ioc => Some(CloseReason::IocRemainder),
+            TimeInForce::Fok => Some(CloseReason::Killed),
+            TimeInForce::Gtc | TimeInForce::Gtd { .. } => None,
+        };
+        match outcome {
+            Some(reason) => self.close_order(id, reason, false, events),
+            None => self.rest(id),
+        }
+        Ok(())
+    }
+
+    /// Puts an incoming order (already in `orders`) on the book.
+    fn rest(&mut self, id: OrderId) {
+        let order = &self.orders[&id];
+        self.books[usize::from(order.model.0)].insert(order);
+        self.schedule.order_deadlines.insert((order.deadline(), id));
+        self.participants
+            .get_mut(&order.owner)
+            .expect("owner exists")
+            .open_orders += 1;
+    }
+
+    /// Removes a live order: from the book if it rested, gives an ask's remaining
+    /// capacity back to its pool, and records why it closed.
+    pub(crate) fn close_order(
+        &mut self,
+        id: OrderId,
+        reason: CloseReason,
+        resting: bool,
+        events: &mut Vec<Event>,
+    ) {
+        let order = self.orders.remove(&id).expect("live order");
+        if resting {
+            self.books[usize::from(order.model.0)].remove(&order);
+            let found = self
+                .schedule
+                .order_deadlines
+                .remove(&(order.deadline(), id));
+            debug_assert!(found);
+            self.participants
+                .get_mut(&order.owner)
+                .expect("owner exists")
+                .open_orders -= 1;
+        }
+        if let OrderKind::Ask(ask) = &order.kind {
+            let pool = self.pools.get_mut(&ask.pool).expect("pool of an ask");
+            for (window, gpus) in ask.avail.segments() {
+                pool.used.sub(window, gpus);
+            }
+        }
+        events.push(Event::OrderClosed { order: id, reason });
+    }
+
+    /// The live order `id` if the actor may act on it (its owner, or the operator).
+    /// Anyone else is told it does not exist.
+    fn own_order(&self, ctx: &Ctx, id: OrderId) -> Result<&Order, Rejection> {
+        match self.orders.get(&id) {
+            Some(o) if o.owner == ctx.actor || ctx.roles.operator => Ok(o),
+            _ => reject(
+                Rule::UnknownOrder,
+                "order",
+                format!("no live order {id} of yours"),
+            ),
+        }
+    }
+
+    pub(crate) fn cancel(
+        &mut self,
+        ctx: &Ctx,
+        id: OrderId,
+        events: &mut Vec<Event>,
+    ) -> Result<(), Rejection> {
+        self.own_order(ctx, id)?;
+        self.close_order(id, CloseReason::Cancelled, true, events);
+        Ok(())
+    }
+
+    pub(crate) fn reduce(
+        &mut self,
+        ctx: &Ctx,
+        id: OrderId,
+        by_gpus: u32,
+        events: &mut Vec<Event>,
+    ) -> Result<(), Rejection> {
+        let order = self.own_order(ctx, id)?;
+        let (gpus, floor) = match &order.kind {
+            OrderKind::Ask(a) => (a.gpus, a.min_fill_gpus),
+            OrderKind::Bid(b) => (b.remaining_gpus, 1),
+        };
+        if by_gpus == 0 || gpus.saturating_sub(by_gpus) < floor {
+            return reject(
+                Rule::InvalidReduce,
+                "by_gpus",
+                format!(
+                    "reducing {gpus} GPUs by {by_gpus} must take off at least 1 and leave at least {floor} (the minimum fill); cancel the order instead"
+                ),
+            );
+        }
+        let order = self.orders.get_mut(&id).expect("checked above");
+        let emptied = match &mut order.kind {
+            OrderKind::Bid(b) => {
+                b.gpus -= by_gpus;
+                b.remaining_gpus -= by_gpus;
+                false
+            }
+            OrderKind::Ask(a) => {
+                a.gpus -= by_gpus;
+                let pool = self.pools.get_mut(&a.pool).expect("pool of an ask");
+                release_from_ask(&mut a.avail, &mut pool.used, by_gpus);
+                a.avail.is_zero()
+            }
+        };
+        events.push(Event::OrderReduced { order: id, by_gpus });
+        if emptied {
+            self.close_order(id, CloseReason::Cancelled, true, events);
+        }
+        Ok(())
+    }
+}
+
+/// Lowers an ask's availability by `by_gpus` at every hour (not below zero) and gives
+/// what it no longer offers back to the pool.
+fn release_from_ask(avail: &mut StepFn, used: &mut StepFn, by_gpus: u32) {
+    let pieces: Vec<(Window, u32)> = avail.segments().collect();
+    for (window, gpus) in pieces {
+        let release = gpus.min(by_gpus);
+        avail.sub(window, release);
+        used.sub(window, release);
+    }
+}
+
+/// The ask part of an order known to be an ask.
+pub(crate) fn ask_of(order: &Order) -> &Ask {
+    match &order.kind {
+        OrderKind::Ask(a) => a,
+        OrderKind::Bid(_) => unreachable!("order {} is a bid", order.id),
+    }
+}
+
+/// The bid part of an order known to be a bid.
+pub(crate) fn bid_of(order: &Order) -> &Bid {
+    match &order.kind {
+        OrderKind::Bid(b) => b,
+        OrderKind::Ask(_) => unreachable!("order {} is an ask", order.id),
+    }
+}

@@ -1,0 +1,143 @@
+//! Typed rejections. A rejected command changes nothing; its rejection names the rule
+//! that refused it (a stable code), the field at fault, and a sentence for people.
+
+use serde::Serialize;
+use std::fmt;
+
+/// The rule a command broke. [`Rule::code`] is stable: clients may match on it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Rule {
+    /// The actor is not a known participant.
+    UnknownParticipant,
+    /// No GPU model with that id.
+    UnknownModel,
+    /// No region with that name.
+    UnknownRegion,
+    /// No facility with that id (or not visible to the actor).
+    UnknownFacility,
+    /// No pool with that id (or not visible to the actor).
+    UnknownPool,
+    /// No live order with that id (or not the actor's).
+    UnknownOrder,
+    /// No live reservation with that id (or not the actor's).
+    UnknownReservation,
+    /// A name or id is empty, too long or uses characters outside its alphabet.
+    InvalidName,
+    /// Something with that name or id exists already.
+    AlreadyExists,
+    /// The actor's roles do not allow the command.
+    NotPermitted,
+    /// The actor does not own the pool or facility.
+    NotOwner,
+    /// A window's end is not after its start.
+    WindowEmpty,
+    /// A window is longer than ten years.
+    WindowTooLong,
+    /// A window starts at or before the current hour.
+    WindowInPast,
+    /// A GPU count is zero.
+    ZeroGpus,
+    /// A quantity is above its limit.
+    QuantityTooLarge,
+    /// A price is zero or negative.
+    PriceNotPositive,
+    /// A number (power, watts) is outside its allowed range.
+    OutOfRange,
+    /// A participant must have at least one role.
+    InvalidRoles,
+    /// An amount of money or power overflows its integer type or exceeds its ceiling.
+    Overflow,
+    /// The pool does not have the free capacity the command needs.
+    InsufficientCapacity,
+    /// A facility's pools draw more power than the facility has.
+    PowerExceeded,
+    /// The time in force is not allowed here, or its expiry is not in the future.
+    InvalidTimeInForce,
+    /// The minimum fill is zero or above the order's GPUs.
+    InvalidMinFill,
+    /// A reduction is zero or would leave nothing.
+    InvalidReduce,
+    /// A count limit (orders per participant, pools per facility, …) is reached.
+    LimitReached,
+    /// The command's timestamp is earlier than the engine's clock.
+    ClockWentBackwards,
+    /// A tick is for an hour before the last tick or after the command's time.
+    InvalidTick,
+}
+
+impl Rule {
+    /// The stable machine-readable code, e.g. `"insufficient_capacity"`.
+    pub fn code(self) -> &'static str {
+        match self {
+            Rule::UnknownParticipant => "unknown_participant",
+            Rule::UnknownModel => "unknown_model",
+            Rule::UnknownRegion => "unknown_region",
+            Rule::UnknownFacility => "unknown_facility",
+            Rule::UnknownPool => "unknown_pool",
+            Rule::UnknownOrder => "unknown_order",
+            Rule::UnknownReservation => "unknown_reservation",
+            Rule::InvalidName => "invalid_name",
+            Rule::AlreadyExists => "already_exists",
+            Rule::NotPermitted => "not_permitted",
+            Rule::NotOwner => "not_owner",
+            Rule::WindowEmpty => "window_empty",
+            Rule::WindowTooLong => "window_too_long",
+            Rule::WindowInPast => "window_in_past",
+            Rule::ZeroGpus => "zero_gpus",
+            Rule::QuantityTooLarge => "quantity_too_large",
+            Rule::PriceNotPositive => "price_not_positive",
+            Rule::OutOfRange => "out_of_range",
+            Rule::InvalidRoles => "invalid_roles",
+            Rule::Overflow => "overflow",
+            Rule::InsufficientCapacity => "insufficient_capacity",
+            Rule::PowerExceeded => "power_exceeded",
+            Rule::InvalidTimeInForce => "invalid_time_in_force",
+            Rule::InvalidMinFill => "invalid_min_fill",
+            Rule::InvalidReduce => "invalid_reduce",
+            Rule::LimitReached => "limit_reached",
+            Rule::ClockWentBackwards => "clock_went_backwards",
+            Rule::InvalidTick => "invalid_tick",
+        }
+    }
+}
+
+/// A refused command: the rule, the field at fault (a path like `"window.start"`), and
+/// a sentence that says what was wrong.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Rejection {
+    /// The rule that refused the command.
+    pub rule: Rule,
+    /// The field at fault, as a dotted path into the command.
+    pub field: &'static str,
+    /// A sentence for people, naming the values involved.
+    pub detail: String,
+}
+
+impl Rejection {
+    /// A rejection of `field` under `rule`.
+    pub fn new(rule: Rule, field: &'static str, detail: impl Into<String>) -> Rejection {
+        Rejection {
+            rule,
+            field,
+            detail: detail.into(),
+        }
+    }
+}
+
+impl fmt::Display for Rejection {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} ({}): {}", self.field, self.rule.code(), self.detail)
+    }
+}
+
+impl std::error::Error for Rejection {}
+
+/// Shorthand for `Err(Rejection::new(..))`.
+pub(crate) fn reject<T>(
+    rule: Rule,
+    field: &'static str,
+    detail: impl Into<String>,
+) -> Result<T, Rejection> {
+    Err(Rejection::new(rule, field, detail))
+}

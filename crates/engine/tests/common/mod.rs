@@ -1,0 +1,194 @@
+//! Test harness: a market driven command by command that checks, after every command,
+//! that a rejection changed nothing and that every invariant holds.
+#![allow(dead_code, missing_docs)]
+
+use megawatt_engine::command::{AskSpec, BidSpec, Command, Envelope, PoolSpec};
+use megawatt_engine::entities::Roles;
+use megawatt_engine::event::Event;
+use megawatt_engine::ids::{FacilityId, OrderId, ParticipantId, PoolId};
+use megawatt_engine::order::{AskSource, TimeInForce};
+use megawatt_engine::units::{Hour, Window};
+use megawatt_engine::{Engine, OPERATOR, Rejection, invariants};
+
+/// The hour the harness's clock starts in.
+pub const T0: u32 = 500_000;
+
+pub fn w(start: u32, end: u32) -> Window {
+    Window {
+        start: Hour(T0 + start),
+        end: Hour(T0 + end),
+    }
+}
+
+pub struct Market {
+    pub e: Engine,
+    pub time_ms: u64,
+    /// Every command applied, with whether it was accepted.
+    pub log: Vec<(Envelope, bool)>,
+}
+
+pub fn provider() -> Roles {
+    Roles {
+        provider: true,
+        ..Roles::default()
+    }
+}
+pub fn buyer() -> Roles {
+    Roles {
+        buyer: true,
+        ..Roles::default()
+    }
+}
+
+impl Market {
+    pub fn new() -> Market {
+        Market {
+            e: Engine::new(),
+            time_ms: Hour(T0).start_ms() + 1,
+            log: Vec::new(),
+        }
+    }
+
+    /// Moves the clock to `h` hours after T0 (plus one ms) and ticks.
+    pub fn advance_to(&mut self, h: u32) -> Vec<Event> {
+        self.time_ms = Hour(T0 + h).start_ms() + 1;
+        self.exec(OPERATOR, Command::Tick { hour: Hour(T0 + h) })
+            .expect("tick")
+    }
+
+    /// Applies a command; asserts rejections change nothing and invariants hold.
+    pub fn exec(
+        &mut self,
+        actor: ParticipantId,
+        command: Command,
+    ) -> Result<Vec<Event>, Rejection> {
+        let before = self.e.snapshot();
+        let mut events = Vec::new();
+        let env = Envelope {
+            time_ms: self.time_ms,
+            actor,
+            command,
+        };
+        let r = self.e.apply(&env, &mut events);
+        if r.is_err() {
+            assert!(events.is_empty(), "a rejection emitted events");
+            assert_eq!(
+                before,
+                self.e.snapshot(),
+                "a rejected command changed the state"
+            );
+        }
+        invariants::check(&self.e)
+            .unwrap_or_else(|v| panic!("invariant broken after {env:?}: {v}"));
+        self.log.push((env, r.is_ok()));
+        r.map(|()| events)
+    }
+
+    pub fn participant(&mut self, name: &str, roles: Roles) -> ParticipantId {
+        let ev = self
+            .exec(
+                OPERATOR,
+                Command::CreateParticipant {
+                    name: name.into(),
+                    roles,
+                },
+            )
+            .expect("participant");
+        match &ev[0] {
+            Event::ParticipantCreated(p) => p.id,
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+
+    pub fn facility(
+        &mut self,
+        owner: ParticipantId,
+        region: &str,
+        pools: &[(&str, u32)],
+    ) -> (FacilityId, Vec<PoolId>) {
+        let pools = pools
+            .iter()
+            .map(|&(m, g)| PoolSpec {
+                model: m.into(),
+                gpus: g,
+            })
+            .collect();
+        let ev = self
+            .exec(
+                owner,
+                Command::CreateFacility {
+                    name: "site".into(),
+                    region: region.into(),
+                    power_kw: 1_000_000,
+                    pools,
+                },
+            )
+            .expect("facility");
+        match &ev[0] {
+            Event::FacilityCreated(f) => (f.id, f.pools.clone()),
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+
+    pub fn ask_cmd(pool: PoolId, gpus: u32, window: Window, price: i64) -> Command {
+        Command::PlaceAsk(AskSpec {
+            source: AskSource::Pool(pool),
+            gpus,
+            window,
+            price_micros: price,
+            tif: TimeInForce::Gtc,
+            min_fill_gpus: 1,
+        })
+    }
+
+    pub fn bid_spec(gpus: u32, window: Window, limit: i64) -> BidSpec {
+        BidSpec {
+            model: "h100-sxm".into(),
+            region: None,
+            facility: None,
+            gpus,
+            window,
+            limit_price_micros: limit,
+            colocate: true,
+            partial: false,
+            tif: TimeInForce::Gtc,
+        }
+    }
+
+    pub fn ask(
+        &mut self,
+        owner: ParticipantId,
+        pool: PoolId,
+        gpus: u32,
+        window: Window,
+        price: i64,
+    ) -> (OrderId, Vec<Event>) {
+        let ev = self
+            .exec(owner, Market::ask_cmd(pool, gpus, window, price))
+            .expect("ask");
+        (accepted(&ev), ev)
+    }
+
+    pub fn bid(&mut self, owner: ParticipantId, spec: BidSpec) -> (OrderId, Vec<Event>) {
+        let ev = self.exec(owner, Command::PlaceBid(spec)).expect("bid");
+        (accepted(&ev), ev)
+    }
+}
+
+/// The id of the order an event list accepted.
+pub fn accepted(ev: &[Event]) -> OrderId {
+    match &ev[0] {
+        Event::OrderAccepted(o) => o.id,
+        other => panic!("unexpected {other:?}"),
+    }
+}
+
+/// The trades in an event list as (ask, bid, gpus, price).
+pub fn trades(ev: &[Event]) -> Vec<(OrderId, OrderId, u32, i64)> {
+    ev.iter()
+        .filter_map(|e| match e {
+            Event::Trade(t) => Some((t.ask, t.bid, t.gpus, t.price_micros)),
+            _ => None,
+        })
+        .collect()
+}
