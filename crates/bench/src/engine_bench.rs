@@ -244,7 +244,7 @@ impl Generator {
                 _ => {}
             }
         }
-        debug_assert_eq!(self.live.len(), engine.orders().count());
+        debug_assert_eq!(self.live.len(), engine.live_orders());
     }
 }
 
@@ -295,7 +295,7 @@ pub fn run(opts: Opts) -> String {
         g.observe(&engine, &events);
         prefill.push(env);
     }
-    let resting_at_start = engine.orders().count();
+    let resting_at_start = engine.live_orders();
     let setup_state = engine.clone();
 
     // Pass 1: generate, time each command.
@@ -345,7 +345,7 @@ pub fn run(opts: Opts) -> String {
         "asks": kinds[0], "bids": kinds[1], "cancels": kinds[2], "reduces": kinds[3], "ticks": kinds[4],
         "rejected": g.rejected,
         "resting_orders_at_start": resting_at_start,
-        "resting_orders": engine.orders().count(),
+        "resting_orders": engine.live_orders(),
         "trades": g.trades - trades_before,
         "contracts": engine.contracts().count(),
         "snapshot_bytes": final_state.len(),

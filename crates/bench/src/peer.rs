@@ -44,7 +44,7 @@ fn workload(seed: u64, n: usize) -> Vec<Op> {
     for i in 0..n {
         // Prefill both sides away from the middle, then a steady mix.
         if i >= PREFILL && rng.chance(40) && placed > 0 {
-            let back = rng.below(placed.min(20_000));
+            let back = rng.below(placed.min(5_000));
             ops.push(Op::Cancel {
                 serial: placed - back,
             });
@@ -67,11 +67,15 @@ fn workload(seed: u64, n: usize) -> Vec<Op> {
     ops
 }
 
+/// Sellers and buyers: orders are spread over them so that no participant reaches
+/// its live-order limit.
+const TRADERS: usize = 16;
+
 struct Mw {
     engine: Engine,
-    seller: ParticipantId,
-    buyer: ParticipantId,
-    pool: PoolId,
+    /// Each seller with its own pool.
+    sellers: Vec<(ParticipantId, PoolId)>,
+    buyers: Vec<ParticipantId>,
 }
 
 fn megawatt_setup() -> Mw {
@@ -94,45 +98,47 @@ fn megawatt_setup() -> Mw {
             _ => unreachable!(),
         }
     };
-    let seller = admit(
-        &mut e,
-        "seller",
-        Roles {
-            provider: true,
-            ..Roles::default()
-        },
-    );
-    let buyer = admit(
-        &mut e,
-        "buyer",
-        Roles {
-            buyer: true,
-            ..Roles::default()
-        },
-    );
-    let env = Envelope {
-        time_ms: 0,
-        actor: seller,
-        command: Command::CreateFacility {
-            name: "one big pool".into(),
-            region: "us-east".into(),
-            power_kw: 100_000_000,
-            pools: vec![PoolSpec {
-                model: "h100-sxm".into(),
-                gpus: 10_000_000,
-            }],
-        },
+    let provider = Roles {
+        provider: true,
+        ..Roles::default()
     };
+    let buyer = Roles {
+        buyer: true,
+        ..Roles::default()
+    };
+    let sellers: Vec<ParticipantId> = (0..TRADERS)
+        .map(|i| admit(&mut e, &format!("seller-{i}"), provider))
+        .collect();
+    let buyers = (0..TRADERS)
+        .map(|i| admit(&mut e, &format!("buyer-{i}"), buyer))
+        .collect();
     let mut ev = Vec::new();
-    e.apply(&env, &mut ev).expect("facility");
-    let Event::FacilityCreated(f) = &ev[0] else {
-        unreachable!()
-    };
+    let mut sellers_with_pools = Vec::new();
+    for seller in sellers {
+        let env = Envelope {
+            time_ms: 0,
+            actor: seller,
+            command: Command::CreateFacility {
+                name: "big pool".into(),
+                region: "us-east".into(),
+                power_kw: 100_000_000,
+                pools: vec![PoolSpec {
+                    model: "h100-sxm".into(),
+                    gpus: 10_000_000,
+                }],
+            },
+        };
+        ev.clear();
+        e.apply(&env, &mut ev).expect("facility");
+        let Event::FacilityCreated(f) = &ev[0] else {
+            unreachable!()
+        };
+        sellers_with_pools.push((seller, f.pools[0]));
+    }
     Mw {
-        pool: f.pools[0],
         engine: e,
-        seller,
-        buyer,
+        sellers: sellers_with_pools,
+        buyers,
     }
 }
 
@@ -144,16 +150,17 @@ const WINDOW: Window = Window {
 
 fn to_envelopes(mw: &Mw, ops: &[Op]) -> Vec<Envelope> {
     ops.iter()
-        .map(|op| match *op {
+        .enumerate()
+        .map(|(i, op)| match *op {
             Op::Place {
                 sell: true,
                 qty,
                 price,
             } => Envelope {
                 time_ms: 0,
-                actor: mw.seller,
+                actor: mw.sellers[i % TRADERS].0,
                 command: Command::PlaceAsk(AskSpec {
-                    source: AskSource::Pool(mw.pool),
+                    source: AskSource::Pool(mw.sellers[i % TRADERS].1),
                     gpus: qty,
                     window: WINDOW,
                     price_micros: price,
@@ -167,7 +174,7 @@ fn to_envelopes(mw: &Mw, ops: &[Op]) -> Vec<Envelope> {
                 price,
             } => Envelope {
                 time_ms: 0,
-                actor: mw.buyer,
+                actor: mw.buyers[i % TRADERS],
                 command: Command::PlaceBid(BidSpec {
                     model: "h100-sxm".into(),
                     region: None,
@@ -192,21 +199,26 @@ fn to_envelopes(mw: &Mw, ops: &[Op]) -> Vec<Envelope> {
         .collect()
 }
 
-/// Runs Megawatt over the envelopes; returns (seconds, GPUs traded).
-fn run_megawatt(mut mw: Mw, envs: &[Envelope]) -> (f64, u64) {
+/// Runs Megawatt over the envelopes; returns (seconds, GPUs traded, places rejected).
+/// No place may be rejected: the cancels address orders by placement serial.
+fn run_megawatt(mut mw: Mw, envs: &[Envelope]) -> (f64, u64, u64) {
     let mut events = Vec::with_capacity(64);
     let mut volume = 0u64;
+    let mut rejected_places = 0u64;
     let t0 = Instant::now();
     for env in envs {
         events.clear();
-        let _ = mw.engine.apply(env, &mut events);
+        let r = mw.engine.apply(env, &mut events);
+        if r.is_err() && !matches!(env.command, Command::Cancel { .. }) {
+            rejected_places += 1;
+        }
         for e in &events {
             if let Event::Trade(t) = e {
                 volume += u64::from(t.gpus);
             }
         }
     }
-    (t0.elapsed().as_secs_f64(), volume)
+    (t0.elapsed().as_secs_f64(), volume, rejected_places)
 }
 
 /// Runs lobster over the same operations; returns (seconds, quantity traded).
@@ -247,15 +259,16 @@ pub fn run(opts: Opts) -> String {
     let template = megawatt_setup();
     let envs = to_envelopes(&template, &ops);
     let (mut mw_rates, mut peer_rates) = (Vec::new(), Vec::new());
-    let (mut mw_volume, mut peer_volume) = (0, 0);
+    let (mut mw_volume, mut peer_volume, mut rejected) = (0, 0, 0);
     for _ in 0..opts.runs {
         let mw = Mw {
             engine: template.engine.clone(),
-            ..template
+            sellers: template.sellers.clone(),
+            buyers: template.buyers.clone(),
         };
-        let (secs, v) = run_megawatt(mw, &envs);
+        let (secs, v, r) = run_megawatt(mw, &envs);
         mw_rates.push(ops.len() as f64 / secs);
-        mw_volume = v;
+        (mw_volume, rejected) = (v, r);
         let (secs, v) = run_lobster(&ops);
         peer_rates.push(ops.len() as f64 / secs);
         peer_volume = v;
@@ -273,6 +286,7 @@ pub fn run(opts: Opts) -> String {
         "megawatt_volume": mw_volume,
         "peer_volume": peer_volume,
         "same_volume": mw_volume == peer_volume,
+        "megawatt_rejected_places": rejected,
     })
     .to_string()
 }

@@ -5,6 +5,10 @@ use crate::ids::{ContractId, ModelIdx, OrderId, ParticipantId, PoolId, TradeId};
 use crate::order::Side;
 use crate::units::{Hour, Window};
 use serde::{Deserialize, Serialize};
+use smallvec::SmallVec;
+
+/// A contract's lines; exchange fills have exactly one, kept inline.
+pub type Lines = SmallVec<[ContractLine; 1]>;
 
 /// One fill between one bid and one ask.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -136,7 +140,7 @@ pub struct Contract {
     /// Who provides it.
     pub seller: ParticipantId,
     /// The GPU-hours held (at least one line).
-    pub lines: Vec<ContractLine>,
+    pub lines: Lines,
     /// Pricing.
     pub pricing: Pricing,
     /// Terms.

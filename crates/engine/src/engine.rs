@@ -7,6 +7,7 @@
 use crate::catalog::{GpuModel, default_models};
 use crate::command::{Command, Envelope};
 use crate::contract::Contract;
+use crate::dense::Dense;
 use crate::entities::{Facility, Participant, Pool, Reservation, Roles};
 use crate::event::Event;
 use crate::ids::{
@@ -15,6 +16,7 @@ use crate::ids::{
 };
 use crate::limits::{MAX_GPUS, MAX_NAME_BYTES, MAX_PRICE_MICROS};
 use crate::order::{Book, Order};
+use crate::order_map::OrderMap;
 use crate::reject::{Rejection, Rule, reject};
 use crate::units::{Hour, Window, WindowError, notional_micros};
 use serde::{Deserialize, Serialize};
@@ -36,27 +38,29 @@ pub struct Engine {
     pub(crate) model_index: BTreeMap<String, ModelIdx>,
     pub(crate) regions: Vec<String>,
     pub(crate) region_index: BTreeMap<String, RegionIdx>,
-    pub(crate) participants: BTreeMap<ParticipantId, Participant>,
-    pub(crate) facilities: BTreeMap<FacilityId, Facility>,
-    pub(crate) pools: BTreeMap<PoolId, Pool>,
+    pub(crate) participants: Dense<ParticipantId, Participant>,
+    pub(crate) facilities: Dense<FacilityId, Facility>,
+    pub(crate) pools: Dense<PoolId, Pool>,
     pub(crate) reservations: BTreeMap<ReservationId, Reservation>,
     /// Live orders only; closed orders live in the server's history tables.
-    pub(crate) orders: BTreeMap<OrderId, Order>,
+    pub(crate) orders: OrderMap,
     /// One book per model, indexed by [`ModelIdx`].
     pub(crate) books: Vec<Book>,
-    pub(crate) contracts: BTreeMap<ContractId, Contract>,
+    pub(crate) contracts: Dense<ContractId, Contract>,
     pub(crate) schedule: Schedule,
 }
 
-/// What ticks must do, by hour.
+/// What ticks must do, by hour. The order and contract buckets are cleaned lazily:
+/// an order that closes early stays in its bucket, and the tick skips it (ids are never
+/// reused), which keeps placing and cancelling free of schedule work.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub(crate) struct Schedule {
     /// Resting orders by the hour they leave the book ([`Order::deadline`]).
-    pub(crate) order_deadlines: BTreeSet<(Hour, OrderId)>,
-    /// Pending contracts by start hour.
-    pub(crate) contract_starts: BTreeSet<(Hour, ContractId)>,
-    /// Live contracts by end hour.
-    pub(crate) contract_ends: BTreeSet<(Hour, ContractId)>,
+    pub(crate) order_deadlines: BTreeMap<Hour, Vec<OrderId>>,
+    /// Contracts by start hour.
+    pub(crate) contract_starts: BTreeMap<Hour, Vec<ContractId>>,
+    /// Contracts by end hour.
+    pub(crate) contract_ends: BTreeMap<Hour, Vec<ContractId>>,
     /// Live reservations by end hour.
     pub(crate) reservation_ends: BTreeSet<(Hour, ReservationId)>,
 }
@@ -100,13 +104,13 @@ impl Engine {
             model_index: BTreeMap::new(),
             regions: Vec::new(),
             region_index: BTreeMap::new(),
-            participants: BTreeMap::new(),
-            facilities: BTreeMap::new(),
-            pools: BTreeMap::new(),
+            participants: Dense::default(),
+            facilities: Dense::default(),
+            pools: Dense::default(),
             reservations: BTreeMap::new(),
-            orders: BTreeMap::new(),
+            orders: OrderMap::default(),
             books: Vec::new(),
-            contracts: BTreeMap::new(),
+            contracts: Dense::default(),
             schedule: Schedule::default(),
         };
         for m in default_models() {
@@ -283,7 +287,11 @@ impl Engine {
     }
     /// All live orders, by id.
     pub fn orders(&self) -> impl Iterator<Item = &Order> {
-        self.orders.values()
+        self.orders.sorted().into_iter()
+    }
+    /// Number of live orders.
+    pub fn live_orders(&self) -> usize {
+        self.orders.len()
     }
     /// The book of a model.
     pub fn book(&self, model: ModelIdx) -> &Book {

@@ -28,12 +28,14 @@
 pub mod catalog;
 pub mod command;
 pub mod contract;
+pub mod dense;
 pub mod entities;
 pub mod event;
 pub mod ids;
 pub mod invariants;
 pub mod limits;
 pub mod order;
+pub mod order_map;
 pub mod reject;
 pub mod step;
 pub mod units;

@@ -251,19 +251,24 @@ impl Engine {
             id: contract_id,
             buyer,
             seller,
-            lines: vec![ContractLine { pool, gpus, window }],
+            lines: smallvec::smallvec![ContractLine { pool, gpus, window }],
             pricing: Pricing::PerGpuHour { price_micros },
             terms: Terms::exchange(),
             origin: Origin::Trade(trade_id),
             status: ContractStatus::Pending,
             created_ms: ctx.time_ms,
         };
-        self.schedule
+        let schedule = &mut self.schedule;
+        schedule
             .contract_starts
-            .insert((window.start, contract_id));
-        self.schedule
+            .entry(window.start)
+            .or_default()
+            .push(contract_id);
+        schedule
             .contract_ends
-            .insert((window.end, contract_id));
+            .entry(window.end)
+            .or_default()
+            .push(contract_id);
         events.push(Event::Trade(Trade {
             id: trade_id,
             bid: bid_id,

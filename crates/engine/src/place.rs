@@ -96,7 +96,7 @@ impl Engine {
             .used
             .add(spec.window, spec.gpus);
         events.push(Event::OrderAccepted(order.clone()));
-        self.orders.insert(id, order);
+        self.orders.insert(order);
         self.match_incoming_ask(ctx, id, events);
         if ask_of(&self.orders[&id]).avail.is_zero() {
             self.close_order(id, CloseReason::Filled, false, events);
@@ -181,7 +181,7 @@ impl Engine {
         let all_or_none = !spec.partial || spec.tif == TimeInForce::Fok;
         let fills = self.plan_bid(&order, all_or_none);
         let filled_any = !fills.is_empty();
-        self.orders.insert(id, order);
+        self.orders.insert(order);
         for fill in fills {
             self.execute_fill(
                 ctx,
@@ -215,7 +215,11 @@ impl Engine {
     fn rest(&mut self, id: OrderId) {
         let order = &self.orders[&id];
         self.books[usize::from(order.model.0)].insert(order);
-        self.schedule.order_deadlines.insert((order.deadline(), id));
+        self.schedule
+            .order_deadlines
+            .entry(order.deadline())
+            .or_default()
+            .push(id);
         self.participants
             .get_mut(&order.owner)
             .expect("owner exists")
@@ -233,12 +237,8 @@ impl Engine {
     ) {
         let order = self.orders.remove(&id).expect("live order");
         if resting {
+            // Its deadline entry stays; the tick skips closed orders.
             self.books[usize::from(order.model.0)].remove(&order);
-            let found = self
-                .schedule
-                .order_deadlines
-                .remove(&(order.deadline(), id));
-            debug_assert!(found);
             self.participants
                 .get_mut(&order.owner)
                 .expect("owner exists")

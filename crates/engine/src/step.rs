@@ -9,18 +9,22 @@
 
 use crate::units::{Hour, Window};
 use serde::{Deserialize, Serialize};
+use smallvec::SmallVec;
 
 /// Piecewise-constant `u32` function of the hour, zero outside its breakpoints.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StepFn {
     /// `(hour, value)`: the function equals `value` from `hour` until the next breakpoint.
-    pts: Vec<(u32, u32)>,
+    /// Inline up to four breakpoints: most asks never need more, so they never allocate.
+    pts: SmallVec<[(u32, u32); 4]>,
 }
 
 impl StepFn {
     /// The zero function.
     pub fn new() -> StepFn {
-        StepFn { pts: Vec::new() }
+        StepFn {
+            pts: SmallVec::new(),
+        }
     }
 
     /// The function equal to `value` over `window` and zero elsewhere.

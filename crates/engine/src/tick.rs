@@ -9,16 +9,15 @@ use crate::event::{CloseReason, Event, ReservationEnd};
 use crate::order::TimeInForce;
 use crate::reject::{Rejection, Rule, reject};
 use crate::units::Hour;
-use std::collections::BTreeSet;
+use std::collections::BTreeMap;
 
-/// Removes and returns the first entry of `set` if its hour is at or before `hour`.
-fn pop_due<T: Ord + Copy>(set: &mut BTreeSet<(Hour, T)>, hour: Hour) -> Option<T> {
-    let &(h, id) = set.first()?;
+/// Removes and returns the first bucket of `buckets` if its hour is at or before `hour`.
+fn pop_due<T>(buckets: &mut BTreeMap<Hour, Vec<T>>, hour: Hour) -> Option<(Hour, Vec<T>)> {
+    let (&h, _) = buckets.first_key_value()?;
     if h > hour {
         return None;
     }
-    set.pop_first();
-    Some(id)
+    buckets.pop_first()
 }
 
 impl Engine {
@@ -56,22 +55,7 @@ impl Engine {
             );
         }
         self.expire_orders(hour, events);
-        while let Some(id) = pop_due(&mut self.schedule.contract_starts, hour) {
-            let c = self.contracts.get_mut(&id).expect("scheduled contract");
-            debug_assert_eq!(c.status, ContractStatus::Pending);
-            c.status = ContractStatus::Active;
-            events.push(Event::ContractStarted { contract: id });
-        }
-        while let Some(id) = pop_due(&mut self.schedule.contract_ends, hour) {
-            let c = self.contracts.get_mut(&id).expect("scheduled contract");
-            debug_assert_eq!(c.status, ContractStatus::Active);
-            c.status = ContractStatus::Expired;
-            for line in &c.lines {
-                let pool = self.pools.get_mut(&line.pool).expect("pool of a contract");
-                pool.used.sub(line.window, line.gpus);
-            }
-            events.push(Event::ContractExpired { contract: id });
-        }
+        self.start_and_end_contracts(hour, events);
         while let Some(&(end, id)) = self.schedule.reservation_ends.first() {
             if end > hour {
                 break;
@@ -83,17 +67,49 @@ impl Engine {
     }
 
     /// Closes every resting order whose deadline (window start or GTD expiry) has come.
+    /// Orders that closed before their deadline are skipped.
     fn expire_orders(&mut self, hour: Hour, events: &mut Vec<Event>) {
-        while let Some(&(deadline, id)) = self.schedule.order_deadlines.first() {
-            if deadline > hour {
-                break;
+        while let Some((_, ids)) = pop_due(&mut self.schedule.order_deadlines, hour) {
+            for id in ids {
+                let Some(order) = self.orders.get(&id) else {
+                    continue;
+                };
+                let reason = match order.tif {
+                    TimeInForce::Gtd { until } if until < order.window.start => {
+                        CloseReason::Expired
+                    }
+                    _ => CloseReason::WindowStarted,
+                };
+                self.close_order(id, reason, true, events);
             }
-            let order = &self.orders[&id];
-            let reason = match order.tif {
-                TimeInForce::Gtd { until } if until < order.window.start => CloseReason::Expired,
-                _ => CloseReason::WindowStarted,
-            };
-            self.close_order(id, reason, true, events);
+        }
+    }
+
+    /// Pending contracts whose start has come become active; live contracts whose end
+    /// has come expire and give their capacity back.
+    fn start_and_end_contracts(&mut self, hour: Hour, events: &mut Vec<Event>) {
+        while let Some((h, ids)) = pop_due(&mut self.schedule.contract_starts, hour) {
+            for id in ids {
+                let c = self.contracts.get_mut(&id).expect("scheduled contract");
+                if c.status == ContractStatus::Pending && c.start() == h {
+                    c.status = ContractStatus::Active;
+                    events.push(Event::ContractStarted { contract: id });
+                }
+            }
+        }
+        while let Some((h, ids)) = pop_due(&mut self.schedule.contract_ends, hour) {
+            for id in ids {
+                let c = self.contracts.get_mut(&id).expect("scheduled contract");
+                if c.status != ContractStatus::Active || c.end() != h {
+                    continue;
+                }
+                c.status = ContractStatus::Expired;
+                for line in &c.lines {
+                    let pool = self.pools.get_mut(&line.pool).expect("pool of a contract");
+                    pool.used.sub(line.window, line.gpus);
+                }
+                events.push(Event::ContractExpired { contract: id });
+            }
         }
     }
 }
