@@ -214,9 +214,9 @@ impl Generator {
             );
         }
         match self.rng.below(100) {
-            0..=29 => self.ask(),
-            30..=57 => self.bid(),
-            58..=95 => self
+            0..=33 => self.ask(),
+            34..=63 => self.bid(),
+            64..=95 => self
                 .cancel_or_reduce(engine, false)
                 .unwrap_or_else(|| self.ask()),
             _ => self
@@ -245,6 +245,19 @@ impl Generator {
             }
         }
         debug_assert_eq!(self.live.len(), engine.live_orders());
+    }
+}
+
+/// Names of the command kinds, indexed by [`kind_of`].
+const KINDS: [&str; 5] = ["ask", "bid", "cancel", "reduce", "tick"];
+
+fn kind_of(c: &Command) -> usize {
+    match c {
+        Command::PlaceAsk(_) => 0,
+        Command::PlaceBid(_) => 1,
+        Command::Cancel { .. } => 2,
+        Command::Reduce { .. } => 3,
+        _ => 4,
     }
 }
 
@@ -301,19 +314,30 @@ pub fn run(opts: Opts) -> String {
     // Pass 1: generate, time each command.
     let mut stream = Vec::with_capacity(opts.commands);
     let mut lat_ns = Vec::with_capacity(opts.commands);
+    let mut by_kind: [Vec<u64>; 5] = Default::default();
     let trades_before = g.trades;
     for i in 0..opts.commands {
         let env = g.next(&engine, i);
         events.clear();
         let t0 = Instant::now();
         let r = engine.apply(&env, &mut events);
-        lat_ns.push(t0.elapsed().as_nanos() as u64);
+        let ns = t0.elapsed().as_nanos() as u64;
+        lat_ns.push(ns);
+        by_kind[kind_of(&env.command)].push(ns);
         g.rejected += u64::from(r.is_err());
         g.observe(&engine, &events);
         stream.push(env);
     }
     let final_state = engine.snapshot();
     lat_ns.sort_unstable();
+    let p99_by_kind: serde_json::Map<String, serde_json::Value> = KINDS
+        .iter()
+        .zip(by_kind.iter_mut())
+        .map(|(name, v)| {
+            v.sort_unstable();
+            (name.to_string(), per_mille(v, 990).into())
+        })
+        .collect();
 
     // Throughput passes: the recorded stream on copies of the prefilled state.
     let mut rates = Vec::new();
@@ -327,14 +351,7 @@ pub fn run(opts: Opts) -> String {
     }
     let mut kinds = [0usize; 5];
     for env in &stream {
-        let k = match env.command {
-            Command::PlaceAsk(_) => 0,
-            Command::PlaceBid(_) => 1,
-            Command::Cancel { .. } => 2,
-            Command::Reduce { .. } => 3,
-            _ => 4,
-        };
-        kinds[k] += 1;
+        kinds[kind_of(&env.command)] += 1;
     }
     serde_json::json!({
         "bench": "engine",
@@ -354,6 +371,7 @@ pub fn run(opts: Opts) -> String {
         "p99_ns": per_mille(&lat_ns, 990),
         "p999_ns": per_mille(&lat_ns, 999),
         "max_ns": lat_ns.last().copied().unwrap_or(0),
+        "p99_ns_by_kind": p99_by_kind,
     })
     .to_string()
 }

@@ -13,8 +13,10 @@ use crate::engine::{Ctx, Engine};
 use crate::event::{CloseReason, Event};
 use crate::ids::{ContractId, OrderId, PoolId, TradeId, take};
 use crate::limits::MAX_FILLS_PER_ORDER;
-use crate::order::{Ask, Bid, Order, OrderKind, Side};
+use crate::order::{AskEntry, Bid, Order, OrderKind, Side};
 use crate::place::{ask_of, bid_of};
+use rustc_hash::FxHashMap;
+use smallvec::SmallVec;
 
 /// One planned fill of an incoming bid: GPUs from a resting ask at its price.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -24,21 +26,62 @@ pub(crate) struct Fill {
     pub(crate) price_micros: i64,
 }
 
-/// The fills one pool could give a colocated bid.
+/// What one pool could give a colocated bid so far.
 struct PoolPlan {
     pool: PoolId,
+    /// GPUs still missing.
     remaining: u32,
     cost_micros: i64,
-    fills: Vec<Fill>,
+    /// Lowest order id among its fills (for ties).
+    earliest: OrderId,
+    has_fills: bool,
 }
 
-impl PoolPlan {
-    fn earliest(&self) -> OrderId {
-        self.fills
-            .iter()
-            .map(|f| f.ask)
-            .min()
-            .unwrap_or(OrderId(u64::MAX))
+/// Plans of a colocated bid, one per pool met, with their fills; allocation-free for
+/// the common case of a few pools, indexed by a map once many pools are met.
+#[derive(Default)]
+struct Plans {
+    plans: SmallVec<[PoolPlan; 8]>,
+    /// (plan index, fill), in the order planned.
+    fills: SmallVec<[(usize, Fill); 16]>,
+    index: FxHashMap<PoolId, usize>,
+}
+
+/// Plans past this many are found through `Plans::index` instead of a linear search.
+const LINEAR_PLANS: usize = 16;
+
+impl Plans {
+    /// The plan of `pool`, created on first use.
+    fn of(&mut self, pool: PoolId, want: u32) -> usize {
+        if self.plans.len() <= LINEAR_PLANS {
+            if let Some(i) = self.plans.iter().position(|p| p.pool == pool) {
+                return i;
+            }
+        } else {
+            if self.index.is_empty() {
+                self.index = self.plans.iter().enumerate().map(|(i, p)| (p.pool, i)).collect();
+            }
+            if let Some(&i) = self.index.get(&pool) {
+                return i;
+            }
+        }
+        self.plans.push(PoolPlan {
+            pool,
+            remaining: want,
+            cost_micros: 0,
+            earliest: OrderId(u64::MAX),
+            has_fills: false,
+        });
+        let i = self.plans.len() - 1;
+        if !self.index.is_empty() {
+            self.index.insert(pool, i);
+        }
+        i
+    }
+
+    /// The fills of plan `i`, in the order planned.
+    fn take(self, i: usize) -> Vec<Fill> {
+        self.fills.into_iter().filter(|&(p, _)| p == i).map(|(_, f)| f).collect()
     }
 }
 
@@ -51,23 +94,19 @@ fn take_from(avail: u32, want: u32, min_fill: u32) -> u32 {
 
 impl Engine {
     /// Resting asks of the bid's model at or below its limit that may fill it, in
-    /// priority order. The filter reads only the book; the order map is looked up only
-    /// for the asks that pass.
+    /// priority order, read from the book alone (no order lookups on this path).
     fn candidate_asks<'a>(
         &'a self,
         bid_order: &'a Order,
         bid: &'a Bid,
-    ) -> impl Iterator<Item = (i64, &'a Order, &'a Ask)> + 'a {
+    ) -> impl Iterator<Item = (i64, OrderId, &'a AskEntry)> + 'a {
         let wanted = bid.entry(bid_order);
         let last = (bid_order.price_micros, OrderId(u64::MAX));
         self.books[usize::from(bid_order.model.0)]
             .asks
             .range(..=last)
             .filter(move |(_, entry)| wanted.accepts(entry))
-            .map(move |(&(price, id), _)| {
-                let ask_order = &self.orders[&id];
-                (price, ask_order, ask_of(ask_order))
-            })
+            .map(|(&(price, id), entry)| (price, id, entry))
     }
 
     /// Plans the fills of an incoming bid; changes nothing.
@@ -84,14 +123,14 @@ impl Engine {
     fn plan_spread(&self, bid_order: &Order, bid: &Bid, all_or_none: bool) -> Vec<Fill> {
         let mut remaining = bid.remaining_gpus;
         let mut fills = Vec::new();
-        for (price, ask_order, ask) in self.candidate_asks(bid_order, bid) {
-            let avail = ask.avail.min_over(bid_order.window);
-            let take = take_from(avail, remaining, ask.min_fill_gpus);
+        for (price, ask, entry) in self.candidate_asks(bid_order, bid) {
+            let avail = entry.avail.min_over(bid_order.window);
+            let take = take_from(avail, remaining, entry.min_fill_gpus);
             if take == 0 {
                 continue;
             }
             fills.push(Fill {
-                ask: ask_order.id,
+                ask,
                 gpus: take,
                 price_micros: price,
             });
@@ -113,68 +152,69 @@ impl Engine {
         let hours = i64::from(bid_order.window.hours());
         let want = bid.remaining_gpus;
         // Costs never exceed the bid's notional, which placement checked fits in i64.
-        let mut plans: Vec<PoolPlan> = Vec::new();
+        let mut p = Plans::default();
         let mut best: Option<usize> = None;
-        for (price, ask_order, ask) in self.candidate_asks(bid_order, bid) {
-            if let Some(b) = best {
-                // Stop once no pool can still beat the best complete one: any pool's
-                // missing GPUs cost at least the current price from here on.
+        let mut level = i64::MIN;
+        for (price, ask, entry) in self.candidate_asks(bid_order, bid) {
+            if let Some(b) = best
+                && price != level
+            {
+                // At each new price level, stop once no pool can still beat the best
+                // complete one: any pool's missing GPUs cost at least this price. (Within
+                // a level the bound of a plan does not change as it takes GPUs.)
+                level = price;
                 let fresh = i64::from(want) * price * hours;
-                let bound = plans
+                let bound = p
+                    .plans
                     .iter()
                     .filter(|p| p.remaining > 0)
                     .map(|p| p.cost_micros + i64::from(p.remaining) * price * hours)
                     .fold(fresh, i64::min);
-                if bound > plans[b].cost_micros {
+                if bound > p.plans[b].cost_micros {
                     break;
                 }
             }
-            let i = match plans.iter().position(|p| p.pool == ask.pool) {
-                Some(i) => i,
-                None => {
-                    plans.push(PoolPlan {
-                        pool: ask.pool,
-                        remaining: want,
-                        cost_micros: 0,
-                        fills: Vec::new(),
-                    });
-                    plans.len() - 1
-                }
-            };
-            let plan = &mut plans[i];
-            if plan.remaining == 0 || plan.fills.len() == MAX_FILLS_PER_ORDER {
+            let i = p.of(entry.pool, want);
+            let plan = &mut p.plans[i];
+            if plan.remaining == 0 || p.fills.len() == MAX_FILLS_PER_ORDER {
                 continue;
             }
-            let avail = ask.avail.min_over(bid_order.window);
-            let take = take_from(avail, plan.remaining, ask.min_fill_gpus);
+            let avail = entry.avail.min_over(bid_order.window);
+            let take = take_from(avail, plan.remaining, entry.min_fill_gpus);
             if take == 0 {
                 continue;
             }
-            plan.fills.push(Fill {
-                ask: ask_order.id,
-                gpus: take,
-                price_micros: price,
-            });
             plan.cost_micros += i64::from(take) * price * hours;
             plan.remaining -= take;
-            if plan.remaining == 0 && best.is_none_or(|b| better(&plans[i], &plans[b])) {
+            plan.earliest = plan.earliest.min(ask);
+            plan.has_fills = true;
+            p.fills.push((
+                i,
+                Fill {
+                    ask,
+                    gpus: take,
+                    price_micros: price,
+                },
+            ));
+            if p.plans[i].remaining == 0 && best.is_none_or(|b| better(&p.plans[i], &p.plans[b])) {
                 best = Some(i);
             }
         }
         let chosen = match best {
             Some(b) => Some(b),
             None if all_or_none => None,
-            None => (0..plans.len())
-                .filter(|&i| !plans[i].fills.is_empty())
+            None => (0..p.plans.len())
+                .filter(|&i| p.plans[i].has_fills)
                 .min_by_key(|&i| {
-                    let p = &plans[i];
-                    (p.remaining, p.cost_micros, p.earliest())
+                    let plan = &p.plans[i];
+                    (plan.remaining, plan.cost_micros, plan.earliest)
                 }),
         };
-        chosen.map_or_else(Vec::new, |i| plans.swap_remove(i).fills)
+        chosen.map_or_else(Vec::new, |i| p.take(i))
     }
 
-    /// Fills resting bids with an incoming ask (already in `orders`, not on the book).
+    /// Fills resting bids with an incoming ask (already in `orders`, not on the book),
+    /// best bid first; each bid is filled by this ask alone.
     pub(crate) fn match_incoming_ask(
         &mut self,
         ctx: &Ctx,
@@ -182,28 +222,24 @@ impl Engine {
         events: &mut Vec<Event>,
     ) {
         let ask_order = &self.orders[&ask_id];
-        let ask = ask_of(ask_order);
-        let offer = ask.entry(ask_order);
-        let mut avail = ask.avail.clone();
+        let offer = ask_of(ask_order).entry(ask_order);
+        let mut avail = offer.avail.clone();
         let mut fills: Vec<(OrderId, u32, i64)> = Vec::new();
         let last = (-ask_order.price_micros, OrderId(u64::MAX));
         let bids = &self.books[usize::from(ask_order.model.0)].bids;
-        for (&(neg_price, bid_id), _) in bids.range(..=last).filter(|(_, b)| b.accepts(&offer)) {
-            let price = -neg_price;
-            let bid_order = &self.orders[&bid_id];
-            let bid = bid_of(bid_order);
-            let free = avail.min_over(bid_order.window);
+        for (&(neg_price, bid_id), bid) in bids.range(..=last).filter(|(_, b)| b.accepts(&offer)) {
+            let free = avail.min_over(bid.window);
             let want = bid.remaining_gpus;
             let take = if bid.partial || free >= want {
-                take_from(free, want, ask.min_fill_gpus)
+                take_from(free, want, offer.min_fill_gpus)
             } else {
                 0
             };
             if take == 0 {
                 continue;
             }
-            avail.sub(bid_order.window, take);
-            fills.push((bid_id, take, price));
+            avail.sub(bid.window, take);
+            fills.push((bid_id, take, -neg_price));
             if avail.is_zero() || fills.len() == MAX_FILLS_PER_ORDER {
                 break;
             }
@@ -286,10 +322,21 @@ impl Engine {
         }));
         events.push(Event::ContractCreated(contract.clone()));
         self.contracts.insert(contract_id, contract);
+        let resting = match aggressor {
+            Side::Buy => ask_id,
+            Side::Sell => bid_id,
+        };
+        self.sync_entry(resting);
+    }
+
+    /// Brings a resting order's book entry up to date with the order.
+    pub(crate) fn sync_entry(&mut self, id: OrderId) {
+        let order = &self.orders[&id];
+        self.books[usize::from(order.model.0)].update(order);
     }
 }
 
 /// True when complete plan `a` beats complete plan `b`: lower cost, then earlier order.
 fn better(a: &PoolPlan, b: &PoolPlan) -> bool {
-    (a.cost_micros, a.earliest()) < (b.cost_micros, b.earliest())
+    (a.cost_micros, a.earliest) < (b.cost_micros, b.earliest)
 }

@@ -128,8 +128,10 @@ impl Order {
     }
 }
 
-/// What matching needs to know of a resting ask without looking the order up.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+/// What matching needs to know of a resting ask without looking the order up: always
+/// equal to [`Ask::entry`] of the order (kept so by `Engine::sync_entry`, checked by the
+/// invariants).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AskEntry {
     /// The seller.
     pub owner: ParticipantId,
@@ -141,9 +143,14 @@ pub struct AskEntry {
     pub facility: FacilityId,
     /// The pool's region.
     pub region: RegionIdx,
+    /// Smallest number of GPUs one fill may take.
+    pub min_fill_gpus: u32,
+    /// GPUs still available at each hour.
+    pub avail: StepFn,
 }
 
-/// What matching needs to know of a resting bid without looking the order up.
+/// What matching needs to know of a resting bid without looking the order up: always
+/// equal to [`Bid::entry`] of the order.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct BidEntry {
     /// The buyer.
@@ -154,16 +161,22 @@ pub struct BidEntry {
     pub region: Option<RegionIdx>,
     /// Facility filter.
     pub facility: Option<FacilityId>,
+    /// GPUs still wanted.
+    pub remaining_gpus: u32,
+    /// Fills of fewer than `remaining_gpus` allowed.
+    pub partial: bool,
 }
 
 impl BidEntry {
     /// True when an ask described by `ask` may fill this bid: different owners, the
     /// bid's filters pass, and the ask's window covers the bid's.
     pub fn accepts(&self, ask: &AskEntry) -> bool {
-        self.owner != ask.owner
-            && self.region.is_none_or(|r| r == ask.region)
-            && self.facility.is_none_or(|f| f == ask.facility)
-            && ask.window.covers(&self.window)
+        // Non-short-circuit `&`: one unpredictable branch instead of four.
+        (self.owner != ask.owner)
+            & self.region.is_none_or(|r| r == ask.region)
+            & self.facility.is_none_or(|f| f == ask.facility)
+            & (ask.window.start <= self.window.start)
+            & (self.window.end <= ask.window.end)
     }
 }
 
@@ -206,6 +219,23 @@ impl Book {
         debug_assert!(found, "order {} not in the book", order.id);
     }
 
+    /// Replaces the entry of a resting order with one built from its current state.
+    pub fn update(&mut self, order: &Order) {
+        let key = Book::key(order);
+        match &order.kind {
+            OrderKind::Ask(a) => {
+                if let Some(e) = self.asks.get_mut(&key) {
+                    *e = a.entry(order);
+                }
+            }
+            OrderKind::Bid(b) => {
+                if let Some(e) = self.bids.get_mut(&key) {
+                    *e = b.entry(order);
+                }
+            }
+        }
+    }
+
     /// Lowest ask price, if any.
     pub fn best_ask(&self) -> Option<i64> {
         self.asks.first_key_value().map(|(k, _)| k.0)
@@ -226,6 +256,8 @@ impl Ask {
             pool: self.pool,
             facility: self.facility,
             region: self.region,
+            min_fill_gpus: self.min_fill_gpus,
+            avail: self.avail.clone(),
         }
     }
 }
@@ -238,6 +270,8 @@ impl Bid {
             window: order.window,
             region: self.region,
             facility: self.facility,
+            remaining_gpus: self.remaining_gpus,
+            partial: self.partial,
         }
     }
 }

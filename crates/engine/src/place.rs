@@ -312,6 +312,7 @@ impl Engine {
                 a.avail.is_zero()
             }
         };
+        self.sync_entry(id);
         events.push(Event::OrderReduced { order: id, by_gpus });
         if emptied {
             self.close_order(id, CloseReason::Cancelled, true, events);
