@@ -8,7 +8,7 @@ use crate::entities::{Facility, Pool, Reservation, Roles};
 use crate::event::{Event, ReservationEnd};
 use crate::ids::{FacilityId, ModelIdx, PoolId, RegionIdx, ReservationId, take};
 use crate::limits::{
-    MAX_FACILITIES_PER_OWNER, MAX_PARTICIPANTS, MAX_POWER_KW, MAX_REGIONS,
+    MAX_FACILITIES, MAX_FACILITIES_PER_OWNER, MAX_PARTICIPANTS, MAX_POWER_KW, MAX_REGIONS,
     MAX_RESERVATIONS_PER_POOL,
 };
 use crate::reject::{Rejection, Rule, reject};
@@ -144,6 +144,13 @@ impl Engine {
         }
         let models = self.check_pools(pools, power_kw)?;
         let owner = self.participants.get(&ctx.actor).expect("actor exists");
+        if self.facilities.len() >= MAX_FACILITIES {
+            return reject(
+                Rule::LimitReached,
+                "name",
+                format!("the exchange holds at most {MAX_FACILITIES} facilities"),
+            );
+        }
         if owner.facilities >= MAX_FACILITIES_PER_OWNER {
             return reject(
                 Rule::LimitReached,

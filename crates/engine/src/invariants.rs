@@ -5,7 +5,7 @@
 use crate::contract::ContractStatus;
 use crate::engine::Engine;
 use crate::ids::{OrderId, ParticipantId, PoolId};
-use crate::order::{Book, OrderKind};
+use crate::order::OrderKind;
 use crate::step::StepFn;
 use crate::units::Hour;
 use std::collections::{BTreeMap, BTreeSet};
@@ -111,13 +111,7 @@ fn check_orders(e: &Engine) -> Result<(), String> {
         if !in_books.contains(id) {
             return Err(format!("live order {id} is not on the book"));
         }
-        let key = Book::key(o);
-        let book = &e.books[usize::from(o.model.0)];
-        let listed = match &o.kind {
-            OrderKind::Ask(a) => book.asks.get(&key) == Some(&a.entry(o)),
-            OrderKind::Bid(b) => book.bids.get(&key) == Some(&b.entry(o)),
-        };
-        if !listed {
+        if !e.books[usize::from(o.model.0)].holds(o) {
             return Err(format!(
                 "order {id}: book entry missing, misplaced or stale"
             ));
@@ -152,6 +146,19 @@ fn check_orders(e: &Engine) -> Result<(), String> {
                     ));
                 }
             }
+        }
+    }
+    for (m, book) in e.books.iter().enumerate() {
+        let mut slots: Vec<u32> = book.asks.values().map(|a| a.slot).collect();
+        slots.extend(&book.free_slots);
+        slots.sort_unstable();
+        let whole = slots.iter().enumerate().all(|(i, &s)| s as usize == i);
+        let free_zero = book
+            .free_slots
+            .iter()
+            .all(|&s| book.ask_avail[s as usize].is_zero());
+        if !whole || slots.len() != book.ask_avail.len() || !free_zero {
+            return Err(format!("book of model {m}: availability slab out of step"));
         }
     }
     for p in e.participants.values() {

@@ -5,6 +5,8 @@
 pub const MAX_NAME_BYTES: usize = 128;
 /// Most participants on one exchange.
 pub const MAX_PARTICIPANTS: usize = 1_000_000;
+/// Most facilities on one exchange (keeps facility and pool ids within `u32`).
+pub const MAX_FACILITIES: usize = 1_000_000;
 /// Most facilities one participant owns.
 pub const MAX_FACILITIES_PER_OWNER: u32 = 10_000;
 /// Most live orders one participant has at once.

@@ -13,7 +13,7 @@ use crate::engine::{Ctx, Engine};
 use crate::event::{CloseReason, Event};
 use crate::ids::{ContractId, OrderId, PoolId, TradeId, take};
 use crate::limits::MAX_FILLS_PER_ORDER;
-use crate::order::{AskEntry, Bid, Order, OrderKind, Side};
+use crate::order::{AskEntry, Bid, BidEntry, Book, Order, OrderKind, Side};
 use crate::place::{ask_of, bid_of};
 use rustc_hash::FxHashMap;
 use smallvec::SmallVec;
@@ -48,7 +48,7 @@ struct Plans {
 }
 
 /// Plans past this many are found through `Plans::index` instead of a linear search.
-const LINEAR_PLANS: usize = 16;
+const LINEAR_PLANS: usize = 4;
 
 impl Plans {
     /// The plan of `pool`, created on first use.
@@ -59,7 +59,12 @@ impl Plans {
             }
         } else {
             if self.index.is_empty() {
-                self.index = self.plans.iter().enumerate().map(|(i, p)| (p.pool, i)).collect();
+                self.index = self
+                    .plans
+                    .iter()
+                    .enumerate()
+                    .map(|(i, p)| (p.pool, i))
+                    .collect();
             }
             if let Some(&i) = self.index.get(&pool) {
                 return i;
@@ -81,7 +86,11 @@ impl Plans {
 
     /// The fills of plan `i`, in the order planned.
     fn take(self, i: usize) -> Vec<Fill> {
-        self.fills.into_iter().filter(|&(p, _)| p == i).map(|(_, f)| f).collect()
+        self.fills
+            .into_iter()
+            .filter(|&(p, _)| p == i)
+            .map(|(_, f)| f)
+            .collect()
     }
 }
 
@@ -100,13 +109,22 @@ impl Engine {
         bid_order: &'a Order,
         bid: &'a Bid,
     ) -> impl Iterator<Item = (i64, OrderId, &'a AskEntry)> + 'a {
-        let wanted = bid.entry(bid_order);
+        let wanted = BidEntry::of(bid_order, bid);
         let last = (bid_order.price_micros, OrderId(u64::MAX));
-        self.books[usize::from(bid_order.model.0)]
-            .asks
+        let book = &self.books[usize::from(bid_order.model.0)];
+        book.asks
             .range(..=last)
             .filter(move |(_, entry)| wanted.accepts(entry))
             .map(|(&(price, id), entry)| (price, id, entry))
+    }
+
+    /// What the ask in `entry` can give the bid, capped at `want`: its floor when that
+    /// suffices, else its availability over the bid's window, read from the slab.
+    fn avail_for(&self, bid_order: &Order, entry: &AskEntry, want: u32) -> u32 {
+        if entry.avail_floor >= want {
+            return want;
+        }
+        self.books[usize::from(bid_order.model.0)].avail_over(entry, bid_order.window)
     }
 
     /// Plans the fills of an incoming bid; changes nothing.
@@ -124,7 +142,7 @@ impl Engine {
         let mut remaining = bid.remaining_gpus;
         let mut fills = Vec::new();
         for (price, ask, entry) in self.candidate_asks(bid_order, bid) {
-            let avail = entry.avail.min_over(bid_order.window);
+            let avail = self.avail_for(bid_order, entry, remaining);
             let take = take_from(avail, remaining, entry.min_fill_gpus);
             if take == 0 {
                 continue;
@@ -174,12 +192,12 @@ impl Engine {
                     break;
                 }
             }
-            let i = p.of(entry.pool, want);
+            let i = p.of(entry.pool_id(), want);
             let plan = &mut p.plans[i];
             if plan.remaining == 0 || p.fills.len() == MAX_FILLS_PER_ORDER {
                 continue;
             }
-            let avail = entry.avail.min_over(bid_order.window);
+            let avail = self.avail_for(bid_order, entry, plan.remaining);
             let take = take_from(avail, plan.remaining, entry.min_fill_gpus);
             if take == 0 {
                 continue;
@@ -222,8 +240,9 @@ impl Engine {
         events: &mut Vec<Event>,
     ) {
         let ask_order = &self.orders[&ask_id];
-        let offer = ask_of(ask_order).entry(ask_order);
-        let mut avail = offer.avail.clone();
+        let ask = ask_of(ask_order);
+        let offer = Book::ask_entry(ask_order, ask, u32::MAX);
+        let mut avail = ask.avail.clone();
         let mut fills: Vec<(OrderId, u32, i64)> = Vec::new();
         let last = (-ask_order.price_micros, OrderId(u64::MAX));
         let bids = &self.books[usize::from(ask_order.model.0)].bids;

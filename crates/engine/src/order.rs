@@ -128,39 +128,55 @@ impl Order {
     }
 }
 
-/// What matching needs to know of a resting ask without looking the order up: always
-/// equal to [`Ask::entry`] of the order (kept so by `Engine::sync_entry`, checked by the
-/// invariants).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct AskEntry {
-    /// The seller.
-    pub owner: ParticipantId,
-    /// Hours offered.
-    pub window: Window,
-    /// The pool its GPUs come from.
-    pub pool: PoolId,
-    /// The pool's facility.
-    pub facility: FacilityId,
-    /// The pool's region.
-    pub region: RegionIdx,
-    /// Smallest number of GPUs one fill may take.
-    pub min_fill_gpus: u32,
-    /// GPUs still available at each hour.
-    pub avail: StepFn,
+/// A compact id for book entries: every id kind the book stores is bounded well below
+/// `u32::MAX` by [`crate::limits`] (participants, facilities, and so pools).
+fn small(raw: u64) -> u32 {
+    u32::try_from(raw).expect("ids in the book are bounded by the limits")
 }
 
-/// What matching needs to know of a resting bid without looking the order up: always
-/// equal to [`Bid::entry`] of the order.
+/// What matching needs to filter a resting ask, in 40 bytes so that a scan over the
+/// book touches as little memory as possible. Its availability lives in the book's
+/// slab at `slot`. Always equal to what [`Book::insert`] builds from the order (kept
+/// so by [`Book::update`], checked by the invariants).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AskEntry {
+    /// Hours offered.
+    pub window: Window,
+    /// The seller (raw id).
+    pub owner: u32,
+    /// The pool's facility (raw id).
+    pub facility: u32,
+    /// The pool (raw id).
+    pub pool: u32,
+    /// Smallest number of GPUs one fill may take.
+    pub min_fill_gpus: u32,
+    /// Fewest GPUs available at any hour of its window: a lower bound of what it can
+    /// give any bid, so that most fills need not read the slab.
+    pub avail_floor: u32,
+    /// The pool's region.
+    pub region: RegionIdx,
+    /// Index of its availability in [`Book::ask_avail`].
+    pub slot: u32,
+}
+
+impl AskEntry {
+    /// The pool as an id.
+    pub fn pool_id(&self) -> PoolId {
+        PoolId(u64::from(self.pool))
+    }
+}
+
+/// What matching needs to know of a resting bid without looking the order up.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct BidEntry {
-    /// The buyer.
-    pub owner: ParticipantId,
     /// Hours wanted.
     pub window: Window,
+    /// The buyer (raw id).
+    pub owner: u32,
+    /// Facility filter (raw id).
+    pub facility: Option<u32>,
     /// Region filter.
     pub region: Option<RegionIdx>,
-    /// Facility filter.
-    pub facility: Option<FacilityId>,
     /// GPUs still wanted.
     pub remaining_gpus: u32,
     /// Fills of fewer than `remaining_gpus` allowed.
@@ -168,10 +184,22 @@ pub struct BidEntry {
 }
 
 impl BidEntry {
+    /// The entry of a bid.
+    pub fn of(order: &Order, bid: &Bid) -> BidEntry {
+        BidEntry {
+            window: order.window,
+            owner: small(order.owner.0),
+            facility: bid.facility.map(|f| small(f.0)),
+            region: bid.region,
+            remaining_gpus: bid.remaining_gpus,
+            partial: bid.partial,
+        }
+    }
+
     /// True when an ask described by `ask` may fill this bid: different owners, the
     /// bid's filters pass, and the ask's window covers the bid's.
     pub fn accepts(&self, ask: &AskEntry) -> bool {
-        // Non-short-circuit `&`: one unpredictable branch instead of four.
+        // Non-short-circuit `&`: one unpredictable branch instead of five.
         (self.owner != ask.owner)
             & self.region.is_none_or(|r| r == ask.region)
             & self.facility.is_none_or(|f| f == ask.facility)
@@ -181,13 +209,17 @@ impl BidEntry {
 }
 
 /// The resting orders of one GPU model, in priority order, each with what matching
-/// needs to filter it (so a scan touches only the book, not the order map).
+/// needs to filter it, so that a scan touches only the book, never the order map.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Book {
     /// Asks by (price ascending, id ascending).
     pub asks: BTreeMap<(i64, OrderId), AskEntry>,
     /// Bids by (negated price ascending = price descending, id ascending).
     pub bids: BTreeMap<(i64, OrderId), BidEntry>,
+    /// Slab of the resting asks' availability (a copy of [`Ask::avail`]), by slot.
+    pub ask_avail: Vec<StepFn>,
+    /// Free slots of `ask_avail` (zero functions), reused last-freed first.
+    pub free_slots: Vec<u32>,
 }
 
 impl Book {
@@ -199,12 +231,40 @@ impl Book {
         }
     }
 
+    /// The entry an ask gets, in slot `slot`.
+    pub fn ask_entry(order: &Order, ask: &Ask, slot: u32) -> AskEntry {
+        AskEntry {
+            window: order.window,
+            owner: small(order.owner.0),
+            facility: small(ask.facility.0),
+            pool: small(ask.pool.0),
+            min_fill_gpus: ask.min_fill_gpus,
+            avail_floor: ask.avail.min_over(order.window),
+            region: ask.region,
+            slot,
+        }
+    }
+
     /// Adds a resting order.
     pub fn insert(&mut self, order: &Order) {
         let key = Book::key(order);
         let old = match &order.kind {
-            OrderKind::Ask(a) => self.asks.insert(key, a.entry(order)).is_some(),
-            OrderKind::Bid(b) => self.bids.insert(key, b.entry(order)).is_some(),
+            OrderKind::Ask(a) => {
+                let slot = match self.free_slots.pop() {
+                    Some(slot) => {
+                        self.ask_avail[slot as usize] = a.avail.clone();
+                        slot
+                    }
+                    None => {
+                        self.ask_avail.push(a.avail.clone());
+                        small(self.ask_avail.len() as u64 - 1)
+                    }
+                };
+                self.asks
+                    .insert(key, Book::ask_entry(order, a, slot))
+                    .is_some()
+            }
+            OrderKind::Bid(b) => self.bids.insert(key, BidEntry::of(order, b)).is_some(),
         };
         debug_assert!(!old, "order {} already in the book", order.id);
     }
@@ -213,26 +273,51 @@ impl Book {
     pub fn remove(&mut self, order: &Order) {
         let key = Book::key(order);
         let found = match order.kind {
-            OrderKind::Ask(_) => self.asks.remove(&key).is_some(),
+            OrderKind::Ask(_) => match self.asks.remove(&key) {
+                Some(e) => {
+                    self.ask_avail[e.slot as usize] = StepFn::new();
+                    self.free_slots.push(e.slot);
+                    true
+                }
+                None => false,
+            },
             OrderKind::Bid(_) => self.bids.remove(&key).is_some(),
         };
         debug_assert!(found, "order {} not in the book", order.id);
     }
 
-    /// Replaces the entry of a resting order with one built from its current state.
+    /// Brings a resting order's entry up to date with the order.
     pub fn update(&mut self, order: &Order) {
         let key = Book::key(order);
         match &order.kind {
             OrderKind::Ask(a) => {
                 if let Some(e) = self.asks.get_mut(&key) {
-                    *e = a.entry(order);
+                    *e = Book::ask_entry(order, a, e.slot);
+                    self.ask_avail[e.slot as usize] = a.avail.clone();
                 }
             }
             OrderKind::Bid(b) => {
                 if let Some(e) = self.bids.get_mut(&key) {
-                    *e = b.entry(order);
+                    *e = BidEntry::of(order, b);
                 }
             }
+        }
+    }
+
+    /// GPUs the ask in `entry` has free at every hour of `window` (inside its own).
+    pub fn avail_over(&self, entry: &AskEntry, window: Window) -> u32 {
+        self.ask_avail[entry.slot as usize].min_over(window)
+    }
+
+    /// True when the book holds exactly this order, with an up-to-date entry.
+    pub fn holds(&self, order: &Order) -> bool {
+        let key = Book::key(order);
+        match &order.kind {
+            OrderKind::Ask(a) => self.asks.get(&key).is_some_and(|e| {
+                *e == Book::ask_entry(order, a, e.slot)
+                    && self.ask_avail.get(e.slot as usize) == Some(&a.avail)
+            }),
+            OrderKind::Bid(b) => self.bids.get(&key) == Some(&BidEntry::of(order, b)),
         }
     }
 
@@ -244,34 +329,5 @@ impl Book {
     /// Highest bid price, if any.
     pub fn best_bid(&self) -> Option<i64> {
         self.bids.first_key_value().map(|(k, _)| -k.0)
-    }
-}
-
-impl Ask {
-    /// The book entry of this ask.
-    pub fn entry(&self, order: &Order) -> AskEntry {
-        AskEntry {
-            owner: order.owner,
-            window: order.window,
-            pool: self.pool,
-            facility: self.facility,
-            region: self.region,
-            min_fill_gpus: self.min_fill_gpus,
-            avail: self.avail.clone(),
-        }
-    }
-}
-
-impl Bid {
-    /// The book entry of this bid.
-    pub fn entry(&self, order: &Order) -> BidEntry {
-        BidEntry {
-            owner: order.owner,
-            window: order.window,
-            region: self.region,
-            facility: self.facility,
-            remaining_gpus: self.remaining_gpus,
-            partial: self.partial,
-        }
     }
 }
