@@ -245,6 +245,14 @@ impl Engine {
     pub fn model(&self, idx: ModelIdx) -> &GpuModel {
         &self.models[usize::from(idx.0)]
     }
+    /// Number of regions known.
+    pub fn region_count(&self) -> usize {
+        self.regions.len()
+    }
+    /// A region's index by name.
+    pub fn region_by_name(&self, name: &str) -> Option<RegionIdx> {
+        self.region_index.get(name).copied()
+    }
     /// A region's name.
     pub fn region_name(&self, idx: RegionIdx) -> &str {
         &self.regions[usize::from(idx.0)]

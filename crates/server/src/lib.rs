@@ -1,1 +1,239 @@
-//! placeholder
+//! # megawatt-server
+//!
+//! The running exchange: recovery from the store's journal, the sequencer thread with
+//! group commit, the hourly ticker, the HTTP API (axum) with auth, problem+json errors,
+//! idempotency, pagination, rate limits, metrics, an OpenAPI document and a market-data
+//! stream, and the demo market.
+//!
+//! Module map:
+//! - `sequencer`: the single writer: batches, applies, commits, answers.
+//! - `state`, `extract`: what handlers share; auth, strict JSON, idempotency keys.
+//! - `routes`: the handlers, one module per resource.
+//! - `views`, `problem`, `parse`: the API's JSON shapes, errors and input parsing.
+//! - `market_data`: the public view of events for `/v1/events`.
+//! - `openapi`: the generated OpenAPI 3.1 document.
+//! - `demo`: the populated market of `mw serve --demo`.
+
+pub mod demo;
+pub mod extract;
+pub mod market_data;
+pub mod openapi;
+pub mod parse;
+pub mod problem;
+pub mod routes;
+pub mod sequencer;
+pub mod state;
+pub mod views;
+
+use megawatt_engine::command::Command;
+use megawatt_engine::units::{Hour, MS_PER_HOUR};
+use megawatt_engine::{Engine, OPERATOR};
+use megawatt_store::sqlite::SqliteStore;
+use megawatt_store::{Store, StoreError};
+use sequencer::{Sequencer, now_ms};
+use state::{AppState, Caller};
+use std::collections::HashMap;
+use std::future::Future;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use tokio::sync::broadcast;
+
+/// How to run the exchange.
+#[derive(Clone, Debug)]
+pub struct Config {
+    /// Address to listen on.
+    pub listen: SocketAddr,
+    /// The SQLite store.
+    pub data: PathBuf,
+    /// Seed the demo market on an empty store.
+    pub demo: bool,
+    /// Requests per second per participant (0: unlimited).
+    pub rate_limit: u32,
+}
+
+/// Keys to show once, on the first start of a store.
+#[derive(Clone, Debug, Default)]
+pub struct FirstStart {
+    /// The operator's key.
+    pub operator_key: Option<String>,
+    /// Demo participants' (name, id, key).
+    pub demo: Vec<(String, String, String)>,
+}
+
+/// A started exchange.
+pub struct Running {
+    /// Where it listens.
+    pub addr: SocketAddr,
+    /// Keys created on this start (shown once).
+    pub first_start: FirstStart,
+    serve: tokio::task::JoinHandle<std::io::Result<()>>,
+    ticker: tokio::task::JoinHandle<()>,
+    sequencer: std::thread::JoinHandle<Result<(), StoreError>>,
+    stop: tokio::sync::watch::Sender<bool>,
+}
+
+/// Why the exchange could not start or stopped badly.
+#[derive(Debug)]
+pub struct ServerError(pub String);
+
+impl std::fmt::Display for ServerError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for ServerError {}
+
+impl From<StoreError> for ServerError {
+    fn from(e: StoreError) -> Self {
+        ServerError(e.0)
+    }
+}
+
+/// Opens the store, recovers, starts the sequencer, ticker and HTTP server.
+pub async fn start(config: Config) -> Result<Running, ServerError> {
+    let mut store = SqliteStore::open(&config.data)?;
+    let (engine, last_seq) = sequencer::recover(&mut store)?;
+    tracing::info!(data = %config.data.display(), commands = last_seq, "recovered from the journal");
+    let keys = load_keys(&mut store, &engine)?;
+    let fresh = last_seq == 0 && keys.is_empty();
+    let (market, _) = broadcast::channel(4_096);
+    let (seq, seq_thread) = sequencer::start(engine, last_seq, Box::new(store), market.clone());
+    let state = Arc::new(AppState::new(
+        seq.clone(),
+        keys,
+        config.data.clone(),
+        market,
+        config.rate_limit,
+    )?);
+    let mut first = FirstStart::default();
+    if fresh {
+        first.operator_key = Some(
+            routes::admin::issue_key(&state, OPERATOR)
+                .await
+                .map_err(|p| ServerError(p.detail.clone()))?
+                .key,
+        );
+        if config.demo {
+            first.demo = demo::seed(&state)
+                .await
+                .map_err(|p| ServerError(format!("demo: {}", p.detail)))?;
+        }
+    } else if config.demo {
+        tracing::info!(
+            "the store is not empty: --demo seeds only a new store, so it does nothing here"
+        );
+    }
+    let ticker = tokio::spawn(ticker(seq));
+    let listener = tokio::net::TcpListener::bind(config.listen)
+        .await
+        .map_err(|e| ServerError(format!("cannot listen on {}: {e}", config.listen)))?;
+    let addr = listener
+        .local_addr()
+        .map_err(|e| ServerError(e.to_string()))?;
+    let (stop, mut stopped) = tokio::sync::watch::channel(false);
+    let app = routes::router(state);
+    let serve = tokio::spawn(async move {
+        axum::serve(listener, app)
+            .with_graceful_shutdown(async move {
+                let _ = stopped.wait_for(|s| *s).await;
+            })
+            .await
+    });
+    tracing::info!(%addr, "megawatt is serving");
+    Ok(Running {
+        addr,
+        first_start: first,
+        serve,
+        ticker,
+        sequencer: seq_thread,
+        stop,
+    })
+}
+
+impl Running {
+    /// Stops accepting requests, lets in-flight ones finish and their commits land,
+    /// then stops the sequencer.
+    pub async fn shutdown(self) -> Result<(), ServerError> {
+        let _ = self.stop.send(true);
+        self.ticker.abort();
+        let _ = self.ticker.await;
+        let served = self.serve.await;
+        let seq = tokio::task::spawn_blocking(move || self.sequencer.join())
+            .await
+            .map_err(|e| ServerError(e.to_string()))?;
+        match seq {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => {
+                return Err(ServerError(format!(
+                    "the sequencer stopped on a store failure: {e}"
+                )));
+            }
+            Err(_) => return Err(ServerError("the sequencer panicked".into())),
+        }
+        match served {
+            Ok(Ok(())) => Ok(()),
+            Ok(Err(e)) => Err(ServerError(format!("http server: {e}"))),
+            Err(e) => Err(ServerError(format!("http server task: {e}"))),
+        }
+    }
+
+    /// Runs until `signal` completes, then shuts down gracefully.
+    pub async fn run_until(self, signal: impl Future<Output = ()>) -> Result<(), ServerError> {
+        signal.await;
+        tracing::info!("shutting down: finishing in-flight requests and commits");
+        self.shutdown().await
+    }
+}
+
+/// The key table from the store, with each key's operator flag from the engine.
+fn load_keys(
+    store: &mut SqliteStore,
+    engine: &Engine,
+) -> Result<HashMap<[u8; 32], Caller>, StoreError> {
+    Ok(store
+        .keys()?
+        .into_iter()
+        .map(|(hash, id)| {
+            let operator = engine.participant(id).is_some_and(|p| p.roles.operator);
+            (hash, Caller { id, operator })
+        })
+        .collect())
+}
+
+/// Ticks at start and at every hour boundary, so that orders expire and contracts start
+/// and end without anyone calling.
+async fn ticker(seq: Sequencer) {
+    loop {
+        let hour = Hour::containing(now_ms());
+        if let Err(e) = seq.submit(OPERATOR, Command::Tick { hour }, None).await {
+            tracing::warn!(?e, "tick not taken");
+        }
+        let next_ms = (hour.0 as u64 + 1) * MS_PER_HOUR;
+        let wait = next_ms.saturating_sub(now_ms()).max(1);
+        tokio::time::sleep(std::time::Duration::from_millis(wait)).await;
+    }
+}
+
+/// Completes on SIGINT or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {}
+        () = term => {}
+    }
+}

@@ -101,7 +101,8 @@ pub trait Store: Send {
 
     /// Writes a batch (journal records, query tables, idempotency records, keys) in one
     /// transaction and makes it durable (fsync) before returning.
-    fn commit(&mut self, batch: &Batch, engine: &megawatt_engine::Engine) -> Result<(), StoreError>;
+    fn commit(&mut self, batch: &Batch, engine: &megawatt_engine::Engine)
+    -> Result<(), StoreError>;
 
     /// The stored answer for an idempotency key, if any.
     fn idempotency(

@@ -1,8 +1,8 @@
 //! `Outcome`: what a command came to, in a form that can be stored and sent back to a
 //! retried request unchanged.
 
-use megawatt_engine::event::Event;
 use megawatt_engine::Rejection;
+use megawatt_engine::event::Event;
 use serde::{Deserialize, Serialize};
 
 /// The result of one submitted command.

@@ -4,10 +4,10 @@
 
 use crate::tables::{self, SCHEMA, SCHEMA_VERSION};
 use crate::{Batch, IdempotencyRecord, Outcome, Store, StoreError};
+use megawatt_engine::Engine;
 use megawatt_engine::command::{Command, Envelope};
 use megawatt_engine::ids::ParticipantId;
-use megawatt_engine::Engine;
-use rusqlite::{params, Connection, OpenFlags, OptionalExtension};
+use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
 use std::path::{Path, PathBuf};
 
 /// The checksum of a journal record: CRC-32 of its sequence number, time, actor and
@@ -79,7 +79,11 @@ impl SqliteStore {
     fn check_version(&self) -> Result<(), StoreError> {
         let v: Option<String> = self
             .conn
-            .query_row("SELECT value FROM meta WHERE key = 'schema_version'", [], |r| r.get(0))
+            .query_row(
+                "SELECT value FROM meta WHERE key = 'schema_version'",
+                [],
+                |r| r.get(0),
+            )
             .optional()?;
         match v.and_then(|v| v.parse::<i64>().ok()) {
             Some(v) if v == SCHEMA_VERSION => Ok(()),
@@ -91,7 +95,10 @@ impl SqliteStore {
                 "{} has schema {v}, which this version cannot migrate",
                 self.path.display()
             ))),
-            None => Err(StoreError(format!("{} has no schema version", self.path.display()))),
+            None => Err(StoreError(format!(
+                "{} has no schema version",
+                self.path.display()
+            ))),
         }
     }
 
@@ -113,7 +120,13 @@ impl SqliteStore {
         for p in genesis.participants() {
             tx.execute(
                 "INSERT INTO participants VALUES (?1, ?2, ?3, ?4, ?5, 0)",
-                params![p.id.0, p.name, p.roles.provider, p.roles.buyer, p.roles.operator],
+                params![
+                    p.id.0,
+                    p.name,
+                    p.roles.provider,
+                    p.roles.buyer,
+                    p.roles.operator
+                ],
             )?;
         }
         tx.commit()?;
@@ -137,10 +150,14 @@ impl Store for SqliteStore {
             let (seq, time_ms, actor) = (seq as u64, time_ms as u64, actor as u64);
             let expected = out.len() as u64 + 1;
             if seq != expected {
-                return Err(StoreError(format!("journal: expected seq {expected}, found {seq}")));
+                return Err(StoreError(format!(
+                    "journal: expected seq {expected}, found {seq}"
+                )));
             }
             if i64::from(checksum(seq, time_ms, actor, &blob)) != sum {
-                return Err(StoreError(format!("journal: record {seq} fails its checksum")));
+                return Err(StoreError(format!(
+                    "journal: record {seq} fails its checksum"
+                )));
             }
             let command: Command = postcard::from_bytes(&blob)
                 .map_err(|e| StoreError(format!("journal: record {seq} cannot be decoded: {e}")))?;
@@ -165,24 +182,35 @@ impl Store for SqliteStore {
             let blob = postcard::to_allocvec(&a.envelope.command).expect("encode");
             let env = &a.envelope;
             let sum = checksum(a.seq, env.time_ms, env.actor.0, &blob);
-            tx.prepare_cached("INSERT INTO journal VALUES (?1, ?2, ?3, ?4, ?5)")?.execute(params![
-                i64_of(a.seq),
-                i64_of(env.time_ms),
-                i64_of(env.actor.0),
-                blob,
-                i64::from(sum)
-            ])?;
+            tx.prepare_cached("INSERT INTO journal VALUES (?1, ?2, ?3, ?4, ?5)")?
+                .execute(params![
+                    i64_of(a.seq),
+                    i64_of(env.time_ms),
+                    i64_of(env.actor.0),
+                    blob,
+                    i64::from(sum)
+                ])?;
             for e in &a.events {
                 tables::apply_event(&tx, engine, a.seq, env.time_ms, e)?;
             }
         }
         for r in &batch.idempotency {
             tx.prepare_cached("INSERT OR REPLACE INTO idempotency VALUES (?1, ?2, ?3, ?4)")?
-                .execute(params![r.participant.0, r.key, &r.request_hash[..], r.outcome.to_bytes()])?;
+                .execute(params![
+                    r.participant.0,
+                    r.key,
+                    &r.request_hash[..],
+                    r.outcome.to_bytes()
+                ])?;
         }
         for k in &batch.keys {
             tx.prepare_cached("INSERT INTO api_keys VALUES (?1, ?2, ?3, ?4)")?
-                .execute(params![&k.hash[..], k.participant.0, k.prefix, i64_of(k.created_ms)])?;
+                .execute(params![
+                    &k.hash[..],
+                    k.participant.0,
+                    k.prefix,
+                    i64_of(k.created_ms)
+                ])?;
         }
         tx.commit()?;
         Ok(())
@@ -195,7 +223,9 @@ impl Store for SqliteStore {
     ) -> Result<Option<IdempotencyRecord>, StoreError> {
         let row: Option<(Vec<u8>, Vec<u8>)> = self
             .conn
-            .prepare_cached("SELECT request_hash, outcome FROM idempotency WHERE participant = ?1 AND key = ?2")?
+            .prepare_cached(
+                "SELECT request_hash, outcome FROM idempotency WHERE participant = ?1 AND key = ?2",
+            )?
             .query_row(params![participant.0, key], |r| Ok((r.get(0)?, r.get(1)?)))
             .optional()?;
         let Some((hash, outcome)) = row else {
@@ -215,7 +245,9 @@ impl Store for SqliteStore {
     }
 
     fn keys(&mut self) -> Result<Vec<([u8; 32], ParticipantId)>, StoreError> {
-        let mut stmt = self.conn.prepare("SELECT hash, participant FROM api_keys")?;
+        let mut stmt = self
+            .conn
+            .prepare("SELECT hash, participant FROM api_keys")?;
         let rows = stmt.query_map([], |r| Ok((r.get::<_, Vec<u8>>(0)?, r.get::<_, i64>(1)?)))?;
         let mut out = Vec::new();
         for row in rows {
@@ -460,7 +492,11 @@ impl Reader {
     /// One order.
     pub fn order(&self, id: u64) -> Result<Option<OrderRow>, StoreError> {
         let sql = format!("SELECT {ORDER_COLUMNS} FROM orders WHERE id = ?1");
-        Ok(self.conn.prepare_cached(&sql)?.query_row([id], order_row).optional()?)
+        Ok(self
+            .conn
+            .prepare_cached(&sql)?
+            .query_row([id], order_row)
+            .optional()?)
     }
 
     /// Orders, newest first, before `before` (an order id), optionally only open ones.
@@ -483,7 +519,12 @@ impl Reader {
             .conn
             .prepare_cached(&sql)?
             .query_map(
-                params![owner, i64_of(before.unwrap_or(i64::MAX as u64)), open_only, limit + 1],
+                params![
+                    owner,
+                    i64_of(before.unwrap_or(i64::MAX as u64)),
+                    open_only,
+                    limit + 1
+                ],
                 order_row,
             )?
             .collect::<Result<Vec<_>, _>>()?;
@@ -511,7 +552,12 @@ impl Reader {
             .conn
             .prepare_cached(&sql)?
             .query_map(
-                params![party, model, i64_of(before.unwrap_or(i64::MAX as u64)), limit + 1],
+                params![
+                    party,
+                    model,
+                    i64_of(before.unwrap_or(i64::MAX as u64)),
+                    limit + 1
+                ],
                 trade_row,
             )?
             .collect::<Result<Vec<_>, _>>()?;
@@ -521,7 +567,12 @@ impl Reader {
     /// One contract with its lines.
     pub fn contract(&self, id: u64) -> Result<Option<ContractRow>, StoreError> {
         let sql = format!("SELECT {CONTRACT_COLUMNS} FROM contracts WHERE id = ?1");
-        let Some(mut c) = self.conn.prepare_cached(&sql)?.query_row([id], contract_row).optional()? else {
+        let Some(mut c) = self
+            .conn
+            .prepare_cached(&sql)?
+            .query_row([id], contract_row)
+            .optional()?
+        else {
             return Ok(None);
         };
         c.lines = self.lines(id)?;
@@ -586,13 +637,20 @@ mod tests {
             actor: OPERATOR,
             command: Command::CreateParticipant {
                 name: "lab".into(),
-                roles: Roles { buyer: true, ..Roles::default() },
+                roles: Roles {
+                    buyer: true,
+                    ..Roles::default()
+                },
             },
         };
         let mut events = Vec::new();
         engine.apply(&env, &mut events).unwrap();
         let batch = Batch {
-            applied: vec![Applied { seq: 1, envelope: env.clone(), events }],
+            applied: vec![Applied {
+                seq: 1,
+                envelope: env.clone(),
+                events,
+            }],
             ..Batch::default()
         };
         store.commit(&batch, &engine).unwrap();
@@ -600,7 +658,13 @@ mod tests {
         drop(store);
         // Reopening checks the version; flipping a byte of the command fails the checksum.
         let mut store = SqliteStore::open(&path).unwrap();
-        store.conn.execute("UPDATE journal SET command = CAST(X'07' || substr(command, 2) AS BLOB)", []).unwrap();
+        store
+            .conn
+            .execute(
+                "UPDATE journal SET command = CAST(X'07' || substr(command, 2) AS BLOB)",
+                [],
+            )
+            .unwrap();
         let err = store.journal().unwrap_err();
         assert!(err.0.contains("record 1 fails its checksum"), "{err}");
     }
@@ -617,7 +681,11 @@ mod tests {
         let path = dir.path().join("newer.db");
         drop(SqliteStore::open(&path).unwrap());
         let c = Connection::open(&path).unwrap();
-        c.execute("UPDATE meta SET value = '99' WHERE key = 'schema_version'", []).unwrap();
+        c.execute(
+            "UPDATE meta SET value = '99' WHERE key = 'schema_version'",
+            [],
+        )
+        .unwrap();
         drop(c);
         let err = SqliteStore::open(&path).err().unwrap();
         assert!(err.0.contains("newer Megawatt"), "{err}");

@@ -2,11 +2,11 @@
 //! with the engine's events (one statement or two per event, in the batch's
 //! transaction).
 
+use megawatt_engine::Engine;
 use megawatt_engine::contract::{Contract, Pricing, Trade};
 use megawatt_engine::event::{CloseReason, Event, ReservationEnd};
 use megawatt_engine::order::{Order, OrderKind, Side, TimeInForce};
-use megawatt_engine::Engine;
-use rusqlite::{params, Transaction};
+use rusqlite::{Transaction, params};
 
 /// The version this code writes. A store with a higher version is refused.
 pub const SCHEMA_VERSION: i64 = 1;
@@ -109,7 +109,14 @@ pub fn apply_event(
     match event {
         Event::ParticipantCreated(p) => {
             tx.prepare_cached("INSERT INTO participants VALUES (?1, ?2, ?3, ?4, ?5, ?6)")?
-                .execute(params![p.id.0, p.name, p.roles.provider, p.roles.buyer, p.roles.operator, time_ms])?;
+                .execute(params![
+                    p.id.0,
+                    p.name,
+                    p.roles.provider,
+                    p.roles.buyer,
+                    p.roles.operator,
+                    time_ms
+                ])?;
         }
         Event::ModelAdded { model } => {
             let m = engine.model(*model);
@@ -117,34 +124,45 @@ pub fn apply_event(
                 .execute(params![model.0, m.id, m.name, m.watts_per_gpu])?;
         }
         Event::FacilityCreated(f) => {
-            tx.prepare_cached("INSERT INTO facilities VALUES (?1, ?2, ?3, ?4, ?5, ?6)")?.execute(params![
-                f.id.0,
-                f.owner.0,
-                f.name,
-                engine.region_name(f.region),
-                f.power_kw,
-                time_ms
-            ])?;
+            tx.prepare_cached("INSERT INTO facilities VALUES (?1, ?2, ?3, ?4, ?5, ?6)")?
+                .execute(params![
+                    f.id.0,
+                    f.owner.0,
+                    f.name,
+                    engine.region_name(f.region),
+                    f.power_kw,
+                    time_ms
+                ])?;
             for id in &f.pools {
                 let pool = engine.pool(*id).expect("pool of a new facility");
                 tx.prepare_cached("INSERT INTO pools VALUES (?1, ?2, ?3, ?4)")?
-                    .execute(params![id.0, f.id.0, engine.model(pool.model).id, pool.gpus])?;
+                    .execute(params![
+                        id.0,
+                        f.id.0,
+                        engine.model(pool.model).id,
+                        pool.gpus
+                    ])?;
             }
         }
         Event::Reserved(r) => {
-            tx.prepare_cached("INSERT INTO reservations VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'active')")?
-                .execute(params![
-                    r.id.0,
-                    r.pool.0,
-                    r.owner.0,
-                    r.gpus,
-                    r.window.start.0,
-                    r.window.end.0,
-                    r.window.start.to_string(),
-                    r.window.end.to_string()
-                ])?;
+            tx.prepare_cached(
+                "INSERT INTO reservations VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'active')",
+            )?
+            .execute(params![
+                r.id.0,
+                r.pool.0,
+                r.owner.0,
+                r.gpus,
+                r.window.start.0,
+                r.window.end.0,
+                r.window.start.to_string(),
+                r.window.end.to_string()
+            ])?;
         }
-        Event::ReservationEnded { reservation, reason } => {
+        Event::ReservationEnded {
+            reservation,
+            reason,
+        } => {
             let status = match reason {
                 ReservationEnd::Released => "released",
                 ReservationEnd::Elapsed => "elapsed",
@@ -191,7 +209,16 @@ fn insert_order(tx: &Transaction<'_>, engine: &Engine, o: &Order) -> rusqlite::R
         _ => None,
     };
     let (side, gpus, pool, region, facility, min_fill, colocate, partial) = match &o.kind {
-        OrderKind::Ask(a) => ("sell", a.gpus, Some(a.pool.0), None, Some(a.facility.0), Some(a.min_fill_gpus), None, None),
+        OrderKind::Ask(a) => (
+            "sell",
+            a.gpus,
+            Some(a.pool.0),
+            None,
+            Some(a.facility.0),
+            Some(a.min_fill_gpus),
+            None,
+            None,
+        ),
         OrderKind::Bid(b) => (
             "buy",
             b.gpus,
@@ -257,7 +284,9 @@ fn insert_trade(tx: &Transaction<'_>, engine: &Engine, t: &Trade) -> rusqlite::R
             t.time_ms
         ])?;
     let gpu_hours = u64::from(t.gpus) * u64::from(t.window.hours());
-    let mut filled = tx.prepare_cached("UPDATE orders SET filled_gpu_hours = filled_gpu_hours + ?2 WHERE id = ?1")?;
+    let mut filled = tx.prepare_cached(
+        "UPDATE orders SET filled_gpu_hours = filled_gpu_hours + ?2 WHERE id = ?1",
+    )?;
     filled.execute(params![t.bid.0, gpu_hours])?;
     filled.execute(params![t.ask.0, gpu_hours])?;
     Ok(())
@@ -291,7 +320,14 @@ fn insert_contract(tx: &Transaction<'_>, c: &Contract, time_ms: u64) -> rusqlite
     ])?;
     for (i, l) in c.lines.iter().enumerate() {
         tx.prepare_cached("INSERT INTO contract_lines VALUES (?1, ?2, ?3, ?4, ?5, ?6)")?
-            .execute(params![c.id.0, i, l.pool.0, l.gpus, l.window.start.0, l.window.end.0])?;
+            .execute(params![
+                c.id.0,
+                i,
+                l.pool.0,
+                l.gpus,
+                l.window.start.0,
+                l.window.end.0
+            ])?;
     }
     Ok(())
 }

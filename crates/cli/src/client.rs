@@ -1,0 +1,114 @@
+//! The HTTP client of the `mw` subcommands: bearer auth, JSON in and out, and a server
+//! error turned into one clear line.
+
+use serde_json::Value;
+
+/// A call that failed: the line to print and the exit code.
+#[derive(Debug)]
+pub struct Failure {
+    /// One line for people.
+    pub message: String,
+    /// 1: the server refused; 2: usage or connection problem.
+    pub code: u8,
+}
+
+impl Failure {
+    /// A usage problem (exit code 2).
+    pub fn usage(message: impl Into<String>) -> Failure {
+        Failure {
+            message: message.into(),
+            code: 2,
+        }
+    }
+}
+
+/// A connection to one exchange.
+pub struct Client {
+    agent: ureq::Agent,
+    url: String,
+    token: Option<String>,
+}
+
+impl Client {
+    /// A client of the exchange at `url`, authenticating with `token`.
+    pub fn new(url: &str, token: Option<String>) -> Client {
+        let agent = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .timeout_global(Some(std::time::Duration::from_secs(30)))
+            .build()
+            .into();
+        Client {
+            agent,
+            url: url.trim_end_matches('/').to_string(),
+            token,
+        }
+    }
+
+    fn auth(&self) -> Result<String, Failure> {
+        self.token
+            .as_ref()
+            .map(|t| format!("Bearer {t}"))
+            .ok_or_else(|| Failure::usage("no API key: set MW_TOKEN (or pass --token)"))
+    }
+
+    /// GET a path (with its query string).
+    pub fn get(&self, path: &str) -> Result<Value, Failure> {
+        let resp = self
+            .agent
+            .get(format!("{}{path}", self.url))
+            .header("Authorization", &self.auth()?)
+            .call();
+        self.finish(resp)
+    }
+
+    /// POST a JSON body, with an idempotency key so that a retry cannot act twice.
+    pub fn post(&self, path: &str, body: &Value) -> Result<Value, Failure> {
+        let key = idempotency_key();
+        let resp = self
+            .agent
+            .post(format!("{}{path}", self.url))
+            .header("Authorization", &self.auth()?)
+            .header("Idempotency-Key", &key)
+            .send_json(body);
+        self.finish(resp)
+    }
+
+    fn finish(
+        &self,
+        resp: Result<ureq::http::Response<ureq::Body>, ureq::Error>,
+    ) -> Result<Value, Failure> {
+        let mut resp = resp.map_err(|e| Failure {
+            message: format!("cannot reach the exchange at {}: {e}", self.url),
+            code: 2,
+        })?;
+        let status = resp.status();
+        let text = resp.body_mut().read_to_string().unwrap_or_default();
+        if status.is_success() {
+            if text.is_empty() {
+                return Ok(Value::Null);
+            }
+            return serde_json::from_str(&text).map_err(|e| Failure {
+                message: format!("unreadable answer: {e}"),
+                code: 1,
+            });
+        }
+        let message = match serde_json::from_str::<Value>(&text) {
+            Ok(p) => format!(
+                "{} ({}, HTTP {})",
+                p["detail"].as_str().unwrap_or("request refused"),
+                p["code"].as_str().unwrap_or("error"),
+                status.as_u16()
+            ),
+            Err(_) => format!("HTTP {}: {}", status.as_u16(), text.trim()),
+        };
+        Err(Failure { message, code: 1 })
+    }
+}
+
+/// A fresh idempotency key: time and process id, unique enough for one client.
+fn idempotency_key() -> String {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos());
+    format!("mw-cli-{}-{nanos}", std::process::id())
+}

@@ -1,0 +1,358 @@
+//! What each subcommand does: `serve` runs the exchange; the others build a request,
+//! send it, and print the answer as a table (or as JSON with `--json`).
+
+use crate::client::{Client, Failure};
+use crate::input;
+use crate::output::{self, s, t, usd};
+use crate::{
+    BuyArgs, Cli, Cmd, FacilityCmd, KeyCmd, PageArgs, ParticipantCmd, SellArgs, ServeArgs,
+    WindowArgs,
+};
+use serde_json::{Value, json};
+
+fn now_ms() -> u64 {
+    megawatt_server::sequencer::now_ms()
+}
+
+/// `mw serve`: runs until SIGINT or SIGTERM.
+pub fn serve(args: ServeArgs) -> Result<(), Failure> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let rt = tokio::runtime::Runtime::new().map_err(|e| Failure {
+        message: e.to_string(),
+        code: 1,
+    })?;
+    rt.block_on(async {
+        let config = megawatt_server::Config {
+            listen: args.listen,
+            data: args.data.clone(),
+            demo: args.demo,
+            rate_limit: args.rate_limit,
+        };
+        let running = megawatt_server::start(config).await.map_err(|e| Failure {
+            message: e.0,
+            code: 1,
+        })?;
+        print_first_start(&running, &args);
+        running
+            .run_until(megawatt_server::shutdown_signal())
+            .await
+            .map_err(|e| Failure {
+                message: e.0,
+                code: 1,
+            })
+    })
+}
+
+fn print_first_start(running: &megawatt_server::Running, args: &ServeArgs) {
+    let url = format!("http://{}", running.addr);
+    println!(
+        "Megawatt is serving at {url} (data: {})",
+        args.data.display()
+    );
+    let first = &running.first_start;
+    if let Some(k) = &first.operator_key {
+        println!("\nOperator key (shown once; keep it safe):\n  export MW_URL={url} MW_TOKEN={k}");
+    }
+    if !first.demo.is_empty() {
+        println!("\nDemo participants (keys shown once):");
+        for (name, id, key) in &first.demo {
+            println!("  {name:<18} {id:<5} MW_TOKEN={key}");
+        }
+        println!(
+            "\nTry:\n  export MW_URL={url} MW_TOKEN=<a buyer's key>\n  mw book -m h100-sxm\n  mw buy -m h100-sxm -n 64 -s +1d -d 24h -p 2.50"
+        );
+    }
+}
+
+fn window(w: &WindowArgs) -> Result<(String, String), Failure> {
+    let start = input::start(&w.start, now_ms()).map_err(Failure::usage)?;
+    let end =
+        input::after(start, &w.duration).map_err(|e| Failure::usage(format!("duration: {e}")))?;
+    Ok((start.to_string(), end.to_string()))
+}
+
+fn page_query(p: &PageArgs) -> String {
+    match &p.before {
+        Some(b) => format!("limit={}&before={b}", p.limit),
+        None => format!("limit={}", p.limit),
+    }
+}
+
+/// Runs a client subcommand.
+pub fn client_command(cli: &Cli, cmd: &Cmd) -> Result<(), Failure> {
+    let c = Client::new(&cli.url, cli.token.clone());
+    let (answer, print): (Value, fn(&Value)) = match cmd {
+        Cmd::Serve(_) => unreachable!("handled by main"),
+        Cmd::Participant(ParticipantCmd::Create { name, roles }) => (
+            c.post("/v1/participants", &json!({ "name": name, "roles": roles }))?,
+            print_participant,
+        ),
+        Cmd::Key(KeyCmd::Create { participant }) => (
+            c.post("/v1/keys", &json!({ "participant": participant }))?,
+            print_key,
+        ),
+        Cmd::Facility(FacilityCmd::Create {
+            name,
+            region,
+            power_kw,
+            pools,
+        }) => {
+            let pools = pools
+                .iter()
+                .map(|p| {
+                    let (m, g) = p
+                        .split_once('=')
+                        .ok_or_else(|| Failure::usage(format!("--pool {p:?}: write MODEL=GPUS")))?;
+                    let g: u32 = g.parse().map_err(|_| {
+                        Failure::usage(format!("--pool {p:?}: GPUS must be a number"))
+                    })?;
+                    Ok(json!({ "model": m, "gpus": g }))
+                })
+                .collect::<Result<Vec<_>, Failure>>()?;
+            let body =
+                json!({ "name": name, "region": region, "power_kw": power_kw, "pools": pools });
+            (c.post("/v1/facilities", &body)?, print_facility)
+        }
+        Cmd::Facility(FacilityCmd::List) => (c.get("/v1/facilities")?, print_facilities),
+        Cmd::Facility(FacilityCmd::Show { id }) => {
+            (c.get(&format!("/v1/facilities/{id}"))?, print_facility)
+        }
+        Cmd::Reserve(a) => {
+            let (start, end) = window(&a.window)?;
+            let body = json!({ "pool": a.pool, "gpus": a.gpus, "start": start, "end": end });
+            (c.post("/v1/reservations", &body)?, print_reservation)
+        }
+        Cmd::Buy(a) => (c.post("/v1/orders", &buy_body(a)?)?, print_placed),
+        Cmd::Sell(a) => (c.post("/v1/orders", &sell_body(a)?)?, print_placed),
+        Cmd::Orders(a) => {
+            let q = format!(
+                "/v1/orders?{}{}",
+                page_query(&a.page),
+                if a.open { "&open=true" } else { "" }
+            );
+            (c.get(&q)?, |v| {
+                output::page(v, &output::ORDER_HEADERS, output::order_row)
+            })
+        }
+        Cmd::Cancel { id } => {
+            c.post(&format!("/v1/orders/{id}/cancel"), &json!({}))?;
+            (json!({ "cancelled": id }), |v| {
+                println!("cancelled {}", s(v, "cancelled"))
+            })
+        }
+        Cmd::Trades(a) => {
+            let mut q = format!("/v1/trades?{}", page_query(&a.page));
+            if a.mine {
+                q.push_str("&mine=true");
+            }
+            if let Some(m) = &a.model {
+                q.push_str(&format!("&model={m}"));
+            }
+            (c.get(&q)?, |v| {
+                output::page(v, &output::TRADE_HEADERS, output::trade_row)
+            })
+        }
+        Cmd::Book { model } => (c.get(&format!("/v1/book?model={model}"))?, print_book),
+        Cmd::Contracts(p) => (c.get(&format!("/v1/contracts?{}", page_query(p)))?, |v| {
+            output::page(v, &output::CONTRACT_HEADERS, output::contract_row)
+        }),
+    };
+    if cli.json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&answer).unwrap_or_default()
+        );
+    } else {
+        print(&answer);
+    }
+    Ok(())
+}
+
+fn good_till(raw: &Option<String>) -> Result<Option<String>, Failure> {
+    raw.as_ref()
+        .map(|g| {
+            let h = if let Some(d) = g.strip_prefix('+') {
+                input::after(input::next_hour(now_ms()), d).map_err(Failure::usage)?
+            } else {
+                input::start(g, now_ms()).map_err(Failure::usage)?
+            };
+            Ok(h.to_string())
+        })
+        .transpose()
+}
+
+fn buy_body(a: &BuyArgs) -> Result<Value, Failure> {
+    let (start, end) = window(&a.window)?;
+    let good_till = good_till(&a.good_till)?;
+    let tif = if good_till.is_some() {
+        "gtd".to_string()
+    } else {
+        a.tif.clone()
+    };
+    let mut body = json!({
+        "side": "buy", "model": a.model, "gpus": a.gpus, "start": start, "end": end,
+        "price": a.price, "time_in_force": tif, "colocate": !a.any_pool, "partial": a.partial,
+    });
+    if let Some(r) = &a.region {
+        body["region"] = json!(r);
+    }
+    if let Some(f) = &a.facility {
+        body["facility"] = json!(f);
+    }
+    if let Some(g) = good_till {
+        body["good_till"] = json!(g);
+    }
+    Ok(body)
+}
+
+fn sell_body(a: &SellArgs) -> Result<Value, Failure> {
+    let (start, end) = window(&a.window)?;
+    let mut body = json!({ "side": "sell", "pool": a.pool, "gpus": a.gpus, "start": start, "end": end, "price": a.price });
+    if let Some(m) = a.min_fill {
+        body["min_fill_gpus"] = json!(m);
+    }
+    if let Some(g) = good_till(&a.good_till)? {
+        body["time_in_force"] = json!("gtd");
+        body["good_till"] = json!(g);
+    }
+    Ok(body)
+}
+
+fn print_participant(v: &Value) {
+    println!(
+        "created participant {} ({}) roles: {}",
+        s(v, "id"),
+        s(v, "name"),
+        v["roles"]
+    );
+}
+
+fn print_key(v: &Value) {
+    println!(
+        "key for {} (shown once):\n  MW_TOKEN={}",
+        s(v, "participant"),
+        s(v, "key")
+    );
+}
+
+fn print_reservation(v: &Value) {
+    println!(
+        "reserved {}: {} GPUs of {} from {} to {}",
+        s(v, "id"),
+        s(v, "gpus"),
+        s(v, "pool"),
+        t(v, "start"),
+        t(v, "end")
+    );
+}
+
+fn print_facility(f: &Value) {
+    println!(
+        "{} {} ({}), owner {}, {} kW",
+        s(f, "id"),
+        s(f, "name"),
+        s(f, "region"),
+        s(f, "owner"),
+        s(f, "power_kw")
+    );
+    let rows: Vec<Vec<String>> = f["pools"]
+        .as_array()
+        .map(|ps| {
+            ps.iter()
+                .map(|p| {
+                    vec![
+                        s(p, "id"),
+                        s(p, "model"),
+                        s(p, "gpus"),
+                        s(p, "peak_used_gpus_30d"),
+                    ]
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    output::table(&["pool", "model", "gpus", "peak used (30d)"], &rows);
+}
+
+fn print_facilities(v: &Value) {
+    let rows: Vec<Vec<String>> = v
+        .as_array()
+        .map(|fs| {
+            fs.iter()
+                .map(|f| {
+                    let pools: Vec<String> = f["pools"]
+                        .as_array()
+                        .map(|ps| {
+                            ps.iter()
+                                .map(|p| {
+                                    format!("{} {}={}", s(p, "id"), s(p, "model"), s(p, "gpus"))
+                                })
+                                .collect()
+                        })
+                        .unwrap_or_default();
+                    vec![
+                        s(f, "id"),
+                        s(f, "name"),
+                        s(f, "region"),
+                        s(f, "owner"),
+                        s(f, "power_kw"),
+                        pools.join(", "),
+                    ]
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    output::table(
+        &["id", "name", "region", "owner", "power kw", "pools"],
+        &rows,
+    );
+}
+
+fn print_placed(v: &Value) {
+    let o = &v["order"];
+    println!(
+        "{} {} {} GPUs {} -> {} at {}: {}",
+        s(o, "id"),
+        s(o, "side"),
+        s(o, "gpus"),
+        t(o, "start"),
+        t(o, "end"),
+        usd(o, "price_usd"),
+        s(o, "status")
+    );
+    let trades: Vec<Vec<String>> = v["trades"]
+        .as_array()
+        .map(|a| a.iter().map(output::trade_row).collect())
+        .unwrap_or_default();
+    if !trades.is_empty() {
+        output::table(&output::TRADE_HEADERS, &trades);
+    }
+}
+
+fn print_book(v: &Value) {
+    let level = |l: &Value| {
+        vec![
+            usd(l, "price_usd"),
+            s(l, "gpus"),
+            t(l, "start"),
+            t(l, "end"),
+            s(l, "orders"),
+        ]
+    };
+    println!("{} asks (cheapest first)", s(v, "model"));
+    let asks: Vec<Vec<String>> = v["asks"]
+        .as_array()
+        .map(|a| a.iter().map(level).collect())
+        .unwrap_or_default();
+    output::table(&["price/h", "gpus", "start", "end", "orders"], &asks);
+    println!("\n{} bids (highest first)", s(v, "model"));
+    let bids: Vec<Vec<String>> = v["bids"]
+        .as_array()
+        .map(|a| a.iter().map(level).collect())
+        .unwrap_or_default();
+    output::table(&["price/h", "gpus", "start", "end", "orders"], &bids);
+}

@@ -1,0 +1,243 @@
+//! The demo market of `mw serve --demo`, seeded through the sequencer like any other
+//! commands (so it is journaled and recovered): the provider and buyer of
+//! `shared/scenarios/colossus-lease.toml` with its 300 MW facility, a neocloud with
+//! three smaller facilities, several buyers, resting asks and bids over the coming
+//! weeks, and some trades.
+
+use crate::problem::Problem;
+use crate::routes::admin::issue_key;
+use crate::routes::submit;
+use crate::state::{AppState, Caller};
+use megawatt_engine::OPERATOR;
+use megawatt_engine::command::{AskSpec, BidSpec, Command, PoolSpec};
+use megawatt_engine::entities::Roles;
+use megawatt_engine::event::Event;
+use megawatt_engine::ids::{ParticipantId, PoolId};
+use megawatt_engine::order::{AskSource, TimeInForce};
+use megawatt_engine::units::{Hour, Window};
+
+const OP: Caller = Caller {
+    id: OPERATOR,
+    operator: true,
+};
+
+fn as_caller(id: ParticipantId) -> Caller {
+    Caller {
+        id,
+        operator: false,
+    }
+}
+
+async fn participant(
+    state: &AppState,
+    name: &str,
+    provider: bool,
+    buyer: bool,
+) -> Result<ParticipantId, Problem> {
+    let roles = Roles {
+        provider,
+        buyer,
+        operator: false,
+    };
+    let ev = submit(
+        state,
+        OP,
+        Command::CreateParticipant {
+            name: name.into(),
+            roles,
+        },
+        None,
+    )
+    .await?;
+    match ev.first() {
+        Some(Event::ParticipantCreated(p)) => Ok(p.id),
+        _ => Err(Problem::unavailable("demo: participant not created")),
+    }
+}
+
+async fn facility(
+    state: &AppState,
+    owner: ParticipantId,
+    name: &str,
+    region: &str,
+    power_kw: u64,
+    pools: &[(&str, u32)],
+) -> Result<Vec<PoolId>, Problem> {
+    let cmd = Command::CreateFacility {
+        name: name.into(),
+        region: region.into(),
+        power_kw,
+        pools: pools
+            .iter()
+            .map(|&(m, g)| PoolSpec {
+                model: m.into(),
+                gpus: g,
+            })
+            .collect(),
+    };
+    match submit(state, as_caller(owner), cmd, None).await?.first() {
+        Some(Event::FacilityCreated(f)) => Ok(f.pools.clone()),
+        _ => Err(Problem::unavailable("demo: facility not created")),
+    }
+}
+
+/// Days from the next midnight (UTC) as a window of `days` days.
+fn days(from_day: u32, days: u32, today: Hour) -> Window {
+    let midnight = (today.0 / 24 + 1) * 24;
+    Window {
+        start: Hour(midnight + from_day * 24),
+        end: Hour(midnight + (from_day + days) * 24),
+    }
+}
+
+async fn ask(
+    state: &AppState,
+    owner: ParticipantId,
+    pool: PoolId,
+    gpus: u32,
+    window: Window,
+    price: i64,
+) -> Result<(), Problem> {
+    let spec = AskSpec {
+        source: AskSource::Pool(pool),
+        gpus,
+        window,
+        price_micros: price,
+        tif: TimeInForce::Gtc,
+        min_fill_gpus: 8.min(gpus),
+    };
+    submit(state, as_caller(owner), Command::PlaceAsk(spec), None)
+        .await
+        .map(|_| ())
+}
+
+async fn bid(
+    state: &AppState,
+    buyer: ParticipantId,
+    model: &str,
+    gpus: u32,
+    window: Window,
+    limit: i64,
+) -> Result<(), Problem> {
+    let spec = BidSpec {
+        model: model.into(),
+        region: None,
+        facility: None,
+        gpus,
+        window,
+        limit_price_micros: limit,
+        colocate: true,
+        partial: false,
+        tif: TimeInForce::Gtc,
+    };
+    submit(state, as_caller(buyer), Command::PlaceBid(spec), None)
+        .await
+        .map(|_| ())
+}
+
+/// Seeds the demo market and returns each demo participant's (name, id, key).
+pub async fn seed(state: &AppState) -> Result<Vec<(String, String, String)>, Problem> {
+    let today = Hour::containing(crate::sequencer::now_ms());
+    let colossus = participant(state, "Colossus Compute", true, false).await?;
+    let lab = participant(state, "Frontier Lab", false, true).await?;
+    let neo = participant(state, "Neocloud One", true, false).await?;
+    let acme = participant(state, "Acme AI", false, true).await?;
+    let helix = participant(state, "Helix Research", false, true).await?;
+    let quanta = participant(state, "Quanta Labs", false, true).await?;
+    // shared/scenarios/colossus-lease.toml: 300 MW, 150k H100, 50k H200, 20k GB200.
+    let c = facility(
+        state,
+        colossus,
+        "Colossus 1",
+        "us-south",
+        300_000,
+        &[("h100-sxm", 150_000), ("h200", 50_000), ("gb200", 20_000)],
+    )
+    .await?;
+    let ash = facility(
+        state,
+        neo,
+        "Neo Ashburn",
+        "us-east",
+        8_000,
+        &[("h100-sxm", 2_048), ("h200", 1_024)],
+    )
+    .await?;
+    let dub = facility(
+        state,
+        neo,
+        "Neo Dublin",
+        "eu-west",
+        6_000,
+        &[("h100-sxm", 1_024), ("b200", 1_024)],
+    )
+    .await?;
+    let pdx = facility(
+        state,
+        neo,
+        "Neo Portland",
+        "us-west",
+        4_000,
+        &[("mi300x", 1_024), ("h100-sxm", 512)],
+    )
+    .await?;
+    // Colossus keeps most of its fleet for itself and lists the rest.
+    submit(
+        state,
+        as_caller(colossus),
+        Command::Reserve {
+            pool: c[0],
+            gpus: 140_000,
+            window: days(0, 60, today),
+        },
+        None,
+    )
+    .await?;
+    ask(state, colossus, c[0], 4_096, days(0, 14, today), 1_950_000).await?;
+    ask(state, colossus, c[1], 2_048, days(0, 14, today), 2_450_000).await?;
+    ask(state, colossus, c[2], 1_152, days(2, 7, today), 4_200_000).await?;
+    for (k, price) in [
+        (0u32, 2_200_000i64),
+        (1, 2_150_000),
+        (3, 2_300_000),
+        (7, 2_050_000),
+    ] {
+        ask(state, neo, ash[0], 512, days(k, 3, today), price).await?;
+    }
+    ask(state, neo, ash[1], 512, days(0, 7, today), 2_600_000).await?;
+    ask(state, neo, dub[0], 512, days(1, 10, today), 2_350_000).await?;
+    ask(state, neo, dub[1], 256, days(1, 10, today), 3_900_000).await?;
+    ask(state, neo, pdx[0], 512, days(0, 14, today), 1_750_000).await?;
+    ask(state, neo, pdx[1], 256, days(2, 5, today), 2_400_000).await?;
+    // Resting bids below the asks, and some that trade at once.
+    bid(state, helix, "h100-sxm", 256, days(1, 2, today), 1_800_000).await?;
+    bid(state, quanta, "h200", 128, days(3, 1, today), 2_200_000).await?;
+    bid(state, lab, "gb200", 576, days(5, 2, today), 3_900_000).await?;
+    bid(state, acme, "h100-sxm", 128, days(1, 1, today), 2_500_000).await?;
+    bid(state, helix, "mi300x", 64, days(2, 3, today), 1_900_000).await?;
+    bid(
+        state,
+        quanta,
+        "h100-sxm",
+        1_024,
+        days(0, 2, today),
+        2_000_000,
+    )
+    .await?;
+    let mut keys = Vec::new();
+    for (name, id) in [
+        ("Colossus Compute", colossus),
+        ("Frontier Lab", lab),
+        ("Neocloud One", neo),
+        ("Acme AI", acme),
+        ("Helix Research", helix),
+        ("Quanta Labs", quanta),
+    ] {
+        keys.push((
+            name.to_string(),
+            id.to_string(),
+            issue_key(state, id).await?.key,
+        ));
+    }
+    Ok(keys)
+}

@@ -1,0 +1,142 @@
+//! Request extractors: the authenticated, rate-limited [`Caller`]; JSON bodies read
+//! strictly (unknown fields, wrong types and bad syntax are 400s that name the field)
+//! together with the request's hash for idempotency; and the `Idempotency-Key` header.
+
+use crate::problem::Problem;
+use crate::sequencer::Idem;
+use crate::state::{AppState, Caller};
+use axum::body::Bytes;
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::request::Parts;
+use axum::http::{StatusCode, header};
+use serde::de::DeserializeOwned;
+use sha2::{Digest, Sha256};
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+
+/// Longest `Idempotency-Key` accepted.
+pub const MAX_IDEMPOTENCY_KEY: usize = 255;
+
+impl FromRequestParts<Arc<AppState>> for Caller {
+    type Rejection = Problem;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &Arc<AppState>,
+    ) -> Result<Self, Self::Rejection> {
+        let unauthorized =
+            |detail: &str| Problem::new(StatusCode::UNAUTHORIZED, "unauthorized", detail);
+        let header = parts
+            .headers
+            .get(header::AUTHORIZATION)
+            .ok_or_else(|| unauthorized("send an API key as 'Authorization: Bearer <key>'"))?;
+        let key = header
+            .to_str()
+            .ok()
+            .and_then(|h| h.strip_prefix("Bearer "))
+            .ok_or_else(|| unauthorized("the Authorization header must be 'Bearer <key>'"))?;
+        let caller = state
+            .caller(key.trim())
+            .ok_or_else(|| unauthorized("unknown API key"))?;
+        if !state.limiter.allow(caller.id) {
+            state.http.rate_limited.fetch_add(1, Ordering::Relaxed);
+            let mut p = Problem::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                "rate_limited",
+                "too many requests for this participant; slow down",
+            );
+            p.retry_after = Some(1);
+            return Err(p);
+        }
+        Ok(caller)
+    }
+}
+
+/// The `Idempotency-Key` header, if sent.
+pub struct IdemHeader(pub Option<String>);
+
+impl<S: Send + Sync> FromRequestParts<S> for IdemHeader {
+    type Rejection = Problem;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        let Some(v) = parts.headers.get("idempotency-key") else {
+            return Ok(IdemHeader(None));
+        };
+        let bad = || {
+            Problem::bad_request(format!(
+                "Idempotency-Key must be 1 to {MAX_IDEMPOTENCY_KEY} printable ASCII characters"
+            ))
+            .field("Idempotency-Key")
+        };
+        let s = v.to_str().map_err(|_| bad())?;
+        if s.is_empty()
+            || s.len() > MAX_IDEMPOTENCY_KEY
+            || !s.bytes().all(|b| (0x21..0x7f).contains(&b))
+        {
+            return Err(bad());
+        }
+        Ok(IdemHeader(Some(s.to_string())))
+    }
+}
+
+/// A JSON body, parsed strictly, with the SHA-256 of method, path and body.
+pub struct Body<T> {
+    /// The parsed body.
+    pub value: T,
+    /// Hash of the request, for idempotency.
+    pub hash: [u8; 32],
+}
+
+impl<T> Body<T> {
+    /// The idempotency record to send with the command, if the client gave a key.
+    pub fn idem(&self, key: IdemHeader) -> Option<Idem> {
+        key.0.map(|key| Idem {
+            key,
+            hash: self.hash,
+        })
+    }
+}
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for Body<T> {
+    type Rejection = Problem;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let ctype = req
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_string();
+        let mut hasher = Sha256::new();
+        hasher.update(req.method().as_str().as_bytes());
+        hasher.update(b" ");
+        hasher.update(req.uri().path().as_bytes());
+        hasher.update(b"\n");
+        let bytes = Bytes::from_request(req, state).await.map_err(|e| {
+            if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                Problem::new(
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    "body_too_large",
+                    e.body_text(),
+                )
+            } else {
+                Problem::bad_request(e.body_text())
+            }
+        })?;
+        if !bytes.is_empty() && !ctype.starts_with("application/json") {
+            return Err(Problem::new(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "unsupported_media_type",
+                "send the body as application/json",
+            ));
+        }
+        hasher.update(&bytes);
+        let slice: &[u8] = if bytes.is_empty() { b"{}" } else { &bytes };
+        let value = serde_json::from_slice(slice)
+            .map_err(|e| Problem::bad_request(format!("request body: {e}")))?;
+        Ok(Body {
+            value,
+            hash: hasher.finalize().into(),
+        })
+    }
+}

@@ -1,0 +1,36 @@
+//! The OpenAPI 3.1 document, generated from the handlers' annotations and the request
+//! and response types.
+
+use crate::routes::{admin, contracts, facilities, market, ops, orders};
+use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+
+/// The API's document.
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "Megawatt", description = "An exchange and contract ledger for AI compute capacity.", version = "1"),
+    paths(
+        admin::create_participant, admin::list_participants, admin::create_key, admin::me,
+        admin::list_models, admin::create_model,
+        facilities::create, facilities::list, facilities::show, facilities::reserve, facilities::release,
+        orders::place, orders::list, orders::show, orders::cancel, orders::reduce,
+        market::trades, market::book, market::events,
+        contracts::list, contracts::show,
+        ops::healthz, ops::metrics,
+    ),
+    modifiers(&Bearer)
+)]
+pub struct ApiDoc;
+
+/// Declares the bearer-key security scheme.
+struct Bearer;
+
+impl Modify for Bearer {
+    fn modify(&self, doc: &mut utoipa::openapi::OpenApi) {
+        let components = doc.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)),
+        );
+    }
+}

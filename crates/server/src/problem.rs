@@ -1,0 +1,136 @@
+//! RFC 9457 problem details: every error the API returns is `application/problem+json`
+//! with a stable `type`, a `title`, the HTTP `status`, and a `detail` that names the
+//! field and the rule.
+
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use megawatt_engine::Rule;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+/// A problem, boxed so that `Result<_, Problem>` stays small on the happy path.
+#[derive(Clone, Debug)]
+pub struct Problem(pub Box<ProblemBody>);
+
+impl std::ops::Deref for Problem {
+    type Target = ProblemBody;
+    fn deref(&self) -> &ProblemBody {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for Problem {
+    fn deref_mut(&mut self) -> &mut ProblemBody {
+        &mut self.0
+    }
+}
+
+/// A problem: what went wrong, for machines (`type`, `code`) and people (`detail`).
+#[derive(Clone, Debug, Serialize, ToSchema)]
+#[schema(as = Problem)]
+pub struct ProblemBody {
+    /// Stable URI of the problem type, `urn:megawatt:problem:<code>`.
+    #[serde(rename = "type")]
+    pub type_: String,
+    /// Short summary of the problem type.
+    pub title: String,
+    /// HTTP status.
+    pub status: u16,
+    /// What was wrong, naming the field and the rule.
+    pub detail: String,
+    /// Stable code (the `type` without its prefix).
+    pub code: String,
+    /// The field at fault, when there is one (dotted path into the request).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+    /// Seconds to wait before retrying (429, 503).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub retry_after: Option<u32>,
+}
+
+impl Problem {
+    /// A problem with a code, status and detail.
+    pub fn new(status: StatusCode, code: &str, detail: impl Into<String>) -> Problem {
+        Problem(Box::new(ProblemBody {
+            type_: format!("urn:megawatt:problem:{code}"),
+            title: status.canonical_reason().unwrap_or("Error").to_string(),
+            status: status.as_u16(),
+            detail: detail.into(),
+            code: code.to_string(),
+            field: None,
+            retry_after: None,
+        }))
+    }
+
+    /// The same problem, naming a field.
+    pub fn field(mut self, field: impl Into<String>) -> Problem {
+        self.field = Some(field.into());
+        self
+    }
+
+    /// 400: the request cannot be read (syntax, shape, types, unknown fields).
+    pub fn bad_request(detail: impl Into<String>) -> Problem {
+        Problem::new(StatusCode::BAD_REQUEST, "malformed_request", detail)
+    }
+
+    /// 422: a field's value is not acceptable.
+    pub fn invalid(field: &str, detail: impl Into<String>) -> Problem {
+        Problem::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_field", detail).field(field)
+    }
+
+    /// 404: nothing there (or nothing the caller may see).
+    pub fn not_found(what: impl Into<String>) -> Problem {
+        Problem::new(StatusCode::NOT_FOUND, "not_found", what)
+    }
+
+    /// 403: the caller may not do this.
+    pub fn forbidden(detail: impl Into<String>) -> Problem {
+        Problem::new(StatusCode::FORBIDDEN, "forbidden", detail)
+    }
+
+    /// 503: the exchange cannot take the request now.
+    pub fn unavailable(detail: impl Into<String>) -> Problem {
+        let mut p = Problem::new(StatusCode::SERVICE_UNAVAILABLE, "unavailable", detail);
+        p.retry_after = Some(1);
+        p
+    }
+
+    /// The problem for an engine rejection: the rule's code, its field, and a status
+    /// by kind (unknown things in the path are 404s; permissions 403; conflicts with
+    /// the market's state 409; everything else 422).
+    pub fn rejection(rule: &str, field: &str, detail: &str) -> Problem {
+        let status = match rule {
+            "unknown_order" | "unknown_reservation" | "unknown_participant" => {
+                StatusCode::NOT_FOUND
+            }
+            "not_permitted" | "not_owner" => StatusCode::FORBIDDEN,
+            "insufficient_capacity" | "limit_reached" | "already_exists" => StatusCode::CONFLICT,
+            "clock_went_backwards" => StatusCode::SERVICE_UNAVAILABLE,
+            _ => StatusCode::UNPROCESSABLE_ENTITY,
+        };
+        Problem::new(status, rule, format!("{field}: {detail}")).field(field)
+    }
+
+    /// The problem for an engine rule raised by the server itself.
+    pub fn rule(rule: Rule, field: &str, detail: &str) -> Problem {
+        Problem::rejection(rule.code(), field, detail)
+    }
+}
+
+impl IntoResponse for Problem {
+    fn into_response(self) -> Response {
+        let status = StatusCode::from_u16(self.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        let retry = self.retry_after;
+        let body = serde_json::to_vec(&*self.0).expect("a problem serializes");
+        let mut r = (status, body).into_response();
+        r.headers_mut().insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/problem+json"),
+        );
+        if let Some(s) = retry {
+            r.headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(s));
+        }
+        r
+    }
+}

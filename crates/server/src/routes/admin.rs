@@ -1,0 +1,252 @@
+//! Participants, API keys and the model catalog (operator), and `GET /v1/me`.
+
+use super::submit;
+use crate::extract::{Body, IdemHeader};
+use crate::problem::{Problem, ProblemBody};
+use crate::sequencer::{Request, now_ms};
+use crate::state::{AppState, Caller, key_hash, new_key, seq_problem};
+use crate::views::{KeyView, MeView, ModelView, ParticipantView};
+use axum::Json;
+use axum::extract::State;
+use axum::http::StatusCode;
+use megawatt_engine::command::Command;
+use megawatt_engine::entities::Roles;
+use megawatt_engine::event::Event;
+use megawatt_engine::ids::ParticipantId;
+use megawatt_store::NewKey;
+use serde::Deserialize;
+use std::sync::Arc;
+use tokio::sync::oneshot;
+use utoipa::ToSchema;
+
+/// A role.
+#[derive(Clone, Copy, Debug, Deserialize, ToSchema, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum RoleName {
+    /// Registers facilities and sells.
+    Provider,
+    /// Buys.
+    Buyer,
+    /// Runs the exchange.
+    Operator,
+}
+
+/// Admit a participant.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateParticipant {
+    /// Display name, 1 to 128 bytes.
+    pub name: String,
+    /// At least one of `provider`, `buyer`, `operator`.
+    pub roles: Vec<RoleName>,
+}
+
+/// Create an API key for a participant.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateKey {
+    /// The participant, e.g. `p-2`.
+    pub participant: String,
+}
+
+/// Add a GPU model to the catalog.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateModel {
+    /// Id: 1 to 32 of `a-z 0-9 -`.
+    pub id: String,
+    /// Name.
+    pub name: String,
+    /// Server power per GPU, watts.
+    pub watts_per_gpu: u32,
+}
+
+fn require_operator(caller: Caller) -> Result<(), Problem> {
+    if caller.operator {
+        Ok(())
+    } else {
+        Err(Problem::forbidden("only the operator may do this"))
+    }
+}
+
+/// Admit a participant (operator).
+#[utoipa::path(post, path = "/v1/participants", tag = "participants", request_body = CreateParticipant,
+    params(("Idempotency-Key" = Option<String>, Header, description = "Retry-safe key")),
+    responses((status = 201, body = ParticipantView), (status = "4XX", body = ProblemBody)),
+    security(("bearer" = [])))]
+pub async fn create_participant(
+    State(state): State<Arc<AppState>>,
+    caller: Caller,
+    idem: IdemHeader,
+    body: Body<CreateParticipant>,
+) -> Result<(StatusCode, Json<ParticipantView>), Problem> {
+    require_operator(caller)?;
+    let b = &body.value;
+    let roles = Roles {
+        provider: b.roles.contains(&RoleName::Provider),
+        buyer: b.roles.contains(&RoleName::Buyer),
+        operator: b.roles.contains(&RoleName::Operator),
+    };
+    let cmd = Command::CreateParticipant {
+        name: b.name.clone(),
+        roles,
+    };
+    let events = submit(&state, caller, cmd, body.idem(idem)).await?;
+    let Some(Event::ParticipantCreated(p)) = events.first() else {
+        return Err(Problem::unavailable("unexpected outcome"));
+    };
+    Ok((StatusCode::CREATED, Json(ParticipantView::from(p))))
+}
+
+/// List participants (operator).
+#[utoipa::path(get, path = "/v1/participants", tag = "participants",
+    responses((status = 200, body = [ParticipantView]), (status = "4XX", body = ProblemBody)), security(("bearer" = [])))]
+pub async fn list_participants(
+    State(state): State<Arc<AppState>>,
+    caller: Caller,
+) -> Result<Json<Vec<ParticipantView>>, Problem> {
+    require_operator(caller)?;
+    let list = state
+        .seq
+        .query(|e| {
+            e.participants()
+                .map(ParticipantView::from)
+                .collect::<Vec<_>>()
+        })
+        .await
+        .map_err(seq_problem)?;
+    Ok(Json(list))
+}
+
+/// Create an API key for a participant (operator). The key is shown once.
+#[utoipa::path(post, path = "/v1/keys", tag = "participants", request_body = CreateKey,
+    responses((status = 201, body = KeyView), (status = "4XX", body = ProblemBody)), security(("bearer" = [])))]
+pub async fn create_key(
+    State(state): State<Arc<AppState>>,
+    caller: Caller,
+    body: Body<CreateKey>,
+) -> Result<(StatusCode, Json<KeyView>), Problem> {
+    require_operator(caller)?;
+    let raw = &body.value.participant;
+    let id = crate::parse::id(raw, "p")
+        .map(ParticipantId)
+        .ok_or_else(|| {
+            Problem::invalid(
+                "participant",
+                format!("participant: {raw:?} is not a participant id like p-2"),
+            )
+        })?;
+    let view = issue_key(&state, id).await?;
+    Ok((StatusCode::CREATED, Json(view)))
+}
+
+/// Makes, stores (hashed) and returns a new key for `id`.
+pub async fn issue_key(state: &AppState, id: ParticipantId) -> Result<KeyView, Problem> {
+    let key = new_key();
+    let hash = key_hash(&key);
+    let prefix = key[..10].to_string();
+    let (tx, rx) = oneshot::channel();
+    let new = NewKey {
+        hash,
+        participant: id,
+        prefix: prefix.clone(),
+        created_ms: now_ms(),
+    };
+    state
+        .seq
+        .send(Request::CreateKey {
+            key: new,
+            reply: tx,
+        })
+        .map_err(seq_problem)?;
+    let exists = rx
+        .await
+        .map_err(|_| seq_problem(crate::sequencer::SeqError::Stopped))?
+        .map_err(seq_problem)?;
+    if !exists {
+        return Err(Problem::invalid(
+            "participant",
+            format!("participant: no participant {id}"),
+        ));
+    }
+    let operator = state
+        .seq
+        .query(move |e| e.participant(id).is_some_and(|p| p.roles.operator))
+        .await
+        .map_err(seq_problem)?;
+    state
+        .keys
+        .write()
+        .expect("keys lock")
+        .insert(hash, Caller { id, operator });
+    Ok(KeyView {
+        key,
+        participant: id.to_string(),
+        prefix,
+    })
+}
+
+/// Who am I.
+#[utoipa::path(get, path = "/v1/me", tag = "participants",
+    responses((status = 200, body = MeView), (status = "4XX", body = ProblemBody)), security(("bearer" = [])))]
+pub async fn me(
+    State(state): State<Arc<AppState>>,
+    caller: Caller,
+) -> Result<Json<MeView>, Problem> {
+    let p = state
+        .seq
+        .query(move |e| e.participant(caller.id).map(ParticipantView::from))
+        .await
+        .map_err(seq_problem)?
+        .ok_or_else(|| Problem::not_found("no such participant"))?;
+    Ok(Json(MeView { participant: p }))
+}
+
+/// The GPU model catalog.
+#[utoipa::path(get, path = "/v1/models", tag = "models",
+    responses((status = 200, body = [ModelView]), (status = "4XX", body = ProblemBody)), security(("bearer" = [])))]
+pub async fn list_models(
+    State(state): State<Arc<AppState>>,
+    _caller: Caller,
+) -> Result<Json<Vec<ModelView>>, Problem> {
+    let list = state
+        .seq
+        .query(|e| {
+            e.models()
+                .iter()
+                .map(|m| ModelView {
+                    id: m.id.clone(),
+                    name: m.name.clone(),
+                    watts_per_gpu: m.watts_per_gpu,
+                })
+                .collect::<Vec<_>>()
+        })
+        .await
+        .map_err(seq_problem)?;
+    Ok(Json(list))
+}
+
+/// Add a GPU model (operator).
+#[utoipa::path(post, path = "/v1/models", tag = "models", request_body = CreateModel,
+    params(("Idempotency-Key" = Option<String>, Header, description = "Retry-safe key")),
+    responses((status = 201, body = ModelView), (status = "4XX", body = ProblemBody)), security(("bearer" = [])))]
+pub async fn create_model(
+    State(state): State<Arc<AppState>>,
+    caller: Caller,
+    idem: IdemHeader,
+    body: Body<CreateModel>,
+) -> Result<(StatusCode, Json<ModelView>), Problem> {
+    let b = &body.value;
+    let cmd = Command::AddModel {
+        id: b.id.clone(),
+        name: b.name.clone(),
+        watts_per_gpu: b.watts_per_gpu,
+    };
+    submit(&state, caller, cmd, body.idem(idem)).await?;
+    let view = ModelView {
+        id: b.id.clone(),
+        name: b.name.clone(),
+        watts_per_gpu: b.watts_per_gpu,
+    };
+    Ok((StatusCode::CREATED, Json(view)))
+}

@@ -1,0 +1,177 @@
+//! Market data: trades (your own with parties, or the public tape without), the order
+//! book of a model, and the server-sent-events stream of public events.
+
+use super::PageQuery;
+use crate::market_data::MarketEvent;
+use crate::problem::{Problem, ProblemBody};
+use crate::state::{AppState, Caller, seq_problem};
+use crate::views::{BookView, LevelView, Page, TradeView};
+use axum::Json;
+use axum::extract::{Query, State};
+use axum::response::sse::{Event as SseEvent, KeepAlive, Sse};
+use futures_util::stream::Stream;
+use megawatt_engine::ids::TradeId;
+use megawatt_engine::order::Book;
+use megawatt_engine::units::{Window, usd_string};
+use megawatt_store::sqlite::Scope;
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use std::convert::Infallible;
+use std::sync::Arc;
+use tokio_stream::StreamExt;
+use tokio_stream::wrappers::BroadcastStream;
+use utoipa::IntoParams;
+
+/// Most price levels returned per side of the book.
+pub const MAX_LEVELS: usize = 200;
+
+/// Filters of the trade list.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct TradeQuery {
+    /// `true`: only your trades, with parties. Default: the public tape, without parties.
+    pub mine: Option<bool>,
+    /// Only this model.
+    pub model: Option<String>,
+    /// Cursor from a previous page.
+    pub before: Option<String>,
+    /// Page size, 1 to 1000.
+    pub limit: Option<usize>,
+}
+
+/// Trades, newest first: the public tape (no parties), or yours with `mine=true`.
+#[utoipa::path(get, path = "/v1/trades", tag = "market", params(TradeQuery),
+    responses((status = 200, body = Page<TradeView>), (status = "4XX", body = ProblemBody)), security(("bearer" = [])))]
+pub async fn trades(
+    State(state): State<Arc<AppState>>,
+    caller: Caller,
+    Query(q): Query<TradeQuery>,
+) -> Result<Json<Page<TradeView>>, Problem> {
+    let (before, limit) = PageQuery {
+        before: q.before,
+        limit: q.limit,
+    }
+    .parse(TradeId::PREFIX)?;
+    let mine = q.mine.unwrap_or(false);
+    let scope = if mine && !caller.operator {
+        Scope::Party(caller.id)
+    } else {
+        Scope::All
+    };
+    let model = q.model;
+    let page = state
+        .read(move |r| r.trades(scope, model.as_deref(), before, limit))
+        .await?;
+    Ok(Json(Page {
+        items: page
+            .rows
+            .iter()
+            .map(|t| TradeView::from_row(t, mine))
+            .collect(),
+        next: page.next.map(|n| TradeId(n).to_string()),
+    }))
+}
+
+/// Which book.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct BookQuery {
+    /// GPU model id, e.g. `h100-sxm`.
+    pub model: String,
+}
+
+fn levels(rows: impl Iterator<Item = (i64, Window, u64)>) -> Vec<LevelView> {
+    let mut agg: BTreeMap<(i64, Window), (u64, u32)> = BTreeMap::new();
+    let mut order = Vec::new();
+    for (price, w, gpus) in rows {
+        let e = agg.entry((price, w)).or_insert_with(|| {
+            order.push((price, w));
+            (0, 0)
+        });
+        e.0 += gpus;
+        e.1 += 1;
+    }
+    order
+        .into_iter()
+        .take(MAX_LEVELS)
+        .map(|k| {
+            let (gpus, orders) = agg[&k];
+            LevelView {
+                price_micros: k.0,
+                price_usd: usd_string(k.0),
+                start: k.1.start.to_string(),
+                end: k.1.end.to_string(),
+                gpus,
+                orders,
+            }
+        })
+        .collect()
+}
+
+fn book_view(model: String, book: &Book) -> BookView {
+    let asks = book.asks.iter().map(|(&(p, _), e)| {
+        let most = book.ask_avail[e.slot as usize].max_over(e.window);
+        (p, e.window, u64::from(most))
+    });
+    let bids = book
+        .bids
+        .iter()
+        .map(|(&(p, _), e)| (-p, e.window, u64::from(e.remaining_gpus)));
+    BookView {
+        model,
+        asks: levels(asks),
+        bids: levels(bids),
+    }
+}
+
+/// The order book of a model, aggregated by price and window (public).
+#[utoipa::path(get, path = "/v1/book", tag = "market", params(BookQuery),
+    responses((status = 200, body = BookView), (status = "4XX", body = ProblemBody)), security(("bearer" = [])))]
+pub async fn book(
+    State(state): State<Arc<AppState>>,
+    _caller: Caller,
+    Query(q): Query<BookQuery>,
+) -> Result<Json<BookView>, Problem> {
+    let model = q.model;
+    let view = state
+        .seq
+        .query(move |e| {
+            e.model_by_id(&model)
+                .map(|(idx, _)| book_view(model.clone(), e.book(idx)))
+        })
+        .await
+        .map_err(seq_problem)?;
+    view.map(Json)
+        .ok_or_else(|| Problem::invalid("model", "model: no such GPU model in the catalog"))
+}
+
+/// Public market events (orders arriving and leaving, trades without parties) as
+/// server-sent events, each published after its commit. A client that falls behind
+/// gets a `lagged` event with the number of events it missed.
+#[utoipa::path(get, path = "/v1/events", tag = "market",
+    responses((status = 200, description = "text/event-stream of MarketEvent", body = MarketEvent), (status = "4XX", body = ProblemBody)),
+    security(("bearer" = [])))]
+pub async fn events(
+    State(state): State<Arc<AppState>>,
+    _caller: Caller,
+) -> Sse<impl Stream<Item = Result<SseEvent, Infallible>>> {
+    let stream = BroadcastStream::new(state.market.subscribe()).map(|m| {
+        Ok(match m {
+            Ok(ev) => {
+                let kind = match &ev {
+                    MarketEvent::Trade { .. } => "trade",
+                    MarketEvent::Order { .. } => "order",
+                    MarketEvent::Closed { .. } => "closed",
+                };
+                SseEvent::default()
+                    .event(kind)
+                    .json_data(&ev)
+                    .unwrap_or_default()
+            }
+            Err(tokio_stream::wrappers::errors::BroadcastStreamRecvError::Lagged(n)) => {
+                SseEvent::default().event("lagged").data(n.to_string())
+            }
+        })
+    });
+    Sse::new(stream).keep_alive(KeepAlive::default())
+}

@@ -1,0 +1,129 @@
+//! Operations: health, Prometheus metrics, the OpenAPI document, the 404 fallback, and
+//! the middleware that counts requests and responses.
+
+use crate::problem::Problem;
+use crate::state::AppState;
+use crate::views::HealthView;
+use axum::Json;
+use axum::extract::{Request, State};
+use axum::http::header;
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use utoipa::OpenApi;
+
+/// Liveness and the last journal sequence number.
+#[utoipa::path(get, path = "/healthz", tag = "ops", responses((status = 200, body = HealthView)))]
+pub async fn healthz(State(state): State<Arc<AppState>>) -> Json<HealthView> {
+    Json(HealthView {
+        status: "ok".into(),
+        seq: state.seq.stats.last_seq.load(Ordering::Relaxed),
+    })
+}
+
+/// Prometheus metrics (text exposition format).
+#[utoipa::path(get, path = "/metrics", tag = "ops", responses((status = 200, description = "Prometheus text format")))]
+pub async fn metrics(State(state): State<Arc<AppState>>) -> Response {
+    let s = &state.seq.stats;
+    let h = &state.http;
+    let lines = [
+        (
+            "megawatt_commands_accepted_total",
+            "counter",
+            "Commands accepted by the engine.",
+            s.accepted.load(Ordering::Relaxed),
+        ),
+        (
+            "megawatt_commands_rejected_total",
+            "counter",
+            "Commands rejected by the engine.",
+            s.rejected.load(Ordering::Relaxed),
+        ),
+        (
+            "megawatt_commits_total",
+            "counter",
+            "Group commits to the store.",
+            s.commits.load(Ordering::Relaxed),
+        ),
+        (
+            "megawatt_commit_seconds_total",
+            "counter",
+            "Time spent committing, microseconds.",
+            s.commit_us.load(Ordering::Relaxed),
+        ),
+        (
+            "megawatt_journal_seq",
+            "gauge",
+            "Last journal sequence number.",
+            s.last_seq.load(Ordering::Relaxed),
+        ),
+        (
+            "megawatt_idempotent_replays_total",
+            "counter",
+            "Requests answered from idempotency records.",
+            s.replays.load(Ordering::Relaxed),
+        ),
+        (
+            "megawatt_http_requests_total",
+            "counter",
+            "HTTP requests.",
+            h.requests.load(Ordering::Relaxed),
+        ),
+        (
+            "megawatt_http_client_errors_total",
+            "counter",
+            "HTTP 4xx responses.",
+            h.client_errors.load(Ordering::Relaxed),
+        ),
+        (
+            "megawatt_http_server_errors_total",
+            "counter",
+            "HTTP 5xx responses.",
+            h.server_errors.load(Ordering::Relaxed),
+        ),
+        (
+            "megawatt_http_rate_limited_total",
+            "counter",
+            "Requests refused by the rate limit.",
+            h.rate_limited.load(Ordering::Relaxed),
+        ),
+    ];
+    let mut out = String::new();
+    for (name, kind, help, value) in lines {
+        let (name, value) = if name == "megawatt_commit_seconds_total" {
+            (name, format!("{:.6}", value as f64 / 1e6))
+        } else {
+            (name, value.to_string())
+        };
+        out.push_str(&format!(
+            "# HELP {name} {help}\n# TYPE {name} {kind}\n{name} {value}\n"
+        ));
+    }
+    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], out).into_response()
+}
+
+/// The OpenAPI 3.1 document of this API, generated from the code.
+pub async fn openapi() -> Response {
+    let json = crate::openapi::ApiDoc::openapi()
+        .to_pretty_json()
+        .unwrap_or_default();
+    ([(header::CONTENT_TYPE, "application/json")], json).into_response()
+}
+
+/// Anything else.
+pub async fn not_found(req: Request) -> Problem {
+    Problem::not_found(format!("no route {} {}", req.method(), req.uri().path()))
+}
+
+/// Counts requests and responses by class.
+pub async fn count(State(state): State<Arc<AppState>>, req: Request, next: Next) -> Response {
+    state.http.requests.fetch_add(1, Ordering::Relaxed);
+    let r = next.run(req).await;
+    if r.status().is_client_error() {
+        state.http.client_errors.fetch_add(1, Ordering::Relaxed);
+    } else if r.status().is_server_error() {
+        state.http.server_errors.fetch_add(1, Ordering::Relaxed);
+    }
+    r
+}

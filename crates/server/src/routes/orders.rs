@@ -1,0 +1,352 @@
+//! Orders: place (buy or sell), list your own, show, cancel, reduce.
+
+use super::facilities::window;
+use super::{Empty, PageQuery, path_id, submit};
+use crate::extract::{Body, IdemHeader};
+use crate::market_data::close_reason;
+use crate::problem::{Problem, ProblemBody};
+use crate::state::{AppState, Caller};
+use crate::views::{ContractView, OrderView, Page, PlacedView, TradeView};
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use megawatt_engine::command::{AskSpec, BidSpec, Command};
+use megawatt_engine::event::Event;
+use megawatt_engine::ids::{FacilityId, OrderId, PoolId};
+use megawatt_engine::order::{AskSource, OrderKind, TimeInForce};
+use megawatt_store::sqlite::Scope;
+use serde::Deserialize;
+use std::sync::Arc;
+use utoipa::{IntoParams, ToSchema};
+
+/// Buy or sell.
+#[derive(Clone, Copy, Debug, Deserialize, ToSchema, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum SideName {
+    /// A bid.
+    Buy,
+    /// An ask.
+    Sell,
+}
+
+/// Time in force.
+#[derive(Clone, Copy, Debug, Deserialize, ToSchema, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum TifName {
+    /// Good till cancelled (default).
+    Gtc,
+    /// Immediate or cancel (buy only).
+    Ioc,
+    /// Fill or kill (buy only).
+    Fok,
+    /// Good till `good_till`.
+    Gtd,
+}
+
+/// Place an order.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PlaceOrder {
+    /// `buy` or `sell`.
+    pub side: SideName,
+    /// Buy: GPU model id.
+    pub model: Option<String>,
+    /// Sell: the pool you offer from, e.g. `pool-3`.
+    pub pool: Option<String>,
+    /// GPUs.
+    pub gpus: u32,
+    /// Window start, RFC 3339 on an hour, after the current hour.
+    pub start: String,
+    /// Window end (or give `hours`).
+    pub end: Option<String>,
+    /// Window length in hours (or give `end`).
+    pub hours: Option<u32>,
+    /// Price (sell) or limit (buy) per GPU-hour in USD, e.g. `"2.50"` (or give `price_micros`).
+    pub price: Option<String>,
+    /// The same in micro-USD.
+    pub price_micros: Option<i64>,
+    /// Default `gtc`.
+    pub time_in_force: Option<TifName>,
+    /// GTD: expiry, RFC 3339 on an hour.
+    pub good_till: Option<String>,
+    /// Sell: smallest fill in GPUs (default 1).
+    pub min_fill_gpus: Option<u32>,
+    /// Buy: every GPU of a fill from one pool (default true).
+    pub colocate: Option<bool>,
+    /// Buy: fills of fewer GPUs allowed (default false: all or none).
+    pub partial: Option<bool>,
+    /// Buy: only from this region.
+    pub region: Option<String>,
+    /// Buy: only from this facility, e.g. `fac-1`.
+    pub facility: Option<String>,
+}
+
+/// Reduce an order.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReduceOrder {
+    /// GPUs to take off.
+    pub by_gpus: u32,
+}
+
+fn refuse_for(side: &str, field: &'static str, present: bool) -> Result<(), Problem> {
+    if present {
+        return Err(Problem::invalid(
+            field,
+            format!("{field}: not allowed on a {side} order"),
+        ));
+    }
+    Ok(())
+}
+
+fn price(b: &PlaceOrder) -> Result<i64, Problem> {
+    match (&b.price, b.price_micros) {
+        (Some(p), None) => {
+            crate::parse::usd(p).map_err(|e| Problem::invalid("price", format!("price: {e}")))
+        }
+        (None, Some(m)) => Ok(m),
+        _ => Err(Problem::invalid(
+            "price",
+            "give exactly one of price (USD) and price_micros",
+        )),
+    }
+}
+
+fn tif(b: &PlaceOrder) -> Result<TimeInForce, Problem> {
+    match (b.time_in_force.unwrap_or(TifName::Gtc), &b.good_till) {
+        (TifName::Gtd, Some(t)) => crate::parse::hour(t)
+            .map(|until| TimeInForce::Gtd { until })
+            .map_err(|e| Problem::invalid("good_till", format!("good_till: {e}"))),
+        (TifName::Gtd, None) => Err(Problem::invalid(
+            "good_till",
+            "good_till: required with time_in_force gtd",
+        )),
+        (_, Some(_)) => Err(Problem::invalid(
+            "good_till",
+            "good_till: only with time_in_force gtd",
+        )),
+        (TifName::Gtc, None) => Ok(TimeInForce::Gtc),
+        (TifName::Ioc, None) => Ok(TimeInForce::Ioc),
+        (TifName::Fok, None) => Ok(TimeInForce::Fok),
+    }
+}
+
+/// Turns a request into the engine command, checking the fields each side allows.
+fn command(b: &PlaceOrder) -> Result<Command, Problem> {
+    let window = window(&b.start, b.end.as_deref(), b.hours)?;
+    let (price, tif) = (price(b)?, tif(b)?);
+    match b.side {
+        SideName::Sell => {
+            refuse_for("sell", "model", b.model.is_some())?;
+            refuse_for("sell", "colocate", b.colocate.is_some())?;
+            refuse_for("sell", "partial", b.partial.is_some())?;
+            refuse_for("sell", "region", b.region.is_some())?;
+            refuse_for("sell", "facility", b.facility.is_some())?;
+            let raw = b
+                .pool
+                .as_deref()
+                .ok_or_else(|| Problem::invalid("pool", "pool: required to sell"))?;
+            let pool = crate::parse::id(raw, PoolId::PREFIX)
+                .map(PoolId)
+                .ok_or_else(|| {
+                    Problem::invalid(
+                        "pool",
+                        format!("pool: {raw:?} is not a pool id like pool-3"),
+                    )
+                })?;
+            Ok(Command::PlaceAsk(AskSpec {
+                source: AskSource::Pool(pool),
+                gpus: b.gpus,
+                window,
+                price_micros: price,
+                tif,
+                min_fill_gpus: b.min_fill_gpus.unwrap_or(1),
+            }))
+        }
+        SideName::Buy => {
+            refuse_for("buy", "pool", b.pool.is_some())?;
+            refuse_for("buy", "min_fill_gpus", b.min_fill_gpus.is_some())?;
+            let model = b
+                .model
+                .clone()
+                .ok_or_else(|| Problem::invalid("model", "model: required to buy"))?;
+            let facility = match &b.facility {
+                None => None,
+                Some(raw) => Some(
+                    crate::parse::id(raw, FacilityId::PREFIX)
+                        .map(FacilityId)
+                        .ok_or_else(|| {
+                            Problem::invalid(
+                                "facility",
+                                format!("facility: {raw:?} is not a facility id like fac-1"),
+                            )
+                        })?,
+                ),
+            };
+            Ok(Command::PlaceBid(BidSpec {
+                model,
+                region: b.region.clone(),
+                facility,
+                gpus: b.gpus,
+                window,
+                limit_price_micros: price,
+                colocate: b.colocate.unwrap_or(true),
+                partial: b.partial.unwrap_or(false),
+                tif,
+            }))
+        }
+    }
+}
+
+/// The view of a placement, rendered from its events alone (so a retry gets the same).
+async fn placed(state: &AppState, events: &[Event]) -> Result<PlacedView, Problem> {
+    let Some(Event::OrderAccepted(order)) = events.first() else {
+        return Err(Problem::unavailable("unexpected outcome"));
+    };
+    let model = state.model_name(order.model).await?;
+    let region = match &order.kind {
+        OrderKind::Bid(b) => match b.region {
+            Some(r) => Some(state.region_name(r).await?),
+            None => None,
+        },
+        OrderKind::Ask(_) => None,
+    };
+    let mut trades = Vec::new();
+    let mut contracts = Vec::new();
+    let mut status = "open";
+    let mut filled = 0u64;
+    for e in events {
+        match e {
+            Event::Trade(t) => {
+                filled += u64::from(t.gpus) * u64::from(t.window.hours());
+                trades.push(TradeView::from_trade(t, &model));
+            }
+            Event::ContractCreated(c) => contracts.push(ContractView::from_contract(c)),
+            Event::OrderClosed { order: id, reason } if *id == order.id => {
+                status = close_reason(*reason)
+            }
+            _ => {}
+        }
+    }
+    let order = OrderView::from_order(order, &model, region.as_deref(), status, filled);
+    Ok(PlacedView {
+        order,
+        trades,
+        contracts,
+    })
+}
+
+/// Place an order. It matches at once; what the response shows is its state after
+/// matching, with the trades and contracts it made.
+#[utoipa::path(post, path = "/v1/orders", tag = "orders", request_body = PlaceOrder,
+    params(("Idempotency-Key" = Option<String>, Header, description = "Retry-safe key")),
+    responses((status = 201, body = PlacedView), (status = "4XX", body = ProblemBody)), security(("bearer" = [])))]
+pub async fn place(
+    State(state): State<Arc<AppState>>,
+    caller: Caller,
+    idem: IdemHeader,
+    body: Body<PlaceOrder>,
+) -> Result<(StatusCode, Json<PlacedView>), Problem> {
+    let cmd = command(&body.value)?;
+    let events = submit(&state, caller, cmd, body.idem(idem)).await?;
+    Ok((StatusCode::CREATED, Json(placed(&state, &events).await?)))
+}
+
+/// Filters of the order list.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct OrderQuery {
+    /// Only open orders.
+    pub open: Option<bool>,
+    /// Cursor from a previous page.
+    pub before: Option<String>,
+    /// Page size, 1 to 1000.
+    pub limit: Option<usize>,
+}
+
+/// Your orders, newest first (the operator sees all).
+#[utoipa::path(get, path = "/v1/orders", tag = "orders", params(OrderQuery),
+    responses((status = 200, body = Page<OrderView>), (status = "4XX", body = ProblemBody)), security(("bearer" = [])))]
+pub async fn list(
+    State(state): State<Arc<AppState>>,
+    caller: Caller,
+    Query(q): Query<OrderQuery>,
+) -> Result<Json<Page<OrderView>>, Problem> {
+    let (before, limit) = PageQuery {
+        before: q.before,
+        limit: q.limit,
+    }
+    .parse(OrderId::PREFIX)?;
+    let scope = if caller.operator {
+        Scope::All
+    } else {
+        Scope::Party(caller.id)
+    };
+    let open = q.open.unwrap_or(false);
+    let page = state
+        .read(move |r| r.orders(scope, open, before, limit))
+        .await?;
+    Ok(Json(Page {
+        items: page.rows.iter().map(OrderView::from_row).collect(),
+        next: page.next.map(|n| OrderId(n).to_string()),
+    }))
+}
+
+/// One of your orders (anyone else's is not found).
+#[utoipa::path(get, path = "/v1/orders/{id}", tag = "orders",
+    params(("id" = String, Path, description = "Order id, e.g. ord-17")),
+    responses((status = 200, body = OrderView), (status = "4XX", body = ProblemBody)), security(("bearer" = [])))]
+pub async fn show(
+    State(state): State<Arc<AppState>>,
+    caller: Caller,
+    Path(raw): Path<String>,
+) -> Result<Json<OrderView>, Problem> {
+    let id = path_id(&raw, OrderId::PREFIX, "order")?;
+    let row = state.read(move |r| r.order(id)).await?;
+    match row {
+        Some(o) if caller.operator || o.owner == caller.id.0 => Ok(Json(OrderView::from_row(&o))),
+        _ => Err(Problem::not_found(format!("no order {raw}"))),
+    }
+}
+
+/// Cancel one of your live orders; its capacity is released at once.
+#[utoipa::path(post, path = "/v1/orders/{id}/cancel", tag = "orders",
+    params(("id" = String, Path, description = "Order id"), ("Idempotency-Key" = Option<String>, Header, description = "Retry-safe key")),
+    responses((status = 204), (status = "4XX", body = ProblemBody)), security(("bearer" = [])))]
+pub async fn cancel(
+    State(state): State<Arc<AppState>>,
+    caller: Caller,
+    idem: IdemHeader,
+    Path(raw): Path<String>,
+    body: Body<Empty>,
+) -> Result<StatusCode, Problem> {
+    let id = OrderId(path_id(&raw, OrderId::PREFIX, "order")?);
+    submit(
+        &state,
+        caller,
+        Command::Cancel { order: id },
+        body.idem(idem),
+    )
+    .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Reduce one of your live orders by some GPUs.
+#[utoipa::path(post, path = "/v1/orders/{id}/reduce", tag = "orders", request_body = ReduceOrder,
+    params(("id" = String, Path, description = "Order id"), ("Idempotency-Key" = Option<String>, Header, description = "Retry-safe key")),
+    responses((status = 204), (status = "4XX", body = ProblemBody)), security(("bearer" = [])))]
+pub async fn reduce(
+    State(state): State<Arc<AppState>>,
+    caller: Caller,
+    idem: IdemHeader,
+    Path(raw): Path<String>,
+    body: Body<ReduceOrder>,
+) -> Result<StatusCode, Problem> {
+    let id = OrderId(path_id(&raw, OrderId::PREFIX, "order")?);
+    let cmd = Command::Reduce {
+        order: id,
+        by_gpus: body.value.by_gpus,
+    };
+    submit(&state, caller, cmd, body.idem(idem)).await?;
+    Ok(StatusCode::NO_CONTENT)
+}

@@ -1,0 +1,358 @@
+//! The sequencer: one thread owns the engine and the store's writer. It takes requests
+//! from a bounded queue in batches, stamps each command with the time, applies it,
+//! writes the whole batch (journal, query tables, idempotency records, keys) in one
+//! transaction with fsync, and only then answers the callers and publishes market data
+//! (group commit). A command is acknowledged only once it is durable.
+//!
+//! If a commit fails, the engine holds changes that are not durable: the sequencer
+//! answers every caller of the batch with an error and stops (fail-stop); a restart
+//! recovers from the journal.
+
+use crate::market_data::{self, MarketEvent};
+use megawatt_engine::command::{Command, Envelope};
+use megawatt_engine::ids::ParticipantId;
+use megawatt_engine::{Engine, OPERATOR};
+use megawatt_store::{Applied, Batch, IdempotencyRecord, NewKey, Outcome, Store, StoreError};
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::mpsc::{Receiver, SyncSender, TrySendError};
+use std::time::{Instant, SystemTime, UNIX_EPOCH};
+use tokio::sync::{broadcast, oneshot};
+
+/// Most requests waiting for the sequencer; beyond, callers get "busy".
+pub const QUEUE_DEPTH: usize = 16_384;
+/// Most requests in one commit.
+pub const MAX_BATCH: usize = 4_096;
+
+/// An `Idempotency-Key` and the hash of the request it came with.
+#[derive(Clone, Debug)]
+pub struct Idem {
+    /// The client's key.
+    pub key: String,
+    /// SHA-256 of method, path and body.
+    pub hash: [u8; 32],
+}
+
+/// Why the sequencer could not answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SeqError {
+    /// The queue is full: try again.
+    Busy,
+    /// The sequencer has stopped (shutdown or a failed commit).
+    Stopped,
+    /// The idempotency key was used before with another request.
+    IdempotencyConflict,
+}
+
+/// A read of the engine's committed state, run on the sequencer thread between batches.
+pub type Query = Box<dyn FnOnce(&Engine) + Send>;
+
+/// What can be asked of the sequencer.
+pub enum Request {
+    /// Apply a command.
+    Submit {
+        /// Who acts.
+        actor: ParticipantId,
+        /// What to do.
+        command: Command,
+        /// Idempotency key, if given.
+        idem: Option<Idem>,
+        /// Where the answer goes.
+        reply: oneshot::Sender<Result<Outcome, SeqError>>,
+    },
+    /// Store a new API key (its hash) for an existing participant.
+    CreateKey {
+        /// The key.
+        key: NewKey,
+        /// Answered with false if the participant does not exist.
+        reply: oneshot::Sender<Result<bool, SeqError>>,
+    },
+    /// Read the committed state.
+    Query(Query),
+}
+
+/// Counters the sequencer keeps, for `/metrics`.
+#[derive(Debug, Default)]
+pub struct SeqStats {
+    /// Commands accepted.
+    pub accepted: AtomicU64,
+    /// Commands rejected.
+    pub rejected: AtomicU64,
+    /// Commits made.
+    pub commits: AtomicU64,
+    /// Total commit time, microseconds.
+    pub commit_us: AtomicU64,
+    /// Last journal sequence number.
+    pub last_seq: AtomicU64,
+    /// Idempotent replays answered from the store.
+    pub replays: AtomicU64,
+}
+
+/// A handle to send requests to the sequencer.
+#[derive(Clone)]
+pub struct Sequencer {
+    tx: SyncSender<Request>,
+    /// Its counters.
+    pub stats: Arc<SeqStats>,
+}
+
+impl Sequencer {
+    /// Queues a request without waiting; `Busy` when the queue is full.
+    pub fn send(&self, r: Request) -> Result<(), SeqError> {
+        self.tx.try_send(r).map_err(|e| match e {
+            TrySendError::Full(_) => SeqError::Busy,
+            TrySendError::Disconnected(_) => SeqError::Stopped,
+        })
+    }
+
+    /// Submits a command and waits for its durable outcome.
+    pub async fn submit(
+        &self,
+        actor: ParticipantId,
+        command: Command,
+        idem: Option<Idem>,
+    ) -> Result<Outcome, SeqError> {
+        let (reply, rx) = oneshot::channel();
+        self.send(Request::Submit {
+            actor,
+            command,
+            idem,
+            reply,
+        })?;
+        rx.await.map_err(|_| SeqError::Stopped)?
+    }
+
+    /// Reads the committed state.
+    pub async fn query<R: Send + 'static>(
+        &self,
+        f: impl FnOnce(&Engine) -> R + Send + 'static,
+    ) -> Result<R, SeqError> {
+        let (tx, rx) = oneshot::channel();
+        self.send(Request::Query(Box::new(move |e| {
+            let _ = tx.send(f(e));
+        })))?;
+        rx.await.map_err(|_| SeqError::Stopped)
+    }
+}
+
+/// Milliseconds since the epoch, from the system clock.
+pub fn now_ms() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as u64)
+}
+
+/// Rebuilds the engine from the store's journal.
+pub fn recover(store: &mut dyn Store) -> Result<(Engine, u64), StoreError> {
+    let journal = store.journal()?;
+    let mut engine = Engine::new();
+    let mut events = Vec::new();
+    let mut last = 0;
+    for (seq, env) in &journal {
+        events.clear();
+        engine.apply(env, &mut events).map_err(|r| {
+            StoreError(format!(
+                "journal record {seq} is rejected on replay ({r}); the store is inconsistent"
+            ))
+        })?;
+        last = *seq;
+    }
+    Ok((engine, last))
+}
+
+/// The sequencer's thread state.
+struct Worker {
+    engine: Engine,
+    store: Box<dyn Store>,
+    seq: u64,
+    stats: Arc<SeqStats>,
+    market: broadcast::Sender<MarketEvent>,
+}
+
+/// Starts the sequencer thread over a recovered engine. The thread ends when every
+/// handle is dropped (after finishing the batch in hand) or when a commit fails; its
+/// join handle then returns the failure, if any.
+pub fn start(
+    engine: Engine,
+    last_seq: u64,
+    store: Box<dyn Store>,
+    market: broadcast::Sender<MarketEvent>,
+) -> (Sequencer, std::thread::JoinHandle<Result<(), StoreError>>) {
+    let (tx, rx) = std::sync::mpsc::sync_channel(QUEUE_DEPTH);
+    let stats = Arc::new(SeqStats::default());
+    stats.last_seq.store(last_seq, Ordering::Relaxed);
+    let worker = Worker {
+        engine,
+        store,
+        seq: last_seq,
+        stats: stats.clone(),
+        market,
+    };
+    let handle = std::thread::Builder::new()
+        .name("sequencer".into())
+        .spawn(move || worker.run(rx))
+        .expect("spawn sequencer thread");
+    (Sequencer { tx, stats }, handle)
+}
+
+/// An answer held until the batch is durable.
+enum Pending {
+    Outcome(
+        oneshot::Sender<Result<Outcome, SeqError>>,
+        Result<Outcome, SeqError>,
+    ),
+    Key(oneshot::Sender<Result<bool, SeqError>>, bool),
+}
+
+impl Worker {
+    fn run(mut self, rx: Receiver<Request>) -> Result<(), StoreError> {
+        while let Ok(first) = rx.recv() {
+            let mut requests = vec![first];
+            while requests.len() < MAX_BATCH {
+                match rx.try_recv() {
+                    Ok(r) => requests.push(r),
+                    Err(_) => break,
+                }
+            }
+            self.batch(requests)?;
+        }
+        Ok(())
+    }
+
+    /// Applies, commits and answers one batch.
+    fn batch(&mut self, requests: Vec<Request>) -> Result<(), StoreError> {
+        let mut batch = Batch::default();
+        let mut pending = Vec::with_capacity(requests.len());
+        let mut queries = Vec::new();
+        let mut seen: HashMap<(ParticipantId, String), ([u8; 32], Outcome)> = HashMap::new();
+        for r in requests {
+            match r {
+                Request::Submit {
+                    actor,
+                    command,
+                    idem,
+                    reply,
+                } => {
+                    let answer = self.submit(actor, command, idem, &mut batch, &mut seen);
+                    pending.push(Pending::Outcome(reply, answer));
+                }
+                Request::CreateKey { key, reply } => {
+                    let exists = self.engine.participant(key.participant).is_some();
+                    if exists {
+                        batch.keys.push(key);
+                    }
+                    pending.push(Pending::Key(reply, exists));
+                }
+                Request::Query(q) => queries.push(q),
+            }
+        }
+        let t0 = Instant::now();
+        if let Err(e) = self.store.commit(&batch, &self.engine) {
+            tracing::error!(error = %e, "commit failed; stopping the sequencer (restart recovers from the journal)");
+            for p in pending {
+                match p {
+                    Pending::Outcome(tx, _) => drop(tx.send(Err(SeqError::Stopped))),
+                    Pending::Key(tx, _) => drop(tx.send(Err(SeqError::Stopped))),
+                }
+            }
+            return Err(e);
+        }
+        if !batch.is_empty() {
+            self.stats.commits.fetch_add(1, Ordering::Relaxed);
+            self.stats
+                .commit_us
+                .fetch_add(t0.elapsed().as_micros() as u64, Ordering::Relaxed);
+        }
+        self.stats.last_seq.store(self.seq, Ordering::Relaxed);
+        for p in pending {
+            match p {
+                Pending::Outcome(tx, answer) => drop(tx.send(answer)),
+                Pending::Key(tx, ok) => drop(tx.send(Ok(ok))),
+            }
+        }
+        for a in &batch.applied {
+            for e in &a.events {
+                if let Some(m) = market_data::public(&self.engine, a.seq, e) {
+                    let _ = self.market.send(m);
+                }
+            }
+        }
+        for q in queries {
+            q(&self.engine);
+        }
+        Ok(())
+    }
+
+    /// Applies one command (or answers it from the idempotency records).
+    fn submit(
+        &mut self,
+        actor: ParticipantId,
+        command: Command,
+        idem: Option<Idem>,
+        batch: &mut Batch,
+        seen: &mut HashMap<(ParticipantId, String), ([u8; 32], Outcome)>,
+    ) -> Result<Outcome, SeqError> {
+        if let Some(idem) = &idem {
+            let earlier = match seen.get(&(actor, idem.key.clone())) {
+                Some((hash, outcome)) => Some((*hash, outcome.clone())),
+                None => self
+                    .store
+                    .idempotency(actor, &idem.key)
+                    .map_err(|e| {
+                        tracing::error!(error = %e, "idempotency lookup failed");
+                        SeqError::Stopped
+                    })?
+                    .map(|r| (r.request_hash, r.outcome)),
+            };
+            if let Some((hash, outcome)) = earlier {
+                self.stats.replays.fetch_add(1, Ordering::Relaxed);
+                return if hash == idem.hash {
+                    Ok(outcome)
+                } else {
+                    Err(SeqError::IdempotencyConflict)
+                };
+            }
+        }
+        let time_ms = now_ms().max(self.engine.clock_ms());
+        let envelope = Envelope {
+            time_ms,
+            actor,
+            command,
+        };
+        let mut events = Vec::new();
+        let outcome = match self.engine.apply(&envelope, &mut events) {
+            Ok(()) => {
+                self.seq += 1;
+                self.stats.accepted.fetch_add(1, Ordering::Relaxed);
+                let outcome = Outcome::Accepted {
+                    seq: self.seq,
+                    events: events.clone(),
+                };
+                batch.applied.push(Applied {
+                    seq: self.seq,
+                    envelope,
+                    events,
+                });
+                outcome
+            }
+            Err(r) => {
+                self.stats.rejected.fetch_add(1, Ordering::Relaxed);
+                Outcome::rejected(&r)
+            }
+        };
+        if let Some(idem) = idem {
+            seen.insert((actor, idem.key.clone()), (idem.hash, outcome.clone()));
+            batch.idempotency.push(IdempotencyRecord {
+                participant: actor,
+                key: idem.key,
+                request_hash: idem.hash,
+                outcome: outcome.clone(),
+            });
+        }
+        Ok(outcome)
+    }
+}
+
+/// The operator, who issues ticks.
+pub const TICKER: ParticipantId = OPERATOR;

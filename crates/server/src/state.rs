@@ -1,0 +1,250 @@
+//! The state the HTTP handlers share: the sequencer handle, the key table, the read
+//! connections, the market-data channel, the rate limiter and the counters.
+
+use crate::market_data::MarketEvent;
+use crate::problem::Problem;
+use crate::sequencer::{SeqError, Sequencer};
+use megawatt_engine::ids::{ModelIdx, ParticipantId, RegionIdx};
+use megawatt_store::StoreError;
+use megawatt_store::sqlite::Reader;
+use sha2::{Digest, Sha256};
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Mutex, RwLock};
+use std::time::Instant;
+use tokio::sync::broadcast;
+
+/// Read connections kept open for the API's queries.
+pub const READERS: usize = 4;
+
+/// An authenticated caller.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Caller {
+    /// Who.
+    pub id: ParticipantId,
+    /// True for the operator, who sees everything.
+    pub operator: bool,
+}
+
+/// SHA-256 of an API key: the only form in which keys are kept.
+pub fn key_hash(key: &str) -> [u8; 32] {
+    Sha256::digest(key.as_bytes()).into()
+}
+
+/// A fresh random API key: `mw_` and 64 hex digits (256 bits from the OS).
+pub fn new_key() -> String {
+    let mut bytes = [0u8; 32];
+    getrandom::fill(&mut bytes).expect("the OS random source works");
+    let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    format!("mw_{hex}")
+}
+
+/// A token bucket per caller: `rate` requests per second, bursts of twice that.
+pub struct RateLimiter {
+    rate: f64,
+    buckets: Mutex<HashMap<ParticipantId, (f64, Instant)>>,
+}
+
+impl RateLimiter {
+    /// A limiter of `rate` requests per second per participant (0: no limit).
+    pub fn new(rate: u32) -> RateLimiter {
+        RateLimiter {
+            rate: f64::from(rate),
+            buckets: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// Takes a token for `who`; `false` when the bucket is empty.
+    pub fn allow(&self, who: ParticipantId) -> bool {
+        if self.rate == 0.0 {
+            return true;
+        }
+        let now = Instant::now();
+        let mut buckets = self.buckets.lock().expect("rate limiter lock");
+        let (tokens, last) = buckets.entry(who).or_insert((2.0 * self.rate, now));
+        *tokens =
+            (*tokens + now.duration_since(*last).as_secs_f64() * self.rate).min(2.0 * self.rate);
+        *last = now;
+        if *tokens >= 1.0 {
+            *tokens -= 1.0;
+            true
+        } else {
+            false
+        }
+    }
+}
+
+/// HTTP counters for `/metrics`.
+#[derive(Debug, Default)]
+pub struct HttpStats {
+    /// Requests served.
+    pub requests: AtomicU64,
+    /// Responses with a 4xx status.
+    pub client_errors: AtomicU64,
+    /// Responses with a 5xx status.
+    pub server_errors: AtomicU64,
+    /// Requests refused by the rate limiter.
+    pub rate_limited: AtomicU64,
+}
+
+/// Model and region names by index: they only grow, so a miss means "refresh".
+#[derive(Default)]
+pub struct Names {
+    /// Model ids by [`ModelIdx`].
+    pub models: Vec<String>,
+    /// Region names by [`RegionIdx`].
+    pub regions: Vec<String>,
+}
+
+/// Everything the handlers share.
+pub struct AppState {
+    /// The sequencer.
+    pub seq: Sequencer,
+    /// API key hash → caller.
+    pub keys: RwLock<HashMap<[u8; 32], Caller>>,
+    /// The store's file, for read connections.
+    pub data: PathBuf,
+    readers: Vec<Mutex<Reader>>,
+    next_reader: AtomicUsize,
+    /// Public market data, after commit.
+    pub market: broadcast::Sender<MarketEvent>,
+    /// Per-caller rate limit.
+    pub limiter: RateLimiter,
+    /// Counters.
+    pub http: HttpStats,
+    names: RwLock<Names>,
+}
+
+impl AppState {
+    /// The shared state over a running sequencer.
+    pub fn new(
+        seq: Sequencer,
+        keys: HashMap<[u8; 32], Caller>,
+        data: PathBuf,
+        market: broadcast::Sender<MarketEvent>,
+        rate_limit: u32,
+    ) -> Result<AppState, StoreError> {
+        let readers = (0..READERS)
+            .map(|_| Reader::open(&data).map(Mutex::new))
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(AppState {
+            seq,
+            keys: RwLock::new(keys),
+            data,
+            readers,
+            next_reader: AtomicUsize::new(0),
+            market,
+            limiter: RateLimiter::new(rate_limit),
+            http: HttpStats::default(),
+            names: RwLock::new(Names::default()),
+        })
+    }
+
+    /// The caller a key belongs to.
+    pub fn caller(&self, key: &str) -> Option<Caller> {
+        self.keys
+            .read()
+            .expect("keys lock")
+            .get(&key_hash(key))
+            .copied()
+    }
+
+    /// Runs a read query on one of the read connections, off the async threads.
+    pub async fn read<R: Send + 'static>(
+        self: &std::sync::Arc<Self>,
+        f: impl FnOnce(&Reader) -> Result<R, StoreError> + Send + 'static,
+    ) -> Result<R, Problem> {
+        let state = self.clone();
+        let i = self.next_reader.fetch_add(1, Ordering::Relaxed) % READERS;
+        tokio::task::spawn_blocking(move || {
+            let reader = state.readers[i].lock().expect("reader lock");
+            f(&reader)
+        })
+        .await
+        .map_err(|_| Problem::unavailable("a read failed; try again"))?
+        .map_err(|e| {
+            tracing::error!(error = %e, "read failed");
+            Problem::unavailable("the store could not be read; try again")
+        })
+    }
+
+    /// The id of model `idx` (refreshing the name cache from the engine if needed).
+    pub async fn model_name(&self, idx: ModelIdx) -> Result<String, Problem> {
+        if let Some(n) = self
+            .names
+            .read()
+            .expect("names lock")
+            .models
+            .get(usize::from(idx.0))
+        {
+            return Ok(n.clone());
+        }
+        self.refresh_names().await?;
+        let names = self.names.read().expect("names lock");
+        Ok(names
+            .models
+            .get(usize::from(idx.0))
+            .cloned()
+            .unwrap_or_default())
+    }
+
+    /// The name of region `idx`.
+    pub async fn region_name(&self, idx: RegionIdx) -> Result<String, Problem> {
+        if let Some(n) = self
+            .names
+            .read()
+            .expect("names lock")
+            .regions
+            .get(usize::from(idx.0))
+        {
+            return Ok(n.clone());
+        }
+        self.refresh_names().await?;
+        let names = self.names.read().expect("names lock");
+        Ok(names
+            .regions
+            .get(usize::from(idx.0))
+            .cloned()
+            .unwrap_or_default())
+    }
+
+    async fn refresh_names(&self) -> Result<(), Problem> {
+        let fresh = self
+            .seq
+            .query(|e| {
+                let models = e.models().iter().map(|m| m.id.clone()).collect();
+                let mut regions = Vec::new();
+                while let Some(name) = region_at(e, regions.len()) {
+                    regions.push(name);
+                }
+                Names { models, regions }
+            })
+            .await
+            .map_err(seq_problem)?;
+        *self.names.write().expect("names lock") = fresh;
+        Ok(())
+    }
+}
+
+/// The name of region number `i`, if it exists.
+fn region_at(e: &megawatt_engine::Engine, i: usize) -> Option<String> {
+    let idx = RegionIdx(u16::try_from(i).ok()?);
+    e.region_count()
+        .gt(&i)
+        .then(|| e.region_name(idx).to_string())
+}
+
+/// The problem for a sequencer error.
+pub fn seq_problem(e: SeqError) -> Problem {
+    match e {
+        SeqError::Busy => Problem::unavailable("the exchange is busy; retry shortly"),
+        SeqError::Stopped => Problem::unavailable("the exchange is not accepting commands (shutting down or failed)"),
+        SeqError::IdempotencyConflict => Problem::new(
+            axum::http::StatusCode::UNPROCESSABLE_ENTITY,
+            "idempotency_key_reused",
+            "Idempotency-Key was already used with a different request; use a new key for a new request",
+        )
+        .field("Idempotency-Key"),
+    }
+}
