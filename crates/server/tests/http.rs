@@ -1,0 +1,484 @@
+//! Integration tests over real HTTP against the real server on a temporary SQLite
+//! file: the README walk-through, every class of bad input, cross-participant access,
+//! idempotent retries, and a restart that keeps everything acknowledged.
+
+mod common;
+
+use common::{TestServer, day};
+use serde_json::{Value, json};
+
+/// A market with a provider (pool of 1,000 H100) and two buyers.
+struct Market {
+    s: TestServer,
+    prov: String,
+    pool: String,
+    a: String,
+    b: String,
+}
+
+fn market() -> Market {
+    let s = TestServer::start();
+    let (_, prov) = s.participant("Neocloud", &["provider"]);
+    let (_, a) = s.participant("Lab A", &["buyer"]);
+    let (_, b) = s.participant("Lab B", &["buyer"]);
+    let pool = s.pool(&prov, 1_000);
+    Market {
+        s,
+        prov,
+        pool,
+        a,
+        b,
+    }
+}
+
+fn sell(m: &Market, gpus: u32, price: &str) -> Value {
+    let r = m.s.post(
+        "/v1/orders",
+        &m.prov,
+        json!({ "side": "sell", "pool": m.pool, "gpus": gpus, "start": day(1), "hours": 48, "price": price }),
+    );
+    assert_eq!(r.status, 201, "{:?}", r.body);
+    r.body
+}
+
+fn buy(m: &Market, key: &str, gpus: u32, price: &str) -> Value {
+    let r = m.s.post(
+        "/v1/orders",
+        key,
+        json!({ "side": "buy", "model": "h100-sxm", "gpus": gpus, "start": day(1), "hours": 24, "price": price }),
+    );
+    assert_eq!(r.status, 201, "{:?}", r.body);
+    r.body
+}
+
+fn count_orders(s: &TestServer) -> usize {
+    s.get("/v1/orders?limit=1000", &s.operator).body["items"]
+        .as_array()
+        .unwrap()
+        .len()
+}
+
+#[test]
+fn walkthrough() {
+    let m = market();
+    let s = &m.s;
+    assert_eq!(s.call("GET", "/healthz", None, None, &[]).status, 200);
+    let models = s.get("/v1/models", &m.a);
+    assert!(
+        models
+            .body
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|x| x["id"] == "h100-sxm" && x["watts_per_gpu"] == 1275)
+    );
+    let ask = sell(&m, 100, "2.00");
+    assert_eq!(ask["order"]["status"], "open");
+    let placed = buy(&m, &m.a, 64, "2.50");
+    assert_eq!(placed["order"]["status"], "filled");
+    let t = &placed["trades"][0];
+    assert_eq!(
+        (
+            t["gpus"].as_u64(),
+            t["price_micros"].as_i64(),
+            t["price_usd"].as_str()
+        ),
+        (Some(64), Some(2_000_000), Some("2.000000"))
+    );
+    assert_eq!(t["notional_micros"].as_i64(), Some(2_000_000 * 64 * 24));
+    assert_eq!(placed["contracts"][0]["terms"]["firm"], true);
+    // The book shows what is left of the ask; the public tape has no parties.
+    let book = s.get("/v1/book?model=h100-sxm", &m.b);
+    assert_eq!(book.body["asks"][0]["gpus"], 100);
+    assert_eq!(book.body["asks"][0]["price_usd"], "2.000000");
+    let tape = s.get("/v1/trades", &m.b);
+    assert_eq!(tape.body["items"].as_array().unwrap().len(), 1);
+    assert!(tape.body["items"][0].get("buyer").is_none());
+    let mine = s.get("/v1/trades?mine=true", &m.a);
+    assert_eq!(mine.body["items"][0]["buyer"], placed["order"]["owner"]);
+    let contracts = s.get("/v1/contracts", &m.a);
+    assert_eq!(contracts.body["items"][0]["status"], "pending");
+    assert_eq!(contracts.body["items"][0]["lines"][0]["gpus"], 64);
+    let id = ask["order"]["id"].as_str().unwrap();
+    let got = s.get(&format!("/v1/orders/{id}"), &m.prov);
+    assert_eq!(got.body["filled_gpu_hours"], 64 * 24);
+    assert_eq!(
+        s.post(&format!("/v1/orders/{id}/cancel"), &m.prov, json!({}))
+            .status,
+        204
+    );
+    assert_eq!(
+        s.get(&format!("/v1/orders/{id}"), &m.prov).body["status"],
+        "cancelled"
+    );
+    let metrics = s.call("GET", "/metrics", None, None, &[]);
+    assert!(
+        metrics
+            .body
+            .as_str()
+            .unwrap()
+            .contains("megawatt_commands_accepted_total")
+    );
+    let doc = s.call("GET", "/v1/openapi.json", None, None, &[]);
+    assert!(doc.body["openapi"].as_str().unwrap().starts_with("3.1"));
+    assert!(doc.body["paths"]["/v1/orders"]["post"].is_object());
+}
+
+/// Asserts a problem+json answer with a status, a code and a detail naming `field`.
+fn problem(r: &common::Resp, status: u16, code: &str, field: &str) {
+    assert_eq!(r.status, status, "{:?}", r.body);
+    assert_eq!(r.content_type, "application/problem+json");
+    assert_eq!(r.body["code"], code, "{:?}", r.body);
+    assert_eq!(r.body["type"], format!("urn:megawatt:problem:{code}"));
+    let detail = r.body["detail"].as_str().unwrap();
+    assert!(
+        detail.contains(field),
+        "detail {detail:?} should name {field}"
+    );
+}
+
+#[test]
+fn bad_input_gets_a_4xx_problem_and_changes_nothing() {
+    let m = market();
+    let s = &m.s;
+    sell(&m, 100, "2.00");
+    let before = count_orders(s);
+    let raw = |body: &str| s.call("POST", "/v1/orders", Some(&m.a), Some(body), &[]);
+    problem(
+        &raw("{\"side\": \"buy\", "),
+        400,
+        "malformed_request",
+        "EOF",
+    );
+    let base = json!({ "side": "buy", "model": "h100-sxm", "gpus": 8, "start": day(1), "hours": 24, "price": "2.50" });
+    let with = |k: &str, v: Value| {
+        let mut b = base.clone();
+        b[k] = v;
+        raw(&b.to_string())
+    };
+    problem(
+        &with("colour", json!("red")),
+        400,
+        "malformed_request",
+        "colour",
+    );
+    problem(
+        &with("gpus", json!("eight")),
+        400,
+        "malformed_request",
+        "invalid type",
+    );
+    problem(&with("gpus", json!(-8)), 400, "malformed_request", "-8");
+    problem(&with("gpus", json!(0)), 422, "zero_gpus", "gpus");
+    problem(
+        &with("gpus", json!(20_000_000)),
+        422,
+        "quantity_too_large",
+        "gpus",
+    );
+    problem(
+        &with("start", json!("2027-01-04T09:30:00Z")),
+        422,
+        "invalid_field",
+        "hour boundary",
+    );
+    problem(
+        &with("start", json!("2020-01-04T09:00:00Z")),
+        422,
+        "window_in_past",
+        "window.start",
+    );
+    problem(&with("start", json!("soon")), 422, "invalid_field", "start");
+    problem(
+        &with("hours", json!(100_000)),
+        422,
+        "window_too_long",
+        "window.end",
+    );
+    problem(&with("price", json!("-1")), 422, "invalid_field", "price");
+    problem(
+        &with("price", json!("5000000")),
+        422,
+        "overflow",
+        "limit_price_micros",
+    );
+    problem(
+        &with("price", json!("9999999999999")),
+        422,
+        "invalid_field",
+        "price",
+    );
+    problem(
+        &with("model", json!("tpu-v9")),
+        422,
+        "unknown_model",
+        "model",
+    );
+    problem(
+        &with("facility", json!("fac-999")),
+        422,
+        "unknown_facility",
+        "facility",
+    );
+    problem(&with("pool", json!("pool-1")), 422, "invalid_field", "pool");
+    let mut sell_body = json!({ "side": "sell", "pool": m.pool, "gpus": 2_000, "start": day(1), "hours": 24, "price": "1" });
+    problem(
+        &s.post("/v1/orders", &m.prov, sell_body.clone()),
+        409,
+        "insufficient_capacity",
+        "gpus",
+    );
+    sell_body["pool"] = json!("pool-77");
+    problem(
+        &s.post("/v1/orders", &m.prov, sell_body.clone()),
+        422,
+        "unknown_pool",
+        "source.pool",
+    );
+    sell_body["pool"] = json!(m.pool);
+    problem(
+        &s.post("/v1/orders", &m.a, sell_body),
+        403,
+        "not_owner",
+        "source.pool",
+    );
+    let big = format!(
+        "{{\"side\": \"buy\", \"model\": \"{}\"}}",
+        "x".repeat(100_000)
+    );
+    problem(&raw(&big), 413, "body_too_large", "");
+    problem(
+        &s.get("/v1/orders/ord-99999", &m.a),
+        404,
+        "not_found",
+        "ord-99999",
+    );
+    problem(
+        &s.get("/v1/orders/banana", &m.a),
+        404,
+        "not_found",
+        "banana",
+    );
+    problem(
+        &s.post("/v1/orders/ord-99999/cancel", &m.a, json!({})),
+        404,
+        "unknown_order",
+        "order",
+    );
+    problem(
+        &s.get("/v1/orders?limit=0", &m.a),
+        422,
+        "invalid_field",
+        "limit",
+    );
+    problem(&s.get("/v1/nothing", &m.a), 404, "not_found", "/v1/nothing");
+    problem(
+        &s.call("GET", "/v1/orders", None, None, &[]),
+        401,
+        "unauthorized",
+        "Bearer",
+    );
+    problem(
+        &s.call("GET", "/v1/orders", Some("mw_wrong"), None, &[]),
+        401,
+        "unauthorized",
+        "unknown",
+    );
+    problem(
+        &s.post(
+            "/v1/participants",
+            &m.a,
+            json!({ "name": "x", "roles": ["buyer"] }),
+        ),
+        403,
+        "forbidden",
+        "operator",
+    );
+    problem(
+        &s.post(
+            "/v1/participants",
+            &s.operator,
+            json!({ "name": "x", "roles": ["king"] }),
+        ),
+        400,
+        "malformed_request",
+        "king",
+    );
+    assert_eq!(
+        count_orders(s),
+        before,
+        "no rejected request may change anything"
+    );
+}
+
+#[test]
+fn participants_see_and_act_on_their_own_orders_and_contracts_only() {
+    let m = market();
+    let s = &m.s;
+    sell(&m, 100, "2.00");
+    let placed = buy(&m, &m.a, 10, "2.00");
+    let resting = s.post(
+        "/v1/orders",
+        &m.a,
+        json!({ "side": "buy", "model": "h100-sxm", "gpus": 10, "start": day(5), "hours": 24, "price": "1.00" }),
+    );
+    let id = resting.body["order"]["id"].as_str().unwrap().to_string();
+    let contract = placed["contracts"][0]["id"].as_str().unwrap().to_string();
+    // B cannot see, cancel, reduce or list A's order or contract: 404s, as for ids that do not exist.
+    problem(
+        &s.get(&format!("/v1/orders/{id}"), &m.b),
+        404,
+        "not_found",
+        &id,
+    );
+    problem(
+        &s.post(&format!("/v1/orders/{id}/cancel"), &m.b, json!({})),
+        404,
+        "unknown_order",
+        "order",
+    );
+    problem(
+        &s.post(
+            &format!("/v1/orders/{id}/reduce"),
+            &m.b,
+            json!({ "by_gpus": 1 }),
+        ),
+        404,
+        "unknown_order",
+        "order",
+    );
+    problem(
+        &s.get(&format!("/v1/contracts/{contract}"), &m.b),
+        404,
+        "not_found",
+        &contract,
+    );
+    assert_eq!(
+        s.get("/v1/orders", &m.b).body["items"]
+            .as_array()
+            .unwrap()
+            .len(),
+        0
+    );
+    assert_eq!(
+        s.get("/v1/contracts", &m.b).body["items"]
+            .as_array()
+            .unwrap()
+            .len(),
+        0
+    );
+    assert_eq!(
+        s.get("/v1/trades?mine=true", &m.b).body["items"]
+            .as_array()
+            .unwrap()
+            .len(),
+        0
+    );
+    // The order is still there for A, and the seller sees its side of the contract.
+    assert_eq!(
+        s.get(&format!("/v1/orders/{id}"), &m.a).body["status"],
+        "open"
+    );
+    assert_eq!(
+        s.get(&format!("/v1/contracts/{contract}"), &m.prov).status,
+        200
+    );
+    assert_eq!(
+        s.get(&format!("/v1/contracts/{contract}"), &s.operator)
+            .status,
+        200
+    );
+}
+
+#[test]
+fn idempotent_retries_act_once() {
+    let m = market();
+    let s = &m.s;
+    sell(&m, 100, "2.00");
+    let body = json!({ "side": "buy", "model": "h100-sxm", "gpus": 10, "start": day(1), "hours": 24, "price": "2.00" }).to_string();
+    let post = |b: &str, key: &str| {
+        s.call(
+            "POST",
+            "/v1/orders",
+            Some(&m.a),
+            Some(b),
+            &[("Idempotency-Key", key)],
+        )
+    };
+    let first = post(&body, "retry-1");
+    let again = post(&body, "retry-1");
+    assert_eq!(first.status, 201);
+    assert_eq!(again.status, 201);
+    assert_eq!(first.body, again.body, "a retry returns the first result");
+    assert_eq!(
+        s.get("/v1/trades?mine=true", &m.a).body["items"]
+            .as_array()
+            .unwrap()
+            .len(),
+        1,
+        "and does not act twice"
+    );
+    let other = body.replace("\"gpus\":10", "\"gpus\":11");
+    problem(
+        &post(&other, "retry-1"),
+        422,
+        "idempotency_key_reused",
+        "Idempotency-Key",
+    );
+    // A rejected request is remembered too.
+    let bad = body.replace("\"gpus\":10", "\"gpus\":0");
+    let r1 = post(&bad, "retry-2");
+    let r2 = post(&bad, "retry-2");
+    assert_eq!((r1.status, r2.status), (422, 422));
+    assert_eq!(r1.body, r2.body);
+    // Keys are per participant: B may use the same key for its own request.
+    let b = s.call(
+        "POST",
+        "/v1/orders",
+        Some(&m.b),
+        Some(&body),
+        &[("Idempotency-Key", "retry-1")],
+    );
+    assert_eq!(b.status, 201);
+    assert_ne!(b.body["order"]["id"], first.body["order"]["id"]);
+}
+
+#[test]
+fn a_restart_keeps_every_acknowledged_order_trade_and_contract() {
+    let m = market();
+    sell(&m, 100, "2.00");
+    let placed = buy(&m, &m.a, 10, "2.00");
+    let resting = buy(&m, &m.b, 500, "1.50");
+    let orders = m.s.get("/v1/orders?limit=1000", &m.s.operator).body;
+    let trades = m.s.get("/v1/trades?mine=true", &m.a).body;
+    let contracts = m.s.get("/v1/contracts", &m.s.operator).body;
+    let book = m.s.get("/v1/book?model=h100-sxm", &m.a).body;
+    let Market { s, a, b, prov, .. } = m;
+    let s = s.restart();
+    assert_eq!(s.get("/v1/orders?limit=1000", &s.operator).body, orders);
+    assert_eq!(s.get("/v1/trades?mine=true", &a).body, trades);
+    assert_eq!(s.get("/v1/contracts", &s.operator).body, contracts);
+    assert_eq!(
+        s.get("/v1/book?model=h100-sxm", &a).body,
+        book,
+        "the engine state is recovered"
+    );
+    assert_eq!(placed["order"]["status"], "filled");
+    let id = resting["order"]["id"].as_str().unwrap();
+    assert_eq!(
+        s.get(&format!("/v1/orders/{id}"), &b).body["status"],
+        "open"
+    );
+    // Keys survive, and trading goes on where it stopped: ids continue.
+    let next = s.post(
+        "/v1/orders",
+        &prov,
+        json!({ "side": "sell", "pool": "pool-1", "gpus": 500, "start": day(1), "hours": 48, "price": "1.50" }),
+    );
+    assert_eq!(next.status, 201, "{:?}", next.body);
+    assert_eq!(
+        next.body["trades"][0]["bid"],
+        json!(id),
+        "the recovered resting bid trades"
+    );
+}
