@@ -1,0 +1,277 @@
+//! The `mw` binary end to end: `mw serve` as a real process on an ephemeral port with a
+//! temporary store, then the client subcommands against it, as a user would type them.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Output, Stdio};
+
+const MW: &str = env!("CARGO_BIN_EXE_mw");
+
+struct Server {
+    child: Child,
+    url: String,
+    operator: String,
+    _dir: tempfile::TempDir,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Starts `mw serve` and reads its URL and operator key from its first lines.
+fn serve(demo: bool) -> (Server, Vec<String>) {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("mw.db");
+    let mut cmd = Command::new(MW);
+    cmd.args(["serve", "--listen", "127.0.0.1:0", "--data"])
+        .arg(&data);
+    if demo {
+        cmd.arg("--demo");
+    }
+    let mut child = cmd
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let mut seen = Vec::new();
+    let (mut url, mut operator) = (None, None);
+    // The banner ends with the demo's "Try:" block, or with the operator key.
+    while let Some(Ok(line)) = lines.next() {
+        if let Some(rest) = line.strip_prefix("Megawatt is serving at ") {
+            url = rest.split_whitespace().next().map(str::to_string);
+        }
+        if let Some(k) = line.split("MW_TOKEN=").nth(1) {
+            if operator.is_none() {
+                operator = Some(k.to_string());
+                if !demo {
+                    seen.push(line);
+                    break;
+                }
+            }
+        }
+        let done = demo && line.contains("mw buy");
+        seen.push(line);
+        if done {
+            break;
+        }
+    }
+    let server = Server {
+        child,
+        url: url.expect("url printed"),
+        operator: operator.expect("operator key printed"),
+        _dir: dir,
+    };
+    (server, seen)
+}
+
+fn mw(s: &Server, token: &str, args: &[&str]) -> Output {
+    Command::new(MW)
+        .args(args)
+        .env("MW_URL", &s.url)
+        .env("MW_TOKEN", token)
+        .output()
+        .unwrap()
+}
+
+fn ok(o: &Output) -> String {
+    assert!(
+        o.status.success(),
+        "mw failed: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    String::from_utf8(o.stdout.clone()).unwrap()
+}
+
+fn token_in(out: &str) -> String {
+    out.split("MW_TOKEN=")
+        .nth(1)
+        .unwrap()
+        .split_whitespace()
+        .next()
+        .unwrap()
+        .to_string()
+}
+
+#[test]
+fn a_user_trades_from_the_command_line() {
+    let (s, _) = serve(false);
+    let op = s.operator.clone();
+    let out = ok(&mw(
+        &s,
+        &op,
+        &[
+            "participant",
+            "create",
+            "--name",
+            "Neocloud One",
+            "--role",
+            "provider",
+        ],
+    ));
+    assert!(out.contains("created participant p-2"), "{out}");
+    let prov = token_in(&ok(&mw(
+        &s,
+        &op,
+        &["key", "create", "--participant", "p-2"],
+    )));
+    ok(&mw(
+        &s,
+        &op,
+        &["participant", "create", "--name", "Acme", "--role", "buyer"],
+    ));
+    let buyer = token_in(&ok(&mw(
+        &s,
+        &op,
+        &["key", "create", "--participant", "p-3"],
+    )));
+    let out = ok(&mw(
+        &s,
+        &prov,
+        &[
+            "facility",
+            "create",
+            "--name",
+            "Ashburn",
+            "--region",
+            "us-east",
+            "--power-kw",
+            "8000",
+            "--pool",
+            "h100-sxm=2048",
+        ],
+    ));
+    assert!(out.contains("pool-1") && out.contains("2048"), "{out}");
+    let out = ok(&mw(
+        &s,
+        &prov,
+        &[
+            "sell", "--pool", "pool-1", "-n", "128", "-s", "+1d", "-d", "7d", "-p", "2.10",
+        ],
+    ));
+    assert!(
+        out.contains("ord-1 sell 128 GPUs") && out.contains("open"),
+        "{out}"
+    );
+    let out = ok(&mw(&s, &buyer, &["book", "-m", "h100-sxm"]));
+    assert!(out.contains("$2.100000") && out.contains("128"), "{out}");
+    let out = ok(&mw(
+        &s,
+        &buyer,
+        &[
+            "buy", "-m", "h100-sxm", "-n", "64", "-s", "+2d", "-d", "24h", "-p", "2.50",
+        ],
+    ));
+    assert!(out.contains("filled") && out.contains("trd-1"), "{out}");
+    let out = ok(&mw(&s, &buyer, &["trades", "--mine"]));
+    assert!(
+        out.contains("trd-1") && out.contains("p-3") && out.contains("p-2"),
+        "{out}"
+    );
+    let out = ok(&mw(&s, &buyer, &["contracts"]));
+    assert!(out.contains("ctr-1") && out.contains("firm"), "{out}");
+    let out = ok(&mw(&s, &prov, &["orders", "--open"]));
+    assert!(out.contains("ord-1"), "{out}");
+    let json = ok(&mw(&s, &prov, &["orders", "--json"]));
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(v["items"][0]["id"], "ord-1");
+    assert!(ok(&mw(&s, &prov, &["cancel", "ord-1"])).contains("cancelled ord-1"));
+    // Errors from the server: one line, non-zero exit.
+    let o = mw(&s, &buyer, &["cancel", "ord-1"]);
+    assert_eq!(o.status.code(), Some(1));
+    let err = String::from_utf8(o.stderr).unwrap();
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(
+        err.starts_with("error: ") && err.contains("unknown_order"),
+        "{err}"
+    );
+    let o = mw(
+        &s,
+        &buyer,
+        &[
+            "buy",
+            "-m",
+            "h100-sxm",
+            "-n",
+            "8",
+            "-s",
+            "2020-01-01T00:00Z",
+            "-d",
+            "1h",
+            "-p",
+            "1",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        String::from_utf8(o.stderr)
+            .unwrap()
+            .contains("window_in_past")
+    );
+    let o = mw(
+        &s,
+        &buyer,
+        &[
+            "buy", "-m", "h100-sxm", "-n", "8", "-s", "+1d", "-d", "1y", "-p", "1",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(2), "a usage error");
+}
+
+#[test]
+fn the_demo_prints_keys_that_work_at_once() {
+    let (s, banner) = serve(true);
+    let acme = banner
+        .iter()
+        .find(|l| l.contains("Acme AI"))
+        .map(|l| token_in(l))
+        .expect("Acme's key is printed");
+    let out = ok(&mw(&s, &acme, &["book", "-m", "h100-sxm"]));
+    assert!(out.lines().count() > 4, "the demo book has asks: {out}");
+    let out = ok(&mw(&s, &acme, &["facility", "list"]));
+    assert!(
+        out.contains("Colossus 1") && out.contains("300000"),
+        "{out}"
+    );
+    let out = ok(&mw(
+        &s,
+        &acme,
+        &[
+            "buy", "-m", "h100-sxm", "-n", "64", "-s", "+1d", "-d", "24h", "-p", "2.50",
+        ],
+    ));
+    assert!(out.contains("filled"), "{out}");
+    let out = ok(&mw(&s, &acme, &["trades"]));
+    assert!(out.contains("trd-"), "{out}");
+}
+
+#[test]
+fn every_subcommand_has_help_with_examples() {
+    for sub in [
+        vec!["serve"],
+        vec!["participant", "create"],
+        vec!["key", "create"],
+        vec!["facility", "create"],
+        vec!["facility", "list"],
+        vec!["facility", "show"],
+        vec!["reserve"],
+        vec!["buy"],
+        vec!["sell"],
+        vec!["orders"],
+        vec!["cancel"],
+        vec!["trades"],
+        vec!["book"],
+        vec!["contracts"],
+    ] {
+        let mut args = sub.clone();
+        args.push("--help");
+        let o = Command::new(MW).args(&args).output().unwrap();
+        let text = String::from_utf8(o.stdout).unwrap();
+        assert!(
+            o.status.success() && text.contains("Examples:"),
+            "{sub:?}: {text}"
+        );
+    }
+}
