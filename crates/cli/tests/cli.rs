@@ -43,13 +43,13 @@ fn serve(demo: bool) -> (Server, Vec<String>) {
         if let Some(rest) = line.strip_prefix("Megawatt is serving at ") {
             url = rest.split_whitespace().next().map(str::to_string);
         }
-        if let Some(k) = line.split("MW_TOKEN=").nth(1) {
-            if operator.is_none() {
-                operator = Some(k.to_string());
-                if !demo {
-                    seen.push(line);
-                    break;
-                }
+        if let Some(k) = line.split("MW_TOKEN=").nth(1)
+            && operator.is_none()
+        {
+            operator = Some(k.to_string());
+            if !demo {
+                seen.push(line);
+                break;
             }
         }
         let done = demo && line.contains("mw buy");
