@@ -5,15 +5,18 @@
 //! - `engine --peer [--seed N] [--commands N] [--runs N]`: the degenerate workload
 //!   (every order has the same window: a plain limit order book) through Megawatt and
 //!   through the `lobster` crate, in the same process.
+//! - `http`: the real server over loopback, durable orders per second against the
+//!   `GET /healthz` ceiling.
 
 mod engine_bench;
+mod http_bench;
 mod peer;
 mod rng;
 mod stats;
 
 use std::process::ExitCode;
 
-const USAGE: &str = "usage: megawatt-bench engine [--peer] [--seed N] [--commands N] [--runs N]";
+const USAGE: &str = "usage: megawatt-bench engine [--peer] [--seed N] [--commands N] [--runs N]\n       megawatt-bench http";
 
 /// Options shared by the benchmarks.
 #[derive(Clone, Copy, Debug)]
@@ -62,6 +65,10 @@ fn main() -> ExitCode {
                 engine_bench::run(opts)
             };
             println!("{line}");
+            ExitCode::SUCCESS
+        }
+        Ok((sub, _, _)) if sub == "http" => {
+            println!("{}", http_bench::run());
             ExitCode::SUCCESS
         }
         Ok((sub, _, _)) => {

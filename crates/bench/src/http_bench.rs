@@ -1,0 +1,253 @@
+//! The HTTP benchmark: the real server on a temporary SQLite store, driven over
+//! loopback by many concurrent keep-alive connections, each as its own participant,
+//! placing an ask and cancelling it, again and again (every command durable before its
+//! answer). In the same run, the same connections call `GET /healthz`: the ceiling of
+//! the HTTP stack on this machine. A minimal HTTP/1.1 client keeps the load generator
+//! cheap.
+
+use crate::stats::per_mille;
+use megawatt_server::{Config, start};
+use serde_json::{Value, json};
+use std::time::{Duration, Instant};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+
+/// Concurrent connections.
+const CONNECTIONS: usize = 64;
+/// How long each phase runs.
+const PHASE: Duration = Duration::from_secs(8);
+/// Most requests one connection makes in a phase (a bound on the loop).
+const MAX_REQUESTS: usize = 1_000_000;
+
+/// A keep-alive HTTP/1.1 connection.
+struct Conn {
+    stream: TcpStream,
+    host: String,
+    buf: Vec<u8>,
+}
+
+impl Conn {
+    async fn open(addr: std::net::SocketAddr) -> Conn {
+        let stream = TcpStream::connect(addr).await.expect("connect");
+        stream.set_nodelay(true).expect("nodelay");
+        Conn {
+            stream,
+            host: addr.to_string(),
+            buf: Vec::with_capacity(8192),
+        }
+    }
+
+    /// Sends a request and returns (status, body).
+    async fn call(
+        &mut self,
+        method: &str,
+        path: &str,
+        token: Option<&str>,
+        body: Option<&str>,
+    ) -> (u16, Vec<u8>) {
+        let mut req = format!("{method} {path} HTTP/1.1\r\nHost: {}\r\n", self.host);
+        if let Some(t) = token {
+            req.push_str(&format!("Authorization: Bearer {t}\r\n"));
+        }
+        let body = body.unwrap_or("");
+        if !body.is_empty() {
+            req.push_str(&format!(
+                "Content-Type: application/json\r\nContent-Length: {}\r\n",
+                body.len()
+            ));
+        } else if method == "POST" {
+            req.push_str("Content-Length: 0\r\n");
+        }
+        req.push_str("\r\n");
+        req.push_str(body);
+        self.stream.write_all(req.as_bytes()).await.expect("write");
+        self.read_response().await
+    }
+
+    async fn read_response(&mut self) -> (u16, Vec<u8>) {
+        loop {
+            if let Some(end) = find(&self.buf, b"\r\n\r\n") {
+                let head = String::from_utf8_lossy(&self.buf[..end]).to_string();
+                let status: u16 = head
+                    .split_whitespace()
+                    .nth(1)
+                    .and_then(|s| s.parse().ok())
+                    .expect("status");
+                let len: usize = head
+                    .lines()
+                    .find_map(|l| {
+                        l.to_ascii_lowercase()
+                            .strip_prefix("content-length:")
+                            .map(|v| v.trim().parse().unwrap_or(0))
+                    })
+                    .unwrap_or(0);
+                let total = end + 4 + len;
+                while self.buf.len() < total {
+                    self.fill().await;
+                }
+                let body = self.buf[end + 4..total].to_vec();
+                self.buf.drain(..total);
+                return (status, body);
+            }
+            self.fill().await;
+        }
+    }
+
+    async fn fill(&mut self) {
+        let mut chunk = [0u8; 8192];
+        let n = self.stream.read(&mut chunk).await.expect("read");
+        assert!(n > 0, "the server closed the connection");
+        self.buf.extend_from_slice(&chunk[..n]);
+    }
+}
+
+fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
+    hay.windows(needle.len()).position(|w| w == needle)
+}
+
+fn json_of(body: &[u8]) -> Value {
+    serde_json::from_slice(body).expect("json answer")
+}
+
+/// Sets up one seller per connection with its own big pool; returns (token, pool).
+async fn sellers(addr: std::net::SocketAddr, operator: &str) -> Vec<(String, String)> {
+    let mut c = Conn::open(addr).await;
+    let mut out = Vec::new();
+    for i in 0..CONNECTIONS {
+        let p = json!({ "name": format!("seller-{i}"), "roles": ["provider"] }).to_string();
+        let (_, body) = c
+            .call("POST", "/v1/participants", Some(operator), Some(&p))
+            .await;
+        let id = json_of(&body)["id"].as_str().unwrap().to_string();
+        let (_, body) = c
+            .call(
+                "POST",
+                "/v1/keys",
+                Some(operator),
+                Some(&json!({ "participant": id }).to_string()),
+            )
+            .await;
+        let token = json_of(&body)["key"].as_str().unwrap().to_string();
+        let f = json!({ "name": "bench", "region": "us-east", "power_kw": 100_000_000, "pools": [{ "model": "h100-sxm", "gpus": 10_000_000 }] });
+        let (_, body) = c
+            .call("POST", "/v1/facilities", Some(&token), Some(&f.to_string()))
+            .await;
+        let pool = json_of(&body)["pools"][0]["id"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        out.push((token, pool));
+    }
+    out
+}
+
+/// One connection placing and cancelling asks until the deadline; returns latencies (µs).
+async fn trader(
+    addr: std::net::SocketAddr,
+    token: String,
+    pool: String,
+    start: String,
+    deadline: Instant,
+) -> Vec<u64> {
+    let mut c = Conn::open(addr).await;
+    let mut lat = Vec::new();
+    let ask = json!({ "side": "sell", "pool": pool, "gpus": 1, "start": start, "hours": 24, "price": "2.00" }).to_string();
+    while Instant::now() < deadline && lat.len() < MAX_REQUESTS {
+        let t0 = Instant::now();
+        let (status, body) = c.call("POST", "/v1/orders", Some(&token), Some(&ask)).await;
+        lat.push(t0.elapsed().as_micros() as u64);
+        assert_eq!(status, 201, "{}", String::from_utf8_lossy(&body));
+        let id = json_of(&body)["order"]["id"].as_str().unwrap().to_string();
+        let t0 = Instant::now();
+        let (status, _) = c
+            .call(
+                "POST",
+                &format!("/v1/orders/{id}/cancel"),
+                Some(&token),
+                None,
+            )
+            .await;
+        lat.push(t0.elapsed().as_micros() as u64);
+        assert_eq!(status, 204);
+    }
+    lat
+}
+
+async fn healthz(addr: std::net::SocketAddr, deadline: Instant) -> usize {
+    let mut c = Conn::open(addr).await;
+    let mut n = 0;
+    while Instant::now() < deadline && n < MAX_REQUESTS {
+        let (status, _) = c.call("GET", "/healthz", None, None).await;
+        assert_eq!(status, 200);
+        n += 1;
+    }
+    n
+}
+
+/// Runs the benchmark and returns its JSON line.
+pub fn run() -> String {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    rt.block_on(async {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let config = Config {
+            listen: "127.0.0.1:0".parse().unwrap(),
+            data: dir.path().join("bench.db"),
+            demo: false,
+            rate_limit: 0,
+        };
+        let running = start(config).await.expect("server starts");
+        let addr = running.addr;
+        let operator = running
+            .first_start
+            .operator_key
+            .clone()
+            .expect("operator key");
+        let sellers = sellers(addr, &operator).await;
+        let start_at = megawatt_engine::units::Hour(
+            megawatt_engine::units::Hour::containing(megawatt_server::sequencer::now_ms()).0 + 48,
+        )
+        .to_string();
+        let deadline = Instant::now() + PHASE;
+        let t0 = Instant::now();
+        let tasks: Vec<_> = sellers
+            .into_iter()
+            .map(|(token, pool)| {
+                tokio::spawn(trader(addr, token, pool, start_at.clone(), deadline))
+            })
+            .collect();
+        let mut lat = Vec::new();
+        for t in tasks {
+            lat.extend(t.await.expect("trader"));
+        }
+        let secs = t0.elapsed().as_secs_f64();
+        lat.sort_unstable();
+        let orders_per_sec = lat.len() as f64 / secs;
+        let deadline = Instant::now() + PHASE;
+        let t0 = Instant::now();
+        let tasks: Vec<_> = (0..CONNECTIONS)
+            .map(|_| tokio::spawn(healthz(addr, deadline)))
+            .collect();
+        let mut n = 0;
+        for t in tasks {
+            n += t.await.expect("healthz");
+        }
+        let healthz_per_sec = n as f64 / t0.elapsed().as_secs_f64();
+        running.shutdown().await.expect("clean shutdown");
+        serde_json::json!({
+            "bench": "http",
+            "connections": CONNECTIONS,
+            "seconds_per_phase": PHASE.as_secs(),
+            "order_commands": lat.len(),
+            "orders_per_sec": orders_per_sec.round(),
+            "p50_ms": per_mille(&lat, 500) as f64 / 1000.0,
+            "p99_ms": per_mille(&lat, 990) as f64 / 1000.0,
+            "p999_ms": per_mille(&lat, 999) as f64 / 1000.0,
+            "healthz_per_sec": healthz_per_sec.round(),
+            "ratio_vs_healthz": (orders_per_sec / healthz_per_sec * 1000.0).round() / 1000.0,
+        })
+        .to_string()
+    })
+}
