@@ -100,12 +100,14 @@ pub async fn start(config: Config) -> Result<Running, ServerError> {
     let fresh = last_seq == 0 && keys.is_empty();
     let (market, _) = broadcast::channel(4_096);
     let (seq, seq_thread) = sequencer::start(engine, last_seq, Box::new(store), market.clone());
+    let (stop, mut stopped) = tokio::sync::watch::channel(false);
     let state = Arc::new(AppState::new(
         seq.clone(),
         keys,
         config.data.clone(),
         market,
         config.rate_limit,
+        stop.subscribe(),
     )?);
     let mut first = FirstStart::default();
     if fresh {
@@ -132,7 +134,6 @@ pub async fn start(config: Config) -> Result<Running, ServerError> {
     let addr = listener
         .local_addr()
         .map_err(|e| ServerError(e.to_string()))?;
-    let (stop, mut stopped) = tokio::sync::watch::channel(false);
     let app = routes::router(state);
     let serve = tokio::spawn(async move {
         axum::serve(listener, app)

@@ -12,7 +12,7 @@ use utoipa::{Modify, OpenApi};
     paths(
         admin::create_participant, admin::list_participants, admin::create_key, admin::me,
         admin::list_models, admin::create_model,
-        facilities::create, facilities::list, facilities::show, facilities::reserve, facilities::release,
+        facilities::create, facilities::list, facilities::show, facilities::reserve, facilities::reservations, facilities::release,
         orders::place, orders::list, orders::show, orders::cancel, orders::reduce,
         market::trades, market::book, market::events,
         contracts::list, contracts::show,

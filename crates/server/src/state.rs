@@ -113,6 +113,8 @@ pub struct AppState {
     pub limiter: RateLimiter,
     /// Counters.
     pub http: HttpStats,
+    /// Becomes true when the server shuts down (ends the event streams).
+    pub stopping: tokio::sync::watch::Receiver<bool>,
     names: RwLock<Names>,
 }
 
@@ -124,6 +126,7 @@ impl AppState {
         data: PathBuf,
         market: broadcast::Sender<MarketEvent>,
         rate_limit: u32,
+        stopping: tokio::sync::watch::Receiver<bool>,
     ) -> Result<AppState, StoreError> {
         let readers = (0..READERS)
             .map(|_| Reader::open(&data).map(Mutex::new))
@@ -137,6 +140,7 @@ impl AppState {
             market,
             limiter: RateLimiter::new(rate_limit),
             http: HttpStats::default(),
+            stopping,
             names: RwLock::new(Names::default()),
         })
     }

@@ -482,3 +482,115 @@ fn a_restart_keeps_every_acknowledged_order_trade_and_contract() {
         "the recovered resting bid trades"
     );
 }
+
+#[test]
+fn reservations_are_listed_for_their_owner_only() {
+    let m = market();
+    let s = &m.s;
+    let r = s.post(
+        "/v1/reservations",
+        &m.prov,
+        json!({ "pool": m.pool, "gpus": 100, "start": day(2), "hours": 24 }),
+    );
+    assert_eq!(r.status, 201, "{:?}", r.body);
+    assert_eq!(
+        s.get("/v1/reservations", &m.prov)
+            .body
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+    assert_eq!(
+        s.get("/v1/reservations", &m.a)
+            .body
+            .as_array()
+            .unwrap()
+            .len(),
+        0
+    );
+    let id = r.body["id"].as_str().unwrap();
+    problem(
+        &s.post(&format!("/v1/reservations/{id}/release"), &m.a, json!({})),
+        404,
+        "unknown_reservation",
+        "reservation",
+    );
+    assert_eq!(
+        s.post(
+            &format!("/v1/reservations/{id}/release"),
+            &m.prov,
+            json!({})
+        )
+        .status,
+        204
+    );
+    assert_eq!(
+        s.get("/v1/reservations", &m.prov)
+            .body
+            .as_array()
+            .unwrap()
+            .len(),
+        0
+    );
+}
+
+#[test]
+fn the_rate_limit_answers_429_with_retry_after() {
+    let s = TestServer::start_limited(2);
+    let statuses: Vec<u16> = (0..10)
+        .map(|_| s.get("/v1/me", &s.operator).status)
+        .collect();
+    assert_eq!(statuses[0], 200);
+    assert!(statuses.contains(&429), "{statuses:?}");
+    let r = s.get("/v1/me", &s.operator);
+    if r.status == 429 {
+        problem(&r, 429, "rate_limited", "slow down");
+    }
+}
+
+#[test]
+fn market_data_streams_after_commit() {
+    let m = market();
+    let url = format!("{}/v1/events", m.s.url);
+    let key = m.b.clone();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let agent: ureq::Agent = ureq::Agent::config_builder()
+            .timeout_global(Some(std::time::Duration::from_secs(20)))
+            .build()
+            .into();
+        let mut resp = agent
+            .get(&url)
+            .header("Authorization", &format!("Bearer {key}"))
+            .call()
+            .unwrap();
+        let _ = tx.send("connected".to_string());
+        let reader = std::io::BufReader::new(resp.body_mut().as_reader());
+        for line in std::io::BufRead::lines(reader).map_while(Result::ok) {
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    assert_eq!(
+        rx.recv_timeout(std::time::Duration::from_secs(10)).unwrap(),
+        "connected"
+    );
+    sell(&m, 100, "2.00");
+    buy(&m, &m.a, 10, "2.00");
+    let mut saw = Vec::new();
+    while let Ok(line) = rx.recv_timeout(std::time::Duration::from_secs(10)) {
+        if let Some(data) = line.strip_prefix("data: ") {
+            let v: Value = serde_json::from_str(data).unwrap();
+            saw.push(v["type"].as_str().unwrap().to_string());
+            if v["type"] == "trade" {
+                assert_eq!(v["gpus"], 10);
+                assert!(v.get("buyer").is_none(), "public data has no parties");
+                break;
+            }
+        }
+    }
+    assert_eq!(saw.last().map(String::as_str), Some("trade"), "{saw:?}");
+    assert!(saw.contains(&"order".to_string()));
+}

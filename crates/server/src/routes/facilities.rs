@@ -224,6 +224,33 @@ pub async fn reserve(
     ))
 }
 
+/// Your live reservations (the operator sees all).
+#[utoipa::path(get, path = "/v1/reservations", tag = "facilities",
+    responses((status = 200, body = [ReservationView]), (status = "4XX", body = ProblemBody)), security(("bearer" = [])))]
+pub async fn reservations(
+    State(state): State<Arc<AppState>>,
+    caller: Caller,
+) -> Result<Json<Vec<ReservationView>>, Problem> {
+    let v = state
+        .seq
+        .query(move |e| {
+            e.reservations()
+                .filter(|r| caller.operator || r.owner == caller.id)
+                .take(super::MAX_PAGE)
+                .map(|r| ReservationView {
+                    id: r.id.to_string(),
+                    pool: r.pool.to_string(),
+                    gpus: r.gpus,
+                    start: r.window.start.to_string(),
+                    end: r.window.end.to_string(),
+                })
+                .collect::<Vec<_>>()
+        })
+        .await
+        .map_err(seq_problem)?;
+    Ok(Json(v))
+}
+
 /// Give a reservation's capacity back.
 #[utoipa::path(post, path = "/v1/reservations/{id}/release", tag = "facilities",
     params(("id" = String, Path, description = "Reservation id, e.g. res-1"),

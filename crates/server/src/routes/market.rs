@@ -173,5 +173,11 @@ pub async fn events(
             }
         })
     });
-    Sse::new(stream).keep_alive(KeepAlive::default())
+    // The stream ends when the server shuts down, so that graceful shutdown never waits
+    // on a subscriber.
+    let mut stopping = state.stopping.clone();
+    let stop = async move {
+        let _ = stopping.wait_for(|s| *s).await;
+    };
+    Sse::new(futures_util::StreamExt::take_until(stream, stop)).keep_alive(KeepAlive::default())
 }

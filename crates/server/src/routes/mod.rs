@@ -43,7 +43,10 @@ pub fn router(state: Arc<AppState>) -> Router {
             get(facilities::list).post(facilities::create),
         )
         .route("/facilities/{id}", get(facilities::show))
-        .route("/reservations", post(facilities::reserve))
+        .route(
+            "/reservations",
+            post(facilities::reserve).get(facilities::reservations),
+        )
         .route("/reservations/{id}/release", post(facilities::release))
         .route("/orders", get(orders::list).post(orders::place))
         .route("/orders/{id}", get(orders::show))

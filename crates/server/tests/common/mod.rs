@@ -23,9 +23,14 @@ pub struct Resp {
 
 impl TestServer {
     pub fn start() -> TestServer {
+        TestServer::start_limited(0)
+    }
+
+    /// A server with a rate limit of `rate` requests per second per participant.
+    pub fn start_limited(rate: u32) -> TestServer {
         let dir = tempfile::tempdir().unwrap();
         let data = dir.path().join("mw.db");
-        let (mut s, operator) = TestServer::open(dir, data, 0);
+        let (mut s, operator) = TestServer::open(dir, data, rate);
         s.operator = operator.expect("a new store prints an operator key");
         s
     }
