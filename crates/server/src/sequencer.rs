@@ -196,13 +196,23 @@ pub fn start(
     (Sequencer { tx, stats }, handle)
 }
 
+/// A reply channel for a submitted command.
+type Reply = oneshot::Sender<Result<Outcome, SeqError>>;
+
 /// An answer held until the batch is durable.
 enum Pending {
-    Outcome(
-        oneshot::Sender<Result<Outcome, SeqError>>,
-        Result<Outcome, SeqError>,
-    ),
+    /// A ready answer (a rejection, a replay, or an acceptance with an idempotency key).
+    Outcome(Reply, Result<Outcome, SeqError>),
+    /// An acceptance: its events are moved out of `batch.applied[i]` after the commit.
+    Applied(Reply, usize),
+    /// A key creation.
     Key(oneshot::Sender<Result<bool, SeqError>>, bool),
+}
+
+/// What `Worker::submit` gives back: an answer now, or an index into the batch.
+enum Answer {
+    Ready(Result<Outcome, SeqError>),
+    Applied(usize),
 }
 
 impl Worker {
@@ -234,8 +244,12 @@ impl Worker {
                     idem,
                     reply,
                 } => {
-                    let answer = self.submit(actor, command, idem, &mut batch, &mut seen);
-                    pending.push(Pending::Outcome(reply, answer));
+                    pending.push(
+                        match self.submit(actor, command, idem, &mut batch, &mut seen) {
+                            Answer::Ready(answer) => Pending::Outcome(reply, answer),
+                            Answer::Applied(i) => Pending::Applied(reply, i),
+                        },
+                    );
                 }
                 Request::CreateKey { key, reply } => {
                     let exists = self.engine.participant(key.participant).is_some();
@@ -252,7 +266,9 @@ impl Worker {
             tracing::error!(error = %e, "commit failed; stopping the sequencer (restart recovers from the journal)");
             for p in pending {
                 match p {
-                    Pending::Outcome(tx, _) => drop(tx.send(Err(SeqError::Stopped))),
+                    Pending::Outcome(tx, _) | Pending::Applied(tx, _) => {
+                        drop(tx.send(Err(SeqError::Stopped)))
+                    }
                     Pending::Key(tx, _) => drop(tx.send(Err(SeqError::Stopped))),
                 }
             }
@@ -265,17 +281,22 @@ impl Worker {
                 .fetch_add(t0.elapsed().as_micros() as u64, Ordering::Relaxed);
         }
         self.stats.last_seq.store(self.seq, Ordering::Relaxed);
-        for p in pending {
-            match p {
-                Pending::Outcome(tx, answer) => drop(tx.send(answer)),
-                Pending::Key(tx, ok) => drop(tx.send(Ok(ok))),
-            }
-        }
         for a in &batch.applied {
             for e in &a.events {
                 if let Some(m) = market_data::public(&self.engine, a.seq, e) {
                     let _ = self.market.send(m);
                 }
+            }
+        }
+        for p in pending {
+            match p {
+                Pending::Outcome(tx, answer) => drop(tx.send(answer)),
+                Pending::Applied(tx, i) => {
+                    let a = &mut batch.applied[i];
+                    let events = std::mem::take(&mut a.events);
+                    drop(tx.send(Ok(Outcome::Accepted { seq: a.seq, events })));
+                }
+                Pending::Key(tx, ok) => drop(tx.send(Ok(ok))),
             }
         }
         for q in queries {
@@ -292,26 +313,12 @@ impl Worker {
         idem: Option<Idem>,
         batch: &mut Batch,
         seen: &mut HashMap<(ParticipantId, String), ([u8; 32], Outcome)>,
-    ) -> Result<Outcome, SeqError> {
+    ) -> Answer {
         if let Some(idem) = &idem {
-            let earlier = match seen.get(&(actor, idem.key.clone())) {
-                Some((hash, outcome)) => Some((*hash, outcome.clone())),
-                None => self
-                    .store
-                    .idempotency(actor, &idem.key)
-                    .map_err(|e| {
-                        tracing::error!(error = %e, "idempotency lookup failed");
-                        SeqError::Stopped
-                    })?
-                    .map(|r| (r.request_hash, r.outcome)),
-            };
-            if let Some((hash, outcome)) = earlier {
-                self.stats.replays.fetch_add(1, Ordering::Relaxed);
-                return if hash == idem.hash {
-                    Ok(outcome)
-                } else {
-                    Err(SeqError::IdempotencyConflict)
-                };
+            match self.earlier(actor, idem, seen) {
+                Ok(None) => {}
+                Ok(Some(answer)) => return Answer::Ready(answer),
+                Err(e) => return Answer::Ready(Err(e)),
             }
         }
         let time_ms = now_ms().max(self.engine.clock_ms());
@@ -325,16 +332,20 @@ impl Worker {
             Ok(()) => {
                 self.seq += 1;
                 self.stats.accepted.fetch_add(1, Ordering::Relaxed);
-                let outcome = Outcome::Accepted {
-                    seq: self.seq,
+                let seq = self.seq;
+                let outcome = idem.as_ref().map(|_| Outcome::Accepted {
+                    seq,
                     events: events.clone(),
-                };
+                });
                 batch.applied.push(Applied {
-                    seq: self.seq,
+                    seq,
                     envelope,
                     events,
                 });
-                outcome
+                match outcome {
+                    Some(o) => o,
+                    None => return Answer::Applied(batch.applied.len() - 1),
+                }
             }
             Err(r) => {
                 self.stats.rejected.fetch_add(1, Ordering::Relaxed);
@@ -350,7 +361,35 @@ impl Worker {
                 outcome: outcome.clone(),
             });
         }
-        Ok(outcome)
+        Answer::Ready(Ok(outcome))
+    }
+
+    /// The stored answer to an earlier request with the same idempotency key, if any.
+    fn earlier(
+        &mut self,
+        actor: ParticipantId,
+        idem: &Idem,
+        seen: &HashMap<(ParticipantId, String), ([u8; 32], Outcome)>,
+    ) -> Result<Option<Result<Outcome, SeqError>>, SeqError> {
+        let earlier = match seen.get(&(actor, idem.key.clone())) {
+            Some((hash, outcome)) => Some((*hash, outcome.clone())),
+            None => self
+                .store
+                .idempotency(actor, &idem.key)
+                .map_err(|e| {
+                    tracing::error!(error = %e, "idempotency lookup failed");
+                    SeqError::Stopped
+                })?
+                .map(|r| (r.request_hash, r.outcome)),
+        };
+        Ok(earlier.map(|(hash, outcome)| {
+            self.stats.replays.fetch_add(1, Ordering::Relaxed);
+            if hash == idem.hash {
+                Ok(outcome)
+            } else {
+                Err(SeqError::IdempotencyConflict)
+            }
+        }))
     }
 }
 
