@@ -273,6 +273,25 @@ fn bad_input_gets_a_4xx_problem_and_changes_nothing() {
     );
     problem(&s.get("/v1/nothing", &m.a), 404, "not_found", "/v1/nothing");
     problem(
+        &s.get("/v1/orders?limit=abc", &m.a),
+        400,
+        "malformed_request",
+        "limit",
+    );
+    problem(
+        &s.get("/v1/orders?colour=red", &m.a),
+        400,
+        "malformed_request",
+        "colour",
+    );
+    problem(&s.get("/v1/book", &m.a), 400, "malformed_request", "model");
+    problem(
+        &s.call("DELETE", "/v1/orders", Some(&m.a), None, &[]),
+        405,
+        "method_not_allowed",
+        "DELETE",
+    );
+    problem(
         &s.call("GET", "/v1/orders", None, None, &[]),
         401,
         "unauthorized",

@@ -1,11 +1,12 @@
 //! Contracts: your own (the operator sees all).
 
 use super::{PageQuery, path_id};
+use crate::extract::Q;
 use crate::problem::{Problem, ProblemBody};
 use crate::state::{AppState, Caller};
 use crate::views::{ContractView, Page};
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use megawatt_engine::ids::ContractId;
 use megawatt_store::sqlite::Scope;
 use std::sync::Arc;
@@ -16,7 +17,7 @@ use std::sync::Arc;
 pub async fn list(
     State(state): State<Arc<AppState>>,
     caller: Caller,
-    Query(q): Query<PageQuery>,
+    Q(q): Q<PageQuery>,
 ) -> Result<Json<Page<ContractView>>, Problem> {
     let (before, limit) = q.parse(ContractId::PREFIX)?;
     let scope = if caller.operator {

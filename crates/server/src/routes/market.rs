@@ -2,12 +2,13 @@
 //! book of a model, and the server-sent-events stream of public events.
 
 use super::PageQuery;
+use crate::extract::Q;
 use crate::market_data::MarketEvent;
 use crate::problem::{Problem, ProblemBody};
 use crate::state::{AppState, Caller, seq_problem};
 use crate::views::{BookView, LevelView, Page, TradeView};
 use axum::Json;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::response::sse::{Event as SseEvent, KeepAlive, Sse};
 use futures_util::stream::Stream;
 use megawatt_engine::ids::TradeId;
@@ -45,7 +46,7 @@ pub struct TradeQuery {
 pub async fn trades(
     State(state): State<Arc<AppState>>,
     caller: Caller,
-    Query(q): Query<TradeQuery>,
+    Q(q): Q<TradeQuery>,
 ) -> Result<Json<Page<TradeView>>, Problem> {
     let (before, limit) = PageQuery {
         before: q.before,
@@ -130,7 +131,7 @@ fn book_view(model: String, book: &Book) -> BookView {
 pub async fn book(
     State(state): State<Arc<AppState>>,
     _caller: Caller,
-    Query(q): Query<BookQuery>,
+    Q(q): Q<BookQuery>,
 ) -> Result<Json<BookView>, Problem> {
     let model = q.model;
     let view = state

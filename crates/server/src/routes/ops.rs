@@ -116,6 +116,15 @@ pub async fn not_found(req: Request) -> Problem {
     Problem::not_found(format!("no route {} {}", req.method(), req.uri().path()))
 }
 
+/// A known path with the wrong method.
+pub async fn method_not_allowed(req: Request) -> Problem {
+    Problem::new(
+        axum::http::StatusCode::METHOD_NOT_ALLOWED,
+        "method_not_allowed",
+        format!("{} is not allowed on {}", req.method(), req.uri().path()),
+    )
+}
+
 /// Counts requests and responses by class.
 pub async fn count(State(state): State<Arc<AppState>>, req: Request, next: Next) -> Response {
     state.http.requests.fetch_add(1, Ordering::Relaxed);

@@ -2,13 +2,13 @@
 
 use super::facilities::window;
 use super::{Empty, PageQuery, path_id, submit};
-use crate::extract::{Body, IdemHeader};
+use crate::extract::{Body, IdemHeader, Q};
 use crate::market_data::close_reason;
 use crate::problem::{Problem, ProblemBody};
 use crate::state::{AppState, Caller};
 use crate::views::{ContractView, OrderView, Page, PlacedView, TradeView};
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use megawatt_engine::command::{AskSpec, BidSpec, Command};
 use megawatt_engine::event::Event;
@@ -270,7 +270,7 @@ pub struct OrderQuery {
 pub async fn list(
     State(state): State<Arc<AppState>>,
     caller: Caller,
-    Query(q): Query<OrderQuery>,
+    Q(q): Q<OrderQuery>,
 ) -> Result<Json<Page<OrderView>>, Problem> {
     let (before, limit) = PageQuery {
         before: q.before,
