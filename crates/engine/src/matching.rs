@@ -84,6 +84,20 @@ impl Plans {
         i
     }
 
+    /// True when no pool can still beat complete plan `best`, scanning asks at
+    /// `gpu_hour_micros` (price × hours) or dearer. A pool not met yet would cost at
+    /// least `want × price × hours` ≥ the best's cost (all the best's GPUs cost at most
+    /// this price), and at equal cost it loses the tie: its orders come later in the scan
+    /// than the best's first fill at this price. So only the incomplete plans can still
+    /// win: by a lower bound, or by an equal one with an earlier order.
+    fn settled(&self, best: usize, gpu_hour_micros: i64) -> bool {
+        let b = &self.plans[best];
+        self.plans.iter().filter(|q| q.remaining > 0).all(|q| {
+            let bound = q.cost_micros + i64::from(q.remaining) * gpu_hour_micros;
+            (bound, q.earliest) > (b.cost_micros, b.earliest)
+        })
+    }
+
     /// The fills of plan `i`, in the order planned.
     fn take(self, i: usize) -> Vec<Fill> {
         self.fills
@@ -177,18 +191,8 @@ impl Engine {
             if let Some(b) = best
                 && price != level
             {
-                // At each new price level, stop once no pool can still beat the best
-                // complete one: any pool's missing GPUs cost at least this price. (Within
-                // a level the bound of a plan does not change as it takes GPUs.)
                 level = price;
-                let fresh = i64::from(want) * price * hours;
-                let bound = p
-                    .plans
-                    .iter()
-                    .filter(|p| p.remaining > 0)
-                    .map(|p| p.cost_micros + i64::from(p.remaining) * price * hours)
-                    .fold(fresh, i64::min);
-                if bound > p.plans[b].cost_micros {
+                if p.settled(b, price * hours) {
                     break;
                 }
             }
@@ -216,6 +220,9 @@ impl Engine {
             ));
             if p.plans[i].remaining == 0 && best.is_none_or(|b| better(&p.plans[i], &p.plans[b])) {
                 best = Some(i);
+                if p.settled(i, price * hours) {
+                    break;
+                }
             }
         }
         let chosen = match best {
