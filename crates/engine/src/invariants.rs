@@ -97,7 +97,11 @@ fn check_orders(e: &Engine) -> Result<(), String> {
     let mut counts: BTreeMap<ParticipantId, u32> = BTreeMap::new();
     let mut in_books: BTreeSet<OrderId> = BTreeSet::new();
     for (m, book) in e.books.iter().enumerate() {
-        for &(_, id) in book.asks.keys().chain(book.bids.keys()) {
+        if !book.asks.is_well_formed() || !book.bids.is_well_formed() {
+            return Err(format!("book of model {m}: levels malformed"));
+        }
+        let ids = book.asks.iter().map(|(_, id, _)| id).chain(book.bids.iter().map(|(_, id, _)| id));
+        for id in ids {
             let Some(o) = e.orders.get(&id) else {
                 return Err(format!("book of model {m} holds closed order {id}"));
             };
@@ -149,7 +153,7 @@ fn check_orders(e: &Engine) -> Result<(), String> {
         }
     }
     for (m, book) in e.books.iter().enumerate() {
-        let mut slots: Vec<u32> = book.asks.values().map(|a| a.slot).collect();
+        let mut slots: Vec<u32> = book.asks.iter().map(|(_, _, a)| a.slot).collect();
         slots.extend(&book.free_slots);
         slots.sort_unstable();
         let whole = slots.iter().enumerate().all(|(i, &s)| s as usize == i);

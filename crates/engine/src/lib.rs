@@ -17,7 +17,7 @@
 //! - [`ids`]: entity ids and their counters.
 //! - [`catalog`]: GPU models.
 //! - [`entities`]: participants, facilities, pools, reservations.
-//! - [`order`]: orders and the per-model book.
+//! - [`order`]: orders and the per-model book; [`levels`]: a book side as price levels.
 //! - [`contract`]: trades and contracts.
 //! - [`command`] / [`event`] / [`reject`]: what goes in and what comes out.
 //! - [`step`]: the step functions that hold capacity over time.
@@ -33,6 +33,7 @@ pub mod entities;
 pub mod event;
 pub mod ids;
 pub mod invariants;
+pub mod levels;
 pub mod limits;
 pub mod order;
 pub mod order_map;

@@ -124,12 +124,10 @@ impl Engine {
         bid: &'a Bid,
     ) -> impl Iterator<Item = (i64, OrderId, &'a AskEntry)> + 'a {
         let wanted = BidEntry::of(bid_order, bid);
-        let last = (bid_order.price_micros, OrderId(u64::MAX));
         let book = &self.books[usize::from(bid_order.model.0)];
         book.asks
-            .range(..=last)
-            .filter(move |(_, entry)| wanted.accepts(entry))
-            .map(|(&(price, id), entry)| (price, id, entry))
+            .up_to(bid_order.price_micros)
+            .filter(move |(_, _, entry)| wanted.accepts(entry))
     }
 
     /// What the ask in `entry` can give the bid, capped at `want`: its floor when that
@@ -251,9 +249,8 @@ impl Engine {
         let offer = Book::ask_entry(ask_order, ask, u32::MAX);
         let mut avail = ask.avail.clone();
         let mut fills: Vec<(OrderId, u32, i64)> = Vec::new();
-        let last = (-ask_order.price_micros, OrderId(u64::MAX));
         let bids = &self.books[usize::from(ask_order.model.0)].bids;
-        for (&(neg_price, bid_id), bid) in bids.range(..=last).filter(|(_, b)| b.accepts(&offer)) {
+        for (neg_price, bid_id, bid) in bids.up_to(-ask_order.price_micros).filter(|(_, _, b)| b.accepts(&offer)) {
             let free = avail.min_over(bid.window);
             let want = bid.remaining_gpus;
             let take = if bid.partial || free >= want {

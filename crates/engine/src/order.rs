@@ -4,7 +4,7 @@ use crate::ids::{FacilityId, ModelIdx, OrderId, ParticipantId, PoolId, RegionIdx
 use crate::step::StepFn;
 use crate::units::{Hour, Window};
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
+use crate::levels::Side as Levels;
 
 /// Buy or sell.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -212,10 +212,10 @@ impl BidEntry {
 /// needs to filter it, so that a scan touches only the book, never the order map.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Book {
-    /// Asks by (price ascending, id ascending).
-    pub asks: BTreeMap<(i64, OrderId), AskEntry>,
-    /// Bids by (negated price ascending = price descending, id ascending).
-    pub bids: BTreeMap<(i64, OrderId), BidEntry>,
+    /// Asks by price ascending, then time.
+    pub asks: Levels<AskEntry>,
+    /// Bids by price descending (keyed by the negated price), then time.
+    pub bids: Levels<BidEntry>,
     /// Slab of the resting asks' availability (a copy of [`Ask::avail`]), by slot.
     pub ask_avail: Vec<StepFn>,
     /// Free slots of `ask_avail` (zero functions), reused last-freed first.
@@ -223,11 +223,11 @@ pub struct Book {
 }
 
 impl Book {
-    /// The key that ranks an order on its side of the book.
-    pub fn key(order: &Order) -> (i64, OrderId) {
+    /// The key of an order's price level on its side (asks: price; bids: −price).
+    pub fn key(order: &Order) -> i64 {
         match order.kind {
-            OrderKind::Ask(_) => (order.price_micros, order.id),
-            OrderKind::Bid(_) => (-order.price_micros, order.id),
+            OrderKind::Ask(_) => order.price_micros,
+            OrderKind::Bid(_) => -order.price_micros,
         }
     }
 
@@ -248,7 +248,7 @@ impl Book {
     /// Adds a resting order.
     pub fn insert(&mut self, order: &Order) {
         let key = Book::key(order);
-        let old = match &order.kind {
+        match &order.kind {
             OrderKind::Ask(a) => {
                 let slot = match self.free_slots.pop() {
                     Some(slot) => {
@@ -260,20 +260,17 @@ impl Book {
                         small(self.ask_avail.len() as u64 - 1)
                     }
                 };
-                self.asks
-                    .insert(key, Book::ask_entry(order, a, slot))
-                    .is_some()
+                self.asks.insert(key, order.id, Book::ask_entry(order, a, slot));
             }
-            OrderKind::Bid(b) => self.bids.insert(key, BidEntry::of(order, b)).is_some(),
-        };
-        debug_assert!(!old, "order {} already in the book", order.id);
+            OrderKind::Bid(b) => self.bids.insert(key, order.id, BidEntry::of(order, b)),
+        }
     }
 
     /// Removes a resting order.
     pub fn remove(&mut self, order: &Order) {
         let key = Book::key(order);
         let found = match order.kind {
-            OrderKind::Ask(_) => match self.asks.remove(&key) {
+            OrderKind::Ask(_) => match self.asks.remove(key, order.id) {
                 Some(e) => {
                     self.ask_avail[e.slot as usize] = StepFn::new();
                     self.free_slots.push(e.slot);
@@ -281,7 +278,7 @@ impl Book {
                 }
                 None => false,
             },
-            OrderKind::Bid(_) => self.bids.remove(&key).is_some(),
+            OrderKind::Bid(_) => self.bids.remove(key, order.id).is_some(),
         };
         debug_assert!(found, "order {} not in the book", order.id);
     }
@@ -291,13 +288,13 @@ impl Book {
         let key = Book::key(order);
         match &order.kind {
             OrderKind::Ask(a) => {
-                if let Some(e) = self.asks.get_mut(&key) {
+                if let Some(e) = self.asks.get_mut(key, order.id) {
                     *e = Book::ask_entry(order, a, e.slot);
                     self.ask_avail[e.slot as usize] = a.avail.clone();
                 }
             }
             OrderKind::Bid(b) => {
-                if let Some(e) = self.bids.get_mut(&key) {
+                if let Some(e) = self.bids.get_mut(key, order.id) {
                     *e = BidEntry::of(order, b);
                 }
             }
@@ -313,21 +310,21 @@ impl Book {
     pub fn holds(&self, order: &Order) -> bool {
         let key = Book::key(order);
         match &order.kind {
-            OrderKind::Ask(a) => self.asks.get(&key).is_some_and(|e| {
+            OrderKind::Ask(a) => self.asks.get(key, order.id).is_some_and(|e| {
                 *e == Book::ask_entry(order, a, e.slot)
                     && self.ask_avail.get(e.slot as usize) == Some(&a.avail)
             }),
-            OrderKind::Bid(b) => self.bids.get(&key) == Some(&BidEntry::of(order, b)),
+            OrderKind::Bid(b) => self.bids.get(key, order.id) == Some(&BidEntry::of(order, b)),
         }
     }
 
     /// Lowest ask price, if any.
     pub fn best_ask(&self) -> Option<i64> {
-        self.asks.first_key_value().map(|(k, _)| k.0)
+        self.asks.best()
     }
 
     /// Highest bid price, if any.
     pub fn best_bid(&self) -> Option<i64> {
-        self.bids.first_key_value().map(|(k, _)| -k.0)
+        self.bids.best().map(|k| -k)
     }
 }

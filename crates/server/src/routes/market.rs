@@ -110,14 +110,14 @@ fn levels(rows: impl Iterator<Item = (i64, Window, u64)>) -> Vec<LevelView> {
 }
 
 fn book_view(model: String, book: &Book) -> BookView {
-    let asks = book.asks.iter().map(|(&(p, _), e)| {
+    let asks = book.asks.iter().map(|(p, _, e)| {
         let most = book.ask_avail[e.slot as usize].max_over(e.window);
         (p, e.window, u64::from(most))
     });
     let bids = book
         .bids
         .iter()
-        .map(|(&(p, _), e)| (-p, e.window, u64::from(e.remaining_gpus)));
+        .map(|(p, _, e)| (-p, e.window, u64::from(e.remaining_gpus)));
     BookView {
         model,
         asks: levels(asks),
