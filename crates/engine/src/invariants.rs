@@ -153,6 +153,10 @@ fn check_orders(e: &Engine) -> Result<(), String> {
         }
     }
     for (m, book) in e.books.iter().enumerate() {
+        let by_pool: BTreeSet<(u32, i64, OrderId)> = book.asks.iter().map(|(p, id, a)| (a.pool, p, id)).collect();
+        if by_pool != book.ask_by_pool {
+            return Err(format!("book of model {m}: per-pool index out of step"));
+        }
         let mut slots: Vec<u32> = book.asks.iter().map(|(_, _, a)| a.slot).collect();
         slots.extend(&book.free_slots);
         slots.sort_unstable();

@@ -16,6 +16,7 @@ use crate::limits::MAX_FILLS_PER_ORDER;
 use crate::order::{AskEntry, Bid, BidEntry, Book, Order, OrderKind, Side};
 use crate::place::{ask_of, bid_of};
 use rustc_hash::FxHashMap;
+use std::ops::Bound;
 use smallvec::SmallVec;
 
 /// One planned fill of an incoming bid: GPUs from a resting ask at its price.
@@ -34,7 +35,8 @@ struct PoolPlan {
     cost_micros: i64,
     /// Lowest order id among its fills (for ties).
     earliest: OrderId,
-    has_fills: bool,
+    /// Fills so far (at most [`MAX_FILLS_PER_ORDER`]).
+    fill_count: usize,
 }
 
 /// Plans of a colocated bid, one per pool met, with their fills; allocation-free for
@@ -75,27 +77,13 @@ impl Plans {
             remaining: want,
             cost_micros: 0,
             earliest: OrderId(u64::MAX),
-            has_fills: false,
+            fill_count: 0,
         });
         let i = self.plans.len() - 1;
         if !self.index.is_empty() {
             self.index.insert(pool, i);
         }
         i
-    }
-
-    /// True when no pool can still beat complete plan `best`, scanning asks at
-    /// `gpu_hour_micros` (price × hours) or dearer. A pool not met yet would cost at
-    /// least `want × price × hours` ≥ the best's cost (all the best's GPUs cost at most
-    /// this price), and at equal cost it loses the tie: its orders come later in the scan
-    /// than the best's first fill at this price. So only the incomplete plans can still
-    /// win: by a lower bound, or by an equal one with an earlier order.
-    fn settled(&self, best: usize, gpu_hour_micros: i64) -> bool {
-        let b = &self.plans[best];
-        self.plans.iter().filter(|q| q.remaining > 0).all(|q| {
-            let bound = q.cost_micros + i64::from(q.remaining) * gpu_hour_micros;
-            (bound, q.earliest) > (b.cost_micros, b.earliest)
-        })
     }
 
     /// The fills of plan `i`, in the order planned.
@@ -179,61 +167,89 @@ impl Engine {
     /// at the lowest total cost (or, for a partial bid no pool can fill, the pool that
     /// fills the most).
     fn plan_colocated(&self, bid_order: &Order, bid: &Bid, all_or_none: bool) -> Vec<Fill> {
-        let hours = i64::from(bid_order.window.hours());
         let want = bid.remaining_gpus;
-        // Costs never exceed the bid's notional, which placement checked fits in i64.
         let mut p = Plans::default();
         let mut best: Option<usize> = None;
-        let mut level = i64::MIN;
         for (price, ask, entry) in self.candidate_asks(bid_order, bid) {
-            if let Some(b) = best
-                && price != level
-            {
-                level = price;
-                if p.settled(b, price * hours) {
-                    break;
-                }
-            }
             let i = p.of(entry.pool_id(), want);
-            let plan = &mut p.plans[i];
-            if plan.remaining == 0 || p.fills.len() == MAX_FILLS_PER_ORDER {
-                continue;
-            }
-            let avail = self.avail_for(bid_order, entry, plan.remaining);
-            let take = take_from(avail, plan.remaining, entry.min_fill_gpus);
-            if take == 0 {
-                continue;
-            }
-            plan.cost_micros += i64::from(take) * price * hours;
-            plan.remaining -= take;
-            plan.earliest = plan.earliest.min(ask);
-            plan.has_fills = true;
-            p.fills.push((
-                i,
-                Fill {
-                    ask,
-                    gpus: take,
-                    price_micros: price,
-                },
-            ));
-            if p.plans[i].remaining == 0 && best.is_none_or(|b| better(&p.plans[i], &p.plans[b])) {
-                best = Some(i);
-                if p.settled(i, price * hours) {
-                    break;
-                }
+            if self.extend(&mut p, i, bid_order, price, ask, entry) {
+                // The first complete plan. No pool met from here on can beat it: all its
+                // GPUs cost at most this price, a new pool's cost at least this much, and
+                // at an equal cost the new pool's orders come later. So only the pools
+                // already met can still win, each with its own remaining asks.
+                best = Some(self.finish_pools(&mut p, i, bid_order, bid, (price, ask)));
+                break;
             }
         }
         let chosen = match best {
             Some(b) => Some(b),
             None if all_or_none => None,
             None => (0..p.plans.len())
-                .filter(|&i| p.plans[i].has_fills)
+                .filter(|&i| p.plans[i].fill_count > 0)
                 .min_by_key(|&i| {
                     let plan = &p.plans[i];
                     (plan.remaining, plan.cost_micros, plan.earliest)
                 }),
         };
         chosen.map_or_else(Vec::new, |i| p.take(i))
+    }
+
+    /// Adds what the ask in `entry` can give to plan `i`; true when that completes it.
+    /// Costs never exceed the bid's notional, which placement checked fits in i64.
+    fn extend(&self, p: &mut Plans, i: usize, bid_order: &Order, price: i64, ask: OrderId, entry: &AskEntry) -> bool {
+        let plan = &mut p.plans[i];
+        if plan.remaining == 0 || plan.fill_count == MAX_FILLS_PER_ORDER {
+            return false;
+        }
+        let avail = self.avail_for(bid_order, entry, plan.remaining);
+        let take = take_from(avail, plan.remaining, entry.min_fill_gpus);
+        if take == 0 {
+            return false;
+        }
+        plan.cost_micros += i64::from(take) * price * i64::from(bid_order.window.hours());
+        plan.remaining -= take;
+        plan.earliest = plan.earliest.min(ask);
+        plan.fill_count += 1;
+        p.fills.push((i, Fill { ask, gpus: take, price_micros: price }));
+        plan.remaining == 0
+    }
+
+    /// Given complete plan `best`, found at scan position `from` (price, ask), lets every
+    /// incomplete plan continue on its own pool's asks after that position, in the same
+    /// order a full scan would, while it can still beat or tie the best; returns the
+    /// best complete plan.
+    fn finish_pools(&self, p: &mut Plans, best: usize, bid_order: &Order, bid: &Bid, from: (i64, OrderId)) -> usize {
+        let hours = i64::from(bid_order.window.hours());
+        let wanted = BidEntry::of(bid_order, bid);
+        let book = &self.books[usize::from(bid_order.model.0)];
+        let mut best = best;
+        for j in 0..p.plans.len() {
+            if p.plans[j].remaining == 0 {
+                continue;
+            }
+            let pool = p.plans[j].pool.0 as u32;
+            let range = (
+                Bound::Excluded((pool, from.0, from.1)),
+                Bound::Included((pool, bid_order.price_micros, OrderId(u64::MAX))),
+            );
+            for &(_, price, ask) in book.ask_by_pool.range(range) {
+                let q = &p.plans[j];
+                if q.cost_micros + i64::from(q.remaining) * price * hours > p.plans[best].cost_micros {
+                    break;
+                }
+                let entry = book.asks.get(price, ask).expect("an indexed ask rests");
+                if !wanted.accepts(entry) {
+                    continue;
+                }
+                if self.extend(p, j, bid_order, price, ask, entry) {
+                    if better(&p.plans[j], &p.plans[best]) {
+                        best = j;
+                    }
+                    break;
+                }
+            }
+        }
+        best
     }
 
     /// Fills resting bids with an incoming ask (already in `orders`, not on the book),

@@ -5,6 +5,7 @@ use crate::step::StepFn;
 use crate::units::{Hour, Window};
 use serde::{Deserialize, Serialize};
 use crate::levels::Side as Levels;
+use std::collections::BTreeSet;
 
 /// Buy or sell.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -220,6 +221,8 @@ pub struct Book {
     pub ask_avail: Vec<StepFn>,
     /// Free slots of `ask_avail` (zero functions), reused last-freed first.
     pub free_slots: Vec<u32>,
+    /// The resting asks by (pool, price, id): each pool's asks in priority order.
+    pub ask_by_pool: BTreeSet<(u32, i64, OrderId)>,
 }
 
 impl Book {
@@ -261,6 +264,7 @@ impl Book {
                     }
                 };
                 self.asks.insert(key, order.id, Book::ask_entry(order, a, slot));
+                self.ask_by_pool.insert((small(a.pool.0), key, order.id));
             }
             OrderKind::Bid(b) => self.bids.insert(key, order.id, BidEntry::of(order, b)),
         }
@@ -274,7 +278,7 @@ impl Book {
                 Some(e) => {
                     self.ask_avail[e.slot as usize] = StepFn::new();
                     self.free_slots.push(e.slot);
-                    true
+                    self.ask_by_pool.remove(&(e.pool, key, order.id))
                 }
                 None => false,
             },
