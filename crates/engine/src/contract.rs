@@ -130,6 +130,17 @@ pub enum ContractStatus {
     Expired,
 }
 
+impl ContractStatus {
+    /// `pending`, `active` or `expired`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ContractStatus::Pending => "pending",
+            ContractStatus::Active => "active",
+            ContractStatus::Expired => "expired",
+        }
+    }
+}
+
 /// A contract between a buyer and a seller.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Contract {

@@ -25,6 +25,20 @@ pub enum CloseReason {
     Killed,
 }
 
+impl CloseReason {
+    /// The stable name, as stored and shown (`filled`, `window_started`, …).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CloseReason::Filled => "filled",
+            CloseReason::Cancelled => "cancelled",
+            CloseReason::Expired => "expired",
+            CloseReason::WindowStarted => "window_started",
+            CloseReason::IocRemainder => "ioc_remainder",
+            CloseReason::Killed => "killed",
+        }
+    }
+}
+
 /// Why a reservation ended.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

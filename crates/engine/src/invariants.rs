@@ -100,7 +100,11 @@ fn check_orders(e: &Engine) -> Result<(), String> {
         if !book.asks.is_well_formed() || !book.bids.is_well_formed() {
             return Err(format!("book of model {m}: levels malformed"));
         }
-        let ids = book.asks.iter().map(|(_, id, _)| id).chain(book.bids.iter().map(|(_, id, _)| id));
+        let ids = book
+            .asks
+            .iter()
+            .map(|(_, id, _)| id)
+            .chain(book.bids.iter().map(|(_, id, _)| id));
         for id in ids {
             let Some(o) = e.orders.get(&id) else {
                 return Err(format!("book of model {m} holds closed order {id}"));
@@ -153,7 +157,8 @@ fn check_orders(e: &Engine) -> Result<(), String> {
         }
     }
     for (m, book) in e.books.iter().enumerate() {
-        let by_pool: BTreeSet<(u32, i64, OrderId)> = book.asks.iter().map(|(p, id, a)| (a.pool, p, id)).collect();
+        let by_pool: BTreeSet<(u32, i64, OrderId)> =
+            book.asks.iter().map(|(p, id, a)| (a.pool, p, id)).collect();
         if by_pool != book.ask_by_pool {
             return Err(format!("book of model {m}: per-pool index out of step"));
         }

@@ -32,7 +32,10 @@ pub struct Level<E> {
 
 impl<E> Level<E> {
     fn position(&self, id: OrderId) -> Option<usize> {
-        self.ids.binary_search(&id).ok().filter(|&i| self.slots[i].live)
+        self.ids
+            .binary_search(&id)
+            .ok()
+            .filter(|&i| self.slots[i].live)
     }
 
     /// The live entries, in time order.
@@ -86,7 +89,10 @@ impl<E> Side<E> {
             slots: Vec::new(),
             live: 0,
         });
-        debug_assert!(level.ids.last().is_none_or(|&last| last < id), "orders rest in id order");
+        debug_assert!(
+            level.ids.last().is_none_or(|&last| last < id),
+            "orders rest in id order"
+        );
         level.ids.push(id);
         level.slots.push(Slot { live: true, entry });
         level.live += 1;
@@ -145,7 +151,8 @@ impl<E> Side<E> {
     pub fn is_well_formed(&self) -> bool {
         let mut total = 0;
         for level in self.levels.values() {
-            let sorted = level.ids.windows(2).all(|w| w[0] < w[1]) && level.ids.len() == level.slots.len();
+            let sorted =
+                level.ids.windows(2).all(|w| w[0] < w[1]) && level.ids.len() == level.slots.len();
             let live = level.slots.iter().filter(|s| s.live).count();
             if !sorted || live != level.live as usize || live == 0 {
                 return false;
@@ -176,7 +183,11 @@ mod tests {
         assert_eq!(s.get(5, OrderId(38)), Some(&38));
         assert_eq!(s.get(5, OrderId(2)), None);
         assert_eq!(s.remove(5, OrderId(2)), None);
-        let ids: Vec<u64> = s.iter().map(|(_, id, _)| id.0).filter(|i| i % 2 == 0).collect();
+        let ids: Vec<u64> = s
+            .iter()
+            .map(|(_, id, _)| id.0)
+            .filter(|i| i % 2 == 0)
+            .collect();
         assert_eq!(ids, vec![38, 40]);
         s.remove(5, OrderId(38));
         s.remove(5, OrderId(40));

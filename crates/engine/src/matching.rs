@@ -16,8 +16,8 @@ use crate::limits::MAX_FILLS_PER_ORDER;
 use crate::order::{AskEntry, Bid, BidEntry, Book, Order, OrderKind, Side};
 use crate::place::{ask_of, bid_of};
 use rustc_hash::FxHashMap;
-use std::ops::Bound;
 use smallvec::SmallVec;
+use std::ops::Bound;
 
 /// One planned fill of an incoming bid: GPUs from a resting ask at its price.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -196,7 +196,15 @@ impl Engine {
 
     /// Adds what the ask in `entry` can give to plan `i`; true when that completes it.
     /// Costs never exceed the bid's notional, which placement checked fits in i64.
-    fn extend(&self, p: &mut Plans, i: usize, bid_order: &Order, price: i64, ask: OrderId, entry: &AskEntry) -> bool {
+    fn extend(
+        &self,
+        p: &mut Plans,
+        i: usize,
+        bid_order: &Order,
+        price: i64,
+        ask: OrderId,
+        entry: &AskEntry,
+    ) -> bool {
         let plan = &mut p.plans[i];
         if plan.remaining == 0 || plan.fill_count == MAX_FILLS_PER_ORDER {
             return false;
@@ -210,7 +218,14 @@ impl Engine {
         plan.remaining -= take;
         plan.earliest = plan.earliest.min(ask);
         plan.fill_count += 1;
-        p.fills.push((i, Fill { ask, gpus: take, price_micros: price }));
+        p.fills.push((
+            i,
+            Fill {
+                ask,
+                gpus: take,
+                price_micros: price,
+            },
+        ));
         plan.remaining == 0
     }
 
@@ -218,7 +233,14 @@ impl Engine {
     /// incomplete plan continue on its own pool's asks after that position, in the same
     /// order a full scan would, while it can still beat or tie the best; returns the
     /// best complete plan.
-    fn finish_pools(&self, p: &mut Plans, best: usize, bid_order: &Order, bid: &Bid, from: (i64, OrderId)) -> usize {
+    fn finish_pools(
+        &self,
+        p: &mut Plans,
+        best: usize,
+        bid_order: &Order,
+        bid: &Bid,
+        from: (i64, OrderId),
+    ) -> usize {
         let hours = i64::from(bid_order.window.hours());
         let wanted = BidEntry::of(bid_order, bid);
         let book = &self.books[usize::from(bid_order.model.0)];
@@ -234,7 +256,9 @@ impl Engine {
             );
             for &(_, price, ask) in book.ask_by_pool.range(range) {
                 let q = &p.plans[j];
-                if q.cost_micros + i64::from(q.remaining) * price * hours > p.plans[best].cost_micros {
+                if q.cost_micros + i64::from(q.remaining) * price * hours
+                    > p.plans[best].cost_micros
+                {
                     break;
                 }
                 let entry = book.asks.get(price, ask).expect("an indexed ask rests");
@@ -266,7 +290,10 @@ impl Engine {
         let mut avail = ask.avail.clone();
         let mut fills: Vec<(OrderId, u32, i64)> = Vec::new();
         let bids = &self.books[usize::from(ask_order.model.0)].bids;
-        for (neg_price, bid_id, bid) in bids.up_to(-ask_order.price_micros).filter(|(_, _, b)| b.accepts(&offer)) {
+        for (neg_price, bid_id, bid) in bids
+            .up_to(-ask_order.price_micros)
+            .filter(|(_, _, b)| b.accepts(&offer))
+        {
             let free = avail.min_over(bid.window);
             let want = bid.remaining_gpus;
             let take = if bid.partial || free >= want {

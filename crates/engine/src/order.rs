@@ -1,10 +1,10 @@
 //! Orders of the continuous market and the per-model order book that ranks them.
 
 use crate::ids::{FacilityId, ModelIdx, OrderId, ParticipantId, PoolId, RegionIdx};
+use crate::levels::Side as Levels;
 use crate::step::StepFn;
 use crate::units::{Hour, Window};
 use serde::{Deserialize, Serialize};
-use crate::levels::Side as Levels;
 use std::collections::BTreeSet;
 
 /// Buy or sell.
@@ -15,6 +15,16 @@ pub enum Side {
     Buy,
     /// An ask.
     Sell,
+}
+
+impl Side {
+    /// `buy` or `sell`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Side::Buy => "buy",
+            Side::Sell => "sell",
+        }
+    }
 }
 
 /// How long an order may rest.
@@ -32,6 +42,18 @@ pub enum TimeInForce {
         /// The hour at which the order expires.
         until: Hour,
     },
+}
+
+impl TimeInForce {
+    /// `gtc`, `ioc`, `fok` or `gtd`.
+    pub fn name(self) -> &'static str {
+        match self {
+            TimeInForce::Gtc => "gtc",
+            TimeInForce::Ioc => "ioc",
+            TimeInForce::Fok => "fok",
+            TimeInForce::Gtd { .. } => "gtd",
+        }
+    }
 }
 
 /// What backs an ask.
@@ -263,7 +285,8 @@ impl Book {
                         small(self.ask_avail.len() as u64 - 1)
                     }
                 };
-                self.asks.insert(key, order.id, Book::ask_entry(order, a, slot));
+                self.asks
+                    .insert(key, order.id, Book::ask_entry(order, a, slot));
                 self.ask_by_pool.insert((small(a.pool.0), key, order.id));
             }
             OrderKind::Bid(b) => self.bids.insert(key, order.id, BidEntry::of(order, b)),

@@ -3,8 +3,8 @@
 
 use megawatt_engine::Engine;
 use megawatt_engine::contract::Trade;
-use megawatt_engine::event::{CloseReason, Event};
-use megawatt_engine::order::{Order, OrderKind, Side};
+use megawatt_engine::event::Event;
+use megawatt_engine::order::{Order, OrderKind};
 use megawatt_engine::units::usd_string;
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -66,13 +66,6 @@ pub enum MarketEvent {
     },
 }
 
-fn side_name(s: Side) -> &'static str {
-    match s {
-        Side::Buy => "buy",
-        Side::Sell => "sell",
-    }
-}
-
 fn order_event(engine: &Engine, seq: u64, o: &Order) -> MarketEvent {
     let gpus = match &o.kind {
         OrderKind::Ask(a) => a.gpus,
@@ -81,7 +74,7 @@ fn order_event(engine: &Engine, seq: u64, o: &Order) -> MarketEvent {
     MarketEvent::Order {
         seq,
         id: o.id.to_string(),
-        side: side_name(o.side()).into(),
+        side: o.side().as_str().into(),
         model: engine.model(o.model).id.clone(),
         gpus,
         start: o.window.start.to_string(),
@@ -101,7 +94,7 @@ fn trade_event(engine: &Engine, seq: u64, t: &Trade) -> MarketEvent {
         end: t.window.end.to_string(),
         price_micros: t.price_micros,
         price_usd: usd_string(t.price_micros),
-        aggressor: side_name(t.aggressor).into(),
+        aggressor: t.aggressor.as_str().into(),
     }
 }
 
@@ -113,20 +106,8 @@ pub fn public(engine: &Engine, seq: u64, e: &Event) -> Option<MarketEvent> {
         Event::OrderClosed { order, reason } => Some(MarketEvent::Closed {
             seq,
             id: order.to_string(),
-            reason: close_reason(*reason).into(),
+            reason: reason.as_str().into(),
         }),
         _ => None,
-    }
-}
-
-/// The API's name of a close reason.
-pub fn close_reason(r: CloseReason) -> &'static str {
-    match r {
-        CloseReason::Filled => "filled",
-        CloseReason::Cancelled => "cancelled",
-        CloseReason::Expired => "expired",
-        CloseReason::WindowStarted => "window_started",
-        CloseReason::IocRemainder => "ioc_remainder",
-        CloseReason::Killed => "killed",
     }
 }

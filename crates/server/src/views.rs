@@ -177,12 +177,11 @@ pub struct OrderView {
 }
 
 fn tif_view(tif: TimeInForce) -> (String, Option<String>) {
-    match tif {
-        TimeInForce::Gtc => ("gtc".into(), None),
-        TimeInForce::Ioc => ("ioc".into(), None),
-        TimeInForce::Fok => ("fok".into(), None),
-        TimeInForce::Gtd { until } => ("gtd".into(), Some(until.to_string())),
-    }
+    let until = match tif {
+        TimeInForce::Gtd { until } => Some(until.to_string()),
+        _ => None,
+    };
+    (tif.name().to_string(), until)
 }
 
 impl OrderView {
@@ -219,14 +218,14 @@ impl OrderView {
         };
         match &o.kind {
             OrderKind::Ask(a) => {
-                v.side = "sell".into();
+                v.side = o.side().as_str().into();
                 v.pool = Some(a.pool.to_string());
                 v.facility = Some(a.facility.to_string());
                 v.gpus = a.gpus;
                 v.min_fill_gpus = Some(a.min_fill_gpus);
             }
             OrderKind::Bid(b) => {
-                v.side = "buy".into();
+                v.side = o.side().as_str().into();
                 v.facility = b.facility.map(|f| f.to_string());
                 v.gpus = b.gpus;
                 v.colocate = Some(b.colocate);
@@ -360,10 +359,7 @@ impl TradeView {
                 start_hour: t.window.start.0,
                 end_hour: t.window.end.0,
                 price_micros: t.price_micros,
-                aggressor: match t.aggressor {
-                    megawatt_engine::order::Side::Buy => "buy".into(),
-                    megawatt_engine::order::Side::Sell => "sell".into(),
-                },
+                aggressor: t.aggressor.as_str().into(),
                 contract: t.contract.0,
                 time_ms: t.time_ms,
             },
@@ -501,11 +497,7 @@ impl ContractView {
             Pricing::MonthlyFee { fee_micros } => ("monthly_fee", None, Some(fee_micros)),
         };
         let megawatt_engine::contract::Origin::Trade(trade) = c.origin;
-        let status = match c.status {
-            megawatt_engine::contract::ContractStatus::Pending => "pending",
-            megawatt_engine::contract::ContractStatus::Active => "active",
-            megawatt_engine::contract::ContractStatus::Expired => "expired",
-        };
+        let status = c.status.as_str();
         ContractView::from_row(&ContractRow {
             id: c.id.0,
             buyer: c.buyer.0,

@@ -4,8 +4,8 @@
 
 use megawatt_engine::Engine;
 use megawatt_engine::contract::{Contract, Pricing, Trade};
-use megawatt_engine::event::{CloseReason, Event, ReservationEnd};
-use megawatt_engine::order::{Order, OrderKind, Side, TimeInForce};
+use megawatt_engine::event::{Event, ReservationEnd};
+use megawatt_engine::order::{Order, OrderKind, TimeInForce};
 use rusqlite::{Transaction, params};
 
 /// The version this code writes. A store with a higher version is refused.
@@ -86,18 +86,6 @@ CREATE TABLE IF NOT EXISTS idempotency (
 );
 "#;
 
-/// Stable names of close reasons, as stored in `orders.status`.
-pub fn close_status(r: CloseReason) -> &'static str {
-    match r {
-        CloseReason::Filled => "filled",
-        CloseReason::Cancelled => "cancelled",
-        CloseReason::Expired => "expired",
-        CloseReason::WindowStarted => "window_started",
-        CloseReason::IocRemainder => "ioc_remainder",
-        CloseReason::Killed => "killed",
-    }
-}
-
 /// Writes what one event changes in the query tables.
 pub fn apply_event(
     tx: &Transaction<'_>,
@@ -177,7 +165,7 @@ pub fn apply_event(
         }
         Event::OrderClosed { order, reason } => {
             tx.prepare_cached("UPDATE orders SET status = ?2, closed_seq = ?3 WHERE id = ?1")?
-                .execute(params![order.0, close_status(*reason), seq])?;
+                .execute(params![order.0, reason.as_str(), seq])?;
         }
         Event::Trade(t) => insert_trade(tx, engine, t)?,
         Event::ContractCreated(c) => insert_contract(tx, c, time_ms)?,
@@ -191,16 +179,6 @@ pub fn apply_event(
         }
     }
     Ok(())
-}
-
-/// Stored name of a time in force.
-pub fn tif_name(tif: TimeInForce) -> &'static str {
-    match tif {
-        TimeInForce::Gtc => "gtc",
-        TimeInForce::Ioc => "ioc",
-        TimeInForce::Fok => "fok",
-        TimeInForce::Gtd { .. } => "gtd",
-    }
 }
 
 fn insert_order(tx: &Transaction<'_>, engine: &Engine, o: &Order) -> rusqlite::Result<()> {
@@ -249,7 +227,7 @@ fn insert_order(tx: &Transaction<'_>, engine: &Engine, o: &Order) -> rusqlite::R
         o.window.start.to_string(),
         o.window.end.to_string(),
         o.price_micros,
-        tif_name(o.tif),
+        o.tif.name(),
         gtd,
         min_fill,
         colocate,
@@ -260,10 +238,7 @@ fn insert_order(tx: &Transaction<'_>, engine: &Engine, o: &Order) -> rusqlite::R
 }
 
 fn insert_trade(tx: &Transaction<'_>, engine: &Engine, t: &Trade) -> rusqlite::Result<()> {
-    let aggressor = match t.aggressor {
-        Side::Buy => "buy",
-        Side::Sell => "sell",
-    };
+    let aggressor = t.aggressor.as_str();
     tx.prepare_cached("INSERT INTO trades VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)")?
         .execute(params![
             t.id.0,

@@ -3,7 +3,6 @@
 use super::facilities::window;
 use super::{Empty, PageQuery, path_id, submit};
 use crate::extract::{Body, IdemHeader, Q};
-use crate::market_data::close_reason;
 use crate::problem::{Problem, ProblemBody};
 use crate::state::{AppState, Caller};
 use crate::views::{ContractView, OrderView, Page, PlacedView, TradeView};
@@ -222,9 +221,7 @@ async fn placed(state: &AppState, events: &[Event]) -> Result<PlacedView, Proble
                 trades.push(TradeView::from_trade(t, &model));
             }
             Event::ContractCreated(c) => contracts.push(ContractView::from_contract(c)),
-            Event::OrderClosed { order: id, reason } if *id == order.id => {
-                status = close_reason(*reason)
-            }
+            Event::OrderClosed { order: id, reason } if *id == order.id => status = reason.as_str(),
             _ => {}
         }
     }
