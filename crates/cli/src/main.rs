@@ -107,7 +107,7 @@ pub struct ServeArgs {
     /// On a new store, seed a demo market and print its participants' keys.
     #[arg(long)]
     pub demo: bool,
-    /// Requests per second per participant (0: no limit).
+    /// Requests per second per API key (0: no limit).
     #[arg(long, default_value_t = 1000)]
     pub rate_limit: u32,
 }

@@ -35,15 +35,15 @@ impl FromRequestParts<Arc<AppState>> for Caller {
             .ok()
             .and_then(|h| h.strip_prefix("Bearer "))
             .ok_or_else(|| unauthorized("the Authorization header must be 'Bearer <key>'"))?;
-        let caller = state
+        let (caller, hash) = state
             .caller(key.trim())
             .ok_or_else(|| unauthorized("unknown API key"))?;
-        if !state.limiter.allow(caller.id) {
+        if !state.limiter.allow(hash) {
             state.http.rate_limited.fetch_add(1, Ordering::Relaxed);
             let mut p = Problem::new(
                 StatusCode::TOO_MANY_REQUESTS,
                 "rate_limited",
-                "too many requests for this participant; slow down",
+                "too many requests with this API key; slow down",
             );
             p.retry_after = Some(1);
             return Err(p);

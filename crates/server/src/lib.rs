@@ -48,7 +48,7 @@ pub struct Config {
     pub data: PathBuf,
     /// Seed the demo market on an empty store.
     pub demo: bool,
-    /// Requests per second per participant (0: unlimited).
+    /// Requests per second per API key (0: unlimited).
     pub rate_limit: u32,
 }
 

@@ -40,14 +40,14 @@ pub fn new_key() -> String {
     format!("mw_{hex}")
 }
 
-/// A token bucket per caller: `rate` requests per second, bursts of twice that.
+/// A token bucket per API key: `rate` requests per second, bursts of twice that.
 pub struct RateLimiter {
     rate: f64,
-    buckets: Mutex<HashMap<ParticipantId, (f64, Instant)>>,
+    buckets: Mutex<HashMap<[u8; 32], (f64, Instant)>>,
 }
 
 impl RateLimiter {
-    /// A limiter of `rate` requests per second per participant (0: no limit).
+    /// A limiter of `rate` requests per second per key (0: no limit).
     pub fn new(rate: u32) -> RateLimiter {
         RateLimiter {
             rate: f64::from(rate),
@@ -55,14 +55,14 @@ impl RateLimiter {
         }
     }
 
-    /// Takes a token for `who`; `false` when the bucket is empty.
-    pub fn allow(&self, who: ParticipantId) -> bool {
+    /// Takes a token for the key with hash `key`; `false` when its bucket is empty.
+    pub fn allow(&self, key: [u8; 32]) -> bool {
         if self.rate == 0.0 {
             return true;
         }
         let now = Instant::now();
         let mut buckets = self.buckets.lock().expect("rate limiter lock");
-        let (tokens, last) = buckets.entry(who).or_insert((2.0 * self.rate, now));
+        let (tokens, last) = buckets.entry(key).or_insert((2.0 * self.rate, now));
         *tokens =
             (*tokens + now.duration_since(*last).as_secs_f64() * self.rate).min(2.0 * self.rate);
         *last = now;
@@ -145,13 +145,11 @@ impl AppState {
         })
     }
 
-    /// The caller a key belongs to.
-    pub fn caller(&self, key: &str) -> Option<Caller> {
-        self.keys
-            .read()
-            .expect("keys lock")
-            .get(&key_hash(key))
-            .copied()
+    /// The caller a key belongs to, and the key's hash.
+    pub fn caller(&self, key: &str) -> Option<(Caller, [u8; 32])> {
+        let hash = key_hash(key);
+        let keys = self.keys.read().expect("keys lock");
+        keys.get(&hash).map(|c| (*c, hash))
     }
 
     /// Runs a read query on one of the read connections, off the async threads.
