@@ -5,13 +5,45 @@ use crate::client::{Client, Failure};
 use crate::input;
 use crate::output::{self, s, t, usd};
 use crate::{
-    BuyArgs, Cli, Cmd, FacilityCmd, KeyCmd, PageArgs, ParticipantCmd, SellArgs, ServeArgs,
-    WindowArgs,
+    AuditArgs, BuyArgs, Cli, Cmd, FacilityCmd, KeyCmd, PageArgs, ParticipantCmd, SellArgs,
+    ServeArgs, WindowArgs,
 };
 use serde_json::{Value, json};
 
 fn now_ms() -> u64 {
     megawatt_server::sequencer::now_ms()
+}
+
+/// `mw audit`: prints a summary; exit 1 on any violation.
+pub fn audit(args: &AuditArgs) -> Result<(), Failure> {
+    let r = megawatt_store::audit::audit(&args.data, args.every).map_err(|e| Failure {
+        message: e.0,
+        code: 2,
+    })?;
+    println!(
+        "audited {}: {} commands replayed, {} invariant checks, {} trades, {} contracts, {} live orders",
+        args.data.display(),
+        r.commands,
+        r.checks,
+        r.trades,
+        r.contracts,
+        r.live_orders
+    );
+    for (seq, what) in &r.violations {
+        if *seq > 0 {
+            println!("violation at seq {seq}: {what}");
+        } else {
+            println!("violation: {what}");
+        }
+    }
+    if r.violation_count > 0 {
+        return Err(Failure {
+            message: format!("{} violations", r.violation_count),
+            code: 1,
+        });
+    }
+    println!("ok: no violation");
+    Ok(())
 }
 
 /// `mw serve`: runs until SIGINT or SIGTERM.
@@ -87,7 +119,7 @@ fn page_query(p: &PageArgs) -> String {
 pub fn client_command(cli: &Cli, cmd: &Cmd) -> Result<(), Failure> {
     let c = Client::new(&cli.url, cli.token.clone());
     let (answer, print): (Value, fn(&Value)) = match cmd {
-        Cmd::Serve(_) => unreachable!("handled by main"),
+        Cmd::Serve(_) | Cmd::Audit(_) => unreachable!("handled by main"),
         Cmd::Participant(ParticipantCmd::Create { name, roles }) => (
             c.post("/v1/participants", &json!({ "name": name, "roles": roles }))?,
             print_participant,

@@ -49,6 +49,11 @@ pub enum Cmd {
         after_help = "Examples:\n  mw serve\n  mw serve --demo\n  mw serve --data /var/lib/megawatt/mw.db --listen 0.0.0.0:8080"
     )]
     Serve(ServeArgs),
+    /// Replay the journal and check every invariant and every query table.
+    #[command(
+        after_help = "Examples:\n  mw audit\n  mw audit --data /var/lib/megawatt/mw.db\n  mw audit --every 1000     check the invariants every 1,000 commands (faster on long journals)"
+    )]
+    Audit(AuditArgs),
     /// Admit participants (operator).
     #[command(subcommand)]
     Participant(ParticipantCmd),
@@ -110,6 +115,17 @@ pub struct ServeArgs {
     /// Requests per second per API key (0: no limit).
     #[arg(long, default_value_t = 1000)]
     pub rate_limit: u32,
+}
+
+/// `mw audit`.
+#[derive(Args, Debug)]
+pub struct AuditArgs {
+    /// The SQLite store (read only; a running server's store is fine).
+    #[arg(long, default_value = "megawatt.db")]
+    pub data: std::path::PathBuf,
+    /// Check the invariants after every N commands (and at the end).
+    #[arg(long, default_value_t = 1)]
+    pub every: u64,
 }
 
 /// `mw participant …`.
@@ -296,6 +312,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.cmd {
         Cmd::Serve(args) => commands::serve(args),
+        Cmd::Audit(args) => commands::audit(&args),
         ref other => commands::client_command(&cli, other),
     };
     match result {

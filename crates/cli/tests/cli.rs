@@ -218,6 +218,33 @@ fn a_user_trades_from_the_command_line() {
         ],
     );
     assert_eq!(o.status.code(), Some(2), "a usage error");
+    // The audit of the live server's store passes; tampering with a table is caught.
+    let data = s._dir.path().join("mw.db");
+    let out = ok(&Command::new(MW)
+        .args(["audit", "--data"])
+        .arg(&data)
+        .output()
+        .unwrap());
+    assert!(
+        out.contains("ok: no violation") && out.contains("1 trades"),
+        "{out}"
+    );
+    tamper(&data, "UPDATE trades SET price_micros = price_micros + 1");
+    let o = Command::new(MW)
+        .args(["audit", "--data"])
+        .arg(&data)
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(1));
+    let out = String::from_utf8(o.stdout).unwrap();
+    assert!(out.contains("table trades: 1 rows"), "{out}");
+}
+
+/// Changes a store behind the server's back, as a bad disk or a careless hand would.
+fn tamper(data: &std::path::Path, sql: &str) {
+    let c = rusqlite::Connection::open(data).unwrap();
+    c.busy_timeout(std::time::Duration::from_secs(5)).unwrap();
+    assert_eq!(c.execute(sql, []).unwrap(), 1);
 }
 
 #[test]
@@ -251,6 +278,7 @@ fn the_demo_prints_keys_that_work_at_once() {
 fn every_subcommand_has_help_with_examples() {
     for sub in [
         vec!["serve"],
+        vec!["audit"],
         vec!["participant", "create"],
         vec!["key", "create"],
         vec!["facility", "create"],

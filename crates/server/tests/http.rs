@@ -500,6 +500,10 @@ fn a_restart_keeps_every_acknowledged_order_trade_and_contract() {
         json!(id),
         "the recovered resting bid trades"
     );
+    // The store is sound: replay, invariants after every command, tables.
+    let report = megawatt_store::audit::audit(&s.data, 1).unwrap();
+    assert_eq!(report.violation_count, 0, "{:?}", report.violations);
+    assert_eq!(report.trades, 2);
 }
 
 #[test]

@@ -9,6 +9,7 @@
 //! The write path is the [`Store`] trait (SQLite today, PostgreSQL later); reads go
 //! through [`sqlite::Reader`]. The schema is documented in `docs/storage.md`.
 
+pub mod audit;
 pub mod outcome;
 pub mod sqlite;
 mod tables;

@@ -102,75 +102,86 @@ impl SqliteStore {
         }
     }
 
-    /// Creates the schema and the rows of the genesis state (default models, operator).
+    /// Creates the schema and the rows of the genesis state.
     fn create(&mut self) -> Result<(), StoreError> {
         let tx = self.conn.transaction()?;
-        tx.execute_batch(SCHEMA)?;
-        tx.execute(
-            "INSERT INTO meta VALUES ('schema_version', ?1), ('format', 'megawatt')",
-            params![SCHEMA_VERSION.to_string()],
-        )?;
-        let genesis = Engine::new();
-        for (i, m) in genesis.models().iter().enumerate() {
-            tx.execute(
-                "INSERT INTO models VALUES (?1, ?2, ?3, ?4)",
-                params![i, m.id, m.name, m.watts_per_gpu],
-            )?;
-        }
-        for p in genesis.participants() {
-            tx.execute(
-                "INSERT INTO participants VALUES (?1, ?2, ?3, ?4, ?5, 0)",
-                params![
-                    p.id.0,
-                    p.name,
-                    p.roles.provider,
-                    p.roles.buyer,
-                    p.roles.operator
-                ],
-            )?;
-        }
+        create_schema(&tx)?;
         tx.commit()?;
         Ok(())
     }
 }
 
+/// Creates the schema, the meta rows, and the rows of the genesis state (the default
+/// models and the operator) on `conn`.
+pub fn create_schema(conn: &Connection) -> Result<(), StoreError> {
+    conn.execute_batch(SCHEMA)?;
+    conn.execute(
+        "INSERT INTO meta VALUES ('schema_version', ?1), ('format', 'megawatt')",
+        params![SCHEMA_VERSION.to_string()],
+    )?;
+    let genesis = Engine::new();
+    for (i, m) in genesis.models().iter().enumerate() {
+        conn.execute(
+            "INSERT INTO models VALUES (?1, ?2, ?3, ?4)",
+            params![i, m.id, m.name, m.watts_per_gpu],
+        )?;
+    }
+    for p in genesis.participants() {
+        conn.execute(
+            "INSERT INTO participants VALUES (?1, ?2, ?3, ?4, ?5, 0)",
+            params![
+                p.id.0,
+                p.name,
+                p.roles.provider,
+                p.roles.buyer,
+                p.roles.operator
+            ],
+        )?;
+    }
+    Ok(())
+}
+
+/// Reads the journal of database `db` (`main`, or an attached name) in sequence,
+/// checking that sequence numbers have no gaps and that every checksum matches.
+pub fn read_journal(conn: &Connection, db: &str) -> Result<Vec<(u64, Envelope)>, StoreError> {
+    let sql =
+        format!("SELECT seq, time_ms, actor, command, checksum FROM {db}.journal ORDER BY seq");
+    let mut stmt = conn.prepare(&sql)?;
+    let mut rows = stmt.query([])?;
+    let mut out = Vec::new();
+    while let Some(row) = rows.next()? {
+        let (seq, time_ms, actor): (i64, i64, i64) = (row.get(0)?, row.get(1)?, row.get(2)?);
+        let blob: Vec<u8> = row.get(3)?;
+        let sum: i64 = row.get(4)?;
+        let (seq, time_ms, actor) = (seq as u64, time_ms as u64, actor as u64);
+        let expected = out.len() as u64 + 1;
+        if seq != expected {
+            return Err(StoreError(format!(
+                "journal: expected seq {expected}, found {seq}"
+            )));
+        }
+        if i64::from(checksum(seq, time_ms, actor, &blob)) != sum {
+            return Err(StoreError(format!(
+                "journal: record {seq} fails its checksum"
+            )));
+        }
+        let command: Command = postcard::from_bytes(&blob)
+            .map_err(|e| StoreError(format!("journal: record {seq} cannot be decoded: {e}")))?;
+        out.push((
+            seq,
+            Envelope {
+                time_ms,
+                actor: ParticipantId(actor),
+                command,
+            },
+        ));
+    }
+    Ok(out)
+}
+
 impl Store for SqliteStore {
     fn journal(&mut self) -> Result<Vec<(u64, Envelope)>, StoreError> {
-        let mut stmt = self
-            .conn
-            .prepare("SELECT seq, time_ms, actor, command, checksum FROM journal ORDER BY seq")?;
-        let mut rows = stmt.query([])?;
-        let mut out = Vec::new();
-        while let Some(row) = rows.next()? {
-            let seq: i64 = row.get(0)?;
-            let time_ms: i64 = row.get(1)?;
-            let actor: i64 = row.get(2)?;
-            let blob: Vec<u8> = row.get(3)?;
-            let sum: i64 = row.get(4)?;
-            let (seq, time_ms, actor) = (seq as u64, time_ms as u64, actor as u64);
-            let expected = out.len() as u64 + 1;
-            if seq != expected {
-                return Err(StoreError(format!(
-                    "journal: expected seq {expected}, found {seq}"
-                )));
-            }
-            if i64::from(checksum(seq, time_ms, actor, &blob)) != sum {
-                return Err(StoreError(format!(
-                    "journal: record {seq} fails its checksum"
-                )));
-            }
-            let command: Command = postcard::from_bytes(&blob)
-                .map_err(|e| StoreError(format!("journal: record {seq} cannot be decoded: {e}")))?;
-            out.push((
-                seq,
-                Envelope {
-                    time_ms,
-                    actor: ParticipantId(actor),
-                    command,
-                },
-            ));
-        }
-        Ok(out)
+        read_journal(&self.conn, "main")
     }
 
     fn commit(&mut self, batch: &Batch, engine: &Engine) -> Result<(), StoreError> {

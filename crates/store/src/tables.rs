@@ -6,7 +6,7 @@ use megawatt_engine::Engine;
 use megawatt_engine::contract::{Contract, Pricing, Trade};
 use megawatt_engine::event::{Event, ReservationEnd};
 use megawatt_engine::order::{Order, OrderKind, TimeInForce};
-use rusqlite::{Transaction, params};
+use rusqlite::{Connection, params};
 
 /// The version this code writes. A store with a higher version is refused.
 pub const SCHEMA_VERSION: i64 = 1;
@@ -88,7 +88,7 @@ CREATE TABLE IF NOT EXISTS idempotency (
 
 /// Writes what one event changes in the query tables.
 pub fn apply_event(
-    tx: &Transaction<'_>,
+    tx: &Connection,
     engine: &Engine,
     seq: u64,
     time_ms: u64,
@@ -181,7 +181,7 @@ pub fn apply_event(
     Ok(())
 }
 
-fn insert_order(tx: &Transaction<'_>, engine: &Engine, o: &Order) -> rusqlite::Result<()> {
+fn insert_order(tx: &Connection, engine: &Engine, o: &Order) -> rusqlite::Result<()> {
     let gtd = match o.tif {
         TimeInForce::Gtd { until } => Some(until.0),
         _ => None,
@@ -237,7 +237,7 @@ fn insert_order(tx: &Transaction<'_>, engine: &Engine, o: &Order) -> rusqlite::R
     Ok(())
 }
 
-fn insert_trade(tx: &Transaction<'_>, engine: &Engine, t: &Trade) -> rusqlite::Result<()> {
+fn insert_trade(tx: &Connection, engine: &Engine, t: &Trade) -> rusqlite::Result<()> {
     let aggressor = t.aggressor.as_str();
     tx.prepare_cached("INSERT INTO trades VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)")?
         .execute(params![
@@ -267,7 +267,7 @@ fn insert_trade(tx: &Transaction<'_>, engine: &Engine, t: &Trade) -> rusqlite::R
     Ok(())
 }
 
-fn insert_contract(tx: &Transaction<'_>, c: &Contract, time_ms: u64) -> rusqlite::Result<()> {
+fn insert_contract(tx: &Connection, c: &Contract, time_ms: u64) -> rusqlite::Result<()> {
     let (pricing, price, fee) = match c.pricing {
         Pricing::PerGpuHour { price_micros } => ("per_gpu_hour", Some(price_micros), None),
         Pricing::MonthlyFee { fee_micros } => ("monthly_fee", None, Some(fee_micros)),
