@@ -57,15 +57,17 @@ impl SqliteStore {
                 path.display()
             )));
         }
-        conn.pragma_update(None, "journal_mode", "WAL")?;
-        conn.pragma_update(None, "synchronous", "FULL")?;
         let mut store = SqliteStore {
             conn,
             path: path.to_path_buf(),
         };
+        // Check before changing anything: a store this version cannot use stays as it was.
         if has_meta {
             store.check_version()?;
-        } else {
+        }
+        store.conn.pragma_update(None, "journal_mode", "WAL")?;
+        store.conn.pragma_update(None, "synchronous", "FULL")?;
+        if !has_meta {
             store.create()?;
         }
         Ok(store)
@@ -698,7 +700,15 @@ mod tests {
         )
         .unwrap();
         drop(c);
+        let before = std::fs::read(&path).unwrap();
         let err = SqliteStore::open(&path).err().unwrap();
         assert!(err.0.contains("newer Megawatt"), "{err}");
+        assert_eq!(std::fs::read(&path).unwrap(), before, "a refused store is not modified");
+        let path = dir.path().join("notes.txt");
+        std::fs::write(&path, "not a database at all, just some words.\n".repeat(100)).unwrap();
+        let before = std::fs::read(&path).unwrap();
+        let err = SqliteStore::open(&path).err().unwrap();
+        assert!(err.0.contains("not a SQLite database"), "{err}");
+        assert_eq!(std::fs::read(&path).unwrap(), before);
     }
 }
