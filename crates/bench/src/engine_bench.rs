@@ -328,7 +328,18 @@ pub fn run(opts: Opts) -> String {
         g.observe(&engine, &events);
         stream.push(env);
     }
+    let t0 = Instant::now();
     let final_state = engine.snapshot();
+    let serialize_us = t0.elapsed().as_micros() as u64;
+    // A server's snapshot pauses the sequencer only for a clone of the state.
+    let t0 = Instant::now();
+    let copy = engine.clone();
+    let clone_us = t0.elapsed().as_micros() as u64;
+    drop(copy);
+    let t0 = Instant::now();
+    let restored = Engine::restore(&final_state).expect("restore");
+    let restore_us = t0.elapsed().as_micros() as u64;
+    drop(restored);
     lat_ns.sort_unstable();
     let p99_by_kind: serde_json::Map<String, serde_json::Value> = KINDS
         .iter()
@@ -366,6 +377,9 @@ pub fn run(opts: Opts) -> String {
         "trades": g.trades - trades_before,
         "contracts": engine.contracts().count(),
         "snapshot_bytes": final_state.len(),
+        "snapshot_clone_us": clone_us,
+        "snapshot_serialize_us": serialize_us,
+        "snapshot_restore_us": restore_us,
         "commands_per_sec": median(rates).round(),
         "p50_ns": per_mille(&lat_ns, 500),
         "p99_ns": per_mille(&lat_ns, 990),

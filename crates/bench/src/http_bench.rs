@@ -242,6 +242,7 @@ pub fn run() -> String {
             data: dir.path().join("bench.db"),
             demo: false,
             rate_limit: 0,
+            snapshot_every: megawatt_server::DEFAULT_SNAPSHOT_EVERY,
         };
         let running = start(config).await.expect("server starts");
         let addr = running.addr;

@@ -21,10 +21,11 @@ pub fn audit(args: &AuditArgs) -> Result<(), Failure> {
         code: 2,
     })?;
     println!(
-        "audited {}: {} commands replayed, {} invariant checks, {} trades, {} contracts, {} live orders",
+        "audited {}: {} commands replayed, {} invariant checks, {} snapshots compared, {} trades, {} contracts, {} live orders",
         args.data.display(),
         r.commands,
         r.checks,
+        r.snapshots,
         r.trades,
         r.contracts,
         r.live_orders
@@ -64,6 +65,7 @@ pub fn serve(args: ServeArgs) -> Result<(), Failure> {
             data: args.data.clone(),
             demo: args.demo,
             rate_limit: args.rate_limit,
+            snapshot_every: args.snapshot_every,
         };
         let running = megawatt_server::start(config).await.map_err(|e| Failure {
             message: e.0,

@@ -115,6 +115,10 @@ pub struct ServeArgs {
     /// Requests per second per API key (0: no limit).
     #[arg(long, default_value_t = 1000)]
     pub rate_limit: u32,
+    /// Snapshot the state every N accepted commands (0: never); a restart replays only
+    /// the journal after the newest snapshot.
+    #[arg(long, default_value_t = megawatt_server::DEFAULT_SNAPSHOT_EVERY)]
+    pub snapshot_every: u64,
 }
 
 /// `mw audit`.

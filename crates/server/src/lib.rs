@@ -50,7 +50,12 @@ pub struct Config {
     pub demo: bool,
     /// Requests per second per API key (0: unlimited).
     pub rate_limit: u32,
+    /// Snapshot the engine's state every this many accepted commands (0: never).
+    pub snapshot_every: u64,
 }
+
+/// Snapshots are taken every this many accepted commands unless configured otherwise.
+pub const DEFAULT_SNAPSHOT_EVERY: u64 = 100_000;
 
 /// Keys to show once, on the first start of a store.
 #[derive(Clone, Debug, Default)]
@@ -67,6 +72,8 @@ pub struct Running {
     pub addr: SocketAddr,
     /// Keys created on this start (shown once).
     pub first_start: FirstStart,
+    /// How this start recovered its state.
+    pub recovery: sequencer::Recovery,
     serve: tokio::task::JoinHandle<std::io::Result<()>>,
     ticker: tokio::task::JoinHandle<()>,
     sequencer: std::thread::JoinHandle<Result<(), StoreError>>,
@@ -94,12 +101,26 @@ impl From<StoreError> for ServerError {
 /// Opens the store, recovers, starts the sequencer, ticker and HTTP server.
 pub async fn start(config: Config) -> Result<Running, ServerError> {
     let mut store = SqliteStore::open(&config.data)?;
-    let (engine, last_seq) = sequencer::recover(&mut store)?;
-    tracing::info!(data = %config.data.display(), commands = last_seq, "recovered from the journal");
+    let t0 = std::time::Instant::now();
+    let (engine, recovery) = sequencer::recover(&mut store)?;
+    let last_seq = recovery.last_seq;
+    tracing::info!(
+        data = %config.data.display(),
+        snapshot_seq = recovery.snapshot_seq,
+        replayed = recovery.replayed,
+        ms = t0.elapsed().as_millis() as u64,
+        "recovered: snapshot + journal tail"
+    );
     let keys = load_keys(&mut store, &engine)?;
     let fresh = last_seq == 0 && keys.is_empty();
     let (market, _) = broadcast::channel(4_096);
-    let (seq, seq_thread) = sequencer::start(engine, last_seq, Box::new(store), market.clone());
+    let (seq, seq_thread) = sequencer::start(
+        engine,
+        last_seq,
+        Box::new(store),
+        market.clone(),
+        config.snapshot_every,
+    );
     let (stop, mut stopped) = tokio::sync::watch::channel(false);
     let state = Arc::new(AppState::new(
         seq.clone(),
@@ -146,6 +167,7 @@ pub async fn start(config: Config) -> Result<Running, ServerError> {
     Ok(Running {
         addr,
         first_start: first,
+        recovery,
         serve,
         ticker,
         sequencer: seq_thread,

@@ -12,7 +12,9 @@ use crate::market_data::{self, MarketEvent};
 use megawatt_engine::command::{Command, Envelope};
 use megawatt_engine::ids::ParticipantId;
 use megawatt_engine::{Engine, OPERATOR};
-use megawatt_store::{Applied, Batch, IdempotencyRecord, NewKey, Outcome, Store, StoreError};
+use megawatt_store::{
+    Applied, Batch, IdempotencyRecord, NewKey, Outcome, Snapshot, Store, StoreError,
+};
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -87,6 +89,10 @@ pub struct SeqStats {
     pub last_seq: AtomicU64,
     /// Idempotent replays answered from the store.
     pub replays: AtomicU64,
+    /// Snapshots written.
+    pub snapshots: AtomicU64,
+    /// How long the sequencer paused for the last snapshot (cloning the state), µs.
+    pub snapshot_clone_us: AtomicU64,
 }
 
 /// A handle to send requests to the sequencer.
@@ -144,11 +150,32 @@ pub fn now_ms() -> u64 {
 }
 
 /// Rebuilds the engine from the store's journal.
-pub fn recover(store: &mut dyn Store) -> Result<(Engine, u64), StoreError> {
-    let journal = store.journal()?;
-    let mut engine = Engine::new();
+/// How a start recovered.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Recovery {
+    /// The journal position of the snapshot restored (0: none, replayed from the start).
+    pub snapshot_seq: u64,
+    /// Journal records replayed after it.
+    pub replayed: u64,
+    /// The last journal position.
+    pub last_seq: u64,
+}
+
+/// Rebuilds the engine from the newest valid snapshot and the journal after it.
+pub fn recover(store: &mut dyn Store) -> Result<(Engine, Recovery), StoreError> {
+    let (mut engine, from) = match store.latest_snapshot()? {
+        Some(s) => match Engine::restore(&s.state) {
+            Ok(e) => (e, s.seq),
+            Err(e) => {
+                tracing::warn!(seq = s.seq, error = %e, "snapshot unreadable; replaying the whole journal");
+                (Engine::new(), 0)
+            }
+        },
+        None => (Engine::new(), 0),
+    };
+    let journal = store.journal(from)?;
     let mut events = Vec::new();
-    let mut last = 0;
+    let mut last = from;
     for (seq, env) in &journal {
         events.clear();
         engine.apply(env, &mut events).map_err(|r| {
@@ -158,7 +185,12 @@ pub fn recover(store: &mut dyn Store) -> Result<(Engine, u64), StoreError> {
         })?;
         last = *seq;
     }
-    Ok((engine, last))
+    let recovery = Recovery {
+        snapshot_seq: from,
+        replayed: journal.len() as u64,
+        last_seq: last,
+    };
+    Ok((engine, recovery))
 }
 
 /// The sequencer's thread state.
@@ -168,6 +200,12 @@ struct Worker {
     seq: u64,
     stats: Arc<SeqStats>,
     market: broadcast::Sender<MarketEvent>,
+    /// Take a snapshot every this many accepted commands (0: never).
+    snapshot_every: u64,
+    /// Accepted commands since the last snapshot was taken.
+    since_snapshot: u64,
+    /// A snapshot being serialized on another thread, to write with the next batch.
+    pending_snapshot: Option<std::thread::JoinHandle<Snapshot>>,
 }
 
 /// Starts the sequencer thread over a recovered engine. The thread ends when every
@@ -178,6 +216,7 @@ pub fn start(
     last_seq: u64,
     store: Box<dyn Store>,
     market: broadcast::Sender<MarketEvent>,
+    snapshot_every: u64,
 ) -> (Sequencer, std::thread::JoinHandle<Result<(), StoreError>>) {
     let (tx, rx) = std::sync::mpsc::sync_channel(QUEUE_DEPTH);
     let stats = Arc::new(SeqStats::default());
@@ -188,6 +227,9 @@ pub fn start(
         seq: last_seq,
         stats: stats.clone(),
         market,
+        snapshot_every,
+        since_snapshot: 0,
+        pending_snapshot: None,
     };
     let handle = std::thread::Builder::new()
         .name("sequencer".into())
@@ -227,12 +269,64 @@ impl Worker {
             }
             self.batch(requests)?;
         }
+        // Shutting down: a snapshot in the making is waited for and written.
+        if let Some(pending) = self.pending_snapshot.take() {
+            let batch = Batch {
+                snapshot: pending.join().ok(),
+                ..Batch::default()
+            };
+            self.store.commit(&batch, &self.engine)?;
+        }
         Ok(())
+    }
+
+    /// Starts a snapshot when enough commands have been accepted since the last one:
+    /// the engine is cloned here (the only pause of the sequencer) and serialized on
+    /// another thread; the bytes are written with a later batch.
+    fn maybe_snapshot(&mut self) {
+        if self.snapshot_every == 0
+            || self.since_snapshot < self.snapshot_every
+            || self.pending_snapshot.is_some()
+        {
+            return;
+        }
+        self.since_snapshot = 0;
+        let t0 = Instant::now();
+        let copy = self.engine.clone();
+        self.stats
+            .snapshot_clone_us
+            .store(t0.elapsed().as_micros() as u64, Ordering::Relaxed);
+        let seq = self.seq;
+        let handle = std::thread::Builder::new()
+            .name("snapshot".into())
+            .spawn(move || Snapshot {
+                seq,
+                state: copy.snapshot(),
+            })
+            .expect("spawn snapshot thread");
+        self.pending_snapshot = Some(handle);
+    }
+
+    /// The finished snapshot, if the one in the making is done.
+    fn finished_snapshot(&mut self) -> Option<Snapshot> {
+        if self
+            .pending_snapshot
+            .as_ref()
+            .is_some_and(|h| h.is_finished())
+        {
+            let snap = self.pending_snapshot.take()?.join().ok()?;
+            self.stats.snapshots.fetch_add(1, Ordering::Relaxed);
+            return Some(snap);
+        }
+        None
     }
 
     /// Applies, commits and answers one batch.
     fn batch(&mut self, requests: Vec<Request>) -> Result<(), StoreError> {
-        let mut batch = Batch::default();
+        let mut batch = Batch {
+            snapshot: self.finished_snapshot(),
+            ..Batch::default()
+        };
         let mut pending = Vec::with_capacity(requests.len());
         let mut queries = Vec::new();
         let mut seen: HashMap<(ParticipantId, String), ([u8; 32], Outcome)> = HashMap::new();
@@ -281,6 +375,8 @@ impl Worker {
                 .fetch_add(t0.elapsed().as_micros() as u64, Ordering::Relaxed);
         }
         self.stats.last_seq.store(self.seq, Ordering::Relaxed);
+        self.since_snapshot += batch.applied.len() as u64;
+        self.maybe_snapshot();
         for a in &batch.applied {
             for e in &a.events {
                 if let Some(m) = market_data::public(&self.engine, a.seq, e) {

@@ -474,6 +474,13 @@ fn a_restart_keeps_every_acknowledged_order_trade_and_contract() {
     let book = m.s.get("/v1/book?model=h100-sxm", &m.a).body;
     let Market { s, a, b, prov, .. } = m;
     let s = s.restart();
+    // The test servers snapshot every 7 commands: the restart restored a snapshot and
+    // replayed only the journal after it.
+    let r = s.recovery();
+    assert!(
+        r.snapshot_seq > 0 && r.snapshot_seq + r.replayed == r.last_seq,
+        "{r:?}"
+    );
     assert_eq!(s.get("/v1/orders?limit=1000", &s.operator).body, orders);
     assert_eq!(s.get("/v1/trades?mine=true", &a).body, trades);
     assert_eq!(s.get("/v1/contracts", &s.operator).body, contracts);
@@ -504,6 +511,10 @@ fn a_restart_keeps_every_acknowledged_order_trade_and_contract() {
     let report = megawatt_store::audit::audit(&s.data, 1).unwrap();
     assert_eq!(report.violation_count, 0, "{:?}", report.violations);
     assert_eq!(report.trades, 2);
+    assert!(
+        report.snapshots >= 1,
+        "the snapshot equals the replayed state"
+    );
 }
 
 #[test]

@@ -1,6 +1,7 @@
 //! `mw audit`: proves on demand that a store is sound. Replays the whole journal from
 //! the first command into a new engine, checks every engine invariant after every
-//! command (or every N), and checks that the query tables agree with the replay: the
+//! command (or every N), checks that every snapshot equals the replayed state at its
+//! sequence number, and checks that the query tables agree with the replay: the
 //! events of the replay are written into an in-memory copy of the schema by the same
 //! code that writes the store, and every table is compared row for row.
 //!
@@ -8,7 +9,7 @@
 //! a live server's store is audited at one consistent point without being disturbed.
 
 use crate::StoreError;
-use crate::sqlite::{create_schema, read_journal};
+use crate::sqlite::{create_schema, read_journal, snapshot_rows};
 use crate::tables::apply_event;
 use megawatt_engine::event::Event;
 use megawatt_engine::{Engine, invariants};
@@ -44,6 +45,8 @@ pub struct Report {
     pub live_orders: u64,
     /// Invariant checks made.
     pub checks: u64,
+    /// Snapshots compared with the replay.
+    pub snapshots: u64,
     /// Violations, each with the sequence number it was found at (0: not tied to one).
     pub violations: Vec<(u64, String)>,
     /// Number of violations (may exceed the list).
@@ -84,14 +87,25 @@ pub fn audit(path: &Path, every: u64) -> Result<Report, StoreError> {
     }
     create_schema(&conn)?;
     let mut report = Report::default();
-    let journal = match read_journal(&conn, "live") {
+    let journal = match read_journal(&conn, "live", 0) {
         Ok(j) => j,
         Err(e) => {
             report.violation(0, e.0);
             return Ok(report);
         }
     };
-    let engine = replay(&conn, &journal, every.max(1), &mut report)?;
+    let mut snapshots = std::collections::BTreeMap::new();
+    for (snap, valid) in snapshot_rows(&conn, "live")? {
+        if valid {
+            snapshots.insert(snap.seq, snap.state);
+        } else {
+            report.violation(snap.seq, "snapshot fails its checksum".to_string());
+        }
+    }
+    let engine = replay(&conn, &journal, every.max(1), &snapshots, &mut report)?;
+    if let Some((&seq, _)) = snapshots.range(journal.len() as u64 + 1..).next() {
+        report.violation(seq, "snapshot is past the end of the journal".to_string());
+    }
     report.contracts = engine.contracts().count() as u64;
     report.live_orders = engine.live_orders() as u64;
     compare_tables(&conn, &mut report)?;
@@ -104,6 +118,7 @@ fn replay(
     conn: &Connection,
     journal: &[(u64, megawatt_engine::Envelope)],
     every: u64,
+    snapshots: &std::collections::BTreeMap<u64, Vec<u8>>,
     report: &mut Report,
 ) -> Result<Engine, StoreError> {
     let mut engine = Engine::new();
@@ -124,6 +139,12 @@ fn replay(
             .count() as u64;
         for e in &events {
             apply_event(conn, &engine, *seq, env.time_ms, e)?;
+        }
+        if let Some(state) = snapshots.get(seq) {
+            report.snapshots += 1;
+            if engine.snapshot() != *state {
+                report.violation(*seq, "snapshot differs from the replayed state".to_string());
+            }
         }
         if report.commands.is_multiple_of(every) || *seq == journal.len() as u64 {
             report.checks += 1;

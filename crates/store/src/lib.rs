@@ -68,12 +68,26 @@ pub struct Batch {
     pub idempotency: Vec<IdempotencyRecord>,
     /// API keys created.
     pub keys: Vec<NewKey>,
+    /// A snapshot of the engine's state as of journal position `seq`, to store.
+    pub snapshot: Option<Snapshot>,
+}
+
+/// The engine's state (postcard bytes) as of a journal position.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Snapshot {
+    /// The journal position the state includes (every record up to it).
+    pub seq: u64,
+    /// `Engine::snapshot()` bytes.
+    pub state: Vec<u8>,
 }
 
 impl Batch {
     /// True when there is nothing to write.
     pub fn is_empty(&self) -> bool {
-        self.applied.is_empty() && self.idempotency.is_empty() && self.keys.is_empty()
+        self.applied.is_empty()
+            && self.idempotency.is_empty()
+            && self.keys.is_empty()
+            && self.snapshot.is_none()
     }
 }
 
@@ -97,8 +111,12 @@ impl From<rusqlite::Error> for StoreError {
 
 /// The write side of a store: recovery and group commit.
 pub trait Store: Send {
-    /// The journal, in sequence, each record's checksum verified.
-    fn journal(&mut self) -> Result<Vec<(u64, Envelope)>, StoreError>;
+    /// The journal after position `after` (0: all), in sequence, each record's checksum
+    /// verified.
+    fn journal(&mut self, after: u64) -> Result<Vec<(u64, Envelope)>, StoreError>;
+
+    /// The newest snapshot whose checksum is valid (damaged ones are skipped).
+    fn latest_snapshot(&mut self) -> Result<Option<Snapshot>, StoreError>;
 
     /// Writes a batch (journal records, query tables, idempotency records, keys) in one
     /// transaction and makes it durable (fsync) before returning.

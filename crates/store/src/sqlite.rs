@@ -3,7 +3,7 @@
 //! connections, concurrently with writes.
 
 use crate::tables::{self, SCHEMA, SCHEMA_VERSION};
-use crate::{Batch, IdempotencyRecord, Outcome, Store, StoreError};
+use crate::{Batch, IdempotencyRecord, Outcome, Snapshot, Store, StoreError};
 use megawatt_engine::Engine;
 use megawatt_engine::command::{Command, Envelope};
 use megawatt_engine::ids::ParticipantId;
@@ -78,7 +78,7 @@ impl SqliteStore {
         &self.path
     }
 
-    fn check_version(&self) -> Result<(), StoreError> {
+    fn check_version(&mut self) -> Result<(), StoreError> {
         let v: Option<String> = self
             .conn
             .query_row(
@@ -93,15 +93,26 @@ impl SqliteStore {
                 "{} was written by a newer Megawatt (schema {v}; this one knows {SCHEMA_VERSION}); upgrade mw",
                 self.path.display()
             ))),
-            Some(v) => Err(StoreError(format!(
-                "{} has schema {v}, which this version cannot migrate",
-                self.path.display()
-            ))),
-            None => Err(StoreError(format!(
-                "{} has no schema version",
+            Some(v) if v >= 1 => self.migrate(v),
+            _ => Err(StoreError(format!(
+                "{} has no valid schema version",
                 self.path.display()
             ))),
         }
+    }
+
+    /// Migrates an older schema, one version at a time, in one transaction.
+    fn migrate(&mut self, from: i64) -> Result<(), StoreError> {
+        let tx = self.conn.transaction()?;
+        for v in from..SCHEMA_VERSION {
+            tx.execute_batch(tables::MIGRATIONS[(v - 1) as usize])?;
+        }
+        tx.execute(
+            "UPDATE meta SET value = ?1 WHERE key = 'schema_version'",
+            params![SCHEMA_VERSION.to_string()],
+        )?;
+        tx.commit()?;
+        Ok(())
     }
 
     /// Creates the schema and the rows of the genesis state.
@@ -143,20 +154,64 @@ pub fn create_schema(conn: &Connection) -> Result<(), StoreError> {
     Ok(())
 }
 
-/// Reads the journal of database `db` (`main`, or an attached name) in sequence,
-/// checking that sequence numbers have no gaps and that every checksum matches.
-pub fn read_journal(conn: &Connection, db: &str) -> Result<Vec<(u64, Envelope)>, StoreError> {
-    let sql =
-        format!("SELECT seq, time_ms, actor, command, checksum FROM {db}.journal ORDER BY seq");
+/// Every snapshot of database `db`, oldest first, with whether its checksum matches.
+pub fn snapshot_rows(conn: &Connection, db: &str) -> Result<Vec<(Snapshot, bool)>, StoreError> {
+    let sql = format!("SELECT seq, state, checksum FROM {db}.snapshots ORDER BY seq");
     let mut stmt = conn.prepare(&sql)?;
-    let mut rows = stmt.query([])?;
+    let rows = stmt.query_map([], |r| {
+        Ok((
+            r.get::<_, i64>(0)?,
+            r.get::<_, Vec<u8>>(1)?,
+            r.get::<_, i64>(2)?,
+        ))
+    })?;
+    let mut out = Vec::new();
+    for row in rows {
+        let (seq, state, sum) = row?;
+        let seq = seq as u64;
+        let valid = i64::from(checksum(seq, 0, 0, &state)) == sum;
+        out.push((Snapshot { seq, state }, valid));
+    }
+    Ok(out)
+}
+
+/// The valid snapshots of database `db`, oldest first; a damaged one is skipped with a
+/// log line on stderr (recovery then starts from an older one, or from the journal).
+pub fn read_snapshots(conn: &Connection, db: &str) -> Result<Vec<Snapshot>, StoreError> {
+    let mut out = Vec::new();
+    for (snap, valid) in snapshot_rows(conn, db)? {
+        if valid {
+            out.push(snap);
+        } else {
+            eprintln!(
+                "megawatt: snapshot at seq {} fails its checksum; it is ignored",
+                snap.seq
+            );
+        }
+    }
+    Ok(out)
+}
+
+/// Reads the journal of database `db` (`main`, or an attached name) after position
+/// `after`, in sequence, checking that sequence numbers have no gaps and that every
+/// checksum matches.
+pub fn read_journal(
+    conn: &Connection,
+    db: &str,
+    after: u64,
+) -> Result<Vec<(u64, Envelope)>, StoreError> {
+    let sql = format!(
+        "SELECT seq, time_ms, actor, command, checksum FROM {db}.journal WHERE seq > ?1 ORDER BY seq"
+    );
+    let mut stmt = conn.prepare(&sql)?;
+    let mut rows = stmt.query([i64_of(after)])?;
     let mut out = Vec::new();
     while let Some(row) = rows.next()? {
         let (seq, time_ms, actor): (i64, i64, i64) = (row.get(0)?, row.get(1)?, row.get(2)?);
         let blob: Vec<u8> = row.get(3)?;
         let sum: i64 = row.get(4)?;
         let (seq, time_ms, actor) = (seq as u64, time_ms as u64, actor as u64);
-        let expected = out.len() as u64 + 1;
+        let expected = after + out.len() as u64 + 1;
         if seq != expected {
             return Err(StoreError(format!(
                 "journal: expected seq {expected}, found {seq}"
@@ -182,8 +237,12 @@ pub fn read_journal(conn: &Connection, db: &str) -> Result<Vec<(u64, Envelope)>,
 }
 
 impl Store for SqliteStore {
-    fn journal(&mut self) -> Result<Vec<(u64, Envelope)>, StoreError> {
-        read_journal(&self.conn, "main")
+    fn journal(&mut self, after: u64) -> Result<Vec<(u64, Envelope)>, StoreError> {
+        read_journal(&self.conn, "main", after)
+    }
+
+    fn latest_snapshot(&mut self) -> Result<Option<Snapshot>, StoreError> {
+        Ok(read_snapshots(&self.conn, "main")?.into_iter().next_back())
     }
 
     fn commit(&mut self, batch: &Batch, engine: &Engine) -> Result<(), StoreError> {
@@ -215,6 +274,20 @@ impl Store for SqliteStore {
                     &r.request_hash[..],
                     r.outcome.to_bytes()
                 ])?;
+        }
+        if let Some(snap) = &batch.snapshot {
+            let sum = checksum(snap.seq, 0, 0, &snap.state);
+            tx.prepare_cached("INSERT OR REPLACE INTO snapshots VALUES (?1, ?2, ?3, ?4)")?
+                .execute(params![
+                    i64_of(snap.seq),
+                    snap.state,
+                    i64::from(sum),
+                    i64_of(batch.applied.last().map_or(0, |a| a.envelope.time_ms))
+                ])?;
+            tx.execute(
+                "DELETE FROM snapshots WHERE seq NOT IN (SELECT seq FROM snapshots ORDER BY seq DESC LIMIT ?1)",
+                params![tables::SNAPSHOTS_KEPT],
+            )?;
         }
         for k in &batch.keys {
             tx.prepare_cached("INSERT INTO api_keys VALUES (?1, ?2, ?3, ?4)")?
@@ -667,7 +740,7 @@ mod tests {
             ..Batch::default()
         };
         store.commit(&batch, &engine).unwrap();
-        assert_eq!(store.journal().unwrap(), vec![(1, env)]);
+        assert_eq!(store.journal(0).unwrap(), vec![(1, env)]);
         drop(store);
         // Reopening checks the version; flipping a byte of the command fails the checksum.
         let mut store = SqliteStore::open(&path).unwrap();
@@ -678,7 +751,7 @@ mod tests {
                 [],
             )
             .unwrap();
-        let err = store.journal().unwrap_err();
+        let err = store.journal(0).unwrap_err();
         assert!(err.0.contains("record 1 fails its checksum"), "{err}");
     }
 
@@ -703,12 +776,105 @@ mod tests {
         let before = std::fs::read(&path).unwrap();
         let err = SqliteStore::open(&path).err().unwrap();
         assert!(err.0.contains("newer Megawatt"), "{err}");
-        assert_eq!(std::fs::read(&path).unwrap(), before, "a refused store is not modified");
+        assert_eq!(
+            std::fs::read(&path).unwrap(),
+            before,
+            "a refused store is not modified"
+        );
         let path = dir.path().join("notes.txt");
-        std::fs::write(&path, "not a database at all, just some words.\n".repeat(100)).unwrap();
+        std::fs::write(
+            &path,
+            "not a database at all, just some words.\n".repeat(100),
+        )
+        .unwrap();
         let before = std::fs::read(&path).unwrap();
         let err = SqliteStore::open(&path).err().unwrap();
         assert!(err.0.contains("not a SQLite database"), "{err}");
         assert_eq!(std::fs::read(&path).unwrap(), before);
+    }
+
+    fn participant_batch(engine: &mut Engine, seq: u64) -> Batch {
+        let env = Envelope {
+            time_ms: seq,
+            actor: OPERATOR,
+            command: Command::CreateParticipant {
+                name: format!("p{seq}"),
+                roles: Roles {
+                    buyer: true,
+                    ..Roles::default()
+                },
+            },
+        };
+        let mut events = Vec::new();
+        engine.apply(&env, &mut events).unwrap();
+        Batch {
+            applied: vec![Applied {
+                seq,
+                envelope: env,
+                events,
+            }],
+            snapshot: Some(Snapshot {
+                seq,
+                state: engine.snapshot(),
+            }),
+            ..Batch::default()
+        }
+    }
+
+    #[test]
+    fn snapshots_are_kept_two_deep_and_a_damaged_one_is_skipped() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = SqliteStore::open(&dir.path().join("mw.db")).unwrap();
+        let mut engine = Engine::new();
+        let mut states = Vec::new();
+        for seq in 1..=3 {
+            let batch = participant_batch(&mut engine, seq);
+            states.push(batch.snapshot.clone().unwrap());
+            store.commit(&batch, &engine).unwrap();
+        }
+        let kept: Vec<u64> = read_snapshots(&store.conn, "main")
+            .unwrap()
+            .iter()
+            .map(|s| s.seq)
+            .collect();
+        assert_eq!(kept, vec![2, 3]);
+        assert_eq!(store.latest_snapshot().unwrap(), Some(states[2].clone()));
+        store
+            .conn
+            .execute(
+                "UPDATE snapshots SET state = CAST(X'00' || state AS BLOB) WHERE seq = 3",
+                [],
+            )
+            .unwrap();
+        assert_eq!(
+            store.latest_snapshot().unwrap(),
+            Some(states[1].clone()),
+            "falls back to the older one"
+        );
+        assert_eq!(store.journal(2).unwrap().len(), 1, "the tail after it");
+    }
+
+    #[test]
+    fn a_version_1_store_is_migrated_on_open() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("mw.db");
+        drop(SqliteStore::open(&path).unwrap());
+        let c = Connection::open(&path).unwrap();
+        c.execute_batch(
+            "DROP TABLE snapshots; UPDATE meta SET value = '1' WHERE key = 'schema_version';",
+        )
+        .unwrap();
+        drop(c);
+        let mut store = SqliteStore::open(&path).unwrap();
+        let v: String = store
+            .conn
+            .query_row(
+                "SELECT value FROM meta WHERE key = 'schema_version'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(v, SCHEMA_VERSION.to_string());
+        assert_eq!(store.latest_snapshot().unwrap(), None);
     }
 }

@@ -9,7 +9,7 @@ use megawatt_engine::order::{Order, OrderKind, TimeInForce};
 use rusqlite::{Connection, params};
 
 /// The version this code writes. A store with a higher version is refused.
-pub const SCHEMA_VERSION: i64 = 1;
+pub const SCHEMA_VERSION: i64 = 2;
 
 /// The whole schema. Times are hours since the epoch (`*_hour`) next to RFC 3339 text
 /// (`*_at`) for people; money is integer micro-USD (`*_micros`).
@@ -21,6 +21,9 @@ CREATE TABLE IF NOT EXISTS journal (
     actor     INTEGER NOT NULL,
     command   BLOB    NOT NULL,
     checksum  INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS snapshots (
+    seq INTEGER PRIMARY KEY, state BLOB NOT NULL, checksum INTEGER NOT NULL, created_ms INTEGER NOT NULL
 );
 CREATE TABLE IF NOT EXISTS participants (
     id INTEGER PRIMARY KEY, name TEXT NOT NULL,
@@ -85,6 +88,15 @@ CREATE TABLE IF NOT EXISTS idempotency (
     outcome BLOB NOT NULL, PRIMARY KEY (participant, key)
 );
 "#;
+
+/// Migrations from each older schema version to the next, in order: `MIGRATIONS[v - 1]`
+/// takes version `v` to `v + 1`.
+pub const MIGRATIONS: [&str; 1] = ["CREATE TABLE IF NOT EXISTS snapshots (
+    seq INTEGER PRIMARY KEY, state BLOB NOT NULL, checksum INTEGER NOT NULL, created_ms INTEGER NOT NULL
+);"];
+
+/// Snapshots kept in the store (older ones are deleted as new ones land).
+pub const SNAPSHOTS_KEPT: i64 = 2;
 
 /// Writes what one event changes in the query tables.
 pub fn apply_event(

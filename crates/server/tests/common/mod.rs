@@ -50,6 +50,7 @@ impl TestServer {
             data: data.clone(),
             demo: false,
             rate_limit,
+            snapshot_every: 7,
         };
         let running = rt.block_on(start(config)).expect("server starts");
         let url = format!("http://{}", running.addr);
@@ -125,6 +126,11 @@ impl TestServer {
             body,
             content_type,
         }
+    }
+
+    /// How the running server recovered its state on start.
+    pub fn recovery(&self) -> megawatt_server::sequencer::Recovery {
+        self.running.as_ref().unwrap().recovery
     }
 
     pub fn get(&self, path: &str, key: &str) -> Resp {
