@@ -1,0 +1,351 @@
+//! Crash tests: the real `mw serve` process, driven by concurrent clients that record
+//! every acknowledged command, killed with SIGKILL at seeded random moments, restarted;
+//! after every restart every acknowledged order, cancel, trade and contract must be
+//! there, and `mw audit` must pass (nothing half-applied: tables agree with the journal,
+//! invariants hold, snapshots equal the replay).
+//!
+//! `MW_CRASH_CYCLES` sets the number of kill/restart cycles (default 20);
+//! `MW_CRASH_SEED` the seed of the kill moments.
+
+use serde_json::{Value, json};
+use std::collections::BTreeSet;
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+const MW: &str = env!("CARGO_BIN_EXE_mw");
+const CLIENTS: usize = 4;
+
+/// What the clients were told, durably: the server acknowledged each of these.
+#[derive(Default)]
+struct Acked {
+    /// (order id, side, gpus).
+    orders: Vec<(String, String, u64)>,
+    /// Cancelled order ids.
+    cancels: BTreeSet<String>,
+    /// Trade ids.
+    trades: BTreeSet<String>,
+    /// Contract ids.
+    contracts: BTreeSet<String>,
+}
+
+/// SplitMix64, for the kill moments.
+struct Rng(u64);
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+}
+
+/// Starts `mw serve`; returns the process, its URL and, on a new store (`first`), the
+/// operator key it prints.
+fn serve(data: &Path, first: bool) -> (Child, String, Option<String>) {
+    let mut child = Command::new(MW)
+        .args([
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--snapshot-every",
+            "50",
+            "--rate-limit",
+            "0",
+            "--data",
+        ])
+        .arg(data)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let banner = lines.next().unwrap().unwrap();
+    let url = banner
+        .strip_prefix("Megawatt is serving at ")
+        .unwrap()
+        .split_whitespace()
+        .next()
+        .unwrap()
+        .to_string();
+    let mut key = None;
+    if first {
+        // A new store prints the operator key next (a restarted one prints nothing more).
+        for line in lines.by_ref().take(3).map_while(Result::ok) {
+            if let Some(k) = line.split("MW_TOKEN=").nth(1) {
+                key = Some(k.to_string());
+                break;
+            }
+        }
+    }
+    (child, url, key)
+}
+
+fn agent() -> ureq::Agent {
+    ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .timeout_global(Some(Duration::from_secs(10)))
+        .build()
+        .into()
+}
+
+fn call(
+    a: &ureq::Agent,
+    method: &str,
+    url: &str,
+    key: &str,
+    body: Option<Value>,
+) -> Result<(u16, Value), ureq::Error> {
+    let mut resp = match (method, body) {
+        ("GET", _) => a
+            .get(url)
+            .header("Authorization", &format!("Bearer {key}"))
+            .call()?,
+        (_, b) => a
+            .post(url)
+            .header("Authorization", &format!("Bearer {key}"))
+            .send_json(b.unwrap_or(json!({})))?,
+    };
+    let status = resp.status().as_u16();
+    let text = resp.body_mut().read_to_string().unwrap_or_default();
+    Ok((status, serde_json::from_str(&text).unwrap_or(Value::Null)))
+}
+
+/// One client: places crossing asks and bids and cancels some, recording every
+/// acknowledgement, until the server stops answering.
+fn client(
+    url: String,
+    seller: String,
+    pool: String,
+    buyer: String,
+    acked: Arc<Mutex<Acked>>,
+    stop: Arc<AtomicBool>,
+    n: u64,
+) {
+    let a = agent();
+    let start = megawatt_engine::units::Hour(
+        megawatt_engine::units::Hour::containing(megawatt_server::sequencer::now_ms()).0 + 48,
+    )
+    .to_string();
+    let mut i = n * 1_000_000;
+    while !stop.load(Ordering::Relaxed) {
+        i += 1;
+        let (key, body) = if i.is_multiple_of(2) {
+            (
+                &seller,
+                json!({ "side": "sell", "pool": pool, "gpus": 4, "start": start, "hours": 24, "price": "2.00" }),
+            )
+        } else {
+            (
+                &buyer,
+                json!({ "side": "buy", "model": "h100-sxm", "gpus": 4, "start": start, "hours": 24, "price": "2.00" }),
+            )
+        };
+        let Ok((201, v)) = call(&a, "POST", &format!("{url}/v1/orders"), key, Some(body)) else {
+            return;
+        };
+        let id = v["order"]["id"].as_str().unwrap().to_string();
+        {
+            let mut k = acked.lock().unwrap();
+            k.orders.push((
+                id.clone(),
+                v["order"]["side"].as_str().unwrap().into(),
+                v["order"]["gpus"].as_u64().unwrap(),
+            ));
+            for t in v["trades"].as_array().unwrap() {
+                k.trades.insert(t["id"].as_str().unwrap().into());
+            }
+            for c in v["contracts"].as_array().unwrap() {
+                k.contracts.insert(c["id"].as_str().unwrap().into());
+            }
+        }
+        if v["order"]["status"] == "open" && i.is_multiple_of(3) {
+            match call(
+                &a,
+                "POST",
+                &format!("{url}/v1/orders/{id}/cancel"),
+                key,
+                None,
+            ) {
+                Ok((204, _)) => {
+                    acked.lock().unwrap().cancels.insert(id);
+                }
+                Ok(_) => {}
+                Err(_) => return,
+            }
+        }
+    }
+}
+
+/// Every item of a paginated list, as (id, item).
+fn all(
+    a: &ureq::Agent,
+    url: &str,
+    path: &str,
+    key: &str,
+) -> std::collections::BTreeMap<String, Value> {
+    let mut out = std::collections::BTreeMap::new();
+    let mut before = String::new();
+    loop {
+        let (status, v) = call(
+            a,
+            "GET",
+            &format!("{url}{path}?limit=1000{before}"),
+            key,
+            None,
+        )
+        .unwrap();
+        assert_eq!(status, 200, "{v:?}");
+        for item in v["items"].as_array().unwrap() {
+            out.insert(item["id"].as_str().unwrap().to_string(), item.clone());
+        }
+        match v["next"].as_str() {
+            Some(n) => before = format!("&before={n}"),
+            None => return out,
+        }
+    }
+}
+
+/// Checks that everything acknowledged is there, then audits the store.
+fn verify(url: &str, operator: &str, data: &Path, acked: &Acked) {
+    let a = agent();
+    let orders = all(&a, url, "/v1/orders", operator);
+    for (id, side, gpus) in &acked.orders {
+        let v = orders
+            .get(id)
+            .unwrap_or_else(|| panic!("acknowledged order {id} is lost"));
+        assert_eq!(
+            (v["side"].as_str().unwrap(), v["gpus"].as_u64().unwrap()),
+            (side.as_str(), *gpus)
+        );
+        if acked.cancels.contains(id) {
+            assert_eq!(
+                v["status"], "cancelled",
+                "acknowledged cancel of {id} is lost"
+            );
+        }
+    }
+    let trades = all(&a, url, "/v1/trades", operator);
+    for t in &acked.trades {
+        assert!(trades.contains_key(t), "acknowledged trade {t} is lost");
+    }
+    let contracts = all(&a, url, "/v1/contracts", operator);
+    for c in &acked.contracts {
+        assert!(
+            contracts.contains_key(c),
+            "acknowledged contract {c} is lost"
+        );
+    }
+    let o = Command::new(MW)
+        .args(["audit", "--every", "25", "--data"])
+        .arg(data)
+        .output()
+        .unwrap();
+    assert!(
+        o.status.success(),
+        "audit failed after a crash:\n{}",
+        String::from_utf8_lossy(&o.stdout)
+    );
+}
+
+fn setup(url: &str, operator: &str) -> (String, String, String) {
+    let a = agent();
+    let key = |name: &str, role: &str| {
+        let (_, p) = call(
+            &a,
+            "POST",
+            &format!("{url}/v1/participants"),
+            operator,
+            Some(json!({ "name": name, "roles": [role] })),
+        )
+        .unwrap();
+        let (_, k) = call(
+            &a,
+            "POST",
+            &format!("{url}/v1/keys"),
+            operator,
+            Some(json!({ "participant": p["id"] })),
+        )
+        .unwrap();
+        k["key"].as_str().unwrap().to_string()
+    };
+    let (seller, buyer) = (key("seller", "provider"), key("buyer", "buyer"));
+    let f = json!({ "name": "crash site", "region": "us-east", "power_kw": 100_000_000, "pools": [{ "model": "h100-sxm", "gpus": 10_000_000 }] });
+    let (_, v) = call(
+        &a,
+        "POST",
+        &format!("{url}/v1/facilities"),
+        &seller,
+        Some(f),
+    )
+    .unwrap();
+    (
+        seller,
+        v["pools"][0]["id"].as_str().unwrap().to_string(),
+        buyer,
+    )
+}
+
+#[test]
+fn kill_9_loses_nothing_acknowledged() {
+    let cycles: u64 = std::env::var("MW_CRASH_CYCLES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(20);
+    let mut rng = Rng(std::env::var("MW_CRASH_SEED")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(7));
+    let dir = tempfile::tempdir().unwrap();
+    let data: PathBuf = dir.path().join("crash.db");
+    let (mut child, mut url, key) = serve(&data, true);
+    let operator = key.expect("the first start prints the operator key");
+    let (seller, pool, buyer) = setup(&url, &operator);
+    let acked = Arc::new(Mutex::new(Acked::default()));
+    let t0 = Instant::now();
+    for cycle in 0..cycles {
+        let stop = Arc::new(AtomicBool::new(false));
+        let clients: Vec<_> = (0..CLIENTS as u64)
+            .map(|n| {
+                let (u, s, p, b, k, st) = (
+                    url.clone(),
+                    seller.clone(),
+                    pool.clone(),
+                    buyer.clone(),
+                    acked.clone(),
+                    stop.clone(),
+                );
+                std::thread::spawn(move || client(u, s, p, b, k, st, cycle * 10 + n))
+            })
+            .collect();
+        std::thread::sleep(Duration::from_millis(50 + rng.next() % 250));
+        child.kill().unwrap(); // SIGKILL
+        child.wait().unwrap();
+        stop.store(true, Ordering::Relaxed);
+        for c in clients {
+            c.join().unwrap();
+        }
+        let (c, u, _) = serve(&data, false);
+        (child, url) = (c, u);
+        verify(&url, &operator, &data, &acked.lock().unwrap());
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let k = acked.lock().unwrap();
+    assert!(
+        k.orders.len() as u64 > cycles * 4,
+        "the clients did work: {} orders",
+        k.orders.len()
+    );
+    eprintln!(
+        "{cycles} kill -9 cycles in {:.1}s: {} acknowledged orders, {} cancels, {} trades, all present",
+        t0.elapsed().as_secs_f64(),
+        k.orders.len(),
+        k.cancels.len(),
+        k.trades.len()
+    );
+}
