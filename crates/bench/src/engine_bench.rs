@@ -55,6 +55,9 @@ struct Generator {
     live_pos: HashMap<OrderId, usize>,
     trades: u64,
     rejected: u64,
+    /// Every command applied by `setup`, in order (for benchmarks that need the whole
+    /// history, such as the journal's).
+    recorded: Vec<Envelope>,
 }
 
 impl Generator {
@@ -72,9 +75,9 @@ impl Generator {
         let mut admit = |g: &mut Generator, name: String, roles: Roles| {
             events.clear();
             let cmd = Command::CreateParticipant { name, roles };
-            engine
-                .apply(&g.env(OPERATOR, cmd), &mut events)
-                .expect("participant");
+            let env = g.env(OPERATOR, cmd);
+            engine.apply(&env, &mut events).expect("participant");
+            g.recorded.push(env);
             match &events[0] {
                 Event::ParticipantCreated(p) => p.id,
                 _ => unreachable!(),
@@ -117,9 +120,9 @@ impl Generator {
             pools,
         };
         let mut events = Vec::new();
-        engine
-            .apply(&self.env(owner, cmd), &mut events)
-            .expect("facility");
+        let env = self.env(owner, cmd);
+        engine.apply(&env, &mut events).expect("facility");
+        self.recorded.push(env);
         let Event::FacilityCreated(f) = &events[0] else {
             unreachable!()
         };
@@ -281,10 +284,10 @@ fn apply_all(engine: &mut Engine, cmds: &[Envelope]) -> u64 {
     rejected
 }
 
-/// Runs the benchmark and returns its JSON line.
-pub fn run(opts: Opts) -> String {
-    let mut g = Generator {
-        rng: Rng::new(opts.seed),
+/// A new generator.
+fn generator(seed: u64) -> Generator {
+    Generator {
+        rng: Rng::new(seed),
         providers: Vec::new(),
         buyers: Vec::new(),
         pools: Vec::new(),
@@ -295,7 +298,36 @@ pub fn run(opts: Opts) -> String {
         live_pos: HashMap::new(),
         trades: 0,
         rejected: 0,
-    };
+        recorded: Vec::new(),
+    }
+}
+
+/// The accepted commands of the benchmark's market from genesis: setup, prefill and
+/// `commands` commands of the steady mix (rejected ones left out, as the journal does).
+pub fn accepted_stream(seed: u64, commands: usize) -> Vec<Envelope> {
+    let mut g = generator(seed);
+    let mut engine = Engine::new();
+    g.setup(&mut engine);
+    let mut out = std::mem::take(&mut g.recorded);
+    let mut events = Vec::with_capacity(64);
+    for i in 0..PREFILL_ORDERS + commands {
+        let env = if i < PREFILL_ORDERS {
+            if g.rng.chance(75) { g.ask() } else { g.bid() }
+        } else {
+            g.next(&engine, i - PREFILL_ORDERS)
+        };
+        events.clear();
+        if engine.apply(&env, &mut events).is_ok() {
+            g.observe(&engine, &events);
+            out.push(env);
+        }
+    }
+    out
+}
+
+/// Runs the benchmark and returns its JSON line.
+pub fn run(opts: Opts) -> String {
+    let mut g = generator(opts.seed);
     let mut engine = Engine::new();
     g.setup(&mut engine);
     // Prefill: mostly asks, some resting bids, recorded so later passes can replay.

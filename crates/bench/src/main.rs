@@ -5,18 +5,21 @@
 //! - `engine --peer [--seed N] [--commands N] [--runs N]`: the degenerate workload
 //!   (every order has the same window: a plain limit order book) through Megawatt and
 //!   through the `lobster` crate, in the same process.
+//! - `journal [--commands N]`: durable commands per second through the journal path,
+//!   against bare inserts of the same size; recovery and replay speed.
 //! - `http`: the real server over loopback, durable orders per second against the
 //!   `GET /healthz` ceiling.
 
 mod engine_bench;
 mod http_bench;
+mod journal_bench;
 mod peer;
 mod rng;
 mod stats;
 
 use std::process::ExitCode;
 
-const USAGE: &str = "usage: megawatt-bench engine [--peer] [--seed N] [--commands N] [--runs N]\n       megawatt-bench http";
+const USAGE: &str = "usage: megawatt-bench engine [--peer] [--seed N] [--commands N] [--runs N]\n       megawatt-bench journal [--seed N] [--commands N]\n       megawatt-bench http";
 
 /// Options shared by the benchmarks.
 #[derive(Clone, Copy, Debug)]
@@ -65,6 +68,10 @@ fn main() -> ExitCode {
                 engine_bench::run(opts)
             };
             println!("{line}");
+            ExitCode::SUCCESS
+        }
+        Ok((sub, _, opts)) if sub == "journal" => {
+            println!("{}", journal_bench::run(opts));
             ExitCode::SUCCESS
         }
         Ok((sub, _, _)) if sub == "http" => {

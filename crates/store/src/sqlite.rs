@@ -29,6 +29,54 @@ fn i64_of(v: u64) -> i64 {
 pub struct SqliteStore {
     conn: Connection,
     path: PathBuf,
+    checkpointer: Option<Checkpointer>,
+}
+
+/// How often the background checkpointer copies the WAL into the database file.
+const CHECKPOINT_EVERY: std::time::Duration = std::time::Duration::from_millis(200);
+
+/// A thread with its own connection that checkpoints the WAL (PASSIVE: it never blocks
+/// the writer or readers), so that commits never pay for checkpoints themselves.
+struct Checkpointer {
+    /// Dropping it wakes the thread at once and stops it.
+    stop: Option<std::sync::mpsc::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Checkpointer {
+    fn start(path: &Path) -> Result<Checkpointer, StoreError> {
+        let conn = Connection::open(path)?;
+        conn.busy_timeout(std::time::Duration::from_secs(5))?;
+        let (stop, stopped) = std::sync::mpsc::channel::<()>();
+        let thread = std::thread::Builder::new()
+            .name("wal-checkpoint".into())
+            .spawn(move || {
+                loop {
+                    let done = !matches!(
+                        stopped.recv_timeout(CHECKPOINT_EVERY),
+                        Err(std::sync::mpsc::RecvTimeoutError::Timeout)
+                    );
+                    let _ = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()));
+                    if done {
+                        break;
+                    }
+                }
+            })
+            .map_err(|e| StoreError(format!("cannot start the checkpointer: {e}")))?;
+        Ok(Checkpointer {
+            stop: Some(stop),
+            thread: Some(thread),
+        })
+    }
+}
+
+impl Drop for Checkpointer {
+    fn drop(&mut self) {
+        drop(self.stop.take());
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
 }
 
 impl SqliteStore {
@@ -38,6 +86,9 @@ impl SqliteStore {
         let conn = Connection::open(path)
             .map_err(|e| StoreError(format!("cannot open {}: {e}", path.display())))?;
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
+        // Every statement of the commit path stays prepared (the default cache of 16
+        // is smaller than the set of statements the query tables use).
+        conn.set_prepared_statement_cache_capacity(64);
         let foreign: bool = conn
             .query_row(
                 "SELECT count(*) > 0 FROM sqlite_master WHERE type = 'table' AND name NOT IN \
@@ -60,6 +111,7 @@ impl SqliteStore {
         let mut store = SqliteStore {
             conn,
             path: path.to_path_buf(),
+            checkpointer: None,
         };
         // Check before changing anything: a store this version cannot use stays as it was.
         if has_meta {
@@ -67,9 +119,13 @@ impl SqliteStore {
         }
         store.conn.pragma_update(None, "journal_mode", "WAL")?;
         store.conn.pragma_update(None, "synchronous", "FULL")?;
+        // 64 MiB of page cache for the writer; checkpoints run on their own thread.
+        store.conn.pragma_update(None, "cache_size", -65_536)?;
+        store.conn.pragma_update(None, "wal_autocheckpoint", 0)?;
         if !has_meta {
             store.create()?;
         }
+        store.checkpointer = Some(Checkpointer::start(path)?);
         Ok(store)
     }
 
