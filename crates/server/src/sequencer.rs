@@ -91,8 +91,6 @@ pub struct SeqStats {
     pub replays: AtomicU64,
     /// Snapshots written.
     pub snapshots: AtomicU64,
-    /// How long the sequencer paused for the last snapshot (cloning the state), µs.
-    pub snapshot_clone_us: AtomicU64,
 }
 
 /// A handle to send requests to the sequencer.
@@ -200,12 +198,74 @@ struct Worker {
     seq: u64,
     stats: Arc<SeqStats>,
     market: broadcast::Sender<MarketEvent>,
-    /// Take a snapshot every this many accepted commands (0: never).
-    snapshot_every: u64,
-    /// Accepted commands since the last snapshot was taken.
-    since_snapshot: u64,
-    /// A snapshot being serialized on another thread, to write with the next batch.
-    pending_snapshot: Option<std::thread::JoinHandle<Snapshot>>,
+    /// The replica that makes snapshots (none when they are off).
+    follower: Option<Follower>,
+}
+
+/// A replica of the engine on its own thread. It applies every committed batch after
+/// the sequencer and serializes itself every N commands, so that snapshots never pause
+/// the sequencer (the cost is a second copy of the state and of the apply work).
+struct Follower {
+    /// Committed batches' commands, in order (bounded: a lagging replica slows the
+    /// sequencer rather than growing without limit).
+    batches: Option<SyncSender<Vec<Envelope>>>,
+    /// Finished snapshots.
+    snapshots: Receiver<Snapshot>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+/// Batches the replica may fall behind by.
+const FOLLOWER_QUEUE: usize = 256;
+
+impl Follower {
+    fn start(mut engine: Engine, mut seq: u64, every: u64) -> Follower {
+        let (batches, rx) = std::sync::mpsc::sync_channel::<Vec<Envelope>>(FOLLOWER_QUEUE);
+        let (done, snapshots) = std::sync::mpsc::channel();
+        let thread = std::thread::Builder::new()
+            .name("snapshotter".into())
+            .spawn(move || {
+                let mut since = 0;
+                let mut events = Vec::new();
+                for batch in rx {
+                    for env in &batch {
+                        events.clear();
+                        if let Err(r) = engine.apply(env, &mut events) {
+                            tracing::error!(seq, %r, "the replica diverged; no more snapshots");
+                            return;
+                        }
+                        seq += 1;
+                    }
+                    since += batch.len() as u64;
+                    if since >= every {
+                        since = 0;
+                        let _ = done.send(Snapshot {
+                            seq,
+                            state: engine.snapshot(),
+                        });
+                    }
+                }
+            })
+            .expect("spawn snapshotter thread");
+        Follower {
+            batches: Some(batches),
+            snapshots,
+            thread: Some(thread),
+        }
+    }
+
+    /// The newest finished snapshot, if any.
+    fn newest(&self) -> Option<Snapshot> {
+        self.snapshots.try_iter().last()
+    }
+
+    /// Stops the replica after it has applied everything sent; its newest snapshot.
+    fn finish(mut self) -> Option<Snapshot> {
+        drop(self.batches.take());
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+        self.newest()
+    }
 }
 
 /// Starts the sequencer thread over a recovered engine. The thread ends when every
@@ -221,15 +281,19 @@ pub fn start(
     let (tx, rx) = std::sync::mpsc::sync_channel(QUEUE_DEPTH);
     let stats = Arc::new(SeqStats::default());
     stats.last_seq.store(last_seq, Ordering::Relaxed);
+    let engine_copy = if snapshot_every > 0 {
+        engine.clone()
+    } else {
+        Engine::new()
+    };
     let worker = Worker {
         engine,
         store,
         seq: last_seq,
         stats: stats.clone(),
+        follower: (snapshot_every > 0)
+            .then(|| Follower::start(engine_copy, last_seq, snapshot_every)),
         market,
-        snapshot_every,
-        since_snapshot: 0,
-        pending_snapshot: None,
     };
     let handle = std::thread::Builder::new()
         .name("sequencer".into())
@@ -269,62 +333,35 @@ impl Worker {
             }
             self.batch(requests)?;
         }
-        // Shutting down: a snapshot in the making is waited for and written.
-        if let Some(pending) = self.pending_snapshot.take() {
+        // Shutting down: the replica finishes, and its newest snapshot is written.
+        if let Some(snapshot) = self.follower.take().and_then(Follower::finish) {
             let batch = Batch {
-                snapshot: pending.join().ok(),
+                snapshot: Some(snapshot),
                 ..Batch::default()
             };
             self.store.commit(&batch, &self.engine)?;
+            self.stats.snapshots.fetch_add(1, Ordering::Relaxed);
         }
         Ok(())
     }
 
-    /// Starts a snapshot when enough commands have been accepted since the last one:
-    /// the engine is cloned here (the only pause of the sequencer) and serialized on
-    /// another thread; the bytes are written with a later batch.
-    fn maybe_snapshot(&mut self) {
-        if self.snapshot_every == 0
-            || self.since_snapshot < self.snapshot_every
-            || self.pending_snapshot.is_some()
+    /// Hands a committed batch's commands to the replica.
+    fn follow(&self, batch: &Batch) {
+        if let Some(tx) = self.follower.as_ref().and_then(|f| f.batches.as_ref())
+            && !batch.applied.is_empty()
         {
-            return;
+            let _ = tx.send(batch.applied.iter().map(|a| a.envelope.clone()).collect());
         }
-        self.since_snapshot = 0;
-        let t0 = Instant::now();
-        let copy = self.engine.clone();
-        self.stats
-            .snapshot_clone_us
-            .store(t0.elapsed().as_micros() as u64, Ordering::Relaxed);
-        let seq = self.seq;
-        let handle = std::thread::Builder::new()
-            .name("snapshot".into())
-            .spawn(move || Snapshot {
-                seq,
-                state: copy.snapshot(),
-            })
-            .expect("spawn snapshot thread");
-        self.pending_snapshot = Some(handle);
-    }
-
-    /// The finished snapshot, if the one in the making is done.
-    fn finished_snapshot(&mut self) -> Option<Snapshot> {
-        if self
-            .pending_snapshot
-            .as_ref()
-            .is_some_and(|h| h.is_finished())
-        {
-            let snap = self.pending_snapshot.take()?.join().ok()?;
-            self.stats.snapshots.fetch_add(1, Ordering::Relaxed);
-            return Some(snap);
-        }
-        None
     }
 
     /// Applies, commits and answers one batch.
     fn batch(&mut self, requests: Vec<Request>) -> Result<(), StoreError> {
+        let snapshot = self.follower.as_ref().and_then(Follower::newest);
+        if snapshot.is_some() {
+            self.stats.snapshots.fetch_add(1, Ordering::Relaxed);
+        }
         let mut batch = Batch {
-            snapshot: self.finished_snapshot(),
+            snapshot,
             ..Batch::default()
         };
         let mut pending = Vec::with_capacity(requests.len());
@@ -375,8 +412,7 @@ impl Worker {
                 .fetch_add(t0.elapsed().as_micros() as u64, Ordering::Relaxed);
         }
         self.stats.last_seq.store(self.seq, Ordering::Relaxed);
-        self.since_snapshot += batch.applied.len() as u64;
-        self.maybe_snapshot();
+        self.follow(&batch);
         for a in &batch.applied {
             for e in &a.events {
                 if let Some(m) = market_data::public(&self.engine, a.seq, e) {

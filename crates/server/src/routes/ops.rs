@@ -71,12 +71,6 @@ pub async fn metrics(State(state): State<Arc<AppState>>) -> Response {
             s.snapshots.load(Ordering::Relaxed),
         ),
         (
-            "megawatt_snapshot_pause_microseconds",
-            "gauge",
-            "Sequencer pause for the last snapshot (cloning the state), microseconds.",
-            s.snapshot_clone_us.load(Ordering::Relaxed),
-        ),
-        (
             "megawatt_http_requests_total",
             "counter",
             "HTTP requests.",
