@@ -15,6 +15,7 @@ use crate::ids::{ContractId, OrderId, PoolId, TradeId, take};
 use crate::limits::MAX_FILLS_PER_ORDER;
 use crate::order::{AskEntry, Bid, BidEntry, Book, Order, OrderKind, Side};
 use crate::place::{ask_of, bid_of};
+use crate::units::Hour;
 use rustc_hash::FxHashMap;
 use smallvec::SmallVec;
 use std::ops::Bound;
@@ -110,12 +111,13 @@ impl Engine {
         &'a self,
         bid_order: &'a Order,
         bid: &'a Bid,
+        now: Hour,
     ) -> impl Iterator<Item = (i64, OrderId, &'a AskEntry)> + 'a {
         let wanted = BidEntry::of(bid_order, bid);
         let book = &self.books[usize::from(bid_order.model.0)];
         book.asks
             .up_to(bid_order.price_micros)
-            .filter(move |(_, _, entry)| wanted.accepts(entry))
+            .filter(move |(_, _, entry)| entry.deadline > now && wanted.accepts(entry))
     }
 
     /// What the ask in `entry` can give the bid, capped at `want`: its floor when that
@@ -128,20 +130,22 @@ impl Engine {
     }
 
     /// Plans the fills of an incoming bid; changes nothing.
-    pub(crate) fn plan_bid(&self, bid_order: &Order, all_or_none: bool) -> Vec<Fill> {
+    /// Resting orders whose deadline has come (`now` ≥ deadline) no longer trade, even
+    /// before the tick that removes them.
+    pub(crate) fn plan_bid(&self, bid_order: &Order, all_or_none: bool, now: Hour) -> Vec<Fill> {
         let bid = bid_of(bid_order);
         if bid.colocate {
-            self.plan_colocated(bid_order, bid, all_or_none)
+            self.plan_colocated(bid_order, bid, all_or_none, now)
         } else {
-            self.plan_spread(bid_order, bid, all_or_none)
+            self.plan_spread(bid_order, bid, all_or_none, now)
         }
     }
 
     /// Non-colocated: the cheapest asks first, from any pools.
-    fn plan_spread(&self, bid_order: &Order, bid: &Bid, all_or_none: bool) -> Vec<Fill> {
+    fn plan_spread(&self, bid_order: &Order, bid: &Bid, all_or_none: bool, now: Hour) -> Vec<Fill> {
         let mut remaining = bid.remaining_gpus;
         let mut fills = Vec::new();
-        for (price, ask, entry) in self.candidate_asks(bid_order, bid) {
+        for (price, ask, entry) in self.candidate_asks(bid_order, bid, now) {
             let avail = self.avail_for(bid_order, entry, remaining);
             let take = take_from(avail, remaining, entry.min_fill_gpus);
             if take == 0 {
@@ -166,18 +170,24 @@ impl Engine {
     /// Colocated: per pool, the cheapest asks first; then the pool that fills the bid
     /// at the lowest total cost (or, for a partial bid no pool can fill, the pool that
     /// fills the most).
-    fn plan_colocated(&self, bid_order: &Order, bid: &Bid, all_or_none: bool) -> Vec<Fill> {
+    fn plan_colocated(
+        &self,
+        bid_order: &Order,
+        bid: &Bid,
+        all_or_none: bool,
+        now: Hour,
+    ) -> Vec<Fill> {
         let want = bid.remaining_gpus;
         let mut p = Plans::default();
         let mut best: Option<usize> = None;
-        for (price, ask, entry) in self.candidate_asks(bid_order, bid) {
+        for (price, ask, entry) in self.candidate_asks(bid_order, bid, now) {
             let i = p.of(entry.pool_id(), want);
             if self.extend(&mut p, i, bid_order, price, ask, entry) {
                 // The first complete plan. No pool met from here on can beat it: all its
                 // GPUs cost at most this price, a new pool's cost at least this much, and
                 // at an equal cost the new pool's orders come later. So only the pools
                 // already met can still win, each with its own remaining asks.
-                best = Some(self.finish_pools(&mut p, i, bid_order, bid, (price, ask)));
+                best = Some(self.finish_pools(&mut p, i, bid_order, bid, (price, ask), now));
                 break;
             }
         }
@@ -240,6 +250,7 @@ impl Engine {
         bid_order: &Order,
         bid: &Bid,
         from: (i64, OrderId),
+        now: Hour,
     ) -> usize {
         let hours = i64::from(bid_order.window.hours());
         let wanted = BidEntry::of(bid_order, bid);
@@ -262,7 +273,7 @@ impl Engine {
                     break;
                 }
                 let entry = book.asks.get(price, ask).expect("an indexed ask rests");
-                if !wanted.accepts(entry) {
+                if entry.deadline <= now || !wanted.accepts(entry) {
                     continue;
                 }
                 if self.extend(p, j, bid_order, price, ask, entry) {
@@ -292,7 +303,7 @@ impl Engine {
         let bids = &self.books[usize::from(ask_order.model.0)].bids;
         for (neg_price, bid_id, bid) in bids
             .up_to(-ask_order.price_micros)
-            .filter(|(_, _, b)| b.accepts(&offer))
+            .filter(|(_, _, b)| b.deadline > ctx.now && b.accepts(&offer))
         {
             let free = avail.min_over(bid.window);
             let want = bid.remaining_gpus;

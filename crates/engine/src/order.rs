@@ -180,6 +180,9 @@ pub struct AskEntry {
     pub region: RegionIdx,
     /// Index of its availability in [`Book::ask_avail`].
     pub slot: u32,
+    /// When it leaves the book ([`Order::deadline`]): from that hour on it no longer
+    /// trades, even before the tick that removes it.
+    pub deadline: Hour,
 }
 
 impl AskEntry {
@@ -204,6 +207,8 @@ pub struct BidEntry {
     pub remaining_gpus: u32,
     /// Fills of fewer than `remaining_gpus` allowed.
     pub partial: bool,
+    /// When it leaves the book ([`Order::deadline`]).
+    pub deadline: Hour,
 }
 
 impl BidEntry {
@@ -216,6 +221,7 @@ impl BidEntry {
             region: bid.region,
             remaining_gpus: bid.remaining_gpus,
             partial: bid.partial,
+            deadline: order.deadline(),
         }
     }
 
@@ -267,6 +273,7 @@ impl Book {
             avail_floor: ask.avail.min_over(order.window),
             region: ask.region,
             slot,
+            deadline: order.deadline(),
         }
     }
 

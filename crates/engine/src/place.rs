@@ -157,7 +157,10 @@ impl Engine {
             "limit_price_micros",
         )?;
         check_tif(spec.tif, Side::Buy, ctx.now)?;
-        self.check_order_limit(ctx)?;
+        if matches!(spec.tif, TimeInForce::Gtc | TimeInForce::Gtd { .. }) {
+            // Only an order that may rest counts against the limit.
+            self.check_order_limit(ctx)?;
+        }
         // Validated: now change.
         let order = Order {
             id: OrderId(take(&mut self.ids.order)),
@@ -179,7 +182,7 @@ impl Engine {
         let id = order.id;
         events.push(Event::OrderAccepted(order.clone()));
         let all_or_none = !spec.partial || spec.tif == TimeInForce::Fok;
-        let fills = self.plan_bid(&order, all_or_none);
+        let fills = self.plan_bid(&order, all_or_none, ctx.now);
         let filled_any = !fills.is_empty();
         self.orders.insert(order);
         for fill in fills {

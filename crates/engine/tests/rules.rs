@@ -850,3 +850,38 @@ fn windows_are_checked_against_the_commands_time() {
         P,
     );
 }
+
+#[test]
+fn orders_past_their_deadline_do_not_trade_even_before_the_tick() {
+    let (mut m, prov, pool, buy) = setup();
+    let cmd = Command::PlaceAsk(AskSpec {
+        source: AskSource::Pool(pool),
+        gpus: 10,
+        window: w(5, 10),
+        price_micros: P,
+        tif: TimeInForce::Gtd {
+            until: Hour(T0 + 3),
+        },
+        min_fill_gpus: 1,
+    });
+    let ask = accepted(&m.exec(prov, cmd).unwrap());
+    // A bid below the ask, so that it rests.
+    let mut s = Market::bid_spec(10, w(6, 8), P / 2);
+    s.tif = TimeInForce::Gtd {
+        until: Hour(T0 + 2),
+    };
+    let (bid, ev) = m.bid(buy, s);
+    assert!(trades(&ev).is_empty());
+    // Half past hour 3, no tick yet: both deadlines have come.
+    m.time_ms = Hour(T0 + 3).start_ms() + 1_800_000;
+    let (_, ev) = m.bid(buy, Market::bid_spec(10, w(6, 7), P));
+    assert!(trades(&ev).is_empty(), "the expired ask must not trade");
+    let (_, ev) = m.ask(prov, pool, 20, w(6, 9), P / 2);
+    assert!(
+        trades(&ev).iter().all(|t| t.1 != bid),
+        "the expired bid must not trade"
+    );
+    let ev = m.advance_to(4);
+    assert_eq!(reason_closed(&ev, ask), Some(CloseReason::Expired));
+    assert_eq!(reason_closed(&ev, bid), Some(CloseReason::Expired));
+}

@@ -29,7 +29,7 @@ use megawatt_engine::command::Command;
 use megawatt_engine::units::{Hour, MS_PER_HOUR};
 use megawatt_engine::{Engine, OPERATOR};
 use megawatt_store::sqlite::SqliteStore;
-use megawatt_store::{Store, StoreError};
+use megawatt_store::{Outcome, Store, StoreError};
 use sequencer::{Sequencer, now_ms};
 use state::{AppState, Caller};
 use std::collections::HashMap;
@@ -230,8 +230,20 @@ fn load_keys(
 async fn ticker(seq: Sequencer) {
     loop {
         let hour = Hour::containing(now_ms());
-        if let Err(e) = seq.submit(OPERATOR, Command::Tick { hour }, None).await {
-            tracing::warn!(?e, "tick not taken");
+        // Retry until the tick is taken (the queue may be full right at the boundary),
+        // unless the hour has passed meanwhile: the next tick then covers it.
+        while Hour::containing(now_ms()) == hour {
+            match seq.submit(OPERATOR, Command::Tick { hour }, None).await {
+                Ok(Outcome::Accepted { .. }) => break,
+                Ok(Outcome::Rejected { rule, detail, .. }) => {
+                    tracing::warn!(%rule, %detail, "tick rejected");
+                    break;
+                }
+                Err(e) => {
+                    tracing::warn!(?e, "tick not taken; retrying");
+                    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+                }
+            }
         }
         let next_ms = (hour.0 as u64 + 1) * MS_PER_HOUR;
         let wait = next_ms.saturating_sub(now_ms()).max(1);

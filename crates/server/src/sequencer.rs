@@ -161,16 +161,20 @@ pub struct Recovery {
 
 /// Rebuilds the engine from the newest valid snapshot and the journal after it.
 pub fn recover(store: &mut dyn Store) -> Result<(Engine, Recovery), StoreError> {
-    let (mut engine, from) = match store.latest_snapshot()? {
-        Some(s) => match Engine::restore(&s.state) {
-            Ok(e) => (e, s.seq),
-            Err(e) => {
-                tracing::warn!(seq = s.seq, error = %e, "snapshot unreadable; replaying the whole journal");
-                (Engine::new(), 0)
+    // The newest snapshot that decodes; an older one, or the start, otherwise.
+    let mut start = (Engine::new(), 0);
+    for s in store.snapshots()?.into_iter().rev() {
+        match Engine::restore(&s.state) {
+            Ok(e) => {
+                start = (e, s.seq);
+                break;
             }
-        },
-        None => (Engine::new(), 0),
-    };
+            Err(e) => {
+                tracing::warn!(seq = s.seq, error = %e, "snapshot unreadable; trying an older one")
+            }
+        }
+    }
+    let (mut engine, from) = start;
     let journal = store.journal(from)?;
     let mut events = Vec::new();
     let mut last = from;
@@ -208,7 +212,7 @@ struct Worker {
 struct Follower {
     /// Committed batches' commands, in order (bounded: a lagging replica slows the
     /// sequencer rather than growing without limit).
-    batches: Option<SyncSender<Vec<Envelope>>>,
+    batches: Option<SyncSender<Vec<(u64, Envelope)>>>,
     /// Finished snapshots.
     snapshots: Receiver<Snapshot>,
     thread: Option<std::thread::JoinHandle<()>>,
@@ -219,7 +223,7 @@ const FOLLOWER_QUEUE: usize = 256;
 
 impl Follower {
     fn start(mut engine: Engine, mut seq: u64, every: u64) -> Follower {
-        let (batches, rx) = std::sync::mpsc::sync_channel::<Vec<Envelope>>(FOLLOWER_QUEUE);
+        let (batches, rx) = std::sync::mpsc::sync_channel::<Vec<(u64, Envelope)>>(FOLLOWER_QUEUE);
         let (done, snapshots) = std::sync::mpsc::channel();
         let thread = std::thread::Builder::new()
             .name("snapshotter".into())
@@ -227,13 +231,14 @@ impl Follower {
                 let mut since = 0;
                 let mut events = Vec::new();
                 for batch in rx {
-                    for env in &batch {
+                    for (at, env) in &batch {
                         events.clear();
-                        if let Err(r) = engine.apply(env, &mut events) {
-                            tracing::error!(seq, %r, "the replica diverged; no more snapshots");
+                        // The replica's position must follow the journal's, one by one.
+                        if *at != seq + 1 || engine.apply(env, &mut events).is_err() {
+                            tracing::error!(seq, at, "the replica diverged; no more snapshots");
                             return;
                         }
-                        seq += 1;
+                        seq = *at;
                     }
                     since += batch.len() as u64;
                     if since >= every {
@@ -350,7 +355,13 @@ impl Worker {
         if let Some(tx) = self.follower.as_ref().and_then(|f| f.batches.as_ref())
             && !batch.applied.is_empty()
         {
-            let _ = tx.send(batch.applied.iter().map(|a| a.envelope.clone()).collect());
+            let _ = tx.send(
+                batch
+                    .applied
+                    .iter()
+                    .map(|a| (a.seq, a.envelope.clone()))
+                    .collect(),
+            );
         }
     }
 
@@ -515,8 +526,8 @@ impl Worker {
                 .map(|r| (r.request_hash, r.outcome)),
         };
         Ok(earlier.map(|(hash, outcome)| {
-            self.stats.replays.fetch_add(1, Ordering::Relaxed);
             if hash == idem.hash {
+                self.stats.replays.fetch_add(1, Ordering::Relaxed);
                 Ok(outcome)
             } else {
                 Err(SeqError::IdempotencyConflict)

@@ -88,8 +88,11 @@ pub struct PoolView {
     pub model: String,
     /// GPUs.
     pub gpus: u32,
-    /// GPUs in use (committed + offered + reserved) at the busiest hour of the next 30 days.
-    pub peak_used_gpus_30d: u32,
+    /// GPUs in use (committed + offered + reserved) at the busiest hour of the next 30
+    /// days; shown to the facility's owner (and the operator) only, since it reveals
+    /// reservations and sales.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub peak_used_gpus_30d: Option<u32>,
 }
 
 /// A facility.

@@ -115,8 +115,8 @@ pub trait Store: Send {
     /// verified.
     fn journal(&mut self, after: u64) -> Result<Vec<(u64, Envelope)>, StoreError>;
 
-    /// The newest snapshot whose checksum is valid (damaged ones are skipped).
-    fn latest_snapshot(&mut self) -> Result<Option<Snapshot>, StoreError>;
+    /// The snapshots whose checksum is valid, oldest first (damaged ones are skipped).
+    fn snapshots(&mut self) -> Result<Vec<Snapshot>, StoreError>;
 
     /// Writes a batch (journal records, query tables, idempotency records, keys) in one
     /// transaction and makes it durable (fsync) before returning.

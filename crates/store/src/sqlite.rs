@@ -297,8 +297,8 @@ impl Store for SqliteStore {
         read_journal(&self.conn, "main", after)
     }
 
-    fn latest_snapshot(&mut self) -> Result<Option<Snapshot>, StoreError> {
-        Ok(read_snapshots(&self.conn, "main")?.into_iter().next_back())
+    fn snapshots(&mut self) -> Result<Vec<Snapshot>, StoreError> {
+        read_snapshots(&self.conn, "main")
     }
 
     fn commit(&mut self, batch: &Batch, engine: &Engine) -> Result<(), StoreError> {
@@ -894,7 +894,7 @@ mod tests {
             .map(|s| s.seq)
             .collect();
         assert_eq!(kept, vec![2, 3]);
-        assert_eq!(store.latest_snapshot().unwrap(), Some(states[2].clone()));
+        assert_eq!(store.snapshots().unwrap().pop(), Some(states[2].clone()));
         store
             .conn
             .execute(
@@ -903,7 +903,7 @@ mod tests {
             )
             .unwrap();
         assert_eq!(
-            store.latest_snapshot().unwrap(),
+            store.snapshots().unwrap().pop(),
             Some(states[1].clone()),
             "falls back to the older one"
         );
@@ -931,6 +931,6 @@ mod tests {
             )
             .unwrap();
         assert_eq!(v, SCHEMA_VERSION.to_string());
-        assert_eq!(store.latest_snapshot().unwrap(), None);
+        assert_eq!(store.snapshots().unwrap().pop(), None);
     }
 }

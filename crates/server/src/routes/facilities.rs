@@ -76,7 +76,13 @@ pub fn window(start: &str, end: Option<&str>, hours: Option<u32>) -> Result<Wind
     Ok(Window { start, end })
 }
 
-fn view(e: &Engine, f: &megawatt_engine::entities::Facility, now: Hour) -> FacilityView {
+fn view(
+    e: &Engine,
+    f: &megawatt_engine::entities::Facility,
+    now: Hour,
+    caller: Caller,
+) -> FacilityView {
+    let private = caller.operator || caller.id == f.owner;
     let horizon = Window {
         start: now,
         end: Hour(now.0.saturating_add(720)),
@@ -95,7 +101,7 @@ fn view(e: &Engine, f: &megawatt_engine::entities::Facility, now: Hour) -> Facil
                 id: p.id.to_string(),
                 model: e.model(p.model).id.clone(),
                 gpus: p.gpus,
-                peak_used_gpus_30d: p.used.max_over(horizon),
+                peak_used_gpus_30d: private.then(|| p.used.max_over(horizon)),
             })
             .collect(),
     }
@@ -136,7 +142,7 @@ pub async fn create(
     let id = f.id;
     let v = state
         .seq
-        .query(move |e| e.facility(id).map(|f| view(e, f, now_hour())))
+        .query(move |e| e.facility(id).map(|f| view(e, f, now_hour(), caller)))
         .await
         .map_err(seq_problem)?
         .ok_or_else(|| Problem::not_found("facility vanished"))?;
@@ -148,15 +154,15 @@ pub async fn create(
     responses((status = 200, body = [FacilityView]), (status = "4XX", body = ProblemBody)), security(("bearer" = [])))]
 pub async fn list(
     State(state): State<Arc<AppState>>,
-    _caller: Caller,
+    caller: Caller,
 ) -> Result<Json<Vec<FacilityView>>, Problem> {
     let v = state
         .seq
-        .query(|e| {
+        .query(move |e| {
             let now = now_hour();
             e.facilities()
                 .take(super::MAX_PAGE)
-                .map(|f| view(e, f, now))
+                .map(|f| view(e, f, now, caller))
                 .collect::<Vec<_>>()
         })
         .await
@@ -170,13 +176,13 @@ pub async fn list(
     responses((status = 200, body = FacilityView), (status = "4XX", body = ProblemBody)), security(("bearer" = [])))]
 pub async fn show(
     State(state): State<Arc<AppState>>,
-    _caller: Caller,
+    caller: Caller,
     Path(raw): Path<String>,
 ) -> Result<Json<FacilityView>, Problem> {
     let id = FacilityId(path_id(&raw, FacilityId::PREFIX, "facility")?);
     state
         .seq
-        .query(move |e| e.facility(id).map(|f| view(e, f, now_hour())))
+        .query(move |e| e.facility(id).map(|f| view(e, f, now_hour(), caller)))
         .await
         .map_err(seq_problem)?
         .map(Json)
