@@ -303,3 +303,54 @@ fn every_subcommand_has_help_with_examples() {
         );
     }
 }
+
+#[test]
+fn a_corrupt_journal_stops_the_start_naming_the_record() {
+    let (mut s, _) = serve(false);
+    let op = s.operator.clone();
+    ok(&mw(
+        &s,
+        &op,
+        &["participant", "create", "--name", "A", "--role", "buyer"],
+    ));
+    ok(&mw(
+        &s,
+        &op,
+        &["participant", "create", "--name", "B", "--role", "buyer"],
+    ));
+    s.child.kill().unwrap();
+    s.child.wait().unwrap();
+    let data = s._dir.path().join("mw.db");
+    let c = rusqlite::Connection::open(&data).unwrap();
+    let seq: i64 = c
+        .query_row("SELECT max(seq) FROM journal", [], |r| r.get(0))
+        .unwrap();
+    c.execute(
+        "UPDATE journal SET checksum = checksum + 1 WHERE seq = ?1",
+        [seq],
+    )
+    .unwrap();
+    drop(c);
+    let o = Command::new(MW)
+        .args(["serve", "--listen", "127.0.0.1:0", "--data"])
+        .arg(&data)
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(1));
+    let err = String::from_utf8(o.stderr).unwrap();
+    assert!(
+        err.contains(&format!("journal: record {seq} fails its checksum")),
+        "{err}"
+    );
+    let out = Command::new(MW)
+        .args(["audit", "--data"])
+        .arg(&data)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        String::from_utf8(out.stdout)
+            .unwrap()
+            .contains("fails its checksum")
+    );
+}
