@@ -173,40 +173,30 @@ impl AppState {
 
     /// The id of model `idx` (refreshing the name cache from the engine if needed).
     pub async fn model_name(&self, idx: ModelIdx) -> Result<String, Problem> {
-        if let Some(n) = self
-            .names
-            .read()
-            .expect("names lock")
-            .models
-            .get(usize::from(idx.0))
-        {
-            return Ok(n.clone());
-        }
-        self.refresh_names().await?;
-        let names = self.names.read().expect("names lock");
-        Ok(names
-            .models
-            .get(usize::from(idx.0))
-            .cloned()
-            .unwrap_or_default())
+        self.name(|n| &n.models, usize::from(idx.0)).await
     }
 
     /// The name of region `idx`.
     pub async fn region_name(&self, idx: RegionIdx) -> Result<String, Problem> {
-        if let Some(n) = self
-            .names
-            .read()
-            .expect("names lock")
-            .regions
-            .get(usize::from(idx.0))
-        {
-            return Ok(n.clone());
+        self.name(|n| &n.regions, usize::from(idx.0)).await
+    }
+
+    /// Entry `i` of one of the name lists, refreshing the cache once on a miss (names
+    /// only grow, so a miss means a name added since the last refresh).
+    async fn name(
+        &self,
+        list: impl Fn(&Names) -> &Vec<String>,
+        i: usize,
+    ) -> Result<String, Problem> {
+        let cached = list(&self.names.read().expect("names lock"))
+            .get(i)
+            .cloned();
+        if let Some(n) = cached {
+            return Ok(n);
         }
         self.refresh_names().await?;
-        let names = self.names.read().expect("names lock");
-        Ok(names
-            .regions
-            .get(usize::from(idx.0))
+        Ok(list(&self.names.read().expect("names lock"))
+            .get(i)
             .cloned()
             .unwrap_or_default())
     }
