@@ -236,7 +236,7 @@ pub async fn seed(state: &AppState) -> Result<Vec<(String, String, String)>, Pro
         keys.push((
             name.to_string(),
             id.to_string(),
-            issue_key(state, id).await?.key,
+            issue_key(state, OPERATOR, id, None).await?.key,
         ));
     }
     Ok(keys)

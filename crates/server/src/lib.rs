@@ -133,7 +133,7 @@ pub async fn start(config: Config) -> Result<Running, ServerError> {
     let mut first = FirstStart::default();
     if fresh {
         first.operator_key = Some(
-            routes::admin::issue_key(&state, OPERATOR)
+            routes::admin::issue_key(&state, OPERATOR, OPERATOR, None)
                 .await
                 .map_err(|p| ServerError(p.detail.clone()))?
                 .key,

@@ -104,7 +104,9 @@ impl Problem {
                 StatusCode::NOT_FOUND
             }
             "not_permitted" | "not_owner" => StatusCode::FORBIDDEN,
-            "insufficient_capacity" | "limit_reached" | "already_exists" => StatusCode::CONFLICT,
+            "insufficient_capacity" | "limit_reached" | "already_exists" | "key_already_issued" => {
+                StatusCode::CONFLICT
+            }
             "clock_went_backwards" => StatusCode::SERVICE_UNAVAILABLE,
             _ => StatusCode::UNPROCESSABLE_ENTITY,
         };

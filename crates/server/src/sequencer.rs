@@ -65,13 +65,29 @@ pub enum Request {
     },
     /// Store a new API key (its hash) for an existing participant.
     CreateKey {
+        /// Who asks (the operator).
+        actor: ParticipantId,
         /// The key.
         key: NewKey,
-        /// Answered with false if the participant does not exist.
-        reply: oneshot::Sender<Result<bool, SeqError>>,
+        /// Idempotency key, if given.
+        idem: Option<Idem>,
+        /// Where the answer goes.
+        reply: oneshot::Sender<Result<KeyAnswer, SeqError>>,
     },
     /// Read the committed state.
     Query(Query),
+}
+
+/// What became of a key creation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum KeyAnswer {
+    /// The key is stored.
+    Created,
+    /// No such participant; nothing stored.
+    NoSuchParticipant,
+    /// A retry of a request that already issued a key: the stored answer (a key is a
+    /// secret that is never stored, so a retry cannot be shown it again).
+    Replay(Outcome),
 }
 
 /// Counters the sequencer keeps, for `/metrics`.
@@ -317,7 +333,10 @@ enum Pending {
     /// An acceptance: its events are moved out of `batch.applied[i]` after the commit.
     Applied(Reply, usize),
     /// A key creation.
-    Key(oneshot::Sender<Result<bool, SeqError>>, bool),
+    Key(
+        oneshot::Sender<Result<KeyAnswer, SeqError>>,
+        Result<KeyAnswer, SeqError>,
+    ),
 }
 
 /// What `Worker::submit` gives back: an answer now, or an index into the batch.
@@ -393,12 +412,14 @@ impl Worker {
                         },
                     );
                 }
-                Request::CreateKey { key, reply } => {
-                    let exists = self.engine.participant(key.participant).is_some();
-                    if exists {
-                        batch.keys.push(key);
-                    }
-                    pending.push(Pending::Key(reply, exists));
+                Request::CreateKey {
+                    actor,
+                    key,
+                    idem,
+                    reply,
+                } => {
+                    let answer = self.create_key(actor, key, idem, &mut batch, &mut seen);
+                    pending.push(Pending::Key(reply, answer));
                 }
                 Request::Query(q) => queries.push(q),
             }
@@ -439,7 +460,7 @@ impl Worker {
                     let events = std::mem::take(&mut a.events);
                     drop(tx.send(Ok(Outcome::Accepted { seq: a.seq, events })));
                 }
-                Pending::Key(tx, ok) => drop(tx.send(Ok(ok))),
+                Pending::Key(tx, answer) => drop(tx.send(answer)),
             }
         }
         for q in queries {
@@ -505,6 +526,44 @@ impl Worker {
             });
         }
         Answer::Ready(Ok(outcome))
+    }
+
+    /// Stores a new key (unless the request is a retry, or the participant unknown).
+    fn create_key(
+        &mut self,
+        actor: ParticipantId,
+        key: NewKey,
+        idem: Option<Idem>,
+        batch: &mut Batch,
+        seen: &mut HashMap<(ParticipantId, String), ([u8; 32], Outcome)>,
+    ) -> Result<KeyAnswer, SeqError> {
+        if let Some(idem) = &idem
+            && let Some(earlier) = self.earlier(actor, idem, seen)?
+        {
+            return earlier.map(KeyAnswer::Replay);
+        }
+        if self.engine.participant(key.participant).is_none() {
+            return Ok(KeyAnswer::NoSuchParticipant);
+        }
+        if let Some(idem) = idem {
+            let outcome = Outcome::Rejected {
+                rule: "key_already_issued".into(),
+                field: "Idempotency-Key".into(),
+                detail: format!(
+                    "a key for {} ({}…) was already issued for this request, and keys are shown only once; to get another, create one with a new Idempotency-Key",
+                    key.participant, key.prefix
+                ),
+            };
+            seen.insert((actor, idem.key.clone()), (idem.hash, outcome.clone()));
+            batch.idempotency.push(IdempotencyRecord {
+                participant: actor,
+                key: idem.key,
+                request_hash: idem.hash,
+                outcome,
+            });
+        }
+        batch.keys.push(key);
+        Ok(KeyAnswer::Created)
     }
 
     /// The stored answer to an earlier request with the same idempotency key, if any.

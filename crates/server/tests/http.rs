@@ -450,6 +450,31 @@ fn idempotent_retries_act_once() {
     let r2 = post(&bad, "retry-2");
     assert_eq!((r1.status, r2.status), (422, 422));
     assert_eq!(r1.body, r2.body);
+    // A key creation is not repeated by a retry: keys are secrets shown only once.
+    let kb = json!({ "participant": "p-3" }).to_string();
+    let key = |b: &str| {
+        s.call(
+            "POST",
+            "/v1/keys",
+            Some(&s.operator),
+            Some(b),
+            &[("Idempotency-Key", "key-1")],
+        )
+    };
+    let k1 = key(&kb);
+    assert_eq!(k1.status, 201);
+    problem(&key(&kb), 409, "key_already_issued", "shown only once");
+    problem(
+        &key(&json!({ "participant": "p-4" }).to_string()),
+        422,
+        "idempotency_key_reused",
+        "Idempotency-Key",
+    );
+    assert_eq!(
+        s.get("/v1/me", k1.body["key"].as_str().unwrap()).status,
+        200,
+        "the first key works"
+    );
     // Keys are per participant: B may use the same key for its own request.
     let b = s.call(
         "POST",

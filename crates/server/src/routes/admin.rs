@@ -3,7 +3,7 @@
 use super::submit;
 use crate::extract::{Body, IdemHeader};
 use crate::problem::{Problem, ProblemBody};
-use crate::sequencer::{Request, now_ms};
+use crate::sequencer::{KeyAnswer, Request, now_ms};
 use crate::state::{AppState, Caller, key_hash, new_key, seq_problem};
 use crate::views::{KeyView, MeView, ModelView, ParticipantView};
 use axum::Json;
@@ -13,7 +13,7 @@ use megawatt_engine::command::Command;
 use megawatt_engine::entities::Roles;
 use megawatt_engine::event::Event;
 use megawatt_engine::ids::ParticipantId;
-use megawatt_store::NewKey;
+use megawatt_store::{NewKey, Outcome};
 use serde::Deserialize;
 use std::sync::Arc;
 use tokio::sync::oneshot;
@@ -124,6 +124,7 @@ pub async fn list_participants(
 pub async fn create_key(
     State(state): State<Arc<AppState>>,
     caller: Caller,
+    idem: IdemHeader,
     body: Body<CreateKey>,
 ) -> Result<(StatusCode, Json<KeyView>), Problem> {
     require_operator(caller)?;
@@ -136,12 +137,18 @@ pub async fn create_key(
                 format!("participant: {raw:?} is not a participant id like p-2"),
             )
         })?;
-    let view = issue_key(&state, id).await?;
+    let view = issue_key(&state, caller.id, id, body.idem(idem)).await?;
     Ok((StatusCode::CREATED, Json(view)))
 }
 
-/// Makes, stores (hashed) and returns a new key for `id`.
-pub async fn issue_key(state: &AppState, id: ParticipantId) -> Result<KeyView, Problem> {
+/// Makes, stores (hashed) and returns a new key for `id`, asked by `actor`. A retry with
+/// the same idempotency key issues nothing and is told so (409 `key_already_issued`).
+pub async fn issue_key(
+    state: &AppState,
+    actor: ParticipantId,
+    id: ParticipantId,
+    idem: Option<crate::sequencer::Idem>,
+) -> Result<KeyView, Problem> {
     let key = new_key();
     let hash = key_hash(&key);
     let prefix = key[..10].to_string();
@@ -155,19 +162,34 @@ pub async fn issue_key(state: &AppState, id: ParticipantId) -> Result<KeyView, P
     state
         .seq
         .send(Request::CreateKey {
+            actor,
             key: new,
+            idem,
             reply: tx,
         })
         .map_err(seq_problem)?;
-    let exists = rx
+    let answer = rx
         .await
         .map_err(|_| seq_problem(crate::sequencer::SeqError::Stopped))?
         .map_err(seq_problem)?;
-    if !exists {
-        return Err(Problem::invalid(
-            "participant",
-            format!("participant: no participant {id}"),
-        ));
+    match answer {
+        KeyAnswer::Created => {}
+        KeyAnswer::NoSuchParticipant => {
+            return Err(Problem::invalid(
+                "participant",
+                format!("participant: no participant {id}"),
+            ));
+        }
+        KeyAnswer::Replay(Outcome::Rejected {
+            rule,
+            field,
+            detail,
+        }) => {
+            return Err(Problem::rejection(&rule, &field, &detail));
+        }
+        KeyAnswer::Replay(Outcome::Accepted { .. }) => {
+            return Err(Problem::unavailable("unexpected stored answer for a key"));
+        }
     }
     let operator = state
         .seq
