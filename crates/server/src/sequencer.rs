@@ -26,6 +26,8 @@ use tokio::sync::{broadcast, oneshot};
 pub const QUEUE_DEPTH: usize = 16_384;
 /// Most requests in one commit.
 pub const MAX_BATCH: usize = 4_096;
+/// How long an idempotency key's answer is remembered (24 hours).
+pub const IDEMPOTENCY_TTL_MS: u64 = 24 * 3_600_000;
 
 /// An `Idempotency-Key` and the hash of the request it came with.
 #[derive(Clone, Debug)]
@@ -220,6 +222,8 @@ struct Worker {
     market: broadcast::Sender<MarketEvent>,
     /// The replica that makes snapshots (none when they are off).
     follower: Option<Follower>,
+    /// The hour (since the epoch) of the last forgetting of old idempotency answers.
+    last_forget_hour: u64,
 }
 
 /// A replica of the engine on its own thread. It applies every committed batch after
@@ -314,6 +318,7 @@ pub fn start(
         stats: stats.clone(),
         follower: (snapshot_every > 0)
             .then(|| Follower::start(engine_copy, last_seq, snapshot_every)),
+        last_forget_hour: 0,
         market,
     };
     let handle = std::thread::Builder::new()
@@ -390,8 +395,15 @@ impl Worker {
         if snapshot.is_some() {
             self.stats.snapshots.fetch_add(1, Ordering::Relaxed);
         }
+        // Once an hour, forget idempotency answers older than their time to live.
+        let hour = now_ms() / 3_600_000;
+        let forget = (hour > self.last_forget_hour).then(|| {
+            self.last_forget_hour = hour;
+            now_ms().saturating_sub(IDEMPOTENCY_TTL_MS)
+        });
         let mut batch = Batch {
             snapshot,
+            forget_idempotency_before: forget,
             ..Batch::default()
         };
         let mut pending = Vec::with_capacity(requests.len());
@@ -523,6 +535,7 @@ impl Worker {
                 key: idem.key,
                 request_hash: idem.hash,
                 outcome: outcome.clone(),
+                created_ms: now_ms(),
             });
         }
         Answer::Ready(Ok(outcome))
@@ -560,6 +573,7 @@ impl Worker {
                 key: idem.key,
                 request_hash: idem.hash,
                 outcome,
+                created_ms: now_ms(),
             });
         }
         batch.keys.push(key);
@@ -577,7 +591,11 @@ impl Worker {
             Some((hash, outcome)) => Some((*hash, outcome.clone())),
             None => self
                 .store
-                .idempotency(actor, &idem.key)
+                .idempotency(
+                    actor,
+                    &idem.key,
+                    now_ms().saturating_sub(IDEMPOTENCY_TTL_MS),
+                )
                 .map_err(|e| {
                     tracing::error!(error = %e, "idempotency lookup failed");
                     SeqError::Stopped

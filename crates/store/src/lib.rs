@@ -44,6 +44,8 @@ pub struct IdempotencyRecord {
     pub request_hash: [u8; 32],
     /// What the first request got.
     pub outcome: Outcome,
+    /// When it was answered, ms since the epoch (records are forgotten after a while).
+    pub created_ms: u64,
 }
 
 /// A new API key: only its hash is stored.
@@ -70,6 +72,8 @@ pub struct Batch {
     pub keys: Vec<NewKey>,
     /// A snapshot of the engine's state as of journal position `seq`, to store.
     pub snapshot: Option<Snapshot>,
+    /// Forget idempotency records answered before this time (ms since the epoch).
+    pub forget_idempotency_before: Option<u64>,
 }
 
 /// The engine's state (postcard bytes) as of a journal position.
@@ -88,6 +92,7 @@ impl Batch {
             && self.idempotency.is_empty()
             && self.keys.is_empty()
             && self.snapshot.is_none()
+            && self.forget_idempotency_before.is_none()
     }
 }
 
@@ -123,11 +128,13 @@ pub trait Store: Send {
     fn commit(&mut self, batch: &Batch, engine: &megawatt_engine::Engine)
     -> Result<(), StoreError>;
 
-    /// The stored answer for an idempotency key, if any.
+    /// The stored answer for an idempotency key, if any answered at or after
+    /// `not_before_ms`.
     fn idempotency(
         &mut self,
         participant: ParticipantId,
         key: &str,
+        not_before_ms: u64,
     ) -> Result<Option<IdempotencyRecord>, StoreError>;
 
     /// All API keys: (hash, participant).

@@ -277,13 +277,20 @@ impl Store for SqliteStore {
             }
         }
         for r in &batch.idempotency {
-            tx.prepare_cached("INSERT OR REPLACE INTO idempotency VALUES (?1, ?2, ?3, ?4)")?
+            tx.prepare_cached("INSERT OR REPLACE INTO idempotency VALUES (?1, ?2, ?3, ?4, ?5)")?
                 .execute(params![
                     r.participant.0,
                     r.key,
                     &r.request_hash[..],
-                    r.outcome.to_bytes()
+                    r.outcome.to_bytes(),
+                    i64_of(r.created_ms)
                 ])?;
+        }
+        if let Some(before) = batch.forget_idempotency_before {
+            tx.execute(
+                "DELETE FROM idempotency WHERE created_ms < ?1",
+                params![i64_of(before)],
+            )?;
         }
         if let Some(snap) = &batch.snapshot {
             let sum = checksum(snap.seq, 0, 0, &snap.state);
@@ -316,15 +323,19 @@ impl Store for SqliteStore {
         &mut self,
         participant: ParticipantId,
         key: &str,
+        not_before_ms: u64,
     ) -> Result<Option<IdempotencyRecord>, StoreError> {
-        let row: Option<(Vec<u8>, Vec<u8>)> = self
+        let row: Option<(Vec<u8>, Vec<u8>, i64)> = self
             .conn
             .prepare_cached(
-                "SELECT request_hash, outcome FROM idempotency WHERE participant = ?1 AND key = ?2",
+                "SELECT request_hash, outcome, created_ms FROM idempotency \
+                 WHERE participant = ?1 AND key = ?2 AND created_ms >= ?3",
             )?
-            .query_row(params![participant.0, key], |r| Ok((r.get(0)?, r.get(1)?)))
+            .query_row(params![participant.0, key, i64_of(not_before_ms)], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+            })
             .optional()?;
-        let Some((hash, outcome)) = row else {
+        let Some((hash, outcome, created_ms)) = row else {
             return Ok(None);
         };
         let request_hash: [u8; 32] = hash
@@ -337,6 +348,7 @@ impl Store for SqliteStore {
             key: key.to_string(),
             request_hash,
             outcome,
+            created_ms: created_ms as u64,
         }))
     }
 
@@ -871,7 +883,10 @@ mod tests {
         drop(SqliteStore::open(&path).unwrap());
         let c = Connection::open(&path).unwrap();
         c.execute_batch(
-            "DROP TABLE snapshots; UPDATE meta SET value = '1' WHERE key = 'schema_version';",
+            "DROP TABLE snapshots; DROP TABLE idempotency; \
+             CREATE TABLE idempotency (participant INTEGER NOT NULL, key TEXT NOT NULL, \
+             request_hash BLOB NOT NULL, outcome BLOB NOT NULL, PRIMARY KEY (participant, key)); \
+             UPDATE meta SET value = '1' WHERE key = 'schema_version';",
         )
         .unwrap();
         drop(c);
@@ -886,6 +901,7 @@ mod tests {
             .unwrap();
         assert_eq!(v, SCHEMA_VERSION.to_string());
         assert_eq!(store.snapshots().unwrap().pop(), None);
+        assert_eq!(store.idempotency(OPERATOR, "k", 0).unwrap(), None);
     }
 
     #[test]
@@ -926,6 +942,54 @@ mod tests {
         assert!(
             wal < 72 * 1024 * 1024 && wal < db,
             "WAL of {wal} bytes next to a {db}-byte database"
+        );
+    }
+
+    #[test]
+    fn idempotency_answers_are_kept_for_their_time_to_live_then_forgotten() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = SqliteStore::open(&dir.path().join("mw.db")).unwrap();
+        let engine = Engine::new();
+        let record = IdempotencyRecord {
+            participant: OPERATOR,
+            key: "k".into(),
+            request_hash: [7; 32],
+            outcome: Outcome::Rejected {
+                rule: "zero_gpus".into(),
+                field: "gpus".into(),
+                detail: "d".into(),
+            },
+            created_ms: 1_000,
+        };
+        let batch = Batch {
+            idempotency: vec![record.clone()],
+            ..Batch::default()
+        };
+        store.commit(&batch, &engine).unwrap();
+        assert_eq!(
+            store.idempotency(OPERATOR, "k", 1_000).unwrap(),
+            Some(record.clone())
+        );
+        assert_eq!(
+            store.idempotency(OPERATOR, "k", 1_001).unwrap(),
+            None,
+            "too old to count"
+        );
+        let forget = Batch {
+            forget_idempotency_before: Some(999),
+            ..Batch::default()
+        };
+        store.commit(&forget, &engine).unwrap();
+        assert_eq!(store.idempotency(OPERATOR, "k", 0).unwrap(), Some(record));
+        let forget = Batch {
+            forget_idempotency_before: Some(1_001),
+            ..Batch::default()
+        };
+        store.commit(&forget, &engine).unwrap();
+        assert_eq!(
+            store.idempotency(OPERATOR, "k", 0).unwrap(),
+            None,
+            "forgotten"
         );
     }
 }

@@ -9,7 +9,7 @@ use megawatt_engine::order::{Order, OrderKind, TimeInForce};
 use rusqlite::{Connection, params};
 
 /// The version this code writes. A store with a higher version is refused.
-pub const SCHEMA_VERSION: i64 = 2;
+pub const SCHEMA_VERSION: i64 = 3;
 
 /// The whole schema. Times are hours since the epoch (`*_hour`) next to RFC 3339 text
 /// (`*_at`) for people; money is integer micro-USD (`*_micros`).
@@ -85,15 +85,17 @@ CREATE TABLE IF NOT EXISTS contract_lines (
 );
 CREATE TABLE IF NOT EXISTS idempotency (
     participant INTEGER NOT NULL, key TEXT NOT NULL, request_hash BLOB NOT NULL,
-    outcome BLOB NOT NULL, PRIMARY KEY (participant, key)
+    outcome BLOB NOT NULL, created_ms INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (participant, key)
 );
 "#;
 
 /// Migrations from each older schema version to the next, in order: `MIGRATIONS[v - 1]`
 /// takes version `v` to `v + 1`.
-pub const MIGRATIONS: [&str; 1] = ["CREATE TABLE IF NOT EXISTS snapshots (
+pub const MIGRATIONS: [&str; 2] = ["CREATE TABLE IF NOT EXISTS snapshots (
     seq INTEGER PRIMARY KEY, state BLOB NOT NULL, checksum INTEGER NOT NULL, created_ms INTEGER NOT NULL
-);"];
+);",
+    "ALTER TABLE idempotency ADD COLUMN created_ms INTEGER NOT NULL DEFAULT 0;",
+];
 
 /// Snapshots kept in the store (older ones are deleted as new ones land).
 pub const SNAPSHOTS_KEPT: i64 = 2;
