@@ -257,7 +257,13 @@ impl Engine {
         let book = &self.books[usize::from(bid_order.model.0)];
         let mut best = best;
         for j in 0..p.plans.len() {
-            if p.plans[j].remaining == 0 {
+            let q = &p.plans[j];
+            // Complete, or unable to beat the best even at the current price: skip
+            // without searching the pool's asks.
+            if q.remaining == 0
+                || q.cost_micros + i64::from(q.remaining) * from.0 * hours
+                    > p.plans[best].cost_micros
+            {
                 continue;
             }
             let pool = p.plans[j].pool.0 as u32;
