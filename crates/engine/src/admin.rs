@@ -205,7 +205,7 @@ impl Engine {
     fn check_pools(&self, pools: &[PoolSpec], power_kw: u64) -> Result<Vec<ModelIdx>, Rejection> {
         if pools.is_empty() {
             return reject(
-                Rule::ZeroGpus,
+                Rule::OutOfRange,
                 "pools",
                 "a facility needs at least one pool",
             );

@@ -351,14 +351,4 @@ impl Book {
             OrderKind::Bid(b) => self.bids.get(key, order.id) == Some(&BidEntry::of(order, b)),
         }
     }
-
-    /// Lowest ask price, if any.
-    pub fn best_ask(&self) -> Option<i64> {
-        self.asks.best()
-    }
-
-    /// Highest bid price, if any.
-    pub fn best_bid(&self) -> Option<i64> {
-        self.bids.best().map(|k| -k)
-    }
 }

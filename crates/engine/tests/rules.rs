@@ -195,7 +195,7 @@ fn facility_rules() {
     );
     assert_eq!(
         rule_of(m.exec(prov, cmd("r", 100, vec![]))),
-        (Rule::ZeroGpus, "pools")
+        (Rule::OutOfRange, "pools")
     );
     assert_eq!(
         rule_of(m.exec(prov, cmd("R!", 100, vec![("h200", 1)]))),

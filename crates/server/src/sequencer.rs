@@ -9,9 +9,9 @@
 //! recovers from the journal.
 
 use crate::market_data::{self, MarketEvent};
+use megawatt_engine::Engine;
 use megawatt_engine::command::{Command, Envelope};
 use megawatt_engine::ids::ParticipantId;
-use megawatt_engine::{Engine, OPERATOR};
 use megawatt_store::{
     Applied, Batch, IdempotencyRecord, NewKey, Outcome, Snapshot, Store, StoreError,
 };
@@ -83,8 +83,11 @@ pub enum Request {
 /// What became of a key creation.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum KeyAnswer {
-    /// The key is stored.
-    Created,
+    /// The key is stored; `operator` tells whether its owner is an operator.
+    Created {
+        /// The owner's operator role.
+        operator: bool,
+    },
     /// No such participant; nothing stored.
     NoSuchParticipant,
     /// A retry of a request that already issued a key: the stored answer (a key is a
@@ -555,9 +558,10 @@ impl Worker {
         {
             return earlier.map(KeyAnswer::Replay);
         }
-        if self.engine.participant(key.participant).is_none() {
+        let Some(owner) = self.engine.participant(key.participant) else {
             return Ok(KeyAnswer::NoSuchParticipant);
-        }
+        };
+        let operator = owner.roles.operator;
         if let Some(idem) = idem {
             let outcome = Outcome::Rejected {
                 rule: "key_already_issued".into(),
@@ -577,7 +581,7 @@ impl Worker {
             });
         }
         batch.keys.push(key);
-        Ok(KeyAnswer::Created)
+        Ok(KeyAnswer::Created { operator })
     }
 
     /// The stored answer to an earlier request with the same idempotency key, if any.
@@ -612,6 +616,3 @@ impl Worker {
         }))
     }
 }
-
-/// The operator, who issues ticks.
-pub const TICKER: ParticipantId = OPERATOR;

@@ -206,10 +206,10 @@ impl AppState {
             .seq
             .query(|e| {
                 let models = e.models().iter().map(|m| m.id.clone()).collect();
-                let mut regions = Vec::new();
-                while let Some(name) = region_at(e, regions.len()) {
-                    regions.push(name);
-                }
+                let regions = (0..e.region_count())
+                    .filter_map(|i| u16::try_from(i).ok())
+                    .map(|i| e.region_name(RegionIdx(i)).to_string())
+                    .collect();
                 Names { models, regions }
             })
             .await
@@ -217,14 +217,6 @@ impl AppState {
         *self.names.write().expect("names lock") = fresh;
         Ok(())
     }
-}
-
-/// The name of region number `i`, if it exists.
-fn region_at(e: &megawatt_engine::Engine, i: usize) -> Option<String> {
-    let idx = RegionIdx(u16::try_from(i).ok()?);
-    e.region_count()
-        .gt(&i)
-        .then(|| e.region_name(idx).to_string())
 }
 
 /// The problem for a sequencer error.

@@ -109,7 +109,9 @@ pub async fn list_participants(
     let list = state
         .seq
         .query(|e| {
+            // Bounded like every list (the first 1,000 by id).
             e.participants()
+                .take(super::MAX_PAGE)
                 .map(ParticipantView::from)
                 .collect::<Vec<_>>()
         })
@@ -172,8 +174,8 @@ pub async fn issue_key(
         .await
         .map_err(|_| seq_problem(crate::sequencer::SeqError::Stopped))?
         .map_err(seq_problem)?;
-    match answer {
-        KeyAnswer::Created => {}
+    let operator = match answer {
+        KeyAnswer::Created { operator } => operator,
         KeyAnswer::NoSuchParticipant => {
             return Err(Problem::invalid(
                 "participant",
@@ -190,12 +192,7 @@ pub async fn issue_key(
         KeyAnswer::Replay(Outcome::Accepted { .. }) => {
             return Err(Problem::unavailable("unexpected stored answer for a key"));
         }
-    }
-    let operator = state
-        .seq
-        .query(move |e| e.participant(id).is_some_and(|p| p.roles.operator))
-        .await
-        .map_err(seq_problem)?;
+    };
     state
         .keys
         .write()
