@@ -10,7 +10,7 @@
 
 use crate::StoreError;
 use crate::sqlite::{create_schema, read_journal, snapshot_rows};
-use crate::tables::apply_event;
+use crate::tables::{Delta, write_sqlite};
 use megawatt_engine::event::Event;
 use megawatt_engine::{Engine, invariants};
 use rusqlite::Connection;
@@ -137,9 +137,11 @@ fn replay(
             .iter()
             .filter(|e| matches!(e, Event::Trade(_)))
             .count() as u64;
+        let mut delta = Delta::default();
         for e in &events {
-            apply_event(conn, &engine, *seq, env.time_ms, e)?;
+            delta.event(&engine, *seq, env.time_ms, e);
         }
+        write_sqlite(conn, &delta)?;
         if let Some(state) = snapshots.get(seq) {
             report.snapshots += 1;
             if engine.snapshot() != *state {

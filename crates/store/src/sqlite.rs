@@ -2,7 +2,7 @@
 //! single writer (the sequencer's); [`Reader`]s serve the API's queries from their own
 //! connections, concurrently with writes.
 
-use crate::tables::{self, SCHEMA, SCHEMA_VERSION};
+use crate::tables::{self, Delta, SCHEMA, SCHEMA_VERSION};
 use crate::{Batch, IdempotencyRecord, Outcome, Snapshot, Store, StoreError};
 use megawatt_engine::Engine;
 use megawatt_engine::command::{Command, Envelope};
@@ -142,25 +142,7 @@ pub fn create_schema(conn: &Connection) -> Result<(), StoreError> {
         "INSERT INTO meta VALUES ('schema_version', ?1), ('format', 'megawatt')",
         params![SCHEMA_VERSION.to_string()],
     )?;
-    let genesis = Engine::new();
-    for (i, m) in genesis.models().iter().enumerate() {
-        conn.execute(
-            "INSERT INTO models VALUES (?1, ?2, ?3, ?4)",
-            params![i, m.id, m.name, m.watts_per_gpu],
-        )?;
-    }
-    for p in genesis.participants() {
-        conn.execute(
-            "INSERT INTO participants VALUES (?1, ?2, ?3, ?4, ?5, 0)",
-            params![
-                p.id.0,
-                p.name,
-                p.roles.provider,
-                p.roles.buyer,
-                p.roles.operator
-            ],
-        )?;
-    }
+    tables::write_sqlite(conn, &Delta::genesis())?;
     Ok(())
 }
 
@@ -260,6 +242,7 @@ impl Store for SqliteStore {
             return Ok(());
         }
         let tx = self.conn.transaction()?;
+        let mut delta = Delta::default();
         for a in &batch.applied {
             let blob = postcard::to_allocvec(&a.envelope.command).expect("encode");
             let env = &a.envelope;
@@ -273,9 +256,10 @@ impl Store for SqliteStore {
                     i64::from(sum)
                 ])?;
             for e in &a.events {
-                tables::apply_event(&tx, engine, a.seq, env.time_ms, e)?;
+                delta.event(engine, a.seq, env.time_ms, e);
             }
         }
+        tables::write_sqlite(&tx, &delta)?;
         for r in &batch.idempotency {
             tx.prepare_cached("INSERT OR REPLACE INTO idempotency VALUES (?1, ?2, ?3, ?4, ?5)")?
                 .execute(params![

@@ -1,12 +1,13 @@
-//! The schema of a SQLite store, and the writes that keep the query tables in step
-//! with the engine's events (one statement or two per event, in the batch's
-//! transaction).
+//! The schema of a store (written for SQLite; [`pg_sql`] translates it for PostgreSQL),
+//! and what a batch of engine events changes in the query tables, netted per row into a
+//! [`Delta`] that each backend writes in its batch's transaction: a row inserted and
+//! updated in the same batch is written once, in its final state.
 
 use megawatt_engine::Engine;
 use megawatt_engine::contract::{Contract, Pricing, Trade};
 use megawatt_engine::event::{Event, ReservationEnd};
 use megawatt_engine::order::{Order, OrderKind, TimeInForce};
-use rusqlite::{Connection, params};
+use std::collections::BTreeMap;
 
 /// The version this code writes. A store with a higher version is refused.
 pub const SCHEMA_VERSION: i64 = 3;
@@ -100,102 +101,314 @@ pub const MIGRATIONS: [&str; 2] = ["CREATE TABLE IF NOT EXISTS snapshots (
 /// Snapshots kept in the store (older ones are deleted as new ones land).
 pub const SNAPSHOTS_KEPT: i64 = 2;
 
-/// Writes what one event changes in the query tables.
-pub fn apply_event(
-    tx: &Connection,
-    engine: &Engine,
-    seq: u64,
-    time_ms: u64,
-    event: &Event,
-) -> rusqlite::Result<()> {
-    match event {
-        Event::ParticipantCreated(p) => {
-            tx.prepare_cached("INSERT INTO participants VALUES (?1, ?2, ?3, ?4, ?5, ?6)")?
-                .execute(params![
-                    p.id.0,
-                    p.name,
-                    p.roles.provider,
-                    p.roles.buyer,
-                    p.roles.operator,
-                    time_ms
-                ])?;
-        }
-        Event::ModelAdded { model } => {
-            let m = engine.model(*model);
-            tx.prepare_cached("INSERT INTO models VALUES (?1, ?2, ?3, ?4)")?
-                .execute(params![model.0, m.id, m.name, m.watts_per_gpu])?;
-        }
-        Event::FacilityCreated(f) => {
-            tx.prepare_cached("INSERT INTO facilities VALUES (?1, ?2, ?3, ?4, ?5, ?6)")?
-                .execute(params![
-                    f.id.0,
-                    f.owner.0,
-                    f.name,
-                    engine.region_name(f.region),
-                    f.power_kw,
-                    time_ms
-                ])?;
-            for id in &f.pools {
-                let pool = engine.pool(*id).expect("pool of a new facility");
-                tx.prepare_cached("INSERT INTO pools VALUES (?1, ?2, ?3, ?4)")?
-                    .execute(params![
-                        id.0,
-                        f.id.0,
-                        engine.model(pool.model).id,
-                        pool.gpus
-                    ])?;
-            }
-        }
-        Event::Reserved(r) => {
-            tx.prepare_cached(
-                "INSERT INTO reservations VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'active')",
-            )?
-            .execute(params![
-                r.id.0,
-                r.pool.0,
-                r.owner.0,
-                r.gpus,
-                r.window.start.0,
-                r.window.end.0,
-                r.window.start.to_string(),
-                r.window.end.to_string()
-            ])?;
-        }
-        Event::ReservationEnded {
-            reservation,
-            reason,
-        } => {
-            let status = match reason {
-                ReservationEnd::Released => "released",
-                ReservationEnd::Elapsed => "elapsed",
-            };
-            tx.prepare_cached("UPDATE reservations SET status = ?2 WHERE id = ?1")?
-                .execute(params![reservation.0, status])?;
-        }
-        Event::OrderAccepted(o) => insert_order(tx, engine, o)?,
-        Event::OrderReduced { order, by_gpus } => {
-            tx.prepare_cached("UPDATE orders SET gpus = gpus - ?2 WHERE id = ?1")?
-                .execute(params![order.0, by_gpus])?;
-        }
-        Event::OrderClosed { order, reason } => {
-            tx.prepare_cached("UPDATE orders SET status = ?2, closed_seq = ?3 WHERE id = ?1")?
-                .execute(params![order.0, reason.as_str(), seq])?;
-        }
-        Event::Trade(t) => insert_trade(tx, engine, t)?,
-        Event::ContractCreated(c) => insert_contract(tx, c, time_ms)?,
-        Event::ContractStarted { contract } => {
-            tx.prepare_cached("UPDATE contracts SET status = 'active' WHERE id = ?1")?
-                .execute(params![contract.0])?;
-        }
-        Event::ContractExpired { contract } => {
-            tx.prepare_cached("UPDATE contracts SET status = 'expired' WHERE id = ?1")?
-                .execute(params![contract.0])?;
-        }
-    }
-    Ok(())
+/// Translates schema text written for SQLite into PostgreSQL's dialect: 64-bit integers
+/// and byte strings.
+pub fn pg_sql(sqlite: &str) -> String {
+    sqlite.replace("INTEGER", "BIGINT").replace("BLOB", "BYTEA")
 }
 
-fn insert_order(tx: &Connection, engine: &Engine, o: &Order) -> rusqlite::Result<()> {
+/// One column value, typed so that both backends bind it exactly.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Val {
+    /// An integer (booleans are 0 or 1), or NULL.
+    I(Option<i64>),
+    /// Text, or NULL.
+    T(Option<String>),
+    /// Bytes.
+    B(Vec<u8>),
+}
+
+fn int(v: impl TryInto<i64>) -> Val {
+    Val::I(Some(v.try_into().ok().expect("stored integers fit in i64")))
+}
+
+fn opt_int<T: TryInto<i64>>(v: Option<T>) -> Val {
+    Val::I(v.map(|v| v.try_into().ok().expect("stored integers fit in i64")))
+}
+
+fn text(v: impl Into<String>) -> Val {
+    Val::T(Some(v.into()))
+}
+
+/// The query tables, in the order a batch writes them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Table {
+    /// `participants`.
+    Participants,
+    /// `models`.
+    Models,
+    /// `facilities`.
+    Facilities,
+    /// `pools`.
+    Pools,
+    /// `reservations`.
+    Reservations,
+    /// `orders`.
+    Orders,
+    /// `trades`.
+    Trades,
+    /// `contracts`.
+    Contracts,
+    /// `contract_lines`.
+    ContractLines,
+}
+
+impl Table {
+    /// Every query table.
+    pub const ALL: [Table; 9] = [
+        Table::Participants,
+        Table::Models,
+        Table::Facilities,
+        Table::Pools,
+        Table::Reservations,
+        Table::Orders,
+        Table::Trades,
+        Table::Contracts,
+        Table::ContractLines,
+    ];
+
+    /// Its SQL name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Table::Participants => "participants",
+            Table::Models => "models",
+            Table::Facilities => "facilities",
+            Table::Pools => "pools",
+            Table::Reservations => "reservations",
+            Table::Orders => "orders",
+            Table::Trades => "trades",
+            Table::Contracts => "contracts",
+            Table::ContractLines => "contract_lines",
+        }
+    }
+}
+
+/// Column positions that updates touch.
+mod col {
+    pub const RESERVATION_STATUS: usize = 8;
+    pub const ORDER_GPUS: usize = 7;
+    pub const ORDER_FILLED: usize = 18;
+    pub const ORDER_STATUS: usize = 19;
+    pub const ORDER_CLOSED_SEQ: usize = 21;
+    pub const CONTRACT_STATUS: usize = 14;
+}
+
+/// The net change of an order written before this batch.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct OrderUpdate {
+    /// GPUs taken off.
+    pub reduced_gpus: i64,
+    /// GPU-hours traded.
+    pub filled_gpu_hours: i64,
+    /// How it closed, and at which journal position.
+    pub closed: Option<(&'static str, i64)>,
+}
+
+/// What a run of events changes in the query tables, netted per row.
+#[derive(Clone, Debug, Default)]
+pub struct Delta {
+    /// New rows per table (indexed like [`Table::ALL`]), in event order, each complete.
+    pub inserts: [Vec<Vec<Val>>; 9],
+    /// Changes to orders written before this delta, by id.
+    pub orders: BTreeMap<u64, OrderUpdate>,
+    /// New status of reservations written before this delta, by id.
+    pub reservation_status: BTreeMap<u64, &'static str>,
+    /// New status of contracts written before this delta, by id.
+    pub contract_status: BTreeMap<u64, &'static str>,
+    /// Where each row inserted by this delta sits in `inserts`, by (table, id).
+    fresh: BTreeMap<(Table, u64), usize>,
+}
+
+impl Delta {
+    /// True when nothing changes.
+    pub fn is_empty(&self) -> bool {
+        self.inserts.iter().all(Vec::is_empty)
+            && self.orders.is_empty()
+            && self.reservation_status.is_empty()
+            && self.contract_status.is_empty()
+    }
+
+    /// The rows of the genesis state: the default models and the operator.
+    pub fn genesis() -> Delta {
+        let engine = Engine::new();
+        let mut d = Delta::default();
+        for (i, m) in engine.models().iter().enumerate() {
+            d.insert(
+                Table::Models,
+                vec![
+                    int(i as i64),
+                    text(&m.id),
+                    text(&m.name),
+                    int(m.watts_per_gpu),
+                ],
+            );
+        }
+        for p in engine.participants() {
+            d.insert(Table::Participants, participant_row(p, 0));
+        }
+        d
+    }
+
+    fn insert(&mut self, table: Table, row: Vec<Val>) {
+        let rows = &mut self.inserts[table as usize];
+        if let Val::I(Some(id)) = row[0] {
+            self.fresh.insert((table, id as u64), rows.len());
+        }
+        rows.push(row);
+    }
+
+    /// The row inserted by this delta into `table` with this id, if any.
+    fn fresh_row(&mut self, table: Table, id: u64) -> Option<&mut Vec<Val>> {
+        let i = *self.fresh.get(&(table, id))?;
+        Some(&mut self.inserts[table as usize][i])
+    }
+
+    fn add_to(row: &mut [Val], col: usize, by: i64) {
+        if let Val::I(Some(v)) = &mut row[col] {
+            *v += by;
+        }
+    }
+
+    /// Records what one event (of the command at journal position `seq`, stamped
+    /// `time_ms`) changes.
+    pub fn event(&mut self, engine: &Engine, seq: u64, time_ms: u64, event: &Event) {
+        match event {
+            Event::ParticipantCreated(p) => {
+                self.insert(Table::Participants, participant_row(p, time_ms));
+            }
+            Event::ModelAdded { model } => {
+                let m = engine.model(*model);
+                let row = vec![
+                    int(model.0),
+                    text(&m.id),
+                    text(&m.name),
+                    int(m.watts_per_gpu),
+                ];
+                self.insert(Table::Models, row);
+            }
+            Event::FacilityCreated(f) => {
+                let region = engine.region_name(f.region);
+                let row = vec![
+                    int(f.id.0),
+                    int(f.owner.0),
+                    text(&f.name),
+                    text(region),
+                    int(f.power_kw),
+                    int(time_ms),
+                ];
+                self.insert(Table::Facilities, row);
+                for id in &f.pools {
+                    let pool = engine.pool(*id).expect("pool of a new facility");
+                    let model = &engine.model(pool.model).id;
+                    self.insert(
+                        Table::Pools,
+                        vec![int(id.0), int(f.id.0), text(model), int(pool.gpus)],
+                    );
+                }
+            }
+            Event::Reserved(r) => {
+                let w = r.window;
+                let row = vec![
+                    int(r.id.0),
+                    int(r.pool.0),
+                    int(r.owner.0),
+                    int(r.gpus),
+                    int(w.start.0),
+                    int(w.end.0),
+                    text(w.start.to_string()),
+                    text(w.end.to_string()),
+                    text("active"),
+                ];
+                self.insert(Table::Reservations, row);
+            }
+            Event::ReservationEnded {
+                reservation,
+                reason,
+            } => {
+                let status = match reason {
+                    ReservationEnd::Released => "released",
+                    ReservationEnd::Elapsed => "elapsed",
+                };
+                match self.fresh_row(Table::Reservations, reservation.0) {
+                    Some(row) => row[col::RESERVATION_STATUS] = text(status),
+                    None => {
+                        self.reservation_status.insert(reservation.0, status);
+                    }
+                }
+            }
+            Event::OrderAccepted(o) => {
+                let row = order_row(engine, o);
+                self.insert(Table::Orders, row);
+            }
+            Event::OrderReduced { order, by_gpus } => {
+                let by = i64::from(*by_gpus);
+                match self.fresh_row(Table::Orders, order.0) {
+                    Some(row) => Delta::add_to(row, col::ORDER_GPUS, -by),
+                    None => self.orders.entry(order.0).or_default().reduced_gpus += by,
+                }
+            }
+            Event::OrderClosed { order, reason } => {
+                let (status, seq) = (reason.as_str(), seq as i64);
+                match self.fresh_row(Table::Orders, order.0) {
+                    Some(row) => {
+                        row[col::ORDER_STATUS] = text(status);
+                        row[col::ORDER_CLOSED_SEQ] = int(seq);
+                    }
+                    None => self.orders.entry(order.0).or_default().closed = Some((status, seq)),
+                }
+            }
+            Event::Trade(t) => {
+                let row = trade_row(engine, t);
+                self.insert(Table::Trades, row);
+                let gpu_hours = i64::from(t.gpus) * i64::from(t.window.hours());
+                for order in [t.bid.0, t.ask.0] {
+                    match self.fresh_row(Table::Orders, order) {
+                        Some(row) => Delta::add_to(row, col::ORDER_FILLED, gpu_hours),
+                        None => self.orders.entry(order).or_default().filled_gpu_hours += gpu_hours,
+                    }
+                }
+            }
+            Event::ContractCreated(c) => {
+                self.insert(Table::Contracts, contract_row(c, time_ms));
+                for (i, l) in c.lines.iter().enumerate() {
+                    let row = vec![
+                        int(c.id.0),
+                        int(i as i64),
+                        int(l.pool.0),
+                        int(l.gpus),
+                        int(l.window.start.0),
+                        int(l.window.end.0),
+                    ];
+                    self.inserts[Table::ContractLines as usize].push(row);
+                }
+            }
+            Event::ContractStarted { contract } => self.contract_status(contract.0, "active"),
+            Event::ContractExpired { contract } => self.contract_status(contract.0, "expired"),
+        }
+    }
+
+    fn contract_status(&mut self, id: u64, status: &'static str) {
+        match self.fresh_row(Table::Contracts, id) {
+            Some(row) => row[col::CONTRACT_STATUS] = text(status),
+            None => {
+                self.contract_status.insert(id, status);
+            }
+        }
+    }
+}
+
+fn participant_row(p: &megawatt_engine::entities::Participant, time_ms: u64) -> Vec<Val> {
+    vec![
+        int(p.id.0),
+        text(&p.name),
+        int(p.roles.provider),
+        int(p.roles.buyer),
+        int(p.roles.operator),
+        int(time_ms),
+    ]
+}
+
+fn order_row(engine: &Engine, o: &Order) -> Vec<Val> {
     let gtd = match o.tif {
         TimeInForce::Gtd { until } => Some(until.0),
         _ => None,
@@ -222,101 +435,128 @@ fn insert_order(tx: &Connection, engine: &Engine, o: &Order) -> rusqlite::Result
             Some(b.partial),
         ),
     };
-    tx.prepare_cached(
-        "INSERT INTO orders (id, owner, side, model, pool, region, facility, gpus, start_hour, end_hour, \
-         start_at, end_at, price_micros, tif, gtd_until_hour, min_fill_gpus, colocate, partial, status, placed_ms) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, 'open', ?19)",
-    )?
-    .execute(params![
-        o.id.0,
-        o.owner.0,
-        side,
-        engine.model(o.model).id,
-        pool,
-        region,
-        facility,
-        gpus,
-        o.window.start.0,
-        o.window.end.0,
-        o.window.start.to_string(),
-        o.window.end.to_string(),
-        o.price_micros,
-        o.tif.name(),
-        gtd,
-        min_fill,
-        colocate,
-        partial,
-        o.placed_ms
-    ])?;
-    Ok(())
+    let w = o.window;
+    vec![
+        int(o.id.0),
+        int(o.owner.0),
+        text(side),
+        text(&engine.model(o.model).id),
+        opt_int(pool),
+        Val::T(region),
+        opt_int(facility),
+        int(gpus),
+        int(w.start.0),
+        int(w.end.0),
+        text(w.start.to_string()),
+        text(w.end.to_string()),
+        int(o.price_micros),
+        text(o.tif.name()),
+        opt_int(gtd),
+        opt_int(min_fill),
+        opt_int(colocate),
+        opt_int(partial),
+        int(0),
+        text("open"),
+        int(o.placed_ms),
+        Val::I(None),
+    ]
 }
 
-fn insert_trade(tx: &Connection, engine: &Engine, t: &Trade) -> rusqlite::Result<()> {
-    let aggressor = t.aggressor.as_str();
-    tx.prepare_cached("INSERT INTO trades VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)")?
-        .execute(params![
-            t.id.0,
-            t.bid.0,
-            t.ask.0,
-            t.buyer.0,
-            t.seller.0,
-            t.pool.0,
-            engine.model(t.model).id,
-            t.gpus,
-            t.window.start.0,
-            t.window.end.0,
-            t.window.start.to_string(),
-            t.window.end.to_string(),
-            t.price_micros,
-            aggressor,
-            t.contract.0,
-            t.time_ms
-        ])?;
-    let gpu_hours = u64::from(t.gpus) * u64::from(t.window.hours());
-    let mut filled = tx.prepare_cached(
-        "UPDATE orders SET filled_gpu_hours = filled_gpu_hours + ?2 WHERE id = ?1",
-    )?;
-    filled.execute(params![t.bid.0, gpu_hours])?;
-    filled.execute(params![t.ask.0, gpu_hours])?;
-    Ok(())
+fn trade_row(engine: &Engine, t: &Trade) -> Vec<Val> {
+    let w = t.window;
+    vec![
+        int(t.id.0),
+        int(t.bid.0),
+        int(t.ask.0),
+        int(t.buyer.0),
+        int(t.seller.0),
+        int(t.pool.0),
+        text(&engine.model(t.model).id),
+        int(t.gpus),
+        int(w.start.0),
+        int(w.end.0),
+        text(w.start.to_string()),
+        text(w.end.to_string()),
+        int(t.price_micros),
+        text(t.aggressor.as_str()),
+        int(t.contract.0),
+        int(t.time_ms),
+    ]
 }
 
-fn insert_contract(tx: &Connection, c: &Contract, time_ms: u64) -> rusqlite::Result<()> {
+fn contract_row(c: &Contract, time_ms: u64) -> Vec<Val> {
     let (pricing, price, fee) = match c.pricing {
         Pricing::PerGpuHour { price_micros } => ("per_gpu_hour", Some(price_micros), None),
         Pricing::MonthlyFee { fee_micros } => ("monthly_fee", None, Some(fee_micros)),
     };
     let megawatt_engine::contract::Origin::Trade(trade) = c.origin;
-    tx.prepare_cached(
-        "INSERT INTO contracts VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, 'pending', ?15)",
-    )?
-    .execute(params![
-        c.id.0,
-        c.buyer.0,
-        c.seller.0,
-        pricing,
-        price,
-        fee,
-        c.start().0,
-        c.end().0,
-        c.start().to_string(),
-        c.end().to_string(),
-        c.terms.buyer_notice_hours,
-        c.terms.seller_notice_hours,
-        c.terms.early_termination_fee_micros,
-        trade.0,
-        time_ms
-    ])?;
-    for (i, l) in c.lines.iter().enumerate() {
-        tx.prepare_cached("INSERT INTO contract_lines VALUES (?1, ?2, ?3, ?4, ?5, ?6)")?
-            .execute(params![
-                c.id.0,
-                i,
-                l.pool.0,
-                l.gpus,
-                l.window.start.0,
-                l.window.end.0
-            ])?;
+    vec![
+        int(c.id.0),
+        int(c.buyer.0),
+        int(c.seller.0),
+        text(pricing),
+        opt_int(price),
+        opt_int(fee),
+        int(c.start().0),
+        int(c.end().0),
+        text(c.start().to_string()),
+        text(c.end().to_string()),
+        opt_int(c.terms.buyer_notice_hours),
+        opt_int(c.terms.seller_notice_hours),
+        int(c.terms.early_termination_fee_micros),
+        int(trade.0),
+        text("pending"),
+        int(time_ms),
+    ]
+}
+
+impl rusqlite::ToSql for Val {
+    fn to_sql(&self) -> rusqlite::Result<rusqlite::types::ToSqlOutput<'_>> {
+        match self {
+            Val::I(v) => v.to_sql(),
+            Val::T(v) => v.to_sql(),
+            Val::B(v) => v.to_sql(),
+        }
+    }
+}
+
+/// Writes a delta into SQLite's query tables on `tx` (a row a statement: SQLite has no
+/// round trips to save).
+pub fn write_sqlite(tx: &rusqlite::Connection, delta: &Delta) -> rusqlite::Result<()> {
+    use rusqlite::params;
+    for table in Table::ALL {
+        let rows = &delta.inserts[table as usize];
+        let Some(first) = rows.first() else { continue };
+        let marks: Vec<String> = (1..=first.len()).map(|i| format!("?{i}")).collect();
+        let sql = format!("INSERT INTO {} VALUES ({})", table.name(), marks.join(", "));
+        let mut stmt = tx.prepare_cached(&sql)?;
+        for row in rows {
+            stmt.execute(rusqlite::params_from_iter(row.iter()))?;
+        }
+    }
+    let mut stmt = tx.prepare_cached(
+        "UPDATE orders SET gpus = gpus - ?2, filled_gpu_hours = filled_gpu_hours + ?3, \
+         status = COALESCE(?4, status), closed_seq = COALESCE(?5, closed_seq) WHERE id = ?1",
+    )?;
+    for (id, u) in &delta.orders {
+        let (status, closed) = (u.closed.map(|c| c.0), u.closed.map(|c| c.1));
+        stmt.execute(params![
+            *id as i64,
+            u.reduced_gpus,
+            u.filled_gpu_hours,
+            status,
+            closed
+        ])?;
+    }
+    for (table, changes) in [
+        ("reservations", &delta.reservation_status),
+        ("contracts", &delta.contract_status),
+    ] {
+        let sql = format!("UPDATE {table} SET status = ?2 WHERE id = ?1");
+        let mut stmt = tx.prepare_cached(&sql)?;
+        for (id, status) in changes {
+            stmt.execute(params![*id as i64, status])?;
+        }
     }
     Ok(())
 }
