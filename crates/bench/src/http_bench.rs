@@ -239,7 +239,8 @@ pub fn run() -> String {
         let dir = tempfile::tempdir().expect("temp dir");
         let config = Config {
             listen: "127.0.0.1:0".parse().unwrap(),
-            data: dir.path().join("bench.db"),
+            store: megawatt_store::Location::Sqlite(dir.path().join("bench.db")),
+            standby: false,
             demo: false,
             rate_limit: 0,
             snapshot_every: megawatt_server::DEFAULT_SNAPSHOT_EVERY,

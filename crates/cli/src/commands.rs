@@ -16,19 +16,14 @@ fn now_ms() -> u64 {
 
 /// `mw audit`: prints a summary; exit 1 on any violation.
 pub fn audit(args: &AuditArgs) -> Result<(), Failure> {
-    let r = megawatt_store::audit::audit(&args.data, args.every).map_err(|e| Failure {
+    let location = args.store.location();
+    let r = megawatt_store::audit::audit(&location, args.every).map_err(|e| Failure {
         message: e.0,
         code: 2,
     })?;
     println!(
-        "audited {}: {} commands replayed, {} invariant checks, {} snapshots compared, {} trades, {} contracts, {} live orders",
-        args.data.display(),
-        r.commands,
-        r.checks,
-        r.snapshots,
-        r.trades,
-        r.contracts,
-        r.live_orders
+        "audited {location}: {} commands replayed, {} invariant checks, {} snapshots compared, {} trades, {} contracts, {} live orders",
+        r.commands, r.checks, r.snapshots, r.trades, r.contracts, r.live_orders
     );
     for (seq, what) in &r.violations {
         if *seq > 0 {
@@ -62,7 +57,8 @@ pub fn serve(args: ServeArgs) -> Result<(), Failure> {
     rt.block_on(async {
         let config = megawatt_server::Config {
             listen: args.listen,
-            data: args.data.clone(),
+            store: args.store.location(),
+            standby: args.standby,
             demo: args.demo,
             rate_limit: args.rate_limit,
             snapshot_every: args.snapshot_every,
@@ -85,8 +81,8 @@ pub fn serve(args: ServeArgs) -> Result<(), Failure> {
 fn print_first_start(running: &megawatt_server::Running, args: &ServeArgs) {
     let url = format!("http://{}", running.addr);
     println!(
-        "Megawatt is serving at {url} (data: {})",
-        args.data.display()
+        "Megawatt is serving at {url} (store: {})",
+        args.store.location()
     );
     let first = &running.first_start;
     if let Some(k) = &first.operator_key {

@@ -100,12 +100,38 @@ pub enum Cmd {
     Contracts(PageArgs),
 }
 
+/// Where the store is: a SQLite file, or a PostgreSQL database.
+#[derive(Args, Debug, Clone)]
+pub struct StoreArgs {
+    /// The SQLite store file (created if missing).
+    #[arg(long, default_value = "megawatt.db")]
+    pub data: std::path::PathBuf,
+    /// A PostgreSQL database instead of SQLite, e.g.
+    /// postgres://megawatt@db.internal:5432/megawatt (schema created or migrated on start).
+    #[arg(long, env = "MW_DATABASE_URL", conflicts_with = "data")]
+    pub database_url: Option<String>,
+}
+
+impl StoreArgs {
+    /// The store's location.
+    pub fn location(&self) -> megawatt_store::Location {
+        match &self.database_url {
+            Some(url) => megawatt_store::Location::Postgres(url.clone()),
+            None => megawatt_store::Location::Sqlite(self.data.clone()),
+        }
+    }
+}
+
 /// `mw serve`.
 #[derive(Args, Debug)]
 pub struct ServeArgs {
-    /// The SQLite store (created if missing).
-    #[arg(long, default_value = "megawatt.db")]
-    pub data: std::path::PathBuf,
+    /// The store.
+    #[command(flatten)]
+    pub store: StoreArgs,
+    /// With --database-url: if another server holds the database, wait and take over
+    /// when it stops (instead of refusing to start).
+    #[arg(long, requires = "database_url")]
+    pub standby: bool,
     /// Address to listen on.
     #[arg(long, default_value = "127.0.0.1:8080")]
     pub listen: std::net::SocketAddr,
@@ -124,9 +150,9 @@ pub struct ServeArgs {
 /// `mw audit`.
 #[derive(Args, Debug)]
 pub struct AuditArgs {
-    /// The SQLite store (read only; a running server's store is fine).
-    #[arg(long, default_value = "megawatt.db")]
-    pub data: std::path::PathBuf,
+    /// The store (read only; a running server's store is fine).
+    #[command(flatten)]
+    pub store: StoreArgs,
     /// Check the invariants after every N commands (and at the end).
     #[arg(long, default_value_t = 1)]
     pub every: u64,

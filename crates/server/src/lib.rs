@@ -28,14 +28,13 @@ pub mod views;
 use megawatt_engine::command::Command;
 use megawatt_engine::units::{Hour, MS_PER_HOUR};
 use megawatt_engine::{Engine, OPERATOR};
-use megawatt_store::sqlite::SqliteStore;
-use megawatt_store::{Outcome, Store, StoreError};
+use megawatt_store::pg::IfLocked;
+use megawatt_store::{Location, OpenOptions, Outcome, Store, StoreError};
 use sequencer::{Sequencer, now_ms};
 use state::{AppState, Caller};
 use std::collections::HashMap;
 use std::future::Future;
 use std::net::SocketAddr;
-use std::path::PathBuf;
 use std::sync::Arc;
 use tokio::sync::broadcast;
 
@@ -44,8 +43,11 @@ use tokio::sync::broadcast;
 pub struct Config {
     /// Address to listen on.
     pub listen: SocketAddr,
-    /// The SQLite store.
-    pub data: PathBuf,
+    /// The store: a SQLite file or a PostgreSQL database.
+    pub store: Location,
+    /// On PostgreSQL, wait for the writer lock instead of refusing to start when
+    /// another server holds it, and take over when that server stops.
+    pub standby: bool,
     /// Seed the demo market on an empty store.
     pub demo: bool,
     /// Requests per second per API key (0: unlimited).
@@ -76,7 +78,8 @@ pub struct Running {
     pub recovery: sequencer::Recovery,
     serve: tokio::task::JoinHandle<std::io::Result<()>>,
     ticker: tokio::task::JoinHandle<()>,
-    sequencer: std::thread::JoinHandle<Result<(), StoreError>>,
+    /// Completes when the sequencer thread ends, with how it ended.
+    sequencer: tokio::sync::oneshot::Receiver<Result<(), ServerError>>,
     stop: tokio::sync::watch::Sender<bool>,
 }
 
@@ -100,36 +103,32 @@ impl From<StoreError> for ServerError {
 
 /// Opens the store, recovers, starts the sequencer, ticker and HTTP server.
 pub async fn start(config: Config) -> Result<Running, ServerError> {
-    let mut store = SqliteStore::open(&config.data)?;
-    let t0 = std::time::Instant::now();
-    let (engine, recovery) = sequencer::recover(&mut store)?;
+    let Opened {
+        store,
+        engine,
+        recovery,
+        keys,
+    } = open_store(&config).await?;
     let last_seq = recovery.last_seq;
-    tracing::info!(
-        data = %config.data.display(),
-        snapshot_seq = recovery.snapshot_seq,
-        replayed = recovery.replayed,
-        ms = t0.elapsed().as_millis() as u64,
-        "recovered: snapshot + journal tail"
-    );
-    let keys = load_keys(&mut store, &engine)?;
     let fresh = last_seq == 0 && keys.is_empty();
     let (market, _) = broadcast::channel(4_096);
     let (seq, seq_thread) = sequencer::start(
         engine,
         last_seq,
-        Box::new(store),
+        store,
         market.clone(),
         config.snapshot_every,
     );
     let (stop, mut stopped) = tokio::sync::watch::channel(false);
-    let state = Arc::new(AppState::new(
-        seq.clone(),
-        keys,
-        config.data.clone(),
-        market,
-        config.rate_limit,
-        stop.subscribe(),
-    )?);
+    let (state_seq, store, stopping) = (seq.clone(), config.store.clone(), stop.subscribe());
+    let (market_tx, rate) = (market, config.rate_limit);
+    let state = Arc::new(
+        tokio::task::spawn_blocking(move || {
+            AppState::new(state_seq, keys, store, market_tx, rate, stopping)
+        })
+        .await
+        .map_err(|e| ServerError(format!("opening read connections: {e}")))??,
+    );
     let mut first = FirstStart::default();
     if fresh {
         first.operator_key = Some(
@@ -170,7 +169,7 @@ pub async fn start(config: Config) -> Result<Running, ServerError> {
         recovery,
         serve,
         ticker,
-        sequencer: seq_thread,
+        sequencer: watch_thread(seq_thread),
         stop,
     })
 }
@@ -183,18 +182,9 @@ impl Running {
         self.ticker.abort();
         let _ = self.ticker.await;
         let served = self.serve.await;
-        let seq = tokio::task::spawn_blocking(move || self.sequencer.join())
+        self.sequencer
             .await
-            .map_err(|e| ServerError(e.to_string()))?;
-        match seq {
-            Ok(Ok(())) => {}
-            Ok(Err(e)) => {
-                return Err(ServerError(format!(
-                    "the sequencer stopped on a store failure: {e}"
-                )));
-            }
-            Err(_) => return Err(ServerError("the sequencer panicked".into())),
-        }
+            .map_err(|_| ServerError("the sequencer's watcher vanished".into()))??;
         match served {
             Ok(Ok(())) => Ok(()),
             Ok(Err(e)) => Err(ServerError(format!("http server: {e}"))),
@@ -203,16 +193,109 @@ impl Running {
     }
 
     /// Runs until `signal` completes, then shuts down gracefully.
-    pub async fn run_until(self, signal: impl Future<Output = ()>) -> Result<(), ServerError> {
-        signal.await;
-        tracing::info!("shutting down: finishing in-flight requests and commits");
-        self.shutdown().await
+    /// If the sequencer stops first (its store failed, or a PostgreSQL writer lost its
+    /// connection and with it the writer lock), the server stops too and reports why, so
+    /// that a supervisor can restart it or a standby take over.
+    pub async fn run_until(mut self, signal: impl Future<Output = ()>) -> Result<(), ServerError> {
+        tokio::select! {
+            () = signal => {
+                tracing::info!("shutting down: finishing in-flight requests and commits");
+                self.shutdown().await
+            }
+            ended = &mut self.sequencer => {
+                let why = match ended {
+                    Ok(Ok(())) => ServerError("the sequencer stopped".into()),
+                    Ok(Err(e)) => e,
+                    Err(_) => ServerError("the sequencer's watcher vanished".into()),
+                };
+                tracing::error!(error = %why, "the sequencer stopped; the server stops");
+                let _ = self.stop.send(true);
+                self.ticker.abort();
+                let _ = self.serve.await;
+                Err(why)
+            }
+        }
     }
+}
+
+/// Joins the sequencer thread on a thread of its own and reports how it ended.
+fn watch_thread(
+    thread: std::thread::JoinHandle<Result<(), StoreError>>,
+) -> tokio::sync::oneshot::Receiver<Result<(), ServerError>> {
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    std::thread::spawn(move || {
+        let ended = match thread.join() {
+            Ok(Ok(())) => Ok(()),
+            Ok(Err(e)) => Err(ServerError(format!(
+                "the sequencer stopped on a store failure: {e}"
+            ))),
+            Err(_) => Err(ServerError("the sequencer panicked".into())),
+        };
+        let _ = tx.send(ended);
+    });
+    rx
+}
+
+/// A store opened and recovered.
+struct Opened {
+    store: Box<dyn Store>,
+    engine: Engine,
+    recovery: sequencer::Recovery,
+    keys: HashMap<[u8; 32], Caller>,
+}
+
+/// Opens the store's writer and recovers the engine, off the async threads (a standby
+/// waits there for the writer lock).
+async fn open_store(config: &Config) -> Result<Opened, ServerError> {
+    let location = config.store.clone();
+    let if_locked = if config.standby {
+        IfLocked::Wait
+    } else {
+        IfLocked::Refuse
+    };
+    let name = format!("mw serve pid={} host={}", std::process::id(), hostname());
+    tokio::task::spawn_blocking(move || {
+        let mut waiting = |holder: &str| {
+            tracing::info!(%holder, "standby: another server holds the writer lock; waiting to take over");
+        };
+        let options = OpenOptions {
+            name,
+            if_locked,
+            waiting: &mut waiting,
+        };
+        let mut store = megawatt_store::open(&location, options)?;
+        let t0 = std::time::Instant::now();
+        let (engine, recovery) = sequencer::recover(store.as_mut())?;
+        tracing::info!(
+            store = %location,
+            snapshot_seq = recovery.snapshot_seq,
+            replayed = recovery.replayed,
+            ms = t0.elapsed().as_millis() as u64,
+            "recovered: snapshot + journal tail"
+        );
+        let keys = load_keys(store.as_mut(), &engine)?;
+        Ok::<_, StoreError>(Opened {
+            store,
+            engine,
+            recovery,
+            keys,
+        })
+    })
+    .await
+    .map_err(|e| ServerError(format!("opening the store: {e}")))?
+    .map_err(ServerError::from)
+}
+
+/// This machine's name, for naming the writer to others.
+fn hostname() -> String {
+    std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .map(|h| h.trim().to_string())
+        .unwrap_or_else(|_| "unknown".to_string())
 }
 
 /// The key table from the store, with each key's operator flag from the engine.
 fn load_keys(
-    store: &mut SqliteStore,
+    store: &mut dyn Store,
     engine: &Engine,
 ) -> Result<HashMap<[u8; 32], Caller>, StoreError> {
     Ok(store

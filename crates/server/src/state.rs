@@ -5,11 +5,11 @@ use crate::market_data::MarketEvent;
 use crate::problem::Problem;
 use crate::sequencer::{SeqError, Sequencer};
 use megawatt_engine::ids::{ModelIdx, ParticipantId, RegionIdx};
+use megawatt_store::Location;
 use megawatt_store::StoreError;
-use megawatt_store::sqlite::Reader;
+use megawatt_store::reader::Reader;
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
-use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Mutex, RwLock};
 use std::time::Instant;
@@ -103,8 +103,8 @@ pub struct AppState {
     pub seq: Sequencer,
     /// API key hash → caller.
     pub keys: RwLock<HashMap<[u8; 32], Caller>>,
-    /// The store's file, for read connections.
-    pub data: PathBuf,
+    /// The store, for read connections.
+    pub store: Location,
     readers: Vec<Mutex<Reader>>,
     next_reader: AtomicUsize,
     /// Public market data, after commit.
@@ -123,18 +123,18 @@ impl AppState {
     pub fn new(
         seq: Sequencer,
         keys: HashMap<[u8; 32], Caller>,
-        data: PathBuf,
+        store: Location,
         market: broadcast::Sender<MarketEvent>,
         rate_limit: u32,
         stopping: tokio::sync::watch::Receiver<bool>,
     ) -> Result<AppState, StoreError> {
         let readers = (0..READERS)
-            .map(|_| Reader::open(&data).map(Mutex::new))
+            .map(|_| Reader::open(&store).map(Mutex::new))
             .collect::<Result<Vec<_>, _>>()?;
         Ok(AppState {
             seq,
             keys: RwLock::new(keys),
-            data,
+            store,
             readers,
             next_reader: AtomicUsize::new(0),
             market,
@@ -155,13 +155,13 @@ impl AppState {
     /// Runs a read query on one of the read connections, off the async threads.
     pub async fn read<R: Send + 'static>(
         self: &std::sync::Arc<Self>,
-        f: impl FnOnce(&Reader) -> Result<R, StoreError> + Send + 'static,
+        f: impl FnOnce(&mut Reader) -> Result<R, StoreError> + Send + 'static,
     ) -> Result<R, Problem> {
         let state = self.clone();
         let i = self.next_reader.fetch_add(1, Ordering::Relaxed) % READERS;
         tokio::task::spawn_blocking(move || {
-            let reader = state.readers[i].lock().expect("reader lock");
-            f(&reader)
+            let mut reader = state.readers[i].lock().expect("reader lock");
+            f(&mut reader)
         })
         .await
         .map_err(|_| Problem::unavailable("a read failed; try again"))?

@@ -7,7 +7,7 @@ use megawatt_engine::entities::{Participant, Roles};
 use megawatt_engine::ids::{ContractId, FacilityId, OrderId, ParticipantId, PoolId, TradeId};
 use megawatt_engine::order::{Order, OrderKind, TimeInForce};
 use megawatt_engine::units::{Hour, notional_micros, usd_string};
-use megawatt_store::sqlite::{ContractRow, OrderRow, TradeRow};
+use megawatt_store::reader::{ContractRow, OrderRow, TradeRow};
 use serde::Serialize;
 use utoipa::ToSchema;
 

@@ -1,10 +1,11 @@
-//! Integration tests over real HTTP against the real server on a temporary SQLite
-//! file: the README walk-through, every class of bad input, cross-participant access,
-//! idempotent retries, and a restart that keeps everything acknowledged.
+//! Integration tests over real HTTP against the real server, each run twice: on a
+//! temporary SQLite file and on a new PostgreSQL database. The README walk-through,
+//! every class of bad input, cross-participant access, idempotent retries, and a
+//! restart that keeps everything acknowledged.
 
 mod common;
 
-use common::{TestServer, day};
+use common::{Backend, TestServer, day};
 use serde_json::{Value, json};
 
 /// A market with a provider (pool of 1,000 H100) and two buyers.
@@ -16,19 +17,19 @@ struct Market {
     b: String,
 }
 
-fn market() -> Market {
-    let s = TestServer::start();
+fn market(backend: Backend) -> Option<Market> {
+    let s = TestServer::start(backend)?;
     let (_, prov) = s.participant("Neocloud", &["provider"]);
     let (_, a) = s.participant("Lab A", &["buyer"]);
     let (_, b) = s.participant("Lab B", &["buyer"]);
     let pool = s.pool(&prov, 1_000);
-    Market {
+    Some(Market {
         s,
         prov,
         pool,
         a,
         b,
-    }
+    })
 }
 
 fn sell(m: &Market, gpus: u32, price: &str) -> Value {
@@ -58,9 +59,8 @@ fn count_orders(s: &TestServer) -> usize {
         .len()
 }
 
-#[test]
-fn walkthrough() {
-    let m = market();
+fn walkthrough(backend: Backend) {
+    let Some(m) = market(backend) else { return };
     let s = &m.s;
     assert_eq!(s.call("GET", "/healthz", None, None, &[]).status, 200);
     let models = s.get("/v1/models", &m.a);
@@ -137,9 +137,8 @@ fn problem(r: &common::Resp, status: u16, code: &str, field: &str) {
     );
 }
 
-#[test]
-fn bad_input_gets_a_4xx_problem_and_changes_nothing() {
-    let m = market();
+fn bad_input_gets_a_4xx_problem_and_changes_nothing(backend: Backend) {
+    let Some(m) = market(backend) else { return };
     let s = &m.s;
     sell(&m, 100, "2.00");
     let before = count_orders(s);
@@ -330,9 +329,8 @@ fn bad_input_gets_a_4xx_problem_and_changes_nothing() {
     );
 }
 
-#[test]
-fn participants_see_and_act_on_their_own_orders_and_contracts_only() {
-    let m = market();
+fn participants_see_and_act_on_their_own_orders_and_contracts_only(backend: Backend) {
+    let Some(m) = market(backend) else { return };
     let s = &m.s;
     sell(&m, 100, "2.00");
     let placed = buy(&m, &m.a, 10, "2.00");
@@ -409,9 +407,8 @@ fn participants_see_and_act_on_their_own_orders_and_contracts_only() {
     );
 }
 
-#[test]
-fn idempotent_retries_act_once() {
-    let m = market();
+fn idempotent_retries_act_once(backend: Backend) {
+    let Some(m) = market(backend) else { return };
     let s = &m.s;
     sell(&m, 100, "2.00");
     let body = json!({ "side": "buy", "model": "h100-sxm", "gpus": 10, "start": day(1), "hours": 24, "price": "2.00" }).to_string();
@@ -487,9 +484,8 @@ fn idempotent_retries_act_once() {
     assert_ne!(b.body["order"]["id"], first.body["order"]["id"]);
 }
 
-#[test]
-fn a_restart_keeps_every_acknowledged_order_trade_and_contract() {
-    let m = market();
+fn a_restart_keeps_every_acknowledged_order_trade_and_contract(backend: Backend) {
+    let Some(m) = market(backend) else { return };
     sell(&m, 100, "2.00");
     let placed = buy(&m, &m.a, 10, "2.00");
     let resting = buy(&m, &m.b, 500, "1.50");
@@ -533,7 +529,7 @@ fn a_restart_keeps_every_acknowledged_order_trade_and_contract() {
         "the recovered resting bid trades"
     );
     // The store is sound: replay, invariants after every command, tables.
-    let report = megawatt_store::audit::audit(&s.data, 1).unwrap();
+    let report = megawatt_store::audit::audit(&s.store, 1).unwrap();
     assert_eq!(report.violation_count, 0, "{:?}", report.violations);
     assert_eq!(report.trades, 2);
     assert!(
@@ -542,9 +538,8 @@ fn a_restart_keeps_every_acknowledged_order_trade_and_contract() {
     );
 }
 
-#[test]
-fn reservations_are_listed_for_their_owner_only() {
-    let m = market();
+fn reservations_are_listed_for_their_owner_only(backend: Backend) {
+    let Some(m) = market(backend) else { return };
     let s = &m.s;
     let r = s.post(
         "/v1/reservations",
@@ -594,9 +589,10 @@ fn reservations_are_listed_for_their_owner_only() {
     );
 }
 
-#[test]
-fn the_rate_limit_answers_429_with_retry_after() {
-    let s = TestServer::start_limited(2);
+fn the_rate_limit_answers_429_with_retry_after(backend: Backend) {
+    let Some(s) = TestServer::start_limited(backend, 2) else {
+        return;
+    };
     let statuses: Vec<u16> = (0..10)
         .map(|_| s.get("/v1/me", &s.operator).status)
         .collect();
@@ -608,9 +604,8 @@ fn the_rate_limit_answers_429_with_retry_after() {
     }
 }
 
-#[test]
-fn market_data_streams_after_commit() {
-    let m = market();
+fn market_data_streams_after_commit(backend: Backend) {
+    let Some(m) = market(backend) else { return };
     let url = format!("{}/v1/events", m.s.url);
     let key = m.b.clone();
     let (tx, rx) = std::sync::mpsc::channel();
@@ -653,3 +648,14 @@ fn market_data_streams_after_commit() {
     assert_eq!(saw.last().map(String::as_str), Some("trade"), "{saw:?}");
     assert!(saw.contains(&"order".to_string()));
 }
+
+on_both_backends!(
+    walkthrough,
+    bad_input_gets_a_4xx_problem_and_changes_nothing,
+    participants_see_and_act_on_their_own_orders_and_contracts_only,
+    idempotent_retries_act_once,
+    a_restart_keeps_every_acknowledged_order_trade_and_contract,
+    reservations_are_listed_for_their_owner_only,
+    the_rate_limit_answers_429_with_retry_after,
+    market_data_streams_after_commit,
+);

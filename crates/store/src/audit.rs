@@ -5,29 +5,18 @@
 //! events of the replay are written into an in-memory copy of the schema by the same
 //! code that writes the store, and every table is compared row for row.
 //!
-//! Everything is read in one read transaction of an attached, read-only connection, so
-//! a live server's store is audited at one consistent point without being disturbed.
+//! Everything is read in one read-only transaction (SQLite: an attached read-only
+//! connection; PostgreSQL: a repeatable-read, read-only transaction, the expected rows
+//! going into temporary tables of the audit's own session), so a live server's store is
+//! audited at one consistent point without being disturbed.
 
-use crate::StoreError;
-use crate::sqlite::{create_schema, read_journal, snapshot_rows};
-use crate::tables::{Delta, write_sqlite};
+use crate::tables::{Delta, Table, write_sqlite};
+use crate::{Location, Snapshot, StoreError};
+use megawatt_engine::command::Envelope;
 use megawatt_engine::event::Event;
 use megawatt_engine::{Engine, invariants};
 use rusqlite::Connection;
 use std::path::Path;
-
-/// The query tables compared with the replay.
-pub const TABLES: [&str; 9] = [
-    "participants",
-    "models",
-    "facilities",
-    "pools",
-    "reservations",
-    "orders",
-    "trades",
-    "contracts",
-    "contract_lines",
-];
 
 /// Most violations listed in a report (all are counted).
 pub const MAX_LISTED: usize = 100;
@@ -62,32 +51,146 @@ impl Report {
     }
 }
 
-/// Audits the store at `path`, checking the invariants every `every` commands (1: after
-/// every command) and at the end.
-pub fn audit(path: &Path, every: u64) -> Result<Report, StoreError> {
-    if !path.exists() {
-        return Err(StoreError(format!("{} does not exist", path.display())));
+/// Commands replayed between two writes of the expected rows.
+const FLUSH_EVERY: u64 = 4_096;
+
+/// What an audit needs of a backend: the store's records, and a place to write the rows
+/// the replay expects and compare them with the store's.
+trait Audited {
+    /// The journal, each record checked.
+    fn journal(&mut self) -> Result<Vec<(u64, Envelope)>, StoreError>;
+    /// Every snapshot with whether its checksum matches.
+    fn snapshot_rows(&mut self) -> Result<Vec<(Snapshot, bool)>, StoreError>;
+    /// Writes rows the replay expects.
+    fn expect(&mut self, delta: &Delta) -> Result<(), StoreError>;
+    /// (expected rows missing from the store, store rows not expected) of a table.
+    fn differences(&mut self, table: &str) -> Result<(i64, i64), StoreError>;
+    /// Ends the read transaction.
+    fn finish(&mut self) -> Result<(), StoreError>;
+}
+
+struct SqliteAudit(Connection);
+
+impl SqliteAudit {
+    fn open(path: &Path) -> Result<SqliteAudit, StoreError> {
+        if !path.exists() {
+            return Err(StoreError(format!("{} does not exist", path.display())));
+        }
+        let conn = Connection::open_in_memory()?;
+        let uri = format!("file:{}?mode=ro", path.display());
+        conn.execute("ATTACH DATABASE ?1 AS live", [&uri])
+            .map_err(|e| StoreError(format!("cannot open {} read-only: {e}", path.display())))?;
+        // One read transaction: the journal and the tables are read at the same point.
+        conn.execute_batch("BEGIN")?;
+        let has_meta: bool = conn.query_row(
+            "SELECT count(*) > 0 FROM live.sqlite_master WHERE type = 'table' AND name = 'meta'",
+            [],
+            |r| r.get(0),
+        )?;
+        if !has_meta {
+            return Err(StoreError(format!(
+                "{} is not a Megawatt store",
+                path.display()
+            )));
+        }
+        crate::sqlite::create_schema(&conn)?;
+        Ok(SqliteAudit(conn))
     }
-    let conn = Connection::open_in_memory()?;
-    let uri = format!("file:{}?mode=ro", path.display());
-    conn.execute("ATTACH DATABASE ?1 AS live", [&uri])
-        .map_err(|e| StoreError(format!("cannot open {} read-only: {e}", path.display())))?;
-    // One read transaction: the journal and the tables are read at the same point.
-    conn.execute_batch("BEGIN")?;
-    let has_meta: bool = conn.query_row(
-        "SELECT count(*) > 0 FROM live.sqlite_master WHERE type = 'table' AND name = 'meta'",
-        [],
-        |r| r.get(0),
-    )?;
-    if !has_meta {
-        return Err(StoreError(format!(
-            "{} is not a Megawatt store",
-            path.display()
-        )));
+}
+
+impl Audited for SqliteAudit {
+    fn journal(&mut self) -> Result<Vec<(u64, Envelope)>, StoreError> {
+        crate::sqlite::read_journal(&self.0, "live", 0)
     }
-    create_schema(&conn)?;
+    fn snapshot_rows(&mut self) -> Result<Vec<(Snapshot, bool)>, StoreError> {
+        crate::sqlite::snapshot_rows(&self.0, "live")
+    }
+    fn expect(&mut self, delta: &Delta) -> Result<(), StoreError> {
+        Ok(write_sqlite(&self.0, delta)?)
+    }
+    fn differences(&mut self, table: &str) -> Result<(i64, i64), StoreError> {
+        let count = |a: &str, b: &str| -> Result<i64, StoreError> {
+            let sql = format!(
+                "SELECT count(*) FROM (SELECT * FROM {a}.{table} EXCEPT SELECT * FROM {b}.{table})"
+            );
+            Ok(self.0.query_row(&sql, [], |r| r.get(0))?)
+        };
+        Ok((count("main", "live")?, count("live", "main")?))
+    }
+    fn finish(&mut self) -> Result<(), StoreError> {
+        Ok(self.0.execute_batch("COMMIT")?)
+    }
+}
+
+struct PgAudit {
+    client: postgres::Client,
+    stmts: crate::pg::Statements,
+}
+
+impl PgAudit {
+    fn open(url: &str) -> Result<PgAudit, StoreError> {
+        let mut client = crate::pg::connect(url, "mw audit")?;
+        let found: bool = client
+            .query_one(
+                "SELECT count(*) > 0 FROM information_schema.tables \
+                 WHERE table_schema = current_schema() AND table_name = 'meta'",
+                &[],
+            )?
+            .get(0);
+        if !found {
+            return Err(StoreError(format!(
+                "{} is not a Megawatt store",
+                crate::pg::describe(url)
+            )));
+        }
+        // The expected rows go into temporary tables of this session, named like the
+        // store's (a session's temporary tables come first in the search path).
+        let mut ddl = String::new();
+        for t in Table::ALL {
+            let t = t.name();
+            ddl.push_str(&format!("CREATE TEMPORARY TABLE {t} (LIKE public.{t});"));
+        }
+        client.batch_execute(&ddl)?;
+        let mut stmts = crate::pg::Statements::default();
+        crate::pg::write_delta(&mut client, &mut stmts, &Delta::genesis())?;
+        client.batch_execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")?;
+        Ok(PgAudit { client, stmts })
+    }
+}
+
+impl Audited for PgAudit {
+    fn journal(&mut self) -> Result<Vec<(u64, Envelope)>, StoreError> {
+        crate::pg::read_journal(&mut self.client, 0)
+    }
+    fn snapshot_rows(&mut self) -> Result<Vec<(Snapshot, bool)>, StoreError> {
+        crate::pg::snapshot_rows(&mut self.client)
+    }
+    fn expect(&mut self, delta: &Delta) -> Result<(), StoreError> {
+        crate::pg::write_delta(&mut self.client, &mut self.stmts, delta)
+    }
+    fn differences(&mut self, table: &str) -> Result<(i64, i64), StoreError> {
+        let mut count = |a: &str, b: &str| -> Result<i64, StoreError> {
+            let sql = format!(
+                "SELECT count(*) FROM (SELECT * FROM {a}.{table} EXCEPT SELECT * FROM {b}.{table}) d"
+            );
+            Ok(self.client.query_one(&sql, &[])?.get(0))
+        };
+        Ok((count("pg_temp", "public")?, count("public", "pg_temp")?))
+    }
+    fn finish(&mut self) -> Result<(), StoreError> {
+        Ok(self.client.batch_execute("COMMIT")?)
+    }
+}
+
+/// Audits the store at `location`, checking the invariants every `every` commands (1:
+/// after every command) and at the end.
+pub fn audit(location: &Location, every: u64) -> Result<Report, StoreError> {
+    let mut backend: Box<dyn Audited> = match location {
+        Location::Sqlite(path) => Box::new(SqliteAudit::open(path)?),
+        Location::Postgres(url) => Box::new(PgAudit::open(url)?),
+    };
     let mut report = Report::default();
-    let journal = match read_journal(&conn, "live", 0) {
+    let journal = match backend.journal() {
         Ok(j) => j,
         Err(e) => {
             report.violation(0, e.0);
@@ -95,34 +198,49 @@ pub fn audit(path: &Path, every: u64) -> Result<Report, StoreError> {
         }
     };
     let mut snapshots = std::collections::BTreeMap::new();
-    for (snap, valid) in snapshot_rows(&conn, "live")? {
+    for (snap, valid) in backend.snapshot_rows()? {
         if valid {
             snapshots.insert(snap.seq, snap.state);
         } else {
             report.violation(snap.seq, "snapshot fails its checksum".to_string());
         }
     }
-    let engine = replay(&conn, &journal, every.max(1), &snapshots, &mut report)?;
+    let engine = replay(
+        backend.as_mut(),
+        &journal,
+        every.max(1),
+        &snapshots,
+        &mut report,
+    )?;
     if let Some((&seq, _)) = snapshots.range(journal.len() as u64 + 1..).next() {
         report.violation(seq, "snapshot is past the end of the journal".to_string());
     }
     report.contracts = engine.contracts().count() as u64;
     report.live_orders = engine.live_orders() as u64;
-    compare_tables(&conn, &mut report)?;
-    conn.execute_batch("COMMIT")?;
+    for table in Table::ALL {
+        let (missing, extra) = backend.differences(table.name())?;
+        if missing > 0 || extra > 0 {
+            report.violation(
+                0,
+                format!("table {}: {missing} rows of the replay are missing or differ in the store; {extra} rows of the store are not in the replay", table.name()),
+            );
+        }
+    }
+    backend.finish()?;
     Ok(report)
 }
 
 /// Replays the journal, checking invariants and writing the expected tables.
 fn replay(
-    conn: &Connection,
-    journal: &[(u64, megawatt_engine::Envelope)],
+    backend: &mut dyn Audited,
+    journal: &[(u64, Envelope)],
     every: u64,
     snapshots: &std::collections::BTreeMap<u64, Vec<u8>>,
     report: &mut Report,
 ) -> Result<Engine, StoreError> {
     let mut engine = Engine::new();
     let mut events = Vec::new();
+    let mut delta = Delta::default();
     for (seq, env) in journal {
         events.clear();
         if let Err(r) = engine.apply(env, &mut events) {
@@ -137,11 +255,12 @@ fn replay(
             .iter()
             .filter(|e| matches!(e, Event::Trade(_)))
             .count() as u64;
-        let mut delta = Delta::default();
         for e in &events {
             delta.event(&engine, *seq, env.time_ms, e);
         }
-        write_sqlite(conn, &delta)?;
+        if report.commands.is_multiple_of(FLUSH_EVERY) {
+            backend.expect(&std::mem::take(&mut delta))?;
+        }
         if let Some(state) = snapshots.get(seq) {
             report.snapshots += 1;
             if engine.snapshot() != *state {
@@ -155,26 +274,6 @@ fn replay(
             }
         }
     }
+    backend.expect(&delta)?;
     Ok(engine)
-}
-
-/// Compares every query table of the store with the one the replay wrote.
-fn compare_tables(conn: &Connection, report: &mut Report) -> Result<(), StoreError> {
-    for table in TABLES {
-        let count =
-            |sql: &str| -> Result<i64, StoreError> { Ok(conn.query_row(sql, [], |r| r.get(0))?) };
-        let missing = count(&format!(
-            "SELECT count(*) FROM (SELECT * FROM main.{table} EXCEPT SELECT * FROM live.{table})"
-        ))?;
-        let extra = count(&format!(
-            "SELECT count(*) FROM (SELECT * FROM live.{table} EXCEPT SELECT * FROM main.{table})"
-        ))?;
-        if missing > 0 || extra > 0 {
-            report.violation(
-                0,
-                format!("table {table}: {missing} rows of the replay are missing or differ in the store; {extra} rows of the store are not in the replay"),
-            );
-        }
-    }
-    Ok(())
 }

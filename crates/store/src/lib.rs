@@ -6,13 +6,16 @@
 //! the API read. Both are written in one transaction per batch, so the tables never
 //! disagree with the journal.
 //!
-//! The write path is the [`Store`] trait (SQLite today, PostgreSQL later); reads go
-//! through [`sqlite::Reader`]. The schema is documented in `docs/storage.md`.
+//! The write path is the [`Store`] trait, with two backends: [`sqlite`] (the embedded
+//! default) and [`pg`] (PostgreSQL). Reads go through [`reader::Reader`], over either.
+//! The schema is documented in `docs/storage.md`.
 
 pub mod audit;
 pub mod outcome;
+pub mod pg;
+pub mod reader;
 pub mod sqlite;
-mod tables;
+pub mod tables;
 
 use megawatt_engine::command::Envelope;
 use megawatt_engine::event::Event;
@@ -114,6 +117,47 @@ impl From<rusqlite::Error> for StoreError {
     }
 }
 
+/// Where a store lives.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Location {
+    /// A SQLite file.
+    Sqlite(std::path::PathBuf),
+    /// A PostgreSQL database URL.
+    Postgres(String),
+}
+
+impl fmt::Display for Location {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Location::Sqlite(p) => write!(f, "{}", p.display()),
+            Location::Postgres(url) => f.write_str(&pg::describe(url)),
+        }
+    }
+}
+
+/// How a writer opens a store.
+pub struct OpenOptions<'a> {
+    /// The writer's name, shown to another server that finds the store taken.
+    pub name: String,
+    /// What to do when another writer holds a PostgreSQL store.
+    pub if_locked: pg::IfLocked,
+    /// Called once if this writer waits for the lock, with the holder's name.
+    pub waiting: &'a mut dyn FnMut(&str),
+}
+
+/// Opens the writer of the store at `location` (creating or migrating its schema).
+pub fn open(location: &Location, options: OpenOptions<'_>) -> Result<Box<dyn Store>, StoreError> {
+    Ok(match location {
+        Location::Sqlite(path) => Box::new(sqlite::SqliteStore::open(path)?),
+        Location::Postgres(url) => Box::new(pg::PgStore::open(
+            url,
+            &options.name,
+            options.if_locked,
+            options.waiting,
+        )?),
+    })
+}
+
 /// The write side of a store: recovery and group commit.
 pub trait Store: Send {
     /// The journal after position `after` (0: all), in sequence, each record's checksum
@@ -139,4 +183,71 @@ pub trait Store: Send {
 
     /// All API keys: (hash, participant).
     fn keys(&mut self) -> Result<Vec<([u8; 32], ParticipantId)>, StoreError>;
+}
+
+/// The checksum of a journal record: CRC-32 of its sequence number, time, actor and
+/// encoded command. (A snapshot's is that of its sequence number and state, with time
+/// and actor 0.)
+pub fn checksum(seq: u64, time_ms: u64, actor: u64, command: &[u8]) -> u32 {
+    let mut h = crc32fast::Hasher::new();
+    h.update(&seq.to_le_bytes());
+    h.update(&time_ms.to_le_bytes());
+    h.update(&actor.to_le_bytes());
+    h.update(command);
+    h.finalize()
+}
+
+/// Checks one journal record as read from a store (the position it should have, its
+/// checksum) and decodes it. The error names the sequence number.
+pub fn check_record(
+    expected: u64,
+    seq: i64,
+    time_ms: i64,
+    actor: i64,
+    command: &[u8],
+    sum: i64,
+) -> Result<(u64, Envelope), StoreError> {
+    let (seq, time_ms, actor) = (seq as u64, time_ms as u64, actor as u64);
+    if seq != expected {
+        return Err(StoreError(format!(
+            "journal: expected seq {expected}, found {seq}"
+        )));
+    }
+    if i64::from(checksum(seq, time_ms, actor, command)) != sum {
+        return Err(StoreError(format!(
+            "journal: record {seq} fails its checksum"
+        )));
+    }
+    let command = postcard::from_bytes(command)
+        .map_err(|e| StoreError(format!("journal: record {seq} cannot be decoded: {e}")))?;
+    let envelope = Envelope {
+        time_ms,
+        actor: ParticipantId(actor),
+        command,
+    };
+    Ok((seq, envelope))
+}
+
+/// A stored snapshot, with whether its checksum matches.
+pub fn check_snapshot(seq: i64, state: Vec<u8>, sum: i64) -> (Snapshot, bool) {
+    let seq = seq as u64;
+    let valid = i64::from(checksum(seq, 0, 0, &state)) == sum;
+    (Snapshot { seq, state }, valid)
+}
+
+/// The valid snapshots among `rows`; a damaged one is skipped with a log line on stderr
+/// (recovery then starts from an older one, or from the journal).
+pub fn valid_snapshots(rows: Vec<(Snapshot, bool)>) -> Vec<Snapshot> {
+    let mut out = Vec::new();
+    for (snap, valid) in rows {
+        if valid {
+            out.push(snap);
+        } else {
+            eprintln!(
+                "megawatt: snapshot at seq {} fails its checksum; it is ignored",
+                snap.seq
+            );
+        }
+    }
+    out
 }

@@ -3,23 +3,12 @@
 //! connections, concurrently with writes.
 
 use crate::tables::{self, Delta, SCHEMA, SCHEMA_VERSION};
-use crate::{Batch, IdempotencyRecord, Outcome, Snapshot, Store, StoreError};
+use crate::{Batch, IdempotencyRecord, Outcome, Snapshot, Store, StoreError, checksum};
 use megawatt_engine::Engine;
-use megawatt_engine::command::{Command, Envelope};
+use megawatt_engine::command::Envelope;
 use megawatt_engine::ids::ParticipantId;
-use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
+use rusqlite::{Connection, OptionalExtension, params};
 use std::path::{Path, PathBuf};
-
-/// The checksum of a journal record: CRC-32 of its sequence number, time, actor and
-/// encoded command.
-pub fn checksum(seq: u64, time_ms: u64, actor: u64, command: &[u8]) -> u32 {
-    let mut h = crc32fast::Hasher::new();
-    h.update(&seq.to_le_bytes());
-    h.update(&time_ms.to_le_bytes());
-    h.update(&actor.to_le_bytes());
-    h.update(command);
-    h.finalize()
-}
 
 fn i64_of(v: u64) -> i64 {
     i64::try_from(v).expect("stored integers fit in i64")
@@ -160,9 +149,7 @@ pub fn snapshot_rows(conn: &Connection, db: &str) -> Result<Vec<(Snapshot, bool)
     let mut out = Vec::new();
     for row in rows {
         let (seq, state, sum) = row?;
-        let seq = seq as u64;
-        let valid = i64::from(checksum(seq, 0, 0, &state)) == sum;
-        out.push((Snapshot { seq, state }, valid));
+        out.push(crate::check_snapshot(seq, state, sum));
     }
     Ok(out)
 }
@@ -170,18 +157,7 @@ pub fn snapshot_rows(conn: &Connection, db: &str) -> Result<Vec<(Snapshot, bool)
 /// The valid snapshots of database `db`, oldest first; a damaged one is skipped with a
 /// log line on stderr (recovery then starts from an older one, or from the journal).
 pub fn read_snapshots(conn: &Connection, db: &str) -> Result<Vec<Snapshot>, StoreError> {
-    let mut out = Vec::new();
-    for (snap, valid) in snapshot_rows(conn, db)? {
-        if valid {
-            out.push(snap);
-        } else {
-            eprintln!(
-                "megawatt: snapshot at seq {} fails its checksum; it is ignored",
-                snap.seq
-            );
-        }
-    }
-    Ok(out)
+    Ok(crate::valid_snapshots(snapshot_rows(conn, db)?))
 }
 
 /// Reads the journal of database `db` (`main`, or an attached name) after position
@@ -199,31 +175,15 @@ pub fn read_journal(
     let mut rows = stmt.query([i64_of(after)])?;
     let mut out = Vec::new();
     while let Some(row) = rows.next()? {
-        let (seq, time_ms, actor): (i64, i64, i64) = (row.get(0)?, row.get(1)?, row.get(2)?);
-        let blob: Vec<u8> = row.get(3)?;
-        let sum: i64 = row.get(4)?;
-        let (seq, time_ms, actor) = (seq as u64, time_ms as u64, actor as u64);
         let expected = after + out.len() as u64 + 1;
-        if seq != expected {
-            return Err(StoreError(format!(
-                "journal: expected seq {expected}, found {seq}"
-            )));
-        }
-        if i64::from(checksum(seq, time_ms, actor, &blob)) != sum {
-            return Err(StoreError(format!(
-                "journal: record {seq} fails its checksum"
-            )));
-        }
-        let command: Command = postcard::from_bytes(&blob)
-            .map_err(|e| StoreError(format!("journal: record {seq} cannot be decoded: {e}")))?;
-        out.push((
-            seq,
-            Envelope {
-                time_ms,
-                actor: ParticipantId(actor),
-                command,
-            },
-        ));
+        out.push(crate::check_record(
+            expected,
+            row.get(0)?,
+            row.get(1)?,
+            row.get(2)?,
+            &row.get::<_, Vec<u8>>(3)?,
+            row.get(4)?,
+        )?);
     }
     Ok(out)
 }
@@ -353,369 +313,12 @@ impl Store for SqliteStore {
     }
 }
 
-/// A read-only connection for the API's queries.
-pub struct Reader {
-    conn: Connection,
-}
-
-/// One page of rows and the cursor of the next page, if any.
-#[derive(Clone, Debug)]
-pub struct Page<T> {
-    /// The rows, newest first.
-    pub rows: Vec<T>,
-    /// Pass as `before` to get the next page.
-    pub next: Option<u64>,
-}
-
-/// An order as the history table holds it.
-#[derive(Clone, Debug)]
-pub struct OrderRow {
-    /// Order id.
-    pub id: u64,
-    /// Owner.
-    pub owner: u64,
-    /// `buy` or `sell`.
-    pub side: String,
-    /// Model id.
-    pub model: String,
-    /// Ask: its pool.
-    pub pool: Option<u64>,
-    /// Bid: region filter.
-    pub region: Option<String>,
-    /// Ask: its facility; bid: facility filter.
-    pub facility: Option<u64>,
-    /// GPUs (after reductions).
-    pub gpus: u32,
-    /// Window start hour.
-    pub start_hour: u32,
-    /// Window end hour.
-    pub end_hour: u32,
-    /// Price (ask) or limit (bid), micro-USD per GPU-hour.
-    pub price_micros: i64,
-    /// `gtc`, `ioc`, `fok`, `gtd`.
-    pub tif: String,
-    /// GTD expiry hour.
-    pub gtd_until_hour: Option<u32>,
-    /// Ask: minimum fill.
-    pub min_fill_gpus: Option<u32>,
-    /// Bid: colocate.
-    pub colocate: Option<bool>,
-    /// Bid: partial fills allowed.
-    pub partial: Option<bool>,
-    /// GPU-hours traded so far.
-    pub filled_gpu_hours: u64,
-    /// `open` or how it closed.
-    pub status: String,
-    /// When placed.
-    pub placed_ms: u64,
-}
-
-/// A trade as the table holds it.
-#[derive(Clone, Debug)]
-pub struct TradeRow {
-    /// Trade id.
-    pub id: u64,
-    /// Bid.
-    pub bid: u64,
-    /// Ask.
-    pub ask: u64,
-    /// Buyer.
-    pub buyer: u64,
-    /// Seller.
-    pub seller: u64,
-    /// Pool.
-    pub pool: u64,
-    /// Model id.
-    pub model: String,
-    /// GPUs.
-    pub gpus: u32,
-    /// Window start hour.
-    pub start_hour: u32,
-    /// Window end hour.
-    pub end_hour: u32,
-    /// Price, micro-USD per GPU-hour.
-    pub price_micros: i64,
-    /// `buy` or `sell`.
-    pub aggressor: String,
-    /// Contract made.
-    pub contract: u64,
-    /// When.
-    pub time_ms: u64,
-}
-
-/// A contract as the tables hold it.
-#[derive(Clone, Debug)]
-pub struct ContractRow {
-    /// Contract id.
-    pub id: u64,
-    /// Buyer.
-    pub buyer: u64,
-    /// Seller.
-    pub seller: u64,
-    /// `per_gpu_hour` or `monthly_fee`.
-    pub pricing: String,
-    /// Per GPU-hour price.
-    pub price_micros: Option<i64>,
-    /// Monthly fee.
-    pub monthly_fee_micros: Option<i64>,
-    /// First hour.
-    pub start_hour: u32,
-    /// End hour.
-    pub end_hour: u32,
-    /// Buyer's notice, hours (None: may not give notice).
-    pub buyer_notice_hours: Option<u32>,
-    /// Seller's notice, hours.
-    pub seller_notice_hours: Option<u32>,
-    /// Early-termination fee.
-    pub early_termination_fee_micros: i64,
-    /// The trade that made it.
-    pub origin_trade: Option<u64>,
-    /// `pending`, `active`, `expired`.
-    pub status: String,
-    /// When made.
-    pub created_ms: u64,
-    /// Lines: (pool, gpus, start hour, end hour).
-    pub lines: Vec<(u64, u32, u32, u32)>,
-}
-
-/// Who may see a row: everyone's rows (operator), or one participant's.
-#[derive(Clone, Copy, Debug)]
-pub enum Scope {
-    /// Every row.
-    All,
-    /// Rows where this participant is a party.
-    Party(ParticipantId),
-}
-
-const ORDER_COLUMNS: &str = "id, owner, side, model, pool, region, facility, gpus, start_hour, end_hour, \
-    price_micros, tif, gtd_until_hour, min_fill_gpus, colocate, partial, filled_gpu_hours, status, placed_ms";
-
-fn order_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<OrderRow> {
-    Ok(OrderRow {
-        id: r.get(0)?,
-        owner: r.get(1)?,
-        side: r.get(2)?,
-        model: r.get(3)?,
-        pool: r.get(4)?,
-        region: r.get(5)?,
-        facility: r.get(6)?,
-        gpus: r.get(7)?,
-        start_hour: r.get(8)?,
-        end_hour: r.get(9)?,
-        price_micros: r.get(10)?,
-        tif: r.get(11)?,
-        gtd_until_hour: r.get(12)?,
-        min_fill_gpus: r.get(13)?,
-        colocate: r.get(14)?,
-        partial: r.get(15)?,
-        filled_gpu_hours: r.get(16)?,
-        status: r.get(17)?,
-        placed_ms: r.get(18)?,
-    })
-}
-
-const TRADE_COLUMNS: &str = "id, bid, ask, buyer, seller, pool, model, gpus, start_hour, end_hour, \
-    price_micros, aggressor, contract, time_ms";
-
-fn trade_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<TradeRow> {
-    Ok(TradeRow {
-        id: r.get(0)?,
-        bid: r.get(1)?,
-        ask: r.get(2)?,
-        buyer: r.get(3)?,
-        seller: r.get(4)?,
-        pool: r.get(5)?,
-        model: r.get(6)?,
-        gpus: r.get(7)?,
-        start_hour: r.get(8)?,
-        end_hour: r.get(9)?,
-        price_micros: r.get(10)?,
-        aggressor: r.get(11)?,
-        contract: r.get(12)?,
-        time_ms: r.get(13)?,
-    })
-}
-
-const CONTRACT_COLUMNS: &str = "id, buyer, seller, pricing, price_micros, monthly_fee_micros, start_hour, \
-    end_hour, buyer_notice_hours, seller_notice_hours, early_termination_fee_micros, origin_trade, status, created_ms";
-
-fn contract_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<ContractRow> {
-    Ok(ContractRow {
-        id: r.get(0)?,
-        buyer: r.get(1)?,
-        seller: r.get(2)?,
-        pricing: r.get(3)?,
-        price_micros: r.get(4)?,
-        monthly_fee_micros: r.get(5)?,
-        start_hour: r.get(6)?,
-        end_hour: r.get(7)?,
-        buyer_notice_hours: r.get(8)?,
-        seller_notice_hours: r.get(9)?,
-        early_termination_fee_micros: r.get(10)?,
-        origin_trade: r.get(11)?,
-        status: r.get(12)?,
-        created_ms: r.get(13)?,
-        lines: Vec::new(),
-    })
-}
-
-/// Turns `limit + 1` fetched rows into a page.
-fn page<T>(mut rows: Vec<T>, limit: usize, id: impl Fn(&T) -> u64) -> Page<T> {
-    let next = if rows.len() > limit {
-        rows.truncate(limit);
-        rows.last().map(&id)
-    } else {
-        None
-    };
-    Page { rows, next }
-}
-
-impl Reader {
-    /// Opens a read-only connection to the store at `path`.
-    pub fn open(path: &Path) -> Result<Reader, StoreError> {
-        let conn = Connection::open_with_flags(
-            path,
-            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-        )?;
-        conn.busy_timeout(std::time::Duration::from_secs(5))?;
-        Ok(Reader { conn })
-    }
-
-    /// One order.
-    pub fn order(&self, id: u64) -> Result<Option<OrderRow>, StoreError> {
-        let sql = format!("SELECT {ORDER_COLUMNS} FROM orders WHERE id = ?1");
-        Ok(self
-            .conn
-            .prepare_cached(&sql)?
-            .query_row([id], order_row)
-            .optional()?)
-    }
-
-    /// Orders, newest first, before `before` (an order id), optionally only open ones.
-    pub fn orders(
-        &self,
-        scope: Scope,
-        open_only: bool,
-        before: Option<u64>,
-        limit: usize,
-    ) -> Result<Page<OrderRow>, StoreError> {
-        let owner = match scope {
-            Scope::All => None,
-            Scope::Party(p) => Some(p.0),
-        };
-        let sql = format!(
-            "SELECT {ORDER_COLUMNS} FROM orders WHERE (?1 IS NULL OR owner = ?1) AND id < ?2 \
-             AND (?3 = 0 OR status = 'open') ORDER BY id DESC LIMIT ?4"
-        );
-        let rows = self
-            .conn
-            .prepare_cached(&sql)?
-            .query_map(
-                params![
-                    owner,
-                    i64_of(before.unwrap_or(i64::MAX as u64)),
-                    open_only,
-                    limit + 1
-                ],
-                order_row,
-            )?
-            .collect::<Result<Vec<_>, _>>()?;
-        Ok(page(rows, limit, |o| o.id))
-    }
-
-    /// Trades, newest first, where the participant is a party (or all), optionally of
-    /// one model.
-    pub fn trades(
-        &self,
-        scope: Scope,
-        model: Option<&str>,
-        before: Option<u64>,
-        limit: usize,
-    ) -> Result<Page<TradeRow>, StoreError> {
-        let party = match scope {
-            Scope::All => None,
-            Scope::Party(p) => Some(p.0),
-        };
-        let sql = format!(
-            "SELECT {TRADE_COLUMNS} FROM trades WHERE (?1 IS NULL OR buyer = ?1 OR seller = ?1) \
-             AND (?2 IS NULL OR model = ?2) AND id < ?3 ORDER BY id DESC LIMIT ?4"
-        );
-        let rows = self
-            .conn
-            .prepare_cached(&sql)?
-            .query_map(
-                params![
-                    party,
-                    model,
-                    i64_of(before.unwrap_or(i64::MAX as u64)),
-                    limit + 1
-                ],
-                trade_row,
-            )?
-            .collect::<Result<Vec<_>, _>>()?;
-        Ok(page(rows, limit, |t| t.id))
-    }
-
-    /// One contract with its lines.
-    pub fn contract(&self, id: u64) -> Result<Option<ContractRow>, StoreError> {
-        let sql = format!("SELECT {CONTRACT_COLUMNS} FROM contracts WHERE id = ?1");
-        let Some(mut c) = self
-            .conn
-            .prepare_cached(&sql)?
-            .query_row([id], contract_row)
-            .optional()?
-        else {
-            return Ok(None);
-        };
-        c.lines = self.lines(id)?;
-        Ok(Some(c))
-    }
-
-    fn lines(&self, contract: u64) -> Result<Vec<(u64, u32, u32, u32)>, StoreError> {
-        Ok(self
-            .conn
-            .prepare_cached(
-                "SELECT pool, gpus, start_hour, end_hour FROM contract_lines WHERE contract = ?1 ORDER BY line",
-            )?
-            .query_map([contract], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?
-            .collect::<Result<Vec<_>, _>>()?)
-    }
-
-    /// Contracts, newest first, where the participant is a party (or all).
-    pub fn contracts(
-        &self,
-        scope: Scope,
-        before: Option<u64>,
-        limit: usize,
-    ) -> Result<Page<ContractRow>, StoreError> {
-        let party = match scope {
-            Scope::All => None,
-            Scope::Party(p) => Some(p.0),
-        };
-        let sql = format!(
-            "SELECT {CONTRACT_COLUMNS} FROM contracts WHERE (?1 IS NULL OR buyer = ?1 OR seller = ?1) \
-             AND id < ?2 ORDER BY id DESC LIMIT ?3"
-        );
-        let mut rows = self
-            .conn
-            .prepare_cached(&sql)?
-            .query_map(
-                params![party, i64_of(before.unwrap_or(i64::MAX as u64)), limit + 1],
-                contract_row,
-            )?
-            .collect::<Result<Vec<_>, _>>()?;
-        for c in &mut rows {
-            c.lines = self.lines(c.id)?;
-        }
-        Ok(page(rows, limit, |c| c.id))
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::Applied;
     use megawatt_engine::OPERATOR;
+    use megawatt_engine::command::Command;
     use megawatt_engine::entities::Roles;
 
     #[test]

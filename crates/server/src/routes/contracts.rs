@@ -8,7 +8,7 @@ use crate::views::{ContractView, Page};
 use axum::Json;
 use axum::extract::{Path, State};
 use megawatt_engine::ids::ContractId;
-use megawatt_store::sqlite::Scope;
+use megawatt_store::reader::Scope;
 use std::sync::Arc;
 
 /// Your contracts, newest first.

@@ -14,7 +14,7 @@ use futures_util::stream::Stream;
 use megawatt_engine::ids::TradeId;
 use megawatt_engine::order::Book;
 use megawatt_engine::units::{Window, usd_string};
-use megawatt_store::sqlite::Scope;
+use megawatt_store::reader::Scope;
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::convert::Infallible;

@@ -13,7 +13,7 @@ use megawatt_engine::command::{AskSpec, BidSpec, Command};
 use megawatt_engine::event::Event;
 use megawatt_engine::ids::{FacilityId, OrderId, PoolId};
 use megawatt_engine::order::{AskSource, OrderKind, TimeInForce};
-use megawatt_store::sqlite::Scope;
+use megawatt_store::reader::Scope;
 use serde::Deserialize;
 use std::sync::Arc;
 use utoipa::{IntoParams, ToSchema};

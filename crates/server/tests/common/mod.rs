@@ -1,18 +1,61 @@
-//! Test harness: the real server on an ephemeral port over a temporary SQLite file,
-//! and a blocking HTTP client.
+//! Test harness: the real server on an ephemeral port over a new store (a temporary
+//! SQLite file, or a new PostgreSQL database), and a blocking HTTP client. Every test
+//! of the suite runs on both backends (`on_both_backends!`).
 #![allow(dead_code, missing_docs)]
 
 use megawatt_server::{Config, Running, start};
+use megawatt_store::Location;
+use megawatt_store::pg::ScratchDb;
 use serde_json::{Value, json};
-use std::path::PathBuf;
+
+/// The store a test server runs on.
+#[derive(Clone, Copy, Debug)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// Runs each named test function (taking a [`Backend`]) once per backend, as
+/// `sqlite::name` and `postgres::name`.
+#[macro_export]
+macro_rules! on_both_backends {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $( #[test] fn $name() { super::$name($crate::common::Backend::Sqlite) } )*
+        }
+        mod postgres {
+            $( #[test] fn $name() { super::$name($crate::common::Backend::Postgres) } )*
+        }
+    };
+}
+
+/// A new store of the backend: its location, and what keeps it alive. `None` when
+/// PostgreSQL tests are switched off (`MW_TEST_DATABASE_URL=skip`), said on stderr.
+pub fn new_store(backend: Backend) -> Option<(Location, tempfile::TempDir, Option<ScratchDb>)> {
+    let dir = tempfile::tempdir().unwrap();
+    match backend {
+        Backend::Sqlite => Some((Location::Sqlite(dir.path().join("mw.db")), dir, None)),
+        Backend::Postgres => {
+            let Some(base) = megawatt_store::pg::test_base_url() else {
+                eprintln!("skipped on PostgreSQL: MW_TEST_DATABASE_URL=skip");
+                return None;
+            };
+            let db = ScratchDb::create(&base, "mw_test").unwrap_or_else(|e| {
+                panic!("PostgreSQL for tests is unreachable ({e}); set MW_TEST_DATABASE_URL, or MW_TEST_DATABASE_URL=skip to skip these tests")
+            });
+            Some((Location::Postgres(db.url.clone()), dir, Some(db)))
+        }
+    }
+}
 
 pub struct TestServer {
     pub rt: tokio::runtime::Runtime,
     running: Option<Running>,
     pub url: String,
     pub operator: String,
-    pub data: PathBuf,
+    pub store: Location,
     pub dir: tempfile::TempDir,
+    scratch: Option<ScratchDb>,
 }
 
 pub struct Resp {
@@ -22,22 +65,23 @@ pub struct Resp {
 }
 
 impl TestServer {
-    pub fn start() -> TestServer {
-        TestServer::start_limited(0)
+    /// A server on a new store of the backend (`None`: PostgreSQL tests are off).
+    pub fn start(backend: Backend) -> Option<TestServer> {
+        TestServer::start_limited(backend, 0)
     }
 
     /// A server with a rate limit of `rate` requests per second per participant.
-    pub fn start_limited(rate: u32) -> TestServer {
-        let dir = tempfile::tempdir().unwrap();
-        let data = dir.path().join("mw.db");
-        let (mut s, operator) = TestServer::open(dir, data, rate);
+    pub fn start_limited(backend: Backend, rate: u32) -> Option<TestServer> {
+        let (store, dir, scratch) = new_store(backend)?;
+        let (mut s, operator) = TestServer::open(dir, store, scratch, rate);
         s.operator = operator.expect("a new store prints an operator key");
-        s
+        Some(s)
     }
 
     fn open(
         dir: tempfile::TempDir,
-        data: PathBuf,
+        store: Location,
+        scratch: Option<ScratchDb>,
         rate_limit: u32,
     ) -> (TestServer, Option<String>) {
         let rt = tokio::runtime::Builder::new_multi_thread()
@@ -47,7 +91,8 @@ impl TestServer {
             .unwrap();
         let config = Config {
             listen: "127.0.0.1:0".parse().unwrap(),
-            data: data.clone(),
+            store: store.clone(),
+            standby: false,
             demo: false,
             rate_limit,
             snapshot_every: 7,
@@ -61,8 +106,9 @@ impl TestServer {
                 running: Some(running),
                 url,
                 operator: String::new(),
-                data,
+                store,
                 dir,
+                scratch,
             },
             first_operator,
         )
@@ -76,9 +122,10 @@ impl TestServer {
             .expect("clean shutdown");
         let operator = self.operator.clone();
         let dir = std::mem::replace(&mut self.dir, tempfile::tempdir().unwrap());
-        let data = self.data.clone();
+        let scratch = self.scratch.take();
+        let store = self.store.clone();
         drop(self);
-        let (mut s, first) = TestServer::open(dir, data, 0);
+        let (mut s, first) = TestServer::open(dir, store, scratch, 0);
         assert!(
             first.is_none(),
             "a restart must not print a new operator key"
