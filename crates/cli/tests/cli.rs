@@ -354,3 +354,130 @@ fn a_corrupt_journal_stops_the_start_naming_the_record() {
             .contains("fails its checksum")
     );
 }
+
+/// `mw serve` on a PostgreSQL URL that must fail: (exit code, stderr).
+fn serve_refused(url: &str) -> (Option<i32>, String) {
+    let o = Command::new(MW)
+        .args(["serve", "--listen", "127.0.0.1:0", "--database-url", url])
+        .output()
+        .unwrap();
+    (o.status.code(), String::from_utf8(o.stderr).unwrap())
+}
+
+/// Every table of a database with its row count, to see that nothing changed.
+fn pg_contents(c: &mut postgres::Client) -> Vec<(String, i64)> {
+    let names: Vec<String> = c
+        .query(
+            "SELECT table_name::text FROM information_schema.tables WHERE table_schema = 'public' ORDER BY 1",
+            &[],
+        )
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    names
+        .into_iter()
+        .map(|t| {
+            let n: i64 = c
+                .query_one(&format!("SELECT count(*) FROM {t}"), &[])
+                .unwrap()
+                .get(0);
+            (t, n)
+        })
+        .collect()
+}
+
+#[test]
+fn bad_postgres_stores_get_one_clear_line_and_are_not_modified() {
+    let Some(base) = megawatt_store::pg::test_base_url() else {
+        eprintln!("skipped on PostgreSQL: MW_TEST_DATABASE_URL=skip");
+        return;
+    };
+    // Nothing listens on port 1.
+    let (code, err) = serve_refused("postgres://postgres@127.0.0.1:1/megawatt");
+    assert_eq!(code, Some(1), "{err}");
+    assert_eq!(err.trim().lines().count(), 1, "one line: {err}");
+    assert!(
+        err.contains("cannot reach PostgreSQL at postgres://postgres@127.0.0.1:1/megawatt"),
+        "{err}"
+    );
+    // A database of something else.
+    let db = megawatt_store::pg::ScratchDb::create(&base, "mw_cli").unwrap();
+    let mut c = postgres::Client::connect(&db.url, postgres::NoTls).unwrap();
+    c.batch_execute("CREATE TABLE invoices (id BIGINT); INSERT INTO invoices VALUES (1);")
+        .unwrap();
+    let before = pg_contents(&mut c);
+    let (code, err) = serve_refused(&db.url);
+    assert_eq!(code, Some(1), "{err}");
+    assert!(err.contains("is not a Megawatt store"), "{err}");
+    assert_eq!(
+        pg_contents(&mut c),
+        before,
+        "a refused database is not modified"
+    );
+    // A store written by a newer Megawatt.
+    let db = megawatt_store::pg::ScratchDb::create(&base, "mw_cli").unwrap();
+    let (mut child, _) = {
+        let mut child = Command::new(MW)
+            // The demo is seeded before the banner, so the journal has records.
+            .args([
+                "serve",
+                "--listen",
+                "127.0.0.1:0",
+                "--demo",
+                "--database-url",
+                &db.url,
+            ])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+        let banner = lines.next().unwrap().unwrap();
+        (child, banner)
+    };
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let mut c = postgres::Client::connect(&db.url, postgres::NoTls).unwrap();
+    c.batch_execute("UPDATE meta SET value = '99' WHERE key = 'schema_version'")
+        .unwrap();
+    let before = pg_contents(&mut c);
+    let (code, err) = serve_refused(&db.url);
+    assert_eq!(code, Some(1), "{err}");
+    assert!(err.contains("newer Megawatt (schema 99"), "{err}");
+    assert_eq!(pg_contents(&mut c), before);
+    // A corrupt journal record stops the start, naming it; the audit reports it.
+    let version = megawatt_store::tables::SCHEMA_VERSION.to_string();
+    c.execute(
+        "UPDATE meta SET value = $1 WHERE key = 'schema_version'",
+        &[&version],
+    )
+    .unwrap();
+    let seq: i64 = c
+        .query_one("SELECT max(seq) FROM journal", &[])
+        .unwrap()
+        .get(0);
+    let changed = c
+        .execute(
+            "UPDATE journal SET checksum = checksum + 1 WHERE seq = $1",
+            &[&seq],
+        )
+        .unwrap();
+    assert_eq!(changed, 1);
+    let (code, err) = serve_refused(&db.url);
+    assert_eq!(code, Some(1), "{err}");
+    assert!(
+        err.contains(&format!("journal: record {seq} fails its checksum")),
+        "{err}"
+    );
+    let out = Command::new(MW)
+        .args(["audit", "--database-url", &db.url])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        String::from_utf8(out.stdout)
+            .unwrap()
+            .contains("fails its checksum")
+    );
+}

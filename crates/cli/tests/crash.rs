@@ -4,13 +4,16 @@
 //! there, and `mw audit` must pass (nothing half-applied: tables agree with the journal,
 //! invariants hold, snapshots equal the replay).
 //!
+//! The same test runs on SQLite and on PostgreSQL. On PostgreSQL, a second server is
+//! refused while the first holds the writer lock, and a standby takes over from a
+//! writer killed under load with nothing acknowledged lost.
+//!
 //! `MW_CRASH_CYCLES` sets the number of kill/restart cycles (default 20);
 //! `MW_CRASH_SEED` the seed of the kill moments.
 
 use serde_json::{Value, json};
 use std::collections::BTreeSet;
 use std::io::{BufRead, BufReader};
-use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
@@ -44,9 +47,49 @@ impl Rng {
     }
 }
 
+/// A store to test on, and the `mw` arguments that name it.
+struct TestStore {
+    args: Vec<String>,
+    _dir: tempfile::TempDir,
+    _db: Option<megawatt_store::pg::ScratchDb>,
+}
+
+impl TestStore {
+    fn sqlite() -> TestStore {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("crash.db").display().to_string();
+        TestStore {
+            args: vec!["--data".into(), path],
+            _dir: dir,
+            _db: None,
+        }
+    }
+
+    /// A new PostgreSQL database (`None`, said on stderr, when switched off).
+    fn postgres() -> Option<TestStore> {
+        let Some(base) = megawatt_store::pg::test_base_url() else {
+            eprintln!("skipped on PostgreSQL: MW_TEST_DATABASE_URL=skip");
+            return None;
+        };
+        let db = megawatt_store::pg::ScratchDb::create(&base, "mw_crash").unwrap_or_else(|e| {
+            panic!("PostgreSQL for tests is unreachable ({e}); set MW_TEST_DATABASE_URL, or MW_TEST_DATABASE_URL=skip")
+        });
+        Some(TestStore {
+            args: vec!["--database-url".into(), db.url.clone()],
+            _dir: tempfile::tempdir().unwrap(),
+            _db: Some(db),
+        })
+    }
+}
+
 /// Starts `mw serve`; returns the process, its URL and, on a new store (`first`), the
 /// operator key it prints.
-fn serve(data: &Path, first: bool) -> (Child, String, Option<String>) {
+fn serve(store: &TestStore, first: bool) -> (Child, String, Option<String>) {
+    serve_with(store, first, &[])
+}
+
+/// `mw serve` with extra arguments (`--standby`): its banner comes once it serves.
+fn serve_with(store: &TestStore, first: bool, extra: &[&str]) -> (Child, String, Option<String>) {
     let mut child = Command::new(MW)
         .args([
             "serve",
@@ -56,9 +99,9 @@ fn serve(data: &Path, first: bool) -> (Child, String, Option<String>) {
             "50",
             "--rate-limit",
             "0",
-            "--data",
         ])
-        .arg(data)
+        .args(&store.args)
+        .args(extra)
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
@@ -211,7 +254,7 @@ fn all(
 }
 
 /// Checks that everything acknowledged is there, then audits the store.
-fn verify(url: &str, operator: &str, data: &Path, acked: &Acked) {
+fn verify(url: &str, operator: &str, store: &TestStore, acked: &Acked) {
     let a = agent();
     let orders = all(&a, url, "/v1/orders", operator);
     for (id, side, gpus) in &acked.orders {
@@ -241,8 +284,8 @@ fn verify(url: &str, operator: &str, data: &Path, acked: &Acked) {
         );
     }
     let o = Command::new(MW)
-        .args(["audit", "--every", "25", "--data"])
-        .arg(data)
+        .args(["audit", "--every", "25"])
+        .args(&store.args)
         .output()
         .unwrap();
     assert!(
@@ -290,38 +333,68 @@ fn setup(url: &str, operator: &str) -> (String, String, String) {
     )
 }
 
-#[test]
-fn kill_9_loses_nothing_acknowledged() {
-    let cycles: u64 = std::env::var("MW_CRASH_CYCLES")
+/// The market's participants: (seller key, pool id, buyer key).
+struct Parties {
+    seller: String,
+    pool: String,
+    buyer: String,
+}
+
+/// Starts the clients against `url`; stop them with the flag, then join them.
+fn drive(
+    url: &str,
+    p: &Parties,
+    acked: &Arc<Mutex<Acked>>,
+    cycle: u64,
+) -> (Arc<AtomicBool>, Vec<std::thread::JoinHandle<()>>) {
+    let stop = Arc::new(AtomicBool::new(false));
+    let clients = (0..CLIENTS as u64)
+        .map(|n| {
+            let (u, s, pool, b, k, st) = (
+                url.to_string(),
+                p.seller.clone(),
+                p.pool.clone(),
+                p.buyer.clone(),
+                acked.clone(),
+                stop.clone(),
+            );
+            std::thread::spawn(move || client(u, s, pool, b, k, st, cycle * 10 + n))
+        })
+        .collect();
+    (stop, clients)
+}
+
+/// Waits (at most a minute) until the clients have had `n` orders acknowledged.
+fn wait_for_orders(acked: &Mutex<Acked>, n: usize) {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while acked.lock().unwrap().orders.len() < n {
+        assert!(Instant::now() < deadline, "the clients made no progress");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+fn env_u64(name: &str, default: u64) -> u64 {
+    std::env::var(name)
         .ok()
         .and_then(|v| v.parse().ok())
-        .unwrap_or(20);
-    let mut rng = Rng(std::env::var("MW_CRASH_SEED")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(7));
-    let dir = tempfile::tempdir().unwrap();
-    let data: PathBuf = dir.path().join("crash.db");
-    let (mut child, mut url, key) = serve(&data, true);
+        .unwrap_or(default)
+}
+
+fn kill_9_cycles(store: &TestStore) {
+    let cycles = env_u64("MW_CRASH_CYCLES", 20);
+    let mut rng = Rng(env_u64("MW_CRASH_SEED", 7));
+    let (mut child, mut url, key) = serve(store, true);
     let operator = key.expect("the first start prints the operator key");
     let (seller, pool, buyer) = setup(&url, &operator);
+    let parties = Parties {
+        seller,
+        pool,
+        buyer,
+    };
     let acked = Arc::new(Mutex::new(Acked::default()));
     let t0 = Instant::now();
     for cycle in 0..cycles {
-        let stop = Arc::new(AtomicBool::new(false));
-        let clients: Vec<_> = (0..CLIENTS as u64)
-            .map(|n| {
-                let (u, s, p, b, k, st) = (
-                    url.clone(),
-                    seller.clone(),
-                    pool.clone(),
-                    buyer.clone(),
-                    acked.clone(),
-                    stop.clone(),
-                );
-                std::thread::spawn(move || client(u, s, p, b, k, st, cycle * 10 + n))
-            })
-            .collect();
+        let (stop, clients) = drive(&url, &parties, &acked, cycle);
         std::thread::sleep(Duration::from_millis(50 + rng.next() % 250));
         child.kill().unwrap(); // SIGKILL
         child.wait().unwrap();
@@ -329,9 +402,9 @@ fn kill_9_loses_nothing_acknowledged() {
         for c in clients {
             c.join().unwrap();
         }
-        let (c, u, _) = serve(&data, false);
+        let (c, u, _) = serve(store, false);
         (child, url) = (c, u);
-        verify(&url, &operator, &data, &acked.lock().unwrap());
+        verify(&url, &operator, store, &acked.lock().unwrap());
     }
     child.kill().unwrap();
     child.wait().unwrap();
@@ -342,10 +415,89 @@ fn kill_9_loses_nothing_acknowledged() {
         k.orders.len()
     );
     eprintln!(
-        "{cycles} kill -9 cycles in {:.1}s: {} acknowledged orders, {} cancels, {} trades, all present",
+        "{} {cycles} kill -9 cycles in {:.1}s: {} acknowledged orders, {} cancels, {} trades, all present",
+        store.args[0],
         t0.elapsed().as_secs_f64(),
         k.orders.len(),
         k.cancels.len(),
         k.trades.len()
     );
+}
+
+#[test]
+fn kill_9_loses_nothing_acknowledged_on_sqlite() {
+    kill_9_cycles(&TestStore::sqlite());
+}
+
+#[test]
+fn kill_9_loses_nothing_acknowledged_on_postgres() {
+    if let Some(store) = TestStore::postgres() {
+        kill_9_cycles(&store);
+    }
+}
+
+#[test]
+fn a_second_writer_is_refused_and_a_standby_takes_over_from_a_killed_writer() {
+    let Some(store) = TestStore::postgres() else {
+        return;
+    };
+    let (mut writer, url, key) = serve(&store, true);
+    let operator = key.expect("the first start prints the operator key");
+    let (seller, pool, buyer) = setup(&url, &operator);
+    let parties = Parties {
+        seller,
+        pool,
+        buyer,
+    };
+    // A second server is refused, naming the writer that holds the lock.
+    let refused = Command::new(MW)
+        .args(["serve", "--listen", "127.0.0.1:0"])
+        .args(&store.args)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&refused.stderr);
+    assert!(!refused.status.success(), "a second writer must not start");
+    assert!(
+        err.contains("holds the writer lock")
+            && err.contains(&format!("mw serve pid={}", writer.id())),
+        "the refusal names the writer: {err}"
+    );
+    // A standby waits (its banner comes only when it serves) while the writer works.
+    let standby = std::thread::spawn({
+        let args = store.args.clone();
+        move || {
+            let s = TestStore {
+                args,
+                _dir: tempfile::tempdir().unwrap(),
+                _db: None,
+            };
+            serve_with(&s, false, &["--standby"])
+        }
+    });
+    let acked = Arc::new(Mutex::new(Acked::default()));
+    let (stop, clients) = drive(&url, &parties, &acked, 0);
+    // Wait until the clients have done some work, then kill the writer under load.
+    wait_for_orders(&acked, 50);
+    assert!(
+        !standby.is_finished(),
+        "the standby waits while the writer lives"
+    );
+    writer.kill().unwrap();
+    writer.wait().unwrap();
+    stop.store(true, Ordering::Relaxed);
+    for c in clients {
+        c.join().unwrap();
+    }
+    let (mut taken_over, url, _) = standby.join().unwrap();
+    verify(&url, &operator, &store, &acked.lock().unwrap());
+    // It serves writes too.
+    let (stop, clients) = drive(&url, &parties, &acked, 1);
+    wait_for_orders(&acked, 100);
+    stop.store(true, Ordering::Relaxed);
+    for c in clients {
+        c.join().unwrap();
+    }
+    verify(&url, &operator, &store, &acked.lock().unwrap());
+    taken_over.kill().unwrap();
+    taken_over.wait().unwrap();
 }

@@ -295,7 +295,7 @@ fn page<T>(mut rows: Vec<T>, limit: usize, id: impl Fn(&T) -> u64) -> Page<T> {
 enum Db {
     Sqlite(rusqlite::Connection),
     Postgres {
-        client: crate::pg::Conn,
+        client: Box<crate::pg::Conn>,
         stmts: BTreeMap<String, postgres::Statement>,
     },
 }
@@ -376,7 +376,10 @@ impl Reader {
                 Db::Sqlite(conn)
             }
             Location::Postgres(url) => Db::Postgres {
-                client: crate::pg::Conn::new(crate::pg::connect(url, "mw serve (reader)")?),
+                client: Box::new(crate::pg::Conn::new(crate::pg::connect(
+                    url,
+                    "mw serve (reader)",
+                )?)),
                 stmts: BTreeMap::new(),
             },
         };
