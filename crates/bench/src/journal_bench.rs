@@ -1,16 +1,18 @@
 //! The journal benchmark: the engine benchmark's market, from genesis, written through
-//! the real journal path (`SqliteStore::commit`: journal records, query tables, one
-//! transaction and one fsync per batch) in batches the size a loaded server forms. In the
-//! same run, the ceiling: the same SQLite settings inserting rows of the same size, one
-//! transaction per batch, into a bare table. Then recovery: the whole journal replayed
+//! the real journal path (`Store::commit`: journal records, query tables, one
+//! transaction and one fsync per batch) in batches the size a loaded server forms, on
+//! SQLite or on a scratch database of a PostgreSQL server. In the same run, the ceiling:
+//! the same backend and settings inserting rows of the same size, one transaction per
+//! batch, into a bare table (SQLite: a prepared insert a row; PostgreSQL: one `unnest`
+//! insert a batch, as the journal path does). Then recovery: the whole journal replayed
 //! into a new engine, as a start without snapshots does, and with a snapshot near the end.
 
 use crate::engine_bench::accepted_stream;
 use crate::stats::per_mille;
 use megawatt_engine::Engine;
 use megawatt_engine::event::Event;
-use megawatt_store::sqlite::SqliteStore;
-use megawatt_store::{Applied, Batch, Snapshot, Store};
+use megawatt_store::pg::{IfLocked, ScratchDb};
+use megawatt_store::{Applied, Batch, Location, OpenOptions, Snapshot, Store};
 use rusqlite::{Connection, params};
 use std::path::Path;
 use std::time::Instant;
@@ -20,8 +22,10 @@ const BATCH: usize = 512;
 
 /// Writes the stream through the store; returns (commands, per-batch commit µs, bytes of
 /// the commands' records).
-fn durable(path: &Path, envs: &[megawatt_engine::Envelope]) -> (usize, Vec<u64>, Vec<usize>) {
-    let mut store = SqliteStore::open(path).expect("store");
+fn durable(
+    store: &mut dyn Store,
+    envs: &[megawatt_engine::Envelope],
+) -> (usize, Vec<u64>, Vec<usize>) {
     let mut engine = Engine::new();
     let mut lat = Vec::new();
     let mut sizes = Vec::with_capacity(envs.len());
@@ -46,7 +50,39 @@ fn durable(path: &Path, envs: &[megawatt_engine::Envelope]) -> (usize, Vec<u64>,
     (envs.len(), lat, sizes)
 }
 
-/// The ceiling: bare inserts of rows of the given sizes, same pragmas and batching.
+/// Opens the store under test.
+fn open(location: &Location) -> Box<dyn Store> {
+    let options = OpenOptions {
+        name: "megawatt-bench".into(),
+        if_locked: IfLocked::Refuse,
+        waiting: &mut |_| {},
+    };
+    megawatt_store::open(location, options).expect("store")
+}
+
+/// The PostgreSQL ceiling: bare inserts of rows of the given sizes, one `unnest`
+/// statement and one transaction per batch.
+fn raw_pg(url: &str, sizes: &[usize]) -> f64 {
+    let mut c = megawatt_store::pg::connect(url, "megawatt-bench raw").expect("raw db");
+    c.batch_execute("CREATE TABLE raw (seq BIGINT PRIMARY KEY, payload BYTEA NOT NULL, checksum BIGINT NOT NULL)")
+        .expect("table");
+    let payload = vec![7u8; sizes.iter().copied().max().unwrap_or(0)];
+    let stmt = c
+        .prepare("INSERT INTO raw SELECT * FROM unnest($1::bigint[], $2::bytea[], $3::bigint[])")
+        .expect("stmt");
+    let t0 = Instant::now();
+    for (b, chunk) in sizes.chunks(BATCH).enumerate() {
+        let seqs: Vec<i64> = (0..chunk.len()).map(|i| (b * BATCH + i) as i64).collect();
+        let blobs: Vec<&[u8]> = chunk.iter().map(|&n| &payload[..n]).collect();
+        let sums: Vec<i64> = (0..chunk.len()).map(|i| i as i64).collect();
+        let mut tx = c.transaction().expect("tx");
+        tx.execute(&stmt, &[&seqs, &blobs, &sums]).expect("insert");
+        tx.commit().expect("commit");
+    }
+    sizes.len() as f64 / t0.elapsed().as_secs_f64()
+}
+
+/// The SQLite ceiling: bare inserts of rows of the given sizes, same pragmas and batching.
 fn raw(path: &Path, sizes: &[usize]) -> f64 {
     let mut conn = Connection::open(path).expect("raw db");
     conn.pragma_update(None, "journal_mode", "WAL")
@@ -74,18 +110,31 @@ fn raw(path: &Path, sizes: &[usize]) -> f64 {
 }
 
 /// Runs the benchmark and returns its JSON line.
-pub fn run(opts: crate::Opts) -> String {
+pub fn run(opts: crate::Opts, journal: &crate::JournalOpts) -> String {
     let envs = accepted_stream(opts.seed, opts.commands);
     let dir = tempfile::tempdir().expect("temp dir");
-    let (n, mut lat, sizes) = durable(&dir.path().join("journal.db"), &envs);
+    let scratch = journal
+        .database_url
+        .as_ref()
+        .map(|url| ScratchDb::create(url, "mw_bench").expect("a scratch database"));
+    let location = match &scratch {
+        Some(db) => Location::Postgres(db.url.clone()),
+        None => Location::Sqlite(dir.path().join("journal.db")),
+    };
+    let mut store = open(&location);
+    let (n, mut lat, sizes) = durable(store.as_mut(), &envs);
+    drop(store);
     let commit_secs = lat.iter().sum::<u64>() as f64 / 1e6;
     let durable_per_sec = n as f64 / commit_secs;
     lat.sort_unstable();
-    let raw_per_sec = raw(&dir.path().join("raw.db"), &sizes);
+    let raw_per_sec = match &scratch {
+        Some(db) => raw_pg(&db.url, &sizes),
+        None => raw(&dir.path().join("raw.db"), &sizes),
+    };
     // Recovery without a snapshot: the whole journal.
-    let mut store = SqliteStore::open(&dir.path().join("journal.db")).expect("reopen");
+    let mut store = open(&location);
     let t0 = Instant::now();
-    let (engine, rec) = megawatt_server::sequencer::recover(&mut store).expect("recover");
+    let (engine, rec) = megawatt_server::sequencer::recover(store.as_mut()).expect("recover");
     let replay_secs = t0.elapsed().as_secs_f64();
     assert_eq!(rec.last_seq, n as u64);
     // With a snapshot 90% of the way: restore it and replay the rest.
@@ -105,7 +154,7 @@ pub fn run(opts: crate::Opts) -> String {
     };
     store.commit(&batch, &engine).expect("snapshot");
     let t0 = Instant::now();
-    let (again, rec2) = megawatt_server::sequencer::recover(&mut store).expect("recover");
+    let (again, rec2) = megawatt_server::sequencer::recover(store.as_mut()).expect("recover");
     let snap_secs = t0.elapsed().as_secs_f64();
     assert!(
         again.snapshot() == engine.snapshot() && rec2.snapshot_seq == at,
@@ -114,7 +163,7 @@ pub fn run(opts: crate::Opts) -> String {
     let avg_bytes = sizes.iter().sum::<usize>() as f64 / sizes.len().max(1) as f64;
     serde_json::json!({
         "bench": "journal",
-        "backend": "sqlite",
+        "backend": if scratch.is_some() { "postgres" } else { "sqlite" },
         "seed": opts.seed,
         "commands": n,
         "batch": BATCH,

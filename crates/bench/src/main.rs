@@ -5,8 +5,9 @@
 //! - `engine --peer [--seed N] [--commands N] [--runs N]`: the degenerate workload
 //!   (every order has the same window: a plain limit order book) through Megawatt and
 //!   through the `lobster` crate, in the same process.
-//! - `journal [--commands N]`: durable commands per second through the journal path,
-//!   against bare inserts of the same size; recovery and replay speed.
+//! - `journal [--commands N] [--database-url URL]`: durable commands per second through
+//!   the journal path (SQLite, or a scratch database on the PostgreSQL server of URL),
+//!   against bare inserts of the same size on the same backend; recovery and replay speed.
 //! - `http`: the real server over loopback, durable orders per second against the
 //!   `GET /healthz` ceiling.
 
@@ -19,7 +20,7 @@ mod stats;
 
 use std::process::ExitCode;
 
-const USAGE: &str = "usage: megawatt-bench engine [--peer] [--seed N] [--commands N] [--runs N]\n       megawatt-bench journal [--seed N] [--commands N]\n       megawatt-bench http";
+const USAGE: &str = "usage: megawatt-bench engine [--peer] [--seed N] [--commands N] [--runs N]\n       megawatt-bench journal [--seed N] [--commands N] [--database-url URL]\n       megawatt-bench http";
 
 /// Options shared by the benchmarks.
 #[derive(Clone, Copy, Debug)]
@@ -32,10 +33,18 @@ pub struct Opts {
     pub runs: usize,
 }
 
-fn parse(args: &[String]) -> Result<(String, bool, Opts), String> {
+/// Options of the journal benchmark beyond [`Opts`].
+#[derive(Clone, Debug, Default)]
+pub struct JournalOpts {
+    /// A PostgreSQL server to measure instead of SQLite (a scratch database is made on it).
+    pub database_url: Option<String>,
+}
+
+fn parse(args: &[String]) -> Result<(String, bool, Opts, JournalOpts), String> {
     let mut it = args.iter();
     let sub = it.next().ok_or("missing subcommand")?.clone();
     let mut peer = false;
+    let mut journal = JournalOpts::default();
     let mut opts = Opts {
         seed: 42,
         commands: 1_000_000,
@@ -49,19 +58,22 @@ fn parse(args: &[String]) -> Result<(String, bool, Opts), String> {
         };
         match a.as_str() {
             "--peer" => peer = true,
+            "--database-url" => {
+                journal.database_url = Some(it.next().ok_or("--database-url needs a URL")?.clone())
+            }
             "--seed" => opts.seed = value("--seed")?,
             "--commands" => opts.commands = value("--commands")? as usize,
             "--runs" => opts.runs = (value("--runs")? as usize).max(1),
             other => return Err(format!("unknown argument {other}")),
         }
     }
-    Ok((sub, peer, opts))
+    Ok((sub, peer, opts, journal))
 }
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     match parse(&args) {
-        Ok((sub, peer, opts)) if sub == "engine" => {
+        Ok((sub, peer, opts, _)) if sub == "engine" => {
             let line = if peer {
                 peer::run(opts)
             } else {
@@ -70,15 +82,15 @@ fn main() -> ExitCode {
             println!("{line}");
             ExitCode::SUCCESS
         }
-        Ok((sub, _, opts)) if sub == "journal" => {
-            println!("{}", journal_bench::run(opts));
+        Ok((sub, _, opts, journal)) if sub == "journal" => {
+            println!("{}", journal_bench::run(opts, &journal));
             ExitCode::SUCCESS
         }
-        Ok((sub, _, _)) if sub == "http" => {
+        Ok((sub, _, _, _)) if sub == "http" => {
             println!("{}", http_bench::run());
             ExitCode::SUCCESS
         }
-        Ok((sub, _, _)) => {
+        Ok((sub, _, _, _)) => {
             eprintln!("unknown benchmark {sub}\n{USAGE}");
             ExitCode::from(2)
         }

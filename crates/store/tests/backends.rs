@@ -1,0 +1,227 @@
+//! The store's contract, checked on both backends (a temporary SQLite file, a scratch
+//! PostgreSQL database): the journal round-trips and a damaged record is named;
+//! snapshots are kept two deep and a damaged one is skipped; idempotency answers live
+//! their time and are forgotten; an old schema is migrated on open.
+
+use megawatt_engine::command::{Command, Envelope};
+use megawatt_engine::entities::Roles;
+use megawatt_engine::{Engine, OPERATOR};
+use megawatt_store::pg::{IfLocked, ScratchDb};
+use megawatt_store::tables::{SCHEMA_VERSION, pg_sql};
+use megawatt_store::{
+    Applied, Batch, IdempotencyRecord, Location, OpenOptions, Outcome, Snapshot, Store,
+};
+
+/// A new store of one backend, and a way to change it behind the writer's back.
+struct TestStore {
+    location: Location,
+    _dir: tempfile::TempDir,
+    _db: Option<ScratchDb>,
+}
+
+impl TestStore {
+    fn sqlite() -> TestStore {
+        let dir = tempfile::tempdir().unwrap();
+        TestStore {
+            location: Location::Sqlite(dir.path().join("mw.db")),
+            _dir: dir,
+            _db: None,
+        }
+    }
+
+    fn postgres() -> Option<TestStore> {
+        let Some(base) = megawatt_store::pg::test_base_url() else {
+            eprintln!("skipped on PostgreSQL: MW_TEST_DATABASE_URL=skip");
+            return None;
+        };
+        let db = ScratchDb::create(&base, "mw_store").unwrap_or_else(|e| {
+            panic!("PostgreSQL for tests is unreachable ({e}); set MW_TEST_DATABASE_URL, or MW_TEST_DATABASE_URL=skip")
+        });
+        Some(TestStore {
+            location: Location::Postgres(db.url.clone()),
+            _dir: tempfile::tempdir().unwrap(),
+            _db: Some(db),
+        })
+    }
+
+    fn open(&self) -> Box<dyn Store> {
+        let options = OpenOptions {
+            name: "store test".into(),
+            if_locked: IfLocked::Refuse,
+            waiting: &mut |_| {},
+        };
+        megawatt_store::open(&self.location, options).unwrap()
+    }
+
+    /// The schema version recorded in the store.
+    fn version(&self) -> String {
+        let sql = "SELECT value FROM meta WHERE key = 'schema_version'";
+        match &self.location {
+            Location::Sqlite(path) => rusqlite::Connection::open(path)
+                .unwrap()
+                .query_row(sql, [], |r| r.get(0))
+                .unwrap(),
+            Location::Postgres(url) => ::postgres::Client::connect(url, ::postgres::NoTls)
+                .unwrap()
+                .query_one(sql, &[])
+                .unwrap()
+                .get(0),
+        }
+    }
+
+    /// Runs SQL (written for SQLite; translated for PostgreSQL) on the store directly.
+    fn tamper(&self, sql: &str) {
+        match &self.location {
+            Location::Sqlite(path) => rusqlite::Connection::open(path)
+                .unwrap()
+                .execute_batch(sql)
+                .unwrap(),
+            Location::Postgres(url) => ::postgres::Client::connect(url, ::postgres::NoTls)
+                .unwrap()
+                .batch_execute(&pg_sql(sql))
+                .unwrap(),
+        }
+    }
+}
+
+/// Runs each test once per backend.
+macro_rules! on_both_backends {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $( #[test] fn $name() { super::$name(super::TestStore::sqlite()) } )*
+        }
+        mod postgres {
+            $( #[test] fn $name() { if let Some(s) = super::TestStore::postgres() { super::$name(s) } } )*
+        }
+    };
+}
+
+fn participant(engine: &mut Engine, seq: u64, snapshot: bool) -> Batch {
+    let env = Envelope {
+        time_ms: seq,
+        actor: OPERATOR,
+        command: Command::CreateParticipant {
+            name: format!("p{seq}"),
+            roles: Roles {
+                buyer: true,
+                ..Roles::default()
+            },
+        },
+    };
+    let mut events = Vec::new();
+    engine.apply(&env, &mut events).unwrap();
+    Batch {
+        applied: vec![Applied {
+            seq,
+            envelope: env,
+            events,
+        }],
+        snapshot: snapshot.then(|| Snapshot {
+            seq,
+            state: engine.snapshot(),
+        }),
+        ..Batch::default()
+    }
+}
+
+fn journal_round_trips_and_a_damaged_record_is_named(t: TestStore) {
+    let mut store = t.open();
+    let mut engine = Engine::new();
+    let batch = participant(&mut engine, 1, false);
+    store.commit(&batch, &engine).unwrap();
+    let expected = vec![(1, batch.applied[0].envelope.clone())];
+    assert_eq!(store.journal(0).unwrap(), expected);
+    drop(store);
+    t.tamper("UPDATE journal SET checksum = checksum + 1 WHERE seq = 1");
+    let err = t.open().journal(0).unwrap_err();
+    assert!(err.0.contains("record 1 fails its checksum"), "{err}");
+}
+
+fn snapshots_are_kept_two_deep_and_a_damaged_one_is_skipped(t: TestStore) {
+    let mut store = t.open();
+    let mut engine = Engine::new();
+    let mut states = Vec::new();
+    for seq in 1..=3 {
+        let batch = participant(&mut engine, seq, true);
+        states.push(batch.snapshot.clone().unwrap());
+        store.commit(&batch, &engine).unwrap();
+    }
+    let kept: Vec<u64> = store.snapshots().unwrap().iter().map(|s| s.seq).collect();
+    assert_eq!(kept, vec![2, 3]);
+    assert_eq!(store.snapshots().unwrap().pop(), Some(states[2].clone()));
+    t.tamper("UPDATE snapshots SET checksum = checksum + 1 WHERE seq = 3");
+    assert_eq!(
+        store.snapshots().unwrap().pop(),
+        Some(states[1].clone()),
+        "falls back to the older one"
+    );
+    assert_eq!(store.journal(2).unwrap().len(), 1, "the tail after it");
+}
+
+fn idempotency_answers_are_kept_for_their_time_to_live_then_forgotten(t: TestStore) {
+    let mut store = t.open();
+    let engine = Engine::new();
+    let record = IdempotencyRecord {
+        participant: OPERATOR,
+        key: "k".into(),
+        request_hash: [7; 32],
+        outcome: Outcome::Rejected {
+            rule: "zero_gpus".into(),
+            field: "gpus".into(),
+            detail: "d".into(),
+        },
+        created_ms: 1_000,
+    };
+    let batch = Batch {
+        idempotency: vec![record.clone()],
+        ..Batch::default()
+    };
+    store.commit(&batch, &engine).unwrap();
+    assert_eq!(
+        store.idempotency(OPERATOR, "k", 1_000).unwrap(),
+        Some(record.clone())
+    );
+    assert_eq!(
+        store.idempotency(OPERATOR, "k", 1_001).unwrap(),
+        None,
+        "too old to count"
+    );
+    let forget = |before| Batch {
+        forget_idempotency_before: Some(before),
+        ..Batch::default()
+    };
+    store.commit(&forget(999), &engine).unwrap();
+    assert_eq!(store.idempotency(OPERATOR, "k", 0).unwrap(), Some(record));
+    store.commit(&forget(1_001), &engine).unwrap();
+    assert_eq!(
+        store.idempotency(OPERATOR, "k", 0).unwrap(),
+        None,
+        "forgotten"
+    );
+}
+
+fn a_version_1_store_is_migrated_on_open(t: TestStore) {
+    drop(t.open());
+    t.tamper(
+        "DROP TABLE snapshots; DROP TABLE idempotency; \
+         CREATE TABLE idempotency (participant INTEGER NOT NULL, key TEXT NOT NULL, \
+         request_hash BLOB NOT NULL, outcome BLOB NOT NULL, PRIMARY KEY (participant, key)); \
+         UPDATE meta SET value = '1' WHERE key = 'schema_version';",
+    );
+    let mut store = t.open();
+    assert_eq!(store.snapshots().unwrap().pop(), None);
+    assert_eq!(store.idempotency(OPERATOR, "k", 0).unwrap(), None);
+    drop(store);
+    assert_eq!(
+        t.version(),
+        SCHEMA_VERSION.to_string(),
+        "the migration is recorded"
+    );
+}
+
+on_both_backends!(
+    journal_round_trips_and_a_damaged_record_is_named,
+    snapshots_are_kept_two_deep_and_a_damaged_one_is_skipped,
+    idempotency_answers_are_kept_for_their_time_to_live_then_forgotten,
+    a_version_1_store_is_migrated_on_open,
+);
