@@ -103,11 +103,30 @@ fn serve_with(store: &TestStore, first: bool, extra: &[&str]) -> (Child, String,
         .args(&store.args)
         .args(extra)
         .stdout(Stdio::piped())
-        .stderr(Stdio::null())
+        .stderr(Stdio::piped())
         .spawn()
         .unwrap();
+    // Keep the last lines of the server's log, to show if it fails to start.
+    let log = Arc::new(Mutex::new(std::collections::VecDeque::new()));
+    let stderr = BufReader::new(child.stderr.take().unwrap());
+    let sink = log.clone();
+    std::thread::spawn(move || {
+        for line in stderr.lines().map_while(Result::ok) {
+            let mut l = sink.lock().unwrap();
+            l.push_back(line);
+            if l.len() > 20 {
+                l.pop_front();
+            }
+        }
+    });
     let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let banner = lines.next().unwrap().unwrap();
+    let Some(Ok(banner)) = lines.next() else {
+        let status = child.wait().unwrap();
+        panic!(
+            "mw serve did not start ({status}): {:?}",
+            log.lock().unwrap()
+        );
+    };
     let url = banner
         .strip_prefix("Megawatt is serving at ")
         .unwrap()

@@ -16,6 +16,7 @@ pub mod pg;
 pub mod reader;
 pub mod sqlite;
 pub mod tables;
+pub mod wal;
 
 use megawatt_engine::command::Envelope;
 use megawatt_engine::event::Event;

@@ -20,6 +20,10 @@ use std::time::Duration;
 /// The advisory lock a writer holds (the bytes of "megawatt").
 pub const WRITER_LOCK: i64 = 0x6d65_6761_7761_7474;
 
+/// How long a server that is not a standby waits for the writer lock before it refuses
+/// to start (long enough for a killed writer's session to end).
+const LOCK_GRACE: &str = "3s";
+
 /// How long a connection attempt may take before the database counts as unreachable.
 pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 
@@ -380,14 +384,27 @@ impl PgStore {
             .get(0);
         if !got {
             let holder = lock_holder(&mut client)?;
-            if if_locked == IfLocked::Refuse {
-                return Err(StoreError(format!(
-                    "{} is already served by {holder}, which holds the writer lock; stop it, or start this server with --standby to take over when it stops",
-                    describe(url)
-                )));
+            if if_locked == IfLocked::Wait {
+                waiting(&holder);
             }
-            waiting(&holder);
-            client.execute("SELECT pg_advisory_lock($1)", &[&WRITER_LOCK])?;
+            // A writer that has just died may still hold the lock for a moment, until
+            // its backend notices the closed socket: a non-standby waits that long.
+            let timeout = match if_locked {
+                IfLocked::Refuse => LOCK_GRACE,
+                IfLocked::Wait => "0",
+            };
+            client.batch_execute(&format!("SET lock_timeout = '{timeout}'"))?;
+            match client.execute("SELECT pg_advisory_lock($1)", &[&WRITER_LOCK]) {
+                Ok(_) => client.batch_execute("RESET lock_timeout")?,
+                Err(e) if e.code() == Some(&postgres::error::SqlState::LOCK_NOT_AVAILABLE) => {
+                    let holder = lock_holder(&mut client)?;
+                    return Err(StoreError(format!(
+                        "{} is already served by {holder}, which holds the writer lock; stop it, or start this server with --standby to take over when it stops",
+                        describe(url)
+                    )));
+                }
+                Err(e) => return Err(e.into()),
+            }
         }
         prepare_schema(&mut client, url)?;
         Ok(PgStore {

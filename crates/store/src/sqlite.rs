@@ -18,12 +18,54 @@ fn i64_of(v: u64) -> i64 {
 pub struct SqliteStore {
     conn: Connection,
     path: PathBuf,
+    /// The writer's lock on the file (dropped after `conn`, as fields drop in order:
+    /// closing a descriptor of the file while SQLite holds its own locks on it would
+    /// release those).
+    _lock: std::fs::File,
+}
+
+/// Takes the writer's lock on the database file (an exclusive `flock`, independent of
+/// SQLite's own locks), creating the file if missing. Another process holding it is a
+/// server already writing this store.
+fn writer_lock(path: &Path) -> Result<std::fs::File, StoreError> {
+    let file = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .open(path)
+        .map_err(|e| StoreError(format!("cannot open {}: {e}", path.display())))?;
+    match file.try_lock() {
+        Ok(()) => Ok(file),
+        Err(std::fs::TryLockError::WouldBlock) => Err(StoreError(format!(
+            "{} is already served by another mw serve, which holds the writer lock on it; stop that server first",
+            path.display()
+        ))),
+        Err(std::fs::TryLockError::Error(e)) => {
+            Err(StoreError(format!("cannot lock {}: {e}", path.display())))
+        }
+    }
 }
 
 impl SqliteStore {
     /// Opens (creating if needed) the store at `path`. Refuses a file that is not a
     /// Megawatt store or was written by a newer version.
     pub fn open(path: &Path) -> Result<SqliteStore, StoreError> {
+        let lock = writer_lock(path)?;
+        // Before SQLite opens the file and discards a torn WAL tail: say what it cuts.
+        match crate::wal::torn_tail(path) {
+            Ok(Some(t)) => eprintln!(
+                "megawatt: the write-ahead log of {} ends with {} frames ({} bytes) of a transaction that never committed (cut by a crash); they are discarded: no command in them was acknowledged",
+                path.display(),
+                t.frames,
+                t.bytes
+            ),
+            Ok(None) => {}
+            Err(e) => eprintln!(
+                "megawatt: cannot read the write-ahead log of {}: {e}",
+                path.display()
+            ),
+        }
         let conn = Connection::open(path)
             .map_err(|e| StoreError(format!("cannot open {}: {e}", path.display())))?;
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
@@ -52,6 +94,7 @@ impl SqliteStore {
         let mut store = SqliteStore {
             conn,
             path: path.to_path_buf(),
+            _lock: lock,
         };
         // Check before changing anything: a store this version cannot use stays as it was.
         if has_meta {
@@ -397,6 +440,77 @@ mod tests {
         assert!(
             wal < 72 * 1024 * 1024 && wal < db,
             "WAL of {wal} bytes next to a {db}-byte database"
+        );
+    }
+
+    fn participant(engine: &mut Engine, seq: u64) -> Batch {
+        let env = Envelope {
+            time_ms: seq,
+            actor: OPERATOR,
+            command: Command::CreateParticipant {
+                name: format!("p{seq}"),
+                roles: Roles {
+                    buyer: true,
+                    ..Roles::default()
+                },
+            },
+        };
+        let mut events = Vec::new();
+        engine.apply(&env, &mut events).unwrap();
+        Batch {
+            applied: vec![Applied {
+                seq,
+                envelope: env,
+                events,
+            }],
+            ..Batch::default()
+        }
+    }
+
+    #[test]
+    fn a_second_writer_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("mw.db");
+        let first = SqliteStore::open(&path).unwrap();
+        let err = SqliteStore::open(&path).err().unwrap();
+        assert!(
+            err.0.contains("already served by another mw serve"),
+            "{err}"
+        );
+        drop(first);
+        SqliteStore::open(&path).expect("free again once the writer is gone");
+    }
+
+    #[test]
+    fn a_torn_wal_tail_is_found_and_cut_and_committed_batches_survive() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("mw.db");
+        let mut store = SqliteStore::open(&path).unwrap();
+        let mut engine = Engine::new();
+        for seq in 1..=3 {
+            store
+                .commit(&participant(&mut engine, seq), &engine)
+                .unwrap();
+        }
+        // The state a crash leaves: the files as they are, the WAL not checkpointed;
+        // then the last transaction's commit frame written only in part.
+        let crashed = dir.path().join("crashed.db");
+        std::fs::copy(&path, &crashed).unwrap();
+        let mut wal = std::fs::read(dir.path().join("mw.db-wal")).unwrap();
+        std::mem::forget(store);
+        assert_eq!(crate::wal::scan(&wal), None, "every batch committed");
+        wal.truncate(wal.len() - 1_000);
+        std::fs::write(dir.path().join("crashed.db-wal"), &wal).unwrap();
+        let torn = crate::wal::torn_tail(&crashed)
+            .unwrap()
+            .expect("a torn tail");
+        assert!(torn.frames >= 1 && torn.bytes > 0, "{torn:?}");
+        let mut store = SqliteStore::open(&crashed).unwrap();
+        let seqs: Vec<u64> = store.journal(0).unwrap().iter().map(|r| r.0).collect();
+        assert_eq!(
+            seqs,
+            vec![1, 2],
+            "the torn last batch is gone, the others intact"
         );
     }
 }
