@@ -1,8 +1,11 @@
 //! Commands: the only way to change the engine's state. Each arrives in an
 //! [`Envelope`] stamped by the sequencer with the time and the acting participant.
 
+use crate::contract::{Cause, Causes, Pricing, Terms};
 use crate::entities::Roles;
-use crate::ids::{FacilityId, OrderId, ParticipantId, PoolId, ReservationId};
+use crate::ids::{
+    ContractId, FacilityId, OrderId, ParticipantId, PoolId, QuoteId, ReservationId, RfqId,
+};
 use crate::order::{AskSource, TimeInForce};
 use crate::units::{Hour, Window};
 use serde::{Deserialize, Serialize};
@@ -85,6 +88,111 @@ pub enum Command {
         /// The hour that has begun.
         hour: Hour,
     },
+    /// Buyer: ask providers for firm quotes for a term deal.
+    CreateRfq(RfqSpec),
+    /// The RFQ's buyer: close it without accepting a quote (its quotes are released).
+    CancelRfq {
+        /// The RFQ.
+        rfq: RfqId,
+    },
+    /// Provider: answer an RFQ with a firm quote (encumbers the capacity offered).
+    SubmitQuote(QuoteSpec),
+    /// The quote's provider: withdraw it (its capacity is released).
+    WithdrawQuote {
+        /// The quote.
+        quote: QuoteId,
+    },
+    /// The RFQ's buyer: accept one quote; the contract is made, the others released.
+    AcceptQuote {
+        /// The quote.
+        quote: QuoteId,
+    },
+    /// A party: give notice of termination for convenience under its notice period.
+    GiveNotice {
+        /// The contract.
+        contract: ContractId,
+    },
+    /// A party: terminate for a cause the contract allows, with a written reason.
+    TerminateForCause {
+        /// The contract.
+        contract: ContractId,
+        /// The cause.
+        cause: Cause,
+        /// Why, in words.
+        reason: String,
+    },
+}
+
+/// What an RFQ asks for.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RfqWants {
+    /// GPUs of each model (model id, GPUs): a quote offers exactly these.
+    Gpus(Vec<(String, u32)>),
+    /// Power in kW, of any models: a quote's GPUs draw between `min_power_kw` and
+    /// `power_kw` by the catalog's watts per GPU.
+    Power {
+        /// Most power wanted.
+        power_kw: u64,
+        /// Least power that meets the need.
+        min_power_kw: u64,
+    },
+}
+
+/// The terms an RFQ's buyer requires of quotes.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WantedTerms {
+    /// The buyer must be able to leave on at most this notice (`None`: no requirement).
+    pub max_buyer_notice_hours: Option<u32>,
+    /// The seller must not be able to leave on less notice than this.
+    pub min_seller_notice_hours: Option<u32>,
+    /// Highest acceptable early-termination fee.
+    pub max_early_termination_fee_micros: Option<i64>,
+    /// Causes the contract must allow.
+    pub causes: Causes,
+}
+
+/// A request for quotes.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RfqSpec {
+    /// GPUs per model, or power.
+    pub wants: RfqWants,
+    /// The term wanted.
+    pub window: Window,
+    /// Only facilities in this region.
+    pub region: Option<String>,
+    /// Only this facility.
+    pub facility: Option<FacilityId>,
+    /// Terms every quote must meet.
+    pub terms: WantedTerms,
+    /// Quotes are accepted before this hour begins (at most the window's start).
+    pub deadline: Hour,
+    /// Providers invited (empty: every provider may quote).
+    pub invited: Vec<ParticipantId>,
+}
+
+/// One line of a quote: GPUs of one pool, over the RFQ's window.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct QuoteLineSpec {
+    /// A pool of the provider's (all lines from one facility).
+    pub pool: PoolId,
+    /// GPUs.
+    pub gpus: u32,
+}
+
+/// A firm quote.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct QuoteSpec {
+    /// The RFQ answered.
+    pub rfq: RfqId,
+    /// What is offered.
+    pub lines: Vec<QuoteLineSpec>,
+    /// Price.
+    pub pricing: Pricing,
+    /// Terms.
+    pub terms: Terms,
+    /// The quote lapses when this hour begins (the RFQ's deadline at the latest).
+    pub expires: Hour,
 }
 
 /// One pool of a new facility.

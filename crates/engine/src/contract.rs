@@ -1,8 +1,9 @@
 //! Trades and the contracts they create: who holds which GPU-hours, at what price, on
 //! what terms.
 
-use crate::ids::{ContractId, ModelIdx, OrderId, ParticipantId, PoolId, TradeId};
+use crate::ids::{ContractId, ModelIdx, OrderId, ParticipantId, PoolId, QuoteId, TradeId};
 use crate::order::Side;
+use crate::step::StepFn;
 use crate::units::{Hour, Window};
 use serde::{Deserialize, Serialize};
 use smallvec::SmallVec;
@@ -68,6 +69,34 @@ pub enum Pricing {
     },
 }
 
+/// A cause for termination.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Cause {
+    /// The buyer broke the acceptable-use terms (the seller terminates).
+    AcceptableUse,
+    /// The buyer did not pay (the seller terminates).
+    NonPayment,
+    /// The seller did not deliver (the buyer terminates).
+    NonDelivery,
+}
+
+impl Cause {
+    /// `acceptable_use`, `non_payment` or `non_delivery`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Cause::AcceptableUse => "acceptable_use",
+            Cause::NonPayment => "non_payment",
+            Cause::NonDelivery => "non_delivery",
+        }
+    }
+
+    /// Whether the buyer (else the seller) is the party that may invoke it.
+    pub fn invoked_by_buyer(self) -> bool {
+        matches!(self, Cause::NonDelivery)
+    }
+}
+
 /// Causes for which a party may terminate a contract.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Causes {
@@ -77,6 +106,24 @@ pub struct Causes {
     pub non_payment: bool,
     /// Non-delivery by the seller.
     pub non_delivery: bool,
+}
+
+impl Causes {
+    /// Whether `cause` is one of them.
+    pub fn allows(self, cause: Cause) -> bool {
+        match cause {
+            Cause::AcceptableUse => self.acceptable_use,
+            Cause::NonPayment => self.non_payment,
+            Cause::NonDelivery => self.non_delivery,
+        }
+    }
+
+    /// Whether every cause of `other` is one of these.
+    pub fn covers(self, other: Causes) -> bool {
+        (self.acceptable_use || !other.acceptable_use)
+            && (self.non_payment || !other.non_payment)
+            && (self.non_delivery || !other.non_delivery)
+    }
 }
 
 /// The terms of a contract.
@@ -115,7 +162,17 @@ impl Terms {
 pub enum Origin {
     /// A fill on the continuous market.
     Trade(TradeId),
-    // RFQ quotes and resales arrive with term deals.
+    /// An accepted quote.
+    Quote(QuoteId),
+    /// A fill of a resale ask: part of the parent contract, sold on by its buyer.
+    Resale {
+        /// The contract the capacity is carved from.
+        parent: ContractId,
+        /// The parent's line it is carved from.
+        line: u16,
+        /// The fill.
+        trade: TradeId,
+    },
 }
 
 /// Where a contract is in its life.
@@ -128,17 +185,59 @@ pub enum ContractStatus {
     Active,
     /// Past its last hour; its capacity went back to the pool.
     Expired,
+    /// A party gave notice: it ends at the notice's effective hour.
+    NoticeGiven,
+    /// Ended early by notice, at the notice's effective hour.
+    Terminated,
+    /// Ended for cause: in force until the next hour boundary after the act, then over.
+    TerminatedForCause,
 }
 
 impl ContractStatus {
-    /// `pending`, `active` or `expired`.
+    /// `pending`, `active`, `expired`, `notice_given`, `terminated` or
+    /// `terminated_for_cause`.
     pub fn as_str(self) -> &'static str {
         match self {
             ContractStatus::Pending => "pending",
             ContractStatus::Active => "active",
             ContractStatus::Expired => "expired",
+            ContractStatus::NoticeGiven => "notice_given",
+            ContractStatus::Terminated => "terminated",
+            ContractStatus::TerminatedForCause => "terminated_for_cause",
         }
     }
+}
+
+/// Notice of termination for convenience.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Notice {
+    /// The party that gave it (for a child ended with its parent: the parent's party).
+    pub by: ParticipantId,
+    /// When, ms since the epoch.
+    pub given_ms: u64,
+    /// The first hour the contract no longer holds.
+    pub effective: Hour,
+    /// Early-termination fee due from `by` to the other party (0 for a child ended with
+    /// its parent).
+    pub fee_micros: i64,
+    /// Set when the contract ends because its parent (the contract it was resold from)
+    /// ends.
+    pub via_parent: Option<ContractId>,
+}
+
+/// Termination for cause.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ForCause {
+    /// The party that terminated.
+    pub by: ParticipantId,
+    /// The cause.
+    pub cause: Cause,
+    /// The written reason.
+    pub reason: String,
+    /// When, ms since the epoch.
+    pub given_ms: u64,
+    /// The first hour the contract no longer holds (the next hour boundary).
+    pub effective: Hour,
 }
 
 /// A contract between a buyer and a seller.
@@ -162,6 +261,23 @@ pub struct Contract {
     pub status: ContractStatus,
     /// When it was made (the sequencer's timestamp), ms since the epoch.
     pub created_ms: u64,
+    /// The first hour it no longer holds: its end, or earlier after notice or
+    /// termination. Lines are held up to here.
+    pub ends: Hour,
+    /// True until its end has been processed (by the tick of `ends`): while open, it
+    /// holds its lines' capacity up to `ends`.
+    pub open: bool,
+    /// Notice given, if any.
+    pub notice: Option<Notice>,
+    /// Termination for cause, if any.
+    pub for_cause: Option<Box<ForCause>>,
+    /// Per line, the GPUs listed for resale or resold to child contracts at each hour
+    /// (empty until the buyer first lists some).
+    pub resold: Vec<StepFn>,
+    /// Child contracts (resales), in creation order.
+    pub children: Vec<ContractId>,
+    /// Resale depth: 0 for contracts from pools, parent's + 1 for resales.
+    pub depth: u8,
 }
 
 impl Contract {
@@ -183,11 +299,92 @@ impl Contract {
             .unwrap_or(Hour(0))
     }
 
-    /// True while the contract holds capacity (pending or active).
+    /// True while the contract holds capacity (until its end has been processed).
     pub fn is_live(&self) -> bool {
-        matches!(
-            self.status,
-            ContractStatus::Pending | ContractStatus::Active
-        )
+        self.open
+    }
+
+    /// The hours of line `i` the contract holds: its window cut at `ends` (`None` if
+    /// nothing is left of it).
+    pub fn held(&self, i: usize) -> Option<Window> {
+        let w = self.lines[i].window;
+        Window::new(w.start, w.end.min(self.ends)).ok()
+    }
+
+    /// What the buyer owes for the hours of `[from, to)` the contract holds: GPUs x
+    /// hours x price per GPU-hour, or the monthly fee prorated by the hours the contract
+    /// is in force (from its first line's start to its end). `None` on overflow.
+    pub fn value_micros(&self, from: Hour, to: Hour) -> Option<i64> {
+        match self.pricing {
+            Pricing::PerGpuHour { price_micros } => {
+                let mut total: i64 = 0;
+                for (i, l) in self.lines.iter().enumerate() {
+                    let Some(w) = self.held(i) else { continue };
+                    let (s, e) = (w.start.max(from), w.end.min(to));
+                    if s < e {
+                        let v = crate::units::notional_micros(price_micros, l.gpus, e.0 - s.0)?;
+                        total = total.checked_add(v)?;
+                    }
+                }
+                Some(total)
+            }
+            Pricing::MonthlyFee { fee_micros } => {
+                let (s, e) = (self.start().max(from), self.ends.min(to));
+                if s >= e {
+                    return Some(0);
+                }
+                crate::units::prorated_fee_micros(fee_micros, s, e)
+            }
+        }
+    }
+
+    /// What a year of the contract costs at its full size: 12 monthly fees, or GPUs x
+    /// 8,760 hours x price. `None` on overflow.
+    pub fn run_rate_per_year_micros(&self) -> Option<i64> {
+        match self.pricing {
+            Pricing::MonthlyFee { fee_micros } => fee_micros.checked_mul(12),
+            Pricing::PerGpuHour { price_micros } => {
+                let gpus: u32 = self.lines.iter().map(|l| l.gpus).sum();
+                crate::units::notional_micros(price_micros, gpus, 8_760)
+            }
+        }
+    }
+
+    /// The contract this one was resold from, if any.
+    pub fn parent(&self) -> Option<ContractId> {
+        match self.origin {
+            Origin::Resale { parent, .. } => Some(parent),
+            _ => None,
+        }
+    }
+
+    /// A new contract, pending, holding its lines until their end.
+    pub fn new(
+        id: ContractId,
+        (buyer, seller): (ParticipantId, ParticipantId),
+        lines: Lines,
+        (pricing, terms): (Pricing, Terms),
+        origin: Origin,
+        created_ms: u64,
+    ) -> Contract {
+        let ends = lines.iter().map(|l| l.window.end).max().unwrap_or(Hour(0));
+        Contract {
+            id,
+            buyer,
+            seller,
+            lines,
+            pricing,
+            terms,
+            origin,
+            status: ContractStatus::Pending,
+            created_ms,
+            ends,
+            open: true,
+            notice: None,
+            for_cause: None,
+            resold: Vec::new(),
+            children: Vec::new(),
+            depth: 0,
+        }
     }
 }

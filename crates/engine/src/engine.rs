@@ -11,13 +11,14 @@ use crate::dense::Dense;
 use crate::entities::{Facility, Participant, Pool, Reservation, Roles};
 use crate::event::Event;
 use crate::ids::{
-    ContractId, Counters, FacilityId, ModelIdx, OrderId, ParticipantId, PoolId, RegionIdx,
-    ReservationId,
+    ContractId, Counters, FacilityId, ModelIdx, OrderId, ParticipantId, PoolId, QuoteId, RegionIdx,
+    ReservationId, RfqId,
 };
 use crate::limits::{MAX_GPUS, MAX_NAME_BYTES, MAX_PRICE_MICROS};
 use crate::order::{Book, Order};
 use crate::order_map::OrderMap;
 use crate::reject::{Rejection, Rule, reject};
+use crate::rfq::{Quote, Rfq};
 use crate::units::{Hour, Window, WindowError, notional_micros};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
@@ -47,6 +48,12 @@ pub struct Engine {
     /// One book per model, indexed by [`ModelIdx`].
     pub(crate) books: Vec<Book>,
     pub(crate) contracts: Dense<ContractId, Contract>,
+    /// Open RFQs only; closed ones live in the server's history tables.
+    pub(crate) rfqs: BTreeMap<RfqId, Rfq>,
+    /// Live quotes only.
+    pub(crate) quotes: BTreeMap<QuoteId, Quote>,
+    /// Live resale asks by the contract backing them.
+    pub(crate) resale_asks: BTreeSet<(ContractId, OrderId)>,
     pub(crate) schedule: Schedule,
 }
 
@@ -63,6 +70,10 @@ pub(crate) struct Schedule {
     pub(crate) contract_ends: BTreeMap<Hour, Vec<ContractId>>,
     /// Live reservations by end hour.
     pub(crate) reservation_ends: BTreeSet<(Hour, ReservationId)>,
+    /// Open RFQs by deadline.
+    pub(crate) rfq_deadlines: BTreeMap<Hour, Vec<RfqId>>,
+    /// Live quotes by expiry.
+    pub(crate) quote_expiries: BTreeMap<Hour, Vec<QuoteId>>,
 }
 
 /// The acting participant and the time, for one command.
@@ -111,6 +122,9 @@ impl Engine {
             orders: OrderMap::default(),
             books: Vec::new(),
             contracts: Dense::default(),
+            rfqs: BTreeMap::new(),
+            quotes: BTreeMap::new(),
+            resale_asks: BTreeSet::new(),
             schedule: Schedule::default(),
         };
         for m in default_models() {
@@ -188,6 +202,17 @@ impl Engine {
             Command::Cancel { order } => self.cancel(&ctx, *order, events),
             Command::Reduce { order, by_gpus } => self.reduce(&ctx, *order, *by_gpus, events),
             Command::Tick { hour } => self.tick(&ctx, *hour, events),
+            Command::CreateRfq(spec) => self.create_rfq(&ctx, spec, events),
+            Command::CancelRfq { rfq } => self.cancel_rfq(&ctx, *rfq, events),
+            Command::SubmitQuote(spec) => self.submit_quote(&ctx, spec, events),
+            Command::WithdrawQuote { quote } => self.withdraw_quote(&ctx, *quote, events),
+            Command::AcceptQuote { quote } => self.accept_quote(&ctx, *quote, events),
+            Command::GiveNotice { contract } => self.give_notice(&ctx, *contract, events),
+            Command::TerminateForCause {
+                contract,
+                cause,
+                reason,
+            } => self.terminate_for_cause(&ctx, *contract, *cause, reason, events),
         }
     }
 
@@ -217,6 +242,7 @@ impl Engine {
             roles,
             open_orders: 0,
             facilities: 0,
+            open_rfqs: 0,
         };
         self.participants.insert(id, p.clone());
         p
@@ -312,6 +338,22 @@ impl Engine {
     /// All contracts, by id.
     pub fn contracts(&self) -> impl Iterator<Item = &Contract> {
         self.contracts.values()
+    }
+    /// An open RFQ.
+    pub fn rfq(&self, id: RfqId) -> Option<&Rfq> {
+        self.rfqs.get(&id)
+    }
+    /// All open RFQs, by id.
+    pub fn rfqs(&self) -> impl Iterator<Item = &Rfq> {
+        self.rfqs.values()
+    }
+    /// A live quote.
+    pub fn quote(&self, id: QuoteId) -> Option<&Quote> {
+        self.quotes.get(&id)
+    }
+    /// All live quotes, by id.
+    pub fn quotes(&self) -> impl Iterator<Item = &Quote> {
+        self.quotes.values()
     }
 }
 

@@ -30,6 +30,8 @@ pub struct Participant {
     pub open_orders: u32,
     /// Number of its facilities.
     pub facilities: u32,
+    /// Number of its open RFQs, bounded by [`crate::limits::MAX_OPEN_RFQS_PER_BUYER`].
+    pub open_rfqs: u32,
 }
 
 /// A facility: a site with a power budget and one pool per GPU model.

@@ -1,10 +1,11 @@
 //! Events: what an accepted command did. The server writes them to the query tables
 //! and publishes the public ones as market data.
 
-use crate::contract::{Contract, Trade};
+use crate::contract::{Contract, ForCause, Notice, Trade};
 use crate::entities::{Facility, Participant, Reservation};
-use crate::ids::{ContractId, ModelIdx, OrderId, ReservationId};
+use crate::ids::{ContractId, ModelIdx, OrderId, QuoteId, ReservationId, RfqId};
 use crate::order::Order;
+use crate::rfq::{Quote, Rfq};
 use serde::{Deserialize, Serialize};
 
 /// Why an order left the book.
@@ -23,6 +24,8 @@ pub enum CloseReason {
     IocRemainder,
     /// FOK (or an all-or-none IOC): it could not fill at once, so nothing traded.
     Killed,
+    /// A resale ask whose contract ended early (notice or termination).
+    ContractEnded,
 }
 
 impl CloseReason {
@@ -35,6 +38,7 @@ impl CloseReason {
             CloseReason::WindowStarted => "window_started",
             CloseReason::IocRemainder => "ioc_remainder",
             CloseReason::Killed => "killed",
+            CloseReason::ContractEnded => "contract_ended",
         }
     }
 }
@@ -47,6 +51,55 @@ pub enum ReservationEnd {
     Released,
     /// Its window passed.
     Elapsed,
+}
+
+/// How an RFQ closed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RfqEnd {
+    /// Its buyer accepted a quote.
+    Accepted(QuoteId),
+    /// Its buyer cancelled it.
+    Cancelled,
+    /// Its deadline passed.
+    Expired,
+}
+
+impl RfqEnd {
+    /// `accepted`, `cancelled` or `expired`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RfqEnd::Accepted(_) => "accepted",
+            RfqEnd::Cancelled => "cancelled",
+            RfqEnd::Expired => "expired",
+        }
+    }
+}
+
+/// How a quote closed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum QuoteEnd {
+    /// The buyer accepted it: its capacity is now the contract's.
+    Accepted,
+    /// Its provider withdrew it.
+    Withdrawn,
+    /// Its expiry passed.
+    Expired,
+    /// Another quote was accepted, or the RFQ closed.
+    Released,
+}
+
+impl QuoteEnd {
+    /// `accepted`, `withdrawn`, `expired` or `released`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            QuoteEnd::Accepted => "accepted",
+            QuoteEnd::Withdrawn => "withdrawn",
+            QuoteEnd::Expired => "expired",
+            QuoteEnd::Released => "released",
+        }
+    }
 }
 
 /// Something that happened.
@@ -100,5 +153,47 @@ pub enum Event {
     ContractExpired {
         /// The contract.
         contract: ContractId,
+    },
+    /// A buyer asked for quotes.
+    RfqCreated(Rfq),
+    /// An RFQ closed.
+    RfqClosed {
+        /// The RFQ.
+        rfq: RfqId,
+        /// How.
+        reason: RfqEnd,
+    },
+    /// A provider quoted.
+    QuoteSubmitted(Quote),
+    /// A quote closed (its capacity was released, unless accepted).
+    QuoteClosed {
+        /// The quote.
+        quote: QuoteId,
+        /// How.
+        reason: QuoteEnd,
+    },
+    /// Notice was given: the contract now ends at `notice.effective`, and its capacity
+    /// after that went back at once.
+    NoticeGiven {
+        /// The contract.
+        contract: ContractId,
+        /// The notice.
+        notice: Notice,
+    },
+    /// A contract was terminated for cause: it ends at `termination.effective`.
+    TerminatedForCause {
+        /// The contract.
+        contract: ContractId,
+        /// The termination.
+        termination: ForCause,
+    },
+    /// A contract ended early (at the effective hour of a notice or termination); its
+    /// remaining capacity went back.
+    ContractTerminated {
+        /// The contract.
+        contract: ContractId,
+        /// Whether it was terminated for cause (its status stays
+        /// `terminated_for_cause`; otherwise it becomes `terminated`).
+        for_cause: bool,
     },
 }

@@ -58,6 +58,16 @@ id_type!(
     ContractId,
     "ctr"
 );
+id_type!(
+    /// A request for quotes (a buyer's call for a term deal).
+    RfqId,
+    "rfq"
+);
+id_type!(
+    /// A provider's firm quote in answer to an RFQ.
+    QuoteId,
+    "qt"
+);
 
 /// Index of a GPU model in the catalog (the catalog only grows, so indexes are stable).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -84,6 +94,10 @@ pub struct Counters {
     pub trade: u64,
     /// Next contract id.
     pub contract: u64,
+    /// Next RFQ id.
+    pub rfq: u64,
+    /// Next quote id.
+    pub quote: u64,
 }
 
 impl Default for Counters {
@@ -96,6 +110,8 @@ impl Default for Counters {
             order: 1,
             trade: 1,
             contract: 1,
+            rfq: 1,
+            quote: 1,
         }
     }
 }

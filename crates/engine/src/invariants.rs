@@ -2,10 +2,10 @@
 //! maintains incrementally and compares. Used by the property tests after every
 //! command, and by audits. Slow by design (linear in the state); never on a hot path.
 
-use crate::contract::ContractStatus;
+use crate::contract::{Contract, ContractStatus};
 use crate::engine::Engine;
-use crate::ids::{OrderId, ParticipantId, PoolId};
-use crate::order::OrderKind;
+use crate::ids::{ContractId, OrderId, ParticipantId, PoolId};
+use crate::order::{AskSource, OrderKind};
 use crate::step::StepFn;
 use crate::units::Hour;
 use std::collections::{BTreeMap, BTreeSet};
@@ -25,20 +25,34 @@ pub struct PoolUse {
 pub fn pool_use(e: &Engine) -> BTreeMap<PoolId, PoolUse> {
     let mut out: BTreeMap<PoolId, PoolUse> =
         e.pools.keys().map(|id| (id, PoolUse::default())).collect();
-    for c in e.contracts.values().filter(|c| c.is_live()) {
-        for l in &c.lines {
-            out.get_mut(&l.pool)
-                .expect("pool")
-                .committed
-                .add(l.window, l.gpus);
+    // Resold children hold GPU-hours of their parent's line, not of the pool.
+    for c in e
+        .contracts
+        .values()
+        .filter(|c| c.is_live() && c.parent().is_none())
+    {
+        for (i, l) in c.lines.iter().enumerate() {
+            if let Some(w) = c.held(i) {
+                out.get_mut(&l.pool).expect("pool").committed.add(w, l.gpus);
+            }
         }
     }
     for o in e.orders.sorted() {
-        if let OrderKind::Ask(a) = &o.kind {
+        if let OrderKind::Ask(a) = &o.kind
+            && let AskSource::Pool(_) = a.source
+        {
             let u = out.get_mut(&a.pool).expect("pool");
             for (w, g) in a.avail.segments() {
                 u.encumbered.add(w, g);
             }
+        }
+    }
+    for q in e.quotes.values() {
+        for l in &q.lines {
+            out.get_mut(&l.pool)
+                .expect("pool")
+                .encumbered
+                .add(l.window, l.gpus);
         }
     }
     for r in e.reservations.values() {
@@ -60,6 +74,8 @@ pub fn check(e: &Engine) -> Result<(), String> {
     check_capacity(e)?;
     check_orders(e)?;
     check_contracts(e)?;
+    check_resale(e)?;
+    check_deals(e)?;
     check_reservations(e)
 }
 
@@ -182,7 +198,27 @@ fn check_orders(e: &Engine) -> Result<(), String> {
     Ok(())
 }
 
-/// Contracts: status agrees with the last tick and the schedule.
+/// The status a contract must have at tick `t`, from its dates, notice and
+/// termination.
+fn expected_status(c: &Contract, t: Hour) -> ContractStatus {
+    if c.for_cause.is_some() {
+        ContractStatus::TerminatedForCause
+    } else if c.ends <= t {
+        if c.notice.is_some() || c.ends < c.end() {
+            ContractStatus::Terminated
+        } else {
+            ContractStatus::Expired
+        }
+    } else if c.notice.is_some() {
+        ContractStatus::NoticeGiven
+    } else if c.start() <= t {
+        ContractStatus::Active
+    } else {
+        ContractStatus::Pending
+    }
+}
+
+/// Contracts: status agrees with the last tick, notice, termination and the schedule.
 fn check_contracts(e: &Engine) -> Result<(), String> {
     let t = e.last_tick;
     for (id, c) in e.contracts.iter() {
@@ -193,13 +229,13 @@ fn check_contracts(e: &Engine) -> Result<(), String> {
         {
             return Err(format!("contract {id}: malformed lines"));
         }
-        let want = if c.end() <= t {
-            ContractStatus::Expired
-        } else if c.start() <= t {
-            ContractStatus::Active
-        } else {
-            ContractStatus::Pending
-        };
+        if c.open != (c.ends > t) || c.ends > c.end() {
+            return Err(format!(
+                "contract {id}: open {} with end {} at tick {t}",
+                c.open, c.ends
+            ));
+        }
+        let want = expected_status(c, t);
         if c.status != want {
             return Err(format!(
                 "contract {id}: status {:?}, expected {want:?} at tick {t}",
@@ -207,9 +243,132 @@ fn check_contracts(e: &Engine) -> Result<(), String> {
             ));
         }
         let starts = scheduled(&e.schedule.contract_starts, c.start(), &id);
-        let ends = scheduled(&e.schedule.contract_ends, c.end(), &id);
-        if (c.status == ContractStatus::Pending && !starts) || (c.is_live() && !ends) {
+        let ends = scheduled(&e.schedule.contract_ends, c.ends, &id);
+        if (c.open && c.start() > t && !starts) || (c.is_live() && !ends) {
             return Err(format!("contract {id}: schedule disagrees with status"));
+        }
+    }
+    Ok(())
+}
+
+/// Resale: each contract's resale holding per line equals what its live resale asks
+/// offer plus what its live children hold, within the hours it holds and its GPUs; a
+/// child's line lies in its parent's line. So a GPU-hour is held by two contracts only
+/// as a parent and its own resold child.
+fn check_resale(e: &Engine) -> Result<(), String> {
+    let mut expected: BTreeMap<(ContractId, usize), StepFn> = BTreeMap::new();
+    let mut asks: BTreeSet<(ContractId, OrderId)> = BTreeSet::new();
+    for o in e.orders.sorted() {
+        if let OrderKind::Ask(a) = &o.kind
+            && let AskSource::Contract { contract, line } = a.source
+        {
+            asks.insert((contract, o.id));
+            let f = expected.entry((contract, usize::from(line))).or_default();
+            for (w, g) in a.avail.segments() {
+                f.add(w, g);
+            }
+        }
+    }
+    if asks != e.resale_asks {
+        return Err("resale ask index out of step".to_string());
+    }
+    for (id, c) in e.contracts.iter() {
+        let Some((parent, i)) = crate::lifecycle::resale_parent(&c.origin) else {
+            continue;
+        };
+        let p = &e.contracts[&parent];
+        let (pl, l) = (p.lines[i], c.lines[0]);
+        if c.lines.len() != 1
+            || l.pool != pl.pool
+            || !pl.window.covers(&l.window)
+            || !p.children.contains(&id)
+            || c.depth != p.depth + 1
+        {
+            return Err(format!(
+                "contract {id}: not carved from line {i} of its parent {parent}"
+            ));
+        }
+        if c.is_live()
+            && let Some(w) = c.held(0)
+        {
+            expected.entry((parent, i)).or_default().add(w, l.gpus);
+        }
+    }
+    for (id, c) in e.contracts.iter() {
+        if !c.resold.is_empty() && c.resold.len() != c.lines.len() {
+            return Err(format!(
+                "contract {id}: resale holding has the wrong number of lines"
+            ));
+        }
+        for (i, r) in c.resold.iter().enumerate() {
+            let want = expected.remove(&(id, i)).unwrap_or_default();
+            if *r != want || !r.is_canonical() {
+                return Err(format!(
+                    "contract {id} line {i}: resale holding {r:?} != listed + resold {want:?}"
+                ));
+            }
+            let held = c.held(i);
+            let outside = r
+                .segments()
+                .any(|(w, g)| g > c.lines[i].gpus || !held.is_some_and(|h| h.covers(&w)));
+            if outside {
+                return Err(format!(
+                    "contract {id} line {i}: resold beyond what it holds"
+                ));
+            }
+        }
+    }
+    match expected.into_iter().find(|(_, f)| !f.is_zero()) {
+        Some(((id, i), _)) => Err(format!(
+            "contract {id} line {i}: resold without a resale holding"
+        )),
+        None => Ok(()),
+    }
+}
+
+/// RFQs and quotes: linked both ways, scheduled, not past their times, counted.
+fn check_deals(e: &Engine) -> Result<(), String> {
+    let t = e.last_tick;
+    let mut open: BTreeMap<ParticipantId, u32> = BTreeMap::new();
+    for (id, r) in &e.rfqs {
+        *open.entry(r.buyer).or_default() += 1;
+        if r.deadline <= t || !scheduled(&e.schedule.rfq_deadlines, r.deadline, id) {
+            return Err(format!("rfq {id}: past its deadline or not scheduled"));
+        }
+        if r.quotes
+            .iter()
+            .any(|q| e.quotes.get(q).is_none_or(|q| q.rfq != *id))
+        {
+            return Err(format!(
+                "rfq {id}: lists a quote that is not its own live quote"
+            ));
+        }
+    }
+    for (id, q) in &e.quotes {
+        let Some(r) = e.rfqs.get(&q.rfq) else {
+            return Err(format!("quote {id}: its RFQ is closed"));
+        };
+        if !r.quotes.contains(id)
+            || q.expires > r.deadline
+            || q.expires <= t
+            || !scheduled(&e.schedule.quote_expiries, q.expires, id)
+        {
+            return Err(format!(
+                "quote {id}: unlisted, past its expiry or not scheduled"
+            ));
+        }
+        if q.lines
+            .iter()
+            .any(|l| l.window != r.window || e.pools[&l.pool].owner != q.provider)
+        {
+            return Err(format!(
+                "quote {id}: a line outside the RFQ's window or not the provider's"
+            ));
+        }
+    }
+    for p in e.participants.values() {
+        if p.open_rfqs != open.get(&p.id).copied().unwrap_or(0) {
+            return Err(format!("participant {}: open RFQ count is off", p.id));
         }
     }
     Ok(())

@@ -18,10 +18,12 @@
 //! - [`catalog`]: GPU models.
 //! - [`entities`]: participants, facilities, pools, reservations.
 //! - [`order`]: orders and the per-model book; [`levels`]: a book side as price levels.
-//! - [`contract`]: trades and contracts.
+//! - [`contract`]: trades and contracts, their terms and status.
+//! - [`rfq`]: requests for quotes and firm quotes (term deals).
 //! - [`command`] / [`event`] / [`reject`]: what goes in and what comes out.
 //! - [`step`]: the step functions that hold capacity over time.
-//! - `engine`, `admin`, `place`, `matching`, `tick`: the state machine itself.
+//! - `engine`, `admin`, `place`, `matching`, `lifecycle` (notice, termination,
+//!   resale children), `tick`: the state machine itself.
 //! - [`invariants`]: the from-scratch checker used by tests and audits.
 //! - [`limits`]: every bound the engine enforces.
 
@@ -38,11 +40,13 @@ pub mod limits;
 pub mod order;
 pub mod order_map;
 pub mod reject;
+pub mod rfq;
 pub mod step;
 pub mod units;
 
 mod admin;
 mod engine;
+mod lifecycle;
 mod matching;
 mod place;
 mod tick;

@@ -24,3 +24,20 @@ pub const MAX_PRICE_MICROS: i64 = 1_000_000_000_000;
 pub const MAX_FILLS_PER_ORDER: usize = 1_000;
 /// Most distinct regions.
 pub const MAX_REGIONS: usize = 4_096;
+/// Most open RFQs one buyer has at once.
+pub const MAX_OPEN_RFQS_PER_BUYER: u32 = 1_000;
+/// Most quotes one RFQ receives.
+pub const MAX_QUOTES_PER_RFQ: usize = 100;
+/// Most lines of one quote or contract (several pools of one facility).
+pub const MAX_LINES: usize = 64;
+/// Most models (or providers invited) named by one RFQ.
+pub const MAX_RFQ_ITEMS: usize = 64;
+/// Longest written reason (termination for cause), in bytes.
+pub const MAX_REASON_BYTES: usize = 1_000;
+/// How deep resale goes: a resold contract's child may be resold, and so on, this many
+/// times (bounds the work of ending a contract with its descendants).
+pub const MAX_RESALE_DEPTH: u8 = 4;
+/// Most child contracts (resales) of one contract.
+pub const MAX_CHILDREN_PER_CONTRACT: usize = 10_000;
+/// Highest fee (monthly fee, early-termination fee), in micro-USD ($100 billion).
+pub const MAX_FEE_MICROS: i64 = 100_000_000_000_000_000;

@@ -8,12 +8,12 @@
 //!   order is earliest). All-or-none bids get everything or nothing.
 //! * An incoming ask fills resting bids it can satisfy on its own, best price first.
 
-use crate::contract::{Contract, ContractLine, ContractStatus, Origin, Pricing, Terms, Trade};
+use crate::contract::{Contract, ContractLine, Origin, Pricing, Terms, Trade};
 use crate::engine::{Ctx, Engine};
 use crate::event::{CloseReason, Event};
 use crate::ids::{ContractId, OrderId, PoolId, TradeId, take};
 use crate::limits::MAX_FILLS_PER_ORDER;
-use crate::order::{AskEntry, Bid, BidEntry, Book, Order, OrderKind, Side};
+use crate::order::{AskEntry, AskSource, Bid, BidEntry, Book, Order, OrderKind, Side};
 use crate::place::{ask_of, bid_of};
 use crate::units::Hour;
 use rustc_hash::FxHashMap;
@@ -363,31 +363,35 @@ impl Engine {
             unreachable!("{ask_id} is an ask")
         };
         ask.avail.sub(window, gpus);
-        let pool = ask.pool;
+        let (pool, source) = (ask.pool, ask.source);
         let trade_id = TradeId(take(&mut self.ids.trade));
         let contract_id = ContractId(take(&mut self.ids.contract));
-        let contract = Contract {
-            id: contract_id,
-            buyer,
-            seller,
-            lines: smallvec::smallvec![ContractLine { pool, gpus, window }],
-            pricing: Pricing::PerGpuHour { price_micros },
-            terms: Terms::exchange(),
-            origin: Origin::Trade(trade_id),
-            status: ContractStatus::Pending,
-            created_ms: ctx.time_ms,
+        let origin = match source {
+            AskSource::Pool(_) => Origin::Trade(trade_id),
+            AskSource::Contract { contract, line } => Origin::Resale {
+                parent: contract,
+                line,
+                trade: trade_id,
+            },
         };
-        let schedule = &mut self.schedule;
-        schedule
-            .contract_starts
-            .entry(window.start)
-            .or_default()
-            .push(contract_id);
-        schedule
-            .contract_ends
-            .entry(window.end)
-            .or_default()
-            .push(contract_id);
+        let mut contract = Contract::new(
+            contract_id,
+            (buyer, seller),
+            smallvec::smallvec![ContractLine { pool, gpus, window }],
+            (Pricing::PerGpuHour { price_micros }, Terms::exchange()),
+            origin,
+            ctx.time_ms,
+        );
+        if let AskSource::Contract {
+            contract: parent, ..
+        } = source
+        {
+            // The fill moves GPU-hours from listed to resold: the parent's holding is
+            // unchanged; the child is recorded.
+            let parent = self.contracts.get_mut(&parent).expect("parent of a resale");
+            parent.children.push(contract_id);
+            contract.depth = parent.depth + 1;
+        }
         events.push(Event::Trade(Trade {
             id: trade_id,
             bid: bid_id,
@@ -403,8 +407,7 @@ impl Engine {
             contract: contract_id,
             time_ms: ctx.time_ms,
         }));
-        events.push(Event::ContractCreated(contract.clone()));
-        self.contracts.insert(contract_id, contract);
+        self.add_contract(contract, events);
         let resting = match aggressor {
             Side::Buy => ask_id,
             Side::Sell => bid_id,

@@ -1,6 +1,6 @@
 //! Orders of the continuous market and the per-model order book that ranks them.
 
-use crate::ids::{FacilityId, ModelIdx, OrderId, ParticipantId, PoolId, RegionIdx};
+use crate::ids::{ContractId, FacilityId, ModelIdx, OrderId, ParticipantId, PoolId, RegionIdx};
 use crate::levels::Side as Levels;
 use crate::step::StepFn;
 use crate::units::{Hour, Window};
@@ -62,7 +62,13 @@ impl TimeInForce {
 pub enum AskSource {
     /// A pool the seller owns.
     Pool(PoolId),
-    // Resale asks backed by a contract the seller holds arrive with term deals.
+    /// A line of a contract the seller holds as buyer (resale).
+    Contract {
+        /// The contract.
+        contract: ContractId,
+        /// Its line (index from 0).
+        line: u16,
+    },
 }
 
 /// A live order.

@@ -4,8 +4,9 @@
 use crate::command::{AskSpec, BidSpec};
 use crate::engine::{Ctx, Engine, check_free, check_gpus, check_price, check_window};
 use crate::event::{CloseReason, Event};
-use crate::ids::{OrderId, take};
-use crate::limits::MAX_OPEN_ORDERS_PER_PARTICIPANT;
+use crate::ids::{ContractId, OrderId, PoolId, take};
+use crate::lifecycle::resale_source;
+use crate::limits::{MAX_CHILDREN_PER_CONTRACT, MAX_OPEN_ORDERS_PER_PARTICIPANT, MAX_RESALE_DEPTH};
 use crate::order::{Ask, AskSource, Bid, Order, OrderKind, Side, TimeInForce};
 use crate::reject::{Rejection, Rule, reject};
 use crate::step::StepFn;
@@ -45,14 +46,95 @@ impl Engine {
         Ok(())
     }
 
+    /// Checks that the actor may list `gpus` of line `line` of contract `id` over
+    /// `window` for resale: it is the contract's buyer, the contract is in force and
+    /// holds those hours, and they are not already listed or resold. Returns the pool.
+    fn check_resale(
+        &self,
+        ctx: &Ctx,
+        (id, line): (ContractId, u16),
+        gpus: u32,
+        window: &Window,
+    ) -> Result<PoolId, Rejection> {
+        let c = match self.contracts.get(&id) {
+            Some(c) if c.buyer == ctx.actor => c,
+            _ => {
+                return reject(
+                    Rule::UnknownContract,
+                    "source.contract",
+                    format!("no contract {id} held by you"),
+                );
+            }
+        };
+        if !c.open || c.for_cause.is_some() {
+            return reject(
+                Rule::ContractNotInForce,
+                "source.contract",
+                format!("contract {id} is {}", c.status.as_str()),
+            );
+        }
+        if c.depth >= MAX_RESALE_DEPTH || c.children.len() >= MAX_CHILDREN_PER_CONTRACT {
+            return reject(
+                Rule::LimitReached,
+                "source.contract",
+                format!("contract {id} cannot be resold further (resale depth or children limit)"),
+            );
+        }
+        let i = usize::from(line);
+        let Some(l) = c.lines.get(i) else {
+            return reject(
+                Rule::OutOfRange,
+                "source.line",
+                format!(
+                    "contract {id} has {} lines; line {line} does not exist",
+                    c.lines.len()
+                ),
+            );
+        };
+        let held = c.held(i);
+        if !held.is_some_and(|h| h.start <= window.start && window.end <= h.end) {
+            return reject(
+                Rule::ResaleExceedsHolding,
+                "window",
+                format!(
+                    "contract {id} line {line} holds {}; {window} is outside it",
+                    held.map_or("no hours".to_string(), |h| h.to_string())
+                ),
+            );
+        }
+        let taken = c.resold.get(i).map_or(0, |r| r.max_over(*window));
+        if u64::from(taken) + u64::from(gpus) > u64::from(l.gpus) {
+            return reject(
+                Rule::ResaleExceedsHolding,
+                "gpus",
+                format!(
+                    "contract {id} line {line} holds {} GPUs, of which {taken} are already listed or resold over {window}; {gpus} more cannot be",
+                    l.gpus
+                ),
+            );
+        }
+        Ok(l.pool)
+    }
+
     pub(crate) fn place_ask(
         &mut self,
         ctx: &Ctx,
         spec: &AskSpec,
         events: &mut Vec<Event>,
     ) -> Result<(), Rejection> {
-        let AskSource::Pool(pool_id) = spec.source;
-        let pool = self.owned_pool(ctx, pool_id, "source.pool")?;
+        let (pool_id, resale) = match spec.source {
+            AskSource::Pool(p) => {
+                self.owned_pool(ctx, p, "source.pool")?;
+                (p, None)
+            }
+            AskSource::Contract { contract, line } => {
+                check_gpus(spec.gpus, "gpus")?;
+                check_window(&spec.window, ctx.now)?;
+                let p = self.check_resale(ctx, (contract, line), spec.gpus, &spec.window)?;
+                (p, Some((contract, usize::from(line))))
+            }
+        };
+        let pool = &self.pools[&pool_id];
         check_gpus(spec.gpus, "gpus")?;
         check_window(&spec.window, ctx.now)?;
         check_price(spec.price_micros, spec.gpus, &spec.window, "price_micros")?;
@@ -68,7 +150,9 @@ impl Engine {
             );
         }
         self.check_order_limit(ctx)?;
-        check_free(pool, spec.gpus, &spec.window, "gpus")?;
+        if resale.is_none() {
+            check_free(pool, spec.gpus, &spec.window, "gpus")?;
+        }
         let (model, facility, region) = (pool.model, pool.facility, pool.region);
         // Validated: now change.
         let order = Order {
@@ -90,11 +174,22 @@ impl Engine {
             }),
         };
         let id = order.id;
-        self.pools
-            .get_mut(&pool_id)
-            .expect("checked above")
-            .used
-            .add(spec.window, spec.gpus);
+        match resale {
+            None => self
+                .pools
+                .get_mut(&pool_id)
+                .expect("checked above")
+                .used
+                .add(spec.window, spec.gpus),
+            Some((contract, line)) => {
+                let c = self.contracts.get_mut(&contract).expect("checked above");
+                if c.resold.is_empty() {
+                    c.resold = vec![StepFn::new(); c.lines.len()];
+                }
+                c.resold[line].add(spec.window, spec.gpus);
+                self.resale_asks.insert((contract, id));
+            }
+        }
         events.push(Event::OrderAccepted(order.clone()));
         self.orders.insert(order);
         self.match_incoming_ask(ctx, id, events);
@@ -248,9 +343,12 @@ impl Engine {
                 .open_orders -= 1;
         }
         if let OrderKind::Ask(ask) = &order.kind {
-            let pool = self.pools.get_mut(&ask.pool).expect("pool of an ask");
+            if let Some((contract, _)) = resale_source(&order.kind) {
+                self.resale_asks.remove(&(contract, id));
+            }
+            let held = self.ask_holding(ask.source);
             for (window, gpus) in ask.avail.segments() {
-                pool.used.sub(window, gpus);
+                held.sub(window, gpus);
             }
         }
         events.push(Event::OrderClosed { order: id, reason });
@@ -301,7 +399,7 @@ impl Engine {
                 ),
             );
         }
-        let order = self.orders.get_mut(&id).expect("checked above");
+        let mut order = self.orders.remove(&id).expect("checked above");
         let emptied = match &mut order.kind {
             OrderKind::Bid(b) => {
                 b.gpus -= by_gpus;
@@ -310,17 +408,34 @@ impl Engine {
             }
             OrderKind::Ask(a) => {
                 a.gpus -= by_gpus;
-                let pool = self.pools.get_mut(&a.pool).expect("pool of an ask");
-                release_from_ask(&mut a.avail, &mut pool.used, by_gpus);
+                release_from_ask(&mut a.avail, self.ask_holding(a.source), by_gpus);
                 a.avail.is_zero()
             }
         };
+        self.orders.insert(order);
         self.sync_entry(id);
         events.push(Event::OrderReduced { order: id, by_gpus });
         if emptied {
             self.close_order(id, CloseReason::Cancelled, true, events);
         }
         Ok(())
+    }
+}
+
+impl Engine {
+    /// What an ask's availability encumbers: its pool's use, or for a resale ask its
+    /// contract line's resale holding.
+    fn ask_holding(&mut self, source: AskSource) -> &mut StepFn {
+        match source {
+            AskSource::Pool(pool) => &mut self.pools.get_mut(&pool).expect("pool of an ask").used,
+            AskSource::Contract { contract, line } => {
+                &mut self
+                    .contracts
+                    .get_mut(&contract)
+                    .expect("contract of a resale ask")
+                    .resold[usize::from(line)]
+            }
+        }
     }
 }
 

@@ -64,6 +64,30 @@ pub enum Rule {
     ClockWentBackwards,
     /// A tick is for an hour before the last tick or after the command's time.
     InvalidTick,
+    /// No open RFQ with that id visible to the actor.
+    UnknownRfq,
+    /// No live quote with that id visible to the actor.
+    UnknownQuote,
+    /// No contract with that id of the actor's.
+    UnknownContract,
+    /// A deadline or expiry is not in the future, or an RFQ's deadline is after its
+    /// window starts.
+    InvalidDeadline,
+    /// The RFQ's deadline has passed.
+    RfqClosed,
+    /// The quote's expiry has passed.
+    QuoteExpired,
+    /// A quote does not meet its RFQ's hard requirements.
+    QuoteUnmet,
+    /// The party has no right of notice under the contract (it is firm for that party).
+    NoRightOfNotice,
+    /// The contract does not allow this cause, or not for this party.
+    CauseNotAllowed,
+    /// The contract has ended, or is already ending for cause or after notice.
+    ContractNotInForce,
+    /// A resale asks for more of a contract than its buyer holds and has not already
+    /// listed or resold.
+    ResaleExceedsHolding,
 }
 
 impl Rule {
@@ -98,6 +122,17 @@ impl Rule {
             Rule::LimitReached => "limit_reached",
             Rule::ClockWentBackwards => "clock_went_backwards",
             Rule::InvalidTick => "invalid_tick",
+            Rule::UnknownRfq => "unknown_rfq",
+            Rule::UnknownQuote => "unknown_quote",
+            Rule::UnknownContract => "unknown_contract",
+            Rule::InvalidDeadline => "invalid_deadline",
+            Rule::RfqClosed => "rfq_closed",
+            Rule::QuoteExpired => "quote_expired",
+            Rule::QuoteUnmet => "quote_unmet",
+            Rule::NoRightOfNotice => "no_right_of_notice",
+            Rule::CauseNotAllowed => "cause_not_allowed",
+            Rule::ContractNotInForce => "contract_not_in_force",
+            Rule::ResaleExceedsHolding => "resale_exceeds_holding",
         }
     }
 }

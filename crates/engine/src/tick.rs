@@ -1,11 +1,12 @@
 //! Time: a `Tick(hour)` moves the market's clock to the start of `hour`. Resting orders
 //! whose window has started or whose GTD expiry has come leave the book; pending
 //! contracts whose first hour has come start; contracts and reservations whose last
-//! hour has passed end and give their capacity back to the pool.
+//! hour has passed (or whose end moved earlier by notice or termination) end and give
+//! their capacity back; quotes and RFQs past their expiry or deadline close.
 
 use crate::contract::ContractStatus;
 use crate::engine::{Ctx, Engine};
-use crate::event::{CloseReason, Event, ReservationEnd};
+use crate::event::{CloseReason, Event, QuoteEnd, ReservationEnd, RfqEnd};
 use crate::order::TimeInForce;
 use crate::reject::{Rejection, Rule, reject};
 use crate::units::Hour;
@@ -55,6 +56,7 @@ impl Engine {
             );
         }
         self.expire_orders(hour, events);
+        self.expire_deals(hour, events);
         self.start_and_end_contracts(hour, events);
         while let Some(&(end, id)) = self.schedule.reservation_ends.first() {
             if end > hour {
@@ -99,16 +101,31 @@ impl Engine {
         }
         while let Some((h, ids)) = pop_due(&mut self.schedule.contract_ends, hour) {
             for id in ids {
-                let c = self.contracts.get_mut(&id).expect("scheduled contract");
-                if c.status != ContractStatus::Active || c.end() != h {
-                    continue;
+                // A contract whose end moved (notice, termination) is in two buckets;
+                // only the one of its current end ends it.
+                let c = &self.contracts[&id];
+                if c.open && c.ends == h {
+                    self.end_contract(id, events);
                 }
-                c.status = ContractStatus::Expired;
-                for line in &c.lines {
-                    let pool = self.pools.get_mut(&line.pool).expect("pool of a contract");
-                    pool.used.sub(line.window, line.gpus);
+            }
+        }
+    }
+
+    /// Quotes whose expiry and RFQs whose deadline has come close; their capacity goes
+    /// back. Entries of quotes and RFQs that closed earlier are skipped.
+    fn expire_deals(&mut self, hour: Hour, events: &mut Vec<Event>) {
+        while let Some((_, ids)) = pop_due(&mut self.schedule.quote_expiries, hour) {
+            for id in ids {
+                if self.quotes.contains_key(&id) {
+                    self.close_quote(id, QuoteEnd::Expired, events);
                 }
-                events.push(Event::ContractExpired { contract: id });
+            }
+        }
+        while let Some((_, ids)) = pop_due(&mut self.schedule.rfq_deadlines, hour) {
+            for id in ids {
+                if self.rfqs.contains_key(&id) {
+                    self.close_rfq(id, RfqEnd::Expired, events);
+                }
             }
         }
     }

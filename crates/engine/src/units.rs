@@ -30,6 +30,53 @@ impl Hour {
     pub fn start_ms(self) -> u64 {
         u64::from(self.0) * MS_PER_HOUR
     }
+
+    /// The first hour of the UTC calendar month containing this hour.
+    pub fn month_start(self) -> Hour {
+        let (y, m, _) = civil_from_days(i64::from(self.0 / 24));
+        Hour::from_days(days_from_civil(y, m, 1))
+    }
+
+    /// The first hour of the next UTC calendar month.
+    pub fn next_month_start(self) -> Hour {
+        let (y, m, _) = civil_from_days(i64::from(self.0 / 24));
+        let (y, m) = if m == 12 { (y + 1, 1) } else { (y, m + 1) };
+        Hour::from_days(days_from_civil(y, m, 1))
+    }
+
+    fn from_days(days: i64) -> Hour {
+        Hour(u32::try_from(days.saturating_mul(24)).unwrap_or(u32::MAX))
+    }
+}
+
+/// Divides `n` by `d` (> 0), rounding to the nearest integer, half to even.
+pub fn div_half_even(n: i128, d: i128) -> i128 {
+    debug_assert!(d > 0);
+    let (q, r) = (n.div_euclid(d), n.rem_euclid(d));
+    match (2 * r).cmp(&d) {
+        std::cmp::Ordering::Less => q,
+        std::cmp::Ordering::Greater => q + 1,
+        std::cmp::Ordering::Equal => q + (q & 1),
+    }
+}
+
+/// A monthly fee prorated over the hours of `[from, to)`: for each UTC calendar month,
+/// fee x hours of the month in the window / hours in the month, rounded to the
+/// micro-dollar, half to even (so a whole month is the fee exactly). `None` on overflow.
+pub fn prorated_fee_micros(fee_micros: i64, from: Hour, to: Hour) -> Option<i64> {
+    let mut total: i64 = 0;
+    let mut h = from;
+    while h < to {
+        let (start, next) = (h.month_start(), h.next_month_start());
+        let upto = next.min(to);
+        let part = div_half_even(
+            i128::from(fee_micros) * i128::from(upto.0 - h.0),
+            i128::from(next.0 - start.0),
+        );
+        total = total.checked_add(i64::try_from(part).ok()?)?;
+        h = upto;
+    }
+    Some(total)
 }
 
 impl fmt::Display for Hour {
@@ -179,6 +226,46 @@ mod tests {
         let d = days_from_civil(2028, 2, 29);
         assert_eq!(civil_from_days(d), (2028, 2, 29));
         assert_eq!(civil_from_days(d + 1), (2028, 3, 1));
+    }
+
+    #[test]
+    fn months_prorate_exactly_half_to_even() {
+        let h = |y, m, d| Hour(u32::try_from(days_from_civil(y, m, d) * 24).unwrap());
+        let fee = 1_250_000_000_000_000; // $1.25bn
+        // A full month bills the fee exactly, whatever its length.
+        for (y, m) in [(2026, 2), (2028, 2), (2026, 4), (2026, 7)] {
+            let start = h(y, m, 1);
+            assert_eq!(start.month_start(), start);
+            assert_eq!(
+                prorated_fee_micros(fee, start, start.next_month_start()),
+                Some(fee)
+            );
+        }
+        // Half of a 30-day month; one hour of a 31-day month (744 hours): rounded half to even.
+        assert_eq!(
+            prorated_fee_micros(fee, h(2026, 6, 1), h(2026, 6, 16)),
+            Some(fee / 2)
+        );
+        assert_eq!(
+            prorated_fee_micros(744, h(2026, 7, 1), Hour(h(2026, 7, 1).0 + 1)),
+            Some(1)
+        );
+        assert_eq!(
+            prorated_fee_micros(372, h(2026, 7, 1), Hour(h(2026, 7, 1).0 + 1)),
+            Some(0),
+            "0.5 rounds to even 0"
+        );
+        assert_eq!(
+            prorated_fee_micros(1_116, h(2026, 7, 1), Hour(h(2026, 7, 1).0 + 1)),
+            Some(2),
+            "1.5 rounds to even 2"
+        );
+        // Three years of a fee: 36 fees.
+        assert_eq!(
+            prorated_fee_micros(fee, h(2026, 6, 1), h(2029, 6, 1)),
+            Some(36 * fee)
+        );
+        assert_eq!(div_half_even(-3, 2), -2);
     }
 
     #[test]

@@ -3,18 +3,28 @@
 //! changed nothing and that every invariant of `invariants::check` holds (capacity:
 //! committed + encumbered + reserved == used <= gpus at every hour of every pool, with
 //! committed recomputed from the contracts; asks' availability within their window).
-//! Here we also check every trade against the orders it filled, and that replay and
-//! snapshots are byte-identical.
+//! Term deals are mixed in: RFQs, quotes (most meeting their RFQ), acceptance,
+//! withdrawal, notice, termination for cause and resale of held contracts, so the
+//! resale invariant (a GPU-hour is held by two contracts only as a parent and its own
+//! child) and the capacity invariant are checked through all of them. Here we also
+//! check every trade against the orders it filled, and that replay and snapshots are
+//! byte-identical.
 //!
 //! `PROPTEST_CASES` sets the number of sequences (default 6).
 
 mod common;
 
 use common::*;
-use megawatt_engine::command::{AskSpec, BidSpec, Command, Envelope};
-use megawatt_engine::event::Event;
-use megawatt_engine::ids::{OrderId, ParticipantId, PoolId, ReservationId};
+use megawatt_engine::command::{
+    AskSpec, BidSpec, Command, Envelope, QuoteLineSpec, QuoteSpec, RfqSpec, RfqWants, WantedTerms,
+};
+use megawatt_engine::contract::{Cause, Pricing, Terms};
+use megawatt_engine::event::{Event, QuoteEnd};
+use megawatt_engine::ids::{
+    ContractId, OrderId, ParticipantId, PoolId, QuoteId, ReservationId, RfqId,
+};
 use megawatt_engine::order::{AskSource, OrderKind, Side, TimeInForce};
+use megawatt_engine::rfq::{Need, Rfq};
 use megawatt_engine::units::{Hour, Window};
 use megawatt_engine::{Engine, OPERATOR};
 use proptest::prelude::*;
@@ -69,6 +79,55 @@ enum Op {
     Advance {
         hours: u32,
     },
+    Rfq {
+        who: usize,
+        gpus: (u32, u32),
+        power: bool,
+        start: u32,
+        len: u32,
+        deadline: u32,
+        max_notice: Option<u32>,
+        invite: Option<usize>,
+    },
+    Quote {
+        who: usize,
+        nth: usize,
+        facility: usize,
+        honest: bool,
+        monthly: bool,
+        price: i64,
+        buyer_notice: Option<u32>,
+        expires: u32,
+    },
+    Accept {
+        who: usize,
+        nth: usize,
+    },
+    Withdraw {
+        who: usize,
+        nth: usize,
+    },
+    CancelRfq {
+        who: usize,
+        nth: usize,
+    },
+    Notice {
+        seller: bool,
+        nth: usize,
+    },
+    Terminate {
+        who: usize,
+        nth: usize,
+        cause: u8,
+    },
+    Resell {
+        stranger: bool,
+        nth: usize,
+        gpus: u32,
+        start: u32,
+        len: u32,
+        price: i64,
+    },
 }
 
 fn op() -> impl Strategy<Value = Op> {
@@ -85,6 +144,17 @@ fn op() -> impl Strategy<Value = Op> {
         1 => (0..6usize, 0..12usize, 0u32..30, 0u32..30, 1u32..30).prop_map(|(who, pool, gpus, start, len)| Op::Reserve { who, pool, gpus, start, len }),
         1 => (0..6usize, any::<usize>()).prop_map(|(who, nth)| Op::Release { who, nth }),
         2 => (0u32..3).prop_map(|hours| Op::Advance { hours }),
+        2 => (0..6usize, (0u32..12, 0u32..8), any::<bool>(), 0u32..30, 1u32..40, 0u32..20, prop::option::weighted(0.5, 0u32..30), prop::option::weighted(0.3, 0..6usize))
+            .prop_map(|(who, gpus, power, start, len, deadline, max_notice, invite)| Op::Rfq { who, gpus, power, start, len, deadline, max_notice, invite }),
+        3 => (0..6usize, any::<usize>(), 0..6usize, prop::bool::weighted(0.8), any::<bool>(), (1i64..12).prop_map(|p| p * 250_000), prop::option::weighted(0.7, 0u32..30), 0u32..25)
+            .prop_map(|(who, nth, facility, honest, monthly, price, buyer_notice, expires)| Op::Quote { who, nth, facility, honest, monthly, price, buyer_notice, expires }),
+        2 => (0..6usize, any::<usize>()).prop_map(|(who, nth)| Op::Accept { who, nth }),
+        1 => (0..6usize, any::<usize>()).prop_map(|(who, nth)| Op::Withdraw { who, nth }),
+        1 => (0..6usize, any::<usize>()).prop_map(|(who, nth)| Op::CancelRfq { who, nth }),
+        2 => (any::<bool>(), any::<usize>()).prop_map(|(seller, nth)| Op::Notice { seller, nth }),
+        1 => (0..6usize, any::<usize>(), 0u8..3).prop_map(|(who, nth, cause)| Op::Terminate { who, nth, cause }),
+        4 => (prop::bool::weighted(0.1), any::<usize>(), 0u32..12, 0u32..30, 1u32..20, (1i64..12).prop_map(|p| p * 250_000))
+            .prop_map(|(stranger, nth, gpus, start, len, price)| Op::Resell { stranger, nth, gpus, start, len, price }),
     ]
 }
 
@@ -100,6 +170,8 @@ struct World {
     placed: BTreeMap<OrderId, (i64, Side, bool, Window)>,
     /// Rejections seen, by rule.
     rejections: BTreeMap<&'static str, usize>,
+    /// Term-deal events seen, by kind.
+    deals: BTreeMap<&'static str, usize>,
 }
 
 impl World {
@@ -141,6 +213,7 @@ impl World {
             hour: 0,
             placed: BTreeMap::new(),
             rejections: BTreeMap::new(),
+            deals: BTreeMap::new(),
         }
     }
 
@@ -159,6 +232,281 @@ impl World {
             ReservationId(u64::MAX)
         } else {
             self.m.e.reservations().nth(nth % n).expect("in range").id
+        }
+    }
+
+    /// The nth contract: one time in ten any contract, else a live one that passes
+    /// `prefer` (when there is one).
+    fn nth_contract(
+        &self,
+        nth: usize,
+        prefer: impl Fn(&megawatt_engine::contract::Contract) -> bool,
+    ) -> Option<&megawatt_engine::contract::Contract> {
+        let all: Vec<_> = self.m.e.contracts().collect();
+        let liked: Vec<_> = all
+            .iter()
+            .copied()
+            .filter(|c| c.is_live() && prefer(c))
+            .collect();
+        let from = if nth.is_multiple_of(10) || liked.is_empty() {
+            all
+        } else {
+            liked
+        };
+        (!from.is_empty()).then(|| from[nth % from.len()])
+    }
+
+    /// A quote's lines: honest ones meet the RFQ's need from one facility's pools (when
+    /// it has the models); others are arbitrary.
+    fn quote_lines(&self, rfq: &Rfq, facility: usize, honest: bool) -> Vec<QuoteLineSpec> {
+        let f = self
+            .m
+            .e
+            .facility(self.facilities[facility])
+            .expect("facility");
+        let pool_of = |model: usize| f.pools[model];
+        if !honest {
+            return vec![QuoteLineSpec {
+                pool: pool_of(0),
+                gpus: 5,
+            }];
+        }
+        match &rfq.need {
+            Need::Gpus(items) => items
+                .iter()
+                .map(|&(m, gpus)| QuoteLineSpec {
+                    pool: pool_of(usize::from(m.0)),
+                    gpus,
+                })
+                .collect(),
+            Need::Power { min_power_kw, .. } => vec![QuoteLineSpec {
+                pool: pool_of(0),
+                gpus: u32::try_from((min_power_kw * 1_000).div_ceil(1_275)).expect("small"),
+            }],
+        }
+    }
+
+    fn deal_command(&self, op: &Op) -> (ParticipantId, Command) {
+        let e = &self.m.e;
+        let nth_rfq = |nth: usize| {
+            let n = e.rfqs().count();
+            (n > 0).then(|| e.rfqs().nth(nth % n).expect("in range"))
+        };
+        let nth_quote = |nth: usize| {
+            let n = e.quotes().count();
+            (n > 0).then(|| e.quotes().nth(nth % n).expect("in range"))
+        };
+        match *op {
+            Op::Rfq {
+                who,
+                gpus,
+                power,
+                start,
+                len,
+                deadline,
+                max_notice,
+                invite,
+            } => {
+                let wants = if power {
+                    let kw = u64::from(gpus.0 + 1) * 1_275 / 1_000 + 1;
+                    RfqWants::Power {
+                        power_kw: kw,
+                        min_power_kw: kw / 2 + 1,
+                    }
+                } else {
+                    let mut items = vec![("h100-sxm".to_string(), gpus.0)];
+                    if gpus.1 > 0 {
+                        items.push(("h200".to_string(), gpus.1));
+                    }
+                    RfqWants::Gpus(items)
+                };
+                let window = self.win(start, len);
+                (
+                    self.people[3 + who % 3].max(self.people[2]),
+                    Command::CreateRfq(RfqSpec {
+                        wants,
+                        window,
+                        region: None,
+                        facility: None,
+                        terms: WantedTerms {
+                            max_buyer_notice_hours: max_notice,
+                            ..WantedTerms::default()
+                        },
+                        deadline: Hour(T0 + self.hour + deadline.min(start)),
+                        invited: invite.map(|i| vec![self.people[i]]).unwrap_or_default(),
+                    }),
+                )
+            }
+            Op::Quote {
+                who,
+                nth,
+                facility,
+                honest,
+                monthly,
+                price,
+                buyer_notice,
+                expires,
+            } => {
+                let Some(rfq) = nth_rfq(nth) else {
+                    return (
+                        self.people[who],
+                        Command::WithdrawQuote {
+                            quote: QuoteId(u64::MAX),
+                        },
+                    );
+                };
+                let owner = e
+                    .facility(self.facilities[facility])
+                    .expect("facility")
+                    .owner;
+                let actor = if who < 5 { owner } else { self.people[who] };
+                let pricing = if monthly {
+                    Pricing::MonthlyFee {
+                        fee_micros: price * 1_000,
+                    }
+                } else {
+                    Pricing::PerGpuHour {
+                        price_micros: price,
+                    }
+                };
+                let mut terms = Terms::exchange();
+                terms.buyer_notice_hours = match (rfq.terms.max_buyer_notice_hours, buyer_notice) {
+                    (Some(max), Some(n)) if honest => Some(n.min(max)),
+                    (_, n) => n,
+                };
+                let spec = QuoteSpec {
+                    rfq: rfq.id,
+                    lines: self.quote_lines(rfq, facility, honest),
+                    pricing,
+                    terms,
+                    expires: Hour(T0 + self.hour + expires),
+                };
+                (actor, Command::SubmitQuote(spec))
+            }
+            Op::Accept { who, nth } | Op::Withdraw { who, nth } => {
+                let Some(q) = nth_quote(nth) else {
+                    return (
+                        self.people[who],
+                        Command::AcceptQuote {
+                            quote: QuoteId(u64::MAX),
+                        },
+                    );
+                };
+                let accept = matches!(op, Op::Accept { .. });
+                let actor = match (who < 5, accept) {
+                    (true, true) => e.rfq(q.rfq).expect("open").buyer,
+                    (true, false) => q.provider,
+                    (false, _) => self.people[who],
+                };
+                let cmd = if accept {
+                    Command::AcceptQuote { quote: q.id }
+                } else {
+                    Command::WithdrawQuote { quote: q.id }
+                };
+                (actor, cmd)
+            }
+            Op::CancelRfq { who, nth } => match nth_rfq(nth) {
+                Some(r) => (
+                    if who < 5 { r.buyer } else { self.people[who] },
+                    Command::CancelRfq { rfq: r.id },
+                ),
+                None => (
+                    self.people[who],
+                    Command::CancelRfq {
+                        rfq: RfqId(u64::MAX),
+                    },
+                ),
+            },
+            Op::Notice { seller, nth } => match self.nth_contract(nth, |c| {
+                if seller {
+                    c.terms.seller_notice_hours.is_some()
+                } else {
+                    c.terms.buyer_notice_hours.is_some()
+                }
+            }) {
+                Some(c) => (
+                    if seller { c.seller } else { c.buyer },
+                    Command::GiveNotice { contract: c.id },
+                ),
+                None => (
+                    self.people[0],
+                    Command::GiveNotice {
+                        contract: ContractId(u64::MAX),
+                    },
+                ),
+            },
+            Op::Terminate { who, nth, cause } => {
+                let cause = [Cause::AcceptableUse, Cause::NonPayment, Cause::NonDelivery]
+                    [usize::from(cause)];
+                match self.nth_contract(nth, |_| true) {
+                    Some(c) => {
+                        let actor = match who {
+                            2..=4 => self.people[who],
+                            5 => self.people[5],
+                            _ if cause == Cause::NonDelivery => c.buyer,
+                            _ => c.seller,
+                        };
+                        (
+                            actor,
+                            Command::TerminateForCause {
+                                contract: c.id,
+                                cause,
+                                reason: "test".into(),
+                            },
+                        )
+                    }
+                    None => (
+                        self.people[0],
+                        Command::GiveNotice {
+                            contract: ContractId(u64::MAX),
+                        },
+                    ),
+                }
+            }
+            Op::Resell {
+                stranger,
+                nth,
+                gpus,
+                start,
+                len,
+                price,
+            } => {
+                let Some(c) = self.nth_contract(nth, |c| c.ends.0 > T0 + self.hour + 2) else {
+                    return (
+                        self.people[0],
+                        Command::GiveNotice {
+                            contract: ContractId(u64::MAX),
+                        },
+                    );
+                };
+                let actor = if stranger { self.people[0] } else { c.buyer };
+                let held = c.lines[0].window;
+                let begin = held.start.0.max(T0 + self.hour + 1) + start % 4;
+                let window = Window {
+                    start: Hour(begin),
+                    end: Hour((begin + len).min(c.ends.0.max(begin + 1))),
+                };
+                let gpus = if gpus == 0 {
+                    0
+                } else {
+                    1 + gpus % c.lines[0].gpus
+                };
+                (
+                    actor,
+                    Command::PlaceAsk(AskSpec {
+                        source: AskSource::Contract {
+                            contract: c.id,
+                            line: 0,
+                        },
+                        gpus,
+                        window,
+                        price_micros: price,
+                        tif: TimeInForce::Gtc,
+                        min_fill_gpus: 1,
+                    }),
+                )
+            }
+            _ => unreachable!("not a deal op"),
         }
     }
 
@@ -292,6 +640,7 @@ impl World {
                     hour: Hour(T0 + self.hour),
                 },
             ),
+            _ => self.deal_command(op),
         }
     }
 
@@ -303,7 +652,26 @@ impl World {
         let (actor, cmd) = self.command(op);
         let before: BTreeMap<OrderId, (i64, Side, bool, Window)> = self.placed.clone();
         match self.m.exec(actor, cmd) {
-            Ok(events) => self.check_events(&before, &events),
+            Ok(events) => {
+                for e in &events {
+                    let kind = match e {
+                        Event::QuoteClosed {
+                            reason: QuoteEnd::Accepted,
+                            ..
+                        } => "quote accepted",
+                        Event::NoticeGiven { notice, .. } if notice.via_parent.is_some() => {
+                            "child ended with parent"
+                        }
+                        Event::NoticeGiven { .. } => "notice",
+                        Event::TerminatedForCause { .. } => "terminated for cause",
+                        Event::ContractCreated(c) if c.parent().is_some() => "resale",
+                        Event::ContractTerminated { .. } => "terminated",
+                        _ => continue,
+                    };
+                    *self.deals.entry(kind).or_default() += 1;
+                }
+                self.check_events(&before, &events)
+            }
             Err(r) => *self.rejections.entry(r.rule.code()).or_default() += 1,
         }
     }
@@ -420,8 +788,11 @@ proptest! {
         prop_assert_eq!(restored.snapshot(), state);
         // The sequence did real work: orders, contracts, and rejections of many kinds.
         let contracts = world.m.e.contracts().count();
-        eprintln!("placed {} orders, {contracts} contracts; rejections {:?}", world.placed.len(), world.rejections);
+        eprintln!("placed {} orders, {contracts} contracts; deals {:?}; rejections {:?}", world.placed.len(), world.deals, world.rejections);
         prop_assert!(world.placed.len() > 300 && contracts > 20);
-        prop_assert!(world.rejections.len() >= 6);
+        prop_assert!(world.rejections.len() >= 10);
+        for kind in ["quote accepted", "notice", "terminated for cause", "resale", "terminated"] {
+            prop_assert!(world.deals.get(kind).copied().unwrap_or(0) > 0, "no {} in the sequence: {:?}", kind, world.deals);
+        }
     }
 }

@@ -1,7 +1,7 @@
 //! The OpenAPI 3.1 document, generated from the handlers' annotations and the request
 //! and response types.
 
-use crate::routes::{admin, contracts, facilities, market, ops, orders};
+use crate::routes::{admin, contracts, facilities, market, ops, orders, rfqs};
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
@@ -15,7 +15,9 @@ use utoipa::{Modify, OpenApi};
         facilities::create, facilities::list, facilities::show, facilities::reserve, facilities::reservations, facilities::release,
         orders::place, orders::list, orders::show, orders::cancel, orders::reduce,
         market::trades, market::book, market::events,
-        contracts::list, contracts::show,
+        contracts::list, contracts::show, contracts::notice, contracts::terminate,
+        rfqs::create, rfqs::list, rfqs::show, rfqs::cancel, rfqs::quote, rfqs::quotes,
+        rfqs::show_quote, rfqs::withdraw, rfqs::accept,
         ops::healthz, ops::metrics,
     ),
     modifiers(&Bearer)

@@ -100,13 +100,23 @@ impl Problem {
     /// the market's state 409; everything else 422).
     pub fn rejection(rule: &str, field: &str, detail: &str) -> Problem {
         let status = match rule {
-            "unknown_order" | "unknown_reservation" | "unknown_participant" => {
-                StatusCode::NOT_FOUND
-            }
+            "unknown_order"
+            | "unknown_reservation"
+            | "unknown_participant"
+            | "unknown_rfq"
+            | "unknown_quote"
+            | "unknown_contract" => StatusCode::NOT_FOUND,
             "not_permitted" | "not_owner" => StatusCode::FORBIDDEN,
-            "insufficient_capacity" | "limit_reached" | "already_exists" | "key_already_issued" => {
-                StatusCode::CONFLICT
-            }
+            "insufficient_capacity"
+            | "limit_reached"
+            | "already_exists"
+            | "key_already_issued"
+            | "rfq_closed"
+            | "quote_expired"
+            | "no_right_of_notice"
+            | "cause_not_allowed"
+            | "contract_not_in_force"
+            | "resale_exceeds_holding" => StatusCode::CONFLICT,
             "clock_went_backwards" => StatusCode::SERVICE_UNAVAILABLE,
             _ => StatusCode::UNPROCESSABLE_ENTITY,
         };

@@ -2,12 +2,15 @@
 //! levels and contracts. Money is given both as integer micro-USD and as a decimal USD
 //! string; times as RFC 3339 UTC; ids with their prefix (`ord-17`).
 
-use megawatt_engine::contract::{Contract, Pricing, Trade};
+use megawatt_engine::contract::{Contract, Origin, Pricing, Trade};
 use megawatt_engine::entities::{Participant, Roles};
-use megawatt_engine::ids::{ContractId, FacilityId, OrderId, ParticipantId, PoolId, TradeId};
+use megawatt_engine::ids::{
+    ContractId, FacilityId, OrderId, ParticipantId, PoolId, QuoteId, RfqId, TradeId,
+};
 use megawatt_engine::order::{Order, OrderKind, TimeInForce};
-use megawatt_engine::units::{Hour, notional_micros, usd_string};
-use megawatt_store::reader::{ContractRow, OrderRow, TradeRow};
+use megawatt_engine::units::{Hour, notional_micros, prorated_fee_micros, usd_string};
+use megawatt_store::reader::{ContractRow, OrderRow, QuoteRow, RfqRow, TradeRow};
+use megawatt_store::tables::causes_text;
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -144,6 +147,12 @@ pub struct OrderView {
     /// Sell: the pool's facility. Buy: the facility filter.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub facility: Option<String>,
+    /// Resale: the contract offered from, and its line.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub contract: Option<String>,
+    /// Resale: the contract's line.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub line: Option<u16>,
     /// Buy: the region filter.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub region: Option<String>,
@@ -204,6 +213,8 @@ impl OrderView {
             model: model.to_string(),
             pool: None,
             facility: None,
+            contract: None,
+            line: None,
             region: region.map(str::to_string),
             gpus: 0,
             start: o.window.start.to_string(),
@@ -224,6 +235,10 @@ impl OrderView {
                 v.side = o.side().as_str().into();
                 v.pool = Some(a.pool.to_string());
                 v.facility = Some(a.facility.to_string());
+                if let megawatt_engine::order::AskSource::Contract { contract, line } = a.source {
+                    v.contract = Some(contract.to_string());
+                    v.line = Some(line);
+                }
                 v.gpus = a.gpus;
                 v.min_fill_gpus = Some(a.min_fill_gpus);
             }
@@ -254,6 +269,8 @@ impl OrderView {
             model: r.model.clone(),
             pool: r.pool.map(|p| PoolId(p).to_string()),
             facility: r.facility.map(|f| FacilityId(f).to_string()),
+            contract: r.contract.map(|c| ContractId(c).to_string()),
+            line: r.contract_line,
             region: r.region.clone(),
             gpus: r.gpus,
             start: Hour(r.start_hour).to_string(),
@@ -384,7 +401,7 @@ pub struct LineView {
     pub end: String,
 }
 
-/// The terms of a contract.
+/// The terms of a contract (or of a quote).
 #[derive(Debug, Serialize, ToSchema)]
 pub struct TermsView {
     /// Notice the buyer must give to leave, hours; absent: it may not.
@@ -399,6 +416,59 @@ pub struct TermsView {
     pub early_termination_fee_usd: String,
     /// True when neither party may leave for convenience.
     pub firm: bool,
+    /// Causes for which the contract may be terminated: `acceptable_use` and
+    /// `non_payment` (by the seller), `non_delivery` (by the buyer).
+    pub for_cause: Vec<String>,
+}
+
+/// Where a contract came from.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct OriginView {
+    /// `trade`, `quote` or `resale`.
+    pub kind: String,
+    /// The trade (a fill, or the fill of a resale ask).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub trade: Option<String>,
+    /// The accepted quote.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub quote: Option<String>,
+    /// For a resale: the contract the GPU-hours are carved from.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub parent: Option<String>,
+    /// For a resale: the parent's line (from 0).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub parent_line: Option<u32>,
+}
+
+/// Notice given on a contract.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct NoticeView {
+    /// The party that gave it.
+    pub by: String,
+    /// When, RFC 3339.
+    pub given_at: String,
+    /// The first hour the contract no longer holds.
+    pub effective: String,
+    /// Early-termination fee due from `by`, micro-USD.
+    pub fee_micros: i64,
+    /// The same in USD.
+    pub fee_usd: String,
+    /// Set when the contract ends because the contract it was resold from ends.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub via_parent: Option<String>,
+}
+
+/// A termination for cause.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TerminationView {
+    /// `acceptable_use`, `non_payment` or `non_delivery`.
+    pub cause: String,
+    /// The party that terminated.
+    pub by: String,
+    /// Its written reason.
+    pub reason: String,
+    /// When, RFC 3339.
+    pub at: String,
 }
 
 /// A contract.
@@ -410,7 +480,8 @@ pub struct ContractView {
     pub buyer: String,
     /// Seller.
     pub seller: String,
-    /// `pending`, `active`, `expired`.
+    /// `pending`, `active`, `expired`, `notice_given`, `terminated` or
+    /// `terminated_for_cause`.
     pub status: String,
     /// `per_gpu_hour` or `monthly_fee`.
     pub pricing: String,
@@ -420,56 +491,130 @@ pub struct ContractView {
     /// The same in USD.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub price_usd: Option<String>,
-    /// Monthly fee, micro-USD.
+    /// Monthly fee for the whole contract, micro-USD.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub monthly_fee_micros: Option<i64>,
+    /// The same in USD.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub monthly_fee_usd: Option<String>,
     /// First hour.
     pub start: String,
-    /// End.
+    /// End as agreed.
     pub end: String,
-    /// The GPU-hours held.
+    /// The first hour it no longer holds: `end`, or earlier after notice or
+    /// termination.
+    pub ends: String,
+    /// The GPU-hours agreed.
     pub lines: Vec<LineView>,
-    /// Total value of a per-GPU-hour contract over its lines, micro-USD.
+    /// Total value of a per-GPU-hour contract over its lines as agreed, micro-USD.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub notional_micros: Option<i64>,
     /// The same in USD.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub notional_usd: Option<String>,
+    /// A year at full size: 12 monthly fees, or GPUs x 8,760 hours x price, micro-USD.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub run_rate_per_year_micros: Option<i64>,
+    /// The same in USD.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub run_rate_per_year_usd: Option<String>,
+    /// What the buyer is still committed to pay, from the current hour to `ends`
+    /// (monthly fees prorated by the hours of each calendar month), micro-USD.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub remaining_commitment_micros: Option<i64>,
+    /// The same in USD.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub remaining_commitment_usd: Option<String>,
     /// Terms.
     pub terms: TermsView,
-    /// The trade that made it.
+    /// Where it came from.
+    pub origin: OriginView,
+    /// The trade that made it (also in `origin`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub origin_trade: Option<String>,
+    /// Notice given, if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub notice: Option<NoticeView>,
+    /// Termination for cause, if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub termination: Option<TerminationView>,
 }
 
-fn terms_view(buyer: Option<u32>, seller: Option<u32>, fee: i64) -> TermsView {
+/// Terms as shown, from their columns.
+pub fn terms_view(buyer: Option<u32>, seller: Option<u32>, fee: i64, causes: &str) -> TermsView {
     TermsView {
         buyer_notice_hours: buyer,
         seller_notice_hours: seller,
         early_termination_fee_micros: fee,
         early_termination_fee_usd: usd_string(fee),
         firm: buyer.is_none() && seller.is_none(),
+        for_cause: causes
+            .split(',')
+            .filter(|c| !c.is_empty())
+            .map(str::to_string)
+            .collect(),
     }
 }
 
+/// Lines as shown.
+pub fn line_views(lines: &[(u64, u32, u32, u32)]) -> Vec<LineView> {
+    lines
+        .iter()
+        .map(|&(pool, gpus, s, e)| LineView {
+            pool: PoolId(pool).to_string(),
+            gpus,
+            start: Hour(s).to_string(),
+            end: Hour(e).to_string(),
+        })
+        .collect()
+}
+
+/// The time `ms` as RFC 3339 (to the hour).
+fn at(ms: u64) -> String {
+    Hour::containing(ms).to_string()
+}
+
 impl ContractView {
-    /// A contract from the tables.
-    pub fn from_row(c: &ContractRow) -> ContractView {
-        let lines: Vec<LineView> = c
-            .lines
-            .iter()
-            .map(|&(pool, gpus, s, e)| LineView {
-                pool: PoolId(pool).to_string(),
-                gpus,
-                start: Hour(s).to_string(),
-                end: Hour(e).to_string(),
-            })
-            .collect();
+    /// A contract from the tables, with its commitment from hour `now` on.
+    pub fn from_row(c: &ContractRow, now: Hour) -> ContractView {
         let notional = c.price_micros.and_then(|p| {
             c.lines.iter().try_fold(0i64, |acc, &(_, g, s, e)| {
                 acc.checked_add(notional_micros(p, g, e.saturating_sub(s))?)
             })
         });
+        let from = Hour(c.start_hour).max(now);
+        let ends = Hour(c.ends_hour);
+        let (run_rate, remaining) = match (c.price_micros, c.monthly_fee_micros) {
+            (_, Some(fee)) => (
+                fee.checked_mul(12),
+                if from < ends {
+                    prorated_fee_micros(fee, from, ends)
+                } else {
+                    Some(0)
+                },
+            ),
+            (Some(p), None) => {
+                let gpus: u32 = c.lines.iter().map(|l| l.1).sum();
+                let remaining = c.lines.iter().try_fold(0i64, |acc, &(_, g, s, e)| {
+                    let (s, e) = (s.max(from.0), e.min(ends.0));
+                    acc.checked_add(notional_micros(p, g, e.saturating_sub(s))?)
+                });
+                (notional_micros(p, gpus, 8_760), remaining)
+            }
+            (None, None) => (None, None),
+        };
+        let origin = OriginView {
+            kind: match (c.origin_quote, c.parent) {
+                (Some(_), _) => "quote",
+                (_, Some(_)) => "resale",
+                _ => "trade",
+            }
+            .into(),
+            trade: c.origin_trade.map(|t| TradeId(t).to_string()),
+            quote: c.origin_quote.map(|q| QuoteId(q).to_string()),
+            parent: c.parent.map(|(p, _)| ContractId(p).to_string()),
+            parent_line: c.parent.map(|(_, l)| l),
+        };
         ContractView {
             id: ContractId(c.id).to_string(),
             buyer: ParticipantId(c.buyer).to_string(),
@@ -479,29 +624,62 @@ impl ContractView {
             price_micros: c.price_micros,
             price_usd: c.price_micros.map(usd_string),
             monthly_fee_micros: c.monthly_fee_micros,
+            monthly_fee_usd: c.monthly_fee_micros.map(usd_string),
             start: Hour(c.start_hour).to_string(),
             end: Hour(c.end_hour).to_string(),
-            lines,
+            ends: ends.to_string(),
+            lines: line_views(&c.lines),
             notional_micros: notional,
             notional_usd: notional.map(usd_string),
+            run_rate_per_year_micros: run_rate,
+            run_rate_per_year_usd: run_rate.map(usd_string),
+            remaining_commitment_micros: remaining,
+            remaining_commitment_usd: remaining.map(usd_string),
             terms: terms_view(
                 c.buyer_notice_hours,
                 c.seller_notice_hours,
                 c.early_termination_fee_micros,
+                &c.for_cause_allowed,
             ),
-            origin_trade: c.origin_trade.map(|t| TradeId(t).to_string()),
+            origin_trade: origin.trade.clone(),
+            origin,
+            notice: c.notice.map(|(by, ms, eff, fee, via)| NoticeView {
+                by: ParticipantId(by).to_string(),
+                given_at: at(ms),
+                effective: Hour(eff).to_string(),
+                fee_micros: fee,
+                fee_usd: usd_string(fee),
+                via_parent: via.map(|p| ContractId(p).to_string()),
+            }),
+            termination: c
+                .cause
+                .as_ref()
+                .map(|(cause, by, reason, ms)| TerminationView {
+                    cause: cause.clone(),
+                    by: ParticipantId(*by).to_string(),
+                    reason: reason.clone(),
+                    at: at(*ms),
+                }),
         }
     }
 
-    /// A contract from an engine event.
-    pub fn from_contract(c: &Contract) -> ContractView {
+    /// A contract from an engine event (as made: pending, nothing given yet).
+    pub fn from_contract(c: &Contract, now: Hour) -> ContractView {
         let (pricing, price, fee) = match c.pricing {
             Pricing::PerGpuHour { price_micros } => ("per_gpu_hour", Some(price_micros), None),
             Pricing::MonthlyFee { fee_micros } => ("monthly_fee", None, Some(fee_micros)),
         };
-        let megawatt_engine::contract::Origin::Trade(trade) = c.origin;
-        let status = c.status.as_str();
-        ContractView::from_row(&ContractRow {
+        let (trade, quote, parent) = match c.origin {
+            Origin::Trade(t) => (Some(t.0), None, None),
+            Origin::Quote(q) => (None, Some(q.0), None),
+            Origin::Resale {
+                parent,
+                line,
+                trade,
+            } => (Some(trade.0), None, Some((parent.0, u32::from(line)))),
+        };
+        let causes = causes_text(c.terms.for_cause);
+        let row = ContractRow {
             id: c.id.0,
             buyer: c.buyer.0,
             seller: c.seller.0,
@@ -513,15 +691,22 @@ impl ContractView {
             buyer_notice_hours: c.terms.buyer_notice_hours,
             seller_notice_hours: c.terms.seller_notice_hours,
             early_termination_fee_micros: c.terms.early_termination_fee_micros,
-            origin_trade: Some(trade.0),
-            status: status.into(),
+            origin_trade: trade,
+            status: c.status.as_str().into(),
             created_ms: c.created_ms,
             lines: c
                 .lines
                 .iter()
                 .map(|l| (l.pool.0, l.gpus, l.window.start.0, l.window.end.0))
                 .collect(),
-        })
+            origin_quote: quote,
+            parent,
+            ends_hour: c.ends.0,
+            for_cause_allowed: causes,
+            notice: None,
+            cause: None,
+        };
+        ContractView::from_row(&row, now)
     }
 }
 
@@ -578,4 +763,172 @@ pub struct HealthView {
     pub status: String,
     /// Last journal sequence number.
     pub seq: u64,
+}
+
+/// What an RFQ asks for, per model.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RfqItemView {
+    /// GPU model.
+    pub model: String,
+    /// GPUs.
+    pub gpus: u32,
+}
+
+/// The terms an RFQ requires of quotes.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct WantedTermsView {
+    /// The buyer must be able to leave on at most this notice, hours.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_buyer_notice_hours: Option<u32>,
+    /// The seller must not be able to leave on less notice, hours.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub min_seller_notice_hours: Option<u32>,
+    /// Highest acceptable early-termination fee, micro-USD.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_early_termination_fee_micros: Option<i64>,
+    /// Causes the contract must allow.
+    pub for_cause: Vec<String>,
+}
+
+/// A request for quotes.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RfqView {
+    /// Id, e.g. `rfq-3`.
+    pub id: String,
+    /// The buyer.
+    pub buyer: String,
+    /// `open`, `accepted`, `cancelled` or `expired`.
+    pub status: String,
+    /// GPUs per model (for an RFQ by GPUs).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub gpus: Vec<RfqItemView>,
+    /// Power wanted, kW (for an RFQ by power).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub power_kw: Option<u64>,
+    /// Least power that meets the need, kW.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub min_power_kw: Option<u64>,
+    /// Window start.
+    pub start: String,
+    /// Window end.
+    pub end: String,
+    /// Only facilities of this region.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub region: Option<String>,
+    /// Only this facility.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub facility: Option<String>,
+    /// Terms quotes must meet.
+    pub terms: WantedTermsView,
+    /// Quotes may be accepted until this hour.
+    pub deadline: String,
+    /// Providers invited (empty: every provider).
+    pub invited: Vec<String>,
+    /// The accepted quote.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub accepted_quote: Option<String>,
+}
+
+impl RfqView {
+    /// An RFQ from the tables.
+    pub fn from_row(r: &RfqRow) -> RfqView {
+        RfqView {
+            id: RfqId(r.id).to_string(),
+            buyer: ParticipantId(r.buyer).to_string(),
+            status: r.status.clone(),
+            gpus: r
+                .items
+                .iter()
+                .map(|(model, gpus)| RfqItemView {
+                    model: model.clone(),
+                    gpus: *gpus,
+                })
+                .collect(),
+            power_kw: r.power_kw,
+            min_power_kw: r.min_power_kw,
+            start: Hour(r.start_hour).to_string(),
+            end: Hour(r.end_hour).to_string(),
+            region: r.region.clone(),
+            facility: r.facility.map(|f| FacilityId(f).to_string()),
+            terms: WantedTermsView {
+                max_buyer_notice_hours: r.max_buyer_notice_hours,
+                min_seller_notice_hours: r.min_seller_notice_hours,
+                max_early_termination_fee_micros: r.max_early_termination_fee_micros,
+                for_cause: r
+                    .required_causes
+                    .split(',')
+                    .filter(|c| !c.is_empty())
+                    .map(str::to_string)
+                    .collect(),
+            },
+            deadline: Hour(r.deadline_hour).to_string(),
+            invited: r
+                .invited
+                .iter()
+                .map(|p| ParticipantId(*p).to_string())
+                .collect(),
+            accepted_quote: r.accepted_quote.map(|q| QuoteId(q).to_string()),
+        }
+    }
+}
+
+/// A firm quote.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct QuoteView {
+    /// Id, e.g. `qt-4`.
+    pub id: String,
+    /// The RFQ answered.
+    pub rfq: String,
+    /// The provider.
+    pub provider: String,
+    /// The facility of its lines.
+    pub facility: String,
+    /// `open`, `accepted`, `withdrawn`, `expired` or `released`.
+    pub status: String,
+    /// `per_gpu_hour` or `monthly_fee`.
+    pub pricing: String,
+    /// Per GPU-hour price, micro-USD.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub price_micros: Option<i64>,
+    /// The same in USD.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub price_usd: Option<String>,
+    /// Monthly fee, micro-USD.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub monthly_fee_micros: Option<i64>,
+    /// The same in USD.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub monthly_fee_usd: Option<String>,
+    /// GPUs offered (encumbered while the quote is open).
+    pub lines: Vec<LineView>,
+    /// Terms.
+    pub terms: TermsView,
+    /// The quote lapses at this hour.
+    pub expires: String,
+}
+
+impl QuoteView {
+    /// A quote from the tables.
+    pub fn from_row(q: &QuoteRow) -> QuoteView {
+        QuoteView {
+            id: QuoteId(q.id).to_string(),
+            rfq: RfqId(q.rfq).to_string(),
+            provider: ParticipantId(q.provider).to_string(),
+            facility: FacilityId(q.facility).to_string(),
+            status: q.status.clone(),
+            pricing: q.pricing.clone(),
+            price_micros: q.price_micros,
+            price_usd: q.price_micros.map(usd_string),
+            monthly_fee_micros: q.monthly_fee_micros,
+            monthly_fee_usd: q.monthly_fee_micros.map(usd_string),
+            lines: line_views(&q.lines),
+            terms: terms_view(
+                q.buyer_notice_hours,
+                q.seller_notice_hours,
+                q.early_termination_fee_micros,
+                &q.for_cause_allowed,
+            ),
+            expires: Hour(q.expires_hour).to_string(),
+        }
+    }
 }

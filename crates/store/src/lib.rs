@@ -14,6 +14,7 @@ pub mod audit;
 pub mod outcome;
 pub mod pg;
 pub mod reader;
+pub mod schema;
 pub mod sqlite;
 pub mod tables;
 pub mod wal;

@@ -5,7 +5,8 @@
 //! death). Batches are written with one `unnest` statement per table, so a commit is a
 //! handful of round trips whatever its size.
 
-use crate::tables::{self, Delta, SCHEMA, SCHEMA_VERSION, Table, Val};
+use crate::schema::{self, SCHEMA_VERSION, Table};
+use crate::tables::{self, Delta, Val};
 use crate::{Batch, IdempotencyRecord, Outcome, Snapshot, Store, StoreError, checksum};
 use megawatt_engine::Engine;
 use megawatt_engine::command::Envelope;
@@ -142,7 +143,7 @@ fn prepare_schema(c: &mut Client, url: &str) -> Result<(), StoreError> {
     let mut tx = c.transaction()?;
     match version {
         None => {
-            tx.batch_execute(&tables::pg_sql(SCHEMA))?;
+            tx.batch_execute(&tables::pg_sql(&schema::schema()))?;
             tx.execute(
                 "INSERT INTO meta VALUES ('schema_version', $1), ('format', 'megawatt')",
                 &[&SCHEMA_VERSION.to_string()],
@@ -150,7 +151,7 @@ fn prepare_schema(c: &mut Client, url: &str) -> Result<(), StoreError> {
             write_delta(&mut tx, &mut Statements::default(), &Delta::genesis())?;
         }
         Some(v) if v < SCHEMA_VERSION => {
-            for m in &tables::MIGRATIONS[(v - 1) as usize..] {
+            for m in &schema::migrations()[(v - 1) as usize..] {
                 tx.batch_execute(&tables::pg_sql(m))?;
             }
             tx.execute(
@@ -299,21 +300,35 @@ pub fn write_delta(
             .collect();
         c.execute(&stmt, &[&ids, &reduced, &filled, &status, &closed])?;
     }
-    for (table, changes) in [
-        ("reservations", &delta.reservation_status),
-        ("contracts", &delta.contract_status),
-    ] {
-        if changes.is_empty() {
-            continue;
-        }
+    // Column updates, grouped by table and set of columns: one statement a group.
+    let mut groups: BTreeMap<(Table, Vec<usize>), Vec<Vec<Val>>> = BTreeMap::new();
+    for ((table, id), cols) in &delta.sets {
+        let mut row = vec![Val::I(Some(*id as i64))];
+        row.extend(cols.values().cloned());
+        groups
+            .entry((*table, cols.keys().copied().collect()))
+            .or_default()
+            .push(row);
+    }
+    for ((table, positions), rows) in groups {
+        let names: Vec<&str> = positions.iter().map(|&i| table.column_name(i)).collect();
+        let cols: Vec<_> = (0..rows[0].len()).map(|j| column(&rows, j)).collect();
+        let args: Vec<String> = cols
+            .iter()
+            .enumerate()
+            .map(|(i, (_, ty))| format!("${}::{ty}", i + 1))
+            .collect();
+        let assigns: Vec<String> = names.iter().map(|n| format!("{n} = u.{n}")).collect();
         let sql = format!(
-            "UPDATE {table} t SET status = u.status FROM unnest($1::bigint[], $2::text[]) \
-             AS u(id, status) WHERE t.id = u.id"
+            "UPDATE {t} t SET {} FROM unnest({}) AS u(id, {}) WHERE t.id = u.id",
+            assigns.join(", "),
+            args.join(", "),
+            names.join(", "),
+            t = table.name()
         );
         let stmt = stmts.get(c, sql)?;
-        let ids: Vec<i64> = changes.keys().map(|&id| id as i64).collect();
-        let status: Vec<&str> = changes.values().copied().collect();
-        c.execute(&stmt, &[&ids, &status])?;
+        let params: Vec<&(dyn ToSql + Sync)> = cols.iter().map(|(v, _)| v.as_ref()).collect();
+        c.execute(&stmt, &params)?;
     }
     Ok(())
 }

@@ -59,6 +59,10 @@ pub struct OrderRow {
     pub status: String,
     /// When placed.
     pub placed_ms: u64,
+    /// Resale: the contract offered from.
+    pub contract: Option<u64>,
+    /// Resale: its line.
+    pub contract_line: Option<u16>,
 }
 
 /// A trade as the table holds it.
@@ -121,12 +125,114 @@ pub struct ContractRow {
     pub early_termination_fee_micros: i64,
     /// The trade that made it.
     pub origin_trade: Option<u64>,
-    /// `pending`, `active`, `expired`.
+    /// `pending`, `active`, `expired`, `notice_given`, `terminated`,
+    /// `terminated_for_cause`.
     pub status: String,
     /// When made.
     pub created_ms: u64,
     /// Lines: (pool, gpus, start hour, end hour).
     pub lines: Vec<(u64, u32, u32, u32)>,
+    /// The quote that made it.
+    pub origin_quote: Option<u64>,
+    /// The contract it was resold from, and that contract's line.
+    pub parent: Option<(u64, u32)>,
+    /// The first hour it no longer holds (its end, or earlier after notice or
+    /// termination).
+    pub ends_hour: u32,
+    /// Causes allowing termination, comma-separated.
+    pub for_cause_allowed: String,
+    /// Notice given: (by, when ms, effective hour, fee micro-USD, via parent contract).
+    pub notice: Option<(u64, u64, u32, i64, Option<u64>)>,
+    /// Termination for cause: (cause, by, reason, when ms).
+    pub cause: Option<(String, u64, String, u64)>,
+}
+
+/// An RFQ as the tables hold it.
+#[derive(Clone, Debug)]
+pub struct RfqRow {
+    /// RFQ id.
+    pub id: u64,
+    /// The buyer.
+    pub buyer: u64,
+    /// `gpus` or `power`.
+    pub kind: String,
+    /// Power wanted, kW (power RFQs).
+    pub power_kw: Option<u64>,
+    /// Least power, kW (power RFQs).
+    pub min_power_kw: Option<u64>,
+    /// Window start hour.
+    pub start_hour: u32,
+    /// Window end hour.
+    pub end_hour: u32,
+    /// Region filter.
+    pub region: Option<String>,
+    /// Facility filter.
+    pub facility: Option<u64>,
+    /// Longest acceptable buyer notice.
+    pub max_buyer_notice_hours: Option<u32>,
+    /// Shortest acceptable seller notice.
+    pub min_seller_notice_hours: Option<u32>,
+    /// Highest acceptable early-termination fee.
+    pub max_early_termination_fee_micros: Option<i64>,
+    /// Causes required, comma-separated.
+    pub required_causes: String,
+    /// Deadline hour.
+    pub deadline_hour: u32,
+    /// `open`, `accepted`, `cancelled`, `expired`.
+    pub status: String,
+    /// The accepted quote.
+    pub accepted_quote: Option<u64>,
+    /// When made.
+    pub created_ms: u64,
+    /// GPUs per model (GPU RFQs).
+    pub items: Vec<(String, u32)>,
+    /// Providers invited (empty: all).
+    pub invited: Vec<u64>,
+}
+
+/// A quote as the tables hold it.
+#[derive(Clone, Debug)]
+pub struct QuoteRow {
+    /// Quote id.
+    pub id: u64,
+    /// Its RFQ.
+    pub rfq: u64,
+    /// The provider.
+    pub provider: u64,
+    /// The facility.
+    pub facility: u64,
+    /// `per_gpu_hour` or `monthly_fee`.
+    pub pricing: String,
+    /// Price per GPU-hour.
+    pub price_micros: Option<i64>,
+    /// Monthly fee.
+    pub monthly_fee_micros: Option<i64>,
+    /// Buyer's notice.
+    pub buyer_notice_hours: Option<u32>,
+    /// Seller's notice.
+    pub seller_notice_hours: Option<u32>,
+    /// Early-termination fee.
+    pub early_termination_fee_micros: i64,
+    /// Causes allowing termination, comma-separated.
+    pub for_cause_allowed: String,
+    /// Expiry hour.
+    pub expires_hour: u32,
+    /// `open`, `accepted`, `withdrawn`, `expired`, `released`.
+    pub status: String,
+    /// When made.
+    pub created_ms: u64,
+    /// Lines: (pool, gpus, start hour, end hour).
+    pub lines: Vec<(u64, u32, u32, u32)>,
+}
+
+/// Who may see an RFQ: the operator (all), or a participant: its own RFQs, and as a
+/// provider the open RFQs that invite it and those it has quoted on.
+#[derive(Clone, Copy, Debug)]
+pub enum RfqScope {
+    /// Every RFQ.
+    All,
+    /// What this participant may see (`provider`: whether it is one).
+    Participant(ParticipantId, bool),
 }
 
 /// Who may see a row: everyone's rows (operator), or one participant's.
@@ -205,7 +311,8 @@ fn opt_bool(r: &dyn Get, i: usize) -> Result<Option<bool>, StoreError> {
 }
 
 const ORDER_COLUMNS: &str = "id, owner, side, model, pool, region, facility, gpus, start_hour, end_hour, \
-    price_micros, tif, gtd_until_hour, min_fill_gpus, colocate, partial, filled_gpu_hours, status, placed_ms";
+    price_micros, tif, gtd_until_hour, min_fill_gpus, colocate, partial, filled_gpu_hours, status, placed_ms, \
+    contract, contract_line";
 
 fn order_row(r: &dyn Get) -> Result<OrderRow, StoreError> {
     Ok(OrderRow {
@@ -228,6 +335,8 @@ fn order_row(r: &dyn Get) -> Result<OrderRow, StoreError> {
         filled_gpu_hours: big(r, 16)?,
         status: string(r, 17)?,
         placed_ms: big(r, 18)?,
+        contract: opt_big(r, 19)?,
+        contract_line: opt_small(r, 20)?.map(|l| l as u16),
     })
 }
 
@@ -254,7 +363,9 @@ fn trade_row(r: &dyn Get) -> Result<TradeRow, StoreError> {
 }
 
 const CONTRACT_COLUMNS: &str = "id, buyer, seller, pricing, price_micros, monthly_fee_micros, start_hour, \
-    end_hour, buyer_notice_hours, seller_notice_hours, early_termination_fee_micros, origin_trade, status, created_ms";
+    end_hour, buyer_notice_hours, seller_notice_hours, early_termination_fee_micros, origin_trade, status, created_ms, \
+    origin_quote, parent, parent_line, ends_hour, for_cause_allowed, notice_by, notice_ms, notice_effective_hour, \
+    notice_fee_micros, notice_via_parent, cause, cause_by, cause_reason, cause_ms";
 
 fn contract_row(r: &dyn Get) -> Result<ContractRow, StoreError> {
     Ok(ContractRow {
@@ -273,7 +384,95 @@ fn contract_row(r: &dyn Get) -> Result<ContractRow, StoreError> {
         status: string(r, 12)?,
         created_ms: big(r, 13)?,
         lines: Vec::new(),
+        origin_quote: opt_big(r, 14)?,
+        parent: match opt_big(r, 15)? {
+            Some(p) => Some((p, small(r, 16)?)),
+            None => None,
+        },
+        ends_hour: small(r, 17)?,
+        for_cause_allowed: r.text(18)?.unwrap_or_default(),
+        notice: match opt_big(r, 19)? {
+            Some(by) => Some((
+                by,
+                big(r, 20)?,
+                small(r, 21)?,
+                signed(r, 22)?,
+                opt_big(r, 23)?,
+            )),
+            None => None,
+        },
+        cause: match r.text(24)? {
+            Some(cause) => Some((cause, big(r, 25)?, string(r, 26)?, big(r, 27)?)),
+            None => None,
+        },
     })
+}
+
+const RFQ_COLUMNS: &str = "id, buyer, kind, power_kw, min_power_kw, start_hour, end_hour, region, facility, \
+    max_buyer_notice_hours, min_seller_notice_hours, max_early_termination_fee_micros, required_causes, \
+    deadline_hour, status, accepted_quote, created_ms";
+
+fn rfq_row(r: &dyn Get) -> Result<RfqRow, StoreError> {
+    Ok(RfqRow {
+        id: big(r, 0)?,
+        buyer: big(r, 1)?,
+        kind: string(r, 2)?,
+        power_kw: opt_big(r, 3)?,
+        min_power_kw: opt_big(r, 4)?,
+        start_hour: small(r, 5)?,
+        end_hour: small(r, 6)?,
+        region: r.text(7)?,
+        facility: opt_big(r, 8)?,
+        max_buyer_notice_hours: opt_small(r, 9)?,
+        min_seller_notice_hours: opt_small(r, 10)?,
+        max_early_termination_fee_micros: r.int(11)?,
+        required_causes: string(r, 12)?,
+        deadline_hour: small(r, 13)?,
+        status: string(r, 14)?,
+        accepted_quote: opt_big(r, 15)?,
+        created_ms: big(r, 16)?,
+        items: Vec::new(),
+        invited: Vec::new(),
+    })
+}
+
+const QUOTE_COLUMNS: &str = "q.id, q.rfq, q.provider, q.facility, q.pricing, q.price_micros, q.monthly_fee_micros, \
+    q.buyer_notice_hours, q.seller_notice_hours, q.early_termination_fee_micros, q.for_cause_allowed, \
+    q.expires_hour, q.status, q.created_ms";
+
+fn quote_row(r: &dyn Get) -> Result<QuoteRow, StoreError> {
+    Ok(QuoteRow {
+        id: big(r, 0)?,
+        rfq: big(r, 1)?,
+        provider: big(r, 2)?,
+        facility: big(r, 3)?,
+        pricing: string(r, 4)?,
+        price_micros: r.int(5)?,
+        monthly_fee_micros: r.int(6)?,
+        buyer_notice_hours: opt_small(r, 7)?,
+        seller_notice_hours: opt_small(r, 8)?,
+        early_termination_fee_micros: signed(r, 9)?,
+        for_cause_allowed: string(r, 10)?,
+        expires_hour: small(r, 11)?,
+        status: string(r, 12)?,
+        created_ms: big(r, 13)?,
+        lines: Vec::new(),
+    })
+}
+
+/// The visibility condition of RFQs (`r`) for a scope, with its two parameters.
+const RFQ_VISIBLE: &str = "(CAST($1 AS BIGINT) IS NULL OR r.buyer = $1 OR (CAST($2 AS BIGINT) = 1 AND \
+    ((r.status = 'open' AND (NOT EXISTS (SELECT 1 FROM rfq_invited i WHERE i.rfq = r.id) \
+      OR EXISTS (SELECT 1 FROM rfq_invited i WHERE i.rfq = r.id AND i.participant = $1))) \
+     OR EXISTS (SELECT 1 FROM quotes qq WHERE qq.rfq = r.id AND qq.provider = $1))))";
+
+fn rfq_scope(scope: RfqScope) -> [Val; 2] {
+    match scope {
+        RfqScope::All => [Val::I(None), Val::I(Some(0))],
+        RfqScope::Participant(p, provider) => {
+            [Val::I(Some(p.0 as i64)), Val::I(Some(i64::from(provider)))]
+        }
+    }
 }
 
 fn line_row(r: &dyn Get) -> Result<(u64, u32, u32, u32), StoreError> {
@@ -473,5 +672,112 @@ impl Reader {
             c.lines = self.lines(c.id)?;
         }
         Ok(page(rows, max, |c| c.id))
+    }
+
+    /// One RFQ if the scope may see it, with its items and invitations.
+    pub fn rfq(&mut self, scope: RfqScope, rfq: u64) -> Result<Option<RfqRow>, StoreError> {
+        let sql = format!("SELECT {RFQ_COLUMNS} FROM rfqs r WHERE {RFQ_VISIBLE} AND r.id = $3");
+        let [a, b] = rfq_scope(scope);
+        let Some(mut row) = self.db.rows(&sql, &[a, b, id(rfq)], rfq_row)?.pop() else {
+            return Ok(None);
+        };
+        self.rfq_details(&mut row)?;
+        Ok(Some(row))
+    }
+
+    fn rfq_details(&mut self, row: &mut RfqRow) -> Result<(), StoreError> {
+        row.items = self.db.rows(
+            "SELECT model, gpus FROM rfq_items WHERE rfq = $1 ORDER BY model",
+            &[id(row.id)],
+            |r| Ok((string(r, 0)?, small(r, 1)?)),
+        )?;
+        row.invited = self.db.rows(
+            "SELECT participant FROM rfq_invited WHERE rfq = $1 ORDER BY participant",
+            &[id(row.id)],
+            |r| big(r, 0),
+        )?;
+        Ok(())
+    }
+
+    /// RFQs the scope may see, newest first, optionally only open ones.
+    pub fn rfqs(
+        &mut self,
+        scope: RfqScope,
+        open_only: bool,
+        before_id: Option<u64>,
+        max: usize,
+    ) -> Result<Page<RfqRow>, StoreError> {
+        let sql = format!(
+            "SELECT {RFQ_COLUMNS} FROM rfqs r WHERE {RFQ_VISIBLE} AND r.id < $3 \
+             AND (CAST($4 AS BIGINT) = 0 OR r.status = 'open') ORDER BY r.id DESC LIMIT $5"
+        );
+        let [a, b] = rfq_scope(scope);
+        let params = [
+            a,
+            b,
+            before(before_id),
+            Val::I(Some(i64::from(open_only))),
+            limit(max),
+        ];
+        let mut rows = self.db.rows(&sql, &params, rfq_row)?;
+        for r in &mut rows {
+            self.rfq_details(r)?;
+        }
+        Ok(page(rows, max, |r| r.id))
+    }
+
+    /// The quotes of an RFQ that `party` may see (the RFQ's buyer sees all; a provider
+    /// its own; `None`: the operator, all), oldest first, with their lines.
+    pub fn quotes(
+        &mut self,
+        rfq: u64,
+        party: Option<ParticipantId>,
+    ) -> Result<Vec<QuoteRow>, StoreError> {
+        let sql = format!(
+            "SELECT {QUOTE_COLUMNS} FROM quotes q JOIN rfqs r ON r.id = q.rfq WHERE q.rfq = $1 \
+             AND (CAST($2 AS BIGINT) IS NULL OR r.buyer = $2 OR q.provider = $2) ORDER BY q.id"
+        );
+        let mut rows = self.db.rows(
+            &sql,
+            &[id(rfq), Val::I(party.map(|p| p.0 as i64))],
+            quote_row,
+        )?;
+        for q in &mut rows {
+            q.lines = self.quote_lines(q.id)?;
+        }
+        Ok(rows)
+    }
+
+    /// One quote if `party` may see it (`None`: the operator).
+    pub fn quote(
+        &mut self,
+        quote: u64,
+        party: Option<ParticipantId>,
+    ) -> Result<Option<QuoteRow>, StoreError> {
+        let sql = format!(
+            "SELECT {QUOTE_COLUMNS} FROM quotes q JOIN rfqs r ON r.id = q.rfq WHERE q.id = $1 \
+             AND (CAST($2 AS BIGINT) IS NULL OR r.buyer = $2 OR q.provider = $2)"
+        );
+        let Some(mut q) = self
+            .db
+            .rows(
+                &sql,
+                &[id(quote), Val::I(party.map(|p| p.0 as i64))],
+                quote_row,
+            )?
+            .pop()
+        else {
+            return Ok(None);
+        };
+        q.lines = self.quote_lines(q.id)?;
+        Ok(Some(q))
+    }
+
+    fn quote_lines(&mut self, quote: u64) -> Result<Vec<(u64, u32, u32, u32)>, StoreError> {
+        self.db.rows(
+            "SELECT pool, gpus, start_hour, end_hour FROM quote_lines WHERE quote = $1 ORDER BY line",
+            &[id(quote)],
+            line_row,
+        )
     }
 }

@@ -2,7 +2,8 @@
 //! single writer (the sequencer's); [`Reader`]s serve the API's queries from their own
 //! connections, concurrently with writes.
 
-use crate::tables::{self, Delta, SCHEMA, SCHEMA_VERSION};
+use crate::schema::{self, SCHEMA_VERSION};
+use crate::tables::{self, Delta};
 use crate::{Batch, IdempotencyRecord, Outcome, Snapshot, Store, StoreError, checksum};
 use megawatt_engine::Engine;
 use megawatt_engine::command::Envelope;
@@ -147,7 +148,7 @@ impl SqliteStore {
     fn migrate(&mut self, from: i64) -> Result<(), StoreError> {
         let tx = self.conn.transaction()?;
         for v in from..SCHEMA_VERSION {
-            tx.execute_batch(tables::MIGRATIONS[(v - 1) as usize])?;
+            tx.execute_batch(&schema::migrations()[(v - 1) as usize])?;
         }
         tx.execute(
             "UPDATE meta SET value = ?1 WHERE key = 'schema_version'",
@@ -169,7 +170,7 @@ impl SqliteStore {
 /// Creates the schema, the meta rows, and the rows of the genesis state (the default
 /// models and the operator) on `conn`.
 pub fn create_schema(conn: &Connection) -> Result<(), StoreError> {
-    conn.execute_batch(SCHEMA)?;
+    conn.execute_batch(&schema::schema())?;
     conn.execute(
         "INSERT INTO meta VALUES ('schema_version', ?1), ('format', 'megawatt')",
         params![SCHEMA_VERSION.to_string()],

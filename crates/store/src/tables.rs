@@ -1,111 +1,18 @@
-//! The schema of a store (written for SQLite; [`pg_sql`] translates it for PostgreSQL),
-//! and what a batch of engine events changes in the query tables, netted per row into a
+//! What a batch of engine events changes in the query tables, netted per row into a
 //! [`Delta`] that each backend writes in its batch's transaction: a row inserted and
-//! updated in the same batch is written once, in its final state.
+//! updated in the same batch is written once, in its final state. Rows are built from
+//! the events alone (and from the engine only for what never changes: model, pool and
+//! region names), so the store and the audit's replay write the same rows.
 
+pub use crate::schema::{SCHEMA_VERSION, SNAPSHOTS_KEPT, TABLES, Table, pg_sql};
 use megawatt_engine::Engine;
-use megawatt_engine::contract::{Contract, Pricing, Trade};
+use megawatt_engine::contract::{
+    Causes, Contract, ForCause, Notice, Origin, Pricing, Terms, Trade,
+};
 use megawatt_engine::event::{Event, ReservationEnd};
-use megawatt_engine::order::{Order, OrderKind, TimeInForce};
+use megawatt_engine::order::{AskSource, Order, OrderKind, TimeInForce};
+use megawatt_engine::rfq::{Need, Quote, Rfq};
 use std::collections::BTreeMap;
-
-/// The version this code writes. A store with a higher version is refused.
-pub const SCHEMA_VERSION: i64 = 3;
-
-/// The whole schema. Times are hours since the epoch (`*_hour`) next to RFC 3339 text
-/// (`*_at`) for people; money is integer micro-USD (`*_micros`).
-pub const SCHEMA: &str = r#"
-CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS journal (
-    seq       INTEGER PRIMARY KEY,
-    time_ms   INTEGER NOT NULL,
-    actor     INTEGER NOT NULL,
-    command   BLOB    NOT NULL,
-    checksum  INTEGER NOT NULL
-);
-CREATE TABLE IF NOT EXISTS snapshots (
-    seq INTEGER PRIMARY KEY, state BLOB NOT NULL, checksum INTEGER NOT NULL, created_ms INTEGER NOT NULL
-);
-CREATE TABLE IF NOT EXISTS participants (
-    id INTEGER PRIMARY KEY, name TEXT NOT NULL,
-    provider INTEGER NOT NULL, buyer INTEGER NOT NULL, operator INTEGER NOT NULL,
-    created_ms INTEGER NOT NULL
-);
-CREATE TABLE IF NOT EXISTS api_keys (
-    hash BLOB PRIMARY KEY, participant INTEGER NOT NULL, prefix TEXT NOT NULL,
-    created_ms INTEGER NOT NULL
-);
-CREATE TABLE IF NOT EXISTS models (
-    idx INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, name TEXT NOT NULL, watts_per_gpu INTEGER NOT NULL
-);
-CREATE TABLE IF NOT EXISTS facilities (
-    id INTEGER PRIMARY KEY, owner INTEGER NOT NULL, name TEXT NOT NULL, region TEXT NOT NULL,
-    power_kw INTEGER NOT NULL, created_ms INTEGER NOT NULL
-);
-CREATE TABLE IF NOT EXISTS pools (
-    id INTEGER PRIMARY KEY, facility INTEGER NOT NULL, model TEXT NOT NULL, gpus INTEGER NOT NULL
-);
-CREATE TABLE IF NOT EXISTS reservations (
-    id INTEGER PRIMARY KEY, pool INTEGER NOT NULL, owner INTEGER NOT NULL, gpus INTEGER NOT NULL,
-    start_hour INTEGER NOT NULL, end_hour INTEGER NOT NULL, start_at TEXT NOT NULL, end_at TEXT NOT NULL,
-    status TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS orders (
-    id INTEGER PRIMARY KEY, owner INTEGER NOT NULL, side TEXT NOT NULL, model TEXT NOT NULL,
-    pool INTEGER, region TEXT, facility INTEGER,
-    gpus INTEGER NOT NULL, start_hour INTEGER NOT NULL, end_hour INTEGER NOT NULL,
-    start_at TEXT NOT NULL, end_at TEXT NOT NULL,
-    price_micros INTEGER NOT NULL, tif TEXT NOT NULL, gtd_until_hour INTEGER,
-    min_fill_gpus INTEGER, colocate INTEGER, partial INTEGER,
-    filled_gpu_hours INTEGER NOT NULL DEFAULT 0,
-    status TEXT NOT NULL, placed_ms INTEGER NOT NULL, closed_seq INTEGER
-);
-CREATE INDEX IF NOT EXISTS orders_by_owner ON orders (owner, id);
-CREATE TABLE IF NOT EXISTS trades (
-    id INTEGER PRIMARY KEY, bid INTEGER NOT NULL, ask INTEGER NOT NULL,
-    buyer INTEGER NOT NULL, seller INTEGER NOT NULL, pool INTEGER NOT NULL, model TEXT NOT NULL,
-    gpus INTEGER NOT NULL, start_hour INTEGER NOT NULL, end_hour INTEGER NOT NULL,
-    start_at TEXT NOT NULL, end_at TEXT NOT NULL,
-    price_micros INTEGER NOT NULL, aggressor TEXT NOT NULL, contract INTEGER NOT NULL,
-    time_ms INTEGER NOT NULL
-);
-CREATE INDEX IF NOT EXISTS trades_by_buyer ON trades (buyer, id);
-CREATE INDEX IF NOT EXISTS trades_by_seller ON trades (seller, id);
-CREATE TABLE IF NOT EXISTS contracts (
-    id INTEGER PRIMARY KEY, buyer INTEGER NOT NULL, seller INTEGER NOT NULL,
-    pricing TEXT NOT NULL, price_micros INTEGER, monthly_fee_micros INTEGER,
-    start_hour INTEGER NOT NULL, end_hour INTEGER NOT NULL, start_at TEXT NOT NULL, end_at TEXT NOT NULL,
-    buyer_notice_hours INTEGER, seller_notice_hours INTEGER, early_termination_fee_micros INTEGER NOT NULL,
-    origin_trade INTEGER, status TEXT NOT NULL, created_ms INTEGER NOT NULL
-);
-CREATE INDEX IF NOT EXISTS contracts_by_buyer ON contracts (buyer, id);
-CREATE INDEX IF NOT EXISTS contracts_by_seller ON contracts (seller, id);
-CREATE TABLE IF NOT EXISTS contract_lines (
-    contract INTEGER NOT NULL, line INTEGER NOT NULL, pool INTEGER NOT NULL, gpus INTEGER NOT NULL,
-    start_hour INTEGER NOT NULL, end_hour INTEGER NOT NULL, PRIMARY KEY (contract, line)
-);
-CREATE TABLE IF NOT EXISTS idempotency (
-    participant INTEGER NOT NULL, key TEXT NOT NULL, request_hash BLOB NOT NULL,
-    outcome BLOB NOT NULL, created_ms INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (participant, key)
-);
-"#;
-
-/// Migrations from each older schema version to the next, in order: `MIGRATIONS[v - 1]`
-/// takes version `v` to `v + 1`.
-pub const MIGRATIONS: [&str; 2] = ["CREATE TABLE IF NOT EXISTS snapshots (
-    seq INTEGER PRIMARY KEY, state BLOB NOT NULL, checksum INTEGER NOT NULL, created_ms INTEGER NOT NULL
-);",
-    "ALTER TABLE idempotency ADD COLUMN created_ms INTEGER NOT NULL DEFAULT 0;",
-];
-
-/// Snapshots kept in the store (older ones are deleted as new ones land).
-pub const SNAPSHOTS_KEPT: i64 = 2;
-
-/// Translates schema text written for SQLite into PostgreSQL's dialect: 64-bit integers
-/// and byte strings.
-pub fn pg_sql(sqlite: &str) -> String {
-    sqlite.replace("INTEGER", "BIGINT").replace("BLOB", "BYTEA")
-}
 
 /// One column value, typed so that both backends bind it exactly.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -130,67 +37,12 @@ fn text(v: impl Into<String>) -> Val {
     Val::T(Some(v.into()))
 }
 
-/// The query tables, in the order a batch writes them.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Table {
-    /// `participants`.
-    Participants,
-    /// `models`.
-    Models,
-    /// `facilities`.
-    Facilities,
-    /// `pools`.
-    Pools,
-    /// `reservations`.
-    Reservations,
-    /// `orders`.
-    Orders,
-    /// `trades`.
-    Trades,
-    /// `contracts`.
-    Contracts,
-    /// `contract_lines`.
-    ContractLines,
-}
-
-impl Table {
-    /// Every query table.
-    pub const ALL: [Table; 9] = [
-        Table::Participants,
-        Table::Models,
-        Table::Facilities,
-        Table::Pools,
-        Table::Reservations,
-        Table::Orders,
-        Table::Trades,
-        Table::Contracts,
-        Table::ContractLines,
-    ];
-
-    /// Its SQL name.
-    pub fn name(self) -> &'static str {
-        match self {
-            Table::Participants => "participants",
-            Table::Models => "models",
-            Table::Facilities => "facilities",
-            Table::Pools => "pools",
-            Table::Reservations => "reservations",
-            Table::Orders => "orders",
-            Table::Trades => "trades",
-            Table::Contracts => "contracts",
-            Table::ContractLines => "contract_lines",
-        }
-    }
-}
-
-/// Column positions that updates touch.
+/// Column positions of `orders` that updates touch.
 mod col {
-    pub const RESERVATION_STATUS: usize = 8;
     pub const ORDER_GPUS: usize = 7;
     pub const ORDER_FILLED: usize = 18;
     pub const ORDER_STATUS: usize = 19;
     pub const ORDER_CLOSED_SEQ: usize = 21;
-    pub const CONTRACT_STATUS: usize = 14;
 }
 
 /// The net change of an order written before this batch.
@@ -208,13 +60,12 @@ pub struct OrderUpdate {
 #[derive(Clone, Debug, Default)]
 pub struct Delta {
     /// New rows per table (indexed like [`Table::ALL`]), in event order, each complete.
-    pub inserts: [Vec<Vec<Val>>; 9],
+    pub inserts: [Vec<Vec<Val>>; TABLES],
     /// Changes to orders written before this delta, by id.
     pub orders: BTreeMap<u64, OrderUpdate>,
-    /// New status of reservations written before this delta, by id.
-    pub reservation_status: BTreeMap<u64, &'static str>,
-    /// New status of contracts written before this delta, by id.
-    pub contract_status: BTreeMap<u64, &'static str>,
+    /// New values of columns (by position) of rows written before this delta, by
+    /// (table, id); the last value set wins.
+    pub sets: BTreeMap<(Table, u64), BTreeMap<usize, Val>>,
     /// Where each row inserted by this delta sits in `inserts`, by (table, id).
     fresh: BTreeMap<(Table, u64), usize>,
 }
@@ -222,10 +73,7 @@ pub struct Delta {
 impl Delta {
     /// True when nothing changes.
     pub fn is_empty(&self) -> bool {
-        self.inserts.iter().all(Vec::is_empty)
-            && self.orders.is_empty()
-            && self.reservation_status.is_empty()
-            && self.contract_status.is_empty()
+        self.inserts.iter().all(Vec::is_empty) && self.orders.is_empty() && self.sets.is_empty()
     }
 
     /// The rows of the genesis state: the default models and the operator.
@@ -261,6 +109,18 @@ impl Delta {
     fn fresh_row(&mut self, table: Table, id: u64) -> Option<&mut Vec<Val>> {
         let i = *self.fresh.get(&(table, id))?;
         Some(&mut self.inserts[table as usize][i])
+    }
+
+    /// Sets column `name` of the row of `table` with this id: in the row if this delta
+    /// inserted it, else as an update.
+    fn set(&mut self, table: Table, id: u64, name: &str, v: Val) {
+        let col = table.column(name);
+        match self.fresh_row(table, id) {
+            Some(row) => row[col] = v,
+            None => {
+                self.sets.entry((table, id)).or_default().insert(col, v);
+            }
+        }
     }
 
     fn add_to(row: &mut [Val], col: usize, by: i64) {
@@ -329,12 +189,7 @@ impl Delta {
                     ReservationEnd::Released => "released",
                     ReservationEnd::Elapsed => "elapsed",
                 };
-                match self.fresh_row(Table::Reservations, reservation.0) {
-                    Some(row) => row[col::RESERVATION_STATUS] = text(status),
-                    None => {
-                        self.reservation_status.insert(reservation.0, status);
-                    }
-                }
+                self.set(Table::Reservations, reservation.0, "status", text(status));
             }
             Event::OrderAccepted(o) => {
                 let row = order_row(engine, o);
@@ -382,18 +237,169 @@ impl Delta {
                     self.inserts[Table::ContractLines as usize].push(row);
                 }
             }
-            Event::ContractStarted { contract } => self.contract_status(contract.0, "active"),
-            Event::ContractExpired { contract } => self.contract_status(contract.0, "expired"),
+            Event::ContractStarted { contract } => {
+                self.set(Table::Contracts, contract.0, "status", text("active"));
+            }
+            Event::ContractExpired { contract } => {
+                self.set(Table::Contracts, contract.0, "status", text("expired"));
+            }
+            Event::ContractTerminated {
+                contract,
+                for_cause,
+            } => {
+                if !for_cause {
+                    self.set(Table::Contracts, contract.0, "status", text("terminated"));
+                }
+            }
+            Event::NoticeGiven { contract, notice } => self.notice(contract.0, notice),
+            Event::TerminatedForCause {
+                contract,
+                termination,
+            } => self.for_cause(contract.0, termination),
+            Event::RfqCreated(r) => self.rfq(engine, r, time_ms),
+            Event::RfqClosed { rfq, reason } => {
+                self.set(Table::Rfqs, rfq.0, "status", text(reason.as_str()));
+                self.set(Table::Rfqs, rfq.0, "closed_seq", int(seq));
+                if let megawatt_engine::event::RfqEnd::Accepted(q) = reason {
+                    self.set(Table::Rfqs, rfq.0, "accepted_quote", int(q.0));
+                }
+            }
+            Event::QuoteSubmitted(q) => self.quote(q, time_ms),
+            Event::QuoteClosed { quote, reason } => {
+                self.set(Table::Quotes, quote.0, "status", text(reason.as_str()));
+                self.set(Table::Quotes, quote.0, "closed_seq", int(seq));
+            }
         }
     }
 
-    fn contract_status(&mut self, id: u64, status: &'static str) {
-        match self.fresh_row(Table::Contracts, id) {
-            Some(row) => row[col::CONTRACT_STATUS] = text(status),
-            None => {
-                self.contract_status.insert(id, status);
+    fn notice(&mut self, id: u64, n: &Notice) {
+        let t = Table::Contracts;
+        self.set(t, id, "status", text("notice_given"));
+        self.set(t, id, "ends_hour", int(n.effective.0));
+        self.set(t, id, "ends_at", text(n.effective.to_string()));
+        self.set(t, id, "notice_by", int(n.by.0));
+        self.set(t, id, "notice_ms", int(n.given_ms));
+        self.set(t, id, "notice_effective_hour", int(n.effective.0));
+        self.set(t, id, "notice_fee_micros", int(n.fee_micros));
+        self.set(
+            t,
+            id,
+            "notice_via_parent",
+            opt_int(n.via_parent.map(|p| p.0)),
+        );
+    }
+
+    fn for_cause(&mut self, id: u64, f: &ForCause) {
+        let t = Table::Contracts;
+        self.set(t, id, "status", text("terminated_for_cause"));
+        self.set(t, id, "ends_hour", int(f.effective.0));
+        self.set(t, id, "ends_at", text(f.effective.to_string()));
+        self.set(t, id, "cause", text(f.cause.as_str()));
+        self.set(t, id, "cause_by", int(f.by.0));
+        self.set(t, id, "cause_reason", text(&f.reason));
+        self.set(t, id, "cause_ms", int(f.given_ms));
+    }
+
+    fn rfq(&mut self, engine: &Engine, r: &Rfq, time_ms: u64) {
+        let (kind, power, min_power) = match &r.need {
+            Need::Gpus(items) => {
+                for (m, gpus) in items {
+                    let row = vec![int(r.id.0), text(&engine.model(*m).id), int(*gpus)];
+                    self.inserts[Table::RfqItems as usize].push(row);
+                }
+                ("gpus", None, None)
             }
+            Need::Power {
+                power_kw,
+                min_power_kw,
+            } => ("power", Some(*power_kw), Some(*min_power_kw)),
+        };
+        for p in &r.invited {
+            self.inserts[Table::RfqInvited as usize].push(vec![int(r.id.0), int(p.0)]);
         }
+        let (w, t) = (r.window, &r.terms);
+        let row = vec![
+            int(r.id.0),
+            int(r.buyer.0),
+            text(kind),
+            opt_int(power),
+            opt_int(min_power),
+            int(w.start.0),
+            int(w.end.0),
+            text(w.start.to_string()),
+            text(w.end.to_string()),
+            Val::T(r.region.map(|x| engine.region_name(x).to_string())),
+            opt_int(r.facility.map(|f| f.0)),
+            opt_int(t.max_buyer_notice_hours),
+            opt_int(t.min_seller_notice_hours),
+            opt_int(t.max_early_termination_fee_micros),
+            text(causes_text(t.causes)),
+            int(r.deadline.0),
+            text(r.deadline.to_string()),
+            text("open"),
+            Val::I(None),
+            int(time_ms),
+            Val::I(None),
+        ];
+        self.insert(Table::Rfqs, row);
+    }
+
+    fn quote(&mut self, q: &Quote, time_ms: u64) {
+        let (pricing, price, fee) = pricing_cols(&q.pricing);
+        let t = &q.terms;
+        let row = vec![
+            int(q.id.0),
+            int(q.rfq.0),
+            int(q.provider.0),
+            int(q.facility.0),
+            text(pricing),
+            opt_int(price),
+            opt_int(fee),
+            opt_int(t.buyer_notice_hours),
+            opt_int(t.seller_notice_hours),
+            int(t.early_termination_fee_micros),
+            text(causes_text(t.for_cause)),
+            int(q.expires.0),
+            text(q.expires.to_string()),
+            text("open"),
+            int(time_ms),
+            Val::I(None),
+        ];
+        self.insert(Table::Quotes, row);
+        for (i, l) in q.lines.iter().enumerate() {
+            let row = vec![
+                int(q.id.0),
+                int(i as i64),
+                int(l.pool.0),
+                int(l.gpus),
+                int(l.window.start.0),
+                int(l.window.end.0),
+            ];
+            self.inserts[Table::QuoteLines as usize].push(row);
+        }
+    }
+}
+
+/// Causes as stored: their names joined by commas, in a fixed order.
+pub fn causes_text(c: Causes) -> String {
+    let mut out: Vec<&str> = Vec::new();
+    for (on, name) in [
+        (c.acceptable_use, "acceptable_use"),
+        (c.non_payment, "non_payment"),
+        (c.non_delivery, "non_delivery"),
+    ] {
+        if on {
+            out.push(name);
+        }
+    }
+    out.join(",")
+}
+
+/// (kind, price per GPU-hour, monthly fee) of a pricing.
+fn pricing_cols(p: &Pricing) -> (&'static str, Option<i64>, Option<i64>) {
+    match *p {
+        Pricing::PerGpuHour { price_micros } => ("per_gpu_hour", Some(price_micros), None),
+        Pricing::MonthlyFee { fee_micros } => ("monthly_fee", None, Some(fee_micros)),
     }
 }
 
@@ -409,6 +415,13 @@ fn participant_row(p: &megawatt_engine::entities::Participant, time_ms: u64) -> 
 }
 
 fn order_row(engine: &Engine, o: &Order) -> Vec<Val> {
+    let (contract, line) = match &o.kind {
+        OrderKind::Ask(a) => match a.source {
+            AskSource::Contract { contract, line } => (Some(contract), Some(line)),
+            AskSource::Pool(_) => (None, None),
+        },
+        OrderKind::Bid(_) => (None, None),
+    };
     let gtd = match o.tif {
         TimeInForce::Gtd { until } => Some(until.0),
         _ => None,
@@ -459,6 +472,8 @@ fn order_row(engine: &Engine, o: &Order) -> Vec<Val> {
         text("open"),
         int(o.placed_ms),
         Val::I(None),
+        opt_int(contract.map(|c| c.0)),
+        opt_int(line),
     ]
 }
 
@@ -485,11 +500,17 @@ fn trade_row(engine: &Engine, t: &Trade) -> Vec<Val> {
 }
 
 fn contract_row(c: &Contract, time_ms: u64) -> Vec<Val> {
-    let (pricing, price, fee) = match c.pricing {
-        Pricing::PerGpuHour { price_micros } => ("per_gpu_hour", Some(price_micros), None),
-        Pricing::MonthlyFee { fee_micros } => ("monthly_fee", None, Some(fee_micros)),
+    let (pricing, price, fee) = pricing_cols(&c.pricing);
+    let (trade, quote, parent, line) = match c.origin {
+        Origin::Trade(t) => (Some(t.0), None, None, None),
+        Origin::Quote(q) => (None, Some(q.0), None, None),
+        Origin::Resale {
+            parent,
+            line,
+            trade,
+        } => (Some(trade.0), None, Some(parent.0), Some(line)),
     };
-    let megawatt_engine::contract::Origin::Trade(trade) = c.origin;
+    let t: &Terms = &c.terms;
     vec![
         int(c.id.0),
         int(c.buyer.0),
@@ -501,12 +522,27 @@ fn contract_row(c: &Contract, time_ms: u64) -> Vec<Val> {
         int(c.end().0),
         text(c.start().to_string()),
         text(c.end().to_string()),
-        opt_int(c.terms.buyer_notice_hours),
-        opt_int(c.terms.seller_notice_hours),
-        int(c.terms.early_termination_fee_micros),
-        int(trade.0),
+        opt_int(t.buyer_notice_hours),
+        opt_int(t.seller_notice_hours),
+        int(t.early_termination_fee_micros),
+        opt_int(trade),
         text("pending"),
         int(time_ms),
+        opt_int(quote),
+        opt_int(parent),
+        opt_int(line),
+        int(c.ends.0),
+        text(c.ends.to_string()),
+        text(causes_text(t.for_cause)),
+        Val::I(None),
+        Val::I(None),
+        Val::I(None),
+        Val::I(None),
+        Val::I(None),
+        Val::T(None),
+        Val::I(None),
+        Val::T(None),
+        Val::I(None),
     ]
 }
 
@@ -548,15 +584,26 @@ pub fn write_sqlite(tx: &rusqlite::Connection, delta: &Delta) -> rusqlite::Resul
             closed
         ])?;
     }
-    for (table, changes) in [
-        ("reservations", &delta.reservation_status),
-        ("contracts", &delta.contract_status),
-    ] {
-        let sql = format!("UPDATE {table} SET status = ?2 WHERE id = ?1");
-        let mut stmt = tx.prepare_cached(&sql)?;
-        for (id, status) in changes {
-            stmt.execute(params![*id as i64, status])?;
-        }
+    for ((table, id), cols) in &delta.sets {
+        let names = update_columns(*table, cols);
+        let assigns: Vec<String> = names
+            .iter()
+            .enumerate()
+            .map(|(i, c)| format!("{c} = ?{}", i + 2))
+            .collect();
+        let sql = format!(
+            "UPDATE {} SET {} WHERE id = ?1",
+            table.name(),
+            assigns.join(", ")
+        );
+        let mut params: Vec<&dyn rusqlite::ToSql> = vec![id];
+        params.extend(cols.values().map(|v| v as &dyn rusqlite::ToSql));
+        tx.prepare_cached(&sql)?.execute(params.as_slice())?;
     }
     Ok(())
+}
+
+/// The names of the columns an update sets, in position order.
+pub fn update_columns(table: Table, cols: &BTreeMap<usize, Val>) -> Vec<&'static str> {
+    cols.keys().map(|&i| table.column_name(i)).collect()
 }

@@ -7,6 +7,7 @@ use megawatt_engine::command::{Command, Envelope};
 use megawatt_engine::entities::Roles;
 use megawatt_engine::{Engine, OPERATOR};
 use megawatt_store::pg::{IfLocked, ScratchDb};
+use megawatt_store::schema::SCHEMA_V1;
 use megawatt_store::tables::{SCHEMA_VERSION, pg_sql};
 use megawatt_store::{
     Applied, Batch, IdempotencyRecord, Location, OpenOptions, Outcome, Snapshot, Store,
@@ -55,7 +56,11 @@ impl TestStore {
 
     /// The schema version recorded in the store.
     fn version(&self) -> String {
-        let sql = "SELECT value FROM meta WHERE key = 'schema_version'";
+        self.query_text("SELECT value FROM meta WHERE key = 'schema_version'")
+    }
+
+    /// One text value read from the store.
+    fn query_text(&self, sql: &str) -> String {
         match &self.location {
             Location::Sqlite(path) => rusqlite::Connection::open(path)
                 .unwrap()
@@ -201,13 +206,11 @@ fn idempotency_answers_are_kept_for_their_time_to_live_then_forgotten(t: TestSto
 }
 
 fn a_version_1_store_is_migrated_on_open(t: TestStore) {
-    drop(t.open());
-    t.tamper(
-        "DROP TABLE snapshots; DROP TABLE idempotency; \
-         CREATE TABLE idempotency (participant INTEGER NOT NULL, key TEXT NOT NULL, \
-         request_hash BLOB NOT NULL, outcome BLOB NOT NULL, PRIMARY KEY (participant, key)); \
-         UPDATE meta SET value = '1' WHERE key = 'schema_version';",
-    );
+    // A store as version 1 made it, with a contract from a trade.
+    t.tamper(&format!(
+        "{SCHEMA_V1} INSERT INTO meta VALUES ('schema_version', '1'), ('format', 'megawatt'); \
+         INSERT INTO contracts VALUES (1, 2, 3, 'per_gpu_hour', 5, NULL, 10, 20, 'a', 'b', NULL, NULL, 0, 1, 'pending', 0);"
+    ));
     let mut store = t.open();
     assert_eq!(store.snapshots().unwrap().pop(), None);
     assert_eq!(store.idempotency(OPERATOR, "k", 0).unwrap(), None);
@@ -217,6 +220,9 @@ fn a_version_1_store_is_migrated_on_open(t: TestStore) {
         SCHEMA_VERSION.to_string(),
         "the migration is recorded"
     );
+    // The old contract has the columns later versions added, filled in.
+    let causes = t.query_text("SELECT for_cause_allowed FROM contracts WHERE id = 1");
+    assert_eq!(causes, "acceptable_use,non_payment,non_delivery");
 }
 
 on_both_backends!(

@@ -1,15 +1,24 @@
-//! Contracts: your own (the operator sees all).
+//! Contracts: your own (the operator sees all); notice and termination for cause.
 
-use super::{PageQuery, path_id};
-use crate::extract::Q;
+use super::{PageQuery, path_id, submit};
+use crate::extract::{Body, IdemHeader, Q};
 use crate::problem::{Problem, ProblemBody};
 use crate::state::{AppState, Caller};
 use crate::views::{ContractView, Page};
 use axum::Json;
 use axum::extract::{Path, State};
+use megawatt_engine::command::Command;
+use megawatt_engine::contract::Cause;
 use megawatt_engine::ids::ContractId;
+use megawatt_engine::units::Hour;
 use megawatt_store::reader::Scope;
+use serde::Deserialize;
 use std::sync::Arc;
+use utoipa::ToSchema;
+
+fn now() -> Hour {
+    Hour::containing(crate::sequencer::now_ms())
+}
 
 /// Your contracts, newest first.
 #[utoipa::path(get, path = "/v1/contracts", tag = "contracts", params(PageQuery),
@@ -28,13 +37,35 @@ pub async fn list(
     let page = state
         .read(move |r| r.contracts(scope, before, limit))
         .await?;
+    let now = now();
     Ok(Json(Page {
-        items: page.rows.iter().map(ContractView::from_row).collect(),
+        items: page
+            .rows
+            .iter()
+            .map(|c| ContractView::from_row(c, now))
+            .collect(),
         next: page.next.map(|n| ContractId(n).to_string()),
     }))
 }
 
-/// One of your contracts (anyone else's is not found).
+/// The contract `raw` if the caller is a party (or the operator); else not found.
+async fn visible(
+    state: &Arc<AppState>,
+    caller: Caller,
+    raw: &str,
+) -> Result<ContractView, Problem> {
+    let id = path_id(raw, ContractId::PREFIX, "contract")?;
+    let row = state.read(move |r| r.contract(id)).await?;
+    match row {
+        Some(c) if caller.operator || c.buyer == caller.id.0 || c.seller == caller.id.0 => {
+            Ok(ContractView::from_row(&c, now()))
+        }
+        _ => Err(Problem::not_found(format!("no contract {raw}"))),
+    }
+}
+
+/// One of your contracts (anyone else's is not found), with its terms, notice or
+/// termination, run-rate per year and remaining commitment.
 #[utoipa::path(get, path = "/v1/contracts/{id}", tag = "contracts",
     params(("id" = String, Path, description = "Contract id, e.g. ctr-9")),
     responses((status = 200, body = ContractView), (status = "4XX", body = ProblemBody)), security(("bearer" = [])))]
@@ -43,12 +74,93 @@ pub async fn show(
     caller: Caller,
     Path(raw): Path<String>,
 ) -> Result<Json<ContractView>, Problem> {
+    Ok(Json(visible(&state, caller, &raw).await?))
+}
+
+/// An empty body: notice needs no fields.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct GiveNotice {}
+
+/// Give notice of termination for convenience under your notice period: the contract
+/// ends at the first hour boundary after now plus your notice (never later than its
+/// end), the capacity after that goes back at once, and the early-termination fee is
+/// due from you. A party without a right of notice is refused (409
+/// `no_right_of_notice`).
+#[utoipa::path(post, path = "/v1/contracts/{id}/notice", tag = "contracts", request_body = GiveNotice,
+    params(("id" = String, Path, description = "Contract id"),
+        ("Idempotency-Key" = Option<String>, Header, description = "Retry-safe key")),
+    responses((status = 200, body = ContractView), (status = "4XX", body = ProblemBody)), security(("bearer" = [])))]
+pub async fn notice(
+    State(state): State<Arc<AppState>>,
+    caller: Caller,
+    Path(raw): Path<String>,
+    idem: IdemHeader,
+    body: Body<GiveNotice>,
+) -> Result<Json<ContractView>, Problem> {
     let id = path_id(&raw, ContractId::PREFIX, "contract")?;
-    let row = state.read(move |r| r.contract(id)).await?;
-    match row {
-        Some(c) if caller.operator || c.buyer == caller.id.0 || c.seller == caller.id.0 => {
-            Ok(Json(ContractView::from_row(&c)))
+    let cmd = Command::GiveNotice {
+        contract: ContractId(id),
+    };
+    submit(&state, caller, cmd, body.idem(idem)).await?;
+    Ok(Json(visible(&state, caller, &raw).await?))
+}
+
+/// A cause for termination.
+#[derive(Clone, Copy, Debug, Deserialize, ToSchema, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum CauseName {
+    /// The buyer broke the acceptable-use terms (invoked by the seller).
+    AcceptableUse,
+    /// The buyer did not pay (invoked by the seller).
+    NonPayment,
+    /// The seller did not deliver (invoked by the buyer).
+    NonDelivery,
+}
+
+impl CauseName {
+    /// The engine's cause.
+    pub fn cause(self) -> Cause {
+        match self {
+            CauseName::AcceptableUse => Cause::AcceptableUse,
+            CauseName::NonPayment => Cause::NonPayment,
+            CauseName::NonDelivery => Cause::NonDelivery,
         }
-        _ => Err(Problem::not_found(format!("no contract {raw}"))),
     }
+}
+
+/// Terminate for cause.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Terminate {
+    /// `acceptable_use` or `non_payment` (the seller), `non_delivery` (the buyer).
+    pub cause: CauseName,
+    /// Why, in words (1 to 1,000 bytes).
+    pub reason: String,
+}
+
+/// Terminate for one of the causes the contract allows, with a written reason: the
+/// contract ends at the next hour boundary and its capacity after that goes back.
+/// A cause the contract does not allow, or not for you, is refused (409
+/// `cause_not_allowed`).
+#[utoipa::path(post, path = "/v1/contracts/{id}/terminate", tag = "contracts", request_body = Terminate,
+    params(("id" = String, Path, description = "Contract id"),
+        ("Idempotency-Key" = Option<String>, Header, description = "Retry-safe key")),
+    responses((status = 200, body = ContractView), (status = "4XX", body = ProblemBody)), security(("bearer" = [])))]
+pub async fn terminate(
+    State(state): State<Arc<AppState>>,
+    caller: Caller,
+    Path(raw): Path<String>,
+    idem: IdemHeader,
+    body: Body<Terminate>,
+) -> Result<Json<ContractView>, Problem> {
+    let id = path_id(&raw, ContractId::PREFIX, "contract")?;
+    let idem = body.idem(idem);
+    let cmd = Command::TerminateForCause {
+        contract: ContractId(id),
+        cause: body.value.cause.cause(),
+        reason: body.value.reason,
+    };
+    submit(&state, caller, cmd, idem).await?;
+    Ok(Json(visible(&state, caller, &raw).await?))
 }

@@ -7,6 +7,7 @@ pub mod facilities;
 pub mod market;
 pub mod ops;
 pub mod orders;
+pub mod rfqs;
 
 use crate::problem::Problem;
 use crate::sequencer::Idem;
@@ -57,6 +58,15 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/events", get(market::events))
         .route("/contracts", get(contracts::list))
         .route("/contracts/{id}", get(contracts::show))
+        .route("/contracts/{id}/notice", post(contracts::notice))
+        .route("/contracts/{id}/terminate", post(contracts::terminate))
+        .route("/rfqs", get(rfqs::list).post(rfqs::create))
+        .route("/rfqs/{id}", get(rfqs::show))
+        .route("/rfqs/{id}/cancel", post(rfqs::cancel))
+        .route("/rfqs/{id}/quotes", get(rfqs::quotes).post(rfqs::quote))
+        .route("/quotes/{id}", get(rfqs::show_quote))
+        .route("/quotes/{id}/accept", post(rfqs::accept))
+        .route("/quotes/{id}/withdraw", post(rfqs::withdraw))
         .route("/openapi.json", get(ops::openapi));
     Router::new()
         .nest("/v1", v1)

@@ -11,8 +11,9 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use megawatt_engine::command::{AskSpec, BidSpec, Command};
 use megawatt_engine::event::Event;
-use megawatt_engine::ids::{FacilityId, OrderId, PoolId};
+use megawatt_engine::ids::{ContractId, FacilityId, OrderId, PoolId};
 use megawatt_engine::order::{AskSource, OrderKind, TimeInForce};
+use megawatt_engine::units::Hour;
 use megawatt_store::reader::Scope;
 use serde::Deserialize;
 use std::sync::Arc;
@@ -50,8 +51,13 @@ pub struct PlaceOrder {
     pub side: SideName,
     /// Buy: GPU model id.
     pub model: Option<String>,
-    /// Sell: the pool you offer from, e.g. `pool-3`.
+    /// Sell: the pool you offer from, e.g. `pool-3` (or give `contract`).
     pub pool: Option<String>,
+    /// Sell (resale): a contract you hold as buyer, e.g. `ctr-9`; you offer GPUs of
+    /// one of its lines over part of its window.
+    pub contract: Option<String>,
+    /// Resale: the contract's line (default 0).
+    pub line: Option<u16>,
     /// GPUs.
     pub gpus: u32,
     /// Window start, RFC 3339 on an hour, after the current hour.
@@ -130,6 +136,42 @@ fn tif(b: &PlaceOrder) -> Result<TimeInForce, Problem> {
     }
 }
 
+/// What backs a sell order: a pool, or a line of a held contract (resale).
+fn ask_source(b: &PlaceOrder) -> Result<AskSource, Problem> {
+    match (&b.pool, &b.contract) {
+        (Some(raw), None) => {
+            refuse_for("pool-backed sell", "line", b.line.is_some())?;
+            let pool = crate::parse::id(raw, PoolId::PREFIX)
+                .map(PoolId)
+                .ok_or_else(|| {
+                    Problem::invalid(
+                        "pool",
+                        format!("pool: {raw:?} is not a pool id like pool-3"),
+                    )
+                })?;
+            Ok(AskSource::Pool(pool))
+        }
+        (None, Some(raw)) => {
+            let contract = crate::parse::id(raw, ContractId::PREFIX)
+                .map(ContractId)
+                .ok_or_else(|| {
+                    Problem::invalid(
+                        "contract",
+                        format!("contract: {raw:?} is not a contract id like ctr-9"),
+                    )
+                })?;
+            Ok(AskSource::Contract {
+                contract,
+                line: b.line.unwrap_or(0),
+            })
+        }
+        _ => Err(Problem::invalid(
+            "pool",
+            "give exactly one of pool (sell from a pool) and contract (resell a contract)",
+        )),
+    }
+}
+
 /// Turns a request into the engine command, checking the fields each side allows.
 fn command(b: &PlaceOrder) -> Result<Command, Problem> {
     let window = window(&b.start, b.end.as_deref(), b.hours)?;
@@ -141,20 +183,8 @@ fn command(b: &PlaceOrder) -> Result<Command, Problem> {
             refuse_for("sell", "partial", b.partial.is_some())?;
             refuse_for("sell", "region", b.region.is_some())?;
             refuse_for("sell", "facility", b.facility.is_some())?;
-            let raw = b
-                .pool
-                .as_deref()
-                .ok_or_else(|| Problem::invalid("pool", "pool: required to sell"))?;
-            let pool = crate::parse::id(raw, PoolId::PREFIX)
-                .map(PoolId)
-                .ok_or_else(|| {
-                    Problem::invalid(
-                        "pool",
-                        format!("pool: {raw:?} is not a pool id like pool-3"),
-                    )
-                })?;
             Ok(Command::PlaceAsk(AskSpec {
-                source: AskSource::Pool(pool),
+                source: ask_source(b)?,
                 gpus: b.gpus,
                 window,
                 price_micros: price,
@@ -164,6 +194,8 @@ fn command(b: &PlaceOrder) -> Result<Command, Problem> {
         }
         SideName::Buy => {
             refuse_for("buy", "pool", b.pool.is_some())?;
+            refuse_for("buy", "contract", b.contract.is_some())?;
+            refuse_for("buy", "line", b.line.is_some())?;
             refuse_for("buy", "min_fill_gpus", b.min_fill_gpus.is_some())?;
             let model = b
                 .model
@@ -220,7 +252,12 @@ async fn placed(state: &AppState, events: &[Event]) -> Result<PlacedView, Proble
                 filled += u64::from(t.gpus) * u64::from(t.window.hours());
                 trades.push(TradeView::from_trade(t, &model));
             }
-            Event::ContractCreated(c) => contracts.push(ContractView::from_contract(c)),
+            Event::ContractCreated(c) => {
+                contracts.push(ContractView::from_contract(
+                    c,
+                    Hour::containing(c.created_ms),
+                ));
+            }
             Event::OrderClosed { order: id, reason } if *id == order.id => status = reason.as_str(),
             _ => {}
         }

@@ -1,0 +1,718 @@
+//! Term deals: a buyer's request for quotes (RFQ), providers' firm quotes, and the
+//! acceptance that turns one quote into a contract. A quote encumbers the capacity it
+//! offers (like an ask) until it is accepted, withdrawn, released or expires, so
+//! acceptance never fails for lack of capacity.
+
+use crate::command::{QuoteSpec, RfqSpec, RfqWants, WantedTerms};
+use crate::contract::{Contract, ContractLine, Lines, Origin, Pricing, Terms};
+use crate::engine::{Ctx, Engine, check_free, check_gpus, check_window};
+use crate::event::{Event, QuoteEnd, RfqEnd};
+use crate::ids::{ContractId, FacilityId, ModelIdx, ParticipantId, QuoteId, RfqId, take};
+use crate::limits::{
+    MAX_FEE_MICROS, MAX_GPUS, MAX_LINES, MAX_OPEN_RFQS_PER_BUYER, MAX_POWER_KW, MAX_PRICE_MICROS,
+    MAX_QUOTES_PER_RFQ, MAX_RFQ_ITEMS,
+};
+use crate::reject::{Rejection, Rule, reject};
+use crate::units::{Hour, Window, notional_micros};
+use serde::{Deserialize, Serialize};
+
+/// What an RFQ needs, resolved against the catalog.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Need {
+    /// Exactly these GPUs of each model, in catalog order.
+    Gpus(Vec<(ModelIdx, u32)>),
+    /// GPUs of any models drawing between `min_power_kw` and `power_kw`.
+    Power {
+        /// Most power.
+        power_kw: u64,
+        /// Least power.
+        min_power_kw: u64,
+    },
+}
+
+/// An open request for quotes.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Rfq {
+    /// Its id.
+    pub id: RfqId,
+    /// The buyer asking.
+    pub buyer: ParticipantId,
+    /// What it needs.
+    pub need: Need,
+    /// The term wanted.
+    pub window: Window,
+    /// Only facilities of this region.
+    pub region: Option<crate::ids::RegionIdx>,
+    /// Only this facility.
+    pub facility: Option<FacilityId>,
+    /// Terms quotes must meet.
+    pub terms: WantedTerms,
+    /// Quotes may be accepted before this hour.
+    pub deadline: Hour,
+    /// Providers invited (empty: all).
+    pub invited: Vec<ParticipantId>,
+    /// Its live quotes.
+    pub quotes: Vec<QuoteId>,
+    /// Quotes received so far (live or not), bounded by [`MAX_QUOTES_PER_RFQ`].
+    pub quotes_received: u32,
+    /// When made, ms since the epoch.
+    pub created_ms: u64,
+}
+
+impl Rfq {
+    /// Whether `p` may see the RFQ and quote on it (an invited provider, or any
+    /// provider of an open invitation).
+    pub fn invites(&self, p: ParticipantId) -> bool {
+        self.invited.is_empty() || self.invited.contains(&p)
+    }
+}
+
+/// A live firm quote.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Quote {
+    /// Its id.
+    pub id: QuoteId,
+    /// The RFQ it answers.
+    pub rfq: RfqId,
+    /// The provider.
+    pub provider: ParticipantId,
+    /// The facility of its lines.
+    pub facility: FacilityId,
+    /// GPUs offered, pool by pool, over the RFQ's window (encumbered while live).
+    pub lines: Lines,
+    /// Price.
+    pub pricing: Pricing,
+    /// Terms.
+    pub terms: Terms,
+    /// It lapses when this hour begins.
+    pub expires: Hour,
+    /// When made, ms since the epoch.
+    pub created_ms: u64,
+}
+
+/// Checks a contract's pricing: a positive price within its ceiling (and a notional
+/// that fits in micro-USD), or a positive monthly fee within its ceiling.
+pub(crate) fn check_pricing(
+    pricing: &Pricing,
+    gpus: u64,
+    window: &Window,
+) -> Result<(), Rejection> {
+    let (amount, ceiling, field) = match *pricing {
+        Pricing::PerGpuHour { price_micros } => {
+            (price_micros, MAX_PRICE_MICROS, "pricing.price_micros")
+        }
+        Pricing::MonthlyFee { fee_micros } => (fee_micros, MAX_FEE_MICROS, "pricing.fee_micros"),
+    };
+    if amount <= 0 {
+        return reject(
+            Rule::PriceNotPositive,
+            field,
+            format!("{amount} micro-USD must be positive"),
+        );
+    }
+    if amount > ceiling {
+        return reject(
+            Rule::Overflow,
+            field,
+            format!("{amount} micro-USD is above the ceiling of {ceiling}"),
+        );
+    }
+    if let Pricing::PerGpuHour { price_micros } = *pricing {
+        let fits = u32::try_from(gpus)
+            .ok()
+            .and_then(|g| notional_micros(price_micros, g, window.hours()));
+        if fits.is_none() {
+            return reject(
+                Rule::Overflow,
+                field,
+                "price x GPUs x hours overflows 64-bit micro-USD",
+            );
+        }
+    }
+    Ok(())
+}
+
+/// Checks contract terms: an early-termination fee within 0 and its ceiling.
+pub(crate) fn check_terms(terms: &Terms) -> Result<(), Rejection> {
+    let fee = terms.early_termination_fee_micros;
+    if !(0..=MAX_FEE_MICROS).contains(&fee) {
+        return reject(
+            Rule::OutOfRange,
+            "terms.early_termination_fee_micros",
+            format!("early-termination fee {fee} micro-USD must be between 0 and {MAX_FEE_MICROS}"),
+        );
+    }
+    for (hours, field) in [
+        (terms.buyer_notice_hours, "terms.buyer_notice_hours"),
+        (terms.seller_notice_hours, "terms.seller_notice_hours"),
+    ] {
+        if hours.is_some_and(|h| h > crate::units::MAX_WINDOW_HOURS) {
+            return reject(
+                Rule::OutOfRange,
+                field,
+                "a notice period is at most ten years",
+            );
+        }
+    }
+    Ok(())
+}
+
+/// Why quoted terms miss the RFQ's wanted terms, if they do.
+fn terms_miss(wanted: &WantedTerms, t: &Terms) -> Option<(&'static str, String)> {
+    if let Some(max) = wanted.max_buyer_notice_hours {
+        match t.buyer_notice_hours {
+            Some(h) if h <= max => {}
+            Some(h) => {
+                return Some((
+                    "terms.buyer_notice_hours",
+                    format!(
+                        "the RFQ needs the buyer able to leave on at most {max} hours' notice; the quote gives {h}"
+                    ),
+                ));
+            }
+            None => {
+                return Some((
+                    "terms.buyer_notice_hours",
+                    format!(
+                        "the RFQ needs the buyer able to leave on at most {max} hours' notice; the quote gives no right of notice"
+                    ),
+                ));
+            }
+        }
+    }
+    if let (Some(min), Some(h)) = (wanted.min_seller_notice_hours, t.seller_notice_hours)
+        && h < min
+    {
+        return Some((
+            "terms.seller_notice_hours",
+            format!(
+                "the RFQ needs the seller's notice to be at least {min} hours; the quote gives {h}"
+            ),
+        ));
+    }
+    if let Some(max) = wanted.max_early_termination_fee_micros
+        && t.early_termination_fee_micros > max
+    {
+        return Some((
+            "terms.early_termination_fee_micros",
+            format!(
+                "the RFQ accepts an early-termination fee of at most {max} micro-USD; the quote asks {}",
+                t.early_termination_fee_micros
+            ),
+        ));
+    }
+    if !t.for_cause.covers(wanted.causes) {
+        return Some((
+            "terms.for_cause",
+            "the RFQ needs termination for cause for every cause it names; the quote allows fewer"
+                .to_string(),
+        ));
+    }
+    None
+}
+
+impl Engine {
+    /// The open RFQ `id` as seen by the actor: its buyer, a provider it invites, or the
+    /// operator. Anyone else is told it does not exist.
+    pub(crate) fn visible_rfq(
+        &self,
+        ctx: &Ctx,
+        id: RfqId,
+        field: &'static str,
+    ) -> Result<&Rfq, Rejection> {
+        match self.rfqs.get(&id) {
+            Some(r)
+                if r.buyer == ctx.actor
+                    || ctx.roles.operator
+                    || (ctx.roles.provider && r.invites(ctx.actor)) =>
+            {
+                Ok(r)
+            }
+            _ => reject(
+                Rule::UnknownRfq,
+                field,
+                format!("no open RFQ {id} visible to you"),
+            ),
+        }
+    }
+
+    fn resolve_need(&self, wants: &RfqWants) -> Result<Need, Rejection> {
+        match wants {
+            RfqWants::Gpus(items) => {
+                if items.is_empty() || items.len() > MAX_RFQ_ITEMS {
+                    return reject(
+                        Rule::OutOfRange,
+                        "wants.gpus",
+                        format!("an RFQ names 1 to {MAX_RFQ_ITEMS} models"),
+                    );
+                }
+                let mut need: Vec<(ModelIdx, u32)> = Vec::with_capacity(items.len());
+                for (model, gpus) in items {
+                    let Some((idx, _)) = self.model_by_id(model) else {
+                        return reject(
+                            Rule::UnknownModel,
+                            "wants.gpus.model",
+                            format!("no GPU model {model:?} in the catalog"),
+                        );
+                    };
+                    check_gpus(*gpus, "wants.gpus.gpus")?;
+                    if need.iter().any(|(m, _)| *m == idx) {
+                        return reject(
+                            Rule::AlreadyExists,
+                            "wants.gpus.model",
+                            format!("model {model:?} is named twice"),
+                        );
+                    }
+                    need.push((idx, *gpus));
+                }
+                need.sort_unstable();
+                Ok(Need::Gpus(need))
+            }
+            &RfqWants::Power {
+                power_kw,
+                min_power_kw,
+            } => {
+                if power_kw == 0
+                    || power_kw > MAX_POWER_KW
+                    || min_power_kw == 0
+                    || min_power_kw > power_kw
+                {
+                    return reject(
+                        Rule::OutOfRange,
+                        "wants.power_kw",
+                        format!(
+                            "power must satisfy 0 < min_power_kw <= power_kw <= {MAX_POWER_KW} (got {min_power_kw} and {power_kw})"
+                        ),
+                    );
+                }
+                Ok(Need::Power {
+                    power_kw,
+                    min_power_kw,
+                })
+            }
+        }
+    }
+
+    pub(crate) fn create_rfq(
+        &mut self,
+        ctx: &Ctx,
+        spec: &RfqSpec,
+        events: &mut Vec<Event>,
+    ) -> Result<(), Rejection> {
+        if !ctx.roles.buyer {
+            return reject(
+                Rule::NotPermitted,
+                "actor",
+                format!("{} is not a buyer; only buyers ask for quotes", ctx.actor),
+            );
+        }
+        let need = self.resolve_need(&spec.wants)?;
+        check_window(&spec.window, ctx.now)?;
+        if spec.deadline <= ctx.now || spec.deadline > spec.window.start {
+            return reject(
+                Rule::InvalidDeadline,
+                "deadline",
+                format!(
+                    "the deadline {} must be after the current hour {} and no later than the window's start {}",
+                    spec.deadline, ctx.now, spec.window.start
+                ),
+            );
+        }
+        let region = match &spec.region {
+            None => None,
+            Some(name) => match self.region_by_name(name) {
+                Some(r) => Some(r),
+                None => {
+                    return reject(
+                        Rule::UnknownRegion,
+                        "region",
+                        format!("no facility is in region {name:?}"),
+                    );
+                }
+            },
+        };
+        if let Some(f) = spec.facility
+            && !self.facilities.contains_key(&f)
+        {
+            return reject(
+                Rule::UnknownFacility,
+                "facility",
+                format!("no facility {f}"),
+            );
+        }
+        if spec.invited.len() > MAX_RFQ_ITEMS {
+            return reject(
+                Rule::OutOfRange,
+                "invited",
+                format!("at most {MAX_RFQ_ITEMS} providers may be invited"),
+            );
+        }
+        for p in &spec.invited {
+            if !self.participants.get(p).is_some_and(|x| x.roles.provider) {
+                return reject(
+                    Rule::UnknownParticipant,
+                    "invited",
+                    format!("{p} is not a provider"),
+                );
+            }
+        }
+        if let Some(fee) = spec.terms.max_early_termination_fee_micros
+            && !(0..=MAX_FEE_MICROS).contains(&fee)
+        {
+            return reject(
+                Rule::OutOfRange,
+                "terms.max_early_termination_fee_micros",
+                format!("must be between 0 and {MAX_FEE_MICROS}"),
+            );
+        }
+        let buyer = self.participants.get(&ctx.actor).expect("actor exists");
+        if buyer.open_rfqs >= MAX_OPEN_RFQS_PER_BUYER {
+            return reject(
+                Rule::LimitReached,
+                "actor",
+                format!(
+                    "{} has {} open RFQs, the most a buyer may have",
+                    ctx.actor, buyer.open_rfqs
+                ),
+            );
+        }
+        // Validated: now change.
+        let mut invited = spec.invited.clone();
+        invited.sort_unstable();
+        invited.dedup();
+        let rfq = Rfq {
+            id: RfqId(take(&mut self.ids.rfq)),
+            buyer: ctx.actor,
+            need,
+            window: spec.window,
+            region,
+            facility: spec.facility,
+            terms: spec.terms,
+            deadline: spec.deadline,
+            invited,
+            quotes: Vec::new(),
+            quotes_received: 0,
+            created_ms: ctx.time_ms,
+        };
+        self.participants
+            .get_mut(&ctx.actor)
+            .expect("actor exists")
+            .open_rfqs += 1;
+        self.schedule
+            .rfq_deadlines
+            .entry(rfq.deadline)
+            .or_default()
+            .push(rfq.id);
+        events.push(Event::RfqCreated(rfq.clone()));
+        self.rfqs.insert(rfq.id, rfq);
+        Ok(())
+    }
+
+    /// Checks a quote against its RFQ and the provider's pools; returns its lines and
+    /// facility.
+    fn check_quote(
+        &self,
+        ctx: &Ctx,
+        spec: &QuoteSpec,
+        rfq: &Rfq,
+    ) -> Result<(Lines, FacilityId), Rejection> {
+        if spec.lines.is_empty() || spec.lines.len() > MAX_LINES {
+            return reject(
+                Rule::OutOfRange,
+                "lines",
+                format!("a quote has 1 to {MAX_LINES} lines"),
+            );
+        }
+        let mut lines = Lines::new();
+        let mut facility = None;
+        let (mut gpus_total, mut watts) = (0u64, 0u64);
+        let mut per_model: Vec<(ModelIdx, u32)> = Vec::new();
+        for l in &spec.lines {
+            let pool = self.owned_pool(ctx, l.pool, "lines.pool")?;
+            check_gpus(l.gpus, "lines.gpus")?;
+            if lines.iter().any(|x: &ContractLine| x.pool == l.pool) {
+                return reject(
+                    Rule::AlreadyExists,
+                    "lines.pool",
+                    format!("pool {} is quoted twice", l.pool),
+                );
+            }
+            if *facility.get_or_insert(pool.facility) != pool.facility {
+                return reject(
+                    Rule::QuoteUnmet,
+                    "lines.pool",
+                    "a quote's lines all come from one facility",
+                );
+            }
+            if rfq.facility.is_some_and(|f| f != pool.facility)
+                || rfq.region.is_some_and(|r| r != pool.region)
+            {
+                return reject(
+                    Rule::QuoteUnmet,
+                    "lines.pool",
+                    format!("pool {} is outside the RFQ's region or facility", l.pool),
+                );
+            }
+            check_free(pool, l.gpus, &rfq.window, "lines.gpus")?;
+            gpus_total += u64::from(l.gpus);
+            watts += u64::from(l.gpus) * u64::from(self.model(pool.model).watts_per_gpu);
+            match per_model.iter_mut().find(|(m, _)| *m == pool.model) {
+                Some((_, g)) => *g += l.gpus,
+                None => per_model.push((pool.model, l.gpus)),
+            }
+            lines.push(ContractLine {
+                pool: l.pool,
+                gpus: l.gpus,
+                window: rfq.window,
+            });
+        }
+        per_model.sort_unstable();
+        match &rfq.need {
+            Need::Gpus(need) if *need != per_model => {
+                return reject(
+                    Rule::QuoteUnmet,
+                    "lines",
+                    "the quote's GPUs per model differ from what the RFQ asks for",
+                );
+            }
+            &Need::Power {
+                power_kw,
+                min_power_kw,
+            } if watts > power_kw * 1_000 || watts < min_power_kw * 1_000 => {
+                return reject(
+                    Rule::QuoteUnmet,
+                    "lines",
+                    format!(
+                        "the quote's GPUs draw {} kW by the catalog; the RFQ asks for {min_power_kw} to {power_kw} kW",
+                        watts / 1_000
+                    ),
+                );
+            }
+            _ => {}
+        }
+        if gpus_total > u64::from(MAX_GPUS) * MAX_LINES as u64 {
+            return reject(Rule::QuantityTooLarge, "lines.gpus", "too many GPUs");
+        }
+        check_pricing(&spec.pricing, gpus_total, &rfq.window)?;
+        check_terms(&spec.terms)?;
+        if let Some((field, why)) = terms_miss(&rfq.terms, &spec.terms) {
+            return reject(Rule::QuoteUnmet, field, why);
+        }
+        Ok((lines, facility.expect("at least one line")))
+    }
+
+    pub(crate) fn submit_quote(
+        &mut self,
+        ctx: &Ctx,
+        spec: &QuoteSpec,
+        events: &mut Vec<Event>,
+    ) -> Result<(), Rejection> {
+        if !ctx.roles.provider {
+            return reject(
+                Rule::NotPermitted,
+                "actor",
+                format!("{} is not a provider; only providers quote", ctx.actor),
+            );
+        }
+        let rfq = self.visible_rfq(ctx, spec.rfq, "rfq")?;
+        if !rfq.invites(ctx.actor) {
+            return reject(
+                Rule::UnknownRfq,
+                "rfq",
+                format!("no open RFQ {} visible to you", spec.rfq),
+            );
+        }
+        if ctx.now >= rfq.deadline {
+            return reject(
+                Rule::RfqClosed,
+                "rfq",
+                format!("the RFQ's deadline {} has passed", rfq.deadline),
+            );
+        }
+        if spec.expires <= ctx.now {
+            return reject(
+                Rule::InvalidDeadline,
+                "expires",
+                format!(
+                    "the quote's expiry {} is not after the current hour {}",
+                    spec.expires, ctx.now
+                ),
+            );
+        }
+        if rfq.quotes_received as usize >= MAX_QUOTES_PER_RFQ {
+            return reject(
+                Rule::LimitReached,
+                "rfq",
+                format!(
+                    "RFQ {} has received {MAX_QUOTES_PER_RFQ} quotes, the most it takes",
+                    rfq.id
+                ),
+            );
+        }
+        let (lines, facility) = self.check_quote(ctx, spec, rfq)?;
+        // Validated: now change.
+        let expires = spec.expires.min(rfq.deadline);
+        let quote = Quote {
+            id: QuoteId(take(&mut self.ids.quote)),
+            rfq: spec.rfq,
+            provider: ctx.actor,
+            facility,
+            lines,
+            pricing: spec.pricing,
+            terms: spec.terms,
+            expires,
+            created_ms: ctx.time_ms,
+        };
+        for l in &quote.lines {
+            self.pools
+                .get_mut(&l.pool)
+                .expect("checked")
+                .used
+                .add(l.window, l.gpus);
+        }
+        let rfq = self.rfqs.get_mut(&spec.rfq).expect("checked");
+        rfq.quotes.push(quote.id);
+        rfq.quotes_received += 1;
+        self.schedule
+            .quote_expiries
+            .entry(expires)
+            .or_default()
+            .push(quote.id);
+        events.push(Event::QuoteSubmitted(quote.clone()));
+        self.quotes.insert(quote.id, quote);
+        Ok(())
+    }
+
+    /// Closes a live quote: releases its capacity unless accepted, and takes it off its
+    /// RFQ.
+    pub(crate) fn close_quote(&mut self, id: QuoteId, reason: QuoteEnd, events: &mut Vec<Event>) {
+        let quote = self.quotes.remove(&id).expect("live quote");
+        if reason != QuoteEnd::Accepted {
+            for l in &quote.lines {
+                self.pools
+                    .get_mut(&l.pool)
+                    .expect("pool of a quote")
+                    .used
+                    .sub(l.window, l.gpus);
+            }
+        }
+        if let Some(rfq) = self.rfqs.get_mut(&quote.rfq) {
+            rfq.quotes.retain(|q| *q != id);
+        }
+        events.push(Event::QuoteClosed { quote: id, reason });
+    }
+
+    /// Closes an open RFQ and releases its live quotes.
+    pub(crate) fn close_rfq(&mut self, id: RfqId, reason: RfqEnd, events: &mut Vec<Event>) {
+        let quotes = self.rfqs.get(&id).expect("open rfq").quotes.clone();
+        for q in quotes {
+            self.close_quote(q, QuoteEnd::Released, events);
+        }
+        let rfq = self.rfqs.remove(&id).expect("open rfq");
+        self.participants
+            .get_mut(&rfq.buyer)
+            .expect("buyer exists")
+            .open_rfqs -= 1;
+        events.push(Event::RfqClosed { rfq: id, reason });
+    }
+
+    pub(crate) fn cancel_rfq(
+        &mut self,
+        ctx: &Ctx,
+        id: RfqId,
+        events: &mut Vec<Event>,
+    ) -> Result<(), Rejection> {
+        match self.rfqs.get(&id) {
+            Some(r) if r.buyer == ctx.actor || ctx.roles.operator => {}
+            _ => {
+                return reject(
+                    Rule::UnknownRfq,
+                    "rfq",
+                    format!("no open RFQ {id} of yours"),
+                );
+            }
+        }
+        self.close_rfq(id, RfqEnd::Cancelled, events);
+        Ok(())
+    }
+
+    pub(crate) fn withdraw_quote(
+        &mut self,
+        ctx: &Ctx,
+        id: QuoteId,
+        events: &mut Vec<Event>,
+    ) -> Result<(), Rejection> {
+        match self.quotes.get(&id) {
+            Some(q) if q.provider == ctx.actor || ctx.roles.operator => {}
+            _ => {
+                return reject(
+                    Rule::UnknownQuote,
+                    "quote",
+                    format!("no live quote {id} of yours"),
+                );
+            }
+        }
+        self.close_quote(id, QuoteEnd::Withdrawn, events);
+        Ok(())
+    }
+
+    pub(crate) fn accept_quote(
+        &mut self,
+        ctx: &Ctx,
+        id: QuoteId,
+        events: &mut Vec<Event>,
+    ) -> Result<(), Rejection> {
+        let Some(quote) = self.quotes.get(&id) else {
+            return reject(
+                Rule::UnknownQuote,
+                "quote",
+                format!("no live quote {id} visible to you"),
+            );
+        };
+        let rfq = &self.rfqs[&quote.rfq];
+        if rfq.buyer != ctx.actor {
+            if quote.provider == ctx.actor || ctx.roles.operator {
+                return reject(
+                    Rule::NotPermitted,
+                    "quote",
+                    format!("only the RFQ's buyer {} may accept quote {id}", rfq.buyer),
+                );
+            }
+            return reject(
+                Rule::UnknownQuote,
+                "quote",
+                format!("no live quote {id} visible to you"),
+            );
+        }
+        if ctx.now >= rfq.deadline {
+            return reject(
+                Rule::RfqClosed,
+                "quote",
+                format!("RFQ {}'s deadline {} has passed", rfq.id, rfq.deadline),
+            );
+        }
+        if ctx.now >= quote.expires {
+            return reject(
+                Rule::QuoteExpired,
+                "quote",
+                format!("quote {id} expired at {}", quote.expires),
+            );
+        }
+        // Validated: now change. The quote's encumbrance becomes the contract's.
+        let (rfq_id, quote) = (quote.rfq, quote.clone());
+        let contract_id = ContractId(take(&mut self.ids.contract));
+        let contract = Contract::new(
+            contract_id,
+            (ctx.actor, quote.provider),
+            quote.lines.clone(),
+            (quote.pricing, quote.terms),
+            Origin::Quote(id),
+            ctx.time_ms,
+        );
+        self.close_quote(id, QuoteEnd::Accepted, events);
+        self.close_rfq(rfq_id, RfqEnd::Accepted(id), events);
+        self.add_contract(contract, events);
+        Ok(())
+    }
+}

@@ -1,0 +1,309 @@
+//! Term deals over real HTTP, on both backends: the whole RFQ → quote → accept → notice
+//! flow, termination for cause, resale with a child ended by its parent, and every
+//! party trying to act where it has no right (403/404/409/422 with the rule named).
+//! Ends with an audit of the store (tables agree with the journal's replay).
+
+mod common;
+
+use common::{Backend, Resp, TestServer, day};
+use serde_json::{Value, json};
+
+fn problem(r: &Resp, status: u16, code: &str) {
+    assert_eq!(r.status, status, "{:?}", r.body);
+    assert_eq!(r.content_type, "application/problem+json");
+    assert_eq!(r.body["code"], code, "{:?}", r.body);
+}
+
+fn ok(r: Resp, status: u16) -> Value {
+    assert_eq!(r.status, status, "{:?}", r.body);
+    r.body
+}
+
+/// Hours from now to the start of day `d` (as `day` counts).
+fn hour_of(rfc: &str) -> u32 {
+    let t = megawatt_engine::units::Hour::containing(megawatt_server::sequencer::now_ms());
+    // RFC 3339 on the hour: compare through the server's own parser.
+    let h = megawatt_server::parse::hour(rfc).unwrap();
+    h.0 - t.0
+}
+
+fn rfq_quote_accept_notice(backend: Backend) {
+    let Some(s) = TestServer::start(backend) else {
+        return;
+    };
+    let (_, prov) = s.participant("Colossus Compute", &["provider"]);
+    let (_, prov2) = s.participant("Other Cloud", &["provider"]);
+    let (_, lab) = s.participant("Frontier Lab", &["buyer"]);
+    let (_, other) = s.participant("Other Lab", &["buyer"]);
+    let pool = s.pool(&prov, 1_000);
+    let pool2 = s.pool(&prov2, 1_000);
+    let start = day(2);
+    // The lab asks for 600 H100 for 30 days, able to leave on at most 10 days' notice.
+    let rfq = ok(
+        s.post(
+            "/v1/rfqs",
+            &lab,
+            json!({ "gpus": [{ "model": "h100-sxm", "gpus": 600 }], "start": start, "hours": 720,
+                    "max_buyer_notice_hours": 240, "for_cause": ["non_delivery"], "deadline": day(1) }),
+        ),
+        201,
+    );
+    let rfq_id = rfq["id"].as_str().unwrap().to_string();
+    assert_eq!(rfq["status"], "open");
+    // Visible to providers and the buyer; not to another buyer.
+    ok(s.get(&format!("/v1/rfqs/{rfq_id}"), &prov), 200);
+    problem(
+        &s.get(&format!("/v1/rfqs/{rfq_id}"), &other),
+        404,
+        "not_found",
+    );
+    assert_eq!(s.get("/v1/rfqs", &other).body["items"], json!([]));
+    // Quotes that miss the RFQ's hard requirements are refused with the reason.
+    let quote = |key: &str, pool: &str, gpus: u32, notice: Option<u32>| {
+        let mut body = json!({ "lines": [{ "pool": pool, "gpus": gpus }], "monthly_fee": "1000000",
+                               "seller_notice_hours": 240, "expires": day(1) });
+        if let Some(n) = notice {
+            body["buyer_notice_hours"] = json!(n);
+        }
+        s.post(&format!("/v1/rfqs/{rfq_id}/quotes"), key, body)
+    };
+    problem(&quote(&prov, &pool, 500, Some(240)), 422, "quote_unmet");
+    let r = quote(&prov, &pool, 600, None);
+    problem(&r, 422, "quote_unmet");
+    assert!(
+        r.body["detail"]
+            .as_str()
+            .unwrap()
+            .contains("buyer_notice_hours")
+    );
+    problem(&quote(&prov, &pool2, 600, Some(240)), 403, "not_owner");
+    problem(&quote(&lab, &pool, 600, Some(240)), 403, "not_permitted");
+    // Two firm quotes; each encumbers its capacity.
+    let q1 = ok(quote(&prov, &pool, 600, Some(240)), 201);
+    let q2 = ok(quote(&prov2, &pool2, 600, Some(120)), 201);
+    let (q1, q2) = (
+        q1["id"].as_str().unwrap().to_string(),
+        q2["id"].as_str().unwrap().to_string(),
+    );
+    let big_ask = |gpus: u32| {
+        s.post(
+            "/v1/orders",
+            &prov,
+            json!({ "side": "sell", "pool": pool, "gpus": gpus, "start": start, "hours": 24, "price": "2.00" }),
+        )
+    };
+    problem(&big_ask(500), 409, "insufficient_capacity");
+    // Each party sees what it may: the buyer both quotes, a provider its own.
+    assert_eq!(
+        s.get(&format!("/v1/rfqs/{rfq_id}/quotes"), &lab)
+            .body
+            .as_array()
+            .unwrap()
+            .len(),
+        2
+    );
+    assert_eq!(
+        s.get(&format!("/v1/rfqs/{rfq_id}/quotes"), &prov2)
+            .body
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+    problem(
+        &s.get(&format!("/v1/quotes/{q1}"), &prov2),
+        404,
+        "not_found",
+    );
+    // Only the RFQ's buyer accepts.
+    problem(
+        &s.post(&format!("/v1/quotes/{q1}/accept"), &other, json!({})),
+        404,
+        "unknown_quote",
+    );
+    problem(
+        &s.post(&format!("/v1/quotes/{q1}/accept"), &prov, json!({})),
+        403,
+        "not_permitted",
+    );
+    problem(
+        &s.post(&format!("/v1/quotes/{q1}/withdraw"), &prov2, json!({})),
+        404,
+        "unknown_quote",
+    );
+    let c = ok(
+        s.post(&format!("/v1/quotes/{q1}/accept"), &lab, json!({})),
+        201,
+    );
+    let cid = c["id"].as_str().unwrap().to_string();
+    assert_eq!(c["origin"]["kind"], "quote");
+    assert_eq!(c["origin"]["quote"], json!(q1));
+    assert_eq!(c["status"], "pending");
+    assert_eq!(c["monthly_fee_micros"], json!(1_000_000_000_000i64));
+    assert_eq!(c["run_rate_per_year_micros"], json!(12_000_000_000_000i64));
+    assert_eq!(c["terms"]["buyer_notice_hours"], 240);
+    assert_eq!(
+        c["terms"]["for_cause"],
+        json!(["acceptable_use", "non_payment", "non_delivery"])
+    );
+    // The other quote is released, the RFQ closed; the capacity stays encumbered as
+    // committed, so the pool still cannot sell it.
+    assert_eq!(
+        s.get(&format!("/v1/quotes/{q2}"), &prov2).body["status"],
+        "released"
+    );
+    assert_eq!(
+        s.get(&format!("/v1/rfqs/{rfq_id}"), &lab).body["status"],
+        "accepted"
+    );
+    problem(
+        &s.post(&format!("/v1/quotes/{q2}/accept"), &lab, json!({})),
+        404,
+        "unknown_quote",
+    );
+    problem(&big_ask(500), 409, "insufficient_capacity");
+    // Notice: strangers are not told the contract exists; the buyer may give notice.
+    problem(
+        &s.post(&format!("/v1/contracts/{cid}/notice"), &other, json!({})),
+        404,
+        "unknown_contract",
+    );
+    let n = ok(
+        s.post(&format!("/v1/contracts/{cid}/notice"), &lab, json!({})),
+        200,
+    );
+    assert_eq!(n["status"], "notice_given");
+    assert_eq!(
+        n["notice"]["by"],
+        s.get("/v1/me", &lab).body["participant"]["id"]
+    );
+    let ends = n["ends"].as_str().unwrap().to_string();
+    assert_eq!(n["notice"]["effective"], json!(ends));
+    assert!(
+        hour_of(&ends) <= 241 + 1,
+        "ends after the notice period: {ends}"
+    );
+    assert!(
+        ends.as_str() < n["end"].as_str().unwrap(),
+        "earlier than the original end"
+    );
+    problem(
+        &s.post(&format!("/v1/contracts/{cid}/notice"), &prov, json!({})),
+        409,
+        "contract_not_in_force",
+    );
+    // The capacity after the effective end is free again at once.
+    ok(
+        s.post(
+            "/v1/orders",
+            &prov,
+            json!({ "side": "sell", "pool": pool, "gpus": 1_000, "start": ends, "hours": 24, "price": "2.00" }),
+        ),
+        201,
+    );
+    let report = megawatt_store::audit::audit(&s.store, 1).unwrap();
+    assert_eq!(report.violation_count, 0, "{:?}", report.violations);
+}
+
+fn termination_for_cause_and_resale(backend: Backend) {
+    let Some(s) = TestServer::start(backend) else {
+        return;
+    };
+    let (_, prov) = s.participant("Neocloud", &["provider"]);
+    let (_, a) = s.participant("Lab A", &["buyer"]);
+    let (_, b) = s.participant("Lab B", &["buyer"]);
+    let pool = s.pool(&prov, 100);
+    let start = day(1);
+    let trade = |key: &str, gpus: u32| {
+        ok(
+            s.post(
+                "/v1/orders",
+                &prov,
+                json!({ "side": "sell", "pool": pool, "gpus": gpus, "start": start, "hours": 48, "price": "2.00" }),
+            ),
+            201,
+        );
+        let r = ok(
+            s.post(
+                "/v1/orders",
+                key,
+                json!({ "side": "buy", "model": "h100-sxm", "gpus": gpus, "start": start, "hours": 48, "price": "2.00" }),
+            ),
+            201,
+        );
+        r["contracts"][0]["id"].as_str().unwrap().to_string()
+    };
+    let c1 = trade(&a, 10);
+    // Exchange fills are firm: no notice; causes by the right party only.
+    problem(
+        &s.post(&format!("/v1/contracts/{c1}/notice"), &a, json!({})),
+        409,
+        "no_right_of_notice",
+    );
+    let terminate = |key: &str, c: &str, cause: &str| {
+        s.post(
+            &format!("/v1/contracts/{c}/terminate"),
+            key,
+            json!({ "cause": cause, "reason": "GPUs were never delivered" }),
+        )
+    };
+    problem(
+        &terminate(&prov, &c1, "non_delivery"),
+        409,
+        "cause_not_allowed",
+    );
+    problem(&terminate(&a, &c1, "non_payment"), 409, "cause_not_allowed");
+    problem(&terminate(&b, &c1, "non_delivery"), 404, "unknown_contract");
+    let r = s.post(
+        &format!("/v1/contracts/{c1}/terminate"),
+        &a,
+        json!({ "cause": "non_delivery", "reason": "  " }),
+    );
+    problem(&r, 422, "invalid_name");
+    // Resale: A lists part of what it holds; more than it holds is refused.
+    let c2 = trade(&a, 20);
+    let resell = |key: &str, gpus: u32| {
+        s.post(
+            "/v1/orders",
+            key,
+            json!({ "side": "sell", "contract": c2, "gpus": gpus, "start": start, "hours": 24, "price": "3.00" }),
+        )
+    };
+    problem(&resell(&a, 21), 409, "resale_exceeds_holding");
+    problem(&resell(&b, 5), 404, "unknown_contract");
+    let ask = ok(resell(&a, 8), 201);
+    assert_eq!(ask["order"]["contract"], json!(c2));
+    problem(&resell(&a, 13), 409, "resale_exceeds_holding");
+    let fill = ok(
+        s.post(
+            "/v1/orders",
+            &b,
+            json!({ "side": "buy", "model": "h100-sxm", "gpus": 8, "start": start, "hours": 24, "price": "3.00" }),
+        ),
+        201,
+    );
+    let child = fill["contracts"][0].clone();
+    assert_eq!(child["origin"]["kind"], "resale");
+    assert_eq!(child["origin"]["parent"], json!(c2));
+    let child_id = child["id"].as_str().unwrap().to_string();
+    // The parent ends for cause: its child ends with it, and the reseller sees why.
+    let t = ok(terminate(&a, &c2, "non_delivery"), 200);
+    assert_eq!(t["status"], "terminated_for_cause");
+    assert_eq!(t["termination"]["cause"], "non_delivery");
+    assert_eq!(t["termination"]["reason"], "GPUs were never delivered");
+    let ch = ok(s.get(&format!("/v1/contracts/{child_id}"), &a), 200);
+    assert_eq!(ch["status"], "notice_given");
+    assert_eq!(ch["notice"]["via_parent"], json!(c2));
+    // The parent now ends before the child would start: the child holds nothing.
+    assert!(t["ends"].as_str().unwrap() <= ch["start"].as_str().unwrap());
+    assert_eq!(ch["ends"], ch["start"]);
+    problem(
+        &terminate(&a, &c2, "non_delivery"),
+        409,
+        "contract_not_in_force",
+    );
+    let report = megawatt_store::audit::audit(&s.store, 1).unwrap();
+    assert_eq!(report.violation_count, 0, "{:?}", report.violations);
+}
+
+on_both_backends!(rfq_quote_accept_notice, termination_for_cause_and_resale);

@@ -1,0 +1,356 @@
+//! The schema of a store, written for SQLite ([`pg_sql`] translates it for PostgreSQL),
+//! its migrations, and the query tables with their columns in order.
+//!
+//! A new store is made as the first version's schema followed by every migration, so a
+//! migrated store and a new one have exactly the same layout.
+
+/// The version this code writes. A store with a higher version is refused.
+pub const SCHEMA_VERSION: i64 = 4;
+
+/// The schema of version 1, which every store starts from. Times are hours since the
+/// epoch (`*_hour`) next to RFC 3339 text (`*_at`) for people; money is integer
+/// micro-USD (`*_micros`).
+pub const SCHEMA_V1: &str = r#"
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS journal (
+    seq       INTEGER PRIMARY KEY,
+    time_ms   INTEGER NOT NULL,
+    actor     INTEGER NOT NULL,
+    command   BLOB    NOT NULL,
+    checksum  INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS participants (
+    id INTEGER PRIMARY KEY, name TEXT NOT NULL,
+    provider INTEGER NOT NULL, buyer INTEGER NOT NULL, operator INTEGER NOT NULL,
+    created_ms INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS api_keys (
+    hash BLOB PRIMARY KEY, participant INTEGER NOT NULL, prefix TEXT NOT NULL,
+    created_ms INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS models (
+    idx INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, name TEXT NOT NULL, watts_per_gpu INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS facilities (
+    id INTEGER PRIMARY KEY, owner INTEGER NOT NULL, name TEXT NOT NULL, region TEXT NOT NULL,
+    power_kw INTEGER NOT NULL, created_ms INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS pools (
+    id INTEGER PRIMARY KEY, facility INTEGER NOT NULL, model TEXT NOT NULL, gpus INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS reservations (
+    id INTEGER PRIMARY KEY, pool INTEGER NOT NULL, owner INTEGER NOT NULL, gpus INTEGER NOT NULL,
+    start_hour INTEGER NOT NULL, end_hour INTEGER NOT NULL, start_at TEXT NOT NULL, end_at TEXT NOT NULL,
+    status TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS orders (
+    id INTEGER PRIMARY KEY, owner INTEGER NOT NULL, side TEXT NOT NULL, model TEXT NOT NULL,
+    pool INTEGER, region TEXT, facility INTEGER,
+    gpus INTEGER NOT NULL, start_hour INTEGER NOT NULL, end_hour INTEGER NOT NULL,
+    start_at TEXT NOT NULL, end_at TEXT NOT NULL,
+    price_micros INTEGER NOT NULL, tif TEXT NOT NULL, gtd_until_hour INTEGER,
+    min_fill_gpus INTEGER, colocate INTEGER, partial INTEGER,
+    filled_gpu_hours INTEGER NOT NULL DEFAULT 0,
+    status TEXT NOT NULL, placed_ms INTEGER NOT NULL, closed_seq INTEGER
+);
+CREATE INDEX IF NOT EXISTS orders_by_owner ON orders (owner, id);
+CREATE TABLE IF NOT EXISTS trades (
+    id INTEGER PRIMARY KEY, bid INTEGER NOT NULL, ask INTEGER NOT NULL,
+    buyer INTEGER NOT NULL, seller INTEGER NOT NULL, pool INTEGER NOT NULL, model TEXT NOT NULL,
+    gpus INTEGER NOT NULL, start_hour INTEGER NOT NULL, end_hour INTEGER NOT NULL,
+    start_at TEXT NOT NULL, end_at TEXT NOT NULL,
+    price_micros INTEGER NOT NULL, aggressor TEXT NOT NULL, contract INTEGER NOT NULL,
+    time_ms INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS trades_by_buyer ON trades (buyer, id);
+CREATE INDEX IF NOT EXISTS trades_by_seller ON trades (seller, id);
+CREATE TABLE IF NOT EXISTS contracts (
+    id INTEGER PRIMARY KEY, buyer INTEGER NOT NULL, seller INTEGER NOT NULL,
+    pricing TEXT NOT NULL, price_micros INTEGER, monthly_fee_micros INTEGER,
+    start_hour INTEGER NOT NULL, end_hour INTEGER NOT NULL, start_at TEXT NOT NULL, end_at TEXT NOT NULL,
+    buyer_notice_hours INTEGER, seller_notice_hours INTEGER, early_termination_fee_micros INTEGER NOT NULL,
+    origin_trade INTEGER, status TEXT NOT NULL, created_ms INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS contracts_by_buyer ON contracts (buyer, id);
+CREATE INDEX IF NOT EXISTS contracts_by_seller ON contracts (seller, id);
+CREATE TABLE IF NOT EXISTS contract_lines (
+    contract INTEGER NOT NULL, line INTEGER NOT NULL, pool INTEGER NOT NULL, gpus INTEGER NOT NULL,
+    start_hour INTEGER NOT NULL, end_hour INTEGER NOT NULL, PRIMARY KEY (contract, line)
+);
+CREATE TABLE IF NOT EXISTS idempotency (
+    participant INTEGER NOT NULL, key TEXT NOT NULL, request_hash BLOB NOT NULL,
+    outcome BLOB NOT NULL, PRIMARY KEY (participant, key)
+);
+"#;
+
+/// The tables of term deals (schema version 4), in the schema and in the migration.
+const DEALS: &str = r#"
+CREATE TABLE IF NOT EXISTS rfqs (
+    id INTEGER PRIMARY KEY, buyer INTEGER NOT NULL, kind TEXT NOT NULL,
+    power_kw INTEGER, min_power_kw INTEGER,
+    start_hour INTEGER NOT NULL, end_hour INTEGER NOT NULL, start_at TEXT NOT NULL, end_at TEXT NOT NULL,
+    region TEXT, facility INTEGER,
+    max_buyer_notice_hours INTEGER, min_seller_notice_hours INTEGER,
+    max_early_termination_fee_micros INTEGER, required_causes TEXT NOT NULL,
+    deadline_hour INTEGER NOT NULL, deadline_at TEXT NOT NULL,
+    status TEXT NOT NULL, accepted_quote INTEGER, created_ms INTEGER NOT NULL, closed_seq INTEGER
+);
+CREATE INDEX IF NOT EXISTS rfqs_by_buyer ON rfqs (buyer, id);
+CREATE TABLE IF NOT EXISTS rfq_items (
+    rfq INTEGER NOT NULL, model TEXT NOT NULL, gpus INTEGER NOT NULL, PRIMARY KEY (rfq, model)
+);
+CREATE TABLE IF NOT EXISTS rfq_invited (
+    rfq INTEGER NOT NULL, participant INTEGER NOT NULL, PRIMARY KEY (rfq, participant)
+);
+CREATE TABLE IF NOT EXISTS quotes (
+    id INTEGER PRIMARY KEY, rfq INTEGER NOT NULL, provider INTEGER NOT NULL, facility INTEGER NOT NULL,
+    pricing TEXT NOT NULL, price_micros INTEGER, monthly_fee_micros INTEGER,
+    buyer_notice_hours INTEGER, seller_notice_hours INTEGER, early_termination_fee_micros INTEGER NOT NULL,
+    for_cause_allowed TEXT NOT NULL, expires_hour INTEGER NOT NULL, expires_at TEXT NOT NULL,
+    status TEXT NOT NULL, created_ms INTEGER NOT NULL, closed_seq INTEGER
+);
+CREATE INDEX IF NOT EXISTS quotes_by_rfq ON quotes (rfq, id);
+CREATE TABLE IF NOT EXISTS quote_lines (
+    quote INTEGER NOT NULL, line INTEGER NOT NULL, pool INTEGER NOT NULL, gpus INTEGER NOT NULL,
+    start_hour INTEGER NOT NULL, end_hour INTEGER NOT NULL, PRIMARY KEY (quote, line)
+);
+"#;
+
+/// The whole schema of a new store: version 1 and every migration.
+pub fn schema() -> String {
+    let mut s = SCHEMA_V1.to_string();
+    for m in migrations() {
+        s.push_str(&m);
+        s.push('\n');
+    }
+    s
+}
+
+/// Migrations from each older schema version to the next, in order: `migrations()[v - 1]`
+/// takes version `v` to `v + 1`.
+pub fn migrations() -> [String; 3] {
+    [
+        "CREATE TABLE IF NOT EXISTS snapshots (
+            seq INTEGER PRIMARY KEY, state BLOB NOT NULL, checksum INTEGER NOT NULL, created_ms INTEGER NOT NULL
+        );"
+        .to_string(),
+        "ALTER TABLE idempotency ADD COLUMN created_ms INTEGER NOT NULL DEFAULT 0;".to_string(),
+        format!(
+            "ALTER TABLE orders ADD COLUMN contract INTEGER;
+             ALTER TABLE orders ADD COLUMN contract_line INTEGER;
+             {}
+             UPDATE contracts SET ends_hour = end_hour, ends_at = end_at,
+                 for_cause_allowed = 'acceptable_use,non_payment,non_delivery';
+             {DEALS}",
+            [
+                "origin_quote INTEGER",
+                "parent INTEGER",
+                "parent_line INTEGER",
+                "ends_hour INTEGER",
+                "ends_at TEXT",
+                "for_cause_allowed TEXT",
+                "notice_by INTEGER",
+                "notice_ms INTEGER",
+                "notice_effective_hour INTEGER",
+                "notice_fee_micros INTEGER",
+                "notice_via_parent INTEGER",
+                "cause TEXT",
+                "cause_by INTEGER",
+                "cause_reason TEXT",
+                "cause_ms INTEGER",
+            ]
+            .map(|c| format!("ALTER TABLE contracts ADD COLUMN {c};"))
+            .join("\n")
+        ),
+    ]
+}
+
+/// Snapshots kept in the store (older ones are deleted as new ones land).
+pub const SNAPSHOTS_KEPT: i64 = 2;
+
+/// Translates schema text written for SQLite into PostgreSQL's dialect: 64-bit integers
+/// and byte strings.
+pub fn pg_sql(sqlite: &str) -> String {
+    sqlite.replace("INTEGER", "BIGINT").replace("BLOB", "BYTEA")
+}
+
+/// The query tables, in the order a batch writes them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Table {
+    /// `participants`.
+    Participants,
+    /// `models`.
+    Models,
+    /// `facilities`.
+    Facilities,
+    /// `pools`.
+    Pools,
+    /// `reservations`.
+    Reservations,
+    /// `orders`.
+    Orders,
+    /// `trades`.
+    Trades,
+    /// `contracts`.
+    Contracts,
+    /// `contract_lines`.
+    ContractLines,
+    /// `rfqs`.
+    Rfqs,
+    /// `rfq_items`.
+    RfqItems,
+    /// `rfq_invited`.
+    RfqInvited,
+    /// `quotes`.
+    Quotes,
+    /// `quote_lines`.
+    QuoteLines,
+}
+
+/// Number of query tables.
+pub const TABLES: usize = 14;
+
+impl Table {
+    /// Every query table.
+    pub const ALL: [Table; TABLES] = [
+        Table::Participants,
+        Table::Models,
+        Table::Facilities,
+        Table::Pools,
+        Table::Reservations,
+        Table::Orders,
+        Table::Trades,
+        Table::Contracts,
+        Table::ContractLines,
+        Table::Rfqs,
+        Table::RfqItems,
+        Table::RfqInvited,
+        Table::Quotes,
+        Table::QuoteLines,
+    ];
+
+    /// Its SQL name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Table::Participants => "participants",
+            Table::Models => "models",
+            Table::Facilities => "facilities",
+            Table::Pools => "pools",
+            Table::Reservations => "reservations",
+            Table::Orders => "orders",
+            Table::Trades => "trades",
+            Table::Contracts => "contracts",
+            Table::ContractLines => "contract_lines",
+            Table::Rfqs => "rfqs",
+            Table::RfqItems => "rfq_items",
+            Table::RfqInvited => "rfq_invited",
+            Table::Quotes => "quotes",
+            Table::QuoteLines => "quote_lines",
+        }
+    }
+
+    /// The position of column `name` (of the tables whose rows later events change).
+    pub fn column(self, name: &str) -> usize {
+        self.columns()
+            .iter()
+            .position(|c| *c == name)
+            .unwrap_or_else(|| panic!("{} has no updatable column {name}", self.name()))
+    }
+
+    /// The name of the column at position `i`.
+    pub fn column_name(self, i: usize) -> &'static str {
+        self.columns()[i]
+    }
+
+    /// The columns, in order, of the tables whose rows later events change.
+    fn columns(self) -> &'static [&'static str] {
+        match self {
+            Table::Reservations => &[
+                "id",
+                "pool",
+                "owner",
+                "gpus",
+                "start_hour",
+                "end_hour",
+                "start_at",
+                "end_at",
+                "status",
+            ],
+            Table::Contracts => &[
+                "id",
+                "buyer",
+                "seller",
+                "pricing",
+                "price_micros",
+                "monthly_fee_micros",
+                "start_hour",
+                "end_hour",
+                "start_at",
+                "end_at",
+                "buyer_notice_hours",
+                "seller_notice_hours",
+                "early_termination_fee_micros",
+                "origin_trade",
+                "status",
+                "created_ms",
+                "origin_quote",
+                "parent",
+                "parent_line",
+                "ends_hour",
+                "ends_at",
+                "for_cause_allowed",
+                "notice_by",
+                "notice_ms",
+                "notice_effective_hour",
+                "notice_fee_micros",
+                "notice_via_parent",
+                "cause",
+                "cause_by",
+                "cause_reason",
+                "cause_ms",
+            ],
+            Table::Rfqs => &[
+                "id",
+                "buyer",
+                "kind",
+                "power_kw",
+                "min_power_kw",
+                "start_hour",
+                "end_hour",
+                "start_at",
+                "end_at",
+                "region",
+                "facility",
+                "max_buyer_notice_hours",
+                "min_seller_notice_hours",
+                "max_early_termination_fee_micros",
+                "required_causes",
+                "deadline_hour",
+                "deadline_at",
+                "status",
+                "accepted_quote",
+                "created_ms",
+                "closed_seq",
+            ],
+            Table::Quotes => &[
+                "id",
+                "rfq",
+                "provider",
+                "facility",
+                "pricing",
+                "price_micros",
+                "monthly_fee_micros",
+                "buyer_notice_hours",
+                "seller_notice_hours",
+                "early_termination_fee_micros",
+                "for_cause_allowed",
+                "expires_hour",
+                "expires_at",
+                "status",
+                "created_ms",
+                "closed_seq",
+            ],
+            _ => &[],
+        }
+    }
+}
