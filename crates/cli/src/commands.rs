@@ -5,8 +5,8 @@ use crate::client::{Client, Failure};
 use crate::input;
 use crate::output::{self, s, t, usd};
 use crate::{
-    AuditArgs, BuyArgs, Cli, Cmd, FacilityCmd, KeyCmd, PageArgs, ParticipantCmd, SellArgs,
-    ServeArgs, WindowArgs,
+    AuditArgs, BuyArgs, Cli, Cmd, ContractCmd, FacilityCmd, KeyCmd, PageArgs, ParticipantCmd,
+    RfqCmd, SellArgs, ServeArgs, WindowArgs, deals,
 };
 use serde_json::{Value, json};
 
@@ -94,12 +94,14 @@ fn print_first_start(running: &megawatt_server::Running, args: &ServeArgs) {
             println!("  {name:<18} {id:<5} MW_TOKEN={key}");
         }
         println!(
-            "\nTry:\n  export MW_URL={url} MW_TOKEN=<a buyer's key>\n  mw book -m h100-sxm\n  mw buy -m h100-sxm -n 64 -s +1d -d 24h -p 2.50"
+            "\nTry:\n  export MW_URL={url} MW_TOKEN=<a buyer's key>\n  mw contract show {}    (the 300 MW lease; Frontier Lab's or Colossus Compute's key)\n  mw book -m h100-sxm\n  mw buy -m h100-sxm -n 64 -s +1d -d 24h -p 2.50",
+            first.demo_lease.as_deref().unwrap_or("ctr-1")
         );
     }
 }
 
-fn window(w: &WindowArgs) -> Result<(String, String), Failure> {
+/// The window of a command: start and end as RFC 3339.
+pub fn window(w: &WindowArgs) -> Result<(String, String), Failure> {
     let start = input::start(&w.start, now_ms()).map_err(Failure::usage)?;
     let end =
         input::after(start, &w.duration).map_err(|e| Failure::usage(format!("duration: {e}")))?;
@@ -191,6 +193,59 @@ pub fn client_command(cli: &Cli, cmd: &Cmd) -> Result<(), Failure> {
         Cmd::Contracts(p) => (c.get(&format!("/v1/contracts?{}", page_query(p)))?, |v| {
             output::page(v, &output::CONTRACT_HEADERS, output::contract_row)
         }),
+        Cmd::Contract(ContractCmd::Show { id }) => {
+            (c.get(&format!("/v1/contracts/{id}"))?, output::contract)
+        }
+        Cmd::Contract(ContractCmd::Notice { id }) => (
+            c.post(&format!("/v1/contracts/{id}/notice"), &json!({}))?,
+            output::contract,
+        ),
+        Cmd::Contract(ContractCmd::Terminate { id, cause, reason }) => (
+            c.post(
+                &format!("/v1/contracts/{id}/terminate"),
+                &json!({ "cause": cause, "reason": reason }),
+            )?,
+            output::contract,
+        ),
+        Cmd::Rfq(RfqCmd::Create(a)) => (c.post("/v1/rfqs", &deals::rfq_body(a)?)?, output::rfq),
+        Cmd::Rfq(RfqCmd::List { open }) => {
+            let q = if *open {
+                "/v1/rfqs?open=true"
+            } else {
+                "/v1/rfqs"
+            };
+            (c.get(q)?, |v| {
+                output::page(v, &output::RFQ_HEADERS, output::rfq_row)
+            })
+        }
+        Cmd::Rfq(RfqCmd::Show { id }) => {
+            let rfq = c.get(&format!("/v1/rfqs/{id}"))?;
+            let quotes = c.get(&format!("/v1/rfqs/{id}/quotes"))?;
+            (json!({ "rfq": rfq, "quotes": quotes }), |v| {
+                output::rfq(&v["rfq"]);
+                println!();
+                output::quotes(&v["quotes"]);
+            })
+        }
+        Cmd::Rfq(RfqCmd::Cancel { id }) => (
+            c.post(&format!("/v1/rfqs/{id}/cancel"), &json!({}))?,
+            output::rfq,
+        ),
+        Cmd::Quote(a) => (
+            c.post(
+                &format!("/v1/rfqs/{}/quotes", a.rfq),
+                &deals::quote_body(a)?,
+            )?,
+            |v| output::quotes(&json!([v])),
+        ),
+        Cmd::Accept { id } => (
+            c.post(&format!("/v1/quotes/{id}/accept"), &json!({}))?,
+            output::contract,
+        ),
+        Cmd::Withdraw { id } => (
+            c.post(&format!("/v1/quotes/{id}/withdraw"), &json!({}))?,
+            |v| output::quotes(&json!([v])),
+        ),
     };
     if cli.json {
         println!(
@@ -203,7 +258,8 @@ pub fn client_command(cli: &Cli, cmd: &Cmd) -> Result<(), Failure> {
     Ok(())
 }
 
-fn good_till(raw: &Option<String>) -> Result<Option<String>, Failure> {
+/// A time given as `+1d` (after the next hour) or RFC 3339, as RFC 3339.
+pub fn good_till(raw: &Option<String>) -> Result<Option<String>, Failure> {
     raw.as_ref()
         .map(|g| {
             let h = if let Some(d) = g.strip_prefix('+') {
@@ -242,7 +298,16 @@ fn buy_body(a: &BuyArgs) -> Result<Value, Failure> {
 
 fn sell_body(a: &SellArgs) -> Result<Value, Failure> {
     let (start, end) = window(&a.window)?;
-    let mut body = json!({ "side": "sell", "pool": a.pool, "gpus": a.gpus, "start": start, "end": end, "price": a.price });
+    let mut body =
+        json!({ "side": "sell", "gpus": a.gpus, "start": start, "end": end, "price": a.price });
+    match (&a.pool, &a.contract) {
+        (Some(p), _) => body["pool"] = json!(p),
+        (None, Some(c)) => {
+            body["contract"] = json!(c);
+            body["line"] = json!(a.line.unwrap_or(0));
+        }
+        (None, None) => return Err(Failure::usage("give --pool or --contract")),
+    }
     if let Some(m) = a.min_fill {
         body["min_fill_gpus"] = json!(m);
     }

@@ -3,6 +3,7 @@
 
 mod client;
 mod commands;
+mod deals;
 mod input;
 mod output;
 
@@ -98,6 +99,29 @@ pub enum Cmd {
     /// Your contracts.
     #[command(after_help = "Examples:\n  mw contracts\n  mw contracts --limit 10")]
     Contracts(PageArgs),
+    /// One contract: show it, give notice, or terminate it for cause.
+    #[command(subcommand)]
+    Contract(ContractCmd),
+    /// Requests for quotes (term deals).
+    #[command(subcommand)]
+    Rfq(RfqCmd),
+    /// Answer an RFQ with a firm quote (provider).
+    #[command(
+        after_help = "Examples:\n  mw quote rfq-1 --line pool-1=150000 --line pool-2=50000 --monthly-fee 1250000000 \\\n      --buyer-notice 90d --seller-notice 90d --expires +1d\n  mw quote rfq-2 --line pool-3=512 --price 2.10 --expires 2027-01-10T00:00Z"
+    )]
+    Quote(QuoteArgs),
+    /// Accept a quote on your RFQ: the contract is made (buyer).
+    #[command(after_help = "Examples:\n  mw accept qt-4")]
+    Accept {
+        /// Quote id.
+        id: String,
+    },
+    /// Withdraw your quote (provider).
+    #[command(after_help = "Examples:\n  mw withdraw qt-4")]
+    Withdraw {
+        /// Quote id.
+        id: String,
+    },
 }
 
 /// Where the store is: a SQLite file, or a PostgreSQL database.
@@ -282,9 +306,19 @@ pub struct BuyArgs {
 /// `mw sell`.
 #[derive(Args, Debug)]
 pub struct SellArgs {
-    /// Your pool.
+    /// Your pool (or give --contract to resell).
+    #[arg(
+        long,
+        required_unless_present = "contract",
+        conflicts_with = "contract"
+    )]
+    pub pool: Option<String>,
+    /// A contract you hold as buyer, to resell part of it.
     #[arg(long)]
-    pub pool: String,
+    pub contract: Option<String>,
+    /// The contract's line (default 0).
+    #[arg(long, requires = "contract")]
+    pub line: Option<u16>,
     /// GPUs.
     #[arg(short = 'n', long)]
     pub gpus: u32,
@@ -300,6 +334,146 @@ pub struct SellArgs {
     /// Expire at this time (+1d or RFC 3339) instead of resting until cancelled.
     #[arg(long)]
     pub good_till: Option<String>,
+}
+
+/// `mw contract …`.
+#[derive(Subcommand, Debug)]
+pub enum ContractCmd {
+    /// A contract with its terms, run-rate per year and remaining commitment.
+    #[command(after_help = "Examples:\n  mw contract show ctr-1")]
+    Show {
+        /// Contract id.
+        id: String,
+    },
+    /// Give notice under your notice period; the contract ends at its effective hour.
+    #[command(after_help = "Examples:\n  mw contract notice ctr-1")]
+    Notice {
+        /// Contract id.
+        id: String,
+    },
+    /// Terminate for a cause the contract allows; it ends at the next hour boundary.
+    #[command(
+        after_help = "Examples:\n  mw contract terminate ctr-1 --cause non_delivery --reason \"no GPUs delivered since June 3\""
+    )]
+    Terminate {
+        /// Contract id.
+        id: String,
+        /// acceptable_use or non_payment (seller), non_delivery (buyer).
+        #[arg(long)]
+        cause: String,
+        /// Why, in words.
+        #[arg(long)]
+        reason: String,
+    },
+}
+
+/// `mw rfq …`.
+#[derive(Subcommand, Debug)]
+pub enum RfqCmd {
+    /// Ask providers for firm quotes (buyer).
+    #[command(
+        after_help = "Examples:\n  mw rfq create --power-mw 300 -s 2027-06-01T00:00Z -d 36mo --region us-south \\\n      --max-buyer-notice 90d --deadline +7d\n  mw rfq create --gpus h100-sxm=1024 --gpus h200=512 -s +30d -d 12mo --deadline +7d --invite p-2"
+    )]
+    Create(Box<RfqCreateArgs>),
+    /// RFQs you may see.
+    #[command(after_help = "Examples:\n  mw rfq list\n  mw rfq list --open")]
+    List {
+        /// Only open ones.
+        #[arg(long)]
+        open: bool,
+    },
+    /// One RFQ and the quotes on it you may see.
+    #[command(after_help = "Examples:\n  mw rfq show rfq-1")]
+    Show {
+        /// RFQ id.
+        id: String,
+    },
+    /// Cancel your RFQ (its quotes are released).
+    #[command(after_help = "Examples:\n  mw rfq cancel rfq-1")]
+    Cancel {
+        /// RFQ id.
+        id: String,
+    },
+}
+
+/// `mw rfq create`.
+#[derive(Args, Debug)]
+pub struct RfqCreateArgs {
+    /// GPUs of a model as MODEL=GPUS (repeat), or give --power-mw.
+    #[arg(
+        long = "gpus",
+        required_unless_present = "power_mw",
+        conflicts_with = "power_mw"
+    )]
+    pub gpus: Vec<String>,
+    /// Power in MW (e.g. 300 or 12.5), of any models by the catalog's watts per GPU.
+    #[arg(long)]
+    pub power_mw: Option<String>,
+    /// Least power that meets the need, MW (default 90% of --power-mw).
+    #[arg(long, requires = "power_mw")]
+    pub min_power_mw: Option<String>,
+    /// The term wanted.
+    #[command(flatten)]
+    pub window: WindowArgs,
+    /// Only facilities of this region.
+    #[arg(long)]
+    pub region: Option<String>,
+    /// Only this facility.
+    #[arg(long)]
+    pub facility: Option<String>,
+    /// You must be able to leave on at most this notice (e.g. 90d).
+    #[arg(long)]
+    pub max_buyer_notice: Option<String>,
+    /// The seller must not be able to leave on less notice (e.g. 90d).
+    #[arg(long)]
+    pub min_seller_notice: Option<String>,
+    /// Highest acceptable early-termination fee, USD.
+    #[arg(long)]
+    pub max_fee: Option<String>,
+    /// A cause the contract must allow (repeat): acceptable_use, non_payment, non_delivery.
+    #[arg(long = "cause")]
+    pub causes: Vec<String>,
+    /// Quotes may be accepted until then: +7d or RFC 3339 (at most the start).
+    #[arg(long)]
+    pub deadline: String,
+    /// Invite only this provider (repeat); default: every provider.
+    #[arg(long = "invite")]
+    pub invited: Vec<String>,
+}
+
+/// `mw quote`.
+#[derive(Args, Debug)]
+pub struct QuoteArgs {
+    /// The RFQ.
+    pub rfq: String,
+    /// GPUs of one of your pools as POOL=GPUS (repeat; one facility).
+    #[arg(long = "line", required = true)]
+    pub lines: Vec<String>,
+    /// Price per GPU-hour, USD (or give --monthly-fee).
+    #[arg(
+        long,
+        required_unless_present = "monthly_fee",
+        conflicts_with = "monthly_fee"
+    )]
+    pub price: Option<String>,
+    /// Fixed fee per calendar month for the whole contract, USD.
+    #[arg(long)]
+    pub monthly_fee: Option<String>,
+    /// Notice the buyer must give to leave (e.g. 90d); absent: it may not.
+    #[arg(long)]
+    pub buyer_notice: Option<String>,
+    /// Notice you must give to leave; absent: you may not.
+    #[arg(long)]
+    pub seller_notice: Option<String>,
+    /// Early-termination fee due from the party giving notice, USD (default 0).
+    #[arg(long)]
+    pub fee: Option<String>,
+    /// A cause allowing termination (repeat); default: all three.
+    #[arg(long = "cause")]
+    pub causes: Vec<String>,
+    /// The quote lapses then: +1d or RFC 3339.
+    #[arg(long)]
+    pub expires: String,
 }
 
 /// A page.

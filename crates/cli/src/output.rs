@@ -45,10 +45,23 @@ pub fn t(v: &Value, key: &str) -> String {
         .unwrap_or(x)
 }
 
-/// A USD amount with a dollar sign.
+/// A USD amount with a dollar sign and thousands separators: `$1,250,000,000.000000`.
 pub fn usd(v: &Value, key: &str) -> String {
     let x = s(v, key);
-    if x.is_empty() { x } else { format!("${x}") }
+    if x.is_empty() {
+        return x;
+    }
+    let (sign, rest) = x.strip_prefix('-').map_or(("", x.as_str()), |r| ("-", r));
+    let (whole, frac) = rest.split_once('.').unwrap_or((rest, ""));
+    let mut grouped = String::new();
+    for (i, c) in whole.chars().enumerate() {
+        if i > 0 && (whole.len() - i) % 3 == 0 {
+            grouped.push(',');
+        }
+        grouped.push(c);
+    }
+    let dot = if frac.is_empty() { "" } else { "." };
+    format!("{sign}${grouped}{dot}{frac}")
 }
 
 /// Prints `items` of a page and where the next page starts.
@@ -65,7 +78,9 @@ pub fn page(v: &Value, headers: &[&str], row: impl Fn(&Value) -> Vec<String>) {
 
 /// One order as a row.
 pub fn order_row(o: &Value) -> Vec<String> {
-    let what = if o["side"] == "sell" {
+    let what = if o["contract"].is_string() {
+        format!("{} line {}", s(o, "contract"), s(o, "line"))
+    } else if o["side"] == "sell" {
         s(o, "pool")
     } else {
         s(o, "model")
@@ -145,3 +160,218 @@ pub fn contract_row(c: &Value) -> Vec<String> {
 pub const CONTRACT_HEADERS: [&str; 10] = [
     "id", "status", "buyer", "seller", "gpus", "start", "end", "price/h", "value", "terms",
 ];
+
+/// Hours as days where they divide evenly: `90 days (2160 h)`.
+fn notice(v: &Value) -> String {
+    match v.as_u64() {
+        None => "none (firm)".into(),
+        Some(h) if h % 24 == 0 => format!("{} days ({h} h)", h / 24),
+        Some(h) => format!("{h} h"),
+    }
+}
+
+/// One contract in full: parties, price, dates, terms, what it is worth.
+pub fn contract(c: &Value) {
+    println!(
+        "{}  {}  buyer {}  seller {}",
+        s(c, "id"),
+        s(c, "status"),
+        s(c, "buyer"),
+        s(c, "seller")
+    );
+    let price = if c["monthly_fee_usd"].is_string() {
+        format!("{} per month", usd(c, "monthly_fee_usd"))
+    } else {
+        format!("{} per GPU-hour", usd(c, "price_usd"))
+    };
+    println!("  price           {price}");
+    println!("  term            {} -> {}", t(c, "start"), t(c, "end"));
+    if c["ends"] != c["end"] {
+        println!("  ends early at   {}", t(c, "ends"));
+    }
+    let terms = &c["terms"];
+    println!("  buyer notice    {}", notice(&terms["buyer_notice_hours"]));
+    println!(
+        "  seller notice   {}",
+        notice(&terms["seller_notice_hours"])
+    );
+    println!(
+        "  early-termination fee  {}",
+        usd(terms, "early_termination_fee_usd")
+    );
+    let causes: Vec<String> = terms["for_cause"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(|x| x.as_str().map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default();
+    println!("  for cause       {}", causes.join(", "));
+    println!("  run-rate/year   {}", usd(c, "run_rate_per_year_usd"));
+    println!("  remaining       {}", usd(c, "remaining_commitment_usd"));
+    let o = &c["origin"];
+    let from = [
+        ("trade", "trade"),
+        ("quote", "quote"),
+        ("parent", "resale of"),
+    ]
+    .iter()
+    .filter(|(k, _)| o[*k].is_string())
+    .map(|(k, label)| format!("{label} {}", s(o, k)))
+    .collect::<Vec<_>>()
+    .join(", ");
+    println!("  origin          {} ({from})", s(o, "kind"));
+    if c["notice"].is_object() {
+        let n = &c["notice"];
+        let via = if n["via_parent"].is_string() {
+            format!(" (its parent {} ends)", s(n, "via_parent"))
+        } else {
+            String::new()
+        };
+        println!(
+            "  notice          by {} at {}, effective {}, fee {}{via}",
+            s(n, "by"),
+            t(n, "given_at"),
+            t(n, "effective"),
+            usd(n, "fee_usd")
+        );
+    }
+    if c["termination"].is_object() {
+        let x = &c["termination"];
+        println!(
+            "  terminated      for {} by {} at {}: {}",
+            s(x, "cause"),
+            s(x, "by"),
+            t(x, "at"),
+            s(x, "reason")
+        );
+    }
+    let rows: Vec<Vec<String>> = c["lines"]
+        .as_array()
+        .map(|ls| {
+            ls.iter()
+                .map(|l| vec![s(l, "pool"), s(l, "gpus"), t(l, "start"), t(l, "end")])
+                .collect()
+        })
+        .unwrap_or_default();
+    table(&["pool", "gpus", "start", "end"], &rows);
+}
+
+/// What an RFQ asks for, in a few words.
+fn wants(r: &Value) -> String {
+    if let Some(kw) = r["power_kw"].as_u64() {
+        let frac = format!("{:03}", kw % 1_000);
+        let frac = frac.trim_end_matches('0');
+        let dot = if frac.is_empty() { "" } else { "." };
+        return format!("{}{dot}{frac} MW", kw / 1_000);
+    }
+    r["gpus"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .map(|i| format!("{}={}", s(i, "model"), s(i, "gpus")))
+                .collect::<Vec<_>>()
+                .join(" ")
+        })
+        .unwrap_or_default()
+}
+
+/// One RFQ.
+pub fn rfq(r: &Value) {
+    println!(
+        "{}  {}  buyer {}",
+        s(r, "id"),
+        s(r, "status"),
+        s(r, "buyer")
+    );
+    println!("  wants           {}", wants(r));
+    println!("  term            {} -> {}", t(r, "start"), t(r, "end"));
+    println!("  deadline        {}", t(r, "deadline"));
+    let terms = &r["terms"];
+    if terms["max_buyer_notice_hours"].is_u64() {
+        println!(
+            "  buyer may leave on at most {}",
+            notice(&terms["max_buyer_notice_hours"])
+        );
+    }
+    if let Some(q) = r["accepted_quote"].as_str() {
+        println!("  accepted        {q}");
+    }
+}
+
+/// One RFQ as a row.
+pub fn rfq_row(r: &Value) -> Vec<String> {
+    vec![
+        s(r, "id"),
+        s(r, "status"),
+        s(r, "buyer"),
+        wants(r),
+        t(r, "start"),
+        t(r, "end"),
+        t(r, "deadline"),
+    ]
+}
+
+/// Headers of [`rfq_row`].
+pub const RFQ_HEADERS: [&str; 7] = ["id", "status", "buyer", "wants", "start", "end", "deadline"];
+
+/// Quotes as a table.
+pub fn quotes(v: &Value) {
+    let rows: Vec<Vec<String>> = v
+        .as_array()
+        .map(|qs| {
+            qs.iter()
+                .map(|q| {
+                    let gpus: u64 = q["lines"]
+                        .as_array()
+                        .map_or(0, |l| l.iter().filter_map(|x| x["gpus"].as_u64()).sum());
+                    let price = if q["monthly_fee_usd"].is_string() {
+                        format!("{}/month", usd(q, "monthly_fee_usd"))
+                    } else {
+                        format!("{}/GPU-h", usd(q, "price_usd"))
+                    };
+                    vec![
+                        s(q, "id"),
+                        s(q, "status"),
+                        s(q, "provider"),
+                        s(q, "facility"),
+                        gpus.to_string(),
+                        price,
+                        notice(&q["terms"]["buyer_notice_hours"]),
+                        t(q, "expires"),
+                    ]
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    table(
+        &[
+            "quote",
+            "status",
+            "provider",
+            "facility",
+            "gpus",
+            "price",
+            "buyer notice",
+            "expires",
+        ],
+        &rows,
+    );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn usd_amounts_read_well() {
+        let v = json!({ "a": "1250000000.000000", "b": "2.500000", "c": "-1234.5", "d": "999" });
+        assert_eq!(usd(&v, "a"), "$1,250,000,000.000000");
+        assert_eq!(usd(&v, "b"), "$2.500000");
+        assert_eq!(usd(&v, "c"), "-$1,234.5");
+        assert_eq!(usd(&v, "d"), "$999");
+        assert_eq!(usd(&v, "missing"), "");
+    }
+}

@@ -272,6 +272,155 @@ fn the_demo_prints_keys_that_work_at_once() {
     assert!(out.contains("filled"), "{out}");
     let out = ok(&mw(&s, &acme, &["trades"]));
     assert!(out.contains("trd-"), "{out}");
+    // The facility lease, reached through an RFQ and an accepted quote.
+    let lab = banner
+        .iter()
+        .find(|l| l.contains("Frontier Lab "))
+        .map(|l| token_in(l))
+        .expect("Frontier Lab's key is printed");
+    let lease = banner
+        .iter()
+        .find_map(|l| l.trim().strip_prefix("mw contract show "))
+        .and_then(|r| r.split_whitespace().next())
+        .expect("the banner names the lease")
+        .to_string();
+    let out = ok(&mw(&s, &lab, &["contract", "show", &lease]));
+    for want in [
+        "$1,250,000,000.000000 per month",
+        "buyer notice    90 days (2160 h)",
+        "seller notice   90 days (2160 h)",
+        "acceptable_use, non_payment, non_delivery",
+        "run-rate/year   $15,000,000,000.000000",
+        "origin          quote",
+        "150000",
+    ] {
+        assert!(out.contains(want), "{want:?} in {out}");
+    }
+    // The lease starts at a month boundary, so what remains is whole months of fees.
+    let remaining = out.lines().find(|l| l.contains("remaining")).unwrap();
+    let dollars: u64 = remaining
+        .split('$')
+        .nth(1)
+        .and_then(|d| d.split('.').next())
+        .map(|d| d.replace(',', ""))
+        .and_then(|d| d.parse().ok())
+        .expect("an amount");
+    assert!(
+        dollars > 0 && dollars.is_multiple_of(1_250_000_000),
+        "{remaining}"
+    );
+    let out = ok(&mw(&s, &lab, &["rfq", "list"]));
+    assert!(out.contains("300 MW") && out.contains("accepted"), "{out}");
+    let o = mw(&s, &acme, &["contract", "show", &lease]);
+    assert!(
+        !o.status.success(),
+        "another participant does not see the lease"
+    );
+}
+
+#[test]
+fn a_term_deal_from_the_command_line() {
+    let (s, _) = serve(false);
+    let op = s.operator.clone();
+    let key = |name: &str, role: &str, id: &str| {
+        ok(&mw(
+            &s,
+            &op,
+            &["participant", "create", "--name", name, "--role", role],
+        ));
+        token_in(&ok(&mw(&s, &op, &["key", "create", "--participant", id])))
+    };
+    let prov = key("Site Owner", "provider", "p-2");
+    let lab = key("A Lab", "buyer", "p-3");
+    ok(&mw(
+        &s,
+        &prov,
+        &[
+            "facility",
+            "create",
+            "--name",
+            "Site",
+            "--region",
+            "us-south",
+            "--power-kw",
+            "10000",
+            "--pool",
+            "h100-sxm=4096",
+        ],
+    ));
+    let out = ok(&mw(
+        &s,
+        &lab,
+        &[
+            "rfq",
+            "create",
+            "--gpus",
+            "h100-sxm=4096",
+            "-s",
+            "+10d",
+            "-d",
+            "12mo",
+            "--max-buyer-notice",
+            "30d",
+            "--deadline",
+            "+2d",
+        ],
+    ));
+    assert!(out.contains("rfq-1  open"), "{out}");
+    let out = ok(&mw(
+        &s,
+        &prov,
+        &[
+            "quote",
+            "rfq-1",
+            "--line",
+            "pool-1=4096",
+            "--monthly-fee",
+            "5000000",
+            "--buyer-notice",
+            "30d",
+            "--expires",
+            "+1d",
+        ],
+    ));
+    assert!(
+        out.contains("qt-1") && out.contains("$5,000,000.000000/month"),
+        "{out}"
+    );
+    let out = ok(&mw(&s, &lab, &["accept", "qt-1"]));
+    assert!(
+        out.contains("ctr-1  pending") && out.contains("$60,000,000.000000"),
+        "{out}"
+    );
+    let out = ok(&mw(
+        &s,
+        &lab,
+        &[
+            "sell",
+            "--contract",
+            "ctr-1",
+            "-n",
+            "512",
+            "-s",
+            "+20d",
+            "-d",
+            "7d",
+            "-p",
+            "2.40",
+        ],
+    ));
+    assert!(out.contains("sell 512 GPUs"), "{out}");
+    let out = ok(&mw(&s, &lab, &["contract", "notice", "ctr-1"]));
+    assert!(
+        out.contains("notice_given") && out.contains("ends early at"),
+        "{out}"
+    );
+    let o = mw(&s, &prov, &["contract", "notice", "ctr-1"]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        !o.status.success() && err.contains("contract_not_in_force"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -292,6 +441,16 @@ fn every_subcommand_has_help_with_examples() {
         vec!["trades"],
         vec!["book"],
         vec!["contracts"],
+        vec!["contract", "show"],
+        vec!["contract", "notice"],
+        vec!["contract", "terminate"],
+        vec!["rfq", "create"],
+        vec!["rfq", "list"],
+        vec!["rfq", "show"],
+        vec!["rfq", "cancel"],
+        vec!["quote"],
+        vec!["accept"],
+        vec!["withdraw"],
     ] {
         let mut args = sub.clone();
         args.push("--help");

@@ -1,20 +1,25 @@
 //! The demo market of `mw serve --demo`, seeded through the sequencer like any other
-//! commands (so it is journaled and recovered): the provider and buyer of
-//! `shared/scenarios/colossus-lease.toml` with its 300 MW facility, a neocloud with
-//! three smaller facilities, several buyers, resting asks and bids over the coming
-//! weeks, and some trades.
+//! commands (so it is journaled and recovered): the facility lease of
+//! `shared/scenarios/colossus-lease.toml` (a 300 MW facility leased whole at $1.25bn a
+//! month, 90 days' notice either way, terminable for cause), reached through an RFQ and
+//! an accepted quote, with part of it resold on the market; a neocloud with three
+//! smaller facilities, several buyers, resting asks and bids over the coming weeks, and
+//! some trades.
 
 use crate::problem::Problem;
 use crate::routes::admin::issue_key;
 use crate::routes::submit;
 use crate::state::{AppState, Caller};
 use megawatt_engine::OPERATOR;
-use megawatt_engine::command::{AskSpec, BidSpec, Command, PoolSpec};
+use megawatt_engine::command::{
+    AskSpec, BidSpec, Command, PoolSpec, QuoteLineSpec, QuoteSpec, RfqSpec, RfqWants, WantedTerms,
+};
+use megawatt_engine::contract::{Causes, Pricing, Terms};
 use megawatt_engine::entities::Roles;
 use megawatt_engine::event::Event;
 use megawatt_engine::ids::{ParticipantId, PoolId};
 use megawatt_engine::order::{AskSource, TimeInForce};
-use megawatt_engine::units::{Hour, Window};
+use megawatt_engine::units::{Hour, Window, days_from_civil};
 
 const OP: Caller = Caller {
     id: OPERATOR,
@@ -135,8 +140,112 @@ async fn bid(
         .map(|_| ())
 }
 
-/// Seeds the demo market and returns each demo participant's (name, id, key).
-pub async fn seed(state: &AppState) -> Result<Vec<(String, String, String)>, Problem> {
+/// The lease of `shared/scenarios/colossus-lease.toml`: Frontier Lab asks for 300 MW
+/// in us-south, able to leave on 90 days' notice and to terminate for any cause;
+/// Colossus quotes all three pools at $1.25bn a month, 90 days' notice either way, no
+/// early-termination fee; the lab accepts. The scenario's lease began 2026-06-01; a
+/// market cannot sell past hours, so this one starts at the first month boundary after
+/// the demo is seeded and ends as the scenario's does, 2029-06-01 (or 36 months on, if
+/// that is later). Then the lab lists 2,048 of its H100 for a week, a month in, for
+/// resale. Returns the lease's contract id.
+async fn lease(
+    state: &AppState,
+    (colossus, lab): (ParticipantId, ParticipantId),
+    pools: &[PoolId],
+    today: Hour,
+) -> Result<String, Problem> {
+    let start = today.next_month_start();
+    let scenario_end = Hour(u32::try_from(days_from_civil(2029, 6, 1) * 24).unwrap_or(u32::MAX));
+    let end = if scenario_end > start {
+        scenario_end
+    } else {
+        (0..36).fold(start, |h, _| h.next_month_start())
+    };
+    let window = Window { start, end };
+    let all = Causes {
+        acceptable_use: true,
+        non_payment: true,
+        non_delivery: true,
+    };
+    let rfq = RfqSpec {
+        wants: RfqWants::Power {
+            power_kw: 300_000,
+            min_power_kw: 270_000,
+        },
+        window,
+        region: Some("us-south".into()),
+        facility: None,
+        terms: WantedTerms {
+            max_buyer_notice_hours: Some(90 * 24),
+            min_seller_notice_hours: Some(90 * 24),
+            max_early_termination_fee_micros: Some(0),
+            causes: all,
+        },
+        deadline: start,
+        invited: vec![colossus],
+    };
+    let rfq = match submit(state, as_caller(lab), Command::CreateRfq(rfq), None)
+        .await?
+        .first()
+    {
+        Some(Event::RfqCreated(r)) => r.id,
+        _ => return Err(Problem::unavailable("demo: RFQ not created")),
+    };
+    let quote = QuoteSpec {
+        rfq,
+        lines: [150_000, 50_000, 20_000]
+            .iter()
+            .zip(pools)
+            .map(|(&gpus, &pool)| QuoteLineSpec { pool, gpus })
+            .collect(),
+        pricing: Pricing::MonthlyFee {
+            fee_micros: 1_250_000_000_000_000,
+        },
+        terms: Terms {
+            buyer_notice_hours: Some(90 * 24),
+            seller_notice_hours: Some(90 * 24),
+            early_termination_fee_micros: 0,
+            for_cause: all,
+        },
+        expires: start,
+    };
+    let quote = match submit(
+        state,
+        as_caller(colossus),
+        Command::SubmitQuote(quote),
+        None,
+    )
+    .await?
+    .first()
+    {
+        Some(Event::QuoteSubmitted(q)) => q.id,
+        _ => return Err(Problem::unavailable("demo: quote not submitted")),
+    };
+    let events = submit(state, as_caller(lab), Command::AcceptQuote { quote }, None).await?;
+    let Some(contract) = events.iter().find_map(|e| match e {
+        Event::ContractCreated(c) => Some(c.id),
+        _ => None,
+    }) else {
+        return Err(Problem::unavailable("demo: lease not made"));
+    };
+    let resale = AskSpec {
+        source: AskSource::Contract { contract, line: 0 },
+        gpus: 2_048,
+        window: Window {
+            start: Hour(start.0 + 30 * 24),
+            end: Hour(start.0 + 37 * 24),
+        },
+        price_micros: 2_050_000,
+        tif: TimeInForce::Gtc,
+        min_fill_gpus: 64,
+    };
+    submit(state, as_caller(lab), Command::PlaceAsk(resale), None).await?;
+    Ok(contract.to_string())
+}
+
+/// Seeds the demo market; returns each demo participant's (name, id, key) and the id of
+/// the facility lease.
+pub async fn seed(state: &AppState) -> Result<(Vec<(String, String, String)>, String), Problem> {
     let today = Hour::containing(crate::sequencer::now_ms());
     let colossus = participant(state, "Colossus Compute", true, false).await?;
     let lab = participant(state, "Frontier Lab", false, true).await?;
@@ -181,21 +290,8 @@ pub async fn seed(state: &AppState) -> Result<Vec<(String, String, String)>, Pro
         &[("mi300x", 1_024), ("h100-sxm", 512)],
     )
     .await?;
-    // Colossus keeps most of its fleet for itself and lists the rest.
-    submit(
-        state,
-        as_caller(colossus),
-        Command::Reserve {
-            pool: c[0],
-            gpus: 140_000,
-            window: days(0, 60, today),
-        },
-        None,
-    )
-    .await?;
-    ask(state, colossus, c[0], 4_096, days(0, 14, today), 1_950_000).await?;
-    ask(state, colossus, c[1], 2_048, days(0, 14, today), 2_450_000).await?;
-    ask(state, colossus, c[2], 1_152, days(2, 7, today), 4_200_000).await?;
+    // The whole facility is leased to Frontier Lab through an RFQ and a quote.
+    let lease = lease(state, (colossus, lab), &c, today).await?;
     for (k, price) in [
         (0u32, 2_200_000i64),
         (1, 2_150_000),
@@ -239,5 +335,5 @@ pub async fn seed(state: &AppState) -> Result<Vec<(String, String, String)>, Pro
             issue_key(state, OPERATOR, id, None).await?.key,
         ));
     }
-    Ok(keys)
+    Ok((keys, lease))
 }

@@ -66,6 +66,8 @@ pub struct FirstStart {
     pub operator_key: Option<String>,
     /// Demo participants' (name, id, key).
     pub demo: Vec<(String, String, String)>,
+    /// The demo's facility lease (a contract id).
+    pub demo_lease: Option<String>,
 }
 
 /// A started exchange.
@@ -138,9 +140,11 @@ pub async fn start(config: Config) -> Result<Running, ServerError> {
                 .key,
         );
         if config.demo {
-            first.demo = demo::seed(&state)
+            let (keys, lease) = demo::seed(&state)
                 .await
                 .map_err(|p| ServerError(format!("demo: {}", p.detail)))?;
+            first.demo = keys;
+            first.demo_lease = Some(lease);
         }
     } else if config.demo {
         tracing::info!(
