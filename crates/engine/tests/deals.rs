@@ -1,0 +1,753 @@
+//! The rules of term deals, one test (at least) per rule and refusal: RFQs, quotes,
+//! acceptance, notice, termination for cause and resale. Every command goes through the
+//! harness, which checks that rejections change nothing and that every invariant holds
+//! (capacity, and resale: a GPU-hour held twice only by a parent and its child).
+
+mod common;
+
+use common::*;
+use megawatt_engine::command::{
+    AskSpec, Command, QuoteLineSpec, QuoteSpec, RfqSpec, RfqWants, WantedTerms,
+};
+use megawatt_engine::contract::{Cause, Causes, ContractStatus, Pricing, Terms};
+use megawatt_engine::event::{CloseReason, Event, QuoteEnd, RfqEnd};
+use megawatt_engine::ids::{ContractId, FacilityId, ParticipantId, PoolId, QuoteId, RfqId};
+use megawatt_engine::order::{AskSource, TimeInForce};
+use megawatt_engine::units::Hour;
+use megawatt_engine::{Engine, Rejection, Rule};
+
+const FEE: i64 = 1_000_000_000; // $1,000 a month
+
+fn rule(r: Result<Vec<Event>, Rejection>) -> (Rule, &'static str) {
+    let rej = r.expect_err("should be rejected");
+    assert!(!rej.detail.is_empty());
+    (rej.rule, rej.field)
+}
+
+struct Deal {
+    m: Market,
+    prov: ParticipantId,
+    other: ParticipantId,
+    lab: ParticipantId,
+    stranger: ParticipantId,
+    pool: PoolId,
+    pool2: PoolId,
+    far: PoolId,
+}
+
+fn setup() -> Deal {
+    let mut m = Market::new();
+    let prov = m.participant("owner", provider());
+    let other = m.participant("other", provider());
+    let lab = m.participant("lab", buyer());
+    let stranger = m.participant("stranger", buyer());
+    let (_, pools) = m.facility(prov, "us-south", &[("h100-sxm", 100), ("h200", 50)]);
+    let (_, far) = m.facility(prov, "eu-west", &[("h100-sxm", 100)]);
+    m.facility(other, "us-south", &[("h100-sxm", 100)]);
+    Deal {
+        m,
+        prov,
+        other,
+        lab,
+        stranger,
+        pool: pools[0],
+        pool2: pools[1],
+        far: far[0],
+    }
+}
+
+fn rfq_spec(gpus: u32) -> RfqSpec {
+    RfqSpec {
+        wants: RfqWants::Gpus(vec![("h100-sxm".into(), gpus)]),
+        window: w(10, 110),
+        region: None,
+        facility: None,
+        terms: WantedTerms {
+            max_buyer_notice_hours: Some(24),
+            ..WantedTerms::default()
+        },
+        deadline: Hour(T0 + 5),
+        invited: Vec::new(),
+    }
+}
+
+fn terms(buyer_notice: Option<u32>) -> Terms {
+    Terms {
+        buyer_notice_hours: buyer_notice,
+        seller_notice_hours: Some(48),
+        early_termination_fee_micros: 7,
+        ..Terms::exchange()
+    }
+}
+
+fn quote_spec(rfq: RfqId, lines: &[(PoolId, u32)]) -> QuoteSpec {
+    QuoteSpec {
+        rfq,
+        lines: lines
+            .iter()
+            .map(|&(pool, gpus)| QuoteLineSpec { pool, gpus })
+            .collect(),
+        pricing: Pricing::MonthlyFee { fee_micros: FEE },
+        terms: terms(Some(24)),
+        expires: Hour(T0 + 4),
+    }
+}
+
+impl Deal {
+    fn rfq(&mut self, spec: RfqSpec) -> RfqId {
+        match &self
+            .m
+            .exec(self.lab, Command::CreateRfq(spec))
+            .expect("rfq")[0]
+        {
+            Event::RfqCreated(r) => r.id,
+            e => panic!("{e:?}"),
+        }
+    }
+
+    fn quote(&mut self, who: ParticipantId, spec: QuoteSpec) -> QuoteId {
+        match &self.m.exec(who, Command::SubmitQuote(spec)).expect("quote")[0] {
+            Event::QuoteSubmitted(q) => q.id,
+            e => panic!("{e:?}"),
+        }
+    }
+
+    fn accept(&mut self, quote: QuoteId) -> ContractId {
+        let ev = self
+            .m
+            .exec(self.lab, Command::AcceptQuote { quote })
+            .expect("accept");
+        ev.iter()
+            .find_map(|e| match e {
+                Event::ContractCreated(c) => Some(c.id),
+                _ => None,
+            })
+            .expect("a contract")
+    }
+
+    /// A lease of 60 H100 over hours 10..110 with 24 h buyer and 48 h seller notice.
+    fn lease(&mut self) -> ContractId {
+        let r = self.rfq(rfq_spec(60));
+        let q = self.quote(self.prov, quote_spec(r, &[(self.pool, 60)]));
+        self.accept(q)
+    }
+
+    fn used(&self, pool: PoolId, h: u32) -> u32 {
+        let p = self.m.e.pool(pool).unwrap();
+        p.used.max_over(w(h, h + 1))
+    }
+}
+
+#[test]
+fn an_rfq_is_refused_with_the_rule_and_field() {
+    let mut d = setup();
+    let lab = d.lab;
+    let mut bad = |f: &dyn Fn(&mut RfqSpec), who: ParticipantId| {
+        d.m.exec(
+            who,
+            Command::CreateRfq({
+                let mut s = rfq_spec(10);
+                f(&mut s);
+                s
+            }),
+        )
+    };
+    assert_eq!(rule(bad(&|_| {}, d.prov)), (Rule::NotPermitted, "actor"));
+    assert_eq!(
+        rule(bad(
+            &|s| s.wants = RfqWants::Gpus(vec![("tpu".into(), 1)]),
+            lab
+        )),
+        (Rule::UnknownModel, "wants.gpus.model")
+    );
+    assert_eq!(
+        rule(bad(
+            &|s| s.wants = RfqWants::Gpus(vec![("h100-sxm".into(), 0)]),
+            lab
+        )),
+        (Rule::ZeroGpus, "wants.gpus.gpus")
+    );
+    assert_eq!(
+        rule(bad(
+            &|s| s.wants = RfqWants::Gpus(vec![("h200".into(), 1), ("h200".into(), 2)]),
+            lab
+        )),
+        (Rule::AlreadyExists, "wants.gpus.model")
+    );
+    assert_eq!(
+        rule(bad(&|s| s.wants = RfqWants::Gpus(vec![]), lab)),
+        (Rule::OutOfRange, "wants.gpus")
+    );
+    assert_eq!(
+        rule(bad(
+            &|s| s.wants = RfqWants::Power {
+                power_kw: 10,
+                min_power_kw: 11
+            },
+            lab
+        )),
+        (Rule::OutOfRange, "wants.power_kw")
+    );
+    assert_eq!(
+        rule(bad(&|s| s.deadline = Hour(T0), lab)),
+        (Rule::InvalidDeadline, "deadline")
+    );
+    assert_eq!(
+        rule(bad(&|s| s.deadline = Hour(T0 + 11), lab)),
+        (Rule::InvalidDeadline, "deadline")
+    );
+    assert_eq!(
+        rule(bad(&|s| s.window = w(0, 5), lab)),
+        (Rule::WindowInPast, "window.start")
+    );
+    assert_eq!(
+        rule(bad(&|s| s.region = Some("mars".into()), lab)),
+        (Rule::UnknownRegion, "region")
+    );
+    assert_eq!(
+        rule(bad(&|s| s.facility = Some(FacilityId(99)), lab)),
+        (Rule::UnknownFacility, "facility")
+    );
+    assert_eq!(
+        rule(bad(&|s| s.invited = vec![lab], lab)),
+        (Rule::UnknownParticipant, "invited")
+    );
+}
+
+#[test]
+fn a_quote_must_meet_the_rfq_and_fit_the_pools() {
+    let mut d = setup();
+    let mut s = rfq_spec(60);
+    s.region = Some("us-south".into());
+    s.terms = WantedTerms {
+        max_buyer_notice_hours: Some(24),
+        min_seller_notice_hours: Some(48),
+        max_early_termination_fee_micros: Some(10),
+        causes: Causes {
+            non_delivery: true,
+            ..Causes::default()
+        },
+    };
+    let r = d.rfq(s);
+    let prov = d.prov;
+    let mut try_quote = |who: ParticipantId, f: &dyn Fn(&mut QuoteSpec)| {
+        let mut q = quote_spec(r, &[(d.pool, 60)]);
+        f(&mut q);
+        d.m.exec(who, Command::SubmitQuote(q))
+    };
+    assert_eq!(
+        rule(try_quote(d.lab, &|_| {})),
+        (Rule::NotPermitted, "actor")
+    );
+    assert_eq!(
+        rule(try_quote(d.other, &|_| {})),
+        (Rule::NotOwner, "lines.pool")
+    );
+    assert_eq!(
+        rule(try_quote(prov, &|q| q.lines[0].gpus = 59)),
+        (Rule::QuoteUnmet, "lines")
+    );
+    assert_eq!(
+        rule(try_quote(prov, &|q| q.lines.push(QuoteLineSpec {
+            pool: d.pool2,
+            gpus: 1
+        }))),
+        (Rule::QuoteUnmet, "lines")
+    );
+    assert_eq!(
+        rule(try_quote(prov, &|q| q.lines[0].pool = d.far)),
+        (Rule::QuoteUnmet, "lines.pool")
+    );
+    assert_eq!(
+        rule(try_quote(prov, &|q| q.lines.push(QuoteLineSpec {
+            pool: d.pool,
+            gpus: 1
+        }))),
+        (Rule::AlreadyExists, "lines.pool")
+    );
+    assert_eq!(
+        rule(try_quote(prov, &|q| q.lines.clear())),
+        (Rule::OutOfRange, "lines")
+    );
+    assert_eq!(
+        rule(try_quote(prov, &|q| q.terms.buyer_notice_hours = None)),
+        (Rule::QuoteUnmet, "terms.buyer_notice_hours")
+    );
+    assert_eq!(
+        rule(try_quote(prov, &|q| q.terms.buyer_notice_hours = Some(25))),
+        (Rule::QuoteUnmet, "terms.buyer_notice_hours")
+    );
+    assert_eq!(
+        rule(try_quote(prov, &|q| q.terms.seller_notice_hours = Some(47))),
+        (Rule::QuoteUnmet, "terms.seller_notice_hours")
+    );
+    assert_eq!(
+        rule(try_quote(prov, &|q| q.terms.early_termination_fee_micros = 11)),
+        (Rule::QuoteUnmet, "terms.early_termination_fee_micros")
+    );
+    assert_eq!(
+        rule(try_quote(prov, &|q| q.terms.for_cause.non_delivery = false)),
+        (Rule::QuoteUnmet, "terms.for_cause")
+    );
+    assert_eq!(
+        rule(try_quote(prov, &|q| q.pricing = Pricing::MonthlyFee { fee_micros: 0 })),
+        (Rule::PriceNotPositive, "pricing.fee_micros")
+    );
+    assert_eq!(
+        rule(try_quote(prov, &|q| q.terms.early_termination_fee_micros = -1)),
+        (Rule::OutOfRange, "terms.early_termination_fee_micros")
+    );
+    assert_eq!(
+        rule(try_quote(prov, &|q| q.expires = Hour(T0))),
+        (Rule::InvalidDeadline, "expires")
+    );
+    assert_eq!(
+        rule(try_quote(prov, &|q| q.rfq = RfqId(99))),
+        (Rule::UnknownRfq, "rfq")
+    );
+    // A seller that may not leave at all meets a minimum seller notice.
+    let ev = try_quote(prov, &|q| q.terms.seller_notice_hours = None).expect("firm for the seller");
+    let Event::QuoteSubmitted(firm) = &ev[0] else {
+        panic!("{ev:?}")
+    };
+    let firm = firm.id;
+    // 60 of the pool's 100 GPUs are encumbered: another 60 do not fit.
+    let (r2, c2) = rule(d.m.exec(prov, Command::SubmitQuote(quote_spec(r, &[(d.pool, 60)]))));
+    assert_eq!((r2, c2), (Rule::InsufficientCapacity, "lines.gpus"));
+    assert_eq!(
+        rule(d.m.exec(
+            prov,
+            Command::Reserve {
+                pool: d.pool,
+                gpus: 41,
+                window: w(50, 51)
+            }
+        ))
+        .0,
+        Rule::InsufficientCapacity
+    );
+    // An expiry after the RFQ's deadline is capped at it.
+    d.m.exec(prov, Command::WithdrawQuote { quote: firm })
+        .unwrap();
+    let mut q = quote_spec(r, &[(d.pool, 60)]);
+    q.expires = Hour(T0 + 99);
+    q.terms.seller_notice_hours = Some(48);
+    let id = d.quote(prov, q);
+    assert_eq!(
+        d.m.e.quote(id).unwrap().expires,
+        Hour(T0 + 5),
+        "capped at the RFQ's deadline"
+    );
+}
+
+#[test]
+fn invitations_and_power_rfqs() {
+    let mut d = setup();
+    let mut s = rfq_spec(60);
+    s.invited = vec![d.other];
+    let r = d.rfq(s);
+    assert_eq!(
+        rule(d.m.exec(d.prov, Command::SubmitQuote(quote_spec(r, &[(d.pool, 60)])))),
+        (Rule::UnknownRfq, "rfq")
+    );
+    // 100 kW at most, 50 at least: 60 H100 draw 76.5 kW (1,275 W each).
+    let mut s = rfq_spec(1);
+    s.wants = RfqWants::Power {
+        power_kw: 100,
+        min_power_kw: 50,
+    };
+    let r = d.rfq(s);
+    let too_many =
+        d.m.exec(d.prov, Command::SubmitQuote(quote_spec(r, &[(d.pool, 79)])));
+    assert_eq!(rule(too_many), (Rule::QuoteUnmet, "lines"));
+    let too_few =
+        d.m.exec(d.prov, Command::SubmitQuote(quote_spec(r, &[(d.pool, 39)])));
+    assert_eq!(rule(too_few), (Rule::QuoteUnmet, "lines"));
+    d.quote(d.prov, quote_spec(r, &[(d.pool, 40), (d.pool2, 20)]));
+}
+
+#[test]
+fn quotes_encumber_until_withdrawn_expired_or_released_and_acceptance_commits() {
+    let mut d = setup();
+    let r = d.rfq(rfq_spec(60));
+    let q1 = d.quote(d.prov, quote_spec(r, &[(d.pool, 60)]));
+    assert_eq!(d.used(d.pool, 50), 60);
+    d.m.exec(d.prov, Command::WithdrawQuote { quote: q1 })
+        .unwrap();
+    assert_eq!(d.used(d.pool, 50), 0);
+    assert_eq!(
+        rule(d.m.exec(d.prov, Command::WithdrawQuote { quote: q1 })),
+        (Rule::UnknownQuote, "quote")
+    );
+    let q1 = d.quote(d.prov, quote_spec(r, &[(d.pool, 60)]));
+    let mut q = quote_spec(r, &[(d.pool, 40)]);
+    q.lines = vec![QuoteLineSpec {
+        pool: d.pool,
+        gpus: 60,
+    }];
+    let err = d.m.exec(d.prov, Command::SubmitQuote(q));
+    assert_eq!(rule(err), (Rule::InsufficientCapacity, "lines.gpus"));
+    let mut q2 = quote_spec(r, &[(d.pool, 60)]);
+    q2.expires = Hour(T0 + 2);
+    let (_, other_pools) = (0, d.m.e.facilities().nth(2).unwrap().pools.clone());
+    q2.lines[0].pool = other_pools[0];
+    let q2 = d.quote(d.other, q2);
+    // Only the RFQ's buyer accepts; strangers are not told the quote exists.
+    assert_eq!(
+        rule(d.m.exec(d.prov, Command::AcceptQuote { quote: q1 })),
+        (Rule::NotPermitted, "quote")
+    );
+    assert_eq!(
+        rule(d.m.exec(d.stranger, Command::AcceptQuote { quote: q1 })),
+        (Rule::UnknownQuote, "quote")
+    );
+    // q2 expires at its hour (before the tick removes it, too).
+    d.m.time_ms = Hour(T0 + 2).start_ms() + 5;
+    assert_eq!(
+        rule(d.m.exec(d.lab, Command::AcceptQuote { quote: q2 })),
+        (Rule::QuoteExpired, "quote")
+    );
+    let ev = d.m.advance_to(2);
+    assert!(ev.contains(&Event::QuoteClosed {
+        quote: q2,
+        reason: QuoteEnd::Expired
+    }));
+    assert_eq!(d.used(other_pools[0], 50), 0);
+    // Acceptance: the quote's capacity is now the contract's (used does not move).
+    let c = d.accept(q1);
+    assert_eq!(d.used(d.pool, 50), 60);
+    let c = d.m.e.contract(c).unwrap();
+    assert_eq!(
+        (c.status, c.terms, c.pricing),
+        (
+            ContractStatus::Pending,
+            terms(Some(24)),
+            Pricing::MonthlyFee { fee_micros: FEE }
+        )
+    );
+    assert!(d.m.e.rfq(r).is_none(), "the RFQ is closed");
+    assert_eq!(
+        rule(d.m.exec(d.lab, Command::CancelRfq { rfq: r })),
+        (Rule::UnknownRfq, "rfq")
+    );
+}
+
+#[test]
+fn an_rfq_closes_at_its_deadline_or_when_cancelled_and_its_quotes_are_released() {
+    let mut d = setup();
+    let r = d.rfq(rfq_spec(60));
+    let q = d.quote(d.prov, quote_spec(r, &[(d.pool, 60)]));
+    assert_eq!(
+        rule(d.m.exec(d.stranger, Command::CancelRfq { rfq: r })),
+        (Rule::UnknownRfq, "rfq")
+    );
+    let ev = d.m.exec(d.lab, Command::CancelRfq { rfq: r }).unwrap();
+    assert!(ev.contains(&Event::QuoteClosed {
+        quote: q,
+        reason: QuoteEnd::Released
+    }));
+    assert!(ev.contains(&Event::RfqClosed {
+        rfq: r,
+        reason: RfqEnd::Cancelled
+    }));
+    assert_eq!(d.used(d.pool, 50), 0);
+    let r = d.rfq(rfq_spec(60));
+    d.m.time_ms = Hour(T0 + 5).start_ms() + 5;
+    assert_eq!(
+        rule(d.m.exec(d.prov, Command::SubmitQuote(quote_spec(r, &[(d.pool, 60)])))),
+        (Rule::RfqClosed, "rfq")
+    );
+    let ev = d.m.advance_to(5);
+    assert!(ev.contains(&Event::RfqClosed {
+        rfq: r,
+        reason: RfqEnd::Expired
+    }));
+}
+
+#[test]
+fn notice_moves_the_end_and_frees_the_capacity_after_it() {
+    let mut d = setup();
+    let c = d.lease();
+    assert_eq!(
+        rule(d.m.exec(d.stranger, Command::GiveNotice { contract: c })),
+        (Rule::UnknownContract, "contract")
+    );
+    // Given in hour 0: effective at the boundary after now plus 24 hours.
+    let ev =
+        d.m.exec(d.lab, Command::GiveNotice { contract: c })
+            .unwrap();
+    let Event::NoticeGiven { notice, .. } = ev[0] else {
+        panic!("{ev:?}")
+    };
+    assert_eq!(
+        (notice.by, notice.effective, notice.fee_micros),
+        (d.lab, Hour(T0 + 25), 7)
+    );
+    let ct = d.m.e.contract(c).unwrap();
+    assert_eq!(
+        (ct.status, ct.ends, ct.end()),
+        (ContractStatus::NoticeGiven, Hour(T0 + 25), Hour(T0 + 110))
+    );
+    assert_eq!(
+        (d.used(d.pool, 24), d.used(d.pool, 25)),
+        (60, 0),
+        "capacity after the effective hour is free"
+    );
+    d.m.ask(d.prov, d.pool, 100, w(25, 110), 1_000_000);
+    assert_eq!(
+        rule(d.m.exec(d.prov, Command::GiveNotice { contract: c })),
+        (Rule::ContractNotInForce, "contract")
+    );
+    d.m.advance_to(10);
+    assert_eq!(
+        d.m.e.contract(c).unwrap().status,
+        ContractStatus::NoticeGiven,
+        "in force until then"
+    );
+    let ev = d.m.advance_to(25);
+    assert!(ev.contains(&Event::ContractTerminated {
+        contract: c,
+        for_cause: false
+    }));
+    assert_eq!(
+        d.m.e.contract(c).unwrap().status,
+        ContractStatus::Terminated
+    );
+    assert_eq!(
+        rule(d.m.exec(d.lab, Command::GiveNotice { contract: c })),
+        (Rule::ContractNotInForce, "contract")
+    );
+}
+
+#[test]
+fn notice_never_moves_the_end_later_and_a_firm_party_has_none() {
+    let mut d = setup();
+    let r = d.rfq(rfq_spec(60));
+    let mut q = quote_spec(r, &[(d.pool, 60)]);
+    q.terms.seller_notice_hours = Some(10_000);
+    q.terms.buyer_notice_hours = Some(1);
+    let qid = d.quote(d.prov, q);
+    let c = d.accept(qid);
+    d.m.exec(d.prov, Command::GiveNotice { contract: c })
+        .unwrap();
+    assert_eq!(
+        d.m.e.contract(c).unwrap().ends,
+        Hour(T0 + 110),
+        "capped at the original end"
+    );
+    let (_, ev) = d.m.ask(d.prov, d.pool, 10, w(1, 2), 1_000_000);
+    let fill =
+        d.m.exec(
+            d.lab,
+            Command::PlaceBid(Market::bid_spec(10, w(1, 2), 1_000_000)),
+        )
+        .unwrap();
+    let exchange = fill
+        .iter()
+        .find_map(|e| match e {
+            Event::ContractCreated(c) => Some(c.id),
+            _ => None,
+        })
+        .unwrap();
+    drop(ev);
+    assert_eq!(
+        rule(d.m.exec(d.lab, Command::GiveNotice { contract: exchange })),
+        (Rule::NoRightOfNotice, "contract")
+    );
+}
+
+#[test]
+fn termination_for_cause_ends_at_the_next_hour_for_allowed_causes_only() {
+    let mut d = setup();
+    let c = d.lease();
+    let term = |cause, reason: &str| Command::TerminateForCause {
+        contract: c,
+        cause,
+        reason: reason.into(),
+    };
+    assert_eq!(
+        rule(d.m.exec(d.prov, term(Cause::NonDelivery, "x"))),
+        (Rule::CauseNotAllowed, "cause")
+    );
+    assert_eq!(
+        rule(d.m.exec(d.lab, term(Cause::NonPayment, "x"))),
+        (Rule::CauseNotAllowed, "cause")
+    );
+    assert_eq!(
+        rule(d.m.exec(d.stranger, term(Cause::NonPayment, "x"))),
+        (Rule::UnknownContract, "contract")
+    );
+    assert_eq!(
+        rule(d.m.exec(d.prov, term(Cause::AcceptableUse, " "))),
+        (Rule::InvalidName, "reason")
+    );
+    assert_eq!(
+        rule(d.m.exec(d.prov, term(Cause::AcceptableUse, &"x".repeat(1_001)))),
+        (Rule::InvalidName, "reason")
+    );
+    // A contract that does not allow a cause refuses it.
+    let r = d.rfq(rfq_spec(10));
+    let mut q = quote_spec(r, &[(d.pool, 10)]);
+    q.terms.for_cause = Causes {
+        non_delivery: true,
+        ..Causes::default()
+    };
+    let qid = d.quote(d.prov, q);
+    let narrow = d.accept(qid);
+    let bad = Command::TerminateForCause {
+        contract: narrow,
+        cause: Cause::AcceptableUse,
+        reason: "spam".into(),
+    };
+    assert_eq!(
+        rule(d.m.exec(d.prov, bad)),
+        (Rule::CauseNotAllowed, "cause")
+    );
+    let ev =
+        d.m.exec(d.prov, term(Cause::AcceptableUse, "crypto mining"))
+            .unwrap();
+    let Event::TerminatedForCause { termination, .. } = &ev[0] else {
+        panic!("{ev:?}")
+    };
+    assert_eq!(
+        (termination.effective, termination.reason.as_str()),
+        (Hour(T0 + 1), "crypto mining")
+    );
+    assert_eq!(
+        d.m.e.contract(c).unwrap().status,
+        ContractStatus::TerminatedForCause
+    );
+    assert_eq!(
+        d.used(d.pool, 50),
+        10,
+        "only the narrow contract holds the pool now"
+    );
+    assert_eq!(
+        rule(d.m.exec(d.lab, Command::GiveNotice { contract: c })),
+        (Rule::ContractNotInForce, "contract")
+    );
+    let ev = d.m.advance_to(1);
+    assert!(ev.contains(&Event::ContractTerminated {
+        contract: c,
+        for_cause: true
+    }));
+    assert!(!d.m.e.contract(c).unwrap().is_live());
+}
+
+fn resale(contract: ContractId, gpus: u32, window: megawatt_engine::units::Window) -> Command {
+    Command::PlaceAsk(AskSpec {
+        source: AskSource::Contract { contract, line: 0 },
+        gpus,
+        window,
+        price_micros: 3_000_000,
+        tif: TimeInForce::Gtc,
+        min_fill_gpus: 1,
+    })
+}
+
+#[test]
+fn resale_lists_no_more_than_held_and_children_end_with_their_parent() {
+    let mut d = setup();
+    let c = d.lease();
+    assert_eq!(
+        rule(d.m.exec(d.stranger, resale(c, 1, w(20, 30)))),
+        (Rule::UnknownContract, "source.contract")
+    );
+    assert_eq!(
+        rule(d.m.exec(d.lab, resale(c, 61, w(20, 30)))),
+        (Rule::ResaleExceedsHolding, "gpus")
+    );
+    assert_eq!(
+        rule(d.m.exec(d.lab, resale(c, 1, w(100, 120)))),
+        (Rule::ResaleExceedsHolding, "window")
+    );
+    let bad_line = Command::PlaceAsk(AskSpec {
+        source: AskSource::Contract {
+            contract: c,
+            line: 3,
+        },
+        gpus: 1,
+        window: w(20, 30),
+        price_micros: 1,
+        tif: TimeInForce::Gtc,
+        min_fill_gpus: 1,
+    });
+    assert_eq!(
+        rule(d.m.exec(d.lab, bad_line)),
+        (Rule::OutOfRange, "source.line")
+    );
+    let ask = accepted(&d.m.exec(d.lab, resale(c, 40, w(20, 30))).unwrap());
+    assert_eq!(
+        rule(d.m.exec(d.lab, resale(c, 21, w(25, 26)))),
+        (Rule::ResaleExceedsHolding, "gpus")
+    );
+    assert_eq!(d.used(d.pool, 25), 60, "resale does not touch the pool");
+    // A buyer takes 30 of the 40: a child contract carved from the parent.
+    let fill =
+        d.m.exec(
+            d.stranger,
+            Command::PlaceBid(Market::bid_spec(30, w(20, 30), 3_000_000)),
+        )
+        .unwrap();
+    let child = fill
+        .iter()
+        .find_map(|e| match e {
+            Event::ContractCreated(c) => Some(c.clone()),
+            _ => None,
+        })
+        .unwrap();
+    assert_eq!(
+        (child.parent(), child.seller, child.buyer, child.depth),
+        (Some(c), d.lab, d.stranger, 1)
+    );
+    // The parent's notice (24 h, from hour 0) ends it at 25: the child ends there too,
+    // and the resale ask on the parent closes.
+    let ev =
+        d.m.exec(d.lab, Command::GiveNotice { contract: c })
+            .unwrap();
+    assert!(ev.iter().any(|e| matches!(e, Event::NoticeGiven { contract, notice } if *contract == child.id && notice.via_parent == Some(c) && notice.effective == Hour(T0 + 25))));
+    assert!(ev.contains(&Event::OrderClosed {
+        order: ask,
+        reason: CloseReason::ContractEnded
+    }));
+    assert_eq!(
+        d.m.e.contract(child.id).unwrap().status,
+        ContractStatus::NoticeGiven
+    );
+    assert_eq!(d.used(d.pool, 25), 0);
+}
+
+#[test]
+fn a_child_ended_for_cause_gives_its_hours_back_to_the_parent() {
+    let mut d = setup();
+    let c = d.lease();
+    d.m.exec(d.lab, resale(c, 60, w(20, 30))).unwrap();
+    let fill =
+        d.m.exec(
+            d.stranger,
+            Command::PlaceBid(Market::bid_spec(60, w(20, 30), 3_000_000)),
+        )
+        .unwrap();
+    let child = fill
+        .iter()
+        .find_map(|e| match e {
+            Event::ContractCreated(c) => Some(c.id),
+            _ => None,
+        })
+        .unwrap();
+    assert_eq!(
+        rule(d.m.exec(d.lab, resale(c, 1, w(20, 30)))),
+        (Rule::ResaleExceedsHolding, "gpus")
+    );
+    // The reseller terminates its buyer for non-payment: the hours come back to it.
+    let cmd = Command::TerminateForCause {
+        contract: child,
+        cause: Cause::NonPayment,
+        reason: "unpaid".into(),
+    };
+    d.m.exec(d.lab, cmd).unwrap();
+    d.m.exec(d.lab, resale(c, 60, w(20, 30)))
+        .expect("the reseller holds them again");
+    let snapshot = d.m.e.snapshot();
+    assert_eq!(Engine::restore(&snapshot).unwrap().snapshot(), snapshot);
+}
