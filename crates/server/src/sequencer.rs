@@ -196,24 +196,46 @@ pub fn recover(store: &mut dyn Store) -> Result<(Engine, Recovery), StoreError> 
         }
     }
     let (mut engine, from) = start;
-    let journal = store.journal(from)?;
-    let mut events = Vec::new();
-    let mut last = from;
-    for (seq, env) in &journal {
-        events.clear();
-        engine.apply(env, &mut events).map_err(|r| {
-            StoreError(format!(
-                "journal record {seq} is rejected on replay ({r}); the store is inconsistent"
-            ))
-        })?;
-        last = *seq;
-    }
+    // One thread reads and decodes the journal a chunk ahead while this one applies.
+    let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<(u64, Envelope)>>(4);
+    let (last, replayed) = std::thread::scope(|scope| {
+        let reader = scope.spawn(move || store.journal_chunks(from, &mut |c| tx.send(c).is_ok()));
+        let applied = apply_chunks(&mut engine, from, rx);
+        let read = reader
+            .join()
+            .unwrap_or_else(|_| Err(StoreError("the journal reader panicked".into())));
+        // A read error explains a short journal better than what applying found.
+        read.and(applied)
+    })?;
     let recovery = Recovery {
         snapshot_seq: from,
-        replayed: journal.len() as u64,
+        replayed,
         last_seq: last,
     };
     Ok((engine, recovery))
+}
+
+/// Applies journal chunks as they arrive; returns the last position and the count.
+fn apply_chunks(
+    engine: &mut Engine,
+    from: u64,
+    rx: std::sync::mpsc::Receiver<Vec<(u64, Envelope)>>,
+) -> Result<(u64, u64), StoreError> {
+    let mut events = Vec::new();
+    let (mut last, mut replayed) = (from, 0u64);
+    for chunk in rx {
+        for (seq, env) in &chunk {
+            events.clear();
+            engine.apply(env, &mut events).map_err(|r| {
+                StoreError(format!(
+                    "journal record {seq} is rejected on replay ({r}); the store is inconsistent"
+                ))
+            })?;
+            last = *seq;
+        }
+        replayed += chunk.len() as u64;
+    }
+    Ok((last, replayed))
 }
 
 /// The sequencer's thread state.

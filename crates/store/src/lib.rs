@@ -119,6 +119,9 @@ impl From<rusqlite::Error> for StoreError {
     }
 }
 
+/// Journal records per chunk when the journal is streamed.
+pub const JOURNAL_CHUNK: usize = 4_096;
+
 /// Where a store lives.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Location {
@@ -165,6 +168,15 @@ pub trait Store: Send {
     /// The journal after position `after` (0: all), in sequence, each record's checksum
     /// verified.
     fn journal(&mut self, after: u64) -> Result<Vec<(u64, Envelope)>, StoreError>;
+
+    /// The journal after position `after`, streamed to `sink` in chunks as it is read
+    /// (so recovery can apply one chunk while the next is read and decoded); stops
+    /// early when `sink` returns false.
+    fn journal_chunks(
+        &mut self,
+        after: u64,
+        sink: &mut dyn FnMut(Vec<(u64, Envelope)>) -> bool,
+    ) -> Result<(), StoreError>;
 
     /// The snapshots whose checksum is valid, oldest first (damaged ones are skipped).
     fn snapshots(&mut self) -> Result<Vec<Snapshot>, StoreError>;

@@ -333,18 +333,33 @@ pub fn write_delta(
     Ok(())
 }
 
-/// Reads the journal after position `after`, in sequence, streaming, each record checked
+/// Reads the journal after position `after`, in sequence, each record checked
 /// (position and checksum) and decoded.
 pub fn read_journal(c: &mut Client, after: u64) -> Result<Vec<(u64, Envelope)>, StoreError> {
+    let mut out = Vec::new();
+    read_journal_chunks(c, after, &mut |chunk| {
+        out.extend(chunk);
+        true
+    })?;
+    Ok(out)
+}
+
+/// Like [`read_journal`], streaming: records go to `sink` in chunks of
+/// [`crate::JOURNAL_CHUNK`] as they arrive; stops early when `sink` returns false.
+pub fn read_journal_chunks(
+    c: &mut Client,
+    after: u64,
+    sink: &mut dyn FnMut(Vec<(u64, Envelope)>) -> bool,
+) -> Result<(), StoreError> {
     let after_i = after as i64;
     let mut rows = c.query_raw(
         "SELECT seq, time_ms, actor, command, checksum FROM journal WHERE seq > $1 ORDER BY seq",
         [&after_i as &(dyn ToSql + Sync)],
     )?;
-    let mut out = Vec::new();
+    let mut chunk = Vec::with_capacity(crate::JOURNAL_CHUNK);
+    let mut expected = after + 1;
     while let Some(row) = rows.next()? {
-        let expected = after + out.len() as u64 + 1;
-        out.push(crate::check_record(
+        chunk.push(crate::check_record(
             expected,
             row.get(0),
             row.get(1),
@@ -352,8 +367,20 @@ pub fn read_journal(c: &mut Client, after: u64) -> Result<Vec<(u64, Envelope)>, 
             row.get::<_, &[u8]>(3),
             row.get(4),
         )?);
+        expected += 1;
+        if chunk.len() == crate::JOURNAL_CHUNK
+            && !sink(std::mem::replace(
+                &mut chunk,
+                Vec::with_capacity(crate::JOURNAL_CHUNK),
+            ))
+        {
+            return Ok(());
+        }
     }
-    Ok(out)
+    if !chunk.is_empty() {
+        sink(chunk);
+    }
+    Ok(())
 }
 
 /// Every snapshot, oldest first, with whether its checksum matches.
@@ -511,6 +538,14 @@ impl PgStore {
 impl Store for PgStore {
     fn journal(&mut self, after: u64) -> Result<Vec<(u64, Envelope)>, StoreError> {
         read_journal(&mut self.client, after)
+    }
+
+    fn journal_chunks(
+        &mut self,
+        after: u64,
+        sink: &mut dyn FnMut(Vec<(u64, Envelope)>) -> bool,
+    ) -> Result<(), StoreError> {
+        read_journal_chunks(&mut self.client, after, sink)
     }
 
     fn snapshots(&mut self) -> Result<Vec<Snapshot>, StoreError> {

@@ -212,29 +212,67 @@ pub fn read_journal(
     db: &str,
     after: u64,
 ) -> Result<Vec<(u64, Envelope)>, StoreError> {
+    let mut out = Vec::new();
+    read_journal_chunks(conn, db, after, &mut |chunk| {
+        out.extend(chunk);
+        true
+    })?;
+    Ok(out)
+}
+
+/// Like [`read_journal`], handing the records to `sink` in chunks of
+/// [`crate::JOURNAL_CHUNK`] as they are read; stops early when `sink` returns false.
+pub fn read_journal_chunks(
+    conn: &Connection,
+    db: &str,
+    after: u64,
+    sink: &mut dyn FnMut(Vec<(u64, Envelope)>) -> bool,
+) -> Result<(), StoreError> {
     let sql = format!(
         "SELECT seq, time_ms, actor, command, checksum FROM {db}.journal WHERE seq > ?1 ORDER BY seq"
     );
     let mut stmt = conn.prepare(&sql)?;
     let mut rows = stmt.query([i64_of(after)])?;
-    let mut out = Vec::new();
+    let mut chunk = Vec::with_capacity(crate::JOURNAL_CHUNK);
+    let mut expected = after + 1;
     while let Some(row) = rows.next()? {
-        let expected = after + out.len() as u64 + 1;
-        out.push(crate::check_record(
+        chunk.push(crate::check_record(
             expected,
             row.get(0)?,
             row.get(1)?,
             row.get(2)?,
-            &row.get::<_, Vec<u8>>(3)?,
+            row.get_ref(3)?
+                .as_blob()
+                .map_err(|e| StoreError(format!("journal: {e}")))?,
             row.get(4)?,
         )?);
+        expected += 1;
+        if chunk.len() == crate::JOURNAL_CHUNK
+            && !sink(std::mem::replace(
+                &mut chunk,
+                Vec::with_capacity(crate::JOURNAL_CHUNK),
+            ))
+        {
+            return Ok(());
+        }
     }
-    Ok(out)
+    if !chunk.is_empty() {
+        sink(chunk);
+    }
+    Ok(())
 }
 
 impl Store for SqliteStore {
     fn journal(&mut self, after: u64) -> Result<Vec<(u64, Envelope)>, StoreError> {
         read_journal(&self.conn, "main", after)
+    }
+
+    fn journal_chunks(
+        &mut self,
+        after: u64,
+        sink: &mut dyn FnMut(Vec<(u64, Envelope)>) -> bool,
+    ) -> Result<(), StoreError> {
+        read_journal_chunks(&self.conn, "main", after, sink)
     }
 
     fn snapshots(&mut self) -> Result<Vec<Snapshot>, StoreError> {
