@@ -459,6 +459,40 @@ pub(crate) fn check_name(name: &str, field: &'static str) -> Result<(), Rejectio
     Ok(())
 }
 
+impl Engine {
+    /// Resolves optional region and facility filters (of a bid or an RFQ): a region
+    /// must be one a facility is in, a facility must exist.
+    pub(crate) fn resolve_filters(
+        &self,
+        region: &Option<String>,
+        facility: Option<FacilityId>,
+    ) -> Result<Option<RegionIdx>, Rejection> {
+        let region = match region {
+            None => None,
+            Some(name) => match self.region_index.get(name) {
+                Some(&r) => Some(r),
+                None => {
+                    return reject(
+                        Rule::UnknownRegion,
+                        "region",
+                        format!("no facility is in region {name:?}"),
+                    );
+                }
+            },
+        };
+        if let Some(f) = facility
+            && !self.facilities.contains_key(&f)
+        {
+            return reject(
+                Rule::UnknownFacility,
+                "facility",
+                format!("no facility {f}"),
+            );
+        }
+        Ok(region)
+    }
+}
+
 /// Checks that the pool has `gpus` free GPUs at every hour of `window`.
 pub(crate) fn check_free(
     pool: &Pool,

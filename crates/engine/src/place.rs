@@ -221,28 +221,7 @@ impl Engine {
                 format!("no GPU model {:?} in the catalog", spec.model),
             );
         };
-        let region = match &spec.region {
-            None => None,
-            Some(name) => match self.region_index.get(name) {
-                Some(&r) => Some(r),
-                None => {
-                    return reject(
-                        Rule::UnknownRegion,
-                        "region",
-                        format!("no facility is in region {name:?}"),
-                    );
-                }
-            },
-        };
-        if let Some(f) = spec.facility
-            && !self.facilities.contains_key(&f)
-        {
-            return reject(
-                Rule::UnknownFacility,
-                "facility",
-                format!("no facility {f}"),
-            );
-        }
+        let region = self.resolve_filters(&spec.region, spec.facility)?;
         check_gpus(spec.gpus, "gpus")?;
         check_window(&spec.window, ctx.now)?;
         check_price(

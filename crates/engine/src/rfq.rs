@@ -319,28 +319,7 @@ impl Engine {
                 ),
             );
         }
-        let region = match &spec.region {
-            None => None,
-            Some(name) => match self.region_by_name(name) {
-                Some(r) => Some(r),
-                None => {
-                    return reject(
-                        Rule::UnknownRegion,
-                        "region",
-                        format!("no facility is in region {name:?}"),
-                    );
-                }
-            },
-        };
-        if let Some(f) = spec.facility
-            && !self.facilities.contains_key(&f)
-        {
-            return reject(
-                Rule::UnknownFacility,
-                "facility",
-                format!("no facility {f}"),
-            );
-        }
+        let region = self.resolve_filters(&spec.region, spec.facility)?;
         if spec.invited.len() > MAX_RFQ_ITEMS {
             return reject(
                 Rule::OutOfRange,

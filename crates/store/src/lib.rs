@@ -242,6 +242,54 @@ pub fn check_record(
     Ok((seq, envelope))
 }
 
+/// Checks journal records as a backend reads them and hands them on in chunks of
+/// [`JOURNAL_CHUNK`].
+pub(crate) struct Chunker<'a> {
+    chunk: Vec<(u64, Envelope)>,
+    expected: u64,
+    sink: &'a mut dyn FnMut(Vec<(u64, Envelope)>) -> bool,
+}
+
+impl<'a> Chunker<'a> {
+    /// Records after position `after` go to `sink`.
+    pub(crate) fn new(
+        after: u64,
+        sink: &'a mut dyn FnMut(Vec<(u64, Envelope)>) -> bool,
+    ) -> Chunker<'a> {
+        Chunker {
+            chunk: Vec::with_capacity(JOURNAL_CHUNK),
+            expected: after + 1,
+            sink,
+        }
+    }
+
+    /// Checks and keeps one record; false when the sink wants no more.
+    pub(crate) fn push(
+        &mut self,
+        seq: i64,
+        time_ms: i64,
+        actor: i64,
+        command: &[u8],
+        sum: i64,
+    ) -> Result<bool, StoreError> {
+        let record = check_record(self.expected, seq, time_ms, actor, command, sum)?;
+        self.chunk.push(record);
+        self.expected += 1;
+        if self.chunk.len() < JOURNAL_CHUNK {
+            return Ok(true);
+        }
+        let full = std::mem::replace(&mut self.chunk, Vec::with_capacity(JOURNAL_CHUNK));
+        Ok((self.sink)(full))
+    }
+
+    /// Hands on the last, partial chunk.
+    pub(crate) fn finish(self) {
+        if !self.chunk.is_empty() {
+            (self.sink)(self.chunk);
+        }
+    }
+}
+
 /// A stored snapshot, with whether its checksum matches.
 pub fn check_snapshot(seq: i64, state: Vec<u8>, sum: i64) -> (Snapshot, bool) {
     let seq = seq as u64;

@@ -356,30 +356,14 @@ pub fn read_journal_chunks(
         "SELECT seq, time_ms, actor, command, checksum FROM journal WHERE seq > $1 ORDER BY seq",
         [&after_i as &(dyn ToSql + Sync)],
     )?;
-    let mut chunk = Vec::with_capacity(crate::JOURNAL_CHUNK);
-    let mut expected = after + 1;
+    let mut chunks = crate::Chunker::new(after, sink);
     while let Some(row) = rows.next()? {
-        chunk.push(crate::check_record(
-            expected,
-            row.get(0),
-            row.get(1),
-            row.get(2),
-            row.get::<_, &[u8]>(3),
-            row.get(4),
-        )?);
-        expected += 1;
-        if chunk.len() == crate::JOURNAL_CHUNK
-            && !sink(std::mem::replace(
-                &mut chunk,
-                Vec::with_capacity(crate::JOURNAL_CHUNK),
-            ))
-        {
+        let command = row.get::<_, &[u8]>(3);
+        if !chunks.push(row.get(0), row.get(1), row.get(2), command, row.get(4))? {
             return Ok(());
         }
     }
-    if !chunk.is_empty() {
-        sink(chunk);
-    }
+    chunks.finish();
     Ok(())
 }
 

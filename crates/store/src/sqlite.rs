@@ -233,32 +233,17 @@ pub fn read_journal_chunks(
     );
     let mut stmt = conn.prepare(&sql)?;
     let mut rows = stmt.query([i64_of(after)])?;
-    let mut chunk = Vec::with_capacity(crate::JOURNAL_CHUNK);
-    let mut expected = after + 1;
+    let mut chunks = crate::Chunker::new(after, sink);
     while let Some(row) = rows.next()? {
-        chunk.push(crate::check_record(
-            expected,
-            row.get(0)?,
-            row.get(1)?,
-            row.get(2)?,
-            row.get_ref(3)?
-                .as_blob()
-                .map_err(|e| StoreError(format!("journal: {e}")))?,
-            row.get(4)?,
-        )?);
-        expected += 1;
-        if chunk.len() == crate::JOURNAL_CHUNK
-            && !sink(std::mem::replace(
-                &mut chunk,
-                Vec::with_capacity(crate::JOURNAL_CHUNK),
-            ))
-        {
+        let command = row
+            .get_ref(3)?
+            .as_blob()
+            .map_err(|e| StoreError(format!("journal: {e}")))?;
+        if !chunks.push(row.get(0)?, row.get(1)?, row.get(2)?, command, row.get(4)?)? {
             return Ok(());
         }
     }
-    if !chunk.is_empty() {
-        sink(chunk);
-    }
+    chunks.finish();
     Ok(())
 }
 
