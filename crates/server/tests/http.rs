@@ -122,6 +122,20 @@ fn walkthrough(backend: Backend) {
     let doc = s.call("GET", "/v1/openapi.json", None, None, &[]);
     assert!(doc.body["openapi"].as_str().unwrap().starts_with("3.1"));
     assert!(doc.body["paths"]["/v1/orders"]["post"].is_object());
+    for (path, method) in [
+        ("/v1/rfqs", "post"),
+        ("/v1/rfqs/{id}/quotes", "post"),
+        ("/v1/quotes/{id}/accept", "post"),
+        ("/v1/contracts/{id}/notice", "post"),
+        ("/v1/contracts/{id}/terminate", "post"),
+    ] {
+        assert!(
+            doc.body["paths"][path][method].is_object(),
+            "{method} {path} is documented"
+        );
+    }
+    let schemas = &doc.body["components"]["schemas"];
+    assert!(schemas["CreateRfq"].is_object() && schemas["SubmitQuote"].is_object());
 }
 
 /// Asserts a problem+json answer with a status, a code and a detail naming `field`.
