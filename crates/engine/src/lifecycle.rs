@@ -45,8 +45,16 @@ impl Engine {
         }
     }
 
-    /// Checks that a contract is still in force and not already ending for cause.
-    fn check_in_force(c: &Contract) -> Result<(), Rejection> {
+    /// Checks that a contract is still in force at hour `now`: not ended (even if the
+    /// tick that ends it has not come yet) and not already ending for cause.
+    fn check_in_force(c: &Contract, now: Hour) -> Result<(), Rejection> {
+        if c.open && now >= c.ends {
+            return reject(
+                Rule::ContractNotInForce,
+                "contract",
+                format!("contract {}'s end {} has come", c.id, c.ends),
+            );
+        }
         match c.status {
             ContractStatus::Pending | ContractStatus::Active | ContractStatus::NoticeGiven
                 if c.open =>
@@ -72,7 +80,7 @@ impl Engine {
         events: &mut Vec<Event>,
     ) -> Result<(), Rejection> {
         let c = self.party_contract(ctx, id)?;
-        Self::check_in_force(c)?;
+        Self::check_in_force(c, ctx.now)?;
         if c.notice.is_some() {
             return reject(
                 Rule::ContractNotInForce,
@@ -94,8 +102,19 @@ impl Engine {
                 ),
             );
         };
-        // Notice runs from the next hour boundary; never later than the contract's end.
-        let effective = Hour(ctx.now.0.saturating_add(1).saturating_add(hours)).min(c.ends);
+        // Notice runs from the next hour boundary. Notice that would take effect at or
+        // after the end ends nothing early: refused, so no fee falls due for it.
+        let effective = Hour(ctx.now.0.saturating_add(1).saturating_add(hours));
+        if effective >= c.ends {
+            return reject(
+                Rule::NoticePastEnd,
+                "contract",
+                format!(
+                    "{hours} hours' notice from now takes effect at {effective}, not before the contract's end {}; it ends then anyway",
+                    c.ends
+                ),
+            );
+        }
         let notice = Notice {
             by: ctx.actor,
             given_ms: ctx.time_ms,
@@ -124,7 +143,7 @@ impl Engine {
         events: &mut Vec<Event>,
     ) -> Result<(), Rejection> {
         let c = self.party_contract(ctx, id)?;
-        Self::check_in_force(c)?;
+        Self::check_in_force(c, ctx.now)?;
         if !c.terms.for_cause.allows(cause) {
             return reject(
                 Rule::CauseNotAllowed,
@@ -229,7 +248,9 @@ impl Engine {
             .collect();
         c.ends = to;
         let parent = resale_parent(&c.origin);
-        self.schedule.contract_ends.entry(to).or_default().push(id);
+        if to < old_end {
+            self.schedule.contract_ends.entry(to).or_default().push(id);
+        }
         for (i, window, gpus) in freed {
             self.give_back(id, parent, i, window, gpus);
         }

@@ -37,7 +37,8 @@ pub const MAX_REASON_BYTES: usize = 1_000;
 /// How deep resale goes: a resold contract's child may be resold, and so on, this many
 /// times (bounds the work of ending a contract with its descendants).
 pub const MAX_RESALE_DEPTH: u8 = 4;
-/// Most child contracts (resales) of one contract.
-pub const MAX_CHILDREN_PER_CONTRACT: usize = 10_000;
+/// Most live resale asks backed by one contract. (Its children are not capped: each is
+/// a contract made by a fill, so the list grows only as the contract table does.)
+pub const MAX_RESALE_ASKS_PER_CONTRACT: usize = 1_000;
 /// Highest fee (monthly fee, early-termination fee), in micro-USD ($100 billion).
 pub const MAX_FEE_MICROS: i64 = 100_000_000_000_000_000;

@@ -6,7 +6,9 @@ use crate::engine::{Ctx, Engine, check_free, check_gpus, check_price, check_wind
 use crate::event::{CloseReason, Event};
 use crate::ids::{ContractId, OrderId, PoolId, take};
 use crate::lifecycle::resale_source;
-use crate::limits::{MAX_CHILDREN_PER_CONTRACT, MAX_OPEN_ORDERS_PER_PARTICIPANT, MAX_RESALE_DEPTH};
+use crate::limits::{
+    MAX_OPEN_ORDERS_PER_PARTICIPANT, MAX_RESALE_ASKS_PER_CONTRACT, MAX_RESALE_DEPTH,
+};
 use crate::order::{Ask, AskSource, Bid, Order, OrderKind, Side, TimeInForce};
 use crate::reject::{Rejection, Rule, reject};
 use crate::step::StepFn;
@@ -73,11 +75,18 @@ impl Engine {
                 format!("contract {id} is {}", c.status.as_str()),
             );
         }
-        if c.depth >= MAX_RESALE_DEPTH || c.children.len() >= MAX_CHILDREN_PER_CONTRACT {
+        let listed = self
+            .resale_asks
+            .range((id, OrderId(0))..=(id, OrderId(u64::MAX)))
+            .count();
+        if c.depth >= MAX_RESALE_DEPTH || listed >= MAX_RESALE_ASKS_PER_CONTRACT {
             return reject(
                 Rule::LimitReached,
                 "source.contract",
-                format!("contract {id} cannot be resold further (resale depth or children limit)"),
+                format!(
+                    "contract {id} cannot be resold further: it is {} resales deep (at most {MAX_RESALE_DEPTH}) and has {listed} live resale asks (at most {MAX_RESALE_ASKS_PER_CONTRACT})",
+                    c.depth
+                ),
             );
         }
         let i = usize::from(line);

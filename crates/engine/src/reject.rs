@@ -88,6 +88,9 @@ pub enum Rule {
     /// A resale asks for more of a contract than its buyer holds and has not already
     /// listed or resold.
     ResaleExceedsHolding,
+    /// Notice would take effect at or after the contract's end: it would end nothing
+    /// early.
+    NoticePastEnd,
 }
 
 impl Rule {
@@ -133,6 +136,7 @@ impl Rule {
             Rule::CauseNotAllowed => "cause_not_allowed",
             Rule::ContractNotInForce => "contract_not_in_force",
             Rule::ResaleExceedsHolding => "resale_exceeds_holding",
+            Rule::NoticePastEnd => "notice_past_end",
         }
     }
 }

@@ -9,7 +9,7 @@ use crate::engine::{Ctx, Engine, check_free, check_gpus, check_window};
 use crate::event::{Event, QuoteEnd, RfqEnd};
 use crate::ids::{ContractId, FacilityId, ModelIdx, ParticipantId, QuoteId, RfqId, take};
 use crate::limits::{
-    MAX_FEE_MICROS, MAX_GPUS, MAX_LINES, MAX_OPEN_RFQS_PER_BUYER, MAX_POWER_KW, MAX_PRICE_MICROS,
+    MAX_FEE_MICROS, MAX_LINES, MAX_OPEN_RFQS_PER_BUYER, MAX_POWER_KW, MAX_PRICE_MICROS,
     MAX_QUOTES_PER_RFQ, MAX_RFQ_ITEMS,
 };
 use crate::reject::{Rejection, Rule, reject};
@@ -470,9 +470,6 @@ impl Engine {
             }
             _ => {}
         }
-        if gpus_total > u64::from(MAX_GPUS) * MAX_LINES as u64 {
-            return reject(Rule::QuantityTooLarge, "lines.gpus", "too many GPUs");
-        }
         check_pricing(&spec.pricing, gpus_total, &rfq.window)?;
         check_terms(&spec.terms)?;
         if let Some((field, why)) = terms_miss(&rfq.terms, &spec.terms) {
@@ -495,6 +492,13 @@ impl Engine {
             );
         }
         let rfq = self.visible_rfq(ctx, spec.rfq, "rfq")?;
+        if rfq.buyer == ctx.actor {
+            return reject(
+                Rule::NotPermitted,
+                "rfq",
+                "a participant cannot quote on its own RFQ",
+            );
+        }
         if !rfq.invites(ctx.actor) {
             return reject(
                 Rule::UnknownRfq,

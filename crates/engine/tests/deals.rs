@@ -528,13 +528,10 @@ fn notice_never_moves_the_end_later_and_a_firm_party_has_none() {
     q.terms.buyer_notice_hours = Some(1);
     let qid = d.quote(d.prov, q);
     let c = d.accept(qid);
-    d.m.exec(d.prov, Command::GiveNotice { contract: c })
-        .unwrap();
-    assert_eq!(
-        d.m.e.contract(c).unwrap().ends,
-        Hour(T0 + 110),
-        "capped at the original end"
-    );
+    // Notice that would take effect after the end ends nothing early: refused, no fee.
+    let (r, f) = rule(d.m.exec(d.prov, Command::GiveNotice { contract: c }));
+    assert_eq!((r, f), (Rule::NoticePastEnd, "contract"));
+    assert_eq!(d.m.e.contract(c).unwrap().ends, Hour(T0 + 110));
     let (_, ev) = d.m.ask(d.prov, d.pool, 10, w(1, 2), 1_000_000);
     let fill =
         d.m.exec(
@@ -750,4 +747,47 @@ fn a_child_ended_for_cause_gives_its_hours_back_to_the_parent() {
         .expect("the reseller holds them again");
     let snapshot = d.m.e.snapshot();
     assert_eq!(Engine::restore(&snapshot).unwrap().snapshot(), snapshot);
+}
+
+#[test]
+fn a_contract_whose_end_has_come_cannot_be_ended_even_before_the_tick() {
+    let mut d = setup();
+    let r = d.rfq(rfq_spec(60));
+    let mut q = quote_spec(r, &[(d.pool, 60)]);
+    q.terms.buyer_notice_hours = Some(0);
+    let qid = d.quote(d.prov, q);
+    let c = d.accept(qid);
+    // Hour 110 has begun; its tick has not come yet.
+    d.m.time_ms = Hour(T0 + 110).start_ms() + 5;
+    let (r, _) = rule(d.m.exec(d.lab, Command::GiveNotice { contract: c }));
+    assert_eq!(r, Rule::ContractNotInForce);
+    let cause = Command::TerminateForCause {
+        contract: c,
+        cause: Cause::NonDelivery,
+        reason: "late".into(),
+    };
+    assert_eq!(rule(d.m.exec(d.lab, cause)).0, Rule::ContractNotInForce);
+    d.m.advance_to(110);
+    assert_eq!(d.m.e.contract(c).unwrap().status, ContractStatus::Expired);
+}
+
+#[test]
+fn nobody_quotes_on_its_own_rfq() {
+    let mut d = setup();
+    let roles = megawatt_engine::entities::Roles {
+        provider: true,
+        buyer: true,
+        operator: false,
+    };
+    let both = d.m.participant("both", roles);
+    let (_, pools) = d.m.facility(both, "us-south", &[("h100-sxm", 100)]);
+    let ev = d.m.exec(both, Command::CreateRfq(rfq_spec(60))).unwrap();
+    let Event::RfqCreated(r) = &ev[0] else {
+        panic!("{ev:?}")
+    };
+    let own = d.m.exec(
+        both,
+        Command::SubmitQuote(quote_spec(r.id, &[(pools[0], 60)])),
+    );
+    assert_eq!(rule(own), (Rule::NotPermitted, "rfq"));
 }

@@ -650,6 +650,32 @@ impl World {
             self.m.time_ms = Hour(T0 + self.hour).start_ms() + 7;
         }
         let (actor, cmd) = self.command(op);
+        self.run(actor, cmd);
+        // Half the resale asks that rest are taken at once by another buyer, so resold
+        // children (and their parents' ends) occur in every sequence.
+        if let Op::Resell { nth, .. } = op
+            && nth % 2 == 0
+            && let Some(cmd) = self.take_last_resale()
+        {
+            let buyer = self.people[3 + nth % 3];
+            self.run(buyer, cmd);
+        }
+    }
+
+    /// A bid that takes the newest live resale ask whole, if there is one.
+    fn take_last_resale(&self) -> Option<Command> {
+        let o = self.m.e.orders().filter(|o| matches!(&o.kind, OrderKind::Ask(a) if matches!(a.source, AskSource::Contract { .. }))).last()?;
+        let OrderKind::Ask(a) = &o.kind else {
+            return None;
+        };
+        let mut bid = Market::bid_spec(a.gpus, o.window, o.price_micros);
+        bid.model = self.m.e.model(o.model).id.clone();
+        bid.tif = TimeInForce::Ioc;
+        bid.partial = true;
+        Some(Command::PlaceBid(bid))
+    }
+
+    fn run(&mut self, actor: ParticipantId, cmd: Command) {
         let before: BTreeMap<OrderId, (i64, Side, bool, Window)> = self.placed.clone();
         match self.m.exec(actor, cmd) {
             Ok(events) => {

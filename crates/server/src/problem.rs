@@ -116,7 +116,8 @@ impl Problem {
             | "no_right_of_notice"
             | "cause_not_allowed"
             | "contract_not_in_force"
-            | "resale_exceeds_holding" => StatusCode::CONFLICT,
+            | "resale_exceeds_holding"
+            | "notice_past_end" => StatusCode::CONFLICT,
             "clock_went_backwards" => StatusCode::SERVICE_UNAVAILABLE,
             _ => StatusCode::UNPROCESSABLE_ENTITY,
         };
