@@ -5,8 +5,8 @@ use crate::client::{Client, Failure};
 use crate::input;
 use crate::output::{self, s, t, usd};
 use crate::{
-    AuditArgs, BuyArgs, Cli, Cmd, ContractCmd, FacilityCmd, KeyCmd, PageArgs, ParticipantCmd,
-    RfqCmd, SellArgs, ServeArgs, WindowArgs, deals,
+    AdminCmd, AuditArgs, BuyArgs, Cli, Cmd, ContractCmd, FacilityCmd, KeyCmd, PageArgs,
+    ParticipantCmd, RfqCmd, SellArgs, ServeArgs, WindowArgs, deals,
 };
 use serde_json::{Value, json};
 
@@ -241,6 +241,32 @@ pub fn client_command(cli: &Cli, cmd: &Cmd) -> Result<(), Failure> {
         Cmd::Accept { id } => (
             c.post(&format!("/v1/quotes/{id}/accept"), &json!({}))?,
             output::contract,
+        ),
+        Cmd::Balance { participant } => {
+            let q = participant.as_ref().map_or(String::new(), |p| format!("?participant={p}"));
+            (c.get(&format!("/v1/balances{q}"))?, output::balance)
+        }
+        Cmd::Statement(a) => {
+            let mut q = format!("/v1/transfers?{}", page_query(&a.page));
+            for (k, v) in [("from", &a.from), ("to", &a.to), ("participant", &a.participant)] {
+                if let Some(v) = v {
+                    let v = if k == "participant" { v.clone() } else { input::start(v, 0).map_err(Failure::usage)?.to_string() };
+                    q.push_str(&format!("&{k}={v}"));
+                }
+            }
+            (c.get(&q)?, |v| output::page(v, &output::TRANSFER_HEADERS, output::transfer_row))
+        }
+        Cmd::Admin(AdminCmd::Deposit(a)) => (
+            c.post("/v1/admin/deposits", &json!({ "participant": a.participant, "amount": a.amount, "reference": a.reference }))?,
+            |v| output::page(&json!({ "items": [v] }), &output::TRANSFER_HEADERS, output::transfer_row),
+        ),
+        Cmd::Admin(AdminCmd::Withdraw(a)) => (
+            c.post("/v1/admin/withdrawals", &json!({ "participant": a.participant, "amount": a.amount, "reference": a.reference }))?,
+            |v| output::page(&json!({ "items": [v] }), &output::TRANSFER_HEADERS, output::transfer_row),
+        ),
+        Cmd::Admin(AdminCmd::CreditLimit { participant, limit }) => (
+            c.post("/v1/admin/credit-limits", &json!({ "participant": participant, "limit": limit }))?,
+            output::balance,
         ),
         Cmd::Withdraw { id } => (
             c.post(&format!("/v1/quotes/{id}/withdraw"), &json!({}))?,

@@ -116,6 +116,23 @@ pub enum Cmd {
         /// Quote id.
         id: String,
     },
+    /// Your balance and credit limit.
+    #[command(
+        after_help = "Examples:\n  mw balance\n  mw balance --participant p-3     (operator)"
+    )]
+    Balance {
+        /// Operator: this participant's.
+        #[arg(long)]
+        participant: Option<String>,
+    },
+    /// Your transfers over a period, newest first.
+    #[command(
+        after_help = "Examples:\n  mw statement\n  mw statement --from 2026-12-01T00:00Z --to 2027-01-01T00:00Z"
+    )]
+    Statement(StatementArgs),
+    /// Operator: money and credit.
+    #[command(subcommand)]
+    Admin(AdminCmd),
     /// Withdraw your quote (provider).
     #[command(after_help = "Examples:\n  mw withdraw qt-4")]
     Withdraw {
@@ -365,6 +382,64 @@ pub enum ContractCmd {
         #[arg(long)]
         reason: String,
     },
+}
+
+/// `mw statement`.
+#[derive(Args, Debug)]
+pub struct StatementArgs {
+    /// From this time (RFC 3339 on an hour).
+    #[arg(long)]
+    pub from: Option<String>,
+    /// Until this time (exclusive).
+    #[arg(long)]
+    pub to: Option<String>,
+    /// Operator: this participant's.
+    #[arg(long)]
+    pub participant: Option<String>,
+    /// Paging.
+    #[command(flatten)]
+    pub page: PageArgs,
+}
+
+/// `mw admin …`.
+#[derive(Subcommand, Debug)]
+pub enum AdminCmd {
+    /// Record money a participant paid in.
+    #[command(
+        after_help = "Examples:\n  mw admin deposit --participant p-3 --amount 1250000000 --reference \"wire 4411\""
+    )]
+    Deposit(MoneyArgs),
+    /// Record money a participant takes out (at most its balance).
+    #[command(
+        after_help = "Examples:\n  mw admin withdraw --participant p-3 --amount 5000 --reference \"wire 4412\""
+    )]
+    Withdraw(MoneyArgs),
+    /// Set a participant's credit limit (0 removes it).
+    #[command(
+        after_help = "Examples:\n  mw admin credit-limit --participant p-3 --limit 250000000"
+    )]
+    CreditLimit {
+        /// The participant.
+        #[arg(long)]
+        participant: String,
+        /// USD.
+        #[arg(long)]
+        limit: String,
+    },
+}
+
+/// A deposit or withdrawal.
+#[derive(Args, Debug)]
+pub struct MoneyArgs {
+    /// The participant.
+    #[arg(long)]
+    pub participant: String,
+    /// USD.
+    #[arg(long)]
+    pub amount: String,
+    /// The bank's reference.
+    #[arg(long)]
+    pub reference: String,
 }
 
 /// `mw rfq …`.

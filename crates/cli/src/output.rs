@@ -360,6 +360,41 @@ pub fn quotes(v: &Value) {
     );
 }
 
+/// A balance.
+pub fn balance(b: &Value) {
+    println!(
+        "{}  balance {}  credit limit {}",
+        s(b, "participant"),
+        usd(b, "balance_usd"),
+        usd(b, "credit_limit_usd")
+    );
+}
+
+/// One transfer as a row.
+pub fn transfer_row(t: &Value) -> Vec<String> {
+    let ms = t["time_ms"].as_u64().unwrap_or(0);
+    vec![
+        s(t, "id"),
+        megawatt_engine::units::Hour::containing(ms).to_string(),
+        s(t, "kind"),
+        s(t, "debit"),
+        s(t, "credit"),
+        usd(t, "amount_usd"),
+        s(t, "reference"),
+    ]
+}
+
+/// Headers of [`transfer_row`].
+pub const TRANSFER_HEADERS: [&str; 7] = [
+    "id",
+    "hour",
+    "kind",
+    "debit",
+    "credit",
+    "amount",
+    "reference",
+];
+
 #[cfg(test)]
 mod tests {
     use super::*;

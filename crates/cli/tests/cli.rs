@@ -316,6 +316,8 @@ fn the_demo_prints_keys_that_work_at_once() {
         !o.status.success(),
         "another participant does not see the lease"
     );
+    let out = ok(&mw(&s, &lab, &["balance"]));
+    assert!(out.contains("balance $3,750,000,000.000000"), "{out}");
 }
 
 #[test]
@@ -451,6 +453,11 @@ fn every_subcommand_has_help_with_examples() {
         vec!["quote"],
         vec!["accept"],
         vec!["withdraw"],
+        vec!["balance"],
+        vec!["statement"],
+        vec!["admin", "deposit"],
+        vec!["admin", "withdraw"],
+        vec!["admin", "credit-limit"],
     ] {
         let mut args = sub.clone();
         args.push("--help");
@@ -639,4 +646,76 @@ fn bad_postgres_stores_get_one_clear_line_and_are_not_modified() {
             .unwrap()
             .contains("fails its checksum")
     );
+}
+
+#[test]
+fn the_operator_moves_money_from_the_command_line() {
+    let (s, _) = serve(false);
+    let op = s.operator.clone();
+    ok(&mw(
+        &s,
+        &op,
+        &["participant", "create", "--name", "Lab", "--role", "buyer"],
+    ));
+    let lab = token_in(&ok(&mw(
+        &s,
+        &op,
+        &["key", "create", "--participant", "p-2"],
+    )));
+    let out = ok(&mw(
+        &s,
+        &op,
+        &[
+            "admin",
+            "deposit",
+            "--participant",
+            "p-2",
+            "--amount",
+            "1250000000",
+            "--reference",
+            "wire 1",
+        ],
+    ));
+    assert!(
+        out.contains("deposit") && out.contains("$1,250,000,000.000000"),
+        "{out}"
+    );
+    ok(&mw(
+        &s,
+        &op,
+        &[
+            "admin",
+            "credit-limit",
+            "--participant",
+            "p-2",
+            "--limit",
+            "1000",
+        ],
+    ));
+    let o = mw(
+        &s,
+        &op,
+        &[
+            "admin",
+            "withdraw",
+            "--participant",
+            "p-2",
+            "--amount",
+            "1250000001",
+            "--reference",
+            "w",
+        ],
+    );
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        !o.status.success() && err.contains("insufficient_funds"),
+        "{err}"
+    );
+    let out = ok(&mw(&s, &lab, &["balance"]));
+    assert!(
+        out.contains("balance $1,250,000,000.000000") && out.contains("credit limit $1,000.000000"),
+        "{out}"
+    );
+    let out = ok(&mw(&s, &lab, &["statement"]));
+    assert!(out.contains("tr-1") && out.contains("wire 1"), "{out}");
 }

@@ -121,6 +121,31 @@ pub enum Command {
         /// Why, in words.
         reason: String,
     },
+    /// Operator: money a participant paid in.
+    Deposit {
+        /// Whose money.
+        participant: ParticipantId,
+        /// How much, micro-USD.
+        amount_micros: i64,
+        /// The bank's reference.
+        reference: String,
+    },
+    /// Operator: money a participant takes out (at most its balance).
+    Withdraw {
+        /// Whose money.
+        participant: ParticipantId,
+        /// How much, micro-USD.
+        amount_micros: i64,
+        /// The bank's reference.
+        reference: String,
+    },
+    /// Operator: how far a participant's balance may go below zero.
+    SetCreditLimit {
+        /// The participant.
+        participant: ParticipantId,
+        /// The limit, micro-USD (0: none).
+        limit_micros: i64,
+    },
 }
 
 /// What an RFQ asks for.

@@ -14,6 +14,7 @@ use crate::ids::{
     ContractId, Counters, FacilityId, ModelIdx, OrderId, ParticipantId, PoolId, QuoteId, RegionIdx,
     ReservationId, RfqId,
 };
+use crate::ledger::{Account, TransferKind};
 use crate::limits::{MAX_GPUS, MAX_NAME_BYTES, MAX_PRICE_MICROS};
 use crate::order::{Book, Order};
 use crate::order_map::OrderMap;
@@ -54,6 +55,10 @@ pub struct Engine {
     pub(crate) quotes: BTreeMap<QuoteId, Quote>,
     /// Live resale asks by the contract backing them.
     pub(crate) resale_asks: BTreeSet<(ContractId, OrderId)>,
+    /// Balance of every account that has moved, micro-USD; they sum to zero.
+    pub(crate) balances: BTreeMap<Account, i64>,
+    /// Credit limits set by the operator (absent: 0).
+    pub(crate) credit_limits: BTreeMap<ParticipantId, i64>,
     pub(crate) schedule: Schedule,
 }
 
@@ -125,6 +130,8 @@ impl Engine {
             rfqs: BTreeMap::new(),
             quotes: BTreeMap::new(),
             resale_asks: BTreeSet::new(),
+            balances: BTreeMap::new(),
+            credit_limits: BTreeMap::new(),
             schedule: Schedule::default(),
         };
         for m in default_models() {
@@ -213,6 +220,30 @@ impl Engine {
                 cause,
                 reason,
             } => self.terminate_for_cause(&ctx, *contract, *cause, reason, events),
+            Command::Deposit {
+                participant,
+                amount_micros,
+                reference,
+            } => self.move_money(
+                &ctx,
+                (*participant, *amount_micros, reference),
+                TransferKind::Deposit,
+                events,
+            ),
+            Command::Withdraw {
+                participant,
+                amount_micros,
+                reference,
+            } => self.move_money(
+                &ctx,
+                (*participant, *amount_micros, reference),
+                TransferKind::Withdrawal,
+                events,
+            ),
+            Command::SetCreditLimit {
+                participant,
+                limit_micros,
+            } => self.set_credit_limit(&ctx, *participant, *limit_micros, events),
         }
     }
 

@@ -3,7 +3,8 @@
 
 use crate::contract::{Contract, ForCause, Notice, Trade};
 use crate::entities::{Facility, Participant, Reservation};
-use crate::ids::{ContractId, ModelIdx, OrderId, QuoteId, ReservationId, RfqId};
+use crate::ids::{ContractId, ModelIdx, OrderId, ParticipantId, QuoteId, ReservationId, RfqId};
+use crate::ledger::Transfer;
 use crate::order::Order;
 use crate::rfq::{Quote, Rfq};
 use serde::{Deserialize, Serialize};
@@ -186,6 +187,15 @@ pub enum Event {
         contract: ContractId,
         /// The termination.
         termination: ForCause,
+    },
+    /// Money moved.
+    Transfer(Transfer),
+    /// The operator set a participant's credit limit.
+    CreditLimitSet {
+        /// The participant.
+        participant: ParticipantId,
+        /// The limit, micro-USD.
+        limit_micros: i64,
     },
     /// A contract ended early (at the effective hour of a notice or termination); its
     /// remaining capacity went back.

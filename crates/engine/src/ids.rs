@@ -68,6 +68,11 @@ id_type!(
     QuoteId,
     "qt"
 );
+id_type!(
+    /// A transfer of money between two accounts of the ledger.
+    TransferId,
+    "tr"
+);
 
 /// Index of a GPU model in the catalog (the catalog only grows, so indexes are stable).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -98,6 +103,8 @@ pub struct Counters {
     pub rfq: u64,
     /// Next quote id.
     pub quote: u64,
+    /// Next transfer id.
+    pub transfer: u64,
 }
 
 impl Default for Counters {
@@ -112,6 +119,7 @@ impl Default for Counters {
             contract: 1,
             rfq: 1,
             quote: 1,
+            transfer: 1,
         }
     }
 }

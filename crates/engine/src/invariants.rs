@@ -76,7 +76,35 @@ pub fn check(e: &Engine) -> Result<(), String> {
     check_contracts(e)?;
     check_resale(e)?;
     check_deals(e)?;
+    check_money(e)?;
     check_reservations(e)
+}
+
+/// Money: every balance within range, the sum of all balances zero, no participant
+/// below minus its credit limit, every participant account a participant's.
+fn check_money(e: &Engine) -> Result<(), String> {
+    use crate::ledger::Account;
+    let mut sum: i128 = 0;
+    for (account, balance) in &e.balances {
+        sum += i128::from(*balance);
+        if balance.abs() > crate::limits::MAX_BALANCE_MICROS {
+            return Err(format!("account {account}: balance {balance} out of range"));
+        }
+        if let Account::Participant(p) = account {
+            if e.participants.get(p).is_none() {
+                return Err(format!("account {account} belongs to nobody"));
+            }
+            if *balance < -e.credit_limit(*p) {
+                return Err(format!(
+                    "account {account}: balance {balance} below its credit limit"
+                ));
+            }
+        }
+    }
+    if sum != 0 {
+        return Err(format!("balances sum to {sum}, not zero"));
+    }
+    Ok(())
 }
 
 /// For every pool and hour: committed + encumbered + reserved == used <= gpus.

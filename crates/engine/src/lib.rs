@@ -20,6 +20,7 @@
 //! - [`order`]: orders and the per-model book; [`levels`]: a book side as price levels.
 //! - [`contract`]: trades and contracts, their terms and status.
 //! - [`rfq`]: requests for quotes and firm quotes (term deals).
+//! - [`ledger`]: money: accounts, transfers, deposits, withdrawals, credit limits.
 //! - [`command`] / [`event`] / [`reject`]: what goes in and what comes out.
 //! - [`step`]: the step functions that hold capacity over time.
 //! - `engine`, `admin`, `place`, `matching`, `lifecycle` (notice, termination,
@@ -35,6 +36,7 @@ pub mod entities;
 pub mod event;
 pub mod ids;
 pub mod invariants;
+pub mod ledger;
 pub mod levels;
 pub mod limits;
 pub mod order;

@@ -42,3 +42,9 @@ pub const MAX_RESALE_DEPTH: u8 = 4;
 pub const MAX_RESALE_ASKS_PER_CONTRACT: usize = 1_000;
 /// Highest fee (monthly fee, early-termination fee), in micro-USD ($100 billion).
 pub const MAX_FEE_MICROS: i64 = 100_000_000_000_000_000;
+/// Largest single amount of money (a deposit, a withdrawal, a credit limit), in
+/// micro-USD ($100 billion).
+pub const MAX_MONEY_MICROS: i64 = 100_000_000_000_000_000;
+/// Largest balance of any account, either sign, in micro-USD ($1 trillion): far from
+/// `i64`'s range, so sums of balances never overflow.
+pub const MAX_BALANCE_MICROS: i64 = 1_000_000_000_000_000_000;

@@ -91,6 +91,8 @@ pub enum Rule {
     /// Notice would take effect at or after the contract's end: it would end nothing
     /// early.
     NoticePastEnd,
+    /// The participant does not have the money the command needs.
+    InsufficientFunds,
 }
 
 impl Rule {
@@ -137,6 +139,7 @@ impl Rule {
             Rule::ContractNotInForce => "contract_not_in_force",
             Rule::ResaleExceedsHolding => "resale_exceeds_holding",
             Rule::NoticePastEnd => "notice_past_end",
+            Rule::InsufficientFunds => "insufficient_funds",
         }
     }
 }

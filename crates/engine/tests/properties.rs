@@ -120,6 +120,12 @@ enum Op {
         nth: usize,
         cause: u8,
     },
+    Money {
+        kind: u8,
+        who: usize,
+        amount: i64,
+        by_operator: bool,
+    },
     Resell {
         stranger: bool,
         nth: usize,
@@ -153,6 +159,8 @@ fn op() -> impl Strategy<Value = Op> {
         1 => (0..6usize, any::<usize>()).prop_map(|(who, nth)| Op::CancelRfq { who, nth }),
         2 => (any::<bool>(), any::<usize>()).prop_map(|(seller, nth)| Op::Notice { seller, nth }),
         1 => (0..6usize, any::<usize>(), 0u8..3).prop_map(|(who, nth, cause)| Op::Terminate { who, nth, cause }),
+        2 => (0u8..3, 0..6usize, -5i64..50_000_000, prop::bool::weighted(0.9))
+            .prop_map(|(kind, who, amount, by_operator)| Op::Money { kind, who, amount, by_operator }),
         4 => (prop::bool::weighted(0.1), any::<usize>(), 0u32..12, 0u32..30, 1u32..20, (1i64..12).prop_map(|p| p * 250_000))
             .prop_map(|(stranger, nth, gpus, start, len, price)| Op::Resell { stranger, nth, gpus, start, len, price }),
     ]
@@ -506,6 +514,37 @@ impl World {
                     }),
                 )
             }
+            Op::Money {
+                kind,
+                who,
+                amount,
+                by_operator,
+            } => {
+                let participant = self.people[who];
+                let actor = if by_operator {
+                    megawatt_engine::OPERATOR
+                } else {
+                    participant
+                };
+                let reference = "ref".to_string();
+                let cmd = match kind {
+                    0 => Command::Deposit {
+                        participant,
+                        amount_micros: amount,
+                        reference,
+                    },
+                    1 => Command::Withdraw {
+                        participant,
+                        amount_micros: amount,
+                        reference,
+                    },
+                    _ => Command::SetCreditLimit {
+                        participant,
+                        limit_micros: amount,
+                    },
+                };
+                (actor, cmd)
+            }
             _ => unreachable!("not a deal op"),
         }
     }
@@ -692,6 +731,7 @@ impl World {
                         Event::TerminatedForCause { .. } => "terminated for cause",
                         Event::ContractCreated(c) if c.parent().is_some() => "resale",
                         Event::ContractTerminated { .. } => "terminated",
+                        Event::Transfer(_) => "transfer",
                         _ => continue,
                     };
                     *self.deals.entry(kind).or_default() += 1;
@@ -817,7 +857,7 @@ proptest! {
         eprintln!("placed {} orders, {contracts} contracts; deals {:?}; rejections {:?}", world.placed.len(), world.deals, world.rejections);
         prop_assert!(world.placed.len() > 300 && contracts > 20);
         prop_assert!(world.rejections.len() >= 10);
-        for kind in ["quote accepted", "notice", "terminated for cause", "resale", "terminated"] {
+        for kind in ["quote accepted", "notice", "terminated for cause", "resale", "terminated", "transfer"] {
             prop_assert!(world.deals.get(kind).copied().unwrap_or(0) > 0, "no {} in the sequence: {:?}", kind, world.deals);
         }
     }

@@ -1,7 +1,7 @@
 //! The OpenAPI 3.1 document, generated from the handlers' annotations and the request
 //! and response types.
 
-use crate::routes::{admin, contracts, facilities, market, ops, orders, rfqs};
+use crate::routes::{admin, contracts, facilities, market, money, ops, orders, rfqs};
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
@@ -18,6 +18,7 @@ use utoipa::{Modify, OpenApi};
         contracts::list, contracts::show, contracts::notice, contracts::terminate,
         rfqs::create, rfqs::list, rfqs::show, rfqs::cancel, rfqs::quote, rfqs::quotes,
         rfqs::show_quote, rfqs::withdraw, rfqs::accept,
+        money::balance, money::transfers, money::deposit, money::withdraw, money::credit_limit,
         ops::healthz, ops::metrics,
     ),
     modifiers(&Bearer)

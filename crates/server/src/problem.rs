@@ -117,7 +117,8 @@ impl Problem {
             | "cause_not_allowed"
             | "contract_not_in_force"
             | "resale_exceeds_holding"
-            | "notice_past_end" => StatusCode::CONFLICT,
+            | "notice_past_end"
+            | "insufficient_funds" => StatusCode::CONFLICT,
             "clock_went_backwards" => StatusCode::SERVICE_UNAVAILABLE,
             _ => StatusCode::UNPROCESSABLE_ENTITY,
         };

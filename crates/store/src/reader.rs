@@ -225,6 +225,25 @@ pub struct QuoteRow {
     pub lines: Vec<(u64, u32, u32, u32)>,
 }
 
+/// A transfer as the table holds it.
+#[derive(Clone, Debug)]
+pub struct TransferRow {
+    /// Transfer id.
+    pub id: u64,
+    /// The account debited (`external`, `fees`, `p-3`).
+    pub debit: String,
+    /// The account credited.
+    pub credit: String,
+    /// Amount, micro-USD.
+    pub amount_micros: i64,
+    /// `deposit`, `withdrawal`, …
+    pub kind: String,
+    /// What caused it.
+    pub reference: String,
+    /// When.
+    pub time_ms: u64,
+}
+
 /// Who may see an RFQ: the operator (all), or a participant: its own RFQs, and as a
 /// provider the open RFQs that invite it and those it has quoted on.
 #[derive(Clone, Copy, Debug)]
@@ -779,5 +798,38 @@ impl Reader {
             &[id(quote)],
             line_row,
         )
+    }
+
+    /// Transfers touching `account` (`None`: all), newest first, before `before`, and
+    /// at or after `from_ms` and before `to_ms`.
+    pub fn transfers(
+        &mut self,
+        account: Option<String>,
+        (from_ms, to_ms): (u64, u64),
+        before_id: Option<u64>,
+        max: usize,
+    ) -> Result<Page<TransferRow>, StoreError> {
+        let sql = "SELECT id, debit, credit, amount_micros, kind, reference, time_ms FROM transfers \
+             WHERE (CAST($1 AS TEXT) IS NULL OR debit = $1 OR credit = $1) AND id < $2 \
+             AND time_ms >= $3 AND time_ms < $4 ORDER BY id DESC LIMIT $5";
+        let params = [
+            Val::T(account),
+            before(before_id),
+            id(from_ms),
+            id(to_ms),
+            limit(max),
+        ];
+        let rows = self.db.rows(sql, &params, |r| {
+            Ok(TransferRow {
+                id: big(r, 0)?,
+                debit: string(r, 1)?,
+                credit: string(r, 2)?,
+                amount_micros: signed(r, 3)?,
+                kind: string(r, 4)?,
+                reference: string(r, 5)?,
+                time_ms: big(r, 6)?,
+            })
+        })?;
+        Ok(page(rows, max, |t| t.id))
     }
 }

@@ -5,7 +5,7 @@
 //! migrated store and a new one have exactly the same layout.
 
 /// The version this code writes. A store with a higher version is refused.
-pub const SCHEMA_VERSION: i64 = 4;
+pub const SCHEMA_VERSION: i64 = 5;
 
 /// The schema of version 1, which every store starts from. Times are hours since the
 /// epoch (`*_hour`) next to RFC 3339 text (`*_at`) for people; money is integer
@@ -116,6 +116,17 @@ CREATE TABLE IF NOT EXISTS quote_lines (
 );
 "#;
 
+/// The ledger (schema version 5).
+const LEDGER: &str = r#"
+CREATE TABLE IF NOT EXISTS transfers (
+    id INTEGER PRIMARY KEY, debit TEXT NOT NULL, credit TEXT NOT NULL, amount_micros INTEGER NOT NULL,
+    kind TEXT NOT NULL, reference TEXT NOT NULL, time_ms INTEGER NOT NULL, seq INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS transfers_by_debit ON transfers (debit, id);
+CREATE INDEX IF NOT EXISTS transfers_by_credit ON transfers (credit, id);
+ALTER TABLE participants ADD COLUMN credit_limit_micros INTEGER NOT NULL DEFAULT 0;
+"#;
+
 /// The whole schema of a new store: version 1 and every migration.
 pub fn schema() -> String {
     let mut s = SCHEMA_V1.to_string();
@@ -128,7 +139,7 @@ pub fn schema() -> String {
 
 /// Migrations from each older schema version to the next, in order: `migrations()[v - 1]`
 /// takes version `v` to `v + 1`.
-pub fn migrations() -> [String; 3] {
+pub fn migrations() -> [String; 4] {
     [
         "CREATE TABLE IF NOT EXISTS snapshots (
             seq INTEGER PRIMARY KEY, state BLOB NOT NULL, checksum INTEGER NOT NULL, created_ms INTEGER NOT NULL
@@ -162,6 +173,7 @@ pub fn migrations() -> [String; 3] {
             .map(|c| format!("ALTER TABLE contracts ADD COLUMN {c};"))
             .join("\n")
         ),
+        LEDGER.to_string(),
     ]
 }
 
@@ -205,10 +217,12 @@ pub enum Table {
     Quotes,
     /// `quote_lines`.
     QuoteLines,
+    /// `transfers`.
+    Transfers,
 }
 
 /// Number of query tables.
-pub const TABLES: usize = 14;
+pub const TABLES: usize = 15;
 
 impl Table {
     /// Every query table.
@@ -227,6 +241,7 @@ impl Table {
         Table::RfqInvited,
         Table::Quotes,
         Table::QuoteLines,
+        Table::Transfers,
     ];
 
     /// Its SQL name.
@@ -246,6 +261,7 @@ impl Table {
             Table::RfqInvited => "rfq_invited",
             Table::Quotes => "quotes",
             Table::QuoteLines => "quote_lines",
+            Table::Transfers => "transfers",
         }
     }
 
@@ -265,6 +281,15 @@ impl Table {
     /// The columns, in order, of the tables whose rows later events change.
     fn columns(self) -> &'static [&'static str] {
         match self {
+            Table::Participants => &[
+                "id",
+                "name",
+                "provider",
+                "buyer",
+                "operator",
+                "created_ms",
+                "credit_limit_micros",
+            ],
             Table::Reservations => &[
                 "id",
                 "pool",

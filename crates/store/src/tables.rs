@@ -265,6 +265,30 @@ impl Delta {
                 }
             }
             Event::QuoteSubmitted(q) => self.quote(q, time_ms),
+            Event::Transfer(t) => {
+                let row = vec![
+                    int(t.id.0),
+                    text(t.debit.to_string()),
+                    text(t.credit.to_string()),
+                    int(t.amount_micros),
+                    text(t.kind.as_str()),
+                    text(&t.reference),
+                    int(t.time_ms),
+                    int(seq),
+                ];
+                self.insert(Table::Transfers, row);
+            }
+            Event::CreditLimitSet {
+                participant,
+                limit_micros,
+            } => {
+                self.set(
+                    Table::Participants,
+                    participant.0,
+                    "credit_limit_micros",
+                    int(*limit_micros),
+                );
+            }
             Event::QuoteClosed { quote, reason } => {
                 self.set(Table::Quotes, quote.0, "status", text(reason.as_str()));
                 self.set(Table::Quotes, quote.0, "closed_seq", int(seq));
@@ -411,6 +435,7 @@ fn participant_row(p: &megawatt_engine::entities::Participant, time_ms: u64) -> 
         int(p.roles.buyer),
         int(p.roles.operator),
         int(time_ms),
+        int(0),
     ]
 }
 

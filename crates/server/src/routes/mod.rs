@@ -5,6 +5,7 @@ pub mod admin;
 pub mod contracts;
 pub mod facilities;
 pub mod market;
+pub mod money;
 pub mod ops;
 pub mod orders;
 pub mod rfqs;
@@ -67,6 +68,11 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/quotes/{id}", get(rfqs::show_quote))
         .route("/quotes/{id}/accept", post(rfqs::accept))
         .route("/quotes/{id}/withdraw", post(rfqs::withdraw))
+        .route("/balances", get(money::balance))
+        .route("/transfers", get(money::transfers))
+        .route("/admin/deposits", post(money::deposit))
+        .route("/admin/withdrawals", post(money::withdraw))
+        .route("/admin/credit-limits", post(money::credit_limit))
         .route("/openapi.json", get(ops::openapi));
     Router::new()
         .nest("/v1", v1)

@@ -1,0 +1,139 @@
+//! The ledger's rules: deposits, withdrawals and credit limits by the operator only,
+//! amounts checked, no withdrawal beyond the balance, and the sum of all balances zero
+//! after every command (checked by the harness's invariants).
+
+mod common;
+
+use common::*;
+use megawatt_engine::command::Command;
+use megawatt_engine::event::Event;
+use megawatt_engine::ids::ParticipantId;
+use megawatt_engine::ledger::{Account, TransferKind};
+use megawatt_engine::limits::MAX_MONEY_MICROS;
+use megawatt_engine::{OPERATOR, Rule};
+
+fn deposit(p: ParticipantId, amount: i64) -> Command {
+    Command::Deposit {
+        participant: p,
+        amount_micros: amount,
+        reference: "wire 1".into(),
+    }
+}
+
+fn withdraw(p: ParticipantId, amount: i64) -> Command {
+    Command::Withdraw {
+        participant: p,
+        amount_micros: amount,
+        reference: "wire 2".into(),
+    }
+}
+
+fn rule(r: Result<Vec<Event>, megawatt_engine::Rejection>) -> (Rule, &'static str) {
+    let rej = r.expect_err("should be rejected");
+    (rej.rule, rej.field)
+}
+
+#[test]
+fn deposits_and_withdrawals_move_money_in_and_out_and_balances_sum_to_zero() {
+    let mut m = Market::new();
+    let lab = m.participant("lab", buyer());
+    let ev = m.exec(OPERATOR, deposit(lab, 5_000_000)).unwrap();
+    let Event::Transfer(t) = &ev[0] else {
+        panic!("{ev:?}")
+    };
+    assert_eq!(
+        (
+            t.debit,
+            t.credit,
+            t.amount_micros,
+            t.kind,
+            t.reference.as_str()
+        ),
+        (
+            Account::External,
+            Account::Participant(lab),
+            5_000_000,
+            TransferKind::Deposit,
+            "wire 1"
+        )
+    );
+    m.exec(OPERATOR, withdraw(lab, 2_000_000)).unwrap();
+    assert_eq!(m.e.balance(Account::Participant(lab)), 3_000_000);
+    assert_eq!(m.e.balance(Account::External), -3_000_000);
+    assert_eq!(m.e.balances().map(|(_, b)| b).sum::<i64>(), 0);
+}
+
+#[test]
+fn money_rules_refuse_with_the_rule_and_field() {
+    let mut m = Market::new();
+    let lab = m.participant("lab", buyer());
+    assert_eq!(
+        rule(m.exec(lab, deposit(lab, 1))),
+        (Rule::NotPermitted, "actor")
+    );
+    assert_eq!(
+        rule(m.exec(OPERATOR, deposit(ParticipantId(99), 1))),
+        (Rule::UnknownParticipant, "participant")
+    );
+    assert_eq!(
+        rule(m.exec(OPERATOR, deposit(lab, 0))),
+        (Rule::PriceNotPositive, "amount_micros")
+    );
+    assert_eq!(
+        rule(m.exec(OPERATOR, deposit(lab, -5))),
+        (Rule::PriceNotPositive, "amount_micros")
+    );
+    assert_eq!(
+        rule(m.exec(OPERATOR, deposit(lab, MAX_MONEY_MICROS + 1))),
+        (Rule::Overflow, "amount_micros")
+    );
+    let blank = Command::Deposit {
+        participant: lab,
+        amount_micros: 1,
+        reference: " ".into(),
+    };
+    assert_eq!(
+        rule(m.exec(OPERATOR, blank)),
+        (Rule::InvalidName, "reference")
+    );
+    m.exec(OPERATOR, deposit(lab, 100)).unwrap();
+    // Credit never counts toward a withdrawal.
+    let limit = Command::SetCreditLimit {
+        participant: lab,
+        limit_micros: 1_000,
+    };
+    m.exec(OPERATOR, limit).unwrap();
+    assert_eq!(
+        rule(m.exec(OPERATOR, withdraw(lab, 101))),
+        (Rule::InsufficientFunds, "amount_micros")
+    );
+    m.exec(OPERATOR, withdraw(lab, 100)).unwrap();
+    assert_eq!(m.e.credit_limit(lab), 1_000);
+    let bad = Command::SetCreditLimit {
+        participant: lab,
+        limit_micros: -1,
+    };
+    assert_eq!(
+        rule(m.exec(OPERATOR, bad)),
+        (Rule::OutOfRange, "limit_micros")
+    );
+    let not_op = Command::SetCreditLimit {
+        participant: lab,
+        limit_micros: 5,
+    };
+    assert_eq!(rule(m.exec(lab, not_op)), (Rule::NotPermitted, "actor"));
+}
+
+#[test]
+fn balances_stay_in_range() {
+    let mut m = Market::new();
+    let lab = m.participant("lab", buyer());
+    // Ten deposits of the largest amount reach the largest balance; the next overflows.
+    for _ in 0..10 {
+        m.exec(OPERATOR, deposit(lab, MAX_MONEY_MICROS)).unwrap();
+    }
+    assert_eq!(
+        rule(m.exec(OPERATOR, deposit(lab, 1))),
+        (Rule::Overflow, "amount_micros")
+    );
+}

@@ -1,0 +1,316 @@
+//! Money: balances and transfers (your own; the operator sees all), and the operator's
+//! deposits, withdrawals and credit limits.
+
+use super::submit;
+use crate::extract::{Body, IdemHeader, Q};
+use crate::problem::{Problem, ProblemBody};
+use crate::state::{AppState, Caller, seq_problem};
+use crate::views::Page;
+use axum::Json;
+use axum::extract::State;
+use axum::http::StatusCode;
+use megawatt_engine::command::Command;
+use megawatt_engine::event::Event;
+use megawatt_engine::ids::{ParticipantId, TransferId};
+use megawatt_engine::ledger::{Account, Transfer};
+use megawatt_engine::units::usd_string;
+use megawatt_store::reader::TransferRow;
+use serde::{Deserialize, Serialize};
+use std::sync::Arc;
+use utoipa::{IntoParams, ToSchema};
+
+/// A participant's money at the exchange.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct BalanceView {
+    /// The participant.
+    pub participant: String,
+    /// Balance, micro-USD (below zero: drawn on credit).
+    pub balance_micros: i64,
+    /// The same in USD.
+    pub balance_usd: String,
+    /// Credit limit set by the operator, micro-USD.
+    pub credit_limit_micros: i64,
+    /// The same in USD.
+    pub credit_limit_usd: String,
+}
+
+/// A transfer of money.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TransferView {
+    /// Id, e.g. `tr-4`.
+    pub id: String,
+    /// The account debited: `external`, `fees` or a participant.
+    pub debit: String,
+    /// The account credited.
+    pub credit: String,
+    /// Amount, micro-USD.
+    pub amount_micros: i64,
+    /// The same in USD.
+    pub amount_usd: String,
+    /// `deposit`, `withdrawal`, …
+    pub kind: String,
+    /// What caused it.
+    pub reference: String,
+    /// When, ms since the epoch.
+    pub time_ms: u64,
+}
+
+impl TransferView {
+    fn from_row(t: &TransferRow) -> TransferView {
+        TransferView {
+            id: TransferId(t.id).to_string(),
+            debit: t.debit.clone(),
+            credit: t.credit.clone(),
+            amount_micros: t.amount_micros,
+            amount_usd: usd_string(t.amount_micros),
+            kind: t.kind.clone(),
+            reference: t.reference.clone(),
+            time_ms: t.time_ms,
+        }
+    }
+
+    fn from_transfer(t: &Transfer) -> TransferView {
+        TransferView {
+            id: t.id.to_string(),
+            debit: t.debit.to_string(),
+            credit: t.credit.to_string(),
+            amount_micros: t.amount_micros,
+            amount_usd: usd_string(t.amount_micros),
+            kind: t.kind.as_str().to_string(),
+            reference: t.reference.clone(),
+            time_ms: t.time_ms,
+        }
+    }
+}
+
+/// Whose balance or transfers.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct WhoQuery {
+    /// Operator only: this participant (default: you).
+    pub participant: Option<String>,
+    /// Transfers: cursor from a previous page.
+    pub before: Option<String>,
+    /// Transfers: page size, 1 to 1000 (default 100).
+    pub limit: Option<usize>,
+    /// Transfers: from this time (RFC 3339 on an hour; default: the beginning).
+    pub from: Option<String>,
+    /// Transfers: until this time (exclusive; default: now and on).
+    pub to: Option<String>,
+}
+
+/// The participant a query is about: the caller, or for the operator any participant.
+fn who(caller: Caller, raw: &Option<String>) -> Result<ParticipantId, Problem> {
+    match raw {
+        None => Ok(caller.id),
+        Some(_) if !caller.operator => Err(Problem::rule(
+            megawatt_engine::Rule::NotPermitted,
+            "participant",
+            "only the operator sees other participants' money",
+        )),
+        Some(raw) => parse_participant(raw, "participant"),
+    }
+}
+
+fn parse_participant(raw: &str, field: &'static str) -> Result<ParticipantId, Problem> {
+    crate::parse::id(raw, ParticipantId::PREFIX)
+        .map(ParticipantId)
+        .ok_or_else(|| {
+            Problem::invalid(
+                field,
+                format!("{field}: {raw:?} is not a participant id like p-3"),
+            )
+        })
+}
+
+/// Your balance and credit limit (the operator: any participant's).
+#[utoipa::path(get, path = "/v1/balances", tag = "money", params(WhoQuery),
+    responses((status = 200, body = BalanceView), (status = "4XX", body = ProblemBody)), security(("bearer" = [])))]
+pub async fn balance(
+    State(state): State<Arc<AppState>>,
+    caller: Caller,
+    Q(q): Q<WhoQuery>,
+) -> Result<Json<BalanceView>, Problem> {
+    let p = who(caller, &q.participant)?;
+    let view = state
+        .seq
+        .query(move |e| {
+            e.participant(p)?;
+            let (balance, limit) = (e.balance(Account::Participant(p)), e.credit_limit(p));
+            Some(BalanceView {
+                participant: p.to_string(),
+                balance_micros: balance,
+                balance_usd: usd_string(balance),
+                credit_limit_micros: limit,
+                credit_limit_usd: usd_string(limit),
+            })
+        })
+        .await
+        .map_err(seq_problem)?;
+    view.map(Json)
+        .ok_or_else(|| Problem::not_found(format!("no participant {p}")))
+}
+
+/// Transfers touching your account, newest first (the operator: anyone's, or all).
+#[utoipa::path(get, path = "/v1/transfers", tag = "money", params(WhoQuery),
+    responses((status = 200, body = Page<TransferView>), (status = "4XX", body = ProblemBody)), security(("bearer" = [])))]
+pub async fn transfers(
+    State(state): State<Arc<AppState>>,
+    caller: Caller,
+    Q(q): Q<WhoQuery>,
+) -> Result<Json<Page<TransferView>>, Problem> {
+    let paging = super::PageQuery {
+        before: q.before.clone(),
+        limit: q.limit,
+    };
+    let (before, limit) = paging.parse(TransferId::PREFIX)?;
+    let account = match (&q.participant, caller.operator) {
+        (None, true) => None,
+        _ => Some(who(caller, &q.participant)?.to_string()),
+    };
+    let bound = |raw: &Option<String>, field: &'static str, default: u64| match raw {
+        None => Ok(default),
+        Some(t) => crate::parse::hour(t)
+            .map(|h| h.start_ms())
+            .map_err(|e| Problem::invalid(field, format!("{field}: {e}"))),
+    };
+    let range = (
+        bound(&q.from, "from", 0)?,
+        bound(&q.to, "to", i64::MAX as u64)?,
+    );
+    let page = state
+        .read(move |r| r.transfers(account, range, before, limit))
+        .await?;
+    Ok(Json(Page {
+        items: page.rows.iter().map(TransferView::from_row).collect(),
+        next: page.next.map(|n| TransferId(n).to_string()),
+    }))
+}
+
+/// A deposit or withdrawal.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MoveMoney {
+    /// The participant, e.g. `p-3`.
+    pub participant: String,
+    /// Amount in USD, e.g. `"1000000.00"` (or give `amount_micros`).
+    pub amount: Option<String>,
+    /// The same in micro-USD.
+    pub amount_micros: Option<i64>,
+    /// The bank's reference (1 to 128 bytes).
+    pub reference: String,
+}
+
+fn amount(b: &MoveMoney) -> Result<i64, Problem> {
+    match (&b.amount, b.amount_micros) {
+        (Some(a), None) => {
+            crate::parse::usd(a).map_err(|e| Problem::invalid("amount", format!("amount: {e}")))
+        }
+        (None, Some(m)) => Ok(m),
+        _ => Err(Problem::invalid(
+            "amount",
+            "give exactly one of amount (USD) and amount_micros",
+        )),
+    }
+}
+
+async fn move_money(
+    state: &AppState,
+    caller: Caller,
+    cmd: Command,
+    idem: Option<crate::sequencer::Idem>,
+) -> Result<(StatusCode, Json<TransferView>), Problem> {
+    let events = submit(state, caller, cmd, idem).await?;
+    match events.first() {
+        Some(Event::Transfer(t)) => Ok((StatusCode::CREATED, Json(TransferView::from_transfer(t)))),
+        _ => Err(Problem::unavailable("unexpected outcome")),
+    }
+}
+
+/// Operator: record money a participant paid in.
+#[utoipa::path(post, path = "/v1/admin/deposits", tag = "money", request_body = MoveMoney,
+    params(("Idempotency-Key" = Option<String>, Header, description = "Retry-safe key")),
+    responses((status = 201, body = TransferView), (status = "4XX", body = ProblemBody)), security(("bearer" = [])))]
+pub async fn deposit(
+    State(state): State<Arc<AppState>>,
+    caller: Caller,
+    idem: IdemHeader,
+    body: Body<MoveMoney>,
+) -> Result<(StatusCode, Json<TransferView>), Problem> {
+    let cmd = Command::Deposit {
+        participant: parse_participant(&body.value.participant, "participant")?,
+        amount_micros: amount(&body.value)?,
+        reference: body.value.reference.clone(),
+    };
+    move_money(&state, caller, cmd, body.idem(idem)).await
+}
+
+/// Operator: record money a participant takes out (at most its balance; credit does not
+/// count).
+#[utoipa::path(post, path = "/v1/admin/withdrawals", tag = "money", request_body = MoveMoney,
+    params(("Idempotency-Key" = Option<String>, Header, description = "Retry-safe key")),
+    responses((status = 201, body = TransferView), (status = "4XX", body = ProblemBody)), security(("bearer" = [])))]
+pub async fn withdraw(
+    State(state): State<Arc<AppState>>,
+    caller: Caller,
+    idem: IdemHeader,
+    body: Body<MoveMoney>,
+) -> Result<(StatusCode, Json<TransferView>), Problem> {
+    let cmd = Command::Withdraw {
+        participant: parse_participant(&body.value.participant, "participant")?,
+        amount_micros: amount(&body.value)?,
+        reference: body.value.reference.clone(),
+    };
+    move_money(&state, caller, cmd, body.idem(idem)).await
+}
+
+/// Set a credit limit.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SetCreditLimit {
+    /// The participant.
+    pub participant: String,
+    /// Limit in USD (or give `limit_micros`); 0 removes it.
+    pub limit: Option<String>,
+    /// The same in micro-USD.
+    pub limit_micros: Option<i64>,
+}
+
+/// Operator: set how far a participant's balance may go below zero.
+#[utoipa::path(post, path = "/v1/admin/credit-limits", tag = "money", request_body = SetCreditLimit,
+    params(("Idempotency-Key" = Option<String>, Header, description = "Retry-safe key")),
+    responses((status = 200, body = BalanceView), (status = "4XX", body = ProblemBody)), security(("bearer" = [])))]
+pub async fn credit_limit(
+    State(state): State<Arc<AppState>>,
+    caller: Caller,
+    idem: IdemHeader,
+    body: Body<SetCreditLimit>,
+) -> Result<Json<BalanceView>, Problem> {
+    let b = &body.value;
+    let limit = match (&b.limit, b.limit_micros) {
+        (Some(a), None) => {
+            crate::parse::usd(a).map_err(|e| Problem::invalid("limit", format!("limit: {e}")))?
+        }
+        (None, Some(m)) => m,
+        _ => {
+            return Err(Problem::invalid(
+                "limit",
+                "give exactly one of limit (USD) and limit_micros",
+            ));
+        }
+    };
+    let p = parse_participant(&b.participant, "participant")?;
+    let cmd = Command::SetCreditLimit {
+        participant: p,
+        limit_micros: limit,
+    };
+    submit(&state, caller, cmd, body.idem(idem)).await?;
+    let q = WhoQuery {
+        participant: Some(p.to_string()),
+        before: None,
+        limit: None,
+        from: None,
+        to: None,
+    };
+    balance(State(state), caller, Q(q)).await
+}

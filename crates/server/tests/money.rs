@@ -1,0 +1,106 @@
+//! Money over real HTTP, on both backends: the operator's deposits, withdrawals and
+//! credit limits; balances and transfers seen only by their owner (and the operator);
+//! refusals with their rule; the store audited at the end (the `transfers` table agrees
+//! with the journal's replay).
+
+mod common;
+
+use common::{Backend, TestServer};
+use serde_json::json;
+
+fn deposits_withdrawals_and_credit(backend: Backend) {
+    let Some(s) = TestServer::start(backend) else {
+        return;
+    };
+    let (lab_id, lab) = s.participant("Lab", &["buyer"]);
+    let (other_id, other) = s.participant("Other", &["buyer"]);
+    let r = s.post(
+        "/v1/admin/deposits",
+        &s.operator,
+        json!({ "participant": lab_id, "amount": "1250000.50", "reference": "wire 2026-11-30/1" }),
+    );
+    assert_eq!(r.status, 201, "{:?}", r.body);
+    assert_eq!(
+        (r.body["debit"].as_str(), r.body["credit"].as_str()),
+        (Some("external"), Some(lab_id.as_str()))
+    );
+    assert_eq!(r.body["amount_micros"], json!(1_250_000_500_000i64));
+    // Only the operator moves money.
+    let r = s.post(
+        "/v1/admin/deposits",
+        &lab,
+        json!({ "participant": lab_id, "amount": "1", "reference": "x" }),
+    );
+    assert_eq!(
+        (r.status, r.body["code"].as_str()),
+        (403, Some("not_permitted"))
+    );
+    // No withdrawal beyond the balance, credit or not.
+    let r = s.post(
+        "/v1/admin/credit-limits",
+        &s.operator,
+        json!({ "participant": lab_id, "limit": "500000" }),
+    );
+    assert_eq!(r.status, 200, "{:?}", r.body);
+    assert_eq!(r.body["credit_limit_micros"], json!(500_000_000_000i64));
+    let r = s.post(
+        "/v1/admin/withdrawals",
+        &s.operator,
+        json!({ "participant": lab_id, "amount": "1250001", "reference": "out" }),
+    );
+    assert_eq!(
+        (r.status, r.body["code"].as_str()),
+        (409, Some("insufficient_funds")),
+        "{:?}",
+        r.body
+    );
+    let r = s.post(
+        "/v1/admin/withdrawals",
+        &s.operator,
+        json!({ "participant": lab_id, "amount_micros": 250_000_500_000i64, "reference": "out" }),
+    );
+    assert_eq!(r.status, 201, "{:?}", r.body);
+    let bad = s.post(
+        "/v1/admin/deposits",
+        &s.operator,
+        json!({ "participant": lab_id, "amount": "-3", "reference": "x" }),
+    );
+    assert_eq!(bad.status, 422, "{:?}", bad.body);
+    // Each sees its own money; the operator anyone's.
+    let b = s.get("/v1/balances", &lab).body;
+    assert_eq!(
+        (b["balance_micros"].clone(), b["balance_usd"].clone()),
+        (json!(1_000_000_000_000i64), json!("1000000.000000"))
+    );
+    assert_eq!(
+        s.get("/v1/balances", &other).body["balance_micros"],
+        json!(0)
+    );
+    let r = s.get(&format!("/v1/balances?participant={lab_id}"), &other);
+    assert_eq!(r.status, 403);
+    assert_eq!(
+        s.get(&format!("/v1/balances?participant={lab_id}"), &s.operator)
+            .body["balance_micros"],
+        json!(1_000_000_000_000i64)
+    );
+    assert_eq!(
+        s.get("/v1/transfers", &lab).body["items"]
+            .as_array()
+            .unwrap()
+            .len(),
+        2
+    );
+    assert_eq!(s.get("/v1/transfers", &other).body["items"], json!([]));
+    assert_eq!(
+        s.get("/v1/transfers", &s.operator).body["items"]
+            .as_array()
+            .unwrap()
+            .len(),
+        2
+    );
+    let _ = other_id;
+    let report = megawatt_store::audit::audit(&s.store, 1).unwrap();
+    assert_eq!(report.violation_count, 0, "{:?}", report.violations);
+}
+
+on_both_backends!(deposits_withdrawals_and_credit);
