@@ -45,14 +45,14 @@ pub struct Cli {
 /// The subcommands.
 #[derive(Subcommand, Debug)]
 pub enum Cmd {
-    /// Run the exchange (embedded SQLite store).
+    /// Run the exchange (an embedded SQLite store, or PostgreSQL with --database-url).
     #[command(
-        after_help = "Examples:\n  mw serve\n  mw serve --demo\n  mw serve --data /var/lib/megawatt/mw.db --listen 0.0.0.0:8080"
+        after_help = "Examples:\n  mw serve\n  mw serve --demo\n  mw serve --data /var/lib/megawatt/mw.db --listen 0.0.0.0:8080\n  mw serve --database-url postgres://megawatt@db.internal/megawatt\n  mw serve --database-url postgres://megawatt@db.internal/megawatt --standby   (take over when the writer stops)"
     )]
     Serve(ServeArgs),
     /// Replay the journal and check every invariant and every query table.
     #[command(
-        after_help = "Examples:\n  mw audit\n  mw audit --data /var/lib/megawatt/mw.db\n  mw audit --every 1000     check the invariants every 1,000 commands (faster on long journals)"
+        after_help = "Examples:\n  mw audit\n  mw audit --data /var/lib/megawatt/mw.db\n  mw audit --database-url postgres://megawatt@db.internal/megawatt\n  mw audit --every 1000     check the invariants every 1,000 commands (faster on long journals)"
     )]
     Audit(AuditArgs),
     /// Admit participants (operator).
