@@ -125,6 +125,8 @@ impl Audited for SqliteAudit {
 struct PgAudit {
     client: postgres::Client,
     stmts: crate::pg::Statements,
+    /// The store's schema (the connection's current one), quoted.
+    schema: String,
 }
 
 impl PgAudit {
@@ -145,16 +147,22 @@ impl PgAudit {
         }
         // The expected rows go into temporary tables of this session, named like the
         // store's (a session's temporary tables come first in the search path).
+        let schema: String = client.query_one("SELECT current_schema()", &[])?.get(0);
+        let schema = format!("\"{}\"", schema.replace('"', "\"\""));
         let mut ddl = String::new();
         for t in Table::ALL {
             let t = t.name();
-            ddl.push_str(&format!("CREATE TEMPORARY TABLE {t} (LIKE public.{t});"));
+            ddl.push_str(&format!("CREATE TEMPORARY TABLE {t} (LIKE {schema}.{t});"));
         }
         client.batch_execute(&ddl)?;
         let mut stmts = crate::pg::Statements::default();
         crate::pg::write_delta(&mut client, &mut stmts, &Delta::genesis())?;
         client.batch_execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")?;
-        Ok(PgAudit { client, stmts })
+        Ok(PgAudit {
+            client,
+            stmts,
+            schema,
+        })
     }
 }
 
@@ -169,13 +177,14 @@ impl Audited for PgAudit {
         crate::pg::write_delta(&mut self.client, &mut self.stmts, delta)
     }
     fn differences(&mut self, table: &str) -> Result<(i64, i64), StoreError> {
+        let store = self.schema.clone();
         let mut count = |a: &str, b: &str| -> Result<i64, StoreError> {
             let sql = format!(
                 "SELECT count(*) FROM (SELECT * FROM {a}.{table} EXCEPT SELECT * FROM {b}.{table}) d"
             );
             Ok(self.client.query_one(&sql, &[])?.get(0))
         };
-        Ok((count("pg_temp", "public")?, count("public", "pg_temp")?))
+        Ok((count("pg_temp", &store)?, count(&store, "pg_temp")?))
     }
     fn finish(&mut self) -> Result<(), StoreError> {
         Ok(self.client.batch_execute("COMMIT")?)

@@ -231,3 +231,34 @@ on_both_backends!(
     idempotency_answers_are_kept_for_their_time_to_live_then_forgotten,
     a_version_1_store_is_migrated_on_open,
 );
+
+/// A PostgreSQL store may live in a schema of its own (the URL's `search_path`): the
+/// writer, the reader and the audit all use the connection's current schema.
+#[test]
+fn a_postgres_store_in_its_own_schema_is_written_and_audited() {
+    let Some(t) = TestStore::postgres() else {
+        return;
+    };
+    let Location::Postgres(url) = &t.location else {
+        unreachable!()
+    };
+    ::postgres::Client::connect(url, ::postgres::NoTls)
+        .unwrap()
+        .batch_execute("CREATE SCHEMA exchange; CREATE TABLE public.unrelated (x INTEGER);")
+        .unwrap();
+    let sep = if url.contains('?') { '&' } else { '?' };
+    let location = Location::Postgres(format!("{url}{sep}options=-c%20search_path%3Dexchange"));
+    let options = OpenOptions {
+        name: "store test".into(),
+        if_locked: IfLocked::Refuse,
+        waiting: &mut |_| {},
+    };
+    let mut store = megawatt_store::open(&location, options).expect("a store in its schema");
+    let mut engine = Engine::new();
+    let batch = participant(&mut engine, 1, true);
+    store.commit(&batch, &engine).unwrap();
+    drop(store);
+    let report = megawatt_store::audit::audit(&location, 1).unwrap();
+    assert_eq!(report.violation_count, 0, "{:?}", report.violations);
+    assert_eq!((report.commands, report.snapshots), (1, 1));
+}
