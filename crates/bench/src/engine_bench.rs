@@ -99,6 +99,18 @@ impl Generator {
             let id = admit(self, format!("buyer-{i}"), roles);
             self.buyers.push(id);
         }
+        // Every buyer has money to pay for what it buys.
+        for &b in &self.buyers.clone() {
+            events.clear();
+            let cmd = Command::Deposit {
+                participant: b,
+                amount_micros: 1_000_000_000_000_000,
+                reference: "bench funds".into(),
+            };
+            let env = self.env(OPERATOR, cmd);
+            engine.apply(&env, &mut events).expect("deposit");
+            self.recorded.push(env);
+        }
         for p in 0..PROVIDERS * FACILITIES_PER_PROVIDER {
             self.create_facility(engine, p);
         }

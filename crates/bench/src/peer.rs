@@ -109,9 +109,21 @@ fn megawatt_setup() -> Mw {
     let sellers: Vec<ParticipantId> = (0..TRADERS)
         .map(|i| admit(&mut e, &format!("seller-{i}"), provider))
         .collect();
-    let buyers = (0..TRADERS)
+    let buyers: Vec<ParticipantId> = (0..TRADERS)
         .map(|i| admit(&mut e, &format!("buyer-{i}"), buyer))
         .collect();
+    for &b in &buyers {
+        let env = Envelope {
+            time_ms: 0,
+            actor: OPERATOR,
+            command: Command::Deposit {
+                participant: b,
+                amount_micros: 1_000_000_000_000_000,
+                reference: "bench funds".into(),
+            },
+        };
+        e.apply(&env, &mut Vec::new()).expect("deposit");
+    }
     let mut ev = Vec::new();
     let mut sellers_with_pools = Vec::new();
     for seller in sellers {

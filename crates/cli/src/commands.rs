@@ -264,6 +264,16 @@ pub fn client_command(cli: &Cli, cmd: &Cmd) -> Result<(), Failure> {
             c.post("/v1/admin/withdrawals", &json!({ "participant": a.participant, "amount": a.amount, "reference": a.reference }))?,
             |v| output::page(&json!({ "items": [v] }), &output::TRANSFER_HEADERS, output::transfer_row),
         ),
+        Cmd::Admin(AdminCmd::Fees {
+            maker_bps,
+            taker_bps,
+        }) => (
+            c.post(
+                "/v1/admin/fees",
+                &json!({ "maker_bps": maker_bps, "taker_bps": taker_bps }),
+            )?,
+            |v| println!("fees: maker {} bps, taker {} bps", s(v, "maker_bps"), s(v, "taker_bps")),
+        ),
         Cmd::Admin(AdminCmd::CreditLimit { participant, limit }) => (
             c.post("/v1/admin/credit-limits", &json!({ "participant": participant, "limit": limit }))?,
             output::balance,

@@ -414,6 +414,16 @@ pub enum AdminCmd {
         after_help = "Examples:\n  mw admin withdraw --participant p-3 --amount 5000 --reference \"wire 4412\""
     )]
     Withdraw(MoneyArgs),
+    /// Set the maker and taker fees (basis points) for orders placed from now on.
+    #[command(after_help = "Examples:\n  mw admin fees --maker-bps 5 --taker-bps 20")]
+    Fees {
+        /// Fee of the resting side.
+        #[arg(long)]
+        maker_bps: u16,
+        /// Fee of the incoming side.
+        #[arg(long)]
+        taker_bps: u16,
+    },
     /// Set a participant's credit limit (0 removes it).
     #[command(
         after_help = "Examples:\n  mw admin credit-limit --participant p-3 --limit 250000000"

@@ -363,10 +363,11 @@ pub fn quotes(v: &Value) {
 /// A balance.
 pub fn balance(b: &Value) {
     println!(
-        "{}  balance {}  credit limit {}",
+        "{}  balance {}  credit limit {}  available {}",
         s(b, "participant"),
         usd(b, "balance_usd"),
-        usd(b, "credit_limit_usd")
+        usd(b, "credit_limit_usd"),
+        usd(b, "available_usd")
     );
 }
 

@@ -127,6 +127,20 @@ fn a_user_trades_from_the_command_line() {
         &op,
         &["key", "create", "--participant", "p-3"],
     )));
+    ok(&mw(
+        &s,
+        &op,
+        &[
+            "admin",
+            "deposit",
+            "--participant",
+            "p-3",
+            "--amount",
+            "1000000",
+            "--reference",
+            "funds",
+        ],
+    ));
     let out = ok(&mw(
         &s,
         &prov,
@@ -350,6 +364,20 @@ fn a_term_deal_from_the_command_line() {
             "h100-sxm=4096",
         ],
     ));
+    ok(&mw(
+        &s,
+        &op,
+        &[
+            "admin",
+            "deposit",
+            "--participant",
+            "p-3",
+            "--amount",
+            "100000000",
+            "--reference",
+            "funds",
+        ],
+    ));
     let out = ok(&mw(
         &s,
         &lab,
@@ -458,6 +486,7 @@ fn every_subcommand_has_help_with_examples() {
         vec!["admin", "deposit"],
         vec!["admin", "withdraw"],
         vec!["admin", "credit-limit"],
+        vec!["admin", "fees"],
     ] {
         let mut args = sub.clone();
         args.push("--help");

@@ -333,6 +333,18 @@ fn setup(url: &str, operator: &str) -> (String, String, String) {
             Some(json!({ "participant": p["id"] })),
         )
         .unwrap();
+        if role == "buyer" {
+            let funds = json!({ "participant": p["id"], "amount": "50000000000", "reference": "test funds" });
+            let (status, _) = call(
+                &a,
+                "POST",
+                &format!("{url}/v1/admin/deposits"),
+                operator,
+                Some(funds),
+            )
+            .unwrap();
+            assert_eq!(status, 201);
+        }
         k["key"].as_str().unwrap().to_string()
     };
     let (seller, buyer) = (key("seller", "provider"), key("buyer", "buyer"));

@@ -6,6 +6,7 @@ use crate::entities::Roles;
 use crate::ids::{
     ContractId, FacilityId, OrderId, ParticipantId, PoolId, QuoteId, ReservationId, RfqId,
 };
+use crate::ledger::FeeRates;
 use crate::order::{AskSource, TimeInForce};
 use crate::units::{Hour, Window};
 use serde::{Deserialize, Serialize};
@@ -139,6 +140,8 @@ pub enum Command {
         /// The bank's reference.
         reference: String,
     },
+    /// Operator: the exchange's maker and taker fees for orders placed from now on.
+    SetFees(FeeRates),
     /// Operator: how far a participant's balance may go below zero.
     SetCreditLimit {
         /// The participant.

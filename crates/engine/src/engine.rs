@@ -14,7 +14,7 @@ use crate::ids::{
     ContractId, Counters, FacilityId, ModelIdx, OrderId, ParticipantId, PoolId, QuoteId, RegionIdx,
     ReservationId, RfqId,
 };
-use crate::ledger::{Account, TransferKind};
+use crate::ledger::{Account, FeeRates, TransferKind};
 use crate::limits::{MAX_GPUS, MAX_NAME_BYTES, MAX_PRICE_MICROS};
 use crate::order::{Book, Order};
 use crate::order_map::OrderMap;
@@ -59,6 +59,10 @@ pub struct Engine {
     pub(crate) balances: BTreeMap<Account, i64>,
     /// Credit limits set by the operator (absent: 0).
     pub(crate) credit_limits: BTreeMap<ParticipantId, i64>,
+    /// The sum of all credit limits (bounded, so no balance can overflow).
+    pub(crate) total_credit_micros: i64,
+    /// The exchange's fees in force.
+    pub(crate) fees: FeeRates,
     pub(crate) schedule: Schedule,
 }
 
@@ -132,6 +136,8 @@ impl Engine {
             resale_asks: BTreeSet::new(),
             balances: BTreeMap::new(),
             credit_limits: BTreeMap::new(),
+            total_credit_micros: 0,
+            fees: FeeRates::default(),
             schedule: Schedule::default(),
         };
         for m in default_models() {
@@ -240,6 +246,7 @@ impl Engine {
                 TransferKind::Withdrawal,
                 events,
             ),
+            Command::SetFees(fees) => self.set_fees(&ctx, *fees, events),
             Command::SetCreditLimit {
                 participant,
                 limit_micros,
@@ -274,6 +281,7 @@ impl Engine {
             open_orders: 0,
             facilities: 0,
             open_rfqs: 0,
+            exposure_micros: 0,
         };
         self.participants.insert(id, p.clone());
         p

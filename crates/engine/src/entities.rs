@@ -32,6 +32,8 @@ pub struct Participant {
     pub facilities: u32,
     /// Number of its open RFQs, bounded by [`crate::limits::MAX_OPEN_RFQS_PER_BUYER`].
     pub open_rfqs: u32,
+    /// What its resting bids have reserved, micro-USD.
+    pub exposure_micros: i64,
 }
 
 /// A facility: a site with a power budget and one pool per GPU model.

@@ -4,7 +4,7 @@
 use crate::contract::{Contract, ForCause, Notice, Trade};
 use crate::entities::{Facility, Participant, Reservation};
 use crate::ids::{ContractId, ModelIdx, OrderId, ParticipantId, QuoteId, ReservationId, RfqId};
-use crate::ledger::Transfer;
+use crate::ledger::{FeeRates, Transfer};
 use crate::order::Order;
 use crate::rfq::{Quote, Rfq};
 use serde::{Deserialize, Serialize};
@@ -190,6 +190,8 @@ pub enum Event {
     },
     /// Money moved.
     Transfer(Transfer),
+    /// The operator set the fees for orders placed from now on.
+    FeesSet(FeeRates),
     /// The operator set a participant's credit limit.
     CreditLimitSet {
         /// The participant.

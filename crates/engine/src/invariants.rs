@@ -104,6 +104,37 @@ fn check_money(e: &Engine) -> Result<(), String> {
     if sum != 0 {
         return Err(format!("balances sum to {sum}, not zero"));
     }
+    // Each resting bid reserves what its remaining GPUs can cost; a participant's
+    // exposure is the sum, and it can always pay: balance + credit - exposure >= 0.
+    let mut exposure: BTreeMap<ParticipantId, i64> = BTreeMap::new();
+    for o in e.orders.sorted() {
+        if let OrderKind::Bid(b) = &o.kind {
+            let want = crate::ledger::unit_cost_micros(o.price_micros, o.window.hours(), o.fees)
+                .and_then(|u| u.checked_mul(i64::from(b.remaining_gpus)));
+            if Some(b.reserved_micros) != want {
+                return Err(format!(
+                    "bid {}: reserves {} but can cost {want:?}",
+                    o.id, b.reserved_micros
+                ));
+            }
+            *exposure.entry(o.owner).or_default() += b.reserved_micros;
+        }
+    }
+    for p in e.participants.values() {
+        if p.exposure_micros != exposure.get(&p.id).copied().unwrap_or(0) {
+            return Err(format!("participant {}: exposure is off", p.id));
+        }
+        if e.available(p.id) < 0 {
+            return Err(format!(
+                "participant {}: commits more than it can pay ({} available)",
+                p.id,
+                e.available(p.id)
+            ));
+        }
+    }
+    if e.total_credit_micros != e.credit_limits.values().sum::<i64>() {
+        return Err("the sum of credit limits is off".to_string());
+    }
     Ok(())
 }
 

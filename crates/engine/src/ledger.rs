@@ -7,7 +7,7 @@
 
 use crate::engine::{Ctx, Engine};
 use crate::event::Event;
-use crate::ids::{ParticipantId, TransferId, take};
+use crate::ids::{OrderId, ParticipantId, TransferId, take};
 use crate::limits::{MAX_BALANCE_MICROS, MAX_MONEY_MICROS, MAX_NAME_BYTES};
 use crate::reject::{Rejection, Rule, reject};
 use serde::{Deserialize, Serialize};
@@ -44,6 +44,10 @@ pub enum TransferKind {
     Deposit,
     /// Money a participant took out (to `External`).
     Withdrawal,
+    /// A buyer paying a seller for a trade (the reference is the trade).
+    Trade,
+    /// A maker or taker fee paid to the exchange (the reference is the trade).
+    Fee,
 }
 
 impl TransferKind {
@@ -52,6 +56,8 @@ impl TransferKind {
         match self {
             TransferKind::Deposit => "deposit",
             TransferKind::Withdrawal => "withdrawal",
+            TransferKind::Trade => "trade",
+            TransferKind::Fee => "fee",
         }
     }
 }
@@ -73,6 +79,36 @@ pub struct Transfer {
     pub reference: String,
     /// When, ms since the epoch.
     pub time_ms: u64,
+}
+
+/// Exchange fees in basis points of a trade's notional: the resting order's owner pays
+/// the maker fee, the incoming order's owner the taker fee. An order keeps the rates in
+/// force when it was placed.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FeeRates {
+    /// Fee of the resting side, basis points.
+    pub maker_bps: u16,
+    /// Fee of the incoming side, basis points.
+    pub taker_bps: u16,
+}
+
+/// Highest fee, basis points (10%).
+pub const MAX_FEE_BPS: u16 = 1_000;
+
+/// `notional x bps / 10,000`, rounded half to even.
+pub fn fee_micros(notional: i64, bps: u16) -> i64 {
+    let f = crate::units::div_half_even(i128::from(notional) * i128::from(bps), 10_000);
+    i64::try_from(f).expect("a fee is below its notional")
+}
+
+/// What one GPU of a bid can cost at most: its notional at the limit price and the
+/// higher of its fee rates, rounded up. A bid of `g` GPUs reserves `g` times this, so a
+/// fill of `f` GPUs releases at least what it costs (`None` on overflow).
+pub fn unit_cost_micros(limit_micros: i64, hours: u32, fees: FeeRates) -> Option<i64> {
+    let n = crate::units::notional_micros(limit_micros, 1, hours)?;
+    let bps = i128::from(fees.maker_bps.max(fees.taker_bps));
+    let fee = (i128::from(n) * bps + 9_999) / 10_000;
+    n.checked_add(i64::try_from(fee).ok()?)
 }
 
 /// Checks an amount of money: positive, at most [`MAX_MONEY_MICROS`].
@@ -110,6 +146,127 @@ impl Engine {
     /// The balance of an account, micro-USD (0 for an account that never moved).
     pub fn balance(&self, account: Account) -> i64 {
         self.balances.get(&account).copied().unwrap_or(0)
+    }
+
+    /// What a participant can still commit: balance + credit limit − what its resting
+    /// bids have reserved, micro-USD.
+    pub fn available(&self, p: ParticipantId) -> i64 {
+        let exposure = self.participants.get(&p).map_or(0, |x| x.exposure_micros);
+        self.balance(Account::Participant(p)) + self.credit_limit(p) - exposure
+    }
+
+    /// The fees in force.
+    pub fn fees(&self) -> FeeRates {
+        self.fees
+    }
+
+    /// Checks that `p` can pay `cost`; the refusal says what is needed and available.
+    pub(crate) fn check_funds(
+        &self,
+        p: ParticipantId,
+        cost: i64,
+        field: &'static str,
+    ) -> Result<(), Rejection> {
+        let available = self.available(p);
+        if cost > available {
+            return reject(
+                Rule::InsufficientFunds,
+                field,
+                format!(
+                    "this needs {cost} micro-USD; {p} has {available} available (balance + credit limit - open bids)"
+                ),
+            );
+        }
+        Ok(())
+    }
+
+    /// Sets a bid's reservation to what its remaining GPUs can cost while it rests (0
+    /// when it does not) and its owner's exposure with it.
+    pub(crate) fn reserve_for_bid(&mut self, id: OrderId, resting: bool) {
+        let Some(order) = self.orders.get_mut(&id) else {
+            return;
+        };
+        let (owner, hours, limit, fees) = (
+            order.owner,
+            order.window.hours(),
+            order.price_micros,
+            order.fees,
+        );
+        let crate::order::OrderKind::Bid(bid) = &mut order.kind else {
+            return;
+        };
+        let new = if resting {
+            unit_cost_micros(limit, hours, fees)
+                .and_then(|u| u.checked_mul(i64::from(bid.remaining_gpus)))
+                .expect("checked when the bid was placed")
+        } else {
+            0
+        };
+        let old = std::mem::replace(&mut bid.reserved_micros, new);
+        let p = self.participants.get_mut(&owner).expect("owner exists");
+        p.exposure_micros += new - old;
+    }
+
+    /// Settles a fill: the buyer pays the seller the notional, and the maker and taker
+    /// pay their fees to the exchange, each at the rates of its own order.
+    pub(crate) fn settle(
+        &mut self,
+        ctx: &Ctx,
+        t: &crate::contract::Trade,
+        (maker, maker_fees): (ParticipantId, FeeRates),
+        (taker, taker_fees): (ParticipantId, FeeRates),
+        events: &mut Vec<Event>,
+    ) {
+        let notional = crate::units::notional_micros(t.price_micros, t.gpus, t.window.hours())
+            .expect("checked when the bid was placed");
+        let reference = t.id.to_string();
+        let (buyer, seller) = (
+            Account::Participant(t.buyer),
+            Account::Participant(t.seller),
+        );
+        self.transfer(
+            ctx,
+            (buyer, seller),
+            notional,
+            TransferKind::Trade,
+            &reference,
+            events,
+        );
+        for (who, bps) in [(maker, maker_fees.maker_bps), (taker, taker_fees.taker_bps)] {
+            let fee = fee_micros(notional, bps);
+            if fee > 0 {
+                let accounts = (Account::Participant(who), Account::Fees);
+                self.transfer(ctx, accounts, fee, TransferKind::Fee, &reference, events);
+            }
+        }
+    }
+
+    pub(crate) fn set_fees(
+        &mut self,
+        ctx: &Ctx,
+        fees: FeeRates,
+        events: &mut Vec<Event>,
+    ) -> Result<(), Rejection> {
+        if !ctx.roles.operator {
+            return reject(
+                Rule::NotPermitted,
+                "actor",
+                format!(
+                    "{} is not the operator; only the operator sets fees",
+                    ctx.actor
+                ),
+            );
+        }
+        if fees.maker_bps > MAX_FEE_BPS || fees.taker_bps > MAX_FEE_BPS {
+            return reject(
+                Rule::OutOfRange,
+                "fees",
+                format!("fees are 0 to {MAX_FEE_BPS} basis points"),
+            );
+        }
+        self.fees = fees;
+        events.push(Event::FeesSet(fees));
+        Ok(())
     }
 
     /// A participant's credit limit, micro-USD.
@@ -165,7 +322,7 @@ impl Engine {
         reference: &str,
         events: &mut Vec<Event>,
     ) {
-        debug_assert!(amount > 0 && debit != credit && self.transfer_fits(debit, credit, amount));
+        debug_assert!(amount > 0 && debit != credit);
         *self.balances.entry(debit).or_default() -= amount;
         *self.balances.entry(credit).or_default() += amount;
         let t = Transfer {
@@ -195,15 +352,16 @@ impl Engine {
         let (outside, own) = (Account::External, Account::Participant(p));
         let accounts = match kind {
             TransferKind::Deposit => (outside, own),
-            TransferKind::Withdrawal => (own, outside),
+            TransferKind::Withdrawal | TransferKind::Trade | TransferKind::Fee => (own, outside),
         };
-        let available = self.balance(own);
+        let exposure = self.participants.get(&p).map_or(0, |x| x.exposure_micros);
+        let available = self.balance(own) - exposure;
         if kind == TransferKind::Withdrawal && amount > available {
             return reject(
                 Rule::InsufficientFunds,
                 "amount_micros",
                 format!(
-                    "{p} has {available} micro-USD available; {amount} cannot be withdrawn (credit does not count)"
+                    "{p} has {available} micro-USD available (balance - open bids); {amount} cannot be withdrawn (credit does not count)"
                 ),
             );
         }
@@ -233,6 +391,25 @@ impl Engine {
                 format!("a credit limit is 0 to {MAX_MONEY_MICROS} micro-USD"),
             );
         }
+        let in_use = self.credit_limit(p) - self.available(p);
+        if limit < in_use {
+            return reject(
+                Rule::InsufficientFunds,
+                "limit_micros",
+                format!(
+                    "{p} already uses {in_use} micro-USD of credit (debts and open bids); the limit cannot go below it"
+                ),
+            );
+        }
+        let total = self.total_credit_micros - self.credit_limit(p) + limit;
+        if total > MAX_BALANCE_MICROS {
+            return reject(
+                Rule::Overflow,
+                "limit_micros",
+                format!("all credit limits together may not pass {MAX_BALANCE_MICROS} micro-USD"),
+            );
+        }
+        self.total_credit_micros = total;
         if limit == 0 {
             self.credit_limits.remove(&p);
         } else {

@@ -350,7 +350,7 @@ impl Engine {
         events: &mut Vec<Event>,
     ) {
         let bid_order = self.orders.get_mut(&bid_id).expect("live bid");
-        let (window, buyer) = (bid_order.window, bid_order.owner);
+        let (window, buyer, bid_fees) = (bid_order.window, bid_order.owner, bid_order.fees);
         let OrderKind::Bid(bid) = &mut bid_order.kind else {
             unreachable!("{bid_id} is a bid")
         };
@@ -358,7 +358,7 @@ impl Engine {
         bid.remaining_gpus -= gpus;
         let ask_order = self.orders.get_mut(&ask_id).expect("live ask");
         debug_assert!(price_micros >= ask_order.price_micros);
-        let (seller, model) = (ask_order.owner, ask_order.model);
+        let (seller, model, ask_fees) = (ask_order.owner, ask_order.model, ask_order.fees);
         let OrderKind::Ask(ask) = &mut ask_order.kind else {
             unreachable!("{ask_id} is an ask")
         };
@@ -392,7 +392,7 @@ impl Engine {
             parent.children.push(contract_id);
             contract.depth = parent.depth + 1;
         }
-        events.push(Event::Trade(Trade {
+        let trade = Trade {
             id: trade_id,
             bid: bid_id,
             ask: ask_id,
@@ -406,11 +406,21 @@ impl Engine {
             aggressor,
             contract: contract_id,
             time_ms: ctx.time_ms,
-        }));
+        };
+        events.push(Event::Trade(trade.clone()));
         self.add_contract(contract, events);
+        // The resting order's owner is the maker, the incoming one's the taker.
+        let (maker, taker) = match aggressor {
+            Side::Buy => ((seller, ask_fees), (buyer, bid_fees)),
+            Side::Sell => ((buyer, bid_fees), (seller, ask_fees)),
+        };
+        self.settle(ctx, &trade, maker, taker, events);
         let resting = match aggressor {
             Side::Buy => ask_id,
-            Side::Sell => bid_id,
+            Side::Sell => {
+                self.reserve_for_bid(bid_id, true);
+                bid_id
+            }
         };
         self.sync_entry(resting);
     }

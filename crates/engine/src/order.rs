@@ -88,6 +88,8 @@ pub struct Order {
     pub tif: TimeInForce,
     /// When it was placed (the sequencer's timestamp), ms since the epoch.
     pub placed_ms: u64,
+    /// The fees in force when it was placed (charged on its fills).
+    pub fees: crate::ledger::FeeRates,
     /// Side-specific part.
     pub kind: OrderKind,
 }
@@ -136,6 +138,8 @@ pub struct Bid {
     pub colocate: bool,
     /// Fills of fewer than `remaining_gpus` GPUs are allowed.
     pub partial: bool,
+    /// What its remaining GPUs can cost while it rests, micro-USD (0 otherwise).
+    pub reserved_micros: i64,
 }
 
 impl Order {

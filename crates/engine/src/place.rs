@@ -172,6 +172,7 @@ impl Engine {
             price_micros: spec.price_micros,
             tif: spec.tif,
             placed_ms: ctx.time_ms,
+            fees: self.fees,
             kind: OrderKind::Ask(Ask {
                 source: spec.source,
                 pool: pool_id,
@@ -244,6 +245,22 @@ impl Engine {
             // Only an order that may rest counts against the limit.
             self.check_order_limit(ctx)?;
         }
+        // The buyer must be able to pay for all it bids for, fees included.
+        let cost = crate::ledger::unit_cost_micros(
+            spec.limit_price_micros,
+            spec.window.hours(),
+            self.fees,
+        )
+        .and_then(|u| u.checked_mul(i64::from(spec.gpus)))
+        .filter(|c| *c <= crate::limits::MAX_MONEY_MICROS);
+        let Some(cost) = cost else {
+            return reject(
+                Rule::Overflow,
+                "limit_price_micros",
+                "the bid's cost (limit x GPUs x hours, with fees) is above the largest amount of money",
+            );
+        };
+        self.check_funds(ctx.actor, cost, "limit_price_micros")?;
         // Validated: now change.
         let order = Order {
             id: OrderId(take(&mut self.ids.order)),
@@ -253,6 +270,7 @@ impl Engine {
             price_micros: spec.limit_price_micros,
             tif: spec.tif,
             placed_ms: ctx.time_ms,
+            fees: self.fees,
             kind: OrderKind::Bid(Bid {
                 region,
                 facility: spec.facility,
@@ -260,6 +278,7 @@ impl Engine {
                 remaining_gpus: spec.gpus,
                 colocate: spec.colocate,
                 partial: spec.partial,
+                reserved_micros: 0,
             }),
         };
         let id = order.id;
@@ -299,6 +318,7 @@ impl Engine {
 
     /// Puts an incoming order (already in `orders`) on the book.
     fn rest(&mut self, id: OrderId) {
+        self.reserve_for_bid(id, true);
         let order = &self.orders[&id];
         self.books[usize::from(order.model.0)].insert(order);
         self.schedule
@@ -321,6 +341,7 @@ impl Engine {
         resting: bool,
         events: &mut Vec<Event>,
     ) {
+        self.reserve_for_bid(id, false);
         let order = self.orders.remove(&id).expect("live order");
         if resting {
             // Its deadline entry stays; the tick skips closed orders.
@@ -401,6 +422,7 @@ impl Engine {
             }
         };
         self.orders.insert(order);
+        self.reserve_for_bid(id, true);
         self.sync_entry(id);
         events.push(Event::OrderReduced { order: id, by_gpus });
         if emptied {

@@ -682,6 +682,25 @@ impl Engine {
                 format!("quote {id} expired at {}", quote.expires),
             );
         }
+        // The buyer must be able to pay the contract's first month.
+        let first = quote
+            .lines
+            .iter()
+            .map(|l| l.window.start)
+            .min()
+            .expect("a line");
+        let probe = Contract::new(
+            ContractId(0),
+            (ctx.actor, quote.provider),
+            quote.lines.clone(),
+            (quote.pricing, quote.terms),
+            Origin::Quote(id),
+            ctx.time_ms,
+        );
+        let cost = probe
+            .value_micros(first, first.next_month_start())
+            .unwrap_or(i64::MAX);
+        self.check_funds(ctx.actor, cost, "quote")?;
         // Validated: now change. The quote's encumbrance becomes the contract's.
         let (rfq_id, quote) = (quote.rfq, quote.clone());
         let contract_id = ContractId(take(&mut self.ids.contract));

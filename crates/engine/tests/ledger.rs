@@ -36,7 +36,7 @@ fn rule(r: Result<Vec<Event>, megawatt_engine::Rejection>) -> (Rule, &'static st
 #[test]
 fn deposits_and_withdrawals_move_money_in_and_out_and_balances_sum_to_zero() {
     let mut m = Market::new();
-    let lab = m.participant("lab", buyer());
+    let lab = m.participant_unfunded("lab", buyer());
     let ev = m.exec(OPERATOR, deposit(lab, 5_000_000)).unwrap();
     let Event::Transfer(t) = &ev[0] else {
         panic!("{ev:?}")
@@ -66,7 +66,7 @@ fn deposits_and_withdrawals_move_money_in_and_out_and_balances_sum_to_zero() {
 #[test]
 fn money_rules_refuse_with_the_rule_and_field() {
     let mut m = Market::new();
-    let lab = m.participant("lab", buyer());
+    let lab = m.participant_unfunded("lab", buyer());
     assert_eq!(
         rule(m.exec(lab, deposit(lab, 1))),
         (Rule::NotPermitted, "actor")
@@ -127,7 +127,7 @@ fn money_rules_refuse_with_the_rule_and_field() {
 #[test]
 fn balances_stay_in_range() {
     let mut m = Market::new();
-    let lab = m.participant("lab", buyer());
+    let lab = m.participant_unfunded("lab", buyer());
     // Ten deposits of the largest amount reach the largest balance; the next overflows.
     for _ in 0..10 {
         m.exec(OPERATOR, deposit(lab, MAX_MONEY_MICROS)).unwrap();
@@ -136,4 +136,112 @@ fn balances_stay_in_range() {
         rule(m.exec(OPERATOR, deposit(lab, 1))),
         (Rule::Overflow, "amount_micros")
     );
+}
+
+fn bid(gpus: u32, limit: i64) -> Command {
+    Command::PlaceBid(Market::bid_spec(gpus, w(10, 20), limit))
+}
+
+#[test]
+fn a_trade_settles_at_once_with_maker_and_taker_fees_at_the_orders_rates() {
+    let mut m = Market::new();
+    let prov = m.participant("neocloud", provider());
+    let (_, pools) = m.facility(prov, "us-east", &[("h100-sxm", 100)]);
+    let lab = m.participant_unfunded("lab", buyer());
+    m.exec(OPERATOR, deposit(lab, 1_000_000_000)).unwrap();
+    let fees = megawatt_engine::ledger::FeeRates {
+        maker_bps: 10,
+        taker_bps: 25,
+    };
+    m.exec(OPERATOR, Command::SetFees(fees)).unwrap();
+    // The ask rests (maker at 10 bps); the bid takes it (taker at 25 bps).
+    m.ask(prov, pools[0], 10, w(10, 20), 2_000_000);
+    let ev = m.exec(lab, bid(10, 2_500_000)).unwrap();
+    let transfers: Vec<_> = ev
+        .iter()
+        .filter_map(|e| match e {
+            Event::Transfer(t) => Some((t.debit, t.credit, t.amount_micros, t.kind)),
+            _ => None,
+        })
+        .collect();
+    let notional = 10 * 10 * 2_000_000; // $200 at the resting price
+    assert_eq!(
+        transfers,
+        vec![
+            (
+                Account::Participant(lab),
+                Account::Participant(prov),
+                notional,
+                TransferKind::Trade
+            ),
+            (
+                Account::Participant(prov),
+                Account::Fees,
+                notional / 1_000,
+                TransferKind::Fee
+            ),
+            (
+                Account::Participant(lab),
+                Account::Fees,
+                notional / 400,
+                TransferKind::Fee
+            ),
+        ]
+    );
+    assert_eq!(
+        m.e.balance(Account::Participant(lab)),
+        1_000_000_000 - notional - notional / 400
+    );
+    assert_eq!(
+        m.e.balance(Account::Fees),
+        notional / 1_000 + notional / 400
+    );
+}
+
+#[test]
+fn a_bid_needs_the_money_and_a_resting_bid_keeps_it_reserved() {
+    let mut m = Market::new();
+    let lab = m.participant_unfunded("lab", buyer());
+    // 10 GPUs x 10 hours x $2 = $200.
+    let r = m.exec(lab, bid(10, 2_000_000)).unwrap_err();
+    assert_eq!(
+        (r.rule, r.field),
+        (Rule::InsufficientFunds, "limit_price_micros")
+    );
+    assert!(
+        r.detail.contains("needs 200000000") && r.detail.contains("0 available"),
+        "{}",
+        r.detail
+    );
+    m.exec(
+        OPERATOR,
+        Command::SetCreditLimit {
+            participant: lab,
+            limit_micros: 50_000_000,
+        },
+    )
+    .unwrap();
+    m.exec(OPERATOR, deposit(lab, 150_000_000)).unwrap();
+    let order = accepted(&m.exec(lab, bid(10, 2_000_000)).unwrap());
+    assert_eq!(m.e.available(lab), 0, "the resting bid reserves all of it");
+    assert_eq!(
+        rule(m.exec(lab, bid(1, 1))),
+        (Rule::InsufficientFunds, "limit_price_micros")
+    );
+    // Credit never pays a withdrawal, and reserved money cannot leave.
+    assert_eq!(
+        rule(m.exec(OPERATOR, withdraw(lab, 1))),
+        (Rule::InsufficientFunds, "amount_micros")
+    );
+    let lower = Command::SetCreditLimit {
+        participant: lab,
+        limit_micros: 49_999_999,
+    };
+    assert_eq!(
+        rule(m.exec(OPERATOR, lower)),
+        (Rule::InsufficientFunds, "limit_micros")
+    );
+    m.exec(lab, Command::Cancel { order }).unwrap();
+    assert_eq!(m.e.available(lab), 200_000_000);
+    m.exec(OPERATOR, withdraw(lab, 150_000_000)).unwrap();
 }

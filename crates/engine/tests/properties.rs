@@ -159,7 +159,7 @@ fn op() -> impl Strategy<Value = Op> {
         1 => (0..6usize, any::<usize>()).prop_map(|(who, nth)| Op::CancelRfq { who, nth }),
         2 => (any::<bool>(), any::<usize>()).prop_map(|(seller, nth)| Op::Notice { seller, nth }),
         1 => (0..6usize, any::<usize>(), 0u8..3).prop_map(|(who, nth, cause)| Op::Terminate { who, nth, cause }),
-        2 => (0u8..3, 0..6usize, -5i64..50_000_000, prop::bool::weighted(0.9))
+        2 => (0u8..4, 0..6usize, -5i64..50_000_000, prop::bool::weighted(0.9))
             .prop_map(|(kind, who, amount, by_operator)| Op::Money { kind, who, amount, by_operator }),
         4 => (prop::bool::weighted(0.1), any::<usize>(), 0u32..12, 0u32..30, 1u32..20, (1i64..12).prop_map(|p| p * 250_000))
             .prop_map(|(stranger, nth, gpus, start, len, price)| Op::Resell { stranger, nth, gpus, start, len, price }),
@@ -538,6 +538,10 @@ impl World {
                         amount_micros: amount,
                         reference,
                     },
+                    3 => Command::SetFees(megawatt_engine::ledger::FeeRates {
+                        maker_bps: (amount.rem_euclid(1_200)) as u16,
+                        taker_bps: (amount.rem_euclid(700)) as u16,
+                    }),
                     _ => Command::SetCreditLimit {
                         participant,
                         limit_micros: amount,
@@ -731,6 +735,16 @@ impl World {
                         Event::TerminatedForCause { .. } => "terminated for cause",
                         Event::ContractCreated(c) if c.parent().is_some() => "resale",
                         Event::ContractTerminated { .. } => "terminated",
+                        Event::Transfer(t)
+                            if t.kind == megawatt_engine::ledger::TransferKind::Fee =>
+                        {
+                            "fee"
+                        }
+                        Event::Transfer(t)
+                            if t.kind == megawatt_engine::ledger::TransferKind::Trade =>
+                        {
+                            "settlement"
+                        }
                         Event::Transfer(_) => "transfer",
                         _ => continue,
                     };
@@ -857,7 +871,7 @@ proptest! {
         eprintln!("placed {} orders, {contracts} contracts; deals {:?}; rejections {:?}", world.placed.len(), world.deals, world.rejections);
         prop_assert!(world.placed.len() > 300 && contracts > 20);
         prop_assert!(world.rejections.len() >= 10);
-        for kind in ["quote accepted", "notice", "terminated for cause", "resale", "terminated", "transfer"] {
+        for kind in ["quote accepted", "notice", "terminated for cause", "resale", "terminated", "transfer", "settlement", "fee"] {
             prop_assert!(world.deals.get(kind).copied().unwrap_or(0) > 0, "no {} in the sequence: {:?}", kind, world.deals);
         }
     }

@@ -253,6 +253,21 @@ pub async fn seed(state: &AppState) -> Result<(Vec<(String, String, String)>, St
     let acme = participant(state, "Acme AI", false, true).await?;
     let helix = participant(state, "Helix Research", false, true).await?;
     let quanta = participant(state, "Quanta Labs", false, true).await?;
+    // Money at the exchange: the lab's three months of the lease, the others' working
+    // balances.
+    for (who, usd) in [
+        (lab, 3_750_000_000i64),
+        (acme, 10_000_000),
+        (helix, 5_000_000),
+        (quanta, 20_000_000),
+    ] {
+        let cmd = Command::Deposit {
+            participant: who,
+            amount_micros: usd * 1_000_000,
+            reference: "demo opening deposit".into(),
+        };
+        submit(state, OP, cmd, None).await?;
+    }
     // shared/scenarios/colossus-lease.toml: 300 MW, 150k H100, 50k H200, 20k GB200.
     let c = facility(
         state,
@@ -320,21 +335,6 @@ pub async fn seed(state: &AppState) -> Result<(Vec<(String, String, String)>, St
         2_000_000,
     )
     .await?;
-    // Money at the exchange: the lab's three months of the lease, the others' working
-    // balances.
-    for (who, usd) in [
-        (lab, 3_750_000_000i64),
-        (acme, 10_000_000),
-        (helix, 5_000_000),
-        (quanta, 20_000_000),
-    ] {
-        let cmd = Command::Deposit {
-            participant: who,
-            amount_micros: usd * 1_000_000,
-            reference: "demo opening deposit".into(),
-        };
-        submit(state, OP, cmd, None).await?;
-    }
     let mut keys = Vec::new();
     for (name, id) in [
         ("Colossus Compute", colossus),

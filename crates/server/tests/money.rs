@@ -12,8 +12,8 @@ fn deposits_withdrawals_and_credit(backend: Backend) {
     let Some(s) = TestServer::start(backend) else {
         return;
     };
-    let (lab_id, lab) = s.participant("Lab", &["buyer"]);
-    let (other_id, other) = s.participant("Other", &["buyer"]);
+    let (lab_id, lab) = s.participant_unfunded("Lab", &["buyer"]);
+    let (other_id, other) = s.participant_unfunded("Other", &["buyer"]);
     let r = s.post(
         "/v1/admin/deposits",
         &s.operator,
@@ -103,4 +103,81 @@ fn deposits_withdrawals_and_credit(backend: Backend) {
     assert_eq!(report.violation_count, 0, "{:?}", report.violations);
 }
 
-on_both_backends!(deposits_withdrawals_and_credit);
+fn trades_settle_with_fees_and_bids_need_money(backend: Backend) {
+    let Some(s) = TestServer::start(backend) else {
+        return;
+    };
+    let (prov_id, prov) = s.participant("Neocloud", &["provider"]);
+    let (lab_id, lab) = s.participant_unfunded("Lab", &["buyer"]);
+    let pool = s.pool(&prov, 100);
+    let fees = s.post(
+        "/v1/admin/fees",
+        &s.operator,
+        json!({ "maker_bps": 10, "taker_bps": 25 }),
+    );
+    assert_eq!(fees.status, 200, "{:?}", fees.body);
+    assert_eq!(
+        s.get("/v1/fees", &lab).body,
+        json!({ "maker_bps": 10, "taker_bps": 25 })
+    );
+    let start = common::day(1);
+    let ask = json!({ "side": "sell", "pool": pool, "gpus": 10, "start": start, "hours": 10, "price": "2.00" });
+    assert_eq!(s.post("/v1/orders", &prov, ask).status, 201);
+    let bid = json!({ "side": "buy", "model": "h100-sxm", "gpus": 10, "start": start, "hours": 10, "price": "2.00" });
+    // $200 of GPU-hours and a 25 bps taker fee: $200.50 needed, nothing available.
+    let r = s.post("/v1/orders", &lab, bid.clone());
+    assert_eq!(
+        (r.status, r.body["code"].as_str()),
+        (409, Some("insufficient_funds")),
+        "{:?}",
+        r.body
+    );
+    assert!(
+        r.body["detail"]
+            .as_str()
+            .unwrap()
+            .contains("needs 200500000"),
+        "{:?}",
+        r.body
+    );
+    let dep = json!({ "participant": lab_id, "amount": "200.50", "reference": "wire" });
+    assert_eq!(s.post("/v1/admin/deposits", &s.operator, dep).status, 201);
+    let r = s.post("/v1/orders", &lab, bid);
+    assert_eq!(r.status, 201, "{:?}", r.body);
+    assert_eq!(r.body["order"]["status"], "filled");
+    // The buyer paid the seller at once; both paid their fee to the exchange.
+    let lab_balance = s.get("/v1/balances", &lab).body;
+    assert_eq!(lab_balance["balance_micros"], json!(0));
+    let prov_balance = s.get("/v1/balances", &prov).body;
+    assert_eq!(prov_balance["balance_micros"], json!(200_000_000 - 200_000));
+    let kinds: Vec<String> = s.get("/v1/transfers", &s.operator).body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| {
+            format!(
+                "{} {} {} {}",
+                t["kind"].as_str().unwrap(),
+                t["debit"].as_str().unwrap(),
+                t["credit"].as_str().unwrap(),
+                t["amount_micros"]
+            )
+        })
+        .collect();
+    assert_eq!(
+        kinds,
+        vec![
+            format!("fee {lab_id} fees 500000"),
+            format!("fee {prov_id} fees 200000"),
+            format!("trade {lab_id} {prov_id} 200000000"),
+            format!("deposit external {lab_id} 200500000"),
+        ]
+    );
+    let report = megawatt_store::audit::audit(&s.store, 1).unwrap();
+    assert_eq!(report.violation_count, 0, "{:?}", report.violations);
+}
+
+on_both_backends!(
+    deposits_withdrawals_and_credit,
+    trades_settle_with_fees_and_bids_need_money
+);

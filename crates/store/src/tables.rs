@@ -278,6 +278,9 @@ impl Delta {
                 ];
                 self.insert(Table::Transfers, row);
             }
+            // The fees in force live in the engine's state (GET /v1/admin/fees); the
+            // journal holds every change.
+            Event::FeesSet(_) => {}
             Event::CreditLimitSet {
                 participant,
                 limit_micros,

@@ -84,7 +84,22 @@ impl Market {
         r.map(|()| events)
     }
 
+    /// Admits a participant; a buyer gets $1bn deposited, to pay for what it buys.
     pub fn participant(&mut self, name: &str, roles: Roles) -> ParticipantId {
+        let id = self.participant_unfunded(name, roles);
+        if roles.buyer {
+            let cmd = Command::Deposit {
+                participant: id,
+                amount_micros: 1_000_000_000_000_000,
+                reference: "test funds".into(),
+            };
+            self.exec(OPERATOR, cmd).expect("deposit");
+        }
+        id
+    }
+
+    /// Admits a participant with no money.
+    pub fn participant_unfunded(&mut self, name: &str, roles: Roles) -> ParticipantId {
         let ev = self
             .exec(
                 OPERATOR,

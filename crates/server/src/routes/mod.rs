@@ -73,6 +73,8 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/admin/deposits", post(money::deposit))
         .route("/admin/withdrawals", post(money::withdraw))
         .route("/admin/credit-limits", post(money::credit_limit))
+        .route("/fees", get(money::fees))
+        .route("/admin/fees", post(money::set_fees))
         .route("/openapi.json", get(ops::openapi));
     Router::new()
         .nest("/v1", v1)

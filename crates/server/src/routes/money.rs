@@ -32,6 +32,22 @@ pub struct BalanceView {
     pub credit_limit_micros: i64,
     /// The same in USD.
     pub credit_limit_usd: String,
+    /// What its resting bids have reserved (GPUs x hours x limit, with fees), micro-USD.
+    pub open_bids_micros: i64,
+    /// What it can still commit: balance + credit limit - open bids, micro-USD.
+    pub available_micros: i64,
+    /// The same in USD.
+    pub available_usd: String,
+}
+
+/// The exchange's fees, basis points of a trade's notional.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct FeesView {
+    /// Paid by the resting order's owner.
+    pub maker_bps: u16,
+    /// Paid by the incoming order's owner.
+    pub taker_bps: u16,
 }
 
 /// A transfer of money.
@@ -137,12 +153,16 @@ pub async fn balance(
         .query(move |e| {
             e.participant(p)?;
             let (balance, limit) = (e.balance(Account::Participant(p)), e.credit_limit(p));
+            let available = e.available(p);
             Some(BalanceView {
                 participant: p.to_string(),
                 balance_micros: balance,
                 balance_usd: usd_string(balance),
                 credit_limit_micros: limit,
                 credit_limit_usd: usd_string(limit),
+                open_bids_micros: balance + limit - available,
+                available_micros: available,
+                available_usd: usd_string(available),
             })
         })
         .await
@@ -313,4 +333,37 @@ pub async fn credit_limit(
         to: None,
     };
     balance(State(state), caller, Q(q)).await
+}
+
+/// The fees in force (orders keep the fees in force when they were placed).
+#[utoipa::path(get, path = "/v1/fees", tag = "money",
+    responses((status = 200, body = FeesView), (status = "4XX", body = ProblemBody)), security(("bearer" = [])))]
+pub async fn fees(
+    State(state): State<Arc<AppState>>,
+    _caller: Caller,
+) -> Result<Json<FeesView>, Problem> {
+    let f = state.seq.query(|e| e.fees()).await.map_err(seq_problem)?;
+    Ok(Json(FeesView {
+        maker_bps: f.maker_bps,
+        taker_bps: f.taker_bps,
+    }))
+}
+
+/// Operator: set the maker and taker fees (0 to 1,000 basis points) for orders placed
+/// from now on.
+#[utoipa::path(post, path = "/v1/admin/fees", tag = "money", request_body = FeesView,
+    params(("Idempotency-Key" = Option<String>, Header, description = "Retry-safe key")),
+    responses((status = 200, body = FeesView), (status = "4XX", body = ProblemBody)), security(("bearer" = [])))]
+pub async fn set_fees(
+    State(state): State<Arc<AppState>>,
+    caller: Caller,
+    idem: IdemHeader,
+    body: Body<FeesView>,
+) -> Result<Json<FeesView>, Problem> {
+    let rates = megawatt_engine::ledger::FeeRates {
+        maker_bps: body.value.maker_bps,
+        taker_bps: body.value.taker_bps,
+    };
+    submit(&state, caller, Command::SetFees(rates), body.idem(idem)).await?;
+    fees(State(state), caller).await
 }

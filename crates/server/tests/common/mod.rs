@@ -188,8 +188,23 @@ impl TestServer {
         self.call("POST", path, Some(key), Some(&body.to_string()), &[])
     }
 
-    /// Admits a participant and returns (id, key).
+    /// Admits a participant and returns (id, key); a buyer gets $1bn deposited, to pay
+    /// for what it buys.
     pub fn participant(&self, name: &str, roles: &[&str]) -> (String, String) {
+        let (id, key) = self.participant_unfunded(name, roles);
+        if roles.contains(&"buyer") {
+            let r = self.post(
+                "/v1/admin/deposits",
+                &self.operator,
+                json!({ "participant": id, "amount": "1000000000", "reference": "test funds" }),
+            );
+            assert_eq!(r.status, 201, "{:?}", r.body);
+        }
+        (id, key)
+    }
+
+    /// Admits a participant with no money; returns (id, key).
+    pub fn participant_unfunded(&self, name: &str, roles: &[&str]) -> (String, String) {
         let r = self.post(
             "/v1/participants",
             &self.operator,
