@@ -245,3 +245,66 @@ fn a_bid_needs_the_money_and_a_resting_bid_keeps_it_reserved() {
     assert_eq!(m.e.available(lab), 200_000_000);
     m.exec(OPERATOR, withdraw(lab, 150_000_000)).unwrap();
 }
+
+/// A lease's value over months, exactly: whole months bill the fee, partial months the
+/// fee x hours in force / hours in the month, half to even; notice moves the end.
+#[test]
+fn monthly_fees_prorate_by_hours_in_force_to_the_micro_dollar() {
+    use megawatt_engine::contract::{Contract, ContractLine, Origin, Pricing, Terms};
+    use megawatt_engine::ids::{ContractId, PoolId, QuoteId};
+    use megawatt_engine::units::{Hour, Window, days_from_civil};
+    let h = |y, m, d| Hour(u32::try_from(days_from_civil(y, m, d) * 24).unwrap());
+    let fee = 1_250_000_000_000_000; // $1.25bn a month
+    let lease = |start: Hour, end: Hour| {
+        Contract::new(
+            ContractId(1),
+            (ParticipantId(2), ParticipantId(3)),
+            smallvec::smallvec![ContractLine {
+                pool: PoolId(1),
+                gpus: 1,
+                window: Window { start, end }
+            }],
+            (Pricing::MonthlyFee { fee_micros: fee }, Terms::exchange()),
+            Origin::Quote(QuoteId(1)),
+            0,
+        )
+    };
+    // February 2028 (29 days, a leap year) in full; February 2027 (28 days) in full.
+    let c = lease(h(2026, 12, 1), h(2029, 6, 1));
+    assert_eq!(c.value_micros(h(2028, 2, 1), h(2028, 3, 1)), Some(fee));
+    assert_eq!(c.value_micros(h(2027, 2, 1), h(2027, 3, 1)), Some(fee));
+    // The whole lease: 30 months.
+    assert_eq!(c.value_micros(h(2026, 1, 1), h(2030, 1, 1)), Some(30 * fee));
+    // Starting mid-month: from 16 December 2026 (16 of 31 days), then all of January.
+    let c = lease(h(2026, 12, 16), h(2027, 2, 1));
+    let dec = fee * 16 / 31; // 645,161,290,322,580.645… -> half to even
+    assert_eq!(c.value_micros(h(2026, 12, 1), h(2027, 1, 1)), Some(dec + 1));
+    assert_eq!(
+        c.value_micros(h(2026, 12, 1), h(2027, 2, 1)),
+        Some(dec + 1 + fee)
+    );
+    // Ending mid-month, by notice effective on 10 April 2027 at 13:00 (9 days + 13 hours
+    // of a 30-day month: 229 of 720 hours).
+    let mut c = lease(h(2027, 1, 1), h(2028, 1, 1));
+    c.ends = Hour(h(2027, 4, 10).0 + 13);
+    let april = (i128::from(fee) * 229 + 360) / 720; // exact here: no half to break
+    assert_eq!(
+        c.value_micros(h(2027, 4, 1), h(2027, 5, 1)),
+        Some(april as i64)
+    );
+    assert_eq!(
+        c.value_micros(h(2027, 5, 1), h(2027, 6, 1)),
+        Some(0),
+        "nothing after the end"
+    );
+    // Per GPU-hour pricing: GPUs x hours held x price.
+    let mut c = lease(h(2027, 1, 1), h(2027, 1, 3));
+    c.pricing = Pricing::PerGpuHour {
+        price_micros: 2_000_000,
+    };
+    c.lines[0].gpus = 8;
+    assert_eq!(
+        c.value_micros(h(2027, 1, 1), h(2027, 2, 1)),
+        Some(8 * 48 * 2_000_000)
+    );
+}
