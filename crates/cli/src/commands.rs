@@ -256,6 +256,9 @@ pub fn client_command(cli: &Cli, cmd: &Cmd) -> Result<(), Failure> {
             }
             (c.get(&q)?, |v| output::page(v, &output::TRANSFER_HEADERS, output::transfer_row))
         }
+        Cmd::Invoices(p) => (c.get(&format!("/v1/invoices?{}", page_query(p)))?, |v| {
+            output::page(v, &output::INVOICE_HEADERS, output::invoice_row)
+        }),
         Cmd::Admin(AdminCmd::Deposit(a)) => (
             c.post("/v1/admin/deposits", &json!({ "participant": a.participant, "amount": a.amount, "reference": a.reference }))?,
             |v| output::page(&json!({ "items": [v] }), &output::TRANSFER_HEADERS, output::transfer_row),

@@ -130,6 +130,9 @@ pub enum Cmd {
         after_help = "Examples:\n  mw statement\n  mw statement --from 2026-12-01T00:00Z --to 2027-01-01T00:00Z"
     )]
     Statement(StatementArgs),
+    /// Invoices you pay or are paid.
+    #[command(after_help = "Examples:\n  mw invoices\n  mw invoices --limit 12")]
+    Invoices(PageArgs),
     /// Operator: money and credit.
     #[command(subcommand)]
     Admin(AdminCmd),

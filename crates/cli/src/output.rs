@@ -396,6 +396,26 @@ pub const TRANSFER_HEADERS: [&str; 7] = [
     "reference",
 ];
 
+/// One invoice as a row.
+pub fn invoice_row(i: &Value) -> Vec<String> {
+    vec![
+        s(i, "id"),
+        s(i, "contract"),
+        s(i, "charge"),
+        format!("{} -> {}", t(i, "period_start"), t(i, "period_end")),
+        usd(i, "amount_usd"),
+        s(i, "payer"),
+        s(i, "payee"),
+        t(i, "due"),
+        s(i, "status"),
+    ]
+}
+
+/// Headers of [`invoice_row`].
+pub const INVOICE_HEADERS: [&str; 9] = [
+    "id", "contract", "charge", "period", "amount", "payer", "payee", "due", "status",
+];
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -487,6 +487,7 @@ fn every_subcommand_has_help_with_examples() {
         vec!["admin", "withdraw"],
         vec!["admin", "credit-limit"],
         vec!["admin", "fees"],
+        vec!["invoices"],
     ] {
         let mut args = sub.clone();
         args.push("--help");

@@ -4,12 +4,14 @@
 //! Every handler validates the whole command before it changes anything, so a rejected
 //! command leaves the state byte-for-byte as it was.
 
+use crate::billing::Invoice;
 use crate::catalog::{GpuModel, default_models};
 use crate::command::{Command, Envelope};
 use crate::contract::Contract;
 use crate::dense::Dense;
 use crate::entities::{Facility, Participant, Pool, Reservation, Roles};
 use crate::event::Event;
+use crate::ids::InvoiceId;
 use crate::ids::{
     ContractId, Counters, FacilityId, ModelIdx, OrderId, ParticipantId, PoolId, QuoteId, RegionIdx,
     ReservationId, RfqId,
@@ -63,6 +65,10 @@ pub struct Engine {
     pub(crate) total_credit_micros: i64,
     /// The exchange's fees in force.
     pub(crate) fees: FeeRates,
+    /// Unpaid invoices.
+    pub(crate) invoices: BTreeMap<InvoiceId, Invoice>,
+    /// Term contracts still to bill.
+    pub(crate) billing: BTreeSet<ContractId>,
     pub(crate) schedule: Schedule,
 }
 
@@ -83,6 +89,8 @@ pub(crate) struct Schedule {
     pub(crate) rfq_deadlines: BTreeMap<Hour, Vec<RfqId>>,
     /// Live quotes by expiry.
     pub(crate) quote_expiries: BTreeMap<Hour, Vec<QuoteId>>,
+    /// Unpaid invoices by due date.
+    pub(crate) invoice_dues: BTreeMap<Hour, Vec<InvoiceId>>,
 }
 
 /// The acting participant and the time, for one command.
@@ -138,6 +146,8 @@ impl Engine {
             credit_limits: BTreeMap::new(),
             total_credit_micros: 0,
             fees: FeeRates::default(),
+            invoices: BTreeMap::new(),
+            billing: BTreeSet::new(),
             schedule: Schedule::default(),
         };
         for m in default_models() {
@@ -282,6 +292,7 @@ impl Engine {
             facilities: 0,
             open_rfqs: 0,
             exposure_micros: 0,
+            owed_micros: 0,
         };
         self.participants.insert(id, p.clone());
         p

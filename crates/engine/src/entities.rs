@@ -34,6 +34,8 @@ pub struct Participant {
     pub open_rfqs: u32,
     /// What its resting bids have reserved, micro-USD.
     pub exposure_micros: i64,
+    /// What it owes on unpaid invoices, micro-USD.
+    pub owed_micros: i64,
 }
 
 /// A facility: a site with a power budget and one pool per GPU model.

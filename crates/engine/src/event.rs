@@ -1,8 +1,10 @@
 //! Events: what an accepted command did. The server writes them to the query tables
 //! and publishes the public ones as market data.
 
+use crate::billing::Invoice;
 use crate::contract::{Contract, ForCause, Notice, Trade};
 use crate::entities::{Facility, Participant, Reservation};
+use crate::ids::InvoiceId;
 use crate::ids::{ContractId, ModelIdx, OrderId, ParticipantId, QuoteId, ReservationId, RfqId};
 use crate::ledger::{FeeRates, Transfer};
 use crate::order::Order;
@@ -190,6 +192,18 @@ pub enum Event {
     },
     /// Money moved.
     Transfer(Transfer),
+    /// An invoice was issued (it may be paid in the same command).
+    InvoiceIssued(Invoice),
+    /// An invoice was paid (with its transfer).
+    InvoicePaid {
+        /// The invoice.
+        invoice: InvoiceId,
+    },
+    /// An unpaid invoice passed its due date.
+    InvoiceOverdue {
+        /// The invoice.
+        invoice: InvoiceId,
+    },
     /// The operator set the fees for orders placed from now on.
     FeesSet(FeeRates),
     /// The operator set a participant's credit limit.

@@ -73,6 +73,11 @@ id_type!(
     TransferId,
     "tr"
 );
+id_type!(
+    /// An invoice of a term contract.
+    InvoiceId,
+    "inv"
+);
 
 /// Index of a GPU model in the catalog (the catalog only grows, so indexes are stable).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -105,6 +110,8 @@ pub struct Counters {
     pub quote: u64,
     /// Next transfer id.
     pub transfer: u64,
+    /// Next invoice id.
+    pub invoice: u64,
 }
 
 impl Default for Counters {
@@ -120,6 +127,7 @@ impl Default for Counters {
             rfq: 1,
             quote: 1,
             transfer: 1,
+            invoice: 1,
         }
     }
 }

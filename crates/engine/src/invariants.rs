@@ -126,11 +126,43 @@ fn check_money(e: &Engine) -> Result<(), String> {
         if p.exposure_micros != exposure.get(&p.id).copied().unwrap_or(0) {
             return Err(format!("participant {}: exposure is off", p.id));
         }
-        if e.available(p.id) < 0 {
+        // Unpaid invoices are owed, not committed: what is committed never exceeds
+        // balance + credit.
+        if e.available(p.id) + e.owed(p.id) < 0 {
             return Err(format!(
-                "participant {}: commits more than it can pay ({} available)",
-                p.id,
-                e.available(p.id)
+                "participant {}: commits more than it can pay",
+                p.id
+            ));
+        }
+        let owed: i64 = e
+            .invoices
+            .values()
+            .filter(|i| i.payer == p.id)
+            .map(|i| i.amount_micros)
+            .sum();
+        if p.owed_micros != owed {
+            return Err(format!(
+                "participant {}: owes {} but its invoices say {owed}",
+                p.id, p.owed_micros
+            ));
+        }
+    }
+    for (id, inv) in &e.invoices {
+        if inv.amount_micros <= 0
+            || (!inv.overdue && !scheduled(&e.schedule.invoice_dues, inv.due, id))
+        {
+            return Err(format!("invoice {id}: empty, or unpaid and not scheduled"));
+        }
+        if inv.overdue != (inv.due <= e.last_tick) {
+            return Err(format!(
+                "invoice {id}: overdue flag disagrees with its due date"
+            ));
+        }
+    }
+    for id in &e.billing {
+        if !matches!(e.contracts[id].origin, crate::contract::Origin::Quote(_)) {
+            return Err(format!(
+                "contract {id} is billed but is not a term contract"
             ));
         }
     }

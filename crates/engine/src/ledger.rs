@@ -48,6 +48,8 @@ pub enum TransferKind {
     Trade,
     /// A maker or taker fee paid to the exchange (the reference is the trade).
     Fee,
+    /// An invoice paid (the reference is the invoice).
+    Invoice,
 }
 
 impl TransferKind {
@@ -58,6 +60,7 @@ impl TransferKind {
             TransferKind::Withdrawal => "withdrawal",
             TransferKind::Trade => "trade",
             TransferKind::Fee => "fee",
+            TransferKind::Invoice => "invoice",
         }
     }
 }
@@ -149,10 +152,13 @@ impl Engine {
     }
 
     /// What a participant can still commit: balance + credit limit − what its resting
-    /// bids have reserved, micro-USD.
+    /// bids have reserved − what it owes on unpaid invoices, micro-USD.
     pub fn available(&self, p: ParticipantId) -> i64 {
-        let exposure = self.participants.get(&p).map_or(0, |x| x.exposure_micros);
-        self.balance(Account::Participant(p)) + self.credit_limit(p) - exposure
+        let (exposure, owed) = self
+            .participants
+            .get(&p)
+            .map_or((0, 0), |x| (x.exposure_micros, x.owed_micros));
+        self.balance(Account::Participant(p)) + self.credit_limit(p) - exposure - owed
     }
 
     /// The fees in force.
@@ -313,7 +319,7 @@ impl Engine {
     }
 
     /// Moves money (validated by the caller) and records the transfer.
-    fn transfer(
+    pub(crate) fn transfer(
         &mut self,
         ctx: &Ctx,
         (debit, credit): (Account, Account),
@@ -352,10 +358,9 @@ impl Engine {
         let (outside, own) = (Account::External, Account::Participant(p));
         let accounts = match kind {
             TransferKind::Deposit => (outside, own),
-            TransferKind::Withdrawal | TransferKind::Trade | TransferKind::Fee => (own, outside),
+            _ => (own, outside),
         };
-        let exposure = self.participants.get(&p).map_or(0, |x| x.exposure_micros);
-        let available = self.balance(own) - exposure;
+        let available = self.available(p) - self.credit_limit(p);
         if kind == TransferKind::Withdrawal && amount > available {
             return reject(
                 Rule::InsufficientFunds,
@@ -373,6 +378,9 @@ impl Engine {
             );
         }
         self.transfer(ctx, accounts, amount, kind, reference, events);
+        if kind == TransferKind::Deposit {
+            self.pay_open_invoices(ctx, p, events);
+        }
         Ok(())
     }
 

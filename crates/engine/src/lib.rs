@@ -20,7 +20,8 @@
 //! - [`order`]: orders and the per-model book; [`levels`]: a book side as price levels.
 //! - [`contract`]: trades and contracts, their terms and status.
 //! - [`rfq`]: requests for quotes and firm quotes (term deals).
-//! - [`ledger`]: money: accounts, transfers, deposits, withdrawals, credit limits.
+//! - [`ledger`]: money: accounts, transfers, deposits, withdrawals, credit limits,
+//!   settlement, credit checks; [`billing`]: invoices of term contracts.
 //! - [`command`] / [`event`] / [`reject`]: what goes in and what comes out.
 //! - [`step`]: the step functions that hold capacity over time.
 //! - `engine`, `admin`, `place`, `matching`, `lifecycle` (notice, termination,
@@ -28,6 +29,7 @@
 //! - [`invariants`]: the from-scratch checker used by tests and audits.
 //! - [`limits`]: every bound the engine enforces.
 
+pub mod billing;
 pub mod catalog;
 pub mod command;
 pub mod contract;

@@ -18,6 +18,9 @@ impl Engine {
     /// schedules its start and end.
     pub(crate) fn add_contract(&mut self, contract: Contract, events: &mut Vec<Event>) {
         let id = contract.id;
+        if matches!(contract.origin, Origin::Quote(_)) {
+            self.billing.insert(id);
+        }
         self.schedule
             .contract_starts
             .entry(contract.start())
@@ -127,10 +130,33 @@ impl Engine {
         let c = self.contracts.get_mut(&id).expect("checked");
         c.notice = Some(notice);
         c.status = ContractStatus::NoticeGiven;
+        let payee = if c.buyer == ctx.actor {
+            c.seller
+        } else {
+            c.buyer
+        };
         events.push(Event::NoticeGiven {
             contract: id,
             notice,
         });
+        if notice.fee_micros > 0 {
+            let fee = crate::billing::Invoice {
+                id: crate::ids::InvoiceId(0),
+                contract: id,
+                payer: ctx.actor,
+                payee,
+                charge: crate::billing::Charge::EarlyTerminationFee,
+                period: Window {
+                    start: effective,
+                    end: Hour(effective.0 + 1),
+                },
+                amount_micros: notice.fee_micros,
+                issued_ms: ctx.time_ms,
+                due: Hour(ctx.now.0 + 1 + crate::billing::PAYMENT_DAYS * 24),
+                overdue: false,
+            };
+            self.issue(ctx, fee, events);
+        }
         Ok(())
     }
 

@@ -58,6 +58,8 @@ impl Engine {
         self.expire_orders(hour, events);
         self.expire_deals(hour, events);
         self.start_and_end_contracts(hour, events);
+        self.close_months(ctx, hour, events);
+        self.mark_overdue(hour, events);
         while let Some(&(end, id)) = self.schedule.reservation_ends.first() {
             if end > hour {
                 break;

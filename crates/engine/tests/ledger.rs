@@ -308,3 +308,161 @@ fn monthly_fees_prorate_by_hours_in_force_to_the_micro_dollar() {
         Some(8 * 48 * 2_000_000)
     );
 }
+
+/// Makes a term contract: an RFQ for 10 H100 over `window` and an accepted quote at a
+/// monthly fee, with 24 hours' notice for the buyer and an early-termination fee.
+fn lease(
+    m: &mut Market,
+    lab: ParticipantId,
+    window: megawatt_engine::units::Window,
+    fee: i64,
+) -> megawatt_engine::ids::ContractId {
+    use megawatt_engine::command::{QuoteLineSpec, QuoteSpec, RfqSpec, RfqWants, WantedTerms};
+    use megawatt_engine::contract::{Pricing, Terms};
+    let prov = m.participant("owner", provider());
+    let (_, pools) = m.facility(prov, "us-south", &[("h100-sxm", 100)]);
+    let deadline = megawatt_engine::units::Hour(window.start.0 - 1);
+    let rfq = RfqSpec {
+        wants: RfqWants::Gpus(vec![("h100-sxm".into(), 10)]),
+        window,
+        region: None,
+        facility: None,
+        terms: WantedTerms::default(),
+        deadline,
+        invited: Vec::new(),
+    };
+    let ev = m.exec(lab, Command::CreateRfq(rfq)).unwrap();
+    let Event::RfqCreated(r) = &ev[0] else {
+        panic!()
+    };
+    let quote = QuoteSpec {
+        rfq: r.id,
+        lines: vec![QuoteLineSpec {
+            pool: pools[0],
+            gpus: 10,
+        }],
+        pricing: Pricing::MonthlyFee { fee_micros: fee },
+        terms: Terms {
+            buyer_notice_hours: Some(24),
+            early_termination_fee_micros: 5_000,
+            ..Terms::exchange()
+        },
+        expires: deadline,
+    };
+    let ev = m.exec(prov, Command::SubmitQuote(quote)).unwrap();
+    let Event::QuoteSubmitted(q) = &ev[0] else {
+        panic!()
+    };
+    let ev = m.exec(lab, Command::AcceptQuote { quote: q.id }).unwrap();
+    ev.iter()
+        .find_map(|e| match e {
+            Event::ContractCreated(c) => Some(c.id),
+            _ => None,
+        })
+        .unwrap()
+}
+
+#[test]
+fn term_contracts_are_invoiced_at_month_close_and_paid_when_money_allows() {
+    use megawatt_engine::units::{Hour, Window, days_from_civil};
+    let h = |y, mo, d| Hour(u32::try_from(days_from_civil(y, mo, d) * 24).unwrap());
+    let mut m = Market::new(); // 2027-01-15
+    let lab = m.participant_unfunded("lab", buyer());
+    // From 1 February to 16 March 2027 at $2,800 a month.
+    let fee = 2_800_000_000;
+    m.exec(OPERATOR, deposit(lab, fee)).unwrap(); // the first month must be available
+    let c = lease(
+        &mut m,
+        lab,
+        Window {
+            start: h(2027, 2, 1),
+            end: h(2027, 3, 16),
+        },
+        fee,
+    );
+    m.exec(OPERATOR, withdraw(lab, fee)).unwrap();
+    // The February close bills the whole month: exactly the fee. The lab has nothing:
+    // the invoice stays open, due 30 days later, and counts against its bids.
+    let to = |m: &mut Market, hour: Hour| {
+        m.time_ms = hour.start_ms() + 1;
+        m.exec(OPERATOR, Command::Tick { hour }).unwrap()
+    };
+    let ev = to(&mut m, h(2027, 3, 1));
+    let Some(Event::InvoiceIssued(inv)) = ev.iter().find(|e| matches!(e, Event::InvoiceIssued(_)))
+    else {
+        panic!("{ev:?}")
+    };
+    assert_eq!(
+        (inv.contract, inv.amount_micros, inv.due),
+        (c, fee, h(2027, 3, 31))
+    );
+    assert_eq!((m.e.owed(lab), m.e.available(lab)), (fee, -fee));
+    let r = m
+        .exec(
+            lab,
+            Command::PlaceBid(Market::bid_spec(1, w(2_000, 2_001), 1)),
+        )
+        .unwrap_err();
+    assert_eq!(r.rule, Rule::InsufficientFunds);
+    // Money arrives: the invoice is paid at once, to the seller.
+    let ev = m.exec(OPERATOR, deposit(lab, fee + 1_000_000_000)).unwrap();
+    assert!(
+        ev.contains(&Event::InvoicePaid { invoice: inv.id }),
+        "{ev:?}"
+    );
+    assert_eq!(
+        (m.e.owed(lab), m.e.balance(Account::Participant(lab))),
+        (0, 1_000_000_000)
+    );
+    // March: 15 of 31 days in force, prorated half to even; 1,000 dollars is not enough.
+    let ev = to(&mut m, h(2027, 4, 1));
+    let Some(Event::InvoiceIssued(march)) =
+        ev.iter().find(|e| matches!(e, Event::InvoiceIssued(_)))
+    else {
+        panic!("{ev:?}")
+    };
+    assert_eq!(march.amount_micros, 1_354_838_710); // 2,800,000,000 x 360 / 744 = 1,354,838,709.67
+    assert!(!ev.iter().any(|e| matches!(e, Event::InvoicePaid { .. })));
+    // Unpaid after its due date: overdue.
+    let ev = to(&mut m, h(2027, 5, 1));
+    assert!(
+        ev.contains(&Event::InvoiceOverdue { invoice: march.id }),
+        "{ev:?}"
+    );
+    assert!(m.e.invoice(march.id).unwrap().overdue);
+}
+
+#[test]
+fn notice_invoices_the_early_termination_fee() {
+    use megawatt_engine::units::{Hour, Window, days_from_civil};
+    let h = |y, mo, d| Hour(u32::try_from(days_from_civil(y, mo, d) * 24).unwrap());
+    let mut m = Market::new();
+    let lab = m.participant("lab", buyer());
+    let c = lease(
+        &mut m,
+        lab,
+        Window {
+            start: h(2027, 2, 1),
+            end: h(2027, 6, 1),
+        },
+        1_000_000,
+    );
+    let ev = m.exec(lab, Command::GiveNotice { contract: c }).unwrap();
+    let fee = ev.iter().find_map(|e| match e {
+        Event::InvoiceIssued(i) => Some(i.clone()),
+        _ => None,
+    });
+    let fee = fee.expect("a fee invoice");
+    assert_eq!(
+        (fee.payer, fee.amount_micros, fee.charge),
+        (
+            lab,
+            5_000,
+            megawatt_engine::billing::Charge::EarlyTerminationFee
+        )
+    );
+    assert!(
+        ev.contains(&Event::InvoicePaid { invoice: fee.id }),
+        "paid from the lab's money"
+    );
+}

@@ -149,7 +149,7 @@ fn op() -> impl Strategy<Value = Op> {
         2 => (0..6usize, any::<usize>(), 0u32..10).prop_map(|(who, nth, by)| Op::Reduce { who, nth, by }),
         1 => (0..6usize, 0..12usize, 0u32..30, 0u32..30, 1u32..30).prop_map(|(who, pool, gpus, start, len)| Op::Reserve { who, pool, gpus, start, len }),
         1 => (0..6usize, any::<usize>()).prop_map(|(who, nth)| Op::Release { who, nth }),
-        2 => (0u32..3).prop_map(|hours| Op::Advance { hours }),
+        2 => prop_oneof![19 => 0u32..3, 1 => Just(200u32)].prop_map(|hours| Op::Advance { hours }),
         2 => (0..6usize, (0u32..12, 0u32..8), any::<bool>(), 0u32..30, 1u32..40, 0u32..20, prop::option::weighted(0.5, 0u32..30), prop::option::weighted(0.3, 0..6usize))
             .prop_map(|(who, gpus, power, start, len, deadline, max_notice, invite)| Op::Rfq { who, gpus, power, start, len, deadline, max_notice, invite }),
         3 => (0..6usize, any::<usize>(), 0..6usize, prop::bool::weighted(0.8), any::<bool>(), (1i64..12).prop_map(|p| p * 250_000), prop::option::weighted(0.7, 0u32..30), 0u32..25)
@@ -378,6 +378,7 @@ impl World {
                     }
                 };
                 let mut terms = Terms::exchange();
+                terms.early_termination_fee_micros = price / 1_000;
                 terms.buyer_notice_hours = match (rfq.terms.max_buyer_notice_hours, buyer_notice) {
                     (Some(max), Some(n)) if honest => Some(n.min(max)),
                     (_, n) => n,
@@ -746,6 +747,8 @@ impl World {
                             "settlement"
                         }
                         Event::Transfer(_) => "transfer",
+                        Event::InvoiceIssued(_) => "invoice",
+                        Event::InvoicePaid { .. } => "invoice paid",
                         _ => continue,
                     };
                     *self.deals.entry(kind).or_default() += 1;
@@ -871,7 +874,7 @@ proptest! {
         eprintln!("placed {} orders, {contracts} contracts; deals {:?}; rejections {:?}", world.placed.len(), world.deals, world.rejections);
         prop_assert!(world.placed.len() > 300 && contracts > 20);
         prop_assert!(world.rejections.len() >= 10);
-        for kind in ["quote accepted", "notice", "terminated for cause", "resale", "terminated", "transfer", "settlement", "fee"] {
+        for kind in ["quote accepted", "notice", "terminated for cause", "resale", "terminated", "transfer", "settlement", "fee", "invoice"] {
             prop_assert!(world.deals.get(kind).copied().unwrap_or(0) > 0, "no {} in the sequence: {:?}", kind, world.deals);
         }
     }

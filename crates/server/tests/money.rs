@@ -177,7 +177,71 @@ fn trades_settle_with_fees_and_bids_need_money(backend: Backend) {
     assert_eq!(report.violation_count, 0, "{:?}", report.violations);
 }
 
+fn notice_invoices_its_fee_to_the_parties_only(backend: Backend) {
+    let Some(s) = TestServer::start(backend) else {
+        return;
+    };
+    let (prov_id, prov) = s.participant("Owner", &["provider"]);
+    let (lab_id, lab) = s.participant("Lab", &["buyer"]);
+    let (_, other) = s.participant("Other", &["buyer"]);
+    let pool = s.pool(&prov, 100);
+    let rfq = s.post(
+        "/v1/rfqs",
+        &lab,
+        json!({ "gpus": [{ "model": "h100-sxm", "gpus": 10 }], "start": common::day(3), "hours": 720, "deadline": common::day(1) }),
+    );
+    assert_eq!(rfq.status, 201, "{:?}", rfq.body);
+    let q = s.post(
+        &format!("/v1/rfqs/{}/quotes", rfq.body["id"].as_str().unwrap()),
+        &prov,
+        json!({ "lines": [{ "pool": pool, "gpus": 10 }], "monthly_fee": "30000", "buyer_notice_hours": 24,
+                "early_termination_fee": "2500", "expires": common::day(1) }),
+    );
+    assert_eq!(q.status, 201, "{:?}", q.body);
+    let c = s.post(
+        &format!("/v1/quotes/{}/accept", q.body["id"].as_str().unwrap()),
+        &lab,
+        json!({}),
+    );
+    assert_eq!(c.status, 201, "{:?}", c.body);
+    let n = s.post(
+        &format!("/v1/contracts/{}/notice", c.body["id"].as_str().unwrap()),
+        &lab,
+        json!({}),
+    );
+    assert_eq!(n.status, 200, "{:?}", n.body);
+    let invoices = s.get("/v1/invoices", &lab).body["items"].clone();
+    assert_eq!(invoices.as_array().unwrap().len(), 1, "{invoices:?}");
+    let inv = &invoices[0];
+    assert_eq!(
+        (
+            inv["charge"].as_str(),
+            inv["payer"].as_str(),
+            inv["payee"].as_str(),
+            inv["status"].as_str()
+        ),
+        (
+            Some("early_termination_fee"),
+            Some(lab_id.as_str()),
+            Some(prov_id.as_str()),
+            Some("paid")
+        )
+    );
+    assert_eq!(inv["amount_micros"], json!(2_500_000_000i64));
+    assert_eq!(
+        s.get("/v1/invoices", &prov).body["items"]
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+    assert_eq!(s.get("/v1/invoices", &other).body["items"], json!([]));
+    let report = megawatt_store::audit::audit(&s.store, 1).unwrap();
+    assert_eq!(report.violation_count, 0, "{:?}", report.violations);
+}
+
 on_both_backends!(
     deposits_withdrawals_and_credit,
-    trades_settle_with_fees_and_bids_need_money
+    trades_settle_with_fees_and_bids_need_money,
+    notice_invoices_its_fee_to_the_parties_only
 );

@@ -244,6 +244,33 @@ pub struct TransferRow {
     pub time_ms: u64,
 }
 
+/// An invoice as the table holds it.
+#[derive(Clone, Debug)]
+pub struct InvoiceRow {
+    /// Invoice id.
+    pub id: u64,
+    /// The contract billed.
+    pub contract: u64,
+    /// Who pays.
+    pub payer: u64,
+    /// Who is paid.
+    pub payee: u64,
+    /// `usage` or `early_termination_fee`.
+    pub charge: String,
+    /// First hour billed.
+    pub period_start_hour: u32,
+    /// First hour after the period.
+    pub period_end_hour: u32,
+    /// Amount, micro-USD.
+    pub amount_micros: i64,
+    /// When issued.
+    pub issued_ms: u64,
+    /// Due hour.
+    pub due_hour: u32,
+    /// `open`, `paid` or `overdue`.
+    pub status: String,
+}
+
 /// Who may see an RFQ: the operator (all), or a participant: its own RFQs, and as a
 /// provider the open RFQs that invite it and those it has quoted on.
 #[derive(Clone, Copy, Debug)]
@@ -831,5 +858,39 @@ impl Reader {
             })
         })?;
         Ok(page(rows, max, |t| t.id))
+    }
+
+    /// Invoices where `party` pays or is paid (`None`: all), newest first.
+    pub fn invoices(
+        &mut self,
+        party: Option<ParticipantId>,
+        before_id: Option<u64>,
+        max: usize,
+    ) -> Result<Page<InvoiceRow>, StoreError> {
+        let sql = "SELECT id, contract, payer, payee, charge, period_start_hour, period_end_hour, \
+             amount_micros, issued_ms, due_hour, status FROM invoices \
+             WHERE (CAST($1 AS BIGINT) IS NULL OR payer = $1 OR payee = $1) AND id < $2 \
+             ORDER BY id DESC LIMIT $3";
+        let params = [
+            Val::I(party.map(|p| p.0 as i64)),
+            before(before_id),
+            limit(max),
+        ];
+        let rows = self.db.rows(sql, &params, |r| {
+            Ok(InvoiceRow {
+                id: big(r, 0)?,
+                contract: big(r, 1)?,
+                payer: big(r, 2)?,
+                payee: big(r, 3)?,
+                charge: string(r, 4)?,
+                period_start_hour: small(r, 5)?,
+                period_end_hour: small(r, 6)?,
+                amount_micros: signed(r, 7)?,
+                issued_ms: big(r, 8)?,
+                due_hour: small(r, 9)?,
+                status: string(r, 10)?,
+            })
+        })?;
+        Ok(page(rows, max, |i| i.id))
     }
 }

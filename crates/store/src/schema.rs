@@ -5,7 +5,7 @@
 //! migrated store and a new one have exactly the same layout.
 
 /// The version this code writes. A store with a higher version is refused.
-pub const SCHEMA_VERSION: i64 = 5;
+pub const SCHEMA_VERSION: i64 = 6;
 
 /// The schema of version 1, which every store starts from. Times are hours since the
 /// epoch (`*_hour`) next to RFC 3339 text (`*_at`) for people; money is integer
@@ -127,6 +127,19 @@ CREATE INDEX IF NOT EXISTS transfers_by_credit ON transfers (credit, id);
 ALTER TABLE participants ADD COLUMN credit_limit_micros INTEGER NOT NULL DEFAULT 0;
 "#;
 
+/// Invoices (schema version 6).
+const INVOICES: &str = r#"
+CREATE TABLE IF NOT EXISTS invoices (
+    id INTEGER PRIMARY KEY, contract INTEGER NOT NULL, payer INTEGER NOT NULL, payee INTEGER NOT NULL,
+    charge TEXT NOT NULL, period_start_hour INTEGER NOT NULL, period_end_hour INTEGER NOT NULL,
+    period_start_at TEXT NOT NULL, period_end_at TEXT NOT NULL, amount_micros INTEGER NOT NULL,
+    issued_ms INTEGER NOT NULL, due_hour INTEGER NOT NULL, due_at TEXT NOT NULL,
+    status TEXT NOT NULL, paid_seq INTEGER
+);
+CREATE INDEX IF NOT EXISTS invoices_by_payer ON invoices (payer, id);
+CREATE INDEX IF NOT EXISTS invoices_by_payee ON invoices (payee, id);
+"#;
+
 /// The whole schema of a new store: version 1 and every migration.
 pub fn schema() -> String {
     let mut s = SCHEMA_V1.to_string();
@@ -139,7 +152,7 @@ pub fn schema() -> String {
 
 /// Migrations from each older schema version to the next, in order: `migrations()[v - 1]`
 /// takes version `v` to `v + 1`.
-pub fn migrations() -> [String; 4] {
+pub fn migrations() -> [String; 5] {
     [
         "CREATE TABLE IF NOT EXISTS snapshots (
             seq INTEGER PRIMARY KEY, state BLOB NOT NULL, checksum INTEGER NOT NULL, created_ms INTEGER NOT NULL
@@ -174,6 +187,7 @@ pub fn migrations() -> [String; 4] {
             .join("\n")
         ),
         LEDGER.to_string(),
+        INVOICES.to_string(),
     ]
 }
 
@@ -219,10 +233,12 @@ pub enum Table {
     QuoteLines,
     /// `transfers`.
     Transfers,
+    /// `invoices`.
+    Invoices,
 }
 
 /// Number of query tables.
-pub const TABLES: usize = 15;
+pub const TABLES: usize = 16;
 
 impl Table {
     /// Every query table.
@@ -242,6 +258,7 @@ impl Table {
         Table::Quotes,
         Table::QuoteLines,
         Table::Transfers,
+        Table::Invoices,
     ];
 
     /// Its SQL name.
@@ -262,6 +279,7 @@ impl Table {
             Table::Quotes => "quotes",
             Table::QuoteLines => "quote_lines",
             Table::Transfers => "transfers",
+            Table::Invoices => "invoices",
         }
     }
 
@@ -281,6 +299,23 @@ impl Table {
     /// The columns, in order, of the tables whose rows later events change.
     fn columns(self) -> &'static [&'static str] {
         match self {
+            Table::Invoices => &[
+                "id",
+                "contract",
+                "payer",
+                "payee",
+                "charge",
+                "period_start_hour",
+                "period_end_hour",
+                "period_start_at",
+                "period_end_at",
+                "amount_micros",
+                "issued_ms",
+                "due_hour",
+                "due_at",
+                "status",
+                "paid_seq",
+            ],
             Table::Participants => &[
                 "id",
                 "name",

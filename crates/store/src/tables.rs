@@ -281,6 +281,33 @@ impl Delta {
             // The fees in force live in the engine's state (GET /v1/admin/fees); the
             // journal holds every change.
             Event::FeesSet(_) => {}
+            Event::InvoiceIssued(i) => {
+                let row = vec![
+                    int(i.id.0),
+                    int(i.contract.0),
+                    int(i.payer.0),
+                    int(i.payee.0),
+                    text(i.charge.as_str()),
+                    int(i.period.start.0),
+                    int(i.period.end.0),
+                    text(i.period.start.to_string()),
+                    text(i.period.end.to_string()),
+                    int(i.amount_micros),
+                    int(i.issued_ms),
+                    int(i.due.0),
+                    text(i.due.to_string()),
+                    text("open"),
+                    Val::I(None),
+                ];
+                self.insert(Table::Invoices, row);
+            }
+            Event::InvoicePaid { invoice } => {
+                self.set(Table::Invoices, invoice.0, "status", text("paid"));
+                self.set(Table::Invoices, invoice.0, "paid_seq", int(seq));
+            }
+            Event::InvoiceOverdue { invoice } => {
+                self.set(Table::Invoices, invoice.0, "status", text("overdue"));
+            }
             Event::CreditLimitSet {
                 participant,
                 limit_micros,

@@ -74,6 +74,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/admin/withdrawals", post(money::withdraw))
         .route("/admin/credit-limits", post(money::credit_limit))
         .route("/fees", get(money::fees))
+        .route("/invoices", get(money::invoices))
         .route("/admin/fees", post(money::set_fees))
         .route("/openapi.json", get(ops::openapi));
     Router::new()

@@ -367,3 +367,83 @@ pub async fn set_fees(
     submit(&state, caller, Command::SetFees(rates), body.idem(idem)).await?;
     fees(State(state), caller).await
 }
+
+/// An invoice of a term contract.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct InvoiceView {
+    /// Id, e.g. `inv-2`.
+    pub id: String,
+    /// The contract billed.
+    pub contract: String,
+    /// Who pays.
+    pub payer: String,
+    /// Who is paid.
+    pub payee: String,
+    /// `usage` (the contract's GPU-hours or fee over the period) or
+    /// `early_termination_fee`.
+    pub charge: String,
+    /// First hour billed.
+    pub period_start: String,
+    /// End of the period billed.
+    pub period_end: String,
+    /// Amount, micro-USD.
+    pub amount_micros: i64,
+    /// The same in USD.
+    pub amount_usd: String,
+    /// Due at.
+    pub due: String,
+    /// `open`, `paid` or `overdue`.
+    pub status: String,
+}
+
+/// Paging of invoices.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct InvoiceQuery {
+    /// Cursor from a previous page.
+    pub before: Option<String>,
+    /// Page size, 1 to 1000 (default 100).
+    pub limit: Option<usize>,
+}
+
+/// Invoices you pay or are paid (the operator: all), newest first.
+#[utoipa::path(get, path = "/v1/invoices", tag = "money", params(InvoiceQuery),
+    responses((status = 200, body = Page<InvoiceView>), (status = "4XX", body = ProblemBody)), security(("bearer" = [])))]
+pub async fn invoices(
+    State(state): State<Arc<AppState>>,
+    caller: Caller,
+    Q(q): Q<InvoiceQuery>,
+) -> Result<Json<Page<InvoiceView>>, Problem> {
+    let paging = super::PageQuery {
+        before: q.before,
+        limit: q.limit,
+    };
+    let (before, limit) = paging.parse(megawatt_engine::ids::InvoiceId::PREFIX)?;
+    let party = (!caller.operator).then_some(caller.id);
+    let page = state
+        .read(move |r| r.invoices(party, before, limit))
+        .await?;
+    let hour = |h: u32| megawatt_engine::units::Hour(h).to_string();
+    Ok(Json(Page {
+        items: page
+            .rows
+            .iter()
+            .map(|i| InvoiceView {
+                id: megawatt_engine::ids::InvoiceId(i.id).to_string(),
+                contract: megawatt_engine::ids::ContractId(i.contract).to_string(),
+                payer: ParticipantId(i.payer).to_string(),
+                payee: ParticipantId(i.payee).to_string(),
+                charge: i.charge.clone(),
+                period_start: hour(i.period_start_hour),
+                period_end: hour(i.period_end_hour),
+                amount_micros: i.amount_micros,
+                amount_usd: usd_string(i.amount_micros),
+                due: hour(i.due_hour),
+                status: i.status.clone(),
+            })
+            .collect(),
+        next: page
+            .next
+            .map(|n| megawatt_engine::ids::InvoiceId(n).to_string()),
+    }))
+}

@@ -1,0 +1,203 @@
+//! Invoices for term contracts (those made by accepting a quote; exchange fills and
+//! resales settle at the trade). At each UTC month close the tick bills every term
+//! contract for the month just ended, in arrears: GPUs x hours x price, or the monthly
+//! fee prorated by the hours in force ([`crate::contract::Contract::value_micros`]). An
+//! early-termination fee is invoiced when notice is given. An invoice is paid at once
+//! from the payer's money when it can be (balance + credit limit - what its bids
+//! reserve); otherwise it stays open, counts against the payer's credit checks, is paid
+//! when money arrives, and becomes overdue after its due date (30 days).
+
+use crate::engine::{Ctx, Engine};
+use crate::event::Event;
+use crate::ids::{ContractId, InvoiceId, ParticipantId, take};
+use crate::ledger::{Account, TransferKind};
+use crate::units::{Hour, Window};
+use serde::{Deserialize, Serialize};
+
+/// Days from an invoice's issue to its due date.
+pub const PAYMENT_DAYS: u32 = 30;
+
+/// What an invoice charges for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Charge {
+    /// The contract's GPU-hours or monthly fee over a period.
+    Usage,
+    /// The fee due from a party that gave notice.
+    EarlyTerminationFee,
+}
+
+impl Charge {
+    /// `usage` or `early_termination_fee`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Charge::Usage => "usage",
+            Charge::EarlyTerminationFee => "early_termination_fee",
+        }
+    }
+}
+
+/// An unpaid invoice (paid ones live in the history tables).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Invoice {
+    /// Its id.
+    pub id: InvoiceId,
+    /// The contract billed.
+    pub contract: ContractId,
+    /// Who pays.
+    pub payer: ParticipantId,
+    /// Who is paid.
+    pub payee: ParticipantId,
+    /// What for.
+    pub charge: Charge,
+    /// The hours billed (usage), or the notice's effective hour (fee).
+    pub period: Window,
+    /// Amount, micro-USD.
+    pub amount_micros: i64,
+    /// When issued, ms since the epoch.
+    pub issued_ms: u64,
+    /// Due at the start of this hour.
+    pub due: Hour,
+    /// Past its due date and unpaid.
+    pub overdue: bool,
+}
+
+impl Engine {
+    /// What a participant owes on unpaid invoices, micro-USD.
+    pub fn owed(&self, p: ParticipantId) -> i64 {
+        self.participants.get(&p).map_or(0, |x| x.owed_micros)
+    }
+
+    /// An unpaid invoice.
+    pub fn invoice(&self, id: InvoiceId) -> Option<&Invoice> {
+        self.invoices.get(&id)
+    }
+
+    /// Issues an invoice and pays it at once if the payer can.
+    pub(crate) fn issue(&mut self, ctx: &Ctx, mut invoice: Invoice, events: &mut Vec<Event>) {
+        invoice.id = InvoiceId(take(&mut self.ids.invoice));
+        events.push(Event::InvoiceIssued(invoice.clone()));
+        if !self.pay(ctx, &invoice, events) {
+            let p = self
+                .participants
+                .get_mut(&invoice.payer)
+                .expect("payer exists");
+            p.owed_micros += invoice.amount_micros;
+            self.schedule
+                .invoice_dues
+                .entry(invoice.due)
+                .or_default()
+                .push(invoice.id);
+            self.invoices.insert(invoice.id, invoice);
+        }
+    }
+
+    /// Pays an invoice if its payer's money covers it; true when paid.
+    fn pay(&mut self, ctx: &Ctx, invoice: &Invoice, events: &mut Vec<Event>) -> bool {
+        let p = invoice.payer;
+        let means = self.available(p) + self.owed(p);
+        if means < invoice.amount_micros {
+            return false;
+        }
+        let accounts = (Account::Participant(p), Account::Participant(invoice.payee));
+        self.transfer(
+            ctx,
+            accounts,
+            invoice.amount_micros,
+            TransferKind::Invoice,
+            &invoice.id.to_string(),
+            events,
+        );
+        events.push(Event::InvoicePaid {
+            invoice: invoice.id,
+        });
+        true
+    }
+
+    /// Pays a participant's unpaid invoices, oldest first, while its money covers them.
+    pub(crate) fn pay_open_invoices(
+        &mut self,
+        ctx: &Ctx,
+        p: ParticipantId,
+        events: &mut Vec<Event>,
+    ) {
+        let open: Vec<InvoiceId> = self
+            .invoices
+            .values()
+            .filter(|i| i.payer == p)
+            .map(|i| i.id)
+            .collect();
+        for id in open {
+            let invoice = self.invoices[&id].clone();
+            if !self.pay(ctx, &invoice, events) {
+                break;
+            }
+            self.invoices.remove(&id);
+            let payer = self.participants.get_mut(&p).expect("payer exists");
+            payer.owed_micros -= invoice.amount_micros;
+        }
+    }
+
+    /// Closes every UTC month that ended after the last tick, up to `hour`.
+    pub(crate) fn close_months(&mut self, ctx: &Ctx, hour: Hour, events: &mut Vec<Event>) {
+        let mut end = self.last_tick.next_month_start();
+        while end <= hour {
+            let start = Hour(end.0 - 1).month_start();
+            self.close_month(ctx, Window { start, end }, events);
+            end = end.next_month_start();
+        }
+    }
+
+    /// Bills every term contract for the hours of `month` it held.
+    fn close_month(&mut self, ctx: &Ctx, month: Window, events: &mut Vec<Event>) {
+        let due = Hour(month.end.0 + PAYMENT_DAYS * 24);
+        let ids: Vec<ContractId> = self.billing.iter().copied().collect();
+        for id in ids {
+            let c = &self.contracts[&id];
+            let amount = c
+                .value_micros(month.start, month.end)
+                .expect("a contract's value fits its checks");
+            let done = !c.open || c.ends <= month.end;
+            let from = c.start().max(month.start);
+            let to = c.ends.min(month.end);
+            let (payer, payee) = (c.buyer, c.seller);
+            if done {
+                self.billing.remove(&id);
+            }
+            if amount > 0 && from < to {
+                let invoice = Invoice {
+                    id: InvoiceId(0),
+                    contract: id,
+                    payer,
+                    payee,
+                    charge: Charge::Usage,
+                    period: Window {
+                        start: from,
+                        end: to,
+                    },
+                    amount_micros: amount,
+                    issued_ms: ctx.time_ms,
+                    due,
+                    overdue: false,
+                };
+                self.issue(ctx, invoice, events);
+            }
+        }
+    }
+
+    /// Marks unpaid invoices whose due date has come as overdue.
+    pub(crate) fn mark_overdue(&mut self, hour: Hour, events: &mut Vec<Event>) {
+        while let Some((&h, _)) = self.schedule.invoice_dues.first_key_value() {
+            if h > hour {
+                break;
+            }
+            let (_, ids) = self.schedule.invoice_dues.pop_first().expect("checked");
+            for id in ids {
+                if let Some(inv) = self.invoices.get_mut(&id) {
+                    inv.overdue = true;
+                    events.push(Event::InvoiceOverdue { invoice: id });
+                }
+            }
+        }
+    }
+}
