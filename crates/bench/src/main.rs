@@ -8,9 +8,11 @@
 //! - `journal [--commands N] [--database-url URL]`: durable commands per second through
 //!   the journal path (SQLite, or a scratch database on the PostgreSQL server of URL),
 //!   against bare inserts of the same size on the same backend; recovery and replay speed.
+//! - `billing`: 100,000 term contracts and 12 month closes; the ledger's transfer rate.
 //! - `http`: the real server over loopback, durable orders per second against the
 //!   `GET /healthz` ceiling.
 
+mod billing_bench;
 mod engine_bench;
 mod http_bench;
 mod journal_bench;
@@ -20,7 +22,7 @@ mod stats;
 
 use std::process::ExitCode;
 
-const USAGE: &str = "usage: megawatt-bench engine [--peer] [--seed N] [--commands N] [--runs N]\n       megawatt-bench journal [--seed N] [--commands N] [--database-url URL]\n       megawatt-bench http";
+const USAGE: &str = "usage: megawatt-bench engine [--peer] [--seed N] [--commands N] [--runs N]\n       megawatt-bench journal [--seed N] [--commands N] [--database-url URL]\n       megawatt-bench billing [--seed N]\n       megawatt-bench http";
 
 /// Options shared by the benchmarks.
 #[derive(Clone, Copy, Debug)]
@@ -84,6 +86,10 @@ fn main() -> ExitCode {
         }
         Ok((sub, _, opts, journal)) if sub == "journal" => {
             println!("{}", journal_bench::run(opts, &journal));
+            ExitCode::SUCCESS
+        }
+        Ok((sub, _, opts, _)) if sub == "billing" => {
+            println!("{}", billing_bench::run(opts));
             ExitCode::SUCCESS
         }
         Ok((sub, _, _, _)) if sub == "http" => {
