@@ -244,6 +244,7 @@ pub fn run() -> String {
             demo: false,
             rate_limit: 0,
             snapshot_every: megawatt_server::DEFAULT_SNAPSHOT_EVERY,
+            manual_clock: false,
         };
         let running = start(config).await.expect("server starts");
         let addr = running.addr;

@@ -22,6 +22,9 @@ impl Failure {
     }
 }
 
+/// The largest answer read (a FOCUS export of 100,000 invoices fits).
+const MAX_ANSWER_BYTES: u64 = 1 << 30;
+
 /// A connection to one exchange.
 pub struct Client {
     agent: ureq::Agent,
@@ -61,6 +64,16 @@ impl Client {
         self.finish(resp)
     }
 
+    /// GET a path whose answer is text (CSV), as text.
+    pub fn get_text(&self, path: &str) -> Result<String, Failure> {
+        let resp = self
+            .agent
+            .get(format!("{}{path}", self.url))
+            .header("Authorization", &self.auth()?)
+            .call();
+        self.finish_text(resp)
+    }
+
     /// POST a JSON body, with an idempotency key so that a retry cannot act twice.
     pub fn post(&self, path: &str, body: &Value) -> Result<Value, Failure> {
         let key = idempotency_key();
@@ -77,20 +90,37 @@ impl Client {
         &self,
         resp: Result<ureq::http::Response<ureq::Body>, ureq::Error>,
     ) -> Result<Value, Failure> {
+        let text = self.finish_text(resp)?;
+        if text.is_empty() {
+            return Ok(Value::Null);
+        }
+        serde_json::from_str(&text).map_err(|e| Failure {
+            message: format!("unreadable answer: {e}"),
+            code: 1,
+        })
+    }
+
+    /// The body of a successful answer; a refusal as one clear line.
+    fn finish_text(
+        &self,
+        resp: Result<ureq::http::Response<ureq::Body>, ureq::Error>,
+    ) -> Result<String, Failure> {
         let mut resp = resp.map_err(|e| Failure {
             message: format!("cannot reach the exchange at {}: {e}", self.url),
             code: 2,
         })?;
         let status = resp.status();
-        let text = resp.body_mut().read_to_string().unwrap_or_default();
-        if status.is_success() {
-            if text.is_empty() {
-                return Ok(Value::Null);
-            }
-            return serde_json::from_str(&text).map_err(|e| Failure {
+        let text = resp
+            .body_mut()
+            .with_config()
+            .limit(MAX_ANSWER_BYTES)
+            .read_to_string()
+            .map_err(|e| Failure {
                 message: format!("unreadable answer: {e}"),
                 code: 1,
-            });
+            })?;
+        if status.is_success() {
+            return Ok(text);
         }
         let message = match serde_json::from_str::<Value>(&text) {
             Ok(p) => format!(

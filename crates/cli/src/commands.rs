@@ -5,8 +5,8 @@ use crate::client::{Client, Failure};
 use crate::input;
 use crate::output::{self, s, t, usd};
 use crate::{
-    AdminCmd, AuditArgs, BuyArgs, Cli, Cmd, ContractCmd, FacilityCmd, KeyCmd, PageArgs,
-    ParticipantCmd, RfqCmd, SellArgs, ServeArgs, WindowArgs, deals,
+    AdminCmd, AuditArgs, BuyArgs, Cli, Cmd, ContractCmd, FacilityCmd, InvoicesCmd, KeyCmd,
+    PageArgs, ParticipantCmd, RfqCmd, SellArgs, ServeArgs, StatementArgs, WindowArgs, deals,
 };
 use serde_json::{Value, json};
 
@@ -62,6 +62,7 @@ pub fn serve(args: ServeArgs) -> Result<(), Failure> {
             demo: args.demo,
             rate_limit: args.rate_limit,
             snapshot_every: args.snapshot_every,
+            manual_clock: args.manual_clock,
         };
         let running = megawatt_server::start(config).await.map_err(|e| Failure {
             message: e.0,
@@ -113,6 +114,53 @@ fn page_query(p: &PageArgs) -> String {
         Some(b) => format!("limit={}&before={b}", p.limit),
         None => format!("limit={}", p.limit),
     }
+}
+
+/// `mw statement`: the balance, the invoices payable and receivable, and the period's
+/// transfers, in one answer.
+fn statement(c: &Client, a: &StatementArgs) -> Result<Value, Failure> {
+    let who = a
+        .participant
+        .as_ref()
+        .map_or(String::new(), |p| format!("&participant={p}"));
+    let mut q = format!("/v1/transfers?{}{who}", page_query(&a.page));
+    for (k, v) in [("from", &a.from), ("to", &a.to)] {
+        if let Some(v) = v {
+            let hour = input::start(v, 0).map_err(Failure::usage)?;
+            q.push_str(&format!("&{k}={hour}"));
+        }
+    }
+    Ok(json!({
+        "balance": c.get(&format!("/v1/balances?{}", who.trim_start_matches('&')))?,
+        "invoices": c.get(&format!("/v1/invoices?limit={}{who}", a.page.limit))?,
+        "transfers": c.get(&q)?,
+    }))
+}
+
+/// `mw invoices export`: the FOCUS CSV of a month, to a file or standard output.
+fn export_focus(
+    c: &Client,
+    month: &str,
+    out: Option<&std::path::Path>,
+    participant: Option<&str>,
+) -> Result<(), Failure> {
+    let mut q = format!("/v1/billing/focus?month={month}");
+    if let Some(p) = participant {
+        q.push_str(&format!("&participant={p}"));
+    }
+    let csv = c.get_text(&q)?;
+    match out {
+        None => print!("{csv}"),
+        Some(path) => {
+            std::fs::write(path, &csv).map_err(|e| Failure {
+                message: format!("cannot write {}: {e}", path.display()),
+                code: 2,
+            })?;
+            let rows = csv.lines().count().saturating_sub(1);
+            eprintln!("wrote {rows} charges to {}", path.display());
+        }
+    }
+    Ok(())
 }
 
 /// Runs a client subcommand.
@@ -246,19 +294,19 @@ pub fn client_command(cli: &Cli, cmd: &Cmd) -> Result<(), Failure> {
             let q = participant.as_ref().map_or(String::new(), |p| format!("?participant={p}"));
             (c.get(&format!("/v1/balances{q}"))?, output::balance)
         }
-        Cmd::Statement(a) => {
-            let mut q = format!("/v1/transfers?{}", page_query(&a.page));
-            for (k, v) in [("from", &a.from), ("to", &a.to), ("participant", &a.participant)] {
-                if let Some(v) = v {
-                    let v = if k == "participant" { v.clone() } else { input::start(v, 0).map_err(Failure::usage)?.to_string() };
-                    q.push_str(&format!("&{k}={v}"));
-                }
-            }
-            (c.get(&q)?, |v| output::page(v, &output::TRANSFER_HEADERS, output::transfer_row))
+        Cmd::Statement(a) => (statement(&c, a)?, output::statement),
+        Cmd::Invoices { export: Some(InvoicesCmd::Export { month, out, participant }), .. } => {
+            return export_focus(&c, month, out.as_deref(), participant.as_deref());
         }
-        Cmd::Invoices(p) => (c.get(&format!("/v1/invoices?{}", page_query(p)))?, |v| {
+        Cmd::Invoices { page, .. } => (c.get(&format!("/v1/invoices?{}", page_query(page)))?, |v| {
             output::page(v, &output::INVOICE_HEADERS, output::invoice_row)
         }),
+        Cmd::Admin(AdminCmd::Tick { hour }) => {
+            let hour = input::start(hour, 0).map_err(Failure::usage)?.to_string();
+            (c.post("/v1/admin/clock", &json!({ "hour": hour }))?, |v| {
+                println!("clock: {} ({} events)", s(v, "hour"), s(v, "events"))
+            })
+        }
         Cmd::Admin(AdminCmd::Deposit(a)) => (
             c.post("/v1/admin/deposits", &json!({ "participant": a.participant, "amount": a.amount, "reference": a.reference }))?,
             |v| output::page(&json!({ "items": [v] }), &output::TRANSFER_HEADERS, output::transfer_row),

@@ -125,14 +125,25 @@ pub enum Cmd {
         #[arg(long)]
         participant: Option<String>,
     },
-    /// Your transfers over a period, newest first.
+    /// Your statement: balance, credit, open bids, what you owe and are owed, invoices
+    /// payable and receivable, and your transfers over a period, newest first.
     #[command(
-        after_help = "Examples:\n  mw statement\n  mw statement --from 2026-12-01T00:00Z --to 2027-01-01T00:00Z"
+        after_help = "Examples:\n  mw statement\n  mw statement --from 2026-12-01T00:00Z --to 2027-01-01T00:00Z\n  mw statement --participant p-3     (operator)"
     )]
     Statement(StatementArgs),
-    /// Invoices you pay or are paid.
-    #[command(after_help = "Examples:\n  mw invoices\n  mw invoices --limit 12")]
-    Invoices(PageArgs),
+    /// Invoices you pay or are paid; `export` writes a month's charges as FOCUS CSV.
+    #[command(
+        args_conflicts_with_subcommands = true,
+        after_help = "Examples:\n  mw invoices\n  mw invoices --limit 12\n  mw invoices export --month 2027-01 --out focus-2027-01.csv"
+    )]
+    Invoices {
+        /// `export`.
+        #[command(subcommand)]
+        export: Option<InvoicesCmd>,
+        /// Paging.
+        #[command(flatten)]
+        page: PageArgs,
+    },
     /// Operator: money and credit.
     #[command(subcommand)]
     Admin(AdminCmd),
@@ -189,6 +200,10 @@ pub struct ServeArgs {
     /// the journal after the newest snapshot.
     #[arg(long, default_value_t = megawatt_server::DEFAULT_SNAPSHOT_EVERY)]
     pub snapshot_every: u64,
+    /// For simulations and tests, never production: no hourly ticks; time moves only
+    /// when the operator ticks (`mw admin tick`), and may run ahead of real time.
+    #[arg(long)]
+    pub manual_clock: bool,
 }
 
 /// `mw audit`.
@@ -404,6 +419,27 @@ pub struct StatementArgs {
     pub page: PageArgs,
 }
 
+/// `mw invoices …`.
+#[derive(Subcommand, Debug)]
+pub enum InvoicesCmd {
+    /// Write a month's charges as CSV in the FinOps Foundation's FOCUS 1.0: one row per
+    /// contract line and charge, yours as payer (the operator: everyone's).
+    #[command(
+        after_help = "Examples:\n  mw invoices export --month 2027-01 > focus.csv\n  mw invoices export --month 2027-01 --out focus.csv --participant p-3   (operator)"
+    )]
+    Export {
+        /// The month, YYYY-MM (UTC).
+        #[arg(long)]
+        month: String,
+        /// Write to this file (default: standard output).
+        #[arg(long)]
+        out: Option<std::path::PathBuf>,
+        /// Operator: this payer's charges only.
+        #[arg(long)]
+        participant: Option<String>,
+    },
+}
+
 /// `mw admin …`.
 #[derive(Subcommand, Debug)]
 pub enum AdminCmd {
@@ -426,6 +462,13 @@ pub enum AdminCmd {
         /// Fee of the incoming side.
         #[arg(long)]
         taker_bps: u16,
+    },
+    /// Move the market's clock to an hour (servers started with --manual-clock only):
+    /// orders expire, contracts start and end, months close and are invoiced.
+    #[command(after_help = "Examples:\n  mw admin tick 2027-02-01T00:00Z")]
+    Tick {
+        /// The hour, RFC 3339.
+        hour: String,
     },
     /// Set a participant's credit limit (0 removes it).
     #[command(

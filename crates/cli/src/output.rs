@@ -47,11 +47,22 @@ pub fn t(v: &Value, key: &str) -> String {
 
 /// A USD amount with a dollar sign and thousands separators: `$1,250,000,000.000000`.
 pub fn usd(v: &Value, key: &str) -> String {
-    let x = s(v, key);
+    grouped_usd(&s(v, key))
+}
+
+/// A micro-USD field, read as `$1,234.500000`.
+pub fn usd_micros(v: &Value, key: &str) -> String {
+    grouped_usd(&megawatt_engine::units::usd_string(
+        v[key].as_i64().unwrap_or(0),
+    ))
+}
+
+/// `1234.5` as `$1,234.5`.
+fn grouped_usd(x: &str) -> String {
     if x.is_empty() {
-        return x;
+        return String::new();
     }
-    let (sign, rest) = x.strip_prefix('-').map_or(("", x.as_str()), |r| ("-", r));
+    let (sign, rest) = x.strip_prefix('-').map_or(("", x), |r| ("-", r));
     let (whole, frac) = rest.split_once('.').unwrap_or((rest, ""));
     let mut grouped = String::new();
     for (i, c) in whole.chars().enumerate() {
@@ -369,6 +380,34 @@ pub fn balance(b: &Value) {
         usd(b, "credit_limit_usd"),
         usd(b, "available_usd")
     );
+    println!(
+        "  open bids reserve {}  owed (payable) {}  owed to it (receivable) {}",
+        usd_micros(b, "open_bids_micros"),
+        usd_micros(b, "owed_micros"),
+        usd_micros(b, "receivable_micros")
+    );
+}
+
+/// A statement: the balance, invoices payable and receivable, and the period's
+/// transfers.
+pub fn statement(v: &Value) {
+    balance(&v["balance"]);
+    let me = &v["balance"]["participant"];
+    let invoices = v["invoices"]["items"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    for (title, side) in [("payable", "payer"), ("receivable", "payee")] {
+        let rows: Vec<Vec<String>> = invoices
+            .iter()
+            .filter(|i| &i[side] == me)
+            .map(invoice_row)
+            .collect();
+        println!("\nInvoices {title} ({}):", rows.len());
+        table(&INVOICE_HEADERS, &rows);
+    }
+    println!("\nTransfers:");
+    page(&v["transfers"], &TRANSFER_HEADERS, transfer_row);
 }
 
 /// One transfer as a row.

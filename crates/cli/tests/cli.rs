@@ -1,6 +1,9 @@
 //! The `mw` binary end to end: `mw serve` as a real process on an ephemeral port with a
 //! temporary store, then the client subcommands against it, as a user would type them.
 
+#[path = "../../server/tests/common/focus.rs"]
+mod focus;
+
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Output, Stdio};
 
@@ -22,11 +25,17 @@ impl Drop for Server {
 
 /// Starts `mw serve` and reads its URL and operator key from its first lines.
 fn serve(demo: bool) -> (Server, Vec<String>) {
+    serve_with(demo, &[])
+}
+
+/// `serve`, with more flags.
+fn serve_with(demo: bool, flags: &[&str]) -> (Server, Vec<String>) {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("mw.db");
     let mut cmd = Command::new(MW);
     cmd.args(["serve", "--listen", "127.0.0.1:0", "--data"])
-        .arg(&data);
+        .arg(&data)
+        .args(flags);
     if demo {
         cmd.arg("--demo");
     }
@@ -261,6 +270,22 @@ fn tamper(data: &std::path::Path, sql: &str) {
     assert_eq!(c.execute(sql, []).unwrap(), 1);
 }
 
+/// Frontier Lab's key and the demo lease's id, from the demo's banner.
+fn lab_and_lease(banner: &[String]) -> (String, String) {
+    let lab = banner
+        .iter()
+        .find(|l| l.contains("Frontier Lab "))
+        .map(|l| token_in(l))
+        .expect("Frontier Lab's key is printed");
+    let lease = banner
+        .iter()
+        .find_map(|l| l.trim().strip_prefix("mw contract show "))
+        .and_then(|r| r.split_whitespace().next())
+        .expect("the banner names the lease")
+        .to_string();
+    (lab, lease)
+}
+
 #[test]
 fn the_demo_prints_keys_that_work_at_once() {
     let (s, banner) = serve(true);
@@ -287,17 +312,7 @@ fn the_demo_prints_keys_that_work_at_once() {
     let out = ok(&mw(&s, &acme, &["trades"]));
     assert!(out.contains("trd-"), "{out}");
     // The facility lease, reached through an RFQ and an accepted quote.
-    let lab = banner
-        .iter()
-        .find(|l| l.contains("Frontier Lab "))
-        .map(|l| token_in(l))
-        .expect("Frontier Lab's key is printed");
-    let lease = banner
-        .iter()
-        .find_map(|l| l.trim().strip_prefix("mw contract show "))
-        .and_then(|r| r.split_whitespace().next())
-        .expect("the banner names the lease")
-        .to_string();
+    let (lab, lease) = lab_and_lease(&banner);
     let out = ok(&mw(&s, &lab, &["contract", "show", &lease]));
     for want in [
         "$1,250,000,000.000000 per month",
@@ -488,6 +503,8 @@ fn every_subcommand_has_help_with_examples() {
         vec!["admin", "credit-limit"],
         vec!["admin", "fees"],
         vec!["invoices"],
+        vec!["invoices", "export"],
+        vec!["admin", "tick"],
     ] {
         let mut args = sub.clone();
         args.push("--help");
@@ -748,4 +765,77 @@ fn the_operator_moves_money_from_the_command_line() {
     );
     let out = ok(&mw(&s, &lab, &["statement"]));
     assert!(out.contains("tr-1") && out.contains("wire 1"), "{out}");
+}
+
+/// Micro-USD of a `1234.500000` amount.
+fn micros(usd: &str) -> i64 {
+    let (whole, frac) = usd.split_once('.').unwrap_or((usd, "0"));
+    whole.parse::<i64>().unwrap() * 1_000_000 + format!("{frac:0<6}").parse::<i64>().unwrap()
+}
+
+#[test]
+fn the_demo_lease_bills_a_full_month_exactly_and_exports_it_as_focus() {
+    let (s, banner) = serve_with(true, &["--manual-clock"]);
+    let (lab, lease) = lab_and_lease(&banner);
+    let shown = ok(&mw(&s, &lab, &["--json", "contract", "show", &lease]));
+    let start = shown
+        .split("\"start\": \"")
+        .nth(1)
+        .map(|r| r[..7].to_string())
+        .expect("the lease's start");
+    // The first month of the lease closes: one invoice of exactly $1.25bn, paid.
+    let (y, m): (u32, u32) = (start[..4].parse().unwrap(), start[5..].parse().unwrap());
+    let next = if m == 12 {
+        format!("{}-01", y + 1)
+    } else {
+        format!("{y}-{:02}", m + 1)
+    };
+    let op = s.operator.clone();
+    let out = ok(&mw(
+        &s,
+        &op,
+        &["admin", "tick", &format!("{next}-01T00:00Z")],
+    ));
+    assert!(out.contains("clock:"), "{out}");
+    let out = ok(&mw(&s, &lab, &["invoices"]));
+    assert!(
+        out.contains("$1,250,000,000.000000") && out.contains("paid"),
+        "{out}"
+    );
+    let out = ok(&mw(&s, &lab, &["statement"]));
+    for want in [
+        "Invoices payable (1)",
+        "Invoices receivable (0)",
+        "owed (payable) $0.000000",
+        "invoice",
+    ] {
+        assert!(out.contains(want), "{want:?} in {out}");
+    }
+    let file = s._dir.path().join("focus.csv");
+    let o = mw(
+        &s,
+        &lab,
+        &[
+            "invoices",
+            "export",
+            "--month",
+            &start,
+            "--out",
+            file.to_str().unwrap(),
+        ],
+    );
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("wrote 3 charges"));
+    let text = std::fs::read_to_string(&file).unwrap();
+    let rows: Vec<&str> = text.lines().skip(1).collect();
+    assert_eq!(rows.len(), 3, "one row per line of the lease:\n{text}");
+    let billed: i64 = rows
+        .iter()
+        .map(|r| micros(r.split(',').next().unwrap()))
+        .sum();
+    assert_eq!(billed, 1_250_000_000_000_000, "{text}");
+    focus::validate(&text);
+    let o = mw(&s, &lab, &["invoices", "export", "--month", "2027-13"]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(!o.status.success() && err.contains("month"), "{err}");
 }

@@ -68,6 +68,22 @@ impl Engine {
         self.participants.get(&p).map_or(0, |x| x.owed_micros)
     }
 
+    /// What others owe a participant on unpaid invoices, micro-USD.
+    pub fn receivable(&self, p: ParticipantId) -> i64 {
+        self.invoices
+            .values()
+            .filter(|i| i.payee == p)
+            .map(|i| i.amount_micros)
+            .sum()
+    }
+
+    /// True when contract `id` has an unpaid invoice past its due date.
+    pub fn has_overdue_invoice(&self, id: ContractId) -> bool {
+        self.invoices
+            .values()
+            .any(|i| i.contract == id && i.overdue)
+    }
+
     /// An unpaid invoice.
     pub fn invoice(&self, id: InvoiceId) -> Option<&Invoice> {
         self.invoices.get(&id)

@@ -93,6 +93,8 @@ pub enum Rule {
     NoticePastEnd,
     /// The participant does not have the money the command needs.
     InsufficientFunds,
+    /// Termination for non-payment needs an overdue invoice of the contract.
+    NothingOverdue,
 }
 
 impl Rule {
@@ -140,6 +142,7 @@ impl Rule {
             Rule::ResaleExceedsHolding => "resale_exceeds_holding",
             Rule::NoticePastEnd => "notice_past_end",
             Rule::InsufficientFunds => "insufficient_funds",
+            Rule::NothingOverdue => "nothing_overdue",
         }
     }
 }

@@ -736,11 +736,21 @@ fn a_child_ended_for_cause_gives_its_hours_back_to_the_parent() {
         rule(d.m.exec(d.lab, resale(c, 1, w(20, 30)))),
         (Rule::ResaleExceedsHolding, "gpus")
     );
-    // The reseller terminates its buyer for non-payment: the hours come back to it.
-    let cmd = Command::TerminateForCause {
+    // A fill is paid at the trade: never unpaid, so non-payment is refused.
+    let unpaid = Command::TerminateForCause {
         contract: child,
         cause: Cause::NonPayment,
         reason: "unpaid".into(),
+    };
+    assert_eq!(
+        rule(d.m.exec(d.lab, unpaid)),
+        (Rule::NothingOverdue, "cause")
+    );
+    // The reseller terminates its buyer for misuse: the hours come back to it.
+    let cmd = Command::TerminateForCause {
+        contract: child,
+        cause: Cause::AcceptableUse,
+        reason: "misuse".into(),
     };
     d.m.exec(d.lab, cmd).unwrap();
     d.m.exec(d.lab, resale(c, 60, w(20, 30)))

@@ -433,6 +433,45 @@ fn term_contracts_are_invoiced_at_month_close_and_paid_when_money_allows() {
 }
 
 #[test]
+fn non_payment_needs_an_overdue_invoice_of_the_contract() {
+    use megawatt_engine::contract::Cause;
+    use megawatt_engine::units::{Hour, Window, days_from_civil};
+    let h = |y, mo, d| Hour(u32::try_from(days_from_civil(y, mo, d) * 24).unwrap());
+    let mut m = Market::new(); // 2027-01-15
+    let lab = m.participant_unfunded("lab", buyer());
+    let fee = 2_800_000_000;
+    m.exec(OPERATOR, deposit(lab, fee)).unwrap();
+    let window = Window {
+        start: h(2027, 2, 1),
+        end: h(2027, 12, 1),
+    };
+    let c = lease(&mut m, lab, window, fee);
+    m.exec(OPERATOR, withdraw(lab, fee)).unwrap();
+    let seller = m.e.contract(c).unwrap().seller;
+    let cut = || Command::TerminateForCause {
+        contract: c,
+        cause: Cause::NonPayment,
+        reason: "February unpaid".into(),
+    };
+    let to = |m: &mut Market, hour: Hour| {
+        m.time_ms = hour.start_ms() + 1;
+        m.exec(OPERATOR, Command::Tick { hour }).unwrap();
+    };
+    // Nothing billed yet; then billed but not yet due: refused.
+    assert_eq!(rule(m.exec(seller, cut())), (Rule::NothingOverdue, "cause"));
+    to(&mut m, h(2027, 3, 1));
+    assert_eq!(m.e.owed(lab), fee);
+    assert_eq!(rule(m.exec(seller, cut())), (Rule::NothingOverdue, "cause"));
+    // Past its due date and still unpaid: the seller may end the contract.
+    to(&mut m, h(2027, 3, 31));
+    let ev = m.exec(seller, cut()).unwrap();
+    assert!(
+        matches!(&ev[..], [.., Event::TerminatedForCause { contract, .. }] if *contract == c),
+        "{ev:?}"
+    );
+}
+
+#[test]
 fn notice_invoices_the_early_termination_fee() {
     use megawatt_engine::units::{Hour, Window, days_from_civil};
     let h = |y, mo, d| Hour(u32::try_from(days_from_civil(y, mo, d) * 24).unwrap());

@@ -11,11 +11,14 @@
 //! - `routes`: the handlers, one module per resource.
 //! - `views`, `problem`, `parse`: the API's JSON shapes, errors and input parsing.
 //! - `market_data`: the public view of events for `/v1/events`.
+//! - `focus`: the FOCUS 1.0 billing export.
 //! - `openapi`: the generated OpenAPI 3.1 document.
 //! - `demo`: the populated market of `mw serve --demo`.
 
 pub mod demo;
 pub mod extract;
+pub mod focus;
+pub mod invoice_lines;
 pub mod market_data;
 pub mod openapi;
 pub mod parse;
@@ -54,6 +57,9 @@ pub struct Config {
     pub rate_limit: u32,
     /// Snapshot the engine's state every this many accepted commands (0: never).
     pub snapshot_every: u64,
+    /// No hourly ticker: time moves only when the operator ticks
+    /// (`POST /v1/admin/clock`), for simulations and tests. Never in production.
+    pub manual_clock: bool,
 }
 
 /// Snapshots are taken every this many accepted commands unless configured otherwise.
@@ -120,13 +126,16 @@ pub async fn start(config: Config) -> Result<Running, ServerError> {
         store,
         market.clone(),
         config.snapshot_every,
+        config.manual_clock,
     );
     let (stop, mut stopped) = tokio::sync::watch::channel(false);
     let (state_seq, store, stopping) = (seq.clone(), config.store.clone(), stop.subscribe());
     let (market_tx, rate) = (market, config.rate_limit);
+    let manual_clock = config.manual_clock;
     let state = Arc::new(
         tokio::task::spawn_blocking(move || {
             AppState::new(state_seq, keys, store, market_tx, rate, stopping)
+                .map(|s| s.with_manual_clock(manual_clock))
         })
         .await
         .map_err(|e| ServerError(format!("opening read connections: {e}")))??,
@@ -151,7 +160,12 @@ pub async fn start(config: Config) -> Result<Running, ServerError> {
             "the store is not empty: --demo seeds only a new store, so it does nothing here"
         );
     }
-    let ticker = tokio::spawn(ticker(seq));
+    let ticker = if config.manual_clock {
+        tracing::warn!("manual clock: no hourly ticks; the operator moves time");
+        tokio::spawn(std::future::pending())
+    } else {
+        tokio::spawn(ticker(seq))
+    };
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await
         .map_err(|e| ServerError(format!("cannot listen on {}: {e}", config.listen)))?;

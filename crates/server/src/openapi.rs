@@ -1,7 +1,7 @@
 //! The OpenAPI 3.1 document, generated from the handlers' annotations and the request
 //! and response types.
 
-use crate::routes::{admin, contracts, facilities, market, money, ops, orders, rfqs};
+use crate::routes::{admin, billing, contracts, facilities, market, money, ops, orders, rfqs};
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
@@ -19,7 +19,7 @@ use utoipa::{Modify, OpenApi};
         rfqs::create, rfqs::list, rfqs::show, rfqs::cancel, rfqs::quote, rfqs::quotes,
         rfqs::show_quote, rfqs::withdraw, rfqs::accept,
         money::balance, money::transfers, money::deposit, money::withdraw, money::credit_limit,
-        money::fees, money::set_fees, money::invoices,
+        money::fees, money::set_fees, money::invoices, billing::focus, admin::clock,
         ops::healthz, ops::metrics,
     ),
     modifiers(&Bearer)

@@ -118,7 +118,8 @@ impl Problem {
             | "contract_not_in_force"
             | "resale_exceeds_holding"
             | "notice_past_end"
-            | "insufficient_funds" => StatusCode::CONFLICT,
+            | "insufficient_funds"
+            | "nothing_overdue" => StatusCode::CONFLICT,
             "clock_went_backwards" => StatusCode::SERVICE_UNAVAILABLE,
             _ => StatusCode::UNPROCESSABLE_ENTITY,
         };

@@ -249,6 +249,8 @@ struct Worker {
     follower: Option<Follower>,
     /// The hour (since the epoch) of the last forgetting of old idempotency answers.
     last_forget_hour: u64,
+    /// Time moves only by the operator's ticks (simulations and tests).
+    manual_clock: bool,
 }
 
 /// A replica of the engine on its own thread. It applies every committed batch after
@@ -327,6 +329,7 @@ pub fn start(
     store: Box<dyn Store>,
     market: broadcast::Sender<MarketEvent>,
     snapshot_every: u64,
+    manual_clock: bool,
 ) -> (Sequencer, std::thread::JoinHandle<Result<(), StoreError>>) {
     let (tx, rx) = std::sync::mpsc::sync_channel(QUEUE_DEPTH);
     let stats = Arc::new(SeqStats::default());
@@ -345,6 +348,7 @@ pub fn start(
             .then(|| Follower::start(engine_copy, last_seq, snapshot_every)),
         last_forget_hour: 0,
         market,
+        manual_clock,
     };
     let handle = std::thread::Builder::new()
         .name("sequencer".into())
@@ -522,7 +526,12 @@ impl Worker {
                 Err(e) => return Answer::Ready(Err(e)),
             }
         }
-        let time_ms = now_ms().max(self.engine.clock_ms());
+        let mut time_ms = now_ms().max(self.engine.clock_ms());
+        // A manual clock moves to the hour an operator's tick names (the engine still
+        // refuses ticks that go back).
+        if let (true, Command::Tick { hour }) = (self.manual_clock, &command) {
+            time_ms = time_ms.max(hour.start_ms());
+        }
         let envelope = Envelope {
             time_ms,
             actor,

@@ -116,6 +116,8 @@ pub struct AppState {
     /// Becomes true when the server shuts down (ends the event streams).
     pub stopping: tokio::sync::watch::Receiver<bool>,
     names: RwLock<Names>,
+    /// Time moves only by the operator's ticks (`POST /v1/admin/clock`).
+    pub manual_clock: bool,
 }
 
 impl AppState {
@@ -142,7 +144,14 @@ impl AppState {
             http: HttpStats::default(),
             stopping,
             names: RwLock::new(Names::default()),
+            manual_clock: false,
         })
+    }
+
+    /// The same state, with the clock moved only by the operator.
+    pub fn with_manual_clock(mut self, manual_clock: bool) -> AppState {
+        self.manual_clock = manual_clock;
+        self
     }
 
     /// The caller a key belongs to, and the key's hash.

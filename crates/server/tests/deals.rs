@@ -253,6 +253,12 @@ fn termination_for_cause_and_resale(backend: Backend) {
         "cause_not_allowed",
     );
     problem(&terminate(&a, &c1, "non_payment"), 409, "cause_not_allowed");
+    // A fill settled at the trade: nothing is overdue, so non-payment is refused.
+    problem(
+        &terminate(&prov, &c1, "non_payment"),
+        409,
+        "nothing_overdue",
+    );
     problem(&terminate(&b, &c1, "non_delivery"), 404, "unknown_contract");
     let r = s.post(
         &format!("/v1/contracts/{c1}/terminate"),

@@ -608,6 +608,30 @@ fn id(v: u64) -> Val {
     Val::I(Some(v.min(i64::MAX as u64) as i64))
 }
 
+/// The columns [`invoice_row`] reads, in order.
+const INVOICE_COLUMNS: &str = "id, contract, payer, payee, charge, period_start_hour, \
+     period_end_hour, amount_micros, issued_ms, due_hour, status";
+
+/// An invoice from the columns of [`INVOICE_COLUMNS`].
+fn invoice_row(r: &dyn Get) -> Result<InvoiceRow, StoreError> {
+    Ok(InvoiceRow {
+        id: big(r, 0)?,
+        contract: big(r, 1)?,
+        payer: big(r, 2)?,
+        payee: big(r, 3)?,
+        charge: string(r, 4)?,
+        period_start_hour: small(r, 5)?,
+        period_end_hour: small(r, 6)?,
+        amount_micros: signed(r, 7)?,
+        issued_ms: big(r, 8)?,
+        due_hour: small(r, 9)?,
+        status: string(r, 10)?,
+    })
+}
+
+/// The most invoices one billing export reads.
+pub const MAX_EXPORT_INVOICES: usize = 100_000;
+
 impl Reader {
     /// Opens a read connection to the store at `location`.
     pub fn open(location: &Location) -> Result<Reader, StoreError> {
@@ -867,30 +891,64 @@ impl Reader {
         before_id: Option<u64>,
         max: usize,
     ) -> Result<Page<InvoiceRow>, StoreError> {
-        let sql = "SELECT id, contract, payer, payee, charge, period_start_hour, period_end_hour, \
-             amount_micros, issued_ms, due_hour, status FROM invoices \
+        let sql = format!(
+            "SELECT {INVOICE_COLUMNS} FROM invoices \
              WHERE (CAST($1 AS BIGINT) IS NULL OR payer = $1 OR payee = $1) AND id < $2 \
-             ORDER BY id DESC LIMIT $3";
+             ORDER BY id DESC LIMIT $3"
+        );
         let params = [
             Val::I(party.map(|p| p.0 as i64)),
             before(before_id),
             limit(max),
         ];
-        let rows = self.db.rows(sql, &params, |r| {
-            Ok(InvoiceRow {
-                id: big(r, 0)?,
-                contract: big(r, 1)?,
-                payer: big(r, 2)?,
-                payee: big(r, 3)?,
-                charge: string(r, 4)?,
-                period_start_hour: small(r, 5)?,
-                period_end_hour: small(r, 6)?,
-                amount_micros: signed(r, 7)?,
-                issued_ms: big(r, 8)?,
-                due_hour: small(r, 9)?,
-                status: string(r, 10)?,
-            })
-        })?;
+        let rows = self.db.rows(&sql, &params, invoice_row)?;
         Ok(page(rows, max, |i| i.id))
+    }
+
+    /// The invoices of a month that `party` pays (`None`: everyone's), oldest first:
+    /// usage billed for hours of `[start, end)` and fees issued in it; at most
+    /// [`MAX_EXPORT_INVOICES`] + 1, so a caller can tell that there are too many.
+    pub fn month_invoices(
+        &mut self,
+        party: Option<ParticipantId>,
+        (start, end): (u32, u32),
+    ) -> Result<Vec<InvoiceRow>, StoreError> {
+        let sql = format!(
+            "SELECT {INVOICE_COLUMNS} FROM invoices \
+             WHERE (CAST($1 AS BIGINT) IS NULL OR payer = $1) AND ( \
+               (charge = 'usage' AND period_start_hour >= $2 AND period_start_hour < $3) OR \
+               (charge <> 'usage' AND issued_ms >= $4 AND issued_ms < $5)) \
+             ORDER BY id LIMIT {}",
+            MAX_EXPORT_INVOICES + 1
+        );
+        let ms = |h: u32| Val::I(Some(i64::from(h) * 3_600_000));
+        let params = [
+            Val::I(party.map(|p| p.0 as i64)),
+            Val::I(Some(i64::from(start))),
+            Val::I(Some(i64::from(end))),
+            ms(start),
+            ms(end),
+        ];
+        self.db.rows(&sql, &params, invoice_row)
+    }
+
+    /// A participant's name.
+    pub fn participant_name(&mut self, p: u64) -> Result<String, StoreError> {
+        let rows = self.db.rows(
+            "SELECT name FROM participants WHERE id = $1",
+            &[id(p)],
+            |r| string(r, 0),
+        )?;
+        Ok(rows.into_iter().next().unwrap_or_default())
+    }
+
+    /// A pool's model and its facility's region.
+    pub fn pool_place(&mut self, pool: u64) -> Result<(String, String), StoreError> {
+        let rows = self.db.rows(
+            "SELECT p.model, f.region FROM pools p JOIN facilities f ON f.id = p.facility WHERE p.id = $1",
+            &[id(pool)],
+            |r| Ok((string(r, 0)?, string(r, 1)?)),
+        )?;
+        Ok(rows.into_iter().next().unwrap_or_default())
     }
 }

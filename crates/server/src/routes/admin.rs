@@ -269,3 +269,47 @@ pub async fn create_model(
     };
     Ok((StatusCode::CREATED, Json(view)))
 }
+
+/// Moves a manual clock.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ClockBody {
+    /// The hour to move to (RFC 3339 on an hour), not before the last tick.
+    pub hour: String,
+}
+
+/// The market's clock.
+#[derive(Debug, serde::Serialize, ToSchema)]
+pub struct ClockView {
+    /// The hour the market's clock is in.
+    pub hour: String,
+    /// Events the tick made (orders expired, contracts started or ended, invoices…).
+    pub events: usize,
+}
+
+/// Operator, on a server started with `--manual-clock` only: ticks the market to an
+/// hour (later than real time if wanted): orders expire, contracts start and end, and
+/// every month closed on the way is invoiced, as if the time had passed.
+#[utoipa::path(post, path = "/v1/admin/clock", tag = "admin", request_body = ClockBody,
+    responses((status = 200, body = ClockView), (status = "4XX", body = ProblemBody)), security(("bearer" = [])))]
+pub async fn clock(
+    State(state): State<Arc<AppState>>,
+    caller: Caller,
+    body: Body<ClockBody>,
+) -> Result<Json<ClockView>, Problem> {
+    if !state.manual_clock {
+        return Err(Problem::new(
+            StatusCode::CONFLICT,
+            "clock_not_manual",
+            "the clock follows real time; only a server started with --manual-clock can be ticked",
+        )
+        .field("hour"));
+    }
+    let hour = crate::parse::hour(&body.value.hour)
+        .map_err(|e| Problem::invalid("hour", format!("hour: {e}")))?;
+    let events = submit(&state, caller, Command::Tick { hour }, None).await?;
+    Ok(Json(ClockView {
+        hour: hour.to_string(),
+        events: events.len(),
+    }))
+}

@@ -2,6 +2,7 @@
 //! command and turning its outcome into events or a problem; pagination).
 
 pub mod admin;
+pub mod billing;
 pub mod contracts;
 pub mod facilities;
 pub mod market;
@@ -75,6 +76,8 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/admin/credit-limits", post(money::credit_limit))
         .route("/fees", get(money::fees))
         .route("/invoices", get(money::invoices))
+        .route("/billing/focus", get(billing::focus))
+        .route("/admin/clock", post(admin::clock))
         .route("/admin/fees", post(money::set_fees))
         .route("/openapi.json", get(ops::openapi));
     Router::new()

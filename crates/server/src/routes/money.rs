@@ -34,7 +34,11 @@ pub struct BalanceView {
     pub credit_limit_usd: String,
     /// What its resting bids have reserved (GPUs x hours x limit, with fees), micro-USD.
     pub open_bids_micros: i64,
-    /// What it can still commit: balance + credit limit - open bids, micro-USD.
+    /// What it owes on unpaid invoices (payable), micro-USD.
+    pub owed_micros: i64,
+    /// What others owe it on unpaid invoices (receivable), micro-USD.
+    pub receivable_micros: i64,
+    /// What it can still commit: balance + credit limit - open bids - owed, micro-USD.
     pub available_micros: i64,
     /// The same in USD.
     pub available_usd: String,
@@ -153,14 +157,16 @@ pub async fn balance(
         .query(move |e| {
             e.participant(p)?;
             let (balance, limit) = (e.balance(Account::Participant(p)), e.credit_limit(p));
-            let available = e.available(p);
+            let (available, owed) = (e.available(p), e.owed(p));
             Some(BalanceView {
                 participant: p.to_string(),
                 balance_micros: balance,
                 balance_usd: usd_string(balance),
                 credit_limit_micros: limit,
                 credit_limit_usd: usd_string(limit),
-                open_bids_micros: balance + limit - available,
+                open_bids_micros: balance + limit - available - owed,
+                owed_micros: owed,
+                receivable_micros: e.receivable(p),
                 available_micros: available,
                 available_usd: usd_string(available),
             })
@@ -394,12 +400,35 @@ pub struct InvoiceView {
     pub due: String,
     /// `open`, `paid` or `overdue`.
     pub status: String,
+    /// Each contract line's share (they add up to the amount).
+    pub lines: Vec<InvoiceLineView>,
+}
+
+/// A contract line's share of an invoice.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct InvoiceLineView {
+    /// The contract line's index (absent: the early-termination fee).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub line: Option<usize>,
+    /// Its pool.
+    pub pool: String,
+    /// Its GPUs.
+    pub gpus: u32,
+    /// GPU-hours billed (usage).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub gpu_hours: Option<u64>,
+    /// Amount, micro-USD.
+    pub amount_micros: i64,
+    /// The same in USD.
+    pub amount_usd: String,
 }
 
 /// Paging of invoices.
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
 pub struct InvoiceQuery {
+    /// Operator only: this participant's, as payer or payee (default: all).
+    pub participant: Option<String>,
     /// Cursor from a previous page.
     pub before: Option<String>,
     /// Page size, 1 to 1000 (default 100).
@@ -419,16 +448,28 @@ pub async fn invoices(
         limit: q.limit,
     };
     let (before, limit) = paging.parse(megawatt_engine::ids::InvoiceId::PREFIX)?;
-    let party = (!caller.operator).then_some(caller.id);
-    let page = state
-        .read(move |r| r.invoices(party, before, limit))
+    let party = match (&q.participant, caller.operator) {
+        (None, true) => None,
+        _ => Some(who(caller, &q.participant)?),
+    };
+    let (page, lines) = state
+        .read(move |r| {
+            let page = r.invoices(party, before, limit)?;
+            let mut lines = Vec::with_capacity(page.rows.len());
+            for i in &page.rows {
+                let c = r.contract(i.contract)?;
+                lines.push(c.map_or_else(Vec::new, |c| crate::invoice_lines::lines(i, &c)));
+            }
+            Ok((page, lines))
+        })
         .await?;
     let hour = |h: u32| megawatt_engine::units::Hour(h).to_string();
     Ok(Json(Page {
         items: page
             .rows
             .iter()
-            .map(|i| InvoiceView {
+            .zip(lines)
+            .map(|(i, lines)| InvoiceView {
                 id: megawatt_engine::ids::InvoiceId(i.id).to_string(),
                 contract: megawatt_engine::ids::ContractId(i.contract).to_string(),
                 payer: ParticipantId(i.payer).to_string(),
@@ -440,6 +481,17 @@ pub async fn invoices(
                 amount_usd: usd_string(i.amount_micros),
                 due: hour(i.due_hour),
                 status: i.status.clone(),
+                lines: lines
+                    .into_iter()
+                    .map(|l| InvoiceLineView {
+                        line: l.line,
+                        pool: megawatt_engine::ids::PoolId(l.pool).to_string(),
+                        gpus: l.gpus,
+                        gpu_hours: l.gpu_hours,
+                        amount_micros: l.amount_micros,
+                        amount_usd: usd_string(l.amount_micros),
+                    })
+                    .collect(),
             })
             .collect(),
         next: page

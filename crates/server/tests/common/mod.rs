@@ -3,6 +3,8 @@
 //! of the suite runs on both backends (`on_both_backends!`).
 #![allow(dead_code, missing_docs)]
 
+pub mod focus;
+
 use megawatt_server::{Config, Running, start};
 use megawatt_store::Location;
 use megawatt_store::pg::ScratchDb;
@@ -56,6 +58,7 @@ pub struct TestServer {
     pub store: Location,
     pub dir: tempfile::TempDir,
     scratch: Option<ScratchDb>,
+    manual_clock: bool,
 }
 
 pub struct Resp {
@@ -72,8 +75,17 @@ impl TestServer {
 
     /// A server with a rate limit of `rate` requests per second per participant.
     pub fn start_limited(backend: Backend, rate: u32) -> Option<TestServer> {
+        TestServer::start_with(backend, rate, false)
+    }
+
+    /// A server whose clock moves only by the operator's ticks (`POST /v1/admin/clock`).
+    pub fn start_manual_clock(backend: Backend) -> Option<TestServer> {
+        TestServer::start_with(backend, 0, true)
+    }
+
+    fn start_with(backend: Backend, rate: u32, manual_clock: bool) -> Option<TestServer> {
         let (store, dir, scratch) = new_store(backend)?;
-        let (mut s, operator) = TestServer::open(dir, store, scratch, rate);
+        let (mut s, operator) = TestServer::open(dir, store, scratch, (rate, manual_clock));
         s.operator = operator.expect("a new store prints an operator key");
         Some(s)
     }
@@ -82,7 +94,7 @@ impl TestServer {
         dir: tempfile::TempDir,
         store: Location,
         scratch: Option<ScratchDb>,
-        rate_limit: u32,
+        (rate_limit, manual_clock): (u32, bool),
     ) -> (TestServer, Option<String>) {
         let rt = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
@@ -96,6 +108,7 @@ impl TestServer {
             demo: false,
             rate_limit,
             snapshot_every: 7,
+            manual_clock,
         };
         let running = rt.block_on(start(config)).expect("server starts");
         let url = format!("http://{}", running.addr);
@@ -109,6 +122,7 @@ impl TestServer {
                 store,
                 dir,
                 scratch,
+                manual_clock,
             },
             first_operator,
         )
@@ -124,8 +138,9 @@ impl TestServer {
         let dir = std::mem::replace(&mut self.dir, tempfile::tempdir().unwrap());
         let scratch = self.scratch.take();
         let store = self.store.clone();
+        let manual_clock = self.manual_clock;
         drop(self);
-        let (mut s, first) = TestServer::open(dir, store, scratch, 0);
+        let (mut s, first) = TestServer::open(dir, store, scratch, (0, manual_clock));
         assert!(
             first.is_none(),
             "a restart must not print a new operator key"
