@@ -121,6 +121,9 @@ pub fn quote_body(a: &QuoteArgs) -> Result<Value, Failure> {
     if !a.causes.is_empty() {
         body["for_cause"] = json!(a.causes);
     }
+    if let Some(d) = a.payment_days {
+        body["payment_days"] = json!(d);
+    }
     Ok(body)
 }
 

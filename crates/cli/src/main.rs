@@ -602,6 +602,9 @@ pub struct QuoteArgs {
     /// A cause allowing termination (repeat); default: all three.
     #[arg(long = "cause")]
     pub causes: Vec<String>,
+    /// Days the buyer has to pay each invoice, 1 to 180 (default 30).
+    #[arg(long)]
+    pub payment_days: Option<u16>,
     /// The quote lapses then: +1d or RFC 3339.
     #[arg(long)]
     pub expires: String,

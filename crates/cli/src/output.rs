@@ -219,6 +219,7 @@ pub fn contract(c: &Value) {
         })
         .unwrap_or_default();
     println!("  for cause       {}", causes.join(", "));
+    println!("  payment terms   {} days", s(terms, "payment_days"));
     println!("  run-rate/year   {}", usd(c, "run_rate_per_year_usd"));
     println!("  remaining       {}", usd(c, "remaining_commitment_usd"));
     let o = &c["origin"];

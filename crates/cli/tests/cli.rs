@@ -424,6 +424,8 @@ fn a_term_deal_from_the_command_line() {
             "5000000",
             "--buyer-notice",
             "30d",
+            "--payment-days",
+            "45",
             "--expires",
             "+1d",
         ],
@@ -460,6 +462,7 @@ fn a_term_deal_from_the_command_line() {
         out.contains("notice_given") && out.contains("ends early at"),
         "{out}"
     );
+    assert!(out.contains("payment terms   45 days"), "{out}");
     let o = mw(&s, &prov, &["contract", "notice", "ctr-1"]);
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(

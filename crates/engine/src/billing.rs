@@ -5,7 +5,8 @@
 //! early-termination fee is invoiced when notice is given. An invoice is paid at once
 //! from the payer's money when it can be (balance + credit limit - what its bids
 //! reserve); otherwise it stays open, counts against the payer's credit checks, is paid
-//! when money arrives, and becomes overdue after its due date (30 days).
+//! when money arrives, and becomes overdue after its due date (the contract's payment
+//! terms, 30 days unless it says otherwise).
 
 use crate::engine::{Ctx, Engine};
 use crate::event::Event;
@@ -13,9 +14,6 @@ use crate::ids::{ContractId, InvoiceId, ParticipantId, take};
 use crate::ledger::{Account, TransferKind};
 use crate::units::{Hour, Window};
 use serde::{Deserialize, Serialize};
-
-/// Days from an invoice's issue to its due date.
-pub const PAYMENT_DAYS: u32 = 30;
 
 /// What an invoice charges for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -166,7 +164,6 @@ impl Engine {
 
     /// Bills every term contract for the hours of `month` it held.
     fn close_month(&mut self, ctx: &Ctx, month: Window, events: &mut Vec<Event>) {
-        let due = Hour(month.end.0 + PAYMENT_DAYS * 24);
         let ids: Vec<ContractId> = self.billing.iter().copied().collect();
         for id in ids {
             let c = &self.contracts[&id];
@@ -177,6 +174,7 @@ impl Engine {
             let from = c.start().max(month.start);
             let to = c.ends.min(month.end);
             let (payer, payee) = (c.buyer, c.seller);
+            let due = Hour(month.end.0 + u32::from(c.terms.payment_days) * 24);
             if done {
                 self.billing.remove(&id);
             }

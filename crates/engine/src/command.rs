@@ -1,7 +1,7 @@
 //! Commands: the only way to change the engine's state. Each arrives in an
 //! [`Envelope`] stamped by the sequencer with the time and the acting participant.
 
-use crate::contract::{Cause, Causes, Pricing, Terms};
+use crate::contract::{Cause, Causes, Pricing, Terms, TermsV1};
 use crate::entities::Roles;
 use crate::ids::{
     ContractId, FacilityId, OrderId, ParticipantId, PoolId, QuoteId, ReservationId, RfqId,
@@ -96,8 +96,11 @@ pub enum Command {
         /// The RFQ.
         rfq: RfqId,
     },
-    /// Provider: answer an RFQ with a firm quote (encumbers the capacity offered).
-    SubmitQuote(QuoteSpec),
+    /// A quote as journaled before contracts had payment terms; applied as
+    /// [`Command::SubmitQuote`] with the default terms. Journal records are never
+    /// re-encoded: a command whose shape changes gets a new variant at the end, and the
+    /// old variant keeps its place so that old records still decode.
+    SubmitQuoteV1(QuoteSpecV1),
     /// The quote's provider: withdraw it (its capacity is released).
     WithdrawQuote {
         /// The quote.
@@ -149,6 +152,8 @@ pub enum Command {
         /// The limit, micro-USD (0: none).
         limit_micros: i64,
     },
+    /// Provider: answer an RFQ with a firm quote (encumbers the capacity offered).
+    SubmitQuote(QuoteSpec),
 }
 
 /// What an RFQ asks for.
@@ -221,6 +226,33 @@ pub struct QuoteSpec {
     pub terms: Terms,
     /// The quote lapses when this hour begins (the RFQ's deadline at the latest).
     pub expires: Hour,
+}
+
+/// A quote as journaled before contracts had payment terms.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct QuoteSpecV1 {
+    /// See [`QuoteSpec`].
+    pub rfq: RfqId,
+    /// See [`QuoteSpec`].
+    pub lines: Vec<QuoteLineSpec>,
+    /// See [`QuoteSpec`].
+    pub pricing: Pricing,
+    /// Terms without payment terms.
+    pub terms: TermsV1,
+    /// See [`QuoteSpec`].
+    pub expires: Hour,
+}
+
+impl From<QuoteSpecV1> for QuoteSpec {
+    fn from(q: QuoteSpecV1) -> QuoteSpec {
+        QuoteSpec {
+            rfq: q.rfq,
+            lines: q.lines,
+            pricing: q.pricing,
+            terms: q.terms.into(),
+            expires: q.expires,
+        }
+    }
 }
 
 /// One pool of a new facility.

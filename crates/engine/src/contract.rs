@@ -137,6 +137,35 @@ pub struct Terms {
     pub early_termination_fee_micros: i64,
     /// Causes that allow termination for cause.
     pub for_cause: Causes,
+    /// Days from an invoice's issue to its due date (1 to
+    /// [`crate::limits::MAX_PAYMENT_DAYS`]).
+    pub payment_days: u16,
+}
+
+/// The terms of quotes journaled before contracts had payment terms: decoded from old
+/// journal records, and upgraded with the default payment terms.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TermsV1 {
+    /// See [`Terms`].
+    pub buyer_notice_hours: Option<u32>,
+    /// See [`Terms`].
+    pub seller_notice_hours: Option<u32>,
+    /// See [`Terms`].
+    pub early_termination_fee_micros: i64,
+    /// See [`Terms`].
+    pub for_cause: Causes,
+}
+
+impl From<TermsV1> for Terms {
+    fn from(t: TermsV1) -> Terms {
+        Terms {
+            buyer_notice_hours: t.buyer_notice_hours,
+            seller_notice_hours: t.seller_notice_hours,
+            early_termination_fee_micros: t.early_termination_fee_micros,
+            for_cause: t.for_cause,
+            payment_days: crate::limits::DEFAULT_PAYMENT_DAYS,
+        }
+    }
 }
 
 impl Terms {
@@ -152,6 +181,7 @@ impl Terms {
                 non_payment: true,
                 non_delivery: true,
             },
+            payment_days: crate::limits::DEFAULT_PAYMENT_DAYS,
         }
     }
 }

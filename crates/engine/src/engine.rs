@@ -228,6 +228,9 @@ impl Engine {
             Command::CreateRfq(spec) => self.create_rfq(&ctx, spec, events),
             Command::CancelRfq { rfq } => self.cancel_rfq(&ctx, *rfq, events),
             Command::SubmitQuote(spec) => self.submit_quote(&ctx, spec, events),
+            Command::SubmitQuoteV1(old) => {
+                self.submit_quote(&ctx, &crate::command::QuoteSpec::from(old.clone()), events)
+            }
             Command::WithdrawQuote { quote } => self.withdraw_quote(&ctx, *quote, events),
             Command::AcceptQuote { quote } => self.accept_quote(&ctx, *quote, events),
             Command::GiveNotice { contract } => self.give_notice(&ctx, *contract, events),

@@ -152,7 +152,7 @@ impl Engine {
                 },
                 amount_micros: notice.fee_micros,
                 issued_ms: ctx.time_ms,
-                due: Hour(ctx.now.0 + 1 + crate::billing::PAYMENT_DAYS * 24),
+                due: Hour(ctx.now.0 + 1 + u32::from(c.terms.payment_days) * 24),
                 overdue: false,
             };
             self.issue(ctx, fee, events);

@@ -40,6 +40,10 @@ pub const MAX_RESALE_DEPTH: u8 = 4;
 /// Most live resale asks backed by one contract. (Its children are not capped: each is
 /// a contract made by a fill, so the list grows only as the contract table does.)
 pub const MAX_RESALE_ASKS_PER_CONTRACT: usize = 1_000;
+/// Most days an invoice may give its payer (payment terms).
+pub const MAX_PAYMENT_DAYS: u16 = 180;
+/// Payment terms of contracts that do not name theirs, days.
+pub const DEFAULT_PAYMENT_DAYS: u16 = 30;
 /// Highest fee (monthly fee, early-termination fee), in micro-USD ($100 billion).
 pub const MAX_FEE_MICROS: i64 = 100_000_000_000_000_000;
 /// Largest single amount of money (a deposit, a withdrawal, a credit limit), in

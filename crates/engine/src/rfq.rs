@@ -143,6 +143,17 @@ pub(crate) fn check_terms(terms: &Terms) -> Result<(), Rejection> {
             format!("early-termination fee {fee} micro-USD must be between 0 and {MAX_FEE_MICROS}"),
         );
     }
+    if !(1..=crate::limits::MAX_PAYMENT_DAYS).contains(&terms.payment_days) {
+        return reject(
+            Rule::OutOfRange,
+            "terms.payment_days",
+            format!(
+                "payment terms of {} days must be between 1 and {}",
+                terms.payment_days,
+                crate::limits::MAX_PAYMENT_DAYS
+            ),
+        );
+    }
     for (hours, field) in [
         (terms.buyer_notice_hours, "terms.buyer_notice_hours"),
         (terms.seller_notice_hours, "terms.seller_notice_hours"),

@@ -801,3 +801,59 @@ fn nobody_quotes_on_its_own_rfq() {
     );
     assert_eq!(rule(own), (Rule::NotPermitted, "rfq"));
 }
+
+#[test]
+fn payment_terms_are_between_one_and_180_days() {
+    let mut d = setup();
+    for days in [0, 181] {
+        let r = d.rfq(rfq_spec(10));
+        let mut q = quote_spec(r, &[(d.pool, 10)]);
+        q.terms.payment_days = days;
+        assert_eq!(
+            rule(d.m.exec(d.prov, Command::SubmitQuote(q))),
+            (Rule::OutOfRange, "terms.payment_days")
+        );
+    }
+    let r = d.rfq(rfq_spec(10));
+    let mut q = quote_spec(r, &[(d.pool, 10)]);
+    q.terms.payment_days = 180;
+    let qid = d.quote(d.prov, q);
+    let c = d.accept(qid);
+    assert_eq!(d.m.e.contract(c).unwrap().terms.payment_days, 180);
+}
+
+/// Journal records are never re-encoded: a quote journaled before payment terms keeps
+/// its place among the commands (variant 12), decodes as `SubmitQuoteV1`, and makes a
+/// contract with the default 30 days.
+#[test]
+fn a_quote_journaled_before_payment_terms_still_decodes_and_gets_30_days() {
+    use megawatt_engine::command::QuoteSpecV1;
+    use megawatt_engine::contract::TermsV1;
+    let mut d = setup();
+    let r = d.rfq(rfq_spec(10));
+    let new = quote_spec(r, &[(d.pool, 10)]);
+    let old = Command::SubmitQuoteV1(QuoteSpecV1 {
+        rfq: new.rfq,
+        lines: new.lines.clone(),
+        pricing: new.pricing,
+        terms: TermsV1 {
+            buyer_notice_hours: new.terms.buyer_notice_hours,
+            seller_notice_hours: new.terms.seller_notice_hours,
+            early_termination_fee_micros: new.terms.early_termination_fee_micros,
+            for_cause: new.terms.for_cause,
+        },
+        expires: new.expires,
+    });
+    let bytes = postcard::to_allocvec(&old).unwrap();
+    assert_eq!(bytes[0], 12, "the old variant keeps its place");
+    let decoded: Command = postcard::from_bytes(&bytes).unwrap();
+    assert_eq!(decoded, old);
+    let ev = d.m.exec(d.prov, decoded).unwrap();
+    let Event::QuoteSubmitted(q) = &ev[0] else {
+        panic!("{ev:?}")
+    };
+    let c = d.accept(q.id);
+    assert_eq!(d.m.e.contract(c).unwrap().terms.payment_days, 30);
+    let fresh = postcard::to_allocvec(&Command::SubmitQuote(new)).unwrap();
+    assert_eq!(fresh[0], 21, "new variants go at the end");
+}

@@ -317,6 +317,17 @@ fn lease(
     window: megawatt_engine::units::Window,
     fee: i64,
 ) -> megawatt_engine::ids::ContractId {
+    lease_paying_in(m, lab, window, fee, 30)
+}
+
+/// [`lease`] with payment terms of `payment_days`.
+fn lease_paying_in(
+    m: &mut Market,
+    lab: ParticipantId,
+    window: megawatt_engine::units::Window,
+    fee: i64,
+    payment_days: u16,
+) -> megawatt_engine::ids::ContractId {
     use megawatt_engine::command::{QuoteLineSpec, QuoteSpec, RfqSpec, RfqWants, WantedTerms};
     use megawatt_engine::contract::{Pricing, Terms};
     let prov = m.participant("owner", provider());
@@ -345,6 +356,7 @@ fn lease(
         terms: Terms {
             buyer_notice_hours: Some(24),
             early_termination_fee_micros: 5_000,
+            payment_days,
             ..Terms::exchange()
         },
         expires: deadline,
@@ -430,6 +442,41 @@ fn term_contracts_are_invoiced_at_month_close_and_paid_when_money_allows() {
         "{ev:?}"
     );
     assert!(m.e.invoice(march.id).unwrap().overdue);
+}
+
+#[test]
+fn invoices_are_due_after_the_contracts_payment_terms() {
+    use megawatt_engine::units::{Hour, Window, days_from_civil};
+    let h = |y, mo, d| Hour(u32::try_from(days_from_civil(y, mo, d) * 24).unwrap());
+    let mut m = Market::new(); // 2027-01-15
+    let lab = m.participant("lab", buyer());
+    let window = Window {
+        start: h(2027, 2, 1),
+        end: h(2027, 4, 1),
+    };
+    let c = lease_paying_in(&mut m, lab, window, 2_800_000_000, 45);
+    m.time_ms = h(2027, 3, 1).start_ms() + 1;
+    let ev = m
+        .exec(
+            OPERATOR,
+            Command::Tick {
+                hour: h(2027, 3, 1),
+            },
+        )
+        .unwrap();
+    let Some(Event::InvoiceIssued(inv)) = ev.iter().find(|e| matches!(e, Event::InvoiceIssued(_)))
+    else {
+        panic!("{ev:?}")
+    };
+    assert_eq!((inv.contract, inv.due), (c, h(2027, 4, 15)));
+    // Notice invoices its fee on the same terms, from the next hour.
+    m.time_ms = h(2027, 3, 2).start_ms() + 1;
+    let ev = m.exec(lab, Command::GiveNotice { contract: c }).unwrap();
+    let Some(Event::InvoiceIssued(fee)) = ev.iter().find(|e| matches!(e, Event::InvoiceIssued(_)))
+    else {
+        panic!("{ev:?}")
+    };
+    assert_eq!(fee.due, Hour(h(2027, 3, 2).0 + 1 + 45 * 24));
 }
 
 #[test]

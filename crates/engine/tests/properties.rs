@@ -379,6 +379,8 @@ impl World {
                 };
                 let mut terms = Terms::exchange();
                 terms.early_termination_fee_micros = price / 1_000;
+                // Payment terms of 1 to 60 days, so that invoices fall overdue in runs.
+                terms.payment_days = u16::try_from(1 + price.rem_euclid(60)).expect("small");
                 terms.buyer_notice_hours = match (rfq.terms.max_buyer_notice_hours, buyer_notice) {
                     (Some(max), Some(n)) if honest => Some(n.min(max)),
                     (_, n) => n,

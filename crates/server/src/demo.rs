@@ -206,6 +206,7 @@ async fn lease(
             seller_notice_hours: Some(90 * 24),
             early_termination_fee_micros: 0,
             for_cause: all,
+            payment_days: megawatt_engine::limits::DEFAULT_PAYMENT_DAYS,
         },
         expires: start,
     };

@@ -419,6 +419,8 @@ pub struct TermsView {
     /// Causes for which the contract may be terminated: `acceptable_use` and
     /// `non_payment` (by the seller), `non_delivery` (by the buyer).
     pub for_cause: Vec<String>,
+    /// Days the buyer has to pay each invoice.
+    pub payment_days: u16,
 }
 
 /// Where a contract came from.
@@ -540,9 +542,16 @@ pub struct ContractView {
     pub termination: Option<TerminationView>,
 }
 
-/// Terms as shown, from their columns.
-pub fn terms_view(buyer: Option<u32>, seller: Option<u32>, fee: i64, causes: &str) -> TermsView {
+/// Terms as shown, from their columns: (buyer's, seller's) notice, fee, causes and
+/// payment terms.
+pub fn terms_view(
+    (buyer, seller): (Option<u32>, Option<u32>),
+    fee: i64,
+    causes: &str,
+    payment_days: u16,
+) -> TermsView {
     TermsView {
+        payment_days,
         buyer_notice_hours: buyer,
         seller_notice_hours: seller,
         early_termination_fee_micros: fee,
@@ -636,10 +645,10 @@ impl ContractView {
             remaining_commitment_micros: remaining,
             remaining_commitment_usd: remaining.map(usd_string),
             terms: terms_view(
-                c.buyer_notice_hours,
-                c.seller_notice_hours,
+                (c.buyer_notice_hours, c.seller_notice_hours),
                 c.early_termination_fee_micros,
                 &c.for_cause_allowed,
+                c.payment_days,
             ),
             origin_trade: origin.trade.clone(),
             origin,
@@ -691,6 +700,7 @@ impl ContractView {
             buyer_notice_hours: c.terms.buyer_notice_hours,
             seller_notice_hours: c.terms.seller_notice_hours,
             early_termination_fee_micros: c.terms.early_termination_fee_micros,
+            payment_days: c.terms.payment_days,
             origin_trade: trade,
             status: c.status.as_str().into(),
             created_ms: c.created_ms,
@@ -923,10 +933,10 @@ impl QuoteView {
             monthly_fee_usd: q.monthly_fee_micros.map(usd_string),
             lines: line_views(&q.lines),
             terms: terms_view(
-                q.buyer_notice_hours,
-                q.seller_notice_hours,
+                (q.buyer_notice_hours, q.seller_notice_hours),
                 q.early_termination_fee_micros,
                 &q.for_cause_allowed,
+                q.payment_days,
             ),
             expires: Hour(q.expires_hour).to_string(),
         }

@@ -78,6 +78,17 @@ fn rfq_quote_accept_notice(backend: Backend) {
     );
     problem(&quote(&prov, &pool2, 600, Some(240)), 403, "not_owner");
     problem(&quote(&lab, &pool, 600, Some(240)), 403, "not_permitted");
+    let mut net_200 = json!({ "lines": [{ "pool": pool, "gpus": 600 }], "monthly_fee": "1000000",
+                              "buyer_notice_hours": 240, "payment_days": 200, "expires": day(1) });
+    let r = s.post(&format!("/v1/rfqs/{rfq_id}/quotes"), &prov, net_200.clone());
+    problem(&r, 422, "out_of_range");
+    assert_eq!(r.body["field"], "terms.payment_days");
+    net_200["payment_days"] = json!(-1);
+    problem(
+        &s.post(&format!("/v1/rfqs/{rfq_id}/quotes"), &prov, net_200),
+        400,
+        "malformed_request",
+    );
     // Two firm quotes; each encumbers its capacity.
     let q1 = ok(quote(&prov, &pool, 600, Some(240)), 201);
     let q2 = ok(quote(&prov2, &pool2, 600, Some(120)), 201);

@@ -367,8 +367,10 @@ fn a_year_of_month_closes_reconciles_to_the_micro_dollar(backend: Backend) {
         json!([{ "model": "h100-sxm", "gpus": 5 }]),
         months[0],
         365 * 24,
-        json!({ "lines": [{ "pool": pools[0], "gpus": 5 }], "price": "2.10" }),
+        json!({ "lines": [{ "pool": pools[0], "gpus": 5 }], "price": "2.10", "payment_days": 15 }),
     );
+    let shown = s.get(&format!("/v1/contracts/{b}"), &lab2).body;
+    assert_eq!(shown["terms"]["payment_days"], 15);
     // Months 1 and 2 close: B's second invoice stays open. At its due hour it is
     // overdue, and the seller terminates B for non-payment.
     tick(months[1]);
@@ -396,6 +398,7 @@ fn a_year_of_month_closes_reconciles_to_the_micro_dollar(backend: Backend) {
     assert_eq!(bal(&lab2_id)["owed_micros"].as_i64(), Some(owed));
     assert_eq!(bal(&prov_id)["receivable_micros"].as_i64(), Some(owed));
     let due = hour_of(&open[0]["due"]);
+    assert_eq!(due, months[2] + 15 * 24, "B pays within 15 days");
     tick(due);
     let cut = s.post(
         &format!("/v1/contracts/{b}/terminate"),

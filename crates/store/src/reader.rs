@@ -123,6 +123,8 @@ pub struct ContractRow {
     pub seller_notice_hours: Option<u32>,
     /// Early-termination fee.
     pub early_termination_fee_micros: i64,
+    /// Days the buyer has to pay each invoice.
+    pub payment_days: u16,
     /// The trade that made it.
     pub origin_trade: Option<u64>,
     /// `pending`, `active`, `expired`, `notice_given`, `terminated`,
@@ -215,6 +217,8 @@ pub struct QuoteRow {
     pub early_termination_fee_micros: i64,
     /// Causes allowing termination, comma-separated.
     pub for_cause_allowed: String,
+    /// Days the buyer would have to pay each invoice.
+    pub payment_days: u16,
     /// Expiry hour.
     pub expires_hour: u32,
     /// `open`, `accepted`, `withdrawn`, `expired`, `released`.
@@ -411,7 +415,7 @@ fn trade_row(r: &dyn Get) -> Result<TradeRow, StoreError> {
 const CONTRACT_COLUMNS: &str = "id, buyer, seller, pricing, price_micros, monthly_fee_micros, start_hour, \
     end_hour, buyer_notice_hours, seller_notice_hours, early_termination_fee_micros, origin_trade, status, created_ms, \
     origin_quote, parent, parent_line, ends_hour, for_cause_allowed, notice_by, notice_ms, notice_effective_hour, \
-    notice_fee_micros, notice_via_parent, cause, cause_by, cause_reason, cause_ms";
+    notice_fee_micros, notice_via_parent, cause, cause_by, cause_reason, cause_ms, payment_days";
 
 fn contract_row(r: &dyn Get) -> Result<ContractRow, StoreError> {
     Ok(ContractRow {
@@ -451,6 +455,7 @@ fn contract_row(r: &dyn Get) -> Result<ContractRow, StoreError> {
             Some(cause) => Some((cause, big(r, 25)?, string(r, 26)?, big(r, 27)?)),
             None => None,
         },
+        payment_days: days(r, 28)?,
     })
 }
 
@@ -484,7 +489,7 @@ fn rfq_row(r: &dyn Get) -> Result<RfqRow, StoreError> {
 
 const QUOTE_COLUMNS: &str = "q.id, q.rfq, q.provider, q.facility, q.pricing, q.price_micros, q.monthly_fee_micros, \
     q.buyer_notice_hours, q.seller_notice_hours, q.early_termination_fee_micros, q.for_cause_allowed, \
-    q.expires_hour, q.status, q.created_ms";
+    q.expires_hour, q.status, q.created_ms, q.payment_days";
 
 fn quote_row(r: &dyn Get) -> Result<QuoteRow, StoreError> {
     Ok(QuoteRow {
@@ -503,7 +508,14 @@ fn quote_row(r: &dyn Get) -> Result<QuoteRow, StoreError> {
         status: string(r, 12)?,
         created_ms: big(r, 13)?,
         lines: Vec::new(),
+        payment_days: days(r, 14)?,
     })
+}
+
+/// Payment terms, days.
+fn days(r: &dyn Get, i: usize) -> Result<u16, StoreError> {
+    u16::try_from(small(r, i)?)
+        .map_err(|_| StoreError(format!("column {i}: payment days out of range")))
 }
 
 /// The visibility condition of RFQs (`r`) for a scope, with its two parameters.

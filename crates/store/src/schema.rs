@@ -5,7 +5,7 @@
 //! migrated store and a new one have exactly the same layout.
 
 /// The version this code writes. A store with a higher version is refused.
-pub const SCHEMA_VERSION: i64 = 6;
+pub const SCHEMA_VERSION: i64 = 7;
 
 /// The schema of version 1, which every store starts from. Times are hours since the
 /// epoch (`*_hour`) next to RFC 3339 text (`*_at`) for people; money is integer
@@ -140,6 +140,15 @@ CREATE INDEX IF NOT EXISTS invoices_by_payer ON invoices (payer, id);
 CREATE INDEX IF NOT EXISTS invoices_by_payee ON invoices (payee, id);
 "#;
 
+/// Payment terms on contracts and quotes (schema version 7). The engine's state gained
+/// them too, so snapshots of the older layout are dropped: the first start replays the
+/// journal, whose old quote records decode as `SubmitQuoteV1` (30 days).
+const PAYMENT_TERMS: &str = r#"
+ALTER TABLE contracts ADD COLUMN payment_days INTEGER NOT NULL DEFAULT 30;
+ALTER TABLE quotes ADD COLUMN payment_days INTEGER NOT NULL DEFAULT 30;
+DELETE FROM snapshots;
+"#;
+
 /// The whole schema of a new store: version 1 and every migration.
 pub fn schema() -> String {
     let mut s = SCHEMA_V1.to_string();
@@ -152,7 +161,7 @@ pub fn schema() -> String {
 
 /// Migrations from each older schema version to the next, in order: `migrations()[v - 1]`
 /// takes version `v` to `v + 1`.
-pub fn migrations() -> [String; 5] {
+pub fn migrations() -> [String; 6] {
     [
         "CREATE TABLE IF NOT EXISTS snapshots (
             seq INTEGER PRIMARY KEY, state BLOB NOT NULL, checksum INTEGER NOT NULL, created_ms INTEGER NOT NULL
@@ -188,6 +197,7 @@ pub fn migrations() -> [String; 5] {
         ),
         LEDGER.to_string(),
         INVOICES.to_string(),
+        PAYMENT_TERMS.to_string(),
     ]
 }
 

@@ -418,6 +418,7 @@ impl Delta {
             text("open"),
             int(time_ms),
             Val::I(None),
+            int(t.payment_days),
         ];
         self.insert(Table::Quotes, row);
         for (i, l) in q.lines.iter().enumerate() {
@@ -598,6 +599,7 @@ fn contract_row(c: &Contract, time_ms: u64) -> Vec<Val> {
         Val::I(None),
         Val::T(None),
         Val::I(None),
+        int(t.payment_days),
     ]
 }
 

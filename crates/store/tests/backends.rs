@@ -223,6 +223,8 @@ fn a_version_1_store_is_migrated_on_open(t: TestStore) {
     // The old contract has the columns later versions added, filled in.
     let causes = t.query_text("SELECT for_cause_allowed FROM contracts WHERE id = 1");
     assert_eq!(causes, "acceptable_use,non_payment,non_delivery");
+    let days = t.query_text("SELECT CAST(payment_days AS TEXT) FROM contracts WHERE id = 1");
+    assert_eq!(days, "30", "older contracts pay in 30 days");
 }
 
 on_both_backends!(

@@ -104,6 +104,8 @@ pub struct SubmitQuote {
     pub early_termination_fee_micros: Option<i64>,
     /// Causes allowing termination (default: all three).
     pub for_cause: Option<Vec<CauseName>>,
+    /// Days the buyer has to pay each invoice, 1 to 180 (default 30).
+    pub payment_days: Option<u16>,
     /// The quote lapses at this hour (RFC 3339; capped at the RFQ's deadline).
     pub expires: String,
 }
@@ -240,6 +242,9 @@ fn quote_command(rfq: RfqId, b: &SubmitQuote) -> Result<Command, Problem> {
         )?
         .unwrap_or(0),
         for_cause: causes(&b.for_cause, Terms::exchange().for_cause),
+        payment_days: b
+            .payment_days
+            .unwrap_or(megawatt_engine::limits::DEFAULT_PAYMENT_DAYS),
     };
     Ok(Command::SubmitQuote(QuoteSpec {
         rfq,
