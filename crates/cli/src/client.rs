@@ -114,14 +114,15 @@ impl Client {
             .body_mut()
             .with_config()
             .limit(MAX_ANSWER_BYTES)
-            .read_to_string()
-            .map_err(|e| Failure {
+            .read_to_string();
+        if status.is_success() {
+            return text.map_err(|e| Failure {
                 message: format!("unreadable answer: {e}"),
                 code: 1,
-            })?;
-        if status.is_success() {
-            return Ok(text);
+            });
         }
+        // A refusal whose body cannot be read is still reported by its status.
+        let text = text.unwrap_or_default();
         let message = match serde_json::from_str::<Value>(&text) {
             Ok(p) => format!(
                 "{} ({}, HTTP {})",

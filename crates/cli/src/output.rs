@@ -398,13 +398,14 @@ pub fn statement(v: &Value) {
         .as_array()
         .cloned()
         .unwrap_or_default();
-    for (title, side) in [("payable", "payer"), ("receivable", "payee")] {
-        let rows: Vec<Vec<String>> = invoices
-            .iter()
-            .filter(|i| &i[side] == me)
-            .map(invoice_row)
-            .collect();
-        println!("\nInvoices {title} ({}):", rows.len());
+    for (title, side) in [("you pay", "payer"), ("you are paid", "payee")] {
+        let rows: Vec<&Value> = invoices.iter().filter(|i| &i[side] == me).collect();
+        let unpaid = rows.iter().filter(|i| i["status"] != "paid").count();
+        println!(
+            "\nInvoices {title} (latest {}, {unpaid} unpaid):",
+            rows.len()
+        );
+        let rows: Vec<Vec<String>> = rows.into_iter().map(invoice_row).collect();
         table(&INVOICE_HEADERS, &rows);
     }
     println!("\nTransfers:");

@@ -807,8 +807,8 @@ fn the_demo_lease_bills_a_full_month_exactly_and_exports_it_as_focus() {
     );
     let out = ok(&mw(&s, &lab, &["statement"]));
     for want in [
-        "Invoices payable (1)",
-        "Invoices receivable (0)",
+        "Invoices you pay (latest 1, 0 unpaid)",
+        "Invoices you are paid (latest 0, 0 unpaid)",
         "owed (payable) $0.000000",
         "invoice",
     ] {

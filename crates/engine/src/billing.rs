@@ -68,18 +68,18 @@ impl Engine {
 
     /// What others owe a participant on unpaid invoices, micro-USD.
     pub fn receivable(&self, p: ParticipantId) -> i64 {
-        self.invoices
-            .values()
-            .filter(|i| i.payee == p)
-            .map(|i| i.amount_micros)
-            .sum()
+        self.participants.get(&p).map_or(0, |x| x.receivable_micros)
     }
 
-    /// True when contract `id` has an unpaid invoice past its due date.
-    pub fn has_overdue_invoice(&self, id: ContractId) -> bool {
+    /// True when contract `id`'s buyer has an unpaid invoice of it past its due date
+    /// (a fee the seller owes for its own notice does not count).
+    pub fn buyer_is_overdue(&self, id: ContractId) -> bool {
+        let Some(c) = self.contracts.get(&id) else {
+            return false;
+        };
         self.invoices
             .values()
-            .any(|i| i.contract == id && i.overdue)
+            .any(|i| i.contract == id && i.payer == c.buyer && i.overdue)
     }
 
     /// An unpaid invoice.
@@ -97,6 +97,11 @@ impl Engine {
                 .get_mut(&invoice.payer)
                 .expect("payer exists");
             p.owed_micros += invoice.amount_micros;
+            let payee = self
+                .participants
+                .get_mut(&invoice.payee)
+                .expect("payee exists");
+            payee.receivable_micros += invoice.amount_micros;
             self.schedule
                 .invoice_dues
                 .entry(invoice.due)
@@ -149,6 +154,11 @@ impl Engine {
             self.invoices.remove(&id);
             let payer = self.participants.get_mut(&p).expect("payer exists");
             payer.owed_micros -= invoice.amount_micros;
+            let payee = self
+                .participants
+                .get_mut(&invoice.payee)
+                .expect("payee exists");
+            payee.receivable_micros -= invoice.amount_micros;
         }
     }
 
@@ -157,24 +167,28 @@ impl Engine {
         let mut end = self.last_tick.next_month_start();
         while end <= hour {
             let start = Hour(end.0 - 1).month_start();
-            self.close_month(ctx, Window { start, end }, events);
+            self.close_month(ctx, Window { start, end }, hour, events);
             end = end.next_month_start();
         }
     }
 
-    /// Bills every term contract for the hours of `month` it held.
-    fn close_month(&mut self, ctx: &Ctx, month: Window, events: &mut Vec<Event>) {
+    /// Bills every term contract for the hours of `month` it held, at the tick of
+    /// `hour` (the month's end, or later if the clock jumped): each invoice is due its
+    /// contract's payment terms after `hour`, so it is never overdue when issued.
+    fn close_month(&mut self, ctx: &Ctx, month: Window, hour: Hour, events: &mut Vec<Event>) {
         let ids: Vec<ContractId> = self.billing.iter().copied().collect();
         for id in ids {
             let c = &self.contracts[&id];
             let amount = c
                 .value_micros(month.start, month.end)
                 .expect("a contract's value fits its checks");
-            let done = !c.open || c.ends <= month.end;
+            // Done once its end is in this month. (Not "once closed": a late tick
+            // ends a contract before closing the months it still has to bill.)
+            let done = c.ends <= month.end;
             let from = c.start().max(month.start);
             let to = c.ends.min(month.end);
             let (payer, payee) = (c.buyer, c.seller);
-            let due = Hour(month.end.0 + u32::from(c.terms.payment_days) * 24);
+            let due = Hour(month.end.max(hour).0 + u32::from(c.terms.payment_days) * 24);
             if done {
                 self.billing.remove(&id);
             }

@@ -296,6 +296,7 @@ impl Engine {
             open_rfqs: 0,
             exposure_micros: 0,
             owed_micros: 0,
+            receivable_micros: 0,
         };
         self.participants.insert(id, p.clone());
         p

@@ -36,6 +36,8 @@ pub struct Participant {
     pub exposure_micros: i64,
     /// What it owes on unpaid invoices, micro-USD.
     pub owed_micros: i64,
+    /// What others owe it on unpaid invoices, micro-USD.
+    pub receivable_micros: i64,
 }
 
 /// A facility: a site with a power budget and one pool per GPU model.

@@ -146,6 +146,18 @@ fn check_money(e: &Engine) -> Result<(), String> {
                 p.id, p.owed_micros
             ));
         }
+        let receivable: i64 = e
+            .invoices
+            .values()
+            .filter(|i| i.payee == p.id)
+            .map(|i| i.amount_micros)
+            .sum();
+        if p.receivable_micros != receivable {
+            return Err(format!(
+                "participant {}: is owed {} but its invoices say {receivable}",
+                p.id, p.receivable_micros
+            ));
+        }
     }
     for (id, inv) in &e.invoices {
         if inv.amount_micros <= 0

@@ -193,11 +193,13 @@ impl Engine {
                 format!("{} is invoked by the {who}, not by you", cause.as_str()),
             );
         }
-        if cause == Cause::NonPayment && !self.has_overdue_invoice(id) {
+        if cause == Cause::NonPayment && !self.buyer_is_overdue(id) {
             return reject(
                 Rule::NothingOverdue,
                 "cause",
-                format!("contract {id} has no overdue invoice; non_payment needs one"),
+                format!(
+                    "the buyer of contract {id} has no overdue invoice of it; non_payment needs one"
+                ),
             );
         }
         if reason.trim().is_empty() || reason.len() > MAX_REASON_BYTES {

@@ -844,8 +844,33 @@ fn a_quote_journaled_before_payment_terms_still_decodes_and_gets_30_days() {
         },
         expires: new.expires,
     });
-    let bytes = postcard::to_allocvec(&old).unwrap();
-    assert_eq!(bytes[0], 12, "the old variant keeps its place");
+    // The record as the old code wrote it, field by field in the old order (postcard:
+    // LEB128 varints, zigzag for signed, a tag byte for options and enums).
+    let varint = |mut v: u64, out: &mut Vec<u8>| loop {
+        let byte = (v & 0x7f) as u8;
+        v >>= 7;
+        if v == 0 {
+            out.push(byte);
+            break;
+        }
+        out.push(byte | 0x80);
+    };
+    let zigzag = |v: i64| ((v << 1) ^ (v >> 63)) as u64;
+    let mut bytes = vec![12]; // SubmitQuote, the 13th command
+    varint(new.rfq.0, &mut bytes);
+    varint(1, &mut bytes); // one line
+    varint(d.pool.0, &mut bytes);
+    varint(10, &mut bytes);
+    bytes.push(1); // Pricing::MonthlyFee
+    varint(zigzag(FEE), &mut bytes);
+    bytes.push(1); // buyer notice: Some(24)
+    varint(24, &mut bytes);
+    bytes.push(1); // seller notice: Some(48)
+    varint(48, &mut bytes);
+    varint(zigzag(7), &mut bytes); // early-termination fee
+    bytes.extend([1, 1, 1]); // all three causes
+    varint(u64::from(new.expires.0), &mut bytes);
+    assert_eq!(bytes, postcard::to_allocvec(&old).unwrap());
     let decoded: Command = postcard::from_bytes(&bytes).unwrap();
     assert_eq!(decoded, old);
     let ev = d.m.exec(d.prov, decoded).unwrap();
@@ -856,4 +881,36 @@ fn a_quote_journaled_before_payment_terms_still_decodes_and_gets_30_days() {
     assert_eq!(d.m.e.contract(c).unwrap().terms.payment_days, 30);
     let fresh = postcard::to_allocvec(&Command::SubmitQuote(new)).unwrap();
     assert_eq!(fresh[0], 21, "new variants go at the end");
+}
+
+/// Non-payment is the buyer's: a fee the seller owes for its own notice, however
+/// overdue, gives the seller no cause against the buyer.
+#[test]
+fn a_sellers_own_unpaid_fee_is_no_cause_for_non_payment() {
+    let mut d = setup();
+    let r = d.rfq(rfq_spec(10));
+    let mut q = quote_spec(r, &[(d.pool, 10)]);
+    q.terms.payment_days = 1;
+    let qid = d.quote(d.prov, q);
+    let c = d.accept(qid);
+    // The provider has no money: its fee for its notice stays unpaid, due in a day.
+    let ev =
+        d.m.exec(d.prov, Command::GiveNotice { contract: c })
+            .unwrap();
+    let fee = ev
+        .iter()
+        .find_map(|e| match e {
+            Event::InvoiceIssued(i) => Some(i.clone()),
+            _ => None,
+        })
+        .expect("the fee is invoiced");
+    assert_eq!((fee.payer, fee.due), (d.prov, Hour(T0 + 25)));
+    d.m.advance_to(25);
+    assert!(d.m.e.invoice(fee.id).unwrap().overdue);
+    let cut = Command::TerminateForCause {
+        contract: c,
+        cause: Cause::NonPayment,
+        reason: "the fee is unpaid".into(),
+    };
+    assert_eq!(rule(d.m.exec(d.prov, cut)), (Rule::NothingOverdue, "cause"));
 }

@@ -479,6 +479,41 @@ fn invoices_are_due_after_the_contracts_payment_terms() {
     assert_eq!(fee.due, Hour(h(2027, 3, 2).0 + 1 + 45 * 24));
 }
 
+/// A tick that comes late (downtime, a jump of a manual clock) closes every month it
+/// passed; each invoice is due its payment terms after that tick, never at once.
+#[test]
+fn a_late_month_close_gives_the_payer_its_full_terms() {
+    use megawatt_engine::units::{Hour, Window, days_from_civil};
+    let h = |y, mo, d| Hour(u32::try_from(days_from_civil(y, mo, d) * 24).unwrap());
+    let mut m = Market::new(); // 2027-01-15
+    let lab = m.participant_unfunded("lab", buyer());
+    m.exec(OPERATOR, deposit(lab, 2_800_000_000)).unwrap();
+    let window = Window {
+        start: h(2027, 2, 1),
+        end: h(2027, 4, 1),
+    };
+    lease_paying_in(&mut m, lab, window, 2_800_000_000, 10);
+    m.exec(OPERATOR, withdraw(lab, 2_800_000_000)).unwrap();
+    let late = h(2027, 4, 20);
+    m.time_ms = late.start_ms() + 1;
+    let ev = m.exec(OPERATOR, Command::Tick { hour: late }).unwrap();
+    let issued: Vec<_> = ev
+        .iter()
+        .filter_map(|e| match e {
+            Event::InvoiceIssued(i) => Some(i.clone()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(issued.len(), 2, "February and March: {ev:?}");
+    for i in &issued {
+        assert_eq!(i.due, Hour(late.0 + 10 * 24));
+        assert!(
+            !m.e.invoice(i.id).unwrap().overdue,
+            "not overdue when issued"
+        );
+    }
+}
+
 #[test]
 fn non_payment_needs_an_overdue_invoice_of_the_contract() {
     use megawatt_engine::contract::Cause;

@@ -113,15 +113,20 @@ pub fn csv(charges: &[Charge]) -> String {
     out.push_str(",ChargeType\n");
     for c in charges {
         let cost = usd_string(c.cost_micros);
-        let quantity = c
+        let consumed = c
             .gpu_hours
             .map(|q| format!("{q}.000000"))
             .unwrap_or_default();
-        let unit = c.unit_price_micros.map(usd_string).unwrap_or_default();
-        let unit_name = if c.gpu_hours.is_some() {
+        let consumed_unit = if c.gpu_hours.is_some() {
             "GPU-Hours"
         } else {
             ""
+        };
+        // Priced per GPU-hour: GPU-hours at the price. Otherwise (a monthly fee's
+        // share, a fee) one unit at the cost, so unit price x quantity = cost exactly.
+        let (quantity, unit_name, unit) = match (c.gpu_hours, c.unit_price_micros) {
+            (Some(h), Some(p)) => (format!("{h}.000000"), "GPU-Hours", usd_string(p)),
+            _ => ("1.000000".to_string(), "Units", cost.clone()),
         };
         let tags = format!(
             "{{\"invoice\": \"{}\", \"contract\": \"{}\"}}",
@@ -145,15 +150,15 @@ pub fn csv(charges: &[Charge]) -> String {
             String::new(),
             String::new(),
             String::new(),
-            quantity.clone(),
-            unit_name.into(),
+            consumed,
+            consumed_unit.into(),
             cost.clone(),
             unit.clone(),
             cost.clone(),
             c.seller.clone(),
             cost,
             unit,
-            "Committed".into(),
+            "Standard".into(),
             quantity,
             unit_name.into(),
             c.seller.clone(),
@@ -271,6 +276,9 @@ pub fn charges(
                     row.frequency = "One-Time";
                     row.description = format!("early-termination fee, {contract}");
                     row.sku_price = format!("{contract}/fee");
+                    // Charged in the hour it was invoiced (the notice's).
+                    let issued = Hour::containing(inv.issued_ms);
+                    row.period = (issued, Hour(issued.0 + 1));
                 }
             }
             out.push(row);

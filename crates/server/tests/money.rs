@@ -580,7 +580,17 @@ fn focus_export_refuses_bad_requests(backend: Backend) {
         return;
     };
     let (_, lab) = s.participant("Lab", &["buyer"]);
-    for bad in ["2027-13", "2027-1", "27-01", "1969-12", "x", "2027-01-01"] {
+    for bad in [
+        "2027-13",
+        "2027-1",
+        "27-01",
+        "1969-12",
+        "x",
+        "2027-01-01",
+        "2027-+1",
+        "+027-01",
+        "2027-00",
+    ] {
         let r = s.get(&format!("/v1/billing/focus?month={bad}"), &lab);
         assert_eq!(
             (r.status, r.body["field"].as_str()),

@@ -32,11 +32,15 @@ pub fn month(raw: &str) -> Result<(Hour, Hour), Problem> {
             format!("month: {raw:?} is not a month like 2027-01 between 1970-01 and 2400-12"),
         )
     };
-    let (y, m) = raw.split_once('-').ok_or_else(bad)?;
-    let (Ok(y), Ok(m)) = (y.parse::<i64>(), m.parse::<u32>()) else {
+    let b = raw.as_bytes();
+    let digits = |r: std::ops::Range<usize>| b[r].iter().all(u8::is_ascii_digit);
+    if b.len() != 7 || b[4] != b'-' || !digits(0..4) || !digits(5..7) {
+        return Err(bad());
+    }
+    let (Ok(y), Ok(m)) = (raw[..4].parse::<i64>(), raw[5..].parse::<u32>()) else {
         return Err(bad());
     };
-    if raw.len() != 7 || !(1970..=2400).contains(&y) || !(1..=12).contains(&m) {
+    if !(1970..=2400).contains(&y) || !(1..=12).contains(&m) {
         return Err(bad());
     }
     let hour = |y, m| u32::try_from(days_from_civil(y, m, 1) * 24).map(Hour);
