@@ -223,10 +223,13 @@ pub fn charges(
     if invoices.len() > MAX_EXPORT_INVOICES {
         return Ok(None);
     }
+    // Read after the invoices: every contract they bill is there (contracts are
+    // never deleted).
+    let contracts = r.month_contracts(party, (month.0.0, month.1.0))?;
     let mut out = Vec::new();
     let mut look = Lookups::default();
     for inv in invoices {
-        let Some(c) = r.contract(inv.contract)? else {
+        let Some(c) = contracts.get(&inv.contract) else {
             continue;
         };
         let payer = (
@@ -259,7 +262,7 @@ pub fn charges(
                 invoice: InvoiceId(inv.id).to_string(),
             })
         };
-        for l in crate::invoice_lines::lines(&inv, &c) {
+        for l in crate::invoice_lines::lines(&inv, c) {
             let mut row = base(l.line.unwrap_or(0), l.pool, r, &mut look)?;
             row.cost_micros = l.amount_micros;
             match (l.line, l.gpu_hours) {

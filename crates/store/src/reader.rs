@@ -534,7 +534,35 @@ fn rfq_scope(scope: RfqScope) -> [Val; 2] {
 }
 
 fn line_row(r: &dyn Get) -> Result<(u64, u32, u32, u32), StoreError> {
-    Ok((big(r, 0)?, small(r, 1)?, small(r, 2)?, small(r, 3)?))
+    line_row_at(r, 0)
+}
+
+/// A contract line (pool, GPUs, start and end hour) from four columns from `at` on.
+fn line_row_at(r: &dyn Get, at: usize) -> Result<(u64, u32, u32, u32), StoreError> {
+    Ok((
+        big(r, at)?,
+        small(r, at + 1)?,
+        small(r, at + 2)?,
+        small(r, at + 3)?,
+    ))
+}
+
+/// The invoices of a month (parameters: [`month_params`]): usage billed for its hours
+/// and fees issued in it, of one payer or of all.
+const MONTH_INVOICES: &str = "(CAST($1 AS BIGINT) IS NULL OR payer = $1) AND ( \
+    (charge = 'usage' AND period_start_hour >= $2 AND period_start_hour < $3) OR \
+    (charge <> 'usage' AND issued_ms >= $4 AND issued_ms < $5))";
+
+/// The parameters of [`MONTH_INVOICES`].
+fn month_params(party: Option<ParticipantId>, (start, end): (u32, u32)) -> [Val; 5] {
+    let ms = |h: u32| Val::I(Some(i64::from(h) * 3_600_000));
+    [
+        Val::I(party.map(|p| p.0 as i64)),
+        Val::I(Some(i64::from(start))),
+        Val::I(Some(i64::from(end))),
+        ms(start),
+        ms(end),
+    ]
 }
 
 /// Turns `limit + 1` fetched rows into a page.
@@ -923,25 +951,44 @@ impl Reader {
     pub fn month_invoices(
         &mut self,
         party: Option<ParticipantId>,
-        (start, end): (u32, u32),
+        month: (u32, u32),
     ) -> Result<Vec<InvoiceRow>, StoreError> {
         let sql = format!(
-            "SELECT {INVOICE_COLUMNS} FROM invoices \
-             WHERE (CAST($1 AS BIGINT) IS NULL OR payer = $1) AND ( \
-               (charge = 'usage' AND period_start_hour >= $2 AND period_start_hour < $3) OR \
-               (charge <> 'usage' AND issued_ms >= $4 AND issued_ms < $5)) \
-             ORDER BY id LIMIT {}",
+            "SELECT {INVOICE_COLUMNS} FROM invoices WHERE {MONTH_INVOICES} ORDER BY id LIMIT {}",
             MAX_EXPORT_INVOICES + 1
         );
-        let ms = |h: u32| Val::I(Some(i64::from(h) * 3_600_000));
-        let params = [
-            Val::I(party.map(|p| p.0 as i64)),
-            Val::I(Some(i64::from(start))),
-            Val::I(Some(i64::from(end))),
-            ms(start),
-            ms(end),
-        ];
-        self.db.rows(&sql, &params, invoice_row)
+        self.db.rows(&sql, &month_params(party, month), invoice_row)
+    }
+
+    /// The contracts billed by [`Reader::month_invoices`], with their lines, by id: two
+    /// queries for the whole month rather than two per invoice.
+    pub fn month_contracts(
+        &mut self,
+        party: Option<ParticipantId>,
+        month: (u32, u32),
+    ) -> Result<BTreeMap<u64, ContractRow>, StoreError> {
+        let billed = format!("SELECT contract FROM invoices WHERE {MONTH_INVOICES}");
+        let params = month_params(party, month);
+        let sql = format!("SELECT {CONTRACT_COLUMNS} FROM contracts WHERE id IN ({billed})");
+        let mut contracts: BTreeMap<u64, ContractRow> = self
+            .db
+            .rows(&sql, &params, contract_row)?
+            .into_iter()
+            .map(|c| (c.id, c))
+            .collect();
+        let sql = format!(
+            "SELECT contract, pool, gpus, start_hour, end_hour FROM contract_lines \
+             WHERE contract IN ({billed}) ORDER BY contract, line"
+        );
+        let lines = self
+            .db
+            .rows(&sql, &params, |r| Ok((big(r, 0)?, line_row_at(r, 1)?)))?;
+        for (contract, line) in lines {
+            if let Some(c) = contracts.get_mut(&contract) {
+                c.lines.push(line);
+            }
+        }
+        Ok(contracts)
     }
 
     /// A participant's name.
