@@ -149,7 +149,9 @@ fn op() -> impl Strategy<Value = Op> {
         2 => (0..6usize, any::<usize>(), 0u32..10).prop_map(|(who, nth, by)| Op::Reduce { who, nth, by }),
         1 => (0..6usize, 0..12usize, 0u32..30, 0u32..30, 1u32..30).prop_map(|(who, pool, gpus, start, len)| Op::Reserve { who, pool, gpus, start, len }),
         1 => (0..6usize, any::<usize>()).prop_map(|(who, nth)| Op::Release { who, nth }),
-        2 => prop_oneof![19 => 0u32..3, 1 => Just(200u32)].prop_map(|hours| Op::Advance { hours }),
+        // Mostly hours; sometimes days; rarely two months at once (a late tick that
+        // closes several months).
+        2 => prop_oneof![38 => 0u32..3, 2 => Just(200u32), 1 => Just(1_500u32)].prop_map(|hours| Op::Advance { hours }),
         2 => (0..6usize, (0u32..12, 0u32..8), any::<bool>(), 0u32..30, 1u32..40, 0u32..20, prop::option::weighted(0.5, 0u32..30), prop::option::weighted(0.3, 0..6usize))
             .prop_map(|(who, gpus, power, start, len, deadline, max_notice, invite)| Op::Rfq { who, gpus, power, start, len, deadline, max_notice, invite }),
         3 => (0..6usize, any::<usize>(), 0..6usize, prop::bool::weighted(0.8), any::<bool>(), (1i64..12).prop_map(|p| p * 250_000), prop::option::weighted(0.7, 0u32..30), 0u32..25)
@@ -180,6 +182,8 @@ struct World {
     rejections: BTreeMap<&'static str, usize>,
     /// Term-deal events seen, by kind.
     deals: BTreeMap<&'static str, usize>,
+    /// Usage invoiced, by contract.
+    billed: BTreeMap<megawatt_engine::ids::ContractId, i64>,
 }
 
 impl World {
@@ -222,6 +226,7 @@ impl World {
             placed: BTreeMap::new(),
             rejections: BTreeMap::new(),
             deals: BTreeMap::new(),
+            billed: BTreeMap::new(),
         }
     }
 
@@ -749,7 +754,12 @@ impl World {
                             "settlement"
                         }
                         Event::Transfer(_) => "transfer",
-                        Event::InvoiceIssued(_) => "invoice",
+                        Event::InvoiceIssued(i) => {
+                            if i.charge == megawatt_engine::billing::Charge::Usage {
+                                *self.billed.entry(i.contract).or_default() += i.amount_micros;
+                            }
+                            "invoice"
+                        }
                         Event::InvoicePaid { .. } => "invoice paid",
                         _ => continue,
                     };
@@ -871,6 +881,12 @@ proptest! {
             let _ = restored.apply(env, &mut events);
         }
         prop_assert_eq!(restored.snapshot(), state);
+        // Every term contract was billed for every closed month it held, once.
+        let closed = world.m.e.last_tick().month_start();
+        for c in world.m.e.contracts().filter(|c| matches!(c.origin, megawatt_engine::contract::Origin::Quote(_))) {
+            let due = c.value_micros(c.start(), closed.max(c.start())).expect("in range");
+            prop_assert_eq!(world.billed.get(&c.id).copied().unwrap_or(0), due, "contract {}", c.id);
+        }
         // The sequence did real work: orders, contracts, and rejections of many kinds.
         let contracts = world.m.e.contracts().count();
         eprintln!("placed {} orders, {contracts} contracts; deals {:?}; rejections {:?}", world.placed.len(), world.deals, world.rejections);
