@@ -298,6 +298,10 @@ pub fn client_command(cli: &Cli, cmd: &Cmd) -> Result<(), Failure> {
         Cmd::Invoices { export: Some(InvoicesCmd::Export { month, out, participant }), .. } => {
             return export_focus(&c, month, out.as_deref(), participant.as_deref());
         }
+        Cmd::Invoices {
+            export: Some(InvoicesCmd::Show { id }),
+            ..
+        } => (c.get(&format!("/v1/invoices/{id}"))?, output::invoice),
         Cmd::Invoices { page, .. } => (c.get(&format!("/v1/invoices?{}", page_query(page)))?, |v| {
             output::page(v, &output::INVOICE_HEADERS, output::invoice_row)
         }),

@@ -422,6 +422,12 @@ pub struct StatementArgs {
 /// `mw invoices …`.
 #[derive(Subcommand, Debug)]
 pub enum InvoicesCmd {
+    /// One invoice with its lines (each contract line's share).
+    #[command(after_help = "Examples:\n  mw invoices show inv-4")]
+    Show {
+        /// The invoice, e.g. inv-4.
+        id: String,
+    },
     /// Write a month's charges as CSV in the FinOps Foundation's FOCUS 1.0: one row per
     /// contract line and charge, yours as payer (the operator: everyone's).
     #[command(

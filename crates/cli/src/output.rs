@@ -452,6 +452,42 @@ pub fn invoice_row(i: &Value) -> Vec<String> {
     ]
 }
 
+/// One invoice, with its lines.
+pub fn invoice(i: &Value) {
+    println!(
+        "{}  {} of {}  {}  {}",
+        s(i, "id"),
+        s(i, "charge"),
+        s(i, "contract"),
+        usd(i, "amount_usd"),
+        s(i, "status")
+    );
+    println!("  payer -> payee   {} -> {}", s(i, "payer"), s(i, "payee"));
+    println!(
+        "  period          {} -> {}",
+        t(i, "period_start"),
+        t(i, "period_end")
+    );
+    println!("  due             {}", t(i, "due"));
+    let rows: Vec<Vec<String>> = i["lines"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .map(|l| {
+                    vec![
+                        l["line"].as_u64().map_or("fee".into(), |n| n.to_string()),
+                        s(l, "pool"),
+                        s(l, "gpus"),
+                        s(l, "gpu_hours"),
+                        usd(l, "amount_usd"),
+                    ]
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    table(&["line", "pool", "gpus", "gpu-hours", "amount"], &rows);
+}
+
 /// Headers of [`invoice_row`].
 pub const INVOICE_HEADERS: [&str; 9] = [
     "id", "contract", "charge", "period", "amount", "payer", "payee", "due", "status",

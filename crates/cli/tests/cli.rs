@@ -507,6 +507,7 @@ fn every_subcommand_has_help_with_examples() {
         vec!["admin", "fees"],
         vec!["invoices"],
         vec!["invoices", "export"],
+        vec!["invoices", "show"],
         vec!["admin", "tick"],
     ] {
         let mut args = sub.clone();
@@ -811,6 +812,16 @@ fn the_demo_lease_bills_a_full_month_exactly_and_exports_it_as_focus() {
         "Invoices you are paid (latest 0, 0 unpaid)",
         "owed (payable) $0.000000",
         "invoice",
+    ] {
+        assert!(out.contains(want), "{want:?} in {out}");
+    }
+    let out = ok(&mw(&s, &lab, &["invoices", "show", "inv-1"]));
+    for want in [
+        "usage of",
+        "paid",
+        "pool-",
+        "150000",
+        "$1,250,000,000.000000",
     ] {
         assert!(out.contains(want), "{want:?} in {out}");
     }

@@ -19,7 +19,7 @@ use utoipa::{Modify, OpenApi};
         rfqs::create, rfqs::list, rfqs::show, rfqs::cancel, rfqs::quote, rfqs::quotes,
         rfqs::show_quote, rfqs::withdraw, rfqs::accept,
         money::balance, money::transfers, money::deposit, money::withdraw, money::credit_limit,
-        money::fees, money::set_fees, money::invoices, billing::focus, admin::clock,
+        money::fees, money::set_fees, billing::invoices, billing::show_invoice, billing::focus, admin::clock,
         ops::healthz, ops::metrics,
     ),
     modifiers(&Bearer)

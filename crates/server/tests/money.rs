@@ -236,6 +236,23 @@ fn notice_invoices_its_fee_to_the_parties_only(backend: Backend) {
         1
     );
     assert_eq!(s.get("/v1/invoices", &other).body["items"], json!([]));
+    // One invoice: its parties and the operator see it, with its fee line; no one else.
+    let path = format!("/v1/invoices/{}", inv["id"].as_str().unwrap());
+    for key in [&lab, &prov, &s.operator] {
+        let one = s.get(&path, key);
+        assert_eq!(one.status, 200, "{:?}", one.body);
+        assert_eq!(
+            one.body["lines"][0]["amount_micros"],
+            json!(2_500_000_000i64)
+        );
+        assert!(
+            one.body["lines"][0].get("line").is_none(),
+            "a fee line has no index"
+        );
+    }
+    assert_eq!(s.get(&path, &other).status, 404);
+    assert_eq!(s.get("/v1/invoices/inv-999", &lab).status, 404);
+    assert_eq!(s.get("/v1/invoices/ctr-1", &lab).status, 404);
     let report = megawatt_store::audit::audit(&s.store, 1).unwrap();
     assert_eq!(report.violation_count, 0, "{:?}", report.violations);
 }

@@ -945,6 +945,12 @@ impl Reader {
         Ok(page(rows, max, |i| i.id))
     }
 
+    /// One invoice.
+    pub fn invoice(&mut self, invoice: u64) -> Result<Option<InvoiceRow>, StoreError> {
+        let sql = format!("SELECT {INVOICE_COLUMNS} FROM invoices WHERE id = $1");
+        Ok(self.db.rows(&sql, &[id(invoice)], invoice_row)?.pop())
+    }
+
     /// The invoices of a month that `party` pays (`None`: everyone's), oldest first:
     /// usage billed for hours of `[start, end)` and fees issued in it; at most
     /// [`MAX_EXPORT_INVOICES`] + 1, so a caller can tell that there are too many.

@@ -1,18 +1,24 @@
-//! The FOCUS billing export (`GET /v1/billing/focus`): a month's charges as CSV in the
+//! Invoices (`GET /v1/invoices`, `GET /v1/invoices/{id}`) with their lines, and the
+//! FOCUS billing export (`GET /v1/billing/focus`): a month's charges as CSV in the
 //! FinOps Foundation's FOCUS 1.0, your own as payer (the operator: anyone's, or all).
 
+use crate::extract::Q;
 use crate::focus;
+use crate::invoice_lines::InvoiceLine;
 use crate::problem::{Problem, ProblemBody};
 use crate::state::{AppState, Caller};
-use axum::extract::State;
+use crate::views::Page;
+use axum::Json;
+use axum::extract::{Path, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
-use megawatt_engine::ids::ParticipantId;
-use megawatt_engine::units::{Hour, days_from_civil};
-use megawatt_store::reader::MAX_EXPORT_INVOICES;
-use serde::Deserialize;
+use megawatt_engine::ids::{ContractId, InvoiceId, ParticipantId, PoolId};
+use megawatt_engine::units::{Hour, days_from_civil, usd_string};
+use megawatt_store::StoreError;
+use megawatt_store::reader::{InvoiceRow, MAX_EXPORT_INVOICES, Reader};
+use serde::{Deserialize, Serialize};
 use std::sync::Arc;
-use utoipa::IntoParams;
+use utoipa::{IntoParams, ToSchema};
 
 /// Which month, and whose charges.
 #[derive(Debug, Deserialize, IntoParams)]
@@ -60,7 +66,7 @@ pub fn month(raw: &str) -> Result<(Hour, Hour), Problem> {
 pub async fn focus(
     State(state): State<Arc<AppState>>,
     caller: Caller,
-    crate::extract::Q(q): crate::extract::Q<FocusQuery>,
+    Q(q): Q<FocusQuery>,
 ) -> Result<Response, Problem> {
     let period = month(&q.month)?;
     let party = match (&q.participant, caller.operator) {
@@ -104,4 +110,165 @@ pub async fn focus(
         focus::csv(&charges),
     )
         .into_response())
+}
+
+/// An invoice of a term contract.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct InvoiceView {
+    /// Id, e.g. `inv-2`.
+    pub id: String,
+    /// The contract billed.
+    pub contract: String,
+    /// Who pays.
+    pub payer: String,
+    /// Who is paid.
+    pub payee: String,
+    /// `usage` (the contract's GPU-hours or fee over the period) or
+    /// `early_termination_fee`.
+    pub charge: String,
+    /// First hour billed.
+    pub period_start: String,
+    /// End of the period billed.
+    pub period_end: String,
+    /// Amount, micro-USD.
+    pub amount_micros: i64,
+    /// The same in USD.
+    pub amount_usd: String,
+    /// Due at.
+    pub due: String,
+    /// `open`, `paid` or `overdue`.
+    pub status: String,
+    /// Each contract line's share (they add up to the amount).
+    pub lines: Vec<InvoiceLineView>,
+}
+
+/// A contract line's share of an invoice.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct InvoiceLineView {
+    /// The contract line's index (absent: the early-termination fee).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub line: Option<usize>,
+    /// Its pool.
+    pub pool: String,
+    /// Its GPUs.
+    pub gpus: u32,
+    /// GPU-hours billed (usage).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub gpu_hours: Option<u64>,
+    /// Amount, micro-USD.
+    pub amount_micros: i64,
+    /// The same in USD.
+    pub amount_usd: String,
+}
+
+/// Paging of invoices.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct InvoiceQuery {
+    /// Operator only: this participant's, as payer or payee (default: all).
+    pub participant: Option<String>,
+    /// Cursor from a previous page.
+    pub before: Option<String>,
+    /// Page size, 1 to 1000 (default 100).
+    pub limit: Option<usize>,
+}
+
+/// Invoices you pay or are paid (the operator: all), newest first.
+#[utoipa::path(get, path = "/v1/invoices", tag = "money", params(InvoiceQuery),
+    responses((status = 200, body = Page<InvoiceView>), (status = "4XX", body = ProblemBody)), security(("bearer" = [])))]
+pub async fn invoices(
+    State(state): State<Arc<AppState>>,
+    caller: Caller,
+    Q(q): Q<InvoiceQuery>,
+) -> Result<Json<Page<InvoiceView>>, Problem> {
+    let paging = super::PageQuery {
+        before: q.before,
+        limit: q.limit,
+    };
+    let (before, limit) = paging.parse(InvoiceId::PREFIX)?;
+    let party = match (&q.participant, caller.operator) {
+        (None, true) => None,
+        _ => Some(super::money::who(caller, &q.participant)?),
+    };
+    let (page, lines) = state
+        .read(move |r| {
+            let page = r.invoices(party, before, limit)?;
+            let mut lines = Vec::with_capacity(page.rows.len());
+            for i in &page.rows {
+                lines.push(invoice_lines(r, i)?);
+            }
+            Ok((page, lines))
+        })
+        .await?;
+    Ok(Json(Page {
+        items: page
+            .rows
+            .iter()
+            .zip(lines)
+            .map(|(i, lines)| InvoiceView::of(i, lines))
+            .collect(),
+        next: page.next.map(|n| InvoiceId(n).to_string()),
+    }))
+}
+
+/// One invoice you pay or are paid (the operator: any), with its lines; anyone
+/// else's is not found.
+#[utoipa::path(get, path = "/v1/invoices/{id}", tag = "money",
+    params(("id" = String, Path, description = "Invoice id, e.g. inv-4")),
+    responses((status = 200, body = InvoiceView), (status = "4XX", body = ProblemBody)), security(("bearer" = [])))]
+pub async fn show_invoice(
+    State(state): State<Arc<AppState>>,
+    caller: Caller,
+    Path(raw): Path<String>,
+) -> Result<Json<InvoiceView>, Problem> {
+    let id = super::path_id(&raw, InvoiceId::PREFIX, "invoice")?;
+    let found = state
+        .read(move |r| match r.invoice(id)? {
+            Some(i) => Ok(Some((invoice_lines(r, &i)?, i))),
+            None => Ok(None),
+        })
+        .await?;
+    let party =
+        |i: &InvoiceRow| caller.operator || i.payer == caller.id.0 || i.payee == caller.id.0;
+    match found {
+        Some((lines, i)) if party(&i) => Ok(Json(InvoiceView::of(&i, lines))),
+        _ => Err(Problem::not_found(format!("no invoice {}", InvoiceId(id)))),
+    }
+}
+
+/// The lines of an invoice, from its contract.
+fn invoice_lines(r: &mut Reader, i: &InvoiceRow) -> Result<Vec<InvoiceLine>, StoreError> {
+    Ok(r.contract(i.contract)?
+        .map_or_else(Vec::new, |c| crate::invoice_lines::lines(i, &c)))
+}
+
+impl InvoiceView {
+    /// An invoice as shown.
+    fn of(i: &InvoiceRow, lines: Vec<InvoiceLine>) -> InvoiceView {
+        let hour = |h: u32| Hour(h).to_string();
+        InvoiceView {
+            id: InvoiceId(i.id).to_string(),
+            contract: ContractId(i.contract).to_string(),
+            payer: ParticipantId(i.payer).to_string(),
+            payee: ParticipantId(i.payee).to_string(),
+            charge: i.charge.clone(),
+            period_start: hour(i.period_start_hour),
+            period_end: hour(i.period_end_hour),
+            amount_micros: i.amount_micros,
+            amount_usd: usd_string(i.amount_micros),
+            due: hour(i.due_hour),
+            status: i.status.clone(),
+            lines: lines
+                .into_iter()
+                .map(|l| InvoiceLineView {
+                    line: l.line,
+                    pool: PoolId(l.pool).to_string(),
+                    gpus: l.gpus,
+                    gpu_hours: l.gpu_hours,
+                    amount_micros: l.amount_micros,
+                    amount_usd: usd_string(l.amount_micros),
+                })
+                .collect(),
+        }
+    }
 }
