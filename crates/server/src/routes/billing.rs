@@ -71,24 +71,7 @@ pub async fn focus(
     let period = month(&q.month)?;
     let party = match (&q.participant, caller.operator) {
         (None, true) => None,
-        (None, false) => Some(caller.id),
-        (Some(_), false) => {
-            return Err(Problem::rule(
-                megawatt_engine::Rule::NotPermitted,
-                "participant",
-                "only the operator exports other participants' charges",
-            ));
-        }
-        (Some(raw), true) => Some(
-            crate::parse::id(raw, ParticipantId::PREFIX)
-                .map(ParticipantId)
-                .ok_or_else(|| {
-                    Problem::invalid(
-                        "participant",
-                        format!("participant: {raw:?} is not a participant id like p-3"),
-                    )
-                })?,
-        ),
+        _ => Some(super::money::who(caller, &q.participant)?),
     };
     let charges = state
         .read(move |r| focus::charges(r, party, period))
