@@ -87,6 +87,9 @@ pub fn rfq_body(a: &RfqCreateArgs) -> Result<Value, Failure> {
     if let Some(f) = &a.max_fee {
         body["max_early_termination_fee"] = json!(f);
     }
+    if let Some(d) = a.min_payment_days {
+        body["min_payment_days"] = json!(d);
+    }
     if !a.causes.is_empty() {
         body["for_cause"] = json!(a.causes);
     }

@@ -567,6 +567,9 @@ pub struct RfqCreateArgs {
     /// Highest acceptable early-termination fee, USD.
     #[arg(long)]
     pub max_fee: Option<String>,
+    /// Quotes must give at least this many days to pay each invoice (1 to 180).
+    #[arg(long)]
+    pub min_payment_days: Option<u16>,
     /// A cause the contract must allow (repeat): acceptable_use, non_payment, non_delivery.
     #[arg(long = "cause")]
     pub causes: Vec<String>,

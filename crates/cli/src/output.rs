@@ -307,6 +307,9 @@ pub fn rfq(r: &Value) {
             notice(&terms["max_buyer_notice_hours"])
         );
     }
+    if let Some(days) = terms["min_payment_days"].as_u64() {
+        println!("  pays within at least {days} days");
+    }
     if let Some(q) = r["accepted_quote"].as_str() {
         println!("  accepted        {q}");
     }

@@ -407,11 +407,14 @@ fn a_term_deal_from_the_command_line() {
             "12mo",
             "--max-buyer-notice",
             "30d",
+            "--min-payment-days",
+            "45",
             "--deadline",
             "+2d",
         ],
     ));
     assert!(out.contains("rfq-1  open"), "{out}");
+    assert!(out.contains("pays within at least 45 days"), "{out}");
     let out = ok(&mw(
         &s,
         &prov,

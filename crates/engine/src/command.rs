@@ -89,8 +89,9 @@ pub enum Command {
         /// The hour that has begun.
         hour: Hour,
     },
-    /// Buyer: ask providers for firm quotes for a term deal.
-    CreateRfq(RfqSpec),
+    /// An RFQ as journaled before RFQs could ask for payment terms; applied as
+    /// [`Command::CreateRfq`] with no such requirement.
+    CreateRfqV1(RfqSpecV1),
     /// The RFQ's buyer: close it without accepting a quote (its quotes are released).
     CancelRfq {
         /// The RFQ.
@@ -154,6 +155,8 @@ pub enum Command {
     },
     /// Provider: answer an RFQ with a firm quote (encumbers the capacity offered).
     SubmitQuote(QuoteSpec),
+    /// Buyer: ask providers for firm quotes for a term deal.
+    CreateRfq(RfqSpec),
 }
 
 /// What an RFQ asks for.
@@ -183,6 +186,61 @@ pub struct WantedTerms {
     pub max_early_termination_fee_micros: Option<i64>,
     /// Causes the contract must allow.
     pub causes: Causes,
+    /// The buyer must have at least this many days to pay each invoice.
+    pub min_payment_days: Option<u16>,
+}
+
+/// The terms an RFQ required before it could ask for payment terms.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WantedTermsV1 {
+    /// See [`WantedTerms`].
+    pub max_buyer_notice_hours: Option<u32>,
+    /// See [`WantedTerms`].
+    pub min_seller_notice_hours: Option<u32>,
+    /// See [`WantedTerms`].
+    pub max_early_termination_fee_micros: Option<i64>,
+    /// See [`WantedTerms`].
+    pub causes: Causes,
+}
+
+/// An RFQ as journaled before it could ask for payment terms.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RfqSpecV1 {
+    /// See [`RfqSpec`].
+    pub wants: RfqWants,
+    /// See [`RfqSpec`].
+    pub window: Window,
+    /// See [`RfqSpec`].
+    pub region: Option<String>,
+    /// See [`RfqSpec`].
+    pub facility: Option<FacilityId>,
+    /// Terms without payment terms.
+    pub terms: WantedTermsV1,
+    /// See [`RfqSpec`].
+    pub deadline: Hour,
+    /// See [`RfqSpec`].
+    pub invited: Vec<ParticipantId>,
+}
+
+impl From<RfqSpecV1> for RfqSpec {
+    fn from(r: RfqSpecV1) -> RfqSpec {
+        let t = r.terms;
+        RfqSpec {
+            wants: r.wants,
+            window: r.window,
+            region: r.region,
+            facility: r.facility,
+            terms: WantedTerms {
+                max_buyer_notice_hours: t.max_buyer_notice_hours,
+                min_seller_notice_hours: t.min_seller_notice_hours,
+                max_early_termination_fee_micros: t.max_early_termination_fee_micros,
+                causes: t.causes,
+                min_payment_days: None,
+            },
+            deadline: r.deadline,
+            invited: r.invited,
+        }
+    }
 }
 
 /// A request for quotes.

@@ -226,6 +226,9 @@ impl Engine {
             Command::Reduce { order, by_gpus } => self.reduce(&ctx, *order, *by_gpus, events),
             Command::Tick { hour } => self.tick(&ctx, *hour, events),
             Command::CreateRfq(spec) => self.create_rfq(&ctx, spec, events),
+            Command::CreateRfqV1(old) => {
+                self.create_rfq(&ctx, &crate::command::RfqSpec::from(old.clone()), events)
+            }
             Command::CancelRfq { rfq } => self.cancel_rfq(&ctx, *rfq, events),
             Command::SubmitQuote(spec) => self.submit_quote(&ctx, spec, events),
             Command::SubmitQuoteV1(old) => {

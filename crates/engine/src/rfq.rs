@@ -202,6 +202,17 @@ fn terms_miss(wanted: &WantedTerms, t: &Terms) -> Option<(&'static str, String)>
             ),
         ));
     }
+    if let Some(min) = wanted.min_payment_days
+        && t.payment_days < min
+    {
+        return Some((
+            "terms.payment_days",
+            format!(
+                "the RFQ needs at least {min} days to pay each invoice; the quote gives {}",
+                t.payment_days
+            ),
+        ));
+    }
     if let Some(max) = wanted.max_early_termination_fee_micros
         && t.early_termination_fee_micros > max
     {
@@ -346,6 +357,18 @@ impl Engine {
                     format!("{p} is not a provider"),
                 );
             }
+        }
+        if let Some(days) = spec.terms.min_payment_days
+            && !(1..=crate::limits::MAX_PAYMENT_DAYS).contains(&days)
+        {
+            return reject(
+                Rule::OutOfRange,
+                "terms.min_payment_days",
+                format!(
+                    "payment terms of {days} days must be between 1 and {}",
+                    crate::limits::MAX_PAYMENT_DAYS
+                ),
+            );
         }
         if let Some(fee) = spec.terms.max_early_termination_fee_micros
             && !(0..=MAX_FEE_MICROS).contains(&fee)

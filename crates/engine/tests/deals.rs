@@ -227,6 +227,7 @@ fn a_quote_must_meet_the_rfq_and_fit_the_pools() {
             non_delivery: true,
             ..Causes::default()
         },
+        min_payment_days: Some(30),
     };
     let r = d.rfq(s);
     let prov = d.prov;
@@ -288,6 +289,10 @@ fn a_quote_must_meet_the_rfq_and_fit_the_pools() {
     assert_eq!(
         rule(try_quote(prov, &|q| q.terms.for_cause.non_delivery = false)),
         (Rule::QuoteUnmet, "terms.for_cause")
+    );
+    assert_eq!(
+        rule(try_quote(prov, &|q| q.terms.payment_days = 29)),
+        (Rule::QuoteUnmet, "terms.payment_days")
     );
     assert_eq!(
         rule(try_quote(prov, &|q| q.pricing = Pricing::MonthlyFee { fee_micros: 0 })),
@@ -913,4 +918,61 @@ fn a_sellers_own_unpaid_fee_is_no_cause_for_non_payment() {
         reason: "the fee is unpaid".into(),
     };
     assert_eq!(rule(d.m.exec(d.prov, cut)), (Rule::NothingOverdue, "cause"));
+}
+
+#[test]
+fn an_rfq_asks_for_payment_terms_of_1_to_180_days() {
+    let mut d = setup();
+    for days in [0, 181] {
+        let mut s = rfq_spec(10);
+        s.terms.min_payment_days = Some(days);
+        assert_eq!(
+            rule(d.m.exec(d.lab, Command::CreateRfq(s))),
+            (Rule::OutOfRange, "terms.min_payment_days")
+        );
+    }
+}
+
+/// An RFQ journaled before RFQs could ask for payment terms keeps its place among the
+/// commands (variant 10), decodes as `CreateRfqV1`, and asks for none.
+#[test]
+fn an_rfq_journaled_before_payment_terms_still_decodes() {
+    let mut d = setup();
+    let varint = |mut v: u64, out: &mut Vec<u8>| loop {
+        let byte = (v & 0x7f) as u8;
+        v >>= 7;
+        if v == 0 {
+            out.push(byte);
+            break;
+        }
+        out.push(byte | 0x80);
+    };
+    // rfq_spec(10) as the old code wrote it, field by field.
+    let mut bytes = vec![10]; // CreateRfq, the 11th command
+    bytes.push(0); // RfqWants::Gpus
+    varint(1, &mut bytes);
+    varint(8, &mut bytes);
+    bytes.extend(b"h100-sxm");
+    varint(10, &mut bytes);
+    varint(u64::from(T0 + 10), &mut bytes); // window
+    varint(u64::from(T0 + 110), &mut bytes);
+    bytes.extend([0, 0]); // no region, no facility
+    bytes.extend([1, 24]); // max buyer notice: Some(24)
+    bytes.extend([0, 0]); // no seller notice minimum, no fee ceiling
+    bytes.extend([0, 0, 0]); // no causes required
+    varint(u64::from(T0 + 5), &mut bytes); // deadline
+    varint(0, &mut bytes); // nobody invited
+    let old: Command = postcard::from_bytes(&bytes).unwrap();
+    let Command::CreateRfqV1(spec) = &old else {
+        panic!("{old:?}")
+    };
+    assert_eq!(
+        megawatt_engine::command::RfqSpec::from(spec.clone()),
+        rfq_spec(10)
+    );
+    assert_eq!(postcard::to_allocvec(&old).unwrap(), bytes);
+    let ev = d.m.exec(d.lab, old).unwrap();
+    assert!(matches!(&ev[0], Event::RfqCreated(_)), "{ev:?}");
+    let fresh = postcard::to_allocvec(&Command::CreateRfq(rfq_spec(10))).unwrap();
+    assert_eq!(fresh[0], 22, "new variants go at the end");
 }

@@ -343,6 +343,8 @@ impl World {
                         facility: None,
                         terms: WantedTerms {
                             max_buyer_notice_hours: max_notice,
+                            // Some RFQs ask for 20 days to pay.
+                            min_payment_days: (len % 3 == 0).then_some(20),
                             ..WantedTerms::default()
                         },
                         deadline: Hour(T0 + self.hour + deadline.min(start)),
@@ -386,6 +388,9 @@ impl World {
                 terms.early_termination_fee_micros = price / 1_000;
                 // Payment terms of 1 to 60 days, so that invoices fall overdue in runs.
                 terms.payment_days = u16::try_from(1 + price.rem_euclid(60)).expect("small");
+                if honest && let Some(min) = rfq.terms.min_payment_days {
+                    terms.payment_days = terms.payment_days.max(min);
+                }
                 terms.buyer_notice_hours = match (rfq.terms.max_buyer_notice_hours, buyer_notice) {
                     (Some(max), Some(n)) if honest => Some(n.min(max)),
                     (_, n) => n,

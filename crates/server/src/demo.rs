@@ -180,6 +180,7 @@ async fn lease(
             min_seller_notice_hours: Some(90 * 24),
             max_early_termination_fee_micros: Some(0),
             causes: all,
+            min_payment_days: None,
         },
         deadline: start,
         invited: vec![colossus],

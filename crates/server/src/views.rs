@@ -798,6 +798,9 @@ pub struct WantedTermsView {
     pub max_early_termination_fee_micros: Option<i64>,
     /// Causes the contract must allow.
     pub for_cause: Vec<String>,
+    /// The buyer must have at least this many days to pay each invoice.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub min_payment_days: Option<u16>,
 }
 
 /// A request for quotes.
@@ -870,6 +873,7 @@ impl RfqView {
                     .filter(|c| !c.is_empty())
                     .map(str::to_string)
                     .collect(),
+                min_payment_days: r.min_payment_days,
             },
             deadline: Hour(r.deadline_hour).to_string(),
             invited: r

@@ -44,10 +44,12 @@ fn rfq_quote_accept_notice(backend: Backend) {
             "/v1/rfqs",
             &lab,
             json!({ "gpus": [{ "model": "h100-sxm", "gpus": 600 }], "start": start, "hours": 720,
-                    "max_buyer_notice_hours": 240, "for_cause": ["non_delivery"], "deadline": day(1) }),
+                    "max_buyer_notice_hours": 240, "for_cause": ["non_delivery"], "min_payment_days": 20,
+                    "deadline": day(1) }),
         ),
         201,
     );
+    assert_eq!(rfq["terms"]["min_payment_days"], 20);
     let rfq_id = rfq["id"].as_str().unwrap().to_string();
     assert_eq!(rfq["status"], "open");
     // Visible to providers and the buyer; not to another buyer.
@@ -82,6 +84,10 @@ fn rfq_quote_accept_notice(backend: Backend) {
                               "buyer_notice_hours": 240, "payment_days": 200, "expires": day(1) });
     let r = s.post(&format!("/v1/rfqs/{rfq_id}/quotes"), &prov, net_200.clone());
     problem(&r, 422, "out_of_range");
+    assert_eq!(r.body["field"], "terms.payment_days");
+    net_200["payment_days"] = json!(15);
+    let r = s.post(&format!("/v1/rfqs/{rfq_id}/quotes"), &prov, net_200.clone());
+    problem(&r, 422, "quote_unmet");
     assert_eq!(r.body["field"], "terms.payment_days");
     net_200["payment_days"] = json!(-1);
     problem(

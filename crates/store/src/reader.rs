@@ -178,6 +178,8 @@ pub struct RfqRow {
     pub max_early_termination_fee_micros: Option<i64>,
     /// Causes required, comma-separated.
     pub required_causes: String,
+    /// Least payment terms accepted, days.
+    pub min_payment_days: Option<u16>,
     /// Deadline hour.
     pub deadline_hour: u32,
     /// `open`, `accepted`, `cancelled`, `expired`.
@@ -461,7 +463,7 @@ fn contract_row(r: &dyn Get) -> Result<ContractRow, StoreError> {
 
 const RFQ_COLUMNS: &str = "id, buyer, kind, power_kw, min_power_kw, start_hour, end_hour, region, facility, \
     max_buyer_notice_hours, min_seller_notice_hours, max_early_termination_fee_micros, required_causes, \
-    deadline_hour, status, accepted_quote, created_ms";
+    deadline_hour, status, accepted_quote, created_ms, min_payment_days";
 
 fn rfq_row(r: &dyn Get) -> Result<RfqRow, StoreError> {
     Ok(RfqRow {
@@ -482,6 +484,13 @@ fn rfq_row(r: &dyn Get) -> Result<RfqRow, StoreError> {
         status: string(r, 14)?,
         accepted_quote: opt_big(r, 15)?,
         created_ms: big(r, 16)?,
+        min_payment_days: match opt_small(r, 17)? {
+            Some(d) => Some(
+                u16::try_from(d)
+                    .map_err(|_| StoreError("column 17: payment days out of range".into()))?,
+            ),
+            None => None,
+        },
         items: Vec::new(),
         invited: Vec::new(),
     })

@@ -5,7 +5,7 @@
 //! migrated store and a new one have exactly the same layout.
 
 /// The version this code writes. A store with a higher version is refused.
-pub const SCHEMA_VERSION: i64 = 7;
+pub const SCHEMA_VERSION: i64 = 8;
 
 /// The schema of version 1, which every store starts from. Times are hours since the
 /// epoch (`*_hour`) next to RFC 3339 text (`*_at`) for people; money is integer
@@ -149,6 +149,14 @@ ALTER TABLE quotes ADD COLUMN payment_days INTEGER NOT NULL DEFAULT 30;
 DELETE FROM snapshots;
 "#;
 
+/// RFQs that ask for payment terms (schema version 8). The engine's RFQs gained the
+/// field too, so snapshots of the older layout are dropped; old RFQ records decode as
+/// `CreateRfqV1` (no requirement).
+const RFQ_PAYMENT_TERMS: &str = r#"
+ALTER TABLE rfqs ADD COLUMN min_payment_days INTEGER;
+DELETE FROM snapshots;
+"#;
+
 /// The whole schema of a new store: version 1 and every migration.
 pub fn schema() -> String {
     let mut s = SCHEMA_V1.to_string();
@@ -161,7 +169,7 @@ pub fn schema() -> String {
 
 /// Migrations from each older schema version to the next, in order: `migrations()[v - 1]`
 /// takes version `v` to `v + 1`.
-pub fn migrations() -> [String; 6] {
+pub fn migrations() -> [String; 7] {
     [
         "CREATE TABLE IF NOT EXISTS snapshots (
             seq INTEGER PRIMARY KEY, state BLOB NOT NULL, checksum INTEGER NOT NULL, created_ms INTEGER NOT NULL
@@ -198,6 +206,7 @@ pub fn migrations() -> [String; 6] {
         LEDGER.to_string(),
         INVOICES.to_string(),
         PAYMENT_TERMS.to_string(),
+        RFQ_PAYMENT_TERMS.to_string(),
     ]
 }
 

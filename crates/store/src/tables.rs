@@ -394,6 +394,7 @@ impl Delta {
             Val::I(None),
             int(time_ms),
             Val::I(None),
+            opt_int(t.min_payment_days),
         ];
         self.insert(Table::Rfqs, row);
     }

@@ -64,6 +64,8 @@ pub struct CreateRfq {
     pub max_early_termination_fee_micros: Option<i64>,
     /// Causes the contract must allow.
     pub for_cause: Option<Vec<CauseName>>,
+    /// The buyer must have at least this many days to pay each invoice (1 to 180).
+    pub min_payment_days: Option<u16>,
     /// Quotes may be accepted until this hour (RFC 3339, at most the window's start).
     pub deadline: String,
     /// Providers invited, e.g. `["p-2"]` (default: every provider).
@@ -203,6 +205,7 @@ fn rfq_command(b: &CreateRfq) -> Result<Command, Problem> {
                 b.max_early_termination_fee_micros,
             )?,
             causes: causes(&b.for_cause, Causes::default()),
+            min_payment_days: b.min_payment_days,
         },
         deadline: hour("deadline", &b.deadline)?,
         invited,
