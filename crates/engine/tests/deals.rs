@@ -851,15 +851,6 @@ fn a_quote_journaled_before_payment_terms_still_decodes_and_gets_30_days() {
     });
     // The record as the old code wrote it, field by field in the old order (postcard:
     // LEB128 varints, zigzag for signed, a tag byte for options and enums).
-    let varint = |mut v: u64, out: &mut Vec<u8>| loop {
-        let byte = (v & 0x7f) as u8;
-        v >>= 7;
-        if v == 0 {
-            out.push(byte);
-            break;
-        }
-        out.push(byte | 0x80);
-    };
     let zigzag = |v: i64| ((v << 1) ^ (v >> 63)) as u64;
     let mut bytes = vec![12]; // SubmitQuote, the 13th command
     varint(new.rfq.0, &mut bytes);
@@ -938,15 +929,6 @@ fn an_rfq_asks_for_payment_terms_of_1_to_180_days() {
 #[test]
 fn an_rfq_journaled_before_payment_terms_still_decodes() {
     let mut d = setup();
-    let varint = |mut v: u64, out: &mut Vec<u8>| loop {
-        let byte = (v & 0x7f) as u8;
-        v >>= 7;
-        if v == 0 {
-            out.push(byte);
-            break;
-        }
-        out.push(byte | 0x80);
-    };
     // rfq_spec(10) as the old code wrote it, field by field.
     let mut bytes = vec![10]; // CreateRfq, the 11th command
     bytes.push(0); // RfqWants::Gpus
@@ -975,4 +957,17 @@ fn an_rfq_journaled_before_payment_terms_still_decodes() {
     assert!(matches!(&ev[0], Event::RfqCreated(_)), "{ev:?}");
     let fresh = postcard::to_allocvec(&Command::CreateRfq(rfq_spec(10))).unwrap();
     assert_eq!(fresh[0], 22, "new variants go at the end");
+}
+
+/// Appends `v` as postcard writes integers: LEB128, seven bits a byte.
+fn varint(mut v: u64, out: &mut Vec<u8>) {
+    loop {
+        let byte = (v & 0x7f) as u8;
+        v >>= 7;
+        if v == 0 {
+            out.push(byte);
+            return;
+        }
+        out.push(byte | 0x80);
+    }
 }
