@@ -39,7 +39,11 @@ pub fn s(v: &Value, key: &str) -> String {
 
 /// A time without the trailing ":00:00Z" noise: `2027-01-04 09:00`.
 pub fn t(v: &Value, key: &str) -> String {
-    let x = s(v, key);
+    short_time(s(v, key))
+}
+
+/// An RFC 3339 hour without the trailing ":00:00Z" noise.
+fn short_time(x: String) -> String {
     x.strip_suffix(":00:00Z")
         .map(|p| format!("{}:00", p.replace('T', " ")))
         .unwrap_or(x)
@@ -420,7 +424,7 @@ pub fn transfer_row(t: &Value) -> Vec<String> {
     let ms = t["time_ms"].as_u64().unwrap_or(0);
     vec![
         s(t, "id"),
-        megawatt_engine::units::Hour::containing(ms).to_string(),
+        short_time(megawatt_engine::units::Hour::containing(ms).to_string()),
         s(t, "kind"),
         s(t, "debit"),
         s(t, "credit"),
