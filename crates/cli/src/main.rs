@@ -131,13 +131,14 @@ pub enum Cmd {
         after_help = "Examples:\n  mw statement\n  mw statement --from 2026-12-01T00:00Z --to 2027-01-01T00:00Z\n  mw statement --participant p-3     (operator)"
     )]
     Statement(StatementArgs),
-    /// Invoices you pay or are paid; `export` writes a month's charges as FOCUS CSV.
+    /// Invoices you pay or are paid; `show` one with its lines; `export` a month's
+    /// charges as FOCUS CSV.
     #[command(
         args_conflicts_with_subcommands = true,
-        after_help = "Examples:\n  mw invoices\n  mw invoices --limit 12\n  mw invoices export --month 2027-01 --out focus-2027-01.csv"
+        after_help = "Examples:\n  mw invoices\n  mw invoices --limit 12\n  mw invoices show inv-4\n  mw invoices export --month 2027-01 --out focus-2027-01.csv"
     )]
     Invoices {
-        /// `export`.
+        /// `show` or `export`.
         #[command(subcommand)]
         export: Option<InvoicesCmd>,
         /// Paging.

@@ -312,7 +312,7 @@ pub fn rfq(r: &Value) {
         );
     }
     if let Some(days) = terms["min_payment_days"].as_u64() {
-        println!("  pays within at least {days} days");
+        println!("  payment terms of at least {days} days");
     }
     if let Some(q) = r["accepted_quote"].as_str() {
         println!("  accepted        {q}");

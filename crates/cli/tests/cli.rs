@@ -414,7 +414,7 @@ fn a_term_deal_from_the_command_line() {
         ],
     ));
     assert!(out.contains("rfq-1  open"), "{out}");
-    assert!(out.contains("pays within at least 45 days"), "{out}");
+    assert!(out.contains("payment terms of at least 45 days"), "{out}");
     let out = ok(&mw(
         &s,
         &prov,

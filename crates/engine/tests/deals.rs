@@ -971,3 +971,143 @@ fn varint(mut v: u64, out: &mut Vec<u8>) {
         out.push(byte | 0x80);
     }
 }
+
+/// Journal records are postcard-encoded by variant index, so a variant's place is part
+/// of the journal format: new variants go at the end, and none moves. The exhaustive
+/// match makes a new variant fail to compile here until its place is pinned.
+#[test]
+fn command_variants_keep_their_places() {
+    use megawatt_engine::command::{PoolSpec, QuoteSpecV1, RfqSpecV1, WantedTermsV1};
+    use megawatt_engine::contract::TermsV1;
+    use megawatt_engine::entities::Roles;
+    use megawatt_engine::ids::{OrderId, ReservationId};
+    use megawatt_engine::ledger::FeeRates;
+    fn place(c: &Command) -> u8 {
+        match c {
+            Command::CreateParticipant { .. } => 0,
+            Command::AddModel { .. } => 1,
+            Command::CreateFacility { .. } => 2,
+            Command::Reserve { .. } => 3,
+            Command::Release { .. } => 4,
+            Command::PlaceAsk(_) => 5,
+            Command::PlaceBid(_) => 6,
+            Command::Cancel { .. } => 7,
+            Command::Reduce { .. } => 8,
+            Command::Tick { .. } => 9,
+            Command::CreateRfqV1(_) => 10,
+            Command::CancelRfq { .. } => 11,
+            Command::SubmitQuoteV1(_) => 12,
+            Command::WithdrawQuote { .. } => 13,
+            Command::AcceptQuote { .. } => 14,
+            Command::GiveNotice { .. } => 15,
+            Command::TerminateForCause { .. } => 16,
+            Command::Deposit { .. } => 17,
+            Command::Withdraw { .. } => 18,
+            Command::SetFees(_) => 19,
+            Command::SetCreditLimit { .. } => 20,
+            Command::SubmitQuote(_) => 21,
+            Command::CreateRfq(_) => 22,
+        }
+    }
+    let (rfq, quote) = (rfq_spec(1), quote_spec(RfqId(1), &[(PoolId(1), 1)]));
+    let t = rfq.terms;
+    let old_rfq = RfqSpecV1 {
+        wants: rfq.wants.clone(),
+        window: rfq.window,
+        region: None,
+        facility: None,
+        terms: WantedTermsV1 {
+            max_buyer_notice_hours: t.max_buyer_notice_hours,
+            min_seller_notice_hours: t.min_seller_notice_hours,
+            max_early_termination_fee_micros: t.max_early_termination_fee_micros,
+            causes: t.causes,
+        },
+        deadline: rfq.deadline,
+        invited: Vec::new(),
+    };
+    let q = quote.terms;
+    let old_quote = QuoteSpecV1 {
+        rfq: quote.rfq,
+        lines: quote.lines.clone(),
+        pricing: quote.pricing,
+        terms: TermsV1 {
+            buyer_notice_hours: q.buyer_notice_hours,
+            seller_notice_hours: q.seller_notice_hours,
+            early_termination_fee_micros: q.early_termination_fee_micros,
+            for_cause: q.for_cause,
+        },
+        expires: quote.expires,
+    };
+    let p = ParticipantId(1);
+    let all = [
+        Command::CreateParticipant {
+            name: "n".into(),
+            roles: Roles::default(),
+        },
+        Command::AddModel {
+            id: "m".into(),
+            name: "n".into(),
+            watts_per_gpu: 1,
+        },
+        Command::CreateFacility {
+            name: "n".into(),
+            region: "r".into(),
+            power_kw: 1,
+            pools: vec![PoolSpec {
+                model: "m".into(),
+                gpus: 1,
+            }],
+        },
+        Command::Reserve {
+            pool: PoolId(1),
+            gpus: 1,
+            window: w(1, 2),
+        },
+        Command::Release {
+            reservation: ReservationId(1),
+        },
+        Market::ask_cmd(PoolId(1), 1, w(1, 2), 1),
+        Command::PlaceBid(Market::bid_spec(1, w(1, 2), 1)),
+        Command::Cancel { order: OrderId(1) },
+        Command::Reduce {
+            order: OrderId(1),
+            by_gpus: 1,
+        },
+        Command::Tick { hour: Hour(1) },
+        Command::CreateRfqV1(old_rfq),
+        Command::CancelRfq { rfq: RfqId(1) },
+        Command::SubmitQuoteV1(old_quote),
+        Command::WithdrawQuote { quote: QuoteId(1) },
+        Command::AcceptQuote { quote: QuoteId(1) },
+        Command::GiveNotice {
+            contract: ContractId(1),
+        },
+        Command::TerminateForCause {
+            contract: ContractId(1),
+            cause: Cause::NonDelivery,
+            reason: "r".into(),
+        },
+        Command::Deposit {
+            participant: p,
+            amount_micros: 1,
+            reference: "r".into(),
+        },
+        Command::Withdraw {
+            participant: p,
+            amount_micros: 1,
+            reference: "r".into(),
+        },
+        Command::SetFees(FeeRates::default()),
+        Command::SetCreditLimit {
+            participant: p,
+            limit_micros: 1,
+        },
+        Command::SubmitQuote(quote),
+        Command::CreateRfq(rfq),
+    ];
+    for (i, c) in all.iter().enumerate() {
+        assert_eq!(usize::from(place(c)), i, "{c:?} is listed out of place");
+        let bytes = postcard::to_allocvec(c).unwrap();
+        assert_eq!(bytes[0], place(c), "{c:?} moved in the journal format");
+    }
+}
