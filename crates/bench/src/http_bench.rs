@@ -243,7 +243,7 @@ pub fn run() -> String {
             standby: false,
             demo: false,
             rate_limit: 0,
-            snapshot_every: megawatt_server::DEFAULT_SNAPSHOT_EVERY,
+            snapshot_every: megawatt_server::limits::SNAPSHOT_EVERY_COMMANDS_DEFAULT,
             manual_clock: false,
         };
         let running = start(config).await.expect("server starts");

@@ -22,9 +22,6 @@ impl Failure {
     }
 }
 
-/// The largest answer read (a FOCUS export of 100,000 invoices fits).
-const MAX_ANSWER_BYTES: u64 = 1 << 30;
-
 /// A connection to one exchange.
 pub struct Client {
     agent: ureq::Agent,
@@ -37,7 +34,9 @@ impl Client {
     pub fn new(url: &str, token: Option<String>) -> Client {
         let agent = ureq::Agent::config_builder()
             .http_status_as_error(false)
-            .timeout_global(Some(std::time::Duration::from_secs(30)))
+            .timeout_global(Some(std::time::Duration::from_secs(
+                crate::limits::REQUEST_TIMEOUT_SECS,
+            )))
             .build()
             .into();
         Client {
@@ -113,7 +112,7 @@ impl Client {
         let text = resp
             .body_mut()
             .with_config()
-            .limit(MAX_ANSWER_BYTES)
+            .limit(crate::limits::ANSWER_BYTES_MAX)
             .read_to_string();
         if status.is_success() {
             return text.map_err(|e| Failure {

@@ -2,17 +2,13 @@
 //! send it, and print the answer as a table (or as JSON with `--json`).
 
 use crate::client::{Client, Failure};
-use crate::input;
+use crate::input::{self, good_till, window};
 use crate::output::{self, s, t, usd};
 use crate::{
     AdminCmd, AuditArgs, BuyArgs, Cli, Cmd, ContractCmd, FacilityCmd, InvoicesCmd, KeyCmd,
-    PageArgs, ParticipantCmd, RfqCmd, SellArgs, ServeArgs, StatementArgs, WindowArgs, deals,
+    PageArgs, ParticipantCmd, RfqCmd, SellArgs, ServeArgs, StatementArgs, deals,
 };
 use serde_json::{Value, json};
-
-fn now_ms() -> u64 {
-    megawatt_server::sequencer::now_ms()
-}
 
 /// `mw audit`: prints a summary; exit 1 on any violation.
 pub fn audit(args: &AuditArgs) -> Result<(), Failure> {
@@ -99,14 +95,6 @@ fn print_first_start(running: &megawatt_server::Running, args: &ServeArgs) {
             first.demo_lease.as_deref().unwrap_or("ctr-1")
         );
     }
-}
-
-/// The window of a command: start and end as RFC 3339.
-pub fn window(w: &WindowArgs) -> Result<(String, String), Failure> {
-    let start = input::start(&w.start, now_ms()).map_err(Failure::usage)?;
-    let end =
-        input::after(start, &w.duration).map_err(|e| Failure::usage(format!("duration: {e}")))?;
-    Ok((start.to_string(), end.to_string()))
 }
 
 fn page_query(p: &PageArgs) -> String {
@@ -347,20 +335,6 @@ pub fn client_command(cli: &Cli, cmd: &Cmd) -> Result<(), Failure> {
         print(&answer);
     }
     Ok(())
-}
-
-/// A time given as `+1d` (after the next hour) or RFC 3339, as RFC 3339.
-pub fn good_till(raw: &Option<String>) -> Result<Option<String>, Failure> {
-    raw.as_ref()
-        .map(|g| {
-            let h = if let Some(d) = g.strip_prefix('+') {
-                input::after(input::next_hour(now_ms()), d).map_err(Failure::usage)?
-            } else {
-                input::start(g, now_ms()).map_err(Failure::usage)?
-            };
-            Ok(h.to_string())
-        })
-        .transpose()
 }
 
 fn buy_body(a: &BuyArgs) -> Result<Value, Failure> {

@@ -2,7 +2,7 @@
 //! (`h100-sxm=600`, `pool-1=150000`, `--power-mw 300`, notice as `90d`).
 
 use crate::client::Failure;
-use crate::commands::{good_till, window};
+use crate::input::{good_till, window};
 use crate::{QuoteArgs, RfqCreateArgs};
 use serde_json::{Value, json};
 

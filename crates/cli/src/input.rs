@@ -1,11 +1,39 @@
 //! What people type: durations (`24h`, `7d`, `3mo`), starts (`now`, `+2d`, RFC 3339,
 //! with or without seconds) and the hour they mean.
 
+use crate::WindowArgs;
+use crate::client::Failure;
 use megawatt_engine::units::{Hour, MS_PER_HOUR, civil_from_days, days_from_civil};
 
 /// The hour after the current one: the earliest start the market accepts.
 pub fn next_hour(now_ms: u64) -> Hour {
     Hour((now_ms / MS_PER_HOUR) as u32 + 1)
+}
+
+/// The clock of the machine, ms since the epoch.
+pub fn now_ms() -> u64 {
+    megawatt_server::sequencer::now_ms()
+}
+
+/// The window of a command: start and end as RFC 3339.
+pub fn window(w: &WindowArgs) -> Result<(String, String), Failure> {
+    let start = start(&w.start, now_ms()).map_err(Failure::usage)?;
+    let end = after(start, &w.duration).map_err(|e| Failure::usage(format!("duration: {e}")))?;
+    Ok((start.to_string(), end.to_string()))
+}
+
+/// A time given as `+1d` (after the next hour) or RFC 3339, as RFC 3339.
+pub fn good_till(raw: &Option<String>) -> Result<Option<String>, Failure> {
+    raw.as_ref()
+        .map(|g| {
+            let h = if let Some(d) = g.strip_prefix('+') {
+                after(next_hour(now_ms()), d).map_err(Failure::usage)?
+            } else {
+                start(g, now_ms()).map_err(Failure::usage)?
+            };
+            Ok(h.to_string())
+        })
+        .transpose()
 }
 
 /// Parses a start: `now` (the next hour), `+N<unit>` (that long after the next hour),

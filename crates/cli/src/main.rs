@@ -5,6 +5,7 @@ mod client;
 mod commands;
 mod deals;
 mod input;
+mod limits;
 mod output;
 
 use clap::{Args, Parser, Subcommand};
@@ -199,7 +200,7 @@ pub struct ServeArgs {
     pub rate_limit: u32,
     /// Snapshot the state every N accepted commands (0: never); a restart replays only
     /// the journal after the newest snapshot.
-    #[arg(long, default_value_t = megawatt_server::DEFAULT_SNAPSHOT_EVERY)]
+    #[arg(long, default_value_t = megawatt_server::limits::SNAPSHOT_EVERY_COMMANDS_DEFAULT)]
     pub snapshot_every: u64,
     /// For simulations and tests, never production: no hourly ticks; time moves only
     /// when the operator ticks (`mw admin tick`), and may run ahead of real time.

@@ -6,7 +6,7 @@ use crate::entities::Roles;
 use crate::ids::{
     ContractId, FacilityId, OrderId, ParticipantId, PoolId, QuoteId, ReservationId, RfqId,
 };
-use crate::ledger::FeeRates;
+use crate::money::FeeRates;
 use crate::order::{AskSource, TimeInForce};
 use crate::units::{Hour, Window};
 use serde::{Deserialize, Serialize};

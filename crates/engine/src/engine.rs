@@ -4,10 +4,10 @@
 //! Every handler validates the whole command before it changes anything, so a rejected
 //! command leaves the state byte-for-byte as it was.
 
-use crate::billing::Invoice;
 use crate::catalog::{GpuModel, default_models};
 use crate::command::{Command, Envelope};
 use crate::contract::Contract;
+use crate::deal::{Quote, Rfq};
 use crate::dense::Dense;
 use crate::entities::{Facility, Participant, Pool, Reservation, Roles};
 use crate::event::Event;
@@ -16,12 +16,12 @@ use crate::ids::{
     ContractId, Counters, FacilityId, ModelIdx, OrderId, ParticipantId, PoolId, QuoteId, RegionIdx,
     ReservationId, RfqId,
 };
-use crate::ledger::{Account, FeeRates, TransferKind};
+use crate::invoice::Invoice;
 use crate::limits::{MAX_GPUS, MAX_NAME_BYTES, MAX_PRICE_MICROS};
+use crate::money::{Account, FeeRates, TransferKind};
 use crate::order::{Book, Order};
 use crate::order_map::OrderMap;
 use crate::reject::{Rejection, Rule, reject};
-use crate::rfq::{Quote, Rfq};
 use crate::units::{Hour, Window, WindowError, notional_micros};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};

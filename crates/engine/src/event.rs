@@ -1,14 +1,14 @@
 //! Events: what an accepted command did. The server writes them to the query tables
 //! and publishes the public ones as market data.
 
-use crate::billing::Invoice;
 use crate::contract::{Contract, ForCause, Notice, Trade};
+use crate::deal::{Quote, Rfq};
 use crate::entities::{Facility, Participant, Reservation};
 use crate::ids::InvoiceId;
 use crate::ids::{ContractId, ModelIdx, OrderId, ParticipantId, QuoteId, ReservationId, RfqId};
-use crate::ledger::{FeeRates, Transfer};
+use crate::invoice::Invoice;
+use crate::money::{FeeRates, Transfer};
 use crate::order::Order;
-use crate::rfq::{Quote, Rfq};
 use serde::{Deserialize, Serialize};
 
 /// Why an order left the book.

@@ -83,7 +83,7 @@ pub fn check(e: &Engine) -> Result<(), String> {
 /// Money: every balance within range, the sum of all balances zero, no participant
 /// below minus its credit limit, every participant account a participant's.
 fn check_money(e: &Engine) -> Result<(), String> {
-    use crate::ledger::Account;
+    use crate::money::Account;
     let mut sum: i128 = 0;
     for (account, balance) in &e.balances {
         sum += i128::from(*balance);
@@ -111,7 +111,7 @@ fn check_money(e: &Engine) -> Result<(), String> {
     let mut exposure: BTreeMap<ParticipantId, i64> = BTreeMap::new();
     for o in e.orders.sorted() {
         if let OrderKind::Bid(b) = &o.kind {
-            let want = crate::ledger::unit_cost_micros(o.price_micros, o.window.hours(), o.fees)
+            let want = crate::money::unit_cost_micros(o.price_micros, o.window.hours(), o.fees)
                 .and_then(|u| u.checked_mul(i64::from(b.remaining_gpus)));
             if Some(b.reserved_micros) != want {
                 return Err(format!(

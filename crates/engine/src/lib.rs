@@ -19,40 +19,44 @@
 //! - [`entities`]: participants, facilities, pools, reservations.
 //! - [`order`]: orders and the per-model book; [`levels`]: a book side as price levels.
 //! - [`contract`]: trades and contracts, their terms and status.
-//! - [`rfq`]: requests for quotes and firm quotes (term deals).
-//! - [`ledger`]: money: accounts, transfers, deposits, withdrawals, credit limits,
-//!   settlement, credit checks; [`billing`]: invoices of term contracts.
+//! - [`deal`]: requests for quotes and firm quotes (term deals).
+//! - [`money`]: accounts, transfers, fee rates; [`invoice`]: invoices of term contracts.
 //! - [`command`] / [`event`] / [`reject`]: what goes in and what comes out.
 //! - [`step`]: the step functions that hold capacity over time.
 //! - `engine`, `admin`, `place`, `matching`, `lifecycle` (notice, termination,
-//!   resale children), `tick`: the state machine itself.
+//!   resale children), `rfq` (term deals), `ledger` (deposits, withdrawals, settlement,
+//!   credit checks), `billing` (month close, payment), `tick`: the state machine itself.
+//!   Vocabulary modules (types, pure functions) never import these behaviour modules.
 //! - [`invariants`]: the from-scratch checker used by tests and audits.
 //! - [`limits`]: every bound the engine enforces.
 
-pub mod billing;
 pub mod catalog;
 pub mod command;
 pub mod contract;
+pub mod deal;
 pub mod dense;
 pub mod entities;
 pub mod event;
 pub mod ids;
 pub mod invariants;
-pub mod ledger;
+pub mod invoice;
 pub mod levels;
 pub mod limits;
+pub mod money;
 pub mod order;
 pub mod order_map;
 pub mod reject;
-pub mod rfq;
 pub mod step;
 pub mod units;
 
 mod admin;
+mod billing;
 mod engine;
+mod ledger;
 mod lifecycle;
 mod matching;
 mod place;
+mod rfq;
 mod tick;
 
 pub use command::{AskSpec, BidSpec, Command, Envelope, PoolSpec};

@@ -140,12 +140,12 @@ impl Engine {
             notice,
         });
         if notice.fee_micros > 0 {
-            let fee = crate::billing::Invoice {
+            let fee = crate::invoice::Invoice {
                 id: crate::ids::InvoiceId(0),
                 contract: id,
                 payer: ctx.actor,
                 payee,
-                charge: crate::billing::Charge::EarlyTerminationFee,
+                charge: crate::invoice::Charge::EarlyTerminationFee,
                 period: Window {
                     start: effective,
                     end: Hour(effective.0 + 1),

@@ -52,3 +52,5 @@ pub const MAX_MONEY_MICROS: i64 = 100_000_000_000_000_000;
 /// Largest balance of any account, either sign, in micro-USD ($1 trillion): far from
 /// `i64`'s range, so sums of balances never overflow.
 pub const MAX_BALANCE_MICROS: i64 = 1_000_000_000_000_000_000;
+/// Highest exchange fee, in basis points of a trade's notional (10%).
+pub const MAX_FEE_BPS: u16 = 1_000;

@@ -89,7 +89,7 @@ pub struct Order {
     /// When it was placed (the sequencer's timestamp), ms since the epoch.
     pub placed_ms: u64,
     /// The fees in force when it was placed (charged on its fills).
-    pub fees: crate::ledger::FeeRates,
+    pub fees: crate::money::FeeRates,
     /// Side-specific part.
     pub kind: OrderKind,
 }

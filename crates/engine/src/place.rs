@@ -246,13 +246,10 @@ impl Engine {
             self.check_order_limit(ctx)?;
         }
         // The buyer must be able to pay for all it bids for, fees included.
-        let cost = crate::ledger::unit_cost_micros(
-            spec.limit_price_micros,
-            spec.window.hours(),
-            self.fees,
-        )
-        .and_then(|u| u.checked_mul(i64::from(spec.gpus)))
-        .filter(|c| *c <= crate::limits::MAX_MONEY_MICROS);
+        let cost =
+            crate::money::unit_cost_micros(spec.limit_price_micros, spec.window.hours(), self.fees)
+                .and_then(|u| u.checked_mul(i64::from(spec.gpus)))
+                .filter(|c| *c <= crate::limits::MAX_MONEY_MICROS);
         let Some(cost) = cost else {
             return reject(
                 Rule::Overflow,

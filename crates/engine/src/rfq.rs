@@ -5,92 +5,16 @@
 
 use crate::command::{QuoteSpec, RfqSpec, RfqWants, WantedTerms};
 use crate::contract::{Contract, ContractLine, Lines, Origin, Pricing, Terms};
+use crate::deal::{Need, Quote, Rfq};
 use crate::engine::{Ctx, Engine, check_free, check_gpus, check_window};
 use crate::event::{Event, QuoteEnd, RfqEnd};
-use crate::ids::{ContractId, FacilityId, ModelIdx, ParticipantId, QuoteId, RfqId, take};
+use crate::ids::{ContractId, FacilityId, ModelIdx, QuoteId, RfqId, take};
 use crate::limits::{
     MAX_FEE_MICROS, MAX_LINES, MAX_OPEN_RFQS_PER_BUYER, MAX_POWER_KW, MAX_PRICE_MICROS,
     MAX_QUOTES_PER_RFQ, MAX_RFQ_ITEMS,
 };
 use crate::reject::{Rejection, Rule, reject};
-use crate::units::{Hour, Window, notional_micros};
-use serde::{Deserialize, Serialize};
-
-/// What an RFQ needs, resolved against the catalog.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Need {
-    /// Exactly these GPUs of each model, in catalog order.
-    Gpus(Vec<(ModelIdx, u32)>),
-    /// GPUs of any models drawing between `min_power_kw` and `power_kw`.
-    Power {
-        /// Most power.
-        power_kw: u64,
-        /// Least power.
-        min_power_kw: u64,
-    },
-}
-
-/// An open request for quotes.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Rfq {
-    /// Its id.
-    pub id: RfqId,
-    /// The buyer asking.
-    pub buyer: ParticipantId,
-    /// What it needs.
-    pub need: Need,
-    /// The term wanted.
-    pub window: Window,
-    /// Only facilities of this region.
-    pub region: Option<crate::ids::RegionIdx>,
-    /// Only this facility.
-    pub facility: Option<FacilityId>,
-    /// Terms quotes must meet.
-    pub terms: WantedTerms,
-    /// Quotes may be accepted before this hour.
-    pub deadline: Hour,
-    /// Providers invited (empty: all).
-    pub invited: Vec<ParticipantId>,
-    /// Its live quotes.
-    pub quotes: Vec<QuoteId>,
-    /// Quotes received so far (live or not), bounded by [`MAX_QUOTES_PER_RFQ`].
-    pub quotes_received: u32,
-    /// When made, ms since the epoch.
-    pub created_ms: u64,
-}
-
-impl Rfq {
-    /// Whether `p` may see the RFQ and quote on it (an invited provider, or any
-    /// provider of an open invitation).
-    pub fn invites(&self, p: ParticipantId) -> bool {
-        self.invited.is_empty() || self.invited.contains(&p)
-    }
-}
-
-/// A live firm quote.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Quote {
-    /// Its id.
-    pub id: QuoteId,
-    /// The RFQ it answers.
-    pub rfq: RfqId,
-    /// The provider.
-    pub provider: ParticipantId,
-    /// The facility of its lines.
-    pub facility: FacilityId,
-    /// GPUs offered, pool by pool, over the RFQ's window (encumbered while live).
-    pub lines: Lines,
-    /// Price.
-    pub pricing: Pricing,
-    /// Terms.
-    pub terms: Terms,
-    /// It lapses when this hour begins.
-    pub expires: Hour,
-    /// When made, ms since the epoch.
-    pub created_ms: u64,
-}
-
+use crate::units::{Window, notional_micros};
 /// Checks a contract's pricing: a positive price within its ceiling (and a notional
 /// that fits in micro-USD), or a positive monthly fee within its ceiling.
 pub(crate) fn check_pricing(

@@ -981,7 +981,7 @@ fn command_variants_keep_their_places() {
     use megawatt_engine::contract::TermsV1;
     use megawatt_engine::entities::Roles;
     use megawatt_engine::ids::{OrderId, ReservationId};
-    use megawatt_engine::ledger::FeeRates;
+    use megawatt_engine::money::FeeRates;
     fn place(c: &Command) -> u8 {
         match c {
             Command::CreateParticipant { .. } => 0,

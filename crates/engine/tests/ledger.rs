@@ -8,8 +8,8 @@ use common::*;
 use megawatt_engine::command::Command;
 use megawatt_engine::event::Event;
 use megawatt_engine::ids::ParticipantId;
-use megawatt_engine::ledger::{Account, TransferKind};
 use megawatt_engine::limits::MAX_MONEY_MICROS;
+use megawatt_engine::money::{Account, TransferKind};
 use megawatt_engine::{OPERATOR, Rule};
 
 fn deposit(p: ParticipantId, amount: i64) -> Command {
@@ -149,7 +149,7 @@ fn a_trade_settles_at_once_with_maker_and_taker_fees_at_the_orders_rates() {
     let (_, pools) = m.facility(prov, "us-east", &[("h100-sxm", 100)]);
     let lab = m.participant_unfunded("lab", buyer());
     m.exec(OPERATOR, deposit(lab, 1_000_000_000)).unwrap();
-    let fees = megawatt_engine::ledger::FeeRates {
+    let fees = megawatt_engine::money::FeeRates {
         maker_bps: 10,
         taker_bps: 25,
     };
@@ -579,7 +579,7 @@ fn notice_invoices_the_early_termination_fee() {
         (
             lab,
             5_000,
-            megawatt_engine::billing::Charge::EarlyTerminationFee
+            megawatt_engine::invoice::Charge::EarlyTerminationFee
         )
     );
     assert!(

@@ -19,12 +19,12 @@ use megawatt_engine::command::{
     AskSpec, BidSpec, Command, Envelope, QuoteLineSpec, QuoteSpec, RfqSpec, RfqWants, WantedTerms,
 };
 use megawatt_engine::contract::{Cause, Pricing, Terms};
+use megawatt_engine::deal::{Need, Rfq};
 use megawatt_engine::event::{Event, QuoteEnd};
 use megawatt_engine::ids::{
     ContractId, OrderId, ParticipantId, PoolId, QuoteId, ReservationId, RfqId,
 };
 use megawatt_engine::order::{AskSource, OrderKind, Side, TimeInForce};
-use megawatt_engine::rfq::{Need, Rfq};
 use megawatt_engine::units::{Hour, Window};
 use megawatt_engine::{Engine, OPERATOR};
 use proptest::prelude::*;
@@ -552,7 +552,7 @@ impl World {
                         amount_micros: amount,
                         reference,
                     },
-                    3 => Command::SetFees(megawatt_engine::ledger::FeeRates {
+                    3 => Command::SetFees(megawatt_engine::money::FeeRates {
                         maker_bps: (amount.rem_euclid(1_200)) as u16,
                         taker_bps: (amount.rem_euclid(700)) as u16,
                     }),
@@ -750,18 +750,18 @@ impl World {
                         Event::ContractCreated(c) if c.parent().is_some() => "resale",
                         Event::ContractTerminated { .. } => "terminated",
                         Event::Transfer(t)
-                            if t.kind == megawatt_engine::ledger::TransferKind::Fee =>
+                            if t.kind == megawatt_engine::money::TransferKind::Fee =>
                         {
                             "fee"
                         }
                         Event::Transfer(t)
-                            if t.kind == megawatt_engine::ledger::TransferKind::Trade =>
+                            if t.kind == megawatt_engine::money::TransferKind::Trade =>
                         {
                             "settlement"
                         }
                         Event::Transfer(_) => "transfer",
                         Event::InvoiceIssued(i) => {
-                            if i.charge == megawatt_engine::billing::Charge::Usage {
+                            if i.charge == megawatt_engine::invoice::Charge::Usage {
                                 *self.billed.entry(i.contract).or_default() += i.amount_micros;
                             }
                             "invoice"

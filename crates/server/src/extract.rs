@@ -2,6 +2,7 @@
 //! strictly (unknown fields, wrong types and bad syntax are 400s that name the field)
 //! together with the request's hash for idempotency; and the `Idempotency-Key` header.
 
+use crate::limits::IDEMPOTENCY_KEY_BYTES_MAX;
 use crate::problem::Problem;
 use crate::sequencer::Idem;
 use crate::state::{AppState, Caller};
@@ -13,9 +14,6 @@ use serde::de::DeserializeOwned;
 use sha2::{Digest, Sha256};
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
-
-/// Longest `Idempotency-Key` accepted.
-pub const MAX_IDEMPOTENCY_KEY: usize = 255;
 
 impl FromRequestParts<Arc<AppState>> for Caller {
     type Rejection = Problem;
@@ -64,13 +62,13 @@ impl<S: Send + Sync> FromRequestParts<S> for IdemHeader {
         };
         let bad = || {
             Problem::bad_request(format!(
-                "Idempotency-Key must be 1 to {MAX_IDEMPOTENCY_KEY} printable ASCII characters"
+                "Idempotency-Key must be 1 to {IDEMPOTENCY_KEY_BYTES_MAX} printable ASCII characters"
             ))
             .field("Idempotency-Key")
         };
         let s = v.to_str().map_err(|_| bad())?;
         if s.is_empty()
-            || s.len() > MAX_IDEMPOTENCY_KEY
+            || s.len() > IDEMPOTENCY_KEY_BYTES_MAX
             || !s.bytes().all(|b| (0x21..0x7f).contains(&b))
         {
             return Err(bad());

@@ -9,7 +9,8 @@
 
 use megawatt_engine::units::{Hour, usd_string};
 use megawatt_store::StoreError;
-use megawatt_store::reader::{MAX_EXPORT_INVOICES, Reader};
+use megawatt_store::limits::EXPORT_INVOICES_MAX;
+use megawatt_store::reader::Reader;
 use std::collections::BTreeMap;
 
 /// One charge: a contract line's share of an invoice, or a fee.
@@ -212,7 +213,7 @@ impl Lookups {
 }
 
 /// The charges of `month` that `party` pays (`None`: everyone's), from the tables;
-/// `None` when the month has more than [`MAX_EXPORT_INVOICES`] invoices.
+/// `None` when the month has more than [`EXPORT_INVOICES_MAX`] invoices.
 pub fn charges(
     r: &mut Reader,
     party: Option<megawatt_engine::ids::ParticipantId>,
@@ -220,7 +221,7 @@ pub fn charges(
 ) -> Result<Option<Vec<Charge>>, StoreError> {
     use megawatt_engine::ids::{ContractId, InvoiceId, ParticipantId};
     let invoices = r.month_invoices(party, (month.0.0, month.1.0))?;
-    if invoices.len() > MAX_EXPORT_INVOICES {
+    if invoices.len() > EXPORT_INVOICES_MAX {
         return Ok(None);
     }
     // Read after the invoices: every contract they bill is there (contracts are

@@ -15,10 +15,12 @@
 //! - `openapi`: the generated OpenAPI 3.1 document.
 //! - `demo`: the populated market of `mw serve --demo`.
 
+mod app;
 pub mod demo;
 pub mod extract;
 pub mod focus;
 pub mod invoice_lines;
+pub mod limits;
 pub mod market_data;
 pub mod openapi;
 pub mod parse;
@@ -61,9 +63,6 @@ pub struct Config {
     /// (`POST /v1/admin/clock`), for simulations and tests. Never in production.
     pub manual_clock: bool,
 }
-
-/// Snapshots are taken every this many accepted commands unless configured otherwise.
-pub const DEFAULT_SNAPSHOT_EVERY: u64 = 100_000;
 
 /// Keys to show once, on the first start of a store.
 #[derive(Clone, Debug, Default)]
@@ -119,7 +118,7 @@ pub async fn start(config: Config) -> Result<Running, ServerError> {
     } = open_store(&config).await?;
     let last_seq = recovery.last_seq;
     let fresh = last_seq == 0 && keys.is_empty();
-    let (market, _) = broadcast::channel(4_096);
+    let (market, _) = broadcast::channel(limits::EVENTS_QUEUE_LEN);
     let (seq, seq_thread) = sequencer::start(
         engine,
         last_seq,
@@ -172,7 +171,7 @@ pub async fn start(config: Config) -> Result<Running, ServerError> {
     let addr = listener
         .local_addr()
         .map_err(|e| ServerError(e.to_string()))?;
-    let app = routes::router(state);
+    let app = app::router(state);
     let serve = tokio::spawn(async move {
         axum::serve(listener, app)
             .with_graceful_shutdown(async move {

@@ -38,3 +38,14 @@ impl Modify for Bearer {
         );
     }
 }
+
+/// `GET /v1/openapi.json`: the OpenAPI 3.1 document of this API, generated from the code.
+pub async fn serve() -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let json = ApiDoc::openapi().to_pretty_json().unwrap_or_default();
+    (
+        [(axum::http::header::CONTENT_TYPE, "application/json")],
+        json,
+    )
+        .into_response()
+}

@@ -1,6 +1,7 @@
 //! The state the HTTP handlers share: the sequencer handle, the key table, the read
 //! connections, the market-data channel, the rate limiter and the counters.
 
+use crate::limits::READER_CONNECTIONS;
 use crate::market_data::MarketEvent;
 use crate::problem::Problem;
 use crate::sequencer::{SeqError, Sequencer};
@@ -14,9 +15,6 @@ use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Mutex, RwLock};
 use std::time::Instant;
 use tokio::sync::broadcast;
-
-/// Read connections kept open for the API's queries.
-pub const READERS: usize = 4;
 
 /// An authenticated caller.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -130,7 +128,7 @@ impl AppState {
         rate_limit: u32,
         stopping: tokio::sync::watch::Receiver<bool>,
     ) -> Result<AppState, StoreError> {
-        let readers = (0..READERS)
+        let readers = (0..READER_CONNECTIONS)
             .map(|_| Reader::open(&store).map(Mutex::new))
             .collect::<Result<Vec<_>, _>>()?;
         Ok(AppState {
@@ -167,7 +165,7 @@ impl AppState {
         f: impl FnOnce(&mut Reader) -> Result<R, StoreError> + Send + 'static,
     ) -> Result<R, Problem> {
         let state = self.clone();
-        let i = self.next_reader.fetch_add(1, Ordering::Relaxed) % READERS;
+        let i = self.next_reader.fetch_add(1, Ordering::Relaxed) % READER_CONNECTIONS;
         tokio::task::spawn_blocking(move || {
             let mut reader = state.readers[i].lock().expect("reader lock");
             f(&mut reader)

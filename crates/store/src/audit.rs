@@ -18,9 +18,6 @@ use megawatt_engine::{Engine, invariants};
 use rusqlite::Connection;
 use std::path::Path;
 
-/// Most violations listed in a report (all are counted).
-pub const MAX_LISTED: usize = 100;
-
 /// What an audit found.
 #[derive(Debug, Default)]
 pub struct Report {
@@ -45,14 +42,11 @@ pub struct Report {
 impl Report {
     fn violation(&mut self, seq: u64, what: String) {
         self.violation_count += 1;
-        if self.violations.len() < MAX_LISTED {
+        if self.violations.len() < crate::limits::AUDIT_LISTED_MAX {
             self.violations.push((seq, what));
         }
     }
 }
-
-/// Commands replayed between two writes of the expected rows.
-const FLUSH_EVERY: u64 = 4_096;
 
 /// What an audit needs of a backend: the store's records, and a place to write the rows
 /// the replay expects and compare them with the store's.
@@ -267,7 +261,10 @@ fn replay(
         for e in &events {
             delta.event(&engine, *seq, env.time_ms, e);
         }
-        if report.commands.is_multiple_of(FLUSH_EVERY) {
+        if report
+            .commands
+            .is_multiple_of(crate::limits::AUDIT_FLUSH_EVERY_COMMANDS)
+        {
             backend.expect(&std::mem::take(&mut delta))?;
         }
         if let Some(state) = snapshots.get(seq) {

@@ -11,6 +11,7 @@
 //! The schema is documented in `docs/storage.md`.
 
 pub mod audit;
+pub mod limits;
 pub mod outcome;
 pub mod pg;
 pub mod reader;
@@ -118,9 +119,6 @@ impl From<rusqlite::Error> for StoreError {
         StoreError(format!("sqlite: {e}"))
     }
 }
-
-/// Journal records per chunk when the journal is streamed.
-pub const JOURNAL_CHUNK: usize = 4_096;
 
 /// Where a store lives.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -243,7 +241,7 @@ pub fn check_record(
 }
 
 /// Checks journal records as a backend reads them and hands them on in chunks of
-/// [`JOURNAL_CHUNK`].
+/// [`limits::JOURNAL_CHUNK_RECORDS`].
 pub(crate) struct Chunker<'a> {
     chunk: Vec<(u64, Envelope)>,
     expected: u64,
@@ -257,7 +255,7 @@ impl<'a> Chunker<'a> {
         sink: &'a mut dyn FnMut(Vec<(u64, Envelope)>) -> bool,
     ) -> Chunker<'a> {
         Chunker {
-            chunk: Vec::with_capacity(JOURNAL_CHUNK),
+            chunk: Vec::with_capacity(limits::JOURNAL_CHUNK_RECORDS),
             expected: after + 1,
             sink,
         }
@@ -275,10 +273,13 @@ impl<'a> Chunker<'a> {
         let record = check_record(self.expected, seq, time_ms, actor, command, sum)?;
         self.chunk.push(record);
         self.expected += 1;
-        if self.chunk.len() < JOURNAL_CHUNK {
+        if self.chunk.len() < limits::JOURNAL_CHUNK_RECORDS {
             return Ok(true);
         }
-        let full = std::mem::replace(&mut self.chunk, Vec::with_capacity(JOURNAL_CHUNK));
+        let full = std::mem::replace(
+            &mut self.chunk,
+            Vec::with_capacity(limits::JOURNAL_CHUNK_RECORDS),
+        );
         Ok((self.sink)(full))
     }
 

@@ -5,6 +5,7 @@
 //! death). Batches are written with one `unnest` statement per table, so a commit is a
 //! handful of round trips whatever its size.
 
+use crate::limits::{PG_CONNECT_TIMEOUT_SECS, PG_LOCK_GRACE_SECS};
 use crate::schema::{self, SCHEMA_VERSION, Table};
 use crate::tables::{self, Delta, Val};
 use crate::{Batch, IdempotencyRecord, Outcome, Snapshot, Store, StoreError, checksum};
@@ -20,13 +21,6 @@ use std::time::Duration;
 
 /// The advisory lock a writer holds (the bytes of "megawatt").
 pub const WRITER_LOCK: i64 = 0x6d65_6761_7761_7474;
-
-/// How long a server that is not a standby waits for the writer lock before it refuses
-/// to start (long enough for a killed writer's session to end).
-const LOCK_GRACE: &str = "3s";
-
-/// How long a connection attempt may take before the database counts as unreachable.
-pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 
 impl From<postgres::Error> for StoreError {
     fn from(e: postgres::Error) -> Self {
@@ -60,7 +54,7 @@ pub fn connect(url: &str, app: &str) -> Result<Client, StoreError> {
     let mut config = postgres::Config::from_str(url)
         .map_err(|e| StoreError(format!("invalid PostgreSQL URL: {e}")))?;
     if config.get_connect_timeout().is_none() {
-        config.connect_timeout(CONNECT_TIMEOUT);
+        config.connect_timeout(Duration::from_secs(PG_CONNECT_TIMEOUT_SECS));
     }
     config.application_name(app);
     config
@@ -345,7 +339,7 @@ pub fn read_journal(c: &mut Client, after: u64) -> Result<Vec<(u64, Envelope)>, 
 }
 
 /// Like [`read_journal`], streaming: records go to `sink` in chunks of
-/// [`crate::JOURNAL_CHUNK`] as they arrive; stops early when `sink` returns false.
+/// [`crate::limits::JOURNAL_CHUNK_RECORDS`] as they arrive; stops early when `sink` returns false.
 pub fn read_journal_chunks(
     c: &mut Client,
     after: u64,
@@ -416,10 +410,10 @@ impl PgStore {
             // A writer that has just died may still hold the lock for a moment, until
             // its backend notices the closed socket: a non-standby waits that long.
             let timeout = match if_locked {
-                IfLocked::Refuse => LOCK_GRACE,
-                IfLocked::Wait => "0",
+                IfLocked::Refuse => PG_LOCK_GRACE_SECS,
+                IfLocked::Wait => 0,
             };
-            client.batch_execute(&format!("SET lock_timeout = '{timeout}'"))?;
+            client.batch_execute(&format!("SET lock_timeout = '{timeout}s'"))?;
             match client.execute("SELECT pg_advisory_lock($1)", &[&WRITER_LOCK]) {
                 Ok(_) => client.batch_execute("RESET lock_timeout")?,
                 Err(e) if e.code() == Some(&postgres::error::SqlState::LOCK_NOT_AVAILABLE) => {
@@ -513,7 +507,7 @@ impl PgStore {
         )?;
         tx.execute(
             "DELETE FROM snapshots WHERE seq NOT IN (SELECT seq FROM snapshots ORDER BY seq DESC LIMIT $1)",
-            &[&tables::SNAPSHOTS_KEPT],
+            &[&crate::limits::SNAPSHOTS_KEPT],
         )?;
         Ok(())
     }

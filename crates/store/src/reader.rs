@@ -678,9 +678,6 @@ fn invoice_row(r: &dyn Get) -> Result<InvoiceRow, StoreError> {
     })
 }
 
-/// The most invoices one billing export reads.
-pub const MAX_EXPORT_INVOICES: usize = 100_000;
-
 impl Reader {
     /// Opens a read connection to the store at `location`.
     pub fn open(location: &Location) -> Result<Reader, StoreError> {
@@ -690,7 +687,9 @@ impl Reader {
                     path,
                     OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
                 )?;
-                conn.busy_timeout(std::time::Duration::from_secs(5))?;
+                conn.busy_timeout(std::time::Duration::from_secs(
+                    crate::limits::SQLITE_BUSY_TIMEOUT_SECS,
+                ))?;
                 Db::Sqlite(conn)
             }
             Location::Postgres(url) => Db::Postgres {
@@ -962,7 +961,7 @@ impl Reader {
 
     /// The invoices of a month that `party` pays (`None`: everyone's), oldest first:
     /// usage billed for hours of `[start, end)` and fees issued in it; at most
-    /// [`MAX_EXPORT_INVOICES`] + 1, so a caller can tell that there are too many.
+    /// [`crate::limits::EXPORT_INVOICES_MAX`] + 1, so a caller can tell that there are too many.
     pub fn month_invoices(
         &mut self,
         party: Option<ParticipantId>,
@@ -970,7 +969,7 @@ impl Reader {
     ) -> Result<Vec<InvoiceRow>, StoreError> {
         let sql = format!(
             "SELECT {INVOICE_COLUMNS} FROM invoices WHERE {MONTH_INVOICES} ORDER BY id LIMIT {}",
-            MAX_EXPORT_INVOICES + 1
+            crate::limits::EXPORT_INVOICES_MAX + 1
         );
         self.db.rows(&sql, &month_params(party, month), invoice_row)
     }

@@ -210,9 +210,6 @@ pub fn migrations() -> [String; 7] {
     ]
 }
 
-/// Snapshots kept in the store (older ones are deleted as new ones land).
-pub const SNAPSHOTS_KEPT: i64 = 2;
-
 /// Translates schema text written for SQLite into PostgreSQL's dialect: 64-bit integers
 /// and byte strings.
 pub fn pg_sql(sqlite: &str) -> String {

@@ -2,6 +2,10 @@
 //! single writer (the sequencer's); [`Reader`]s serve the API's queries from their own
 //! connections, concurrently with writes.
 
+use crate::limits::{
+    CHECKPOINT_EVERY_MS, SNAPSHOTS_KEPT, SQLITE_BUSY_TIMEOUT_SECS, WAL_AUTOCHECKPOINT_PAGES,
+    WAL_SIZE_LIMIT_BYTES, WRITER_CACHE_KIB,
+};
 use crate::schema::{self, SCHEMA_VERSION};
 use crate::tables::{self, Delta};
 use crate::{Batch, IdempotencyRecord, Outcome, Snapshot, Store, StoreError, checksum};
@@ -50,7 +54,7 @@ fn writer_lock(path: &Path) -> Result<std::fs::File, StoreError> {
     }
 }
 
-/// A thread that checkpoints the WAL every [`Checkpointer::EVERY`], passively (it never
+/// A thread that checkpoints the WAL every [`CHECKPOINT_EVERY_MS`] ms, passively (it never
 /// waits for, or blocks, the writer or readers), on its own connection. A checkpoint
 /// that fails other than by being busy is kept in `failed`, and the writer's next
 /// commit stops the store with it (fail-stop: an unwritable database file must not
@@ -71,8 +75,6 @@ struct CheckpointState {
 }
 
 impl Checkpointer {
-    const EVERY: std::time::Duration = std::time::Duration::from_millis(50);
-
     fn start(path: &Path) -> Result<Checkpointer, StoreError> {
         let conn = Connection::open(path)?;
         // The connection that checkpoints fsyncs the database file: explicitly FULL.
@@ -92,7 +94,7 @@ impl Checkpointer {
     fn run(conn: &Connection, state: &CheckpointState) {
         use std::sync::atomic::Ordering;
         loop {
-            std::thread::park_timeout(Checkpointer::EVERY);
+            std::thread::park_timeout(std::time::Duration::from_millis(CHECKPOINT_EVERY_MS));
             if state.stop.load(Ordering::Relaxed) {
                 return;
             }
@@ -158,7 +160,7 @@ impl SqliteStore {
         }
         let conn = Connection::open(path)
             .map_err(|e| StoreError(format!("cannot open {}: {e}", path.display())))?;
-        conn.busy_timeout(std::time::Duration::from_secs(5))?;
+        conn.busy_timeout(std::time::Duration::from_secs(SQLITE_BUSY_TIMEOUT_SECS))?;
         // Every statement of the commit path stays prepared (the default cache of 16
         // is smaller than the set of statements the query tables use).
         conn.set_prepared_statement_cache_capacity(64);
@@ -198,13 +200,15 @@ impl SqliteStore {
         // writer checkpoints itself only if the WAL passes 16,384 pages (64 MiB of page
         // data, ~64.4 MiB of frames), and after a checkpoint the WAL file is truncated
         // back to 72 MiB at most (so it is not cut and regrown at every restart).
-        store.conn.pragma_update(None, "cache_size", -65_536)?;
         store
             .conn
-            .pragma_update(None, "wal_autocheckpoint", 16_384)?;
+            .pragma_update(None, "cache_size", -WRITER_CACHE_KIB)?;
         store
             .conn
-            .pragma_update(None, "journal_size_limit", 72 * 1024 * 1024)?;
+            .pragma_update(None, "wal_autocheckpoint", WAL_AUTOCHECKPOINT_PAGES)?;
+        store
+            .conn
+            .pragma_update(None, "journal_size_limit", WAL_SIZE_LIMIT_BYTES)?;
         if !has_meta {
             store.create()?;
         }
@@ -317,7 +321,7 @@ pub fn read_journal(
 }
 
 /// Like [`read_journal`], handing the records to `sink` in chunks of
-/// [`crate::JOURNAL_CHUNK`] as they are read; stops early when `sink` returns false.
+/// [`crate::limits::JOURNAL_CHUNK_RECORDS`] as they are read; stops early when `sink` returns false.
 pub fn read_journal_chunks(
     conn: &Connection,
     db: &str,
@@ -413,7 +417,7 @@ impl Store for SqliteStore {
                 ])?;
             tx.execute(
                 "DELETE FROM snapshots WHERE seq NOT IN (SELECT seq FROM snapshots ORDER BY seq DESC LIMIT ?1)",
-                params![tables::SNAPSHOTS_KEPT],
+                params![SNAPSHOTS_KEPT],
             )?;
         }
         for k in &batch.keys {

@@ -4,14 +4,14 @@
 //! the events alone (and from the engine only for what never changes: model, pool and
 //! region names), so the store and the audit's replay write the same rows.
 
-pub use crate::schema::{SCHEMA_VERSION, SNAPSHOTS_KEPT, TABLES, Table, pg_sql};
+pub use crate::schema::{SCHEMA_VERSION, TABLES, Table, pg_sql};
 use megawatt_engine::Engine;
 use megawatt_engine::contract::{
     Causes, Contract, ForCause, Notice, Origin, Pricing, Terms, Trade,
 };
+use megawatt_engine::deal::{Need, Quote, Rfq};
 use megawatt_engine::event::{Event, ReservationEnd};
 use megawatt_engine::order::{AskSource, Order, OrderKind, TimeInForce};
-use megawatt_engine::rfq::{Need, Quote, Rfq};
 use std::collections::BTreeMap;
 
 /// One column value, typed so that both backends bind it exactly.

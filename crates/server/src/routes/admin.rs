@@ -111,7 +111,7 @@ pub async fn list_participants(
         .query(|e| {
             // Bounded like every list (the first 1,000 by id).
             e.participants()
-                .take(super::MAX_PAGE)
+                .take(crate::limits::PAGE_ITEMS_MAX)
                 .map(ParticipantView::from)
                 .collect::<Vec<_>>()
         })

@@ -15,7 +15,8 @@ use axum::response::{IntoResponse, Response};
 use megawatt_engine::ids::{ContractId, InvoiceId, ParticipantId, PoolId};
 use megawatt_engine::units::{Hour, days_from_civil, usd_string};
 use megawatt_store::StoreError;
-use megawatt_store::reader::{InvoiceRow, MAX_EXPORT_INVOICES, Reader};
+use megawatt_store::limits::EXPORT_INVOICES_MAX;
+use megawatt_store::reader::{InvoiceRow, Reader};
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 use utoipa::{IntoParams, ToSchema};
@@ -80,7 +81,7 @@ pub async fn focus(
             Problem::invalid(
                 "month",
                 format!(
-                    "month: more than {MAX_EXPORT_INVOICES} invoices; export one payer at a time (participant=)"
+                    "month: more than {EXPORT_INVOICES_MAX} invoices; export one payer at a time (participant=)"
                 ),
             )
         })?;

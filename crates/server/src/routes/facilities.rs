@@ -161,7 +161,7 @@ pub async fn list(
         .query(move |e| {
             let now = now_hour();
             e.facilities()
-                .take(super::MAX_PAGE)
+                .take(crate::limits::PAGE_ITEMS_MAX)
                 .map(|f| view(e, f, now, caller))
                 .collect::<Vec<_>>()
         })
@@ -242,7 +242,7 @@ pub async fn reservations(
         .query(move |e| {
             e.reservations()
                 .filter(|r| caller.operator || r.owner == caller.id)
-                .take(super::MAX_PAGE)
+                .take(crate::limits::PAGE_ITEMS_MAX)
                 .map(|r| ReservationView {
                     id: r.id.to_string(),
                     pool: r.pool.to_string(),

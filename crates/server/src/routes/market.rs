@@ -3,6 +3,7 @@
 
 use super::PageQuery;
 use crate::extract::Q;
+use crate::limits::BOOK_LEVELS_MAX;
 use crate::market_data::MarketEvent;
 use crate::problem::{Problem, ProblemBody};
 use crate::state::{AppState, Caller, seq_problem};
@@ -22,9 +23,6 @@ use std::sync::Arc;
 use tokio_stream::StreamExt;
 use tokio_stream::wrappers::BroadcastStream;
 use utoipa::IntoParams;
-
-/// Most price levels returned per side of the book.
-pub const MAX_LEVELS: usize = 200;
 
 /// Filters of the trade list.
 #[derive(Debug, Deserialize, IntoParams)]
@@ -94,7 +92,7 @@ fn levels(rows: impl Iterator<Item = (i64, Window, u64)>) -> Vec<LevelView> {
     }
     order
         .into_iter()
-        .take(MAX_LEVELS)
+        .take(BOOK_LEVELS_MAX)
         .map(|k| {
             let (gpus, orders) = agg[&k];
             LevelView {

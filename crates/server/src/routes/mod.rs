@@ -1,4 +1,5 @@
-//! The HTTP API under `/v1`: the router, and what every handler shares (submitting a
+//! The handlers of the HTTP API under `/v1`, one module per resource, and what every
+//! handler shares (submitting a
 //! command and turning its outcome into events or a problem; pagination).
 
 pub mod admin;
@@ -11,89 +12,15 @@ pub mod ops;
 pub mod orders;
 pub mod rfqs;
 
+use crate::limits::{PAGE_ITEMS_DEFAULT, PAGE_ITEMS_MAX};
 use crate::problem::Problem;
 use crate::sequencer::Idem;
 use crate::state::{AppState, Caller, seq_problem};
-use axum::Router;
-use axum::extract::DefaultBodyLimit;
-use axum::routing::{get, post};
 use megawatt_engine::command::Command;
 use megawatt_engine::event::Event;
 use megawatt_store::Outcome;
 use serde::Deserialize;
-use std::sync::Arc;
 use utoipa::IntoParams;
-
-/// Largest request body, bytes.
-pub const MAX_BODY_BYTES: usize = 64 * 1024;
-/// Default page size.
-pub const DEFAULT_PAGE: usize = 100;
-/// Largest page size.
-pub const MAX_PAGE: usize = 1_000;
-
-/// The whole API.
-pub fn router(state: Arc<AppState>) -> Router {
-    let v1 = Router::new()
-        .route(
-            "/participants",
-            post(admin::create_participant).get(admin::list_participants),
-        )
-        .route("/keys", post(admin::create_key))
-        .route("/me", get(admin::me))
-        .route("/models", get(admin::list_models).post(admin::create_model))
-        .route(
-            "/facilities",
-            get(facilities::list).post(facilities::create),
-        )
-        .route("/facilities/{id}", get(facilities::show))
-        .route(
-            "/reservations",
-            post(facilities::reserve).get(facilities::reservations),
-        )
-        .route("/reservations/{id}/release", post(facilities::release))
-        .route("/orders", get(orders::list).post(orders::place))
-        .route("/orders/{id}", get(orders::show))
-        .route("/orders/{id}/cancel", post(orders::cancel))
-        .route("/orders/{id}/reduce", post(orders::reduce))
-        .route("/trades", get(market::trades))
-        .route("/book", get(market::book))
-        .route("/events", get(market::events))
-        .route("/contracts", get(contracts::list))
-        .route("/contracts/{id}", get(contracts::show))
-        .route("/contracts/{id}/notice", post(contracts::notice))
-        .route("/contracts/{id}/terminate", post(contracts::terminate))
-        .route("/rfqs", get(rfqs::list).post(rfqs::create))
-        .route("/rfqs/{id}", get(rfqs::show))
-        .route("/rfqs/{id}/cancel", post(rfqs::cancel))
-        .route("/rfqs/{id}/quotes", get(rfqs::quotes).post(rfqs::quote))
-        .route("/quotes/{id}", get(rfqs::show_quote))
-        .route("/quotes/{id}/accept", post(rfqs::accept))
-        .route("/quotes/{id}/withdraw", post(rfqs::withdraw))
-        .route("/balances", get(money::balance))
-        .route("/transfers", get(money::transfers))
-        .route("/admin/deposits", post(money::deposit))
-        .route("/admin/withdrawals", post(money::withdraw))
-        .route("/admin/credit-limits", post(money::credit_limit))
-        .route("/fees", get(money::fees))
-        .route("/invoices", get(billing::invoices))
-        .route("/invoices/{id}", get(billing::show_invoice))
-        .route("/billing/focus", get(billing::focus))
-        .route("/admin/clock", post(admin::clock))
-        .route("/admin/fees", post(money::set_fees))
-        .route("/openapi.json", get(ops::openapi));
-    Router::new()
-        .nest("/v1", v1)
-        .route("/healthz", get(ops::healthz))
-        .route("/metrics", get(ops::metrics))
-        .fallback(ops::not_found)
-        .method_not_allowed_fallback(ops::method_not_allowed)
-        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
-        .layer(axum::middleware::from_fn_with_state(
-            state.clone(),
-            ops::count,
-        ))
-        .with_state(state)
-}
 
 /// Submits a command for the caller; the events if accepted, the problem if not.
 pub async fn submit(
@@ -139,11 +66,11 @@ impl PageQuery {
                 )
             })?),
         };
-        let limit = self.limit.unwrap_or(DEFAULT_PAGE);
-        if !(1..=MAX_PAGE).contains(&limit) {
+        let limit = self.limit.unwrap_or(PAGE_ITEMS_DEFAULT);
+        if !(1..=PAGE_ITEMS_MAX).contains(&limit) {
             return Err(Problem::invalid(
                 "limit",
-                format!("limit: {limit} must be between 1 and {MAX_PAGE}"),
+                format!("limit: {limit} must be between 1 and {PAGE_ITEMS_MAX}"),
             ));
         }
         Ok((before, limit))

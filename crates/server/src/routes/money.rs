@@ -12,7 +12,7 @@ use axum::http::StatusCode;
 use megawatt_engine::command::Command;
 use megawatt_engine::event::Event;
 use megawatt_engine::ids::{ParticipantId, TransferId};
-use megawatt_engine::ledger::{Account, Transfer};
+use megawatt_engine::money::{Account, Transfer};
 use megawatt_engine::units::usd_string;
 use megawatt_store::reader::TransferRow;
 use serde::{Deserialize, Serialize};
@@ -366,7 +366,7 @@ pub async fn set_fees(
     idem: IdemHeader,
     body: Body<FeesView>,
 ) -> Result<Json<FeesView>, Problem> {
-    let rates = megawatt_engine::ledger::FeeRates {
+    let rates = megawatt_engine::money::FeeRates {
         maker_bps: body.value.maker_bps,
         taker_bps: body.value.taker_bps,
     };

@@ -11,7 +11,6 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
-use utoipa::OpenApi;
 
 /// Liveness and the last journal sequence number.
 #[utoipa::path(get, path = "/healthz", tag = "ops", responses((status = 200, body = HealthView)))]
@@ -107,14 +106,6 @@ pub async fn metrics(State(state): State<Arc<AppState>>) -> Response {
         ));
     }
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], out).into_response()
-}
-
-/// The OpenAPI 3.1 document of this API, generated from the code.
-pub async fn openapi() -> Response {
-    let json = crate::openapi::ApiDoc::openapi()
-        .to_pretty_json()
-        .unwrap_or_default();
-    ([(header::CONTENT_TYPE, "application/json")], json).into_response()
 }
 
 /// Anything else.

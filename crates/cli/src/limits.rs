@@ -1,0 +1,6 @@
+//! Every bound of the `mw` client, named with its unit.
+
+/// The largest answer read, bytes (a FOCUS export of 100,000 invoices fits).
+pub const ANSWER_BYTES_MAX: u64 = 1 << 30;
+/// How long one request may take in all, seconds.
+pub const REQUEST_TIMEOUT_SECS: u64 = 30;

@@ -1,0 +1,75 @@
+//! The whole HTTP application: every route of the API under `/v1`, the operational
+//! routes beside it, and the layers every request passes (body limit, counters).
+
+use crate::limits::BODY_BYTES_MAX;
+use crate::openapi;
+use crate::routes::{admin, billing, contracts, facilities, market, money, ops, orders, rfqs};
+use crate::state::AppState;
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::routing::{get, post};
+use std::sync::Arc;
+
+/// The whole API.
+pub fn router(state: Arc<AppState>) -> Router {
+    let v1 = Router::new()
+        .route(
+            "/participants",
+            post(admin::create_participant).get(admin::list_participants),
+        )
+        .route("/keys", post(admin::create_key))
+        .route("/me", get(admin::me))
+        .route("/models", get(admin::list_models).post(admin::create_model))
+        .route(
+            "/facilities",
+            get(facilities::list).post(facilities::create),
+        )
+        .route("/facilities/{id}", get(facilities::show))
+        .route(
+            "/reservations",
+            post(facilities::reserve).get(facilities::reservations),
+        )
+        .route("/reservations/{id}/release", post(facilities::release))
+        .route("/orders", get(orders::list).post(orders::place))
+        .route("/orders/{id}", get(orders::show))
+        .route("/orders/{id}/cancel", post(orders::cancel))
+        .route("/orders/{id}/reduce", post(orders::reduce))
+        .route("/trades", get(market::trades))
+        .route("/book", get(market::book))
+        .route("/events", get(market::events))
+        .route("/contracts", get(contracts::list))
+        .route("/contracts/{id}", get(contracts::show))
+        .route("/contracts/{id}/notice", post(contracts::notice))
+        .route("/contracts/{id}/terminate", post(contracts::terminate))
+        .route("/rfqs", get(rfqs::list).post(rfqs::create))
+        .route("/rfqs/{id}", get(rfqs::show))
+        .route("/rfqs/{id}/cancel", post(rfqs::cancel))
+        .route("/rfqs/{id}/quotes", get(rfqs::quotes).post(rfqs::quote))
+        .route("/quotes/{id}", get(rfqs::show_quote))
+        .route("/quotes/{id}/accept", post(rfqs::accept))
+        .route("/quotes/{id}/withdraw", post(rfqs::withdraw))
+        .route("/balances", get(money::balance))
+        .route("/transfers", get(money::transfers))
+        .route("/admin/deposits", post(money::deposit))
+        .route("/admin/withdrawals", post(money::withdraw))
+        .route("/admin/credit-limits", post(money::credit_limit))
+        .route("/fees", get(money::fees))
+        .route("/invoices", get(billing::invoices))
+        .route("/invoices/{id}", get(billing::show_invoice))
+        .route("/billing/focus", get(billing::focus))
+        .route("/admin/clock", post(admin::clock))
+        .route("/admin/fees", post(money::set_fees))
+        .route("/openapi.json", get(openapi::serve));
+    Router::new()
+        .nest("/v1", v1)
+        .route("/healthz", get(ops::healthz))
+        .route("/metrics", get(ops::metrics))
+        .fallback(ops::not_found)
+        .method_not_allowed_fallback(ops::method_not_allowed)
+        .layer(DefaultBodyLimit::max(BODY_BYTES_MAX))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            ops::count,
+        ))
+        .with_state(state)
+}

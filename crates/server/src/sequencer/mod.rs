@@ -1,0 +1,211 @@
+//! The sequencer: one thread owns the engine and the store's writer. It takes requests
+//! from a bounded queue in batches, stamps each command with the time, applies it,
+//! writes the whole batch (journal, query tables, idempotency records, keys) in one
+//! transaction with fsync, and only then answers the callers and publishes market data
+//! (group commit). A command is acknowledged only once it is durable.
+//!
+//! If a commit fails, the engine holds changes that are not durable: the sequencer
+//! answers every caller of the batch with an error and stops (fail-stop); a restart
+//! recovers from the journal.
+//!
+//! This module is the request protocol (what callers send and get back) and the
+//! handle; its parts each do one job: [`recovery`] rebuilds the engine on start,
+//! `worker` is the batch loop, `idempotency` finds earlier answers to retried requests,
+//! `replica` makes snapshots on a thread of its own.
+
+mod idempotency;
+pub mod recovery;
+mod replica;
+mod worker;
+
+pub use recovery::{Recovery, recover};
+
+use crate::limits::COMMANDS_QUEUE_LEN;
+use crate::market_data::MarketEvent;
+use megawatt_engine::Engine;
+use megawatt_engine::command::Command;
+use megawatt_engine::ids::ParticipantId;
+use megawatt_store::{NewKey, Outcome, Store, StoreError};
+use replica::Replica;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::mpsc::{SyncSender, TrySendError};
+use std::time::{SystemTime, UNIX_EPOCH};
+use tokio::sync::{broadcast, oneshot};
+use worker::Worker;
+
+/// An `Idempotency-Key` and the hash of the request it came with.
+#[derive(Clone, Debug)]
+pub struct Idem {
+    /// The client's key.
+    pub key: String,
+    /// SHA-256 of method, path and body.
+    pub hash: [u8; 32],
+}
+
+/// Why the sequencer could not answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SeqError {
+    /// The queue is full: try again.
+    Busy,
+    /// The sequencer has stopped (shutdown or a failed commit).
+    Stopped,
+    /// The idempotency key was used before with another request.
+    IdempotencyConflict,
+}
+
+/// A read of the engine's committed state, run on the sequencer thread between batches.
+pub type Query = Box<dyn FnOnce(&Engine) + Send>;
+
+/// What can be asked of the sequencer.
+pub enum Request {
+    /// Apply a command.
+    Submit {
+        /// Who acts.
+        actor: ParticipantId,
+        /// What to do.
+        command: Command,
+        /// Idempotency key, if given.
+        idem: Option<Idem>,
+        /// Where the answer goes.
+        reply: oneshot::Sender<Result<Outcome, SeqError>>,
+    },
+    /// Store a new API key (its hash) for an existing participant.
+    CreateKey {
+        /// Who asks (the operator).
+        actor: ParticipantId,
+        /// The key.
+        key: NewKey,
+        /// Idempotency key, if given.
+        idem: Option<Idem>,
+        /// Where the answer goes.
+        reply: oneshot::Sender<Result<KeyAnswer, SeqError>>,
+    },
+    /// Read the committed state.
+    Query(Query),
+}
+
+/// What became of a key creation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum KeyAnswer {
+    /// The key is stored; `operator` tells whether its owner is an operator.
+    Created {
+        /// The owner's operator role.
+        operator: bool,
+    },
+    /// No such participant; nothing stored.
+    NoSuchParticipant,
+    /// A retry of a request that already issued a key: the stored answer (a key is a
+    /// secret that is never stored, so a retry cannot be shown it again).
+    Replay(Outcome),
+}
+
+/// Counters the sequencer keeps, for `/metrics`.
+#[derive(Debug, Default)]
+pub struct SeqStats {
+    /// Commands accepted.
+    pub accepted: AtomicU64,
+    /// Commands rejected.
+    pub rejected: AtomicU64,
+    /// Commits made.
+    pub commits: AtomicU64,
+    /// Total commit time, microseconds.
+    pub commit_us: AtomicU64,
+    /// Last journal sequence number.
+    pub last_seq: AtomicU64,
+    /// Idempotent replays answered from the store.
+    pub replays: AtomicU64,
+    /// Snapshots written.
+    pub snapshots: AtomicU64,
+}
+
+/// A handle to send requests to the sequencer.
+#[derive(Clone)]
+pub struct Sequencer {
+    tx: SyncSender<Request>,
+    /// Its counters.
+    pub stats: Arc<SeqStats>,
+}
+
+impl Sequencer {
+    /// Queues a request without waiting; `Busy` when the queue is full.
+    pub fn send(&self, r: Request) -> Result<(), SeqError> {
+        self.tx.try_send(r).map_err(|e| match e {
+            TrySendError::Full(_) => SeqError::Busy,
+            TrySendError::Disconnected(_) => SeqError::Stopped,
+        })
+    }
+
+    /// Submits a command and waits for its durable outcome.
+    pub async fn submit(
+        &self,
+        actor: ParticipantId,
+        command: Command,
+        idem: Option<Idem>,
+    ) -> Result<Outcome, SeqError> {
+        let (reply, rx) = oneshot::channel();
+        self.send(Request::Submit {
+            actor,
+            command,
+            idem,
+            reply,
+        })?;
+        rx.await.map_err(|_| SeqError::Stopped)?
+    }
+
+    /// Reads the committed state.
+    pub async fn query<R: Send + 'static>(
+        &self,
+        f: impl FnOnce(&Engine) -> R + Send + 'static,
+    ) -> Result<R, SeqError> {
+        let (tx, rx) = oneshot::channel();
+        self.send(Request::Query(Box::new(move |e| {
+            let _ = tx.send(f(e));
+        })))?;
+        rx.await.map_err(|_| SeqError::Stopped)
+    }
+}
+
+/// Milliseconds since the epoch, from the system clock.
+pub fn now_ms() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as u64)
+}
+
+/// Starts the sequencer thread over a recovered engine. The thread ends when every
+/// handle is dropped (after finishing the batch in hand) or when a commit fails; its
+/// join handle then returns the failure, if any.
+pub fn start(
+    engine: Engine,
+    last_seq: u64,
+    store: Box<dyn Store>,
+    market: broadcast::Sender<MarketEvent>,
+    snapshot_every: u64,
+    manual_clock: bool,
+) -> (Sequencer, std::thread::JoinHandle<Result<(), StoreError>>) {
+    let (tx, rx) = std::sync::mpsc::sync_channel(COMMANDS_QUEUE_LEN);
+    let stats = Arc::new(SeqStats::default());
+    stats.last_seq.store(last_seq, Ordering::Relaxed);
+    let engine_copy = if snapshot_every > 0 {
+        engine.clone()
+    } else {
+        Engine::new()
+    };
+    let worker = Worker {
+        engine,
+        store,
+        seq: last_seq,
+        stats: stats.clone(),
+        replica: (snapshot_every > 0)
+            .then(|| Replica::start(engine_copy, last_seq, snapshot_every)),
+        last_forget_hour: 0,
+        market,
+        manual_clock,
+    };
+    let handle = std::thread::Builder::new()
+        .name("sequencer".into())
+        .spawn(move || worker.run(rx))
+        .expect("spawn sequencer thread");
+    (Sequencer { tx, stats }, handle)
+}

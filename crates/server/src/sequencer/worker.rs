@@ -1,0 +1,299 @@
+//! The batch loop: takes requests from the queue in batches, stamps and applies each
+//! command, commits the batch, then answers the callers, publishes market data and runs
+//! the queries that waited. A failed commit stops the loop (fail-stop).
+
+use super::idempotency::{Earlier, Recent};
+use super::replica::Replica;
+use super::{Idem, KeyAnswer, Request, SeqError, SeqStats, now_ms};
+use crate::limits::{BATCH_COMMANDS_MAX, IDEMPOTENCY_TTL_MS};
+use crate::market_data::{self, MarketEvent};
+use megawatt_engine::Engine;
+use megawatt_engine::command::{Command, Envelope};
+use megawatt_engine::ids::ParticipantId;
+use megawatt_store::{Applied, Batch, NewKey, Outcome, Store, StoreError};
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::sync::mpsc::Receiver;
+use std::time::Instant;
+use tokio::sync::{broadcast, oneshot};
+
+/// The sequencer's thread state.
+pub(super) struct Worker {
+    pub(super) engine: Engine,
+    pub(super) store: Box<dyn Store>,
+    pub(super) seq: u64,
+    pub(super) stats: Arc<SeqStats>,
+    pub(super) market: broadcast::Sender<MarketEvent>,
+    /// The replica that makes snapshots (none when they are off).
+    pub(super) replica: Option<Replica>,
+    /// The hour (since the epoch) of the last forgetting of old idempotency answers.
+    pub(super) last_forget_hour: u64,
+    /// Time moves only by the operator's ticks (simulations and tests).
+    pub(super) manual_clock: bool,
+}
+
+/// A reply channel for a submitted command.
+type Reply = oneshot::Sender<Result<Outcome, SeqError>>;
+
+/// An answer held until the batch is durable.
+enum Pending {
+    /// A ready answer (a rejection, a replay, or an acceptance with an idempotency key).
+    Outcome(Reply, Result<Outcome, SeqError>),
+    /// An acceptance: its events are moved out of `batch.applied[i]` after the commit.
+    Applied(Reply, usize),
+    /// A key creation.
+    Key(
+        oneshot::Sender<Result<KeyAnswer, SeqError>>,
+        Result<KeyAnswer, SeqError>,
+    ),
+}
+
+/// What `Worker::submit` gives back: an answer now, or an index into the batch.
+enum Answer {
+    Ready(Result<Outcome, SeqError>),
+    Applied(usize),
+}
+
+impl Worker {
+    pub(super) fn run(mut self, rx: Receiver<Request>) -> Result<(), StoreError> {
+        while let Ok(first) = rx.recv() {
+            let mut requests = vec![first];
+            while requests.len() < BATCH_COMMANDS_MAX {
+                match rx.try_recv() {
+                    Ok(r) => requests.push(r),
+                    Err(_) => break,
+                }
+            }
+            self.batch(requests)?;
+        }
+        // Shutting down: the replica finishes, and its newest snapshot is written.
+        if let Some(snapshot) = self.replica.take().and_then(Replica::finish) {
+            let batch = Batch {
+                snapshot: Some(snapshot),
+                ..Batch::default()
+            };
+            self.store.commit(&batch, &self.engine)?;
+            self.stats.snapshots.fetch_add(1, Ordering::Relaxed);
+        }
+        Ok(())
+    }
+
+    /// Hands a committed batch's commands to the replica.
+    fn follow(&self, batch: &Batch) {
+        if let Some(tx) = self.replica.as_ref().and_then(|r| r.batches.as_ref())
+            && !batch.applied.is_empty()
+        {
+            let _ = tx.send(
+                batch
+                    .applied
+                    .iter()
+                    .map(|a| (a.seq, a.envelope.clone()))
+                    .collect(),
+            );
+        }
+    }
+
+    /// Applies, commits and answers one batch.
+    fn batch(&mut self, requests: Vec<Request>) -> Result<(), StoreError> {
+        let snapshot = self.replica.as_ref().and_then(Replica::newest);
+        if snapshot.is_some() {
+            self.stats.snapshots.fetch_add(1, Ordering::Relaxed);
+        }
+        // Once an hour, forget idempotency answers older than their time to live.
+        let hour = now_ms() / megawatt_engine::units::MS_PER_HOUR;
+        let forget = (hour > self.last_forget_hour).then(|| {
+            self.last_forget_hour = hour;
+            now_ms().saturating_sub(IDEMPOTENCY_TTL_MS)
+        });
+        let mut batch = Batch {
+            snapshot,
+            forget_idempotency_before: forget,
+            ..Batch::default()
+        };
+        let mut pending = Vec::with_capacity(requests.len());
+        let mut queries = Vec::new();
+        let mut recent = Recent::default();
+        for r in requests {
+            match r {
+                Request::Submit {
+                    actor,
+                    command,
+                    idem,
+                    reply,
+                } => {
+                    pending.push(
+                        match self.submit(actor, command, idem, &mut batch, &mut recent) {
+                            Answer::Ready(answer) => Pending::Outcome(reply, answer),
+                            Answer::Applied(i) => Pending::Applied(reply, i),
+                        },
+                    );
+                }
+                Request::CreateKey {
+                    actor,
+                    key,
+                    idem,
+                    reply,
+                } => {
+                    let answer = self.create_key(actor, key, idem, &mut batch, &mut recent);
+                    pending.push(Pending::Key(reply, answer));
+                }
+                Request::Query(q) => queries.push(q),
+            }
+        }
+        let t0 = Instant::now();
+        if let Err(e) = self.store.commit(&batch, &self.engine) {
+            tracing::error!(error = %e, "commit failed; stopping the sequencer (restart recovers from the journal)");
+            for p in pending {
+                match p {
+                    Pending::Outcome(tx, _) | Pending::Applied(tx, _) => {
+                        drop(tx.send(Err(SeqError::Stopped)))
+                    }
+                    Pending::Key(tx, _) => drop(tx.send(Err(SeqError::Stopped))),
+                }
+            }
+            return Err(e);
+        }
+        if !batch.is_empty() {
+            self.stats.commits.fetch_add(1, Ordering::Relaxed);
+            self.stats
+                .commit_us
+                .fetch_add(t0.elapsed().as_micros() as u64, Ordering::Relaxed);
+        }
+        self.stats.last_seq.store(self.seq, Ordering::Relaxed);
+        self.follow(&batch);
+        for a in &batch.applied {
+            for e in &a.events {
+                if let Some(m) = market_data::public(&self.engine, a.seq, e) {
+                    let _ = self.market.send(m);
+                }
+            }
+        }
+        for p in pending {
+            match p {
+                Pending::Outcome(tx, answer) => drop(tx.send(answer)),
+                Pending::Applied(tx, i) => {
+                    let a = &mut batch.applied[i];
+                    let events = std::mem::take(&mut a.events);
+                    drop(tx.send(Ok(Outcome::Accepted { seq: a.seq, events })));
+                }
+                Pending::Key(tx, answer) => drop(tx.send(answer)),
+            }
+        }
+        for q in queries {
+            q(&self.engine);
+        }
+        Ok(())
+    }
+
+    /// Applies one command (or answers it from the idempotency records).
+    fn submit(
+        &mut self,
+        actor: ParticipantId,
+        command: Command,
+        idem: Option<Idem>,
+        batch: &mut Batch,
+        recent: &mut Recent,
+    ) -> Answer {
+        if let Some(idem) = &idem {
+            match self.earlier(actor, idem, recent) {
+                Ok(Earlier::Fresh) => {}
+                Ok(Earlier::Replay(outcome)) => return Answer::Ready(Ok(outcome)),
+                Ok(Earlier::Conflict) => {
+                    return Answer::Ready(Err(SeqError::IdempotencyConflict));
+                }
+                Err(e) => return Answer::Ready(Err(e)),
+            }
+        }
+        let mut time_ms = now_ms().max(self.engine.clock_ms());
+        // A manual clock moves to the hour an operator's tick names (the engine still
+        // refuses ticks that go back).
+        if let (true, Command::Tick { hour }) = (self.manual_clock, &command) {
+            time_ms = time_ms.max(hour.start_ms());
+        }
+        let envelope = Envelope {
+            time_ms,
+            actor,
+            command,
+        };
+        let mut events = Vec::new();
+        let outcome = match self.engine.apply(&envelope, &mut events) {
+            Ok(()) => {
+                self.seq += 1;
+                self.stats.accepted.fetch_add(1, Ordering::Relaxed);
+                let seq = self.seq;
+                let outcome = idem.as_ref().map(|_| Outcome::Accepted {
+                    seq,
+                    events: events.clone(),
+                });
+                batch.applied.push(Applied {
+                    seq,
+                    envelope,
+                    events,
+                });
+                match outcome {
+                    Some(o) => o,
+                    None => return Answer::Applied(batch.applied.len() - 1),
+                }
+            }
+            Err(r) => {
+                self.stats.rejected.fetch_add(1, Ordering::Relaxed);
+                Outcome::rejected(&r)
+            }
+        };
+        if let Some(idem) = idem {
+            recent.record(batch, actor, idem, outcome.clone(), now_ms());
+        }
+        Answer::Ready(Ok(outcome))
+    }
+
+    /// Stores a new key (unless the request is a retry, or the participant unknown).
+    fn create_key(
+        &mut self,
+        actor: ParticipantId,
+        key: NewKey,
+        idem: Option<Idem>,
+        batch: &mut Batch,
+        recent: &mut Recent,
+    ) -> Result<KeyAnswer, SeqError> {
+        if let Some(idem) = &idem {
+            match self.earlier(actor, idem, recent)? {
+                Earlier::Fresh => {}
+                Earlier::Replay(outcome) => return Ok(KeyAnswer::Replay(outcome)),
+                Earlier::Conflict => return Err(SeqError::IdempotencyConflict),
+            }
+        }
+        let Some(owner) = self.engine.participant(key.participant) else {
+            return Ok(KeyAnswer::NoSuchParticipant);
+        };
+        let operator = owner.roles.operator;
+        if let Some(idem) = idem {
+            let outcome = Outcome::Rejected {
+                rule: "key_already_issued".into(),
+                field: "Idempotency-Key".into(),
+                detail: format!(
+                    "a key for {} ({}…) was already issued for this request, and keys are shown only once; to get another, create one with a new Idempotency-Key",
+                    key.participant, key.prefix
+                ),
+            };
+            recent.record(batch, actor, idem, outcome, now_ms());
+        }
+        batch.keys.push(key);
+        Ok(KeyAnswer::Created { operator })
+    }
+
+    /// The answer to an earlier request with the same idempotency key, if any (counted
+    /// as a replay when it is one).
+    fn earlier(
+        &mut self,
+        actor: ParticipantId,
+        idem: &Idem,
+        recent: &Recent,
+    ) -> Result<Earlier, SeqError> {
+        let since_ms = now_ms().saturating_sub(IDEMPOTENCY_TTL_MS);
+        let earlier = recent.earlier(self.store.as_mut(), actor, idem, since_ms)?;
+        if let Earlier::Replay(_) = earlier {
+            self.stats.replays.fetch_add(1, Ordering::Relaxed);
+        }
+        Ok(earlier)
+    }
+}
