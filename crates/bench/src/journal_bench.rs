@@ -27,6 +27,7 @@ fn durable(
     envs: &[megawatt_engine::Envelope],
 ) -> (usize, Vec<u64>, Vec<usize>) {
     let mut engine = Engine::new();
+    let mut names = std::sync::Arc::new(engine.names());
     let mut lat = Vec::new();
     let mut sizes = Vec::with_capacity(envs.len());
     for (b, chunk) in envs.chunks(BATCH).enumerate() {
@@ -43,8 +44,13 @@ fn durable(
                 events,
             });
         }
+        // As the sequencer does: names are taken again only when the catalog grew.
+        if !engine.names_current(&names) {
+            names = std::sync::Arc::new(engine.names());
+        }
+        batch.names = names.clone();
         let t0 = Instant::now();
-        store.commit(&batch, &engine).expect("commit");
+        store.commit(&batch).expect("commit");
         lat.push(t0.elapsed().as_micros() as u64);
     }
     (envs.len(), lat, sizes)
@@ -152,7 +158,7 @@ pub fn run(opts: crate::Opts, journal: &crate::JournalOpts) -> String {
         }),
         ..Batch::default()
     };
-    store.commit(&batch, &engine).expect("snapshot");
+    store.commit(&batch).expect("snapshot");
     let t0 = Instant::now();
     let (again, rec2) = megawatt_server::sequencer::recover(store.as_mut()).expect("recover");
     let snap_secs = t0.elapsed().as_secs_f64();

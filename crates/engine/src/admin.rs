@@ -1,7 +1,7 @@
 //! Handlers that shape the market rather than trade on it: participants, the model
 //! catalog, facilities with their pools, and owners' reservations.
 
-use crate::catalog::{GpuModel, MAX_MODELS, MAX_WATTS_PER_GPU, is_valid_slug};
+use crate::catalog::{GpuModel, is_valid_slug};
 use crate::command::PoolSpec;
 use crate::engine::{Ctx, Engine, check_free, check_gpus, check_name, check_window};
 use crate::entities::{Facility, Pool, Reservation, Roles};
@@ -11,6 +11,7 @@ use crate::limits::{
     MAX_FACILITIES, MAX_FACILITIES_PER_OWNER, MAX_PARTICIPANTS, MAX_POWER_KW, MAX_REGIONS,
     MAX_RESERVATIONS_PER_POOL,
 };
+use crate::limits::{MAX_MODELS, MAX_WATTS_PER_GPU};
 use crate::reject::{Rejection, Rule, reject};
 use crate::step::StepFn;
 use crate::units::Window;
@@ -169,6 +170,7 @@ impl Engine {
         let region = self.intern_region(region);
         let id = FacilityId(take(&mut self.ids.facility));
         let mut pool_ids = Vec::with_capacity(pools.len());
+        let mut pool_events = Vec::with_capacity(pools.len());
         for (spec, model) in pools.iter().zip(models) {
             let pool = Pool {
                 id: PoolId(take(&mut self.ids.pool)),
@@ -181,6 +183,12 @@ impl Engine {
                 reservations: 0,
             };
             pool_ids.push(pool.id);
+            pool_events.push(Event::PoolCreated {
+                pool: pool.id,
+                facility: id,
+                model,
+                gpus: spec.gpus,
+            });
             self.pools.insert(pool.id, pool);
         }
         let facility = Facility {
@@ -197,6 +205,7 @@ impl Engine {
             .expect("actor exists")
             .facilities += 1;
         events.push(Event::FacilityCreated(facility));
+        events.extend(pool_events);
         Ok(())
     }
 

@@ -2,6 +2,7 @@
 //! facility's pools fit its power. Defaults follow `shared/scenarios/gpu-models.md`;
 //! the operator can add models. Models are never removed, so their indexes are stable.
 
+use crate::ids::{ModelIdx, RegionIdx};
 use serde::{Deserialize, Serialize};
 
 /// A GPU model.
@@ -14,12 +15,6 @@ pub struct GpuModel {
     /// Server power per GPU in watts (whole server's maximum power / its GPUs).
     pub watts_per_gpu: u32,
 }
-
-/// The most models the catalog holds.
-pub const MAX_MODELS: usize = 256;
-
-/// Highest accepted server power per GPU, in watts (a sanity ceiling).
-pub const MAX_WATTS_PER_GPU: u32 = 100_000;
 
 /// The models every new exchange starts with.
 pub fn default_models() -> Vec<GpuModel> {
@@ -47,4 +42,41 @@ pub fn is_valid_slug(id: &str) -> bool {
         && id
             .bytes()
             .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+}
+
+/// What the indexes in events mean: every model and region the engine knew when this
+/// was taken, by index. Both lists only grow (models and regions are never removed or
+/// renumbered), so names taken after an event can read it, and a later `Names` extends
+/// an earlier one. It comes with each committed batch, so nothing that reads events
+/// needs the engine.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Names {
+    /// The model catalog, by [`ModelIdx`].
+    pub models: Vec<GpuModel>,
+    /// Region names, by [`RegionIdx`].
+    pub regions: Vec<String>,
+}
+
+impl Names {
+    /// A model by index. Panics on an index the engine never gave out before these
+    /// names were taken (a broken invariant: names are taken after the events).
+    pub fn model(&self, idx: ModelIdx) -> &GpuModel {
+        &self.models[usize::from(idx.0)]
+    }
+
+    /// A model's id (`h100-sxm`).
+    pub fn model_id(&self, idx: ModelIdx) -> &str {
+        &self.model(idx).id
+    }
+
+    /// A model's index by id.
+    pub fn model_by_id(&self, id: &str) -> Option<ModelIdx> {
+        let i = self.models.iter().position(|m| m.id == id)?;
+        Some(ModelIdx(u16::try_from(i).ok()?))
+    }
+
+    /// A region's name. Panics on an index never given out (as [`Names::model`]).
+    pub fn region(&self, idx: RegionIdx) -> &str {
+        &self.regions[usize::from(idx.0)]
+    }
 }

@@ -4,7 +4,7 @@
 //! Every handler validates the whole command before it changes anything, so a rejected
 //! command leaves the state byte-for-byte as it was.
 
-use crate::catalog::{GpuModel, default_models};
+use crate::catalog::{GpuModel, Names, default_models};
 use crate::command::{Command, Envelope};
 use crate::contract::Contract;
 use crate::deal::{Quote, Rfq};
@@ -327,6 +327,17 @@ impl Engine {
     /// A model by index.
     pub fn model(&self, idx: ModelIdx) -> &GpuModel {
         &self.models[usize::from(idx.0)]
+    }
+    /// The names of every model and region known now (see [`Names`]).
+    pub fn names(&self) -> Names {
+        Names {
+            models: self.models.clone(),
+            regions: self.regions.clone(),
+        }
+    }
+    /// Whether `names` still names every model and region known (both only grow).
+    pub fn names_current(&self, names: &Names) -> bool {
+        names.models.len() == self.models.len() && names.regions.len() == self.regions.len()
     }
     /// Number of regions known.
     pub fn region_count(&self) -> usize {

@@ -5,7 +5,9 @@ use crate::contract::{Contract, ForCause, Notice, Trade};
 use crate::deal::{Quote, Rfq};
 use crate::entities::{Facility, Participant, Reservation};
 use crate::ids::InvoiceId;
-use crate::ids::{ContractId, ModelIdx, OrderId, ParticipantId, QuoteId, ReservationId, RfqId};
+use crate::ids::{
+    ContractId, FacilityId, ModelIdx, OrderId, ParticipantId, PoolId, QuoteId, ReservationId, RfqId,
+};
 use crate::invoice::Invoice;
 use crate::money::{FeeRates, Transfer};
 use crate::order::Order;
@@ -221,5 +223,17 @@ pub enum Event {
         /// Whether it was terminated for cause (its status stays
         /// `terminated_for_cause`; otherwise it becomes `terminated`).
         for_cause: bool,
+    },
+    /// A pool of a facility just registered (follows its `FacilityCreated`, one per pool,
+    /// in the facility's order), so a reader of events needs no engine to know it.
+    PoolCreated {
+        /// The pool.
+        pool: PoolId,
+        /// Its facility.
+        facility: FacilityId,
+        /// Its GPU model.
+        model: ModelIdx,
+        /// Its GPUs.
+        gpus: u32,
     },
 }

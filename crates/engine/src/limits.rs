@@ -22,6 +22,10 @@ pub const MAX_PRICE_MICROS: i64 = 1_000_000_000_000;
 /// Most fills (trades) one incoming order makes. What a capped order could not fill is
 /// handled by its time in force, as if no more liquidity were there.
 pub const MAX_FILLS_PER_ORDER: usize = 1_000;
+/// The most models the catalog holds.
+pub const MAX_MODELS: usize = 256;
+/// Highest accepted server power per GPU, in watts (a sanity ceiling).
+pub const MAX_WATTS_PER_GPU: u32 = 100_000;
 /// Most distinct regions.
 pub const MAX_REGIONS: usize = 4_096;
 /// Most open RFQs one buyer has at once.

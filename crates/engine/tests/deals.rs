@@ -1111,3 +1111,86 @@ fn command_variants_keep_their_places() {
         assert_eq!(bytes[0], place(c), "{c:?} moved in the journal format");
     }
 }
+
+/// Events are stored too, inside the idempotency records' outcomes (postcard, kept for
+/// their time to live): like commands, event variants are only appended, never moved.
+#[test]
+fn event_variants_keep_their_places() {
+    use megawatt_engine::ids::{InvoiceId, ModelIdx, OrderId};
+    fn place(e: &Event) -> u8 {
+        match e {
+            Event::ParticipantCreated(_) => 0,
+            Event::ModelAdded { .. } => 1,
+            Event::FacilityCreated(_) => 2,
+            Event::Reserved(_) => 3,
+            Event::ReservationEnded { .. } => 4,
+            Event::OrderAccepted(_) => 5,
+            Event::OrderReduced { .. } => 6,
+            Event::OrderClosed { .. } => 7,
+            Event::Trade(_) => 8,
+            Event::ContractCreated(_) => 9,
+            Event::ContractStarted { .. } => 10,
+            Event::ContractExpired { .. } => 11,
+            Event::RfqCreated(_) => 12,
+            Event::RfqClosed { .. } => 13,
+            Event::QuoteSubmitted(_) => 14,
+            Event::QuoteClosed { .. } => 15,
+            Event::NoticeGiven { .. } => 16,
+            Event::TerminatedForCause { .. } => 17,
+            Event::Transfer(_) => 18,
+            Event::InvoiceIssued(_) => 19,
+            Event::InvoicePaid { .. } => 20,
+            Event::InvoiceOverdue { .. } => 21,
+            Event::FeesSet(_) => 22,
+            Event::CreditLimitSet { .. } => 23,
+            Event::ContractTerminated { .. } => 24,
+            Event::PoolCreated { .. } => 25,
+        }
+    }
+    let c = ContractId(1);
+    let some = [
+        Event::ModelAdded { model: ModelIdx(0) },
+        Event::OrderReduced {
+            order: OrderId(1),
+            by_gpus: 1,
+        },
+        Event::OrderClosed {
+            order: OrderId(1),
+            reason: CloseReason::Cancelled,
+        },
+        Event::ContractStarted { contract: c },
+        Event::ContractExpired { contract: c },
+        Event::RfqClosed {
+            rfq: RfqId(1),
+            reason: RfqEnd::Cancelled,
+        },
+        Event::QuoteClosed {
+            quote: QuoteId(1),
+            reason: QuoteEnd::Withdrawn,
+        },
+        Event::InvoicePaid {
+            invoice: InvoiceId(1),
+        },
+        Event::InvoiceOverdue {
+            invoice: InvoiceId(1),
+        },
+        Event::CreditLimitSet {
+            participant: ParticipantId(1),
+            limit_micros: 1,
+        },
+        Event::ContractTerminated {
+            contract: c,
+            for_cause: false,
+        },
+        Event::PoolCreated {
+            pool: PoolId(1),
+            facility: FacilityId(1),
+            model: ModelIdx(0),
+            gpus: 1,
+        },
+    ];
+    for e in &some {
+        let bytes = postcard::to_allocvec(e).unwrap();
+        assert_eq!(bytes[0], place(e), "{e:?} moved in the stored format");
+    }
+}

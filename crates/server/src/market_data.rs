@@ -1,7 +1,7 @@
 //! Public market data: the view of engine events that every participant may see
 //! (no parties), published on the `/v1/events` stream only after the commit.
 
-use megawatt_engine::Engine;
+use megawatt_engine::catalog::Names;
 use megawatt_engine::contract::Trade;
 use megawatt_engine::event::Event;
 use megawatt_engine::order::{Order, OrderKind};
@@ -66,7 +66,7 @@ pub enum MarketEvent {
     },
 }
 
-fn order_event(engine: &Engine, seq: u64, o: &Order) -> MarketEvent {
+fn order_event(names: &Names, seq: u64, o: &Order) -> MarketEvent {
     let gpus = match &o.kind {
         OrderKind::Ask(a) => a.gpus,
         OrderKind::Bid(b) => b.gpus,
@@ -75,7 +75,7 @@ fn order_event(engine: &Engine, seq: u64, o: &Order) -> MarketEvent {
         seq,
         id: o.id.to_string(),
         side: o.side().as_str().into(),
-        model: engine.model(o.model).id.clone(),
+        model: names.model_id(o.model).to_string(),
         gpus,
         start: o.window.start.to_string(),
         end: o.window.end.to_string(),
@@ -84,11 +84,11 @@ fn order_event(engine: &Engine, seq: u64, o: &Order) -> MarketEvent {
     }
 }
 
-fn trade_event(engine: &Engine, seq: u64, t: &Trade) -> MarketEvent {
+fn trade_event(names: &Names, seq: u64, t: &Trade) -> MarketEvent {
     MarketEvent::Trade {
         seq,
         id: t.id.to_string(),
-        model: engine.model(t.model).id.clone(),
+        model: names.model_id(t.model).to_string(),
         gpus: t.gpus,
         start: t.window.start.to_string(),
         end: t.window.end.to_string(),
@@ -98,11 +98,11 @@ fn trade_event(engine: &Engine, seq: u64, t: &Trade) -> MarketEvent {
     }
 }
 
-/// The public view of an event, if it has one.
-pub fn public(engine: &Engine, seq: u64, e: &Event) -> Option<MarketEvent> {
+/// The public view of an event, if it has one (`names` taken no earlier than the event).
+pub fn public(names: &Names, seq: u64, e: &Event) -> Option<MarketEvent> {
     match e {
-        Event::OrderAccepted(o) => Some(order_event(engine, seq, o)),
-        Event::Trade(t) => Some(trade_event(engine, seq, t)),
+        Event::OrderAccepted(o) => Some(order_event(names, seq, o)),
+        Event::Trade(t) => Some(trade_event(names, seq, t)),
         Event::OrderClosed { order, reason } => Some(MarketEvent::Closed {
             seq,
             id: order.to_string(),

@@ -86,15 +86,6 @@ pub struct HttpStats {
     pub rate_limited: AtomicU64,
 }
 
-/// Model and region names by index: they only grow, so a miss means "refresh".
-#[derive(Default)]
-pub struct Names {
-    /// Model ids by [`ModelIdx`].
-    pub models: Vec<String>,
-    /// Region names by [`RegionIdx`].
-    pub regions: Vec<String>,
-}
-
 /// Everything the handlers share.
 pub struct AppState {
     /// The sequencer.
@@ -113,7 +104,6 @@ pub struct AppState {
     pub http: HttpStats,
     /// Becomes true when the server shuts down (ends the event streams).
     pub stopping: tokio::sync::watch::Receiver<bool>,
-    names: RwLock<Names>,
     /// Time moves only by the operator's ticks (`POST /v1/admin/clock`).
     pub manual_clock: bool,
 }
@@ -141,7 +131,6 @@ impl AppState {
             limiter: RateLimiter::new(rate_limit),
             http: HttpStats::default(),
             stopping,
-            names: RwLock::new(Names::default()),
             manual_clock: false,
         })
     }
@@ -178,51 +167,25 @@ impl AppState {
         })
     }
 
-    /// The id of model `idx` (refreshing the name cache from the engine if needed).
-    pub async fn model_name(&self, idx: ModelIdx) -> Result<String, Problem> {
-        self.name(|n| &n.models, usize::from(idx.0)).await
+    /// The id of model `idx`, from the names of the last commit (empty for an index
+    /// never given out).
+    pub fn model_name(&self, idx: ModelIdx) -> String {
+        let names = self.seq.names();
+        names
+            .models
+            .get(usize::from(idx.0))
+            .map(|m| m.id.clone())
+            .unwrap_or_default()
     }
 
-    /// The name of region `idx`.
-    pub async fn region_name(&self, idx: RegionIdx) -> Result<String, Problem> {
-        self.name(|n| &n.regions, usize::from(idx.0)).await
-    }
-
-    /// Entry `i` of one of the name lists, refreshing the cache once on a miss (names
-    /// only grow, so a miss means a name added since the last refresh).
-    async fn name(
-        &self,
-        list: impl Fn(&Names) -> &Vec<String>,
-        i: usize,
-    ) -> Result<String, Problem> {
-        let cached = list(&self.names.read().expect("names lock"))
-            .get(i)
-            .cloned();
-        if let Some(n) = cached {
-            return Ok(n);
-        }
-        self.refresh_names().await?;
-        Ok(list(&self.names.read().expect("names lock"))
-            .get(i)
+    /// The name of region `idx`, as [`AppState::model_name`].
+    pub fn region_name(&self, idx: RegionIdx) -> String {
+        let names = self.seq.names();
+        names
+            .regions
+            .get(usize::from(idx.0))
             .cloned()
-            .unwrap_or_default())
-    }
-
-    async fn refresh_names(&self) -> Result<(), Problem> {
-        let fresh = self
-            .seq
-            .query(|e| {
-                let models = e.models().iter().map(|m| m.id.clone()).collect();
-                let regions = (0..e.region_count())
-                    .filter_map(|i| u16::try_from(i).ok())
-                    .map(|i| e.region_name(RegionIdx(i)).to_string())
-                    .collect();
-                Names { models, regions }
-            })
-            .await
-            .map_err(seq_problem)?;
-        *self.names.write().expect("names lock") = fresh;
-        Ok(())
+            .unwrap_or_default()
     }
 }
 

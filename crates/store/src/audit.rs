@@ -244,6 +244,7 @@ fn replay(
     let mut engine = Engine::new();
     let mut events = Vec::new();
     let mut delta = Delta::default();
+    let mut names = engine.names();
     for (seq, env) in journal {
         events.clear();
         if let Err(r) = engine.apply(env, &mut events) {
@@ -258,8 +259,11 @@ fn replay(
             .iter()
             .filter(|e| matches!(e, Event::Trade(_)))
             .count() as u64;
+        if !engine.names_current(&names) {
+            names = engine.names();
+        }
         for e in &events {
-            delta.event(&engine, *seq, env.time_ms, e);
+            delta.event(&names, *seq, env.time_ms, e);
         }
         if report
             .commands

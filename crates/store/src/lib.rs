@@ -20,10 +20,12 @@ pub mod sqlite;
 pub mod tables;
 pub mod wal;
 
+use megawatt_engine::catalog::Names;
 use megawatt_engine::command::Envelope;
 use megawatt_engine::event::Event;
 use megawatt_engine::ids::ParticipantId;
 use std::fmt;
+use std::sync::Arc;
 
 pub use outcome::Outcome;
 
@@ -80,6 +82,9 @@ pub struct Batch {
     pub snapshot: Option<Snapshot>,
     /// Forget idempotency records answered before this time (ms since the epoch).
     pub forget_idempotency_before: Option<u64>,
+    /// What the indexes in the events mean: names taken no earlier than the last
+    /// command applied (shared between batches until the catalog grows).
+    pub names: Arc<Names>,
 }
 
 /// The engine's state (postcard bytes) as of a journal position.
@@ -92,6 +97,13 @@ pub struct Snapshot {
 }
 
 impl Batch {
+    /// The batch with the names of `engine` (which must have applied its commands):
+    /// for tools and tests that build batches themselves.
+    pub fn named(mut self, engine: &megawatt_engine::Engine) -> Batch {
+        self.names = Arc::new(engine.names());
+        self
+    }
+
     /// True when there is nothing to write.
     pub fn is_empty(&self) -> bool {
         self.applied.is_empty()
@@ -181,8 +193,7 @@ pub trait Store: Send {
 
     /// Writes a batch (journal records, query tables, idempotency records, keys) in one
     /// transaction and makes it durable (fsync) before returning.
-    fn commit(&mut self, batch: &Batch, engine: &megawatt_engine::Engine)
-    -> Result<(), StoreError>;
+    fn commit(&mut self, batch: &Batch) -> Result<(), StoreError>;
 
     /// The stored answer for an idempotency key, if any answered at or after
     /// `not_before_ms`.

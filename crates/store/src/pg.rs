@@ -9,7 +9,6 @@ use crate::limits::{PG_CONNECT_TIMEOUT_SECS, PG_LOCK_GRACE_SECS};
 use crate::schema::{self, SCHEMA_VERSION, Table};
 use crate::tables::{self, Delta, Val};
 use crate::{Batch, IdempotencyRecord, Outcome, Snapshot, Store, StoreError, checksum};
-use megawatt_engine::Engine;
 use megawatt_engine::command::Envelope;
 use megawatt_engine::ids::ParticipantId;
 use postgres::fallible_iterator::FallibleIterator;
@@ -530,14 +529,14 @@ impl Store for PgStore {
         Ok(crate::valid_snapshots(snapshot_rows(&mut self.client)?))
     }
 
-    fn commit(&mut self, batch: &Batch, engine: &Engine) -> Result<(), StoreError> {
+    fn commit(&mut self, batch: &Batch) -> Result<(), StoreError> {
         if batch.is_empty() {
             return Ok(());
         }
         let mut delta = Delta::default();
         for a in &batch.applied {
             for e in &a.events {
-                delta.event(engine, a.seq, a.envelope.time_ms, e);
+                delta.event(&batch.names, a.seq, a.envelope.time_ms, e);
             }
         }
         let mut tx = self.client.transaction()?;

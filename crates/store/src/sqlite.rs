@@ -9,7 +9,6 @@ use crate::limits::{
 use crate::schema::{self, SCHEMA_VERSION};
 use crate::tables::{self, Delta};
 use crate::{Batch, IdempotencyRecord, Outcome, Snapshot, Store, StoreError, checksum};
-use megawatt_engine::Engine;
 use megawatt_engine::command::Envelope;
 use megawatt_engine::ids::ParticipantId;
 use rusqlite::{Connection, OptionalExtension, params};
@@ -364,7 +363,7 @@ impl Store for SqliteStore {
         read_snapshots(&self.conn, "main")
     }
 
-    fn commit(&mut self, batch: &Batch, engine: &Engine) -> Result<(), StoreError> {
+    fn commit(&mut self, batch: &Batch) -> Result<(), StoreError> {
         if batch.is_empty() {
             return Ok(());
         }
@@ -386,7 +385,7 @@ impl Store for SqliteStore {
                     i64::from(sum)
                 ])?;
             for e in &a.events {
-                delta.event(engine, a.seq, env.time_ms, e);
+                delta.event(&batch.names, a.seq, env.time_ms, e);
             }
         }
         tables::write_sqlite(&tx, &delta)?;
@@ -487,9 +486,9 @@ impl Store for SqliteStore {
 mod tests {
     use super::*;
     use crate::Applied;
-    use megawatt_engine::OPERATOR;
     use megawatt_engine::command::Command;
     use megawatt_engine::entities::Roles;
+    use megawatt_engine::{Engine, OPERATOR};
 
     #[test]
     fn refuses_foreign_and_newer_files() {
@@ -562,7 +561,7 @@ mod tests {
                     events,
                 });
             }
-            store.commit(&batch, &engine).unwrap();
+            store.commit(&batch.clone().named(&engine)).unwrap();
             let wal = std::fs::metadata(dir.path().join("mw.db-wal")).map_or(0, |m| m.len());
             largest_wal = largest_wal.max(wal);
         }
@@ -654,7 +653,7 @@ mod tests {
                     events,
                 });
             }
-            store.commit(&batch, &engine).unwrap();
+            store.commit(&batch.clone().named(&engine)).unwrap();
             let wal = std::fs::metadata(dir.path().join("mw.db-wal")).map_or(0, |m| m.len());
             largest_wal = largest_wal.max(wal);
             let state = &store._checkpointer.as_ref().unwrap().state;
@@ -686,7 +685,7 @@ mod tests {
         let mut engine = Engine::new();
         for seq in 1..=3 {
             store
-                .commit(&participant(&mut engine, seq), &engine)
+                .commit(&participant(&mut engine, seq).named(&engine))
                 .unwrap();
         }
         // The state a crash leaves: the files as they are, the WAL not checkpointed;

@@ -1,11 +1,12 @@
 //! What a batch of engine events changes in the query tables, netted per row into a
 //! [`Delta`] that each backend writes in its batch's transaction: a row inserted and
 //! updated in the same batch is written once, in its final state. Rows are built from
-//! the events alone (and from the engine only for what never changes: model, pool and
-//! region names), so the store and the audit's replay write the same rows.
+//! the events and the batch's [`Names`] alone (no engine), so the store and the
+//! audit's replay write the same rows.
 
 pub use crate::schema::{SCHEMA_VERSION, TABLES, Table, pg_sql};
 use megawatt_engine::Engine;
+use megawatt_engine::catalog::Names;
 use megawatt_engine::contract::{
     Causes, Contract, ForCause, Notice, Origin, Pricing, Terms, Trade,
 };
@@ -131,13 +132,13 @@ impl Delta {
 
     /// Records what one event (of the command at journal position `seq`, stamped
     /// `time_ms`) changes.
-    pub fn event(&mut self, engine: &Engine, seq: u64, time_ms: u64, event: &Event) {
+    pub fn event(&mut self, names: &Names, seq: u64, time_ms: u64, event: &Event) {
         match event {
             Event::ParticipantCreated(p) => {
                 self.insert(Table::Participants, participant_row(p, time_ms));
             }
             Event::ModelAdded { model } => {
-                let m = engine.model(*model);
+                let m = names.model(*model);
                 let row = vec![
                     int(model.0),
                     text(&m.id),
@@ -147,7 +148,7 @@ impl Delta {
                 self.insert(Table::Models, row);
             }
             Event::FacilityCreated(f) => {
-                let region = engine.region_name(f.region);
+                let region = names.region(f.region);
                 let row = vec![
                     int(f.id.0),
                     int(f.owner.0),
@@ -157,14 +158,20 @@ impl Delta {
                     int(time_ms),
                 ];
                 self.insert(Table::Facilities, row);
-                for id in &f.pools {
-                    let pool = engine.pool(*id).expect("pool of a new facility");
-                    let model = &engine.model(pool.model).id;
-                    self.insert(
-                        Table::Pools,
-                        vec![int(id.0), int(f.id.0), text(model), int(pool.gpus)],
-                    );
-                }
+            }
+            Event::PoolCreated {
+                pool,
+                facility,
+                model,
+                gpus,
+            } => {
+                let row = vec![
+                    int(pool.0),
+                    int(facility.0),
+                    text(names.model_id(*model)),
+                    int(*gpus),
+                ];
+                self.insert(Table::Pools, row);
             }
             Event::Reserved(r) => {
                 let w = r.window;
@@ -192,7 +199,7 @@ impl Delta {
                 self.set(Table::Reservations, reservation.0, "status", text(status));
             }
             Event::OrderAccepted(o) => {
-                let row = order_row(engine, o);
+                let row = order_row(names, o);
                 self.insert(Table::Orders, row);
             }
             Event::OrderReduced { order, by_gpus } => {
@@ -213,7 +220,7 @@ impl Delta {
                 }
             }
             Event::Trade(t) => {
-                let row = trade_row(engine, t);
+                let row = trade_row(names, t);
                 self.insert(Table::Trades, row);
                 let gpu_hours = i64::from(t.gpus) * i64::from(t.window.hours());
                 for order in [t.bid.0, t.ask.0] {
@@ -256,7 +263,7 @@ impl Delta {
                 contract,
                 termination,
             } => self.for_cause(contract.0, termination),
-            Event::RfqCreated(r) => self.rfq(engine, r, time_ms),
+            Event::RfqCreated(r) => self.rfq(names, r, time_ms),
             Event::RfqClosed { rfq, reason } => {
                 self.set(Table::Rfqs, rfq.0, "status", text(reason.as_str()));
                 self.set(Table::Rfqs, rfq.0, "closed_seq", int(seq));
@@ -354,11 +361,11 @@ impl Delta {
         self.set(t, id, "cause_ms", int(f.given_ms));
     }
 
-    fn rfq(&mut self, engine: &Engine, r: &Rfq, time_ms: u64) {
+    fn rfq(&mut self, names: &Names, r: &Rfq, time_ms: u64) {
         let (kind, power, min_power) = match &r.need {
             Need::Gpus(items) => {
                 for (m, gpus) in items {
-                    let row = vec![int(r.id.0), text(&engine.model(*m).id), int(*gpus)];
+                    let row = vec![int(r.id.0), text(names.model_id(*m)), int(*gpus)];
                     self.inserts[Table::RfqItems as usize].push(row);
                 }
                 ("gpus", None, None)
@@ -382,7 +389,7 @@ impl Delta {
             int(w.end.0),
             text(w.start.to_string()),
             text(w.end.to_string()),
-            Val::T(r.region.map(|x| engine.region_name(x).to_string())),
+            Val::T(r.region.map(|x| names.region(x).to_string())),
             opt_int(r.facility.map(|f| f.0)),
             opt_int(t.max_buyer_notice_hours),
             opt_int(t.min_seller_notice_hours),
@@ -471,7 +478,7 @@ fn participant_row(p: &megawatt_engine::entities::Participant, time_ms: u64) -> 
     ]
 }
 
-fn order_row(engine: &Engine, o: &Order) -> Vec<Val> {
+fn order_row(names: &Names, o: &Order) -> Vec<Val> {
     let (contract, line) = match &o.kind {
         OrderKind::Ask(a) => match a.source {
             AskSource::Contract { contract, line } => (Some(contract), Some(line)),
@@ -498,7 +505,7 @@ fn order_row(engine: &Engine, o: &Order) -> Vec<Val> {
             "buy",
             b.gpus,
             None,
-            b.region.map(|r| engine.region_name(r).to_string()),
+            b.region.map(|r| names.region(r).to_string()),
             b.facility.map(|f| f.0),
             None,
             Some(b.colocate),
@@ -510,7 +517,7 @@ fn order_row(engine: &Engine, o: &Order) -> Vec<Val> {
         int(o.id.0),
         int(o.owner.0),
         text(side),
-        text(&engine.model(o.model).id),
+        text(names.model_id(o.model)),
         opt_int(pool),
         Val::T(region),
         opt_int(facility),
@@ -534,7 +541,7 @@ fn order_row(engine: &Engine, o: &Order) -> Vec<Val> {
     ]
 }
 
-fn trade_row(engine: &Engine, t: &Trade) -> Vec<Val> {
+fn trade_row(names: &Names, t: &Trade) -> Vec<Val> {
     let w = t.window;
     vec![
         int(t.id.0),
@@ -543,7 +550,7 @@ fn trade_row(engine: &Engine, t: &Trade) -> Vec<Val> {
         int(t.buyer.0),
         int(t.seller.0),
         int(t.pool.0),
-        text(&engine.model(t.model).id),
+        text(names.model_id(t.model)),
         int(t.gpus),
         int(w.start.0),
         int(w.end.0),

@@ -133,7 +133,7 @@ fn journal_round_trips_and_a_damaged_record_is_named(t: TestStore) {
     let mut store = t.open();
     let mut engine = Engine::new();
     let batch = participant(&mut engine, 1, false);
-    store.commit(&batch, &engine).unwrap();
+    store.commit(&batch.clone().named(&engine)).unwrap();
     let expected = vec![(1, batch.applied[0].envelope.clone())];
     assert_eq!(store.journal(0).unwrap(), expected);
     drop(store);
@@ -149,7 +149,7 @@ fn snapshots_are_kept_two_deep_and_a_damaged_one_is_skipped(t: TestStore) {
     for seq in 1..=3 {
         let batch = participant(&mut engine, seq, true);
         states.push(batch.snapshot.clone().unwrap());
-        store.commit(&batch, &engine).unwrap();
+        store.commit(&batch.clone().named(&engine)).unwrap();
     }
     let kept: Vec<u64> = store.snapshots().unwrap().iter().map(|s| s.seq).collect();
     assert_eq!(kept, vec![2, 3]);
@@ -181,7 +181,7 @@ fn idempotency_answers_are_kept_for_their_time_to_live_then_forgotten(t: TestSto
         idempotency: vec![record.clone()],
         ..Batch::default()
     };
-    store.commit(&batch, &engine).unwrap();
+    store.commit(&batch.clone().named(&engine)).unwrap();
     assert_eq!(
         store.idempotency(OPERATOR, "k", 1_000).unwrap(),
         Some(record.clone())
@@ -195,9 +195,9 @@ fn idempotency_answers_are_kept_for_their_time_to_live_then_forgotten(t: TestSto
         forget_idempotency_before: Some(before),
         ..Batch::default()
     };
-    store.commit(&forget(999), &engine).unwrap();
+    store.commit(&forget(999).named(&engine)).unwrap();
     assert_eq!(store.idempotency(OPERATOR, "k", 0).unwrap(), Some(record));
-    store.commit(&forget(1_001), &engine).unwrap();
+    store.commit(&forget(1_001).named(&engine)).unwrap();
     assert_eq!(
         store.idempotency(OPERATOR, "k", 0).unwrap(),
         None,
@@ -258,7 +258,7 @@ fn a_postgres_store_in_its_own_schema_is_written_and_audited() {
     let mut store = megawatt_store::open(&location, options).expect("a store in its schema");
     let mut engine = Engine::new();
     let batch = participant(&mut engine, 1, true);
-    store.commit(&batch, &engine).unwrap();
+    store.commit(&batch.clone().named(&engine)).unwrap();
     drop(store);
     let report = megawatt_store::audit::audit(&location, 1).unwrap();
     assert_eq!(report.violation_count, 0, "{:?}", report.violations);

@@ -234,10 +234,10 @@ async fn placed(state: &AppState, events: &[Event]) -> Result<PlacedView, Proble
     let Some(Event::OrderAccepted(order)) = events.first() else {
         return Err(Problem::unavailable("unexpected outcome"));
     };
-    let model = state.model_name(order.model).await?;
+    let model = state.model_name(order.model);
     let region = match &order.kind {
         OrderKind::Bid(b) => match b.region {
-            Some(r) => Some(state.region_name(r).await?),
+            Some(r) => Some(state.region_name(r)),
             None => None,
         },
         OrderKind::Ask(_) => None,

@@ -23,6 +23,7 @@ pub use recovery::{Recovery, recover};
 use crate::limits::COMMANDS_QUEUE_LEN;
 use crate::market_data::MarketEvent;
 use megawatt_engine::Engine;
+use megawatt_engine::catalog::Names;
 use megawatt_engine::command::Command;
 use megawatt_engine::ids::ParticipantId;
 use megawatt_store::{NewKey, Outcome, Store, StoreError};
@@ -31,7 +32,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{SyncSender, TrySendError};
 use std::time::{SystemTime, UNIX_EPOCH};
-use tokio::sync::{broadcast, oneshot};
+use tokio::sync::{broadcast, oneshot, watch};
 use worker::Worker;
 
 /// An `Idempotency-Key` and the hash of the request it came with.
@@ -125,9 +126,18 @@ pub struct Sequencer {
     tx: SyncSender<Request>,
     /// Its counters.
     pub stats: Arc<SeqStats>,
+    /// The names of every model and region as of the last commit (published before
+    /// that commit's answers).
+    names: watch::Receiver<Arc<Names>>,
 }
 
 impl Sequencer {
+    /// The names of every model and region as of the last commit: what the indexes in
+    /// any answer or event received so far mean.
+    pub fn names(&self) -> Arc<Names> {
+        self.names.borrow().clone()
+    }
+
     /// Queues a request without waiting; `Busy` when the queue is full.
     pub fn send(&self, r: Request) -> Result<(), SeqError> {
         self.tx.try_send(r).map_err(|e| match e {
@@ -192,7 +202,11 @@ pub fn start(
     } else {
         Engine::new()
     };
+    let names = Arc::new(engine.names());
+    let (names_tx, names_rx) = watch::channel(names.clone());
     let worker = Worker {
+        names,
+        names_tx,
         engine,
         store,
         seq: last_seq,
@@ -207,5 +221,12 @@ pub fn start(
         .name("sequencer".into())
         .spawn(move || worker.run(rx))
         .expect("spawn sequencer thread");
-    (Sequencer { tx, stats }, handle)
+    (
+        Sequencer {
+            tx,
+            stats,
+            names: names_rx,
+        },
+        handle,
+    )
 }

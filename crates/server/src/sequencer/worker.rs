@@ -8,6 +8,7 @@ use super::{Idem, KeyAnswer, Request, SeqError, SeqStats, now_ms};
 use crate::limits::{BATCH_COMMANDS_MAX, IDEMPOTENCY_TTL_MS};
 use crate::market_data::{self, MarketEvent};
 use megawatt_engine::Engine;
+use megawatt_engine::catalog::Names;
 use megawatt_engine::command::{Command, Envelope};
 use megawatt_engine::ids::ParticipantId;
 use megawatt_store::{Applied, Batch, NewKey, Outcome, Store, StoreError};
@@ -15,7 +16,7 @@ use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::sync::mpsc::Receiver;
 use std::time::Instant;
-use tokio::sync::{broadcast, oneshot};
+use tokio::sync::{broadcast, oneshot, watch};
 
 /// The sequencer's thread state.
 pub(super) struct Worker {
@@ -30,6 +31,10 @@ pub(super) struct Worker {
     pub(super) last_forget_hour: u64,
     /// Time moves only by the operator's ticks (simulations and tests).
     pub(super) manual_clock: bool,
+    /// The names of every model and region the engine knows (replaced when it grows).
+    pub(super) names: Arc<Names>,
+    /// Where the names go after each commit that grew them.
+    pub(super) names_tx: watch::Sender<Arc<Names>>,
 }
 
 /// A reply channel for a submitted command.
@@ -72,7 +77,7 @@ impl Worker {
                 snapshot: Some(snapshot),
                 ..Batch::default()
             };
-            self.store.commit(&batch, &self.engine)?;
+            self.store.commit(&batch)?;
             self.stats.snapshots.fetch_add(1, Ordering::Relaxed);
         }
         Ok(())
@@ -140,8 +145,13 @@ impl Worker {
                 Request::Query(q) => queries.push(q),
             }
         }
+        let grew = !self.engine.names_current(&self.names);
+        if grew {
+            self.names = Arc::new(self.engine.names());
+        }
+        batch.names = self.names.clone();
         let t0 = Instant::now();
-        if let Err(e) = self.store.commit(&batch, &self.engine) {
+        if let Err(e) = self.store.commit(&batch) {
             tracing::error!(error = %e, "commit failed; stopping the sequencer (restart recovers from the journal)");
             for p in pending {
                 match p {
@@ -160,10 +170,13 @@ impl Worker {
                 .fetch_add(t0.elapsed().as_micros() as u64, Ordering::Relaxed);
         }
         self.stats.last_seq.store(self.seq, Ordering::Relaxed);
+        if grew {
+            self.names_tx.send_replace(self.names.clone());
+        }
         self.follow(&batch);
         for a in &batch.applied {
             for e in &a.events {
-                if let Some(m) = market_data::public(&self.engine, a.seq, e) {
+                if let Some(m) = market_data::public(&self.names, a.seq, e) {
                     let _ = self.market.send(m);
                 }
             }
