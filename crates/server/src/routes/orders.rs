@@ -236,10 +236,7 @@ async fn placed(state: &AppState, events: &[Event]) -> Result<PlacedView, Proble
     };
     let model = state.model_name(order.model);
     let region = match &order.kind {
-        OrderKind::Bid(b) => match b.region {
-            Some(r) => Some(state.region_name(r)),
-            None => None,
-        },
+        OrderKind::Bid(b) => b.region.map(|r| state.region_name(r)),
         OrderKind::Ask(_) => None,
     };
     let mut trades = Vec::new();
