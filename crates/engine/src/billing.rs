@@ -44,7 +44,14 @@ impl Engine {
     /// Issues an invoice and pays it at once if the payer can.
     pub(crate) fn issue(&mut self, ctx: &Ctx, mut invoice: Invoice, events: &mut Vec<Event>) {
         invoice.id = InvoiceId(take(&mut self.ids.invoice));
+        let money = self.contracts[&invoice.contract].economics();
+        let lines =
+            crate::invoice::lines(invoice.charge, invoice.period, invoice.amount_micros, money);
         events.push(Event::InvoiceIssued(invoice.clone()));
+        events.push(Event::InvoiceLines {
+            invoice: invoice.id,
+            lines,
+        });
         if !self.pay(ctx, &invoice, events) {
             let p = self
                 .participants

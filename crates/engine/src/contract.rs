@@ -1,6 +1,7 @@
 //! Trades and the contracts they create: who holds which GPU-hours, at what price, on
 //! what terms.
 
+use crate::economics::Economics;
 use crate::ids::{ContractId, ModelIdx, OrderId, ParticipantId, PoolId, QuoteId, TradeId};
 use crate::order::Side;
 use crate::step::StepFn;
@@ -69,6 +70,46 @@ pub enum Pricing {
     },
 }
 
+impl Pricing {
+    /// `per_gpu_hour` or `monthly_fee`: the pricing's kind as shown and stored.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Pricing::PerGpuHour { .. } => "per_gpu_hour",
+            Pricing::MonthlyFee { .. } => "monthly_fee",
+        }
+    }
+
+    /// The price per GPU-hour, if it is one.
+    pub fn price_micros(&self) -> Option<i64> {
+        match *self {
+            Pricing::PerGpuHour { price_micros } => Some(price_micros),
+            Pricing::MonthlyFee { .. } => None,
+        }
+    }
+
+    /// The monthly fee, if it is one.
+    pub fn fee_micros(&self) -> Option<i64> {
+        match *self {
+            Pricing::MonthlyFee { fee_micros } => Some(fee_micros),
+            Pricing::PerGpuHour { .. } => None,
+        }
+    }
+
+    /// The pricing of a kind and its amount, as stored ([`Pricing::kind`] and the
+    /// amount that kind needs); `None` when they do not make one.
+    pub fn from_parts(
+        kind: &str,
+        price_micros: Option<i64>,
+        fee_micros: Option<i64>,
+    ) -> Option<Pricing> {
+        match (kind, price_micros, fee_micros) {
+            ("per_gpu_hour", Some(price_micros), _) => Some(Pricing::PerGpuHour { price_micros }),
+            ("monthly_fee", _, Some(fee_micros)) => Some(Pricing::MonthlyFee { fee_micros }),
+            _ => None,
+        }
+    }
+}
+
 /// A cause for termination.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -89,6 +130,13 @@ impl Cause {
             Cause::NonPayment => "non_payment",
             Cause::NonDelivery => "non_delivery",
         }
+    }
+
+    /// The cause named `s` ([`Cause::as_str`]).
+    pub fn parse(s: &str) -> Option<Cause> {
+        [Cause::AcceptableUse, Cause::NonPayment, Cause::NonDelivery]
+            .into_iter()
+            .find(|c| c.as_str() == s)
     }
 
     /// Whether the buyer (else the seller) is the party that may invoke it.
@@ -116,6 +164,31 @@ impl Causes {
             Cause::NonPayment => self.non_payment,
             Cause::NonDelivery => self.non_delivery,
         }
+    }
+
+    /// The causes' names ([`Cause::as_str`]) joined by commas, in a fixed order (empty
+    /// for none): how they are shown and stored.
+    pub fn to_text(self) -> String {
+        let all = [Cause::AcceptableUse, Cause::NonPayment, Cause::NonDelivery];
+        let on: Vec<&str> = all
+            .into_iter()
+            .filter(|&c| self.allows(c))
+            .map(Cause::as_str)
+            .collect();
+        on.join(",")
+    }
+
+    /// Causes from [`Causes::to_text`]; `None` when a name is not a cause.
+    pub fn from_text(s: &str) -> Option<Causes> {
+        let mut out = Causes::default();
+        for name in s.split(',').filter(|n| !n.is_empty()) {
+            match Cause::parse(name)? {
+                Cause::AcceptableUse => out.acceptable_use = true,
+                Cause::NonPayment => out.non_payment = true,
+                Cause::NonDelivery => out.non_delivery = true,
+            }
+        }
+        Some(out)
     }
 
     /// Whether every cause of `other` is one of these.
@@ -236,6 +309,20 @@ impl ContractStatus {
             ContractStatus::TerminatedForCause => "terminated_for_cause",
         }
     }
+
+    /// The status named `s` ([`ContractStatus::as_str`]).
+    pub fn parse(s: &str) -> Option<ContractStatus> {
+        [
+            ContractStatus::Pending,
+            ContractStatus::Active,
+            ContractStatus::Expired,
+            ContractStatus::NoticeGiven,
+            ContractStatus::Terminated,
+            ContractStatus::TerminatedForCause,
+        ]
+        .into_iter()
+        .find(|c| c.as_str() == s)
+    }
 }
 
 /// Notice of termination for convenience.
@@ -334,50 +421,26 @@ impl Contract {
         self.open
     }
 
+    /// The priced part of the contract: every money figure of it (value, notional,
+    /// run-rate, remaining commitment) is a function of this.
+    pub fn economics(&self) -> Economics<'_> {
+        Economics {
+            lines: &self.lines,
+            pricing: self.pricing,
+            ends: self.ends,
+        }
+    }
+
     /// The hours of line `i` the contract holds: its window cut at `ends` (`None` if
     /// nothing is left of it).
     pub fn held(&self, i: usize) -> Option<Window> {
-        let w = self.lines[i].window;
-        Window::new(w.start, w.end.min(self.ends)).ok()
+        self.economics().held(i)
     }
 
-    /// What the buyer owes for the hours of `[from, to)` the contract holds: GPUs x
-    /// hours x price per GPU-hour, or the monthly fee prorated by the hours the contract
-    /// is in force (from its first line's start to its end). `None` on overflow.
+    /// What the buyer owes for the hours of `[from, to)` the contract holds
+    /// ([`Economics::value_micros`]). `None` on overflow.
     pub fn value_micros(&self, from: Hour, to: Hour) -> Option<i64> {
-        match self.pricing {
-            Pricing::PerGpuHour { price_micros } => {
-                let mut total: i64 = 0;
-                for (i, l) in self.lines.iter().enumerate() {
-                    let Some(w) = self.held(i) else { continue };
-                    let (s, e) = (w.start.max(from), w.end.min(to));
-                    if s < e {
-                        let v = crate::units::notional_micros(price_micros, l.gpus, e.0 - s.0)?;
-                        total = total.checked_add(v)?;
-                    }
-                }
-                Some(total)
-            }
-            Pricing::MonthlyFee { fee_micros } => {
-                let (s, e) = (self.start().max(from), self.ends.min(to));
-                if s >= e {
-                    return Some(0);
-                }
-                crate::units::prorated_fee_micros(fee_micros, s, e)
-            }
-        }
-    }
-
-    /// What a year of the contract costs at its full size: 12 monthly fees, or GPUs x
-    /// 8,760 hours x price. `None` on overflow.
-    pub fn run_rate_per_year_micros(&self) -> Option<i64> {
-        match self.pricing {
-            Pricing::MonthlyFee { fee_micros } => fee_micros.checked_mul(12),
-            Pricing::PerGpuHour { price_micros } => {
-                let gpus: u32 = self.lines.iter().map(|l| l.gpus).sum();
-                crate::units::notional_micros(price_micros, gpus, 8_760)
-            }
-        }
+        self.economics().value_micros(from, to)
     }
 
     /// The contract this one was resold from, if any.
@@ -416,5 +479,119 @@ impl Contract {
             children: Vec::new(),
             depth: 0,
         }
+    }
+}
+
+/// A contract's facts as recorded: everything about it but the engine's bookkeeping
+/// (whether it still holds capacity, resale holdings, children, depth). The query
+/// tables hold exactly this and the reader returns it, so a view of a contract is made
+/// from this alone, whether the contract comes from the engine or from the tables.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ContractRecord {
+    /// Its id.
+    pub id: ContractId,
+    /// Who receives the capacity.
+    pub buyer: ParticipantId,
+    /// Who provides it.
+    pub seller: ParticipantId,
+    /// The GPU-hours held, as made.
+    pub lines: Lines,
+    /// Pricing.
+    pub pricing: Pricing,
+    /// Terms.
+    pub terms: Terms,
+    /// Origin.
+    pub origin: Origin,
+    /// Status.
+    pub status: ContractStatus,
+    /// When it was made, ms since the epoch.
+    pub created_ms: u64,
+    /// The first hour it no longer holds.
+    pub ends: Hour,
+    /// Notice given, if any.
+    pub notice: Option<Notice>,
+    /// Termination for cause, if any.
+    pub for_cause: Option<ForCause>,
+}
+
+impl ContractRecord {
+    /// The priced part (see [`Contract::economics`]).
+    pub fn economics(&self) -> Economics<'_> {
+        Economics {
+            lines: &self.lines,
+            pricing: self.pricing,
+            ends: self.ends,
+        }
+    }
+
+    /// First hour of the earliest line.
+    pub fn start(&self) -> Hour {
+        self.economics().start()
+    }
+
+    /// First hour after the latest line.
+    pub fn end(&self) -> Hour {
+        self.lines
+            .iter()
+            .map(|l| l.window.end)
+            .max()
+            .unwrap_or(Hour(0))
+    }
+}
+
+impl From<&Contract> for ContractRecord {
+    fn from(c: &Contract) -> ContractRecord {
+        ContractRecord {
+            id: c.id,
+            buyer: c.buyer,
+            seller: c.seller,
+            lines: c.lines.clone(),
+            pricing: c.pricing,
+            terms: c.terms,
+            origin: c.origin,
+            status: c.status,
+            created_ms: c.created_ms,
+            ends: c.ends,
+            notice: c.notice,
+            for_cause: c.for_cause.as_deref().cloned(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stored_labels_read_back_to_what_was_stored() {
+        for s in [
+            ContractStatus::Pending,
+            ContractStatus::Active,
+            ContractStatus::Expired,
+            ContractStatus::NoticeGiven,
+            ContractStatus::Terminated,
+            ContractStatus::TerminatedForCause,
+        ] {
+            assert_eq!(ContractStatus::parse(s.as_str()), Some(s));
+        }
+        for bits in 0..8u8 {
+            let c = Causes {
+                acceptable_use: bits & 1 != 0,
+                non_payment: bits & 2 != 0,
+                non_delivery: bits & 4 != 0,
+            };
+            assert_eq!(Causes::from_text(&c.to_text()), Some(c));
+        }
+        assert_eq!(Causes::from_text("non_delivery,theft"), None);
+        for p in [
+            Pricing::PerGpuHour { price_micros: 7 },
+            Pricing::MonthlyFee { fee_micros: 9 },
+        ] {
+            assert_eq!(
+                Pricing::from_parts(p.kind(), p.price_micros(), p.fee_micros()),
+                Some(p)
+            );
+        }
+        assert_eq!(Pricing::from_parts("monthly_fee", Some(7), None), None);
     }
 }

@@ -8,7 +8,7 @@ use crate::ids::InvoiceId;
 use crate::ids::{
     ContractId, FacilityId, ModelIdx, OrderId, ParticipantId, PoolId, QuoteId, ReservationId, RfqId,
 };
-use crate::invoice::Invoice;
+use crate::invoice::{Invoice, InvoiceLine};
 use crate::money::{FeeRates, Transfer};
 use crate::order::Order;
 use serde::{Deserialize, Serialize};
@@ -235,5 +235,13 @@ pub enum Event {
         model: ModelIdx,
         /// Its GPUs.
         gpus: u32,
+    },
+    /// The lines of an invoice just issued (follows its `InvoiceIssued`): each contract
+    /// line's share, adding up to the invoice exactly.
+    InvoiceLines {
+        /// The invoice.
+        invoice: InvoiceId,
+        /// Its lines.
+        lines: Vec<InvoiceLine>,
     },
 }

@@ -1,7 +1,9 @@
-//! Invoices' vocabulary: what an invoice charges for, and an unpaid invoice. Issuing,
-//! paying and marking invoices overdue is `billing.rs`.
+//! Invoices' vocabulary: what an invoice charges for, an unpaid invoice, and its lines
+//! (each contract line's share, computed once when the invoice is issued and carried by
+//! its event). Issuing, paying and marking invoices overdue is `billing.rs`.
 
-use crate::ids::{ContractId, InvoiceId, ParticipantId};
+use crate::economics::Economics;
+use crate::ids::{ContractId, InvoiceId, ParticipantId, PoolId};
 use crate::units::{Hour, Window};
 use serde::{Deserialize, Serialize};
 
@@ -16,6 +18,13 @@ pub enum Charge {
 }
 
 impl Charge {
+    /// The charge named `s` ([`Charge::as_str`]).
+    pub fn parse(s: &str) -> Option<Charge> {
+        [Charge::Usage, Charge::EarlyTerminationFee]
+            .into_iter()
+            .find(|c| c.as_str() == s)
+    }
+
     /// `usage` or `early_termination_fee`.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -48,4 +57,141 @@ pub struct Invoice {
     pub due: Hour,
     /// Past its due date and unpaid.
     pub overdue: bool,
+}
+
+/// One line of an invoice: a contract line's share of it, or the early-termination fee.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InvoiceLine {
+    /// The contract line (from 0; none for the early-termination fee).
+    pub line: Option<u16>,
+    /// Its pool (for the fee: the contract's first line's).
+    pub pool: PoolId,
+    /// Its GPUs.
+    pub gpus: u32,
+    /// GPU-hours billed (none for the fee).
+    pub gpu_hours: Option<u64>,
+    /// Amount, micro-USD.
+    pub amount_micros: i64,
+}
+
+/// The lines of an invoice of `charge` for `period` and `amount_micros`, of the contract
+/// whose priced part is `money`. A per-GPU-hour contract's line costs its GPU-hours in
+/// the period x the price; a monthly fee is split over the lines by GPU-hours (largest
+/// remainder, so the lines add up exactly); an early-termination fee is one line of its
+/// own. Lines with no hours in the period are left out. Panics (in release builds too)
+/// if the lines do not add up to the amount: money never appears or vanishes.
+pub fn lines(
+    charge: Charge,
+    period: Window,
+    amount_micros: i64,
+    money: Economics,
+) -> Vec<InvoiceLine> {
+    let out = match charge {
+        Charge::EarlyTerminationFee => money
+            .lines
+            .first()
+            .map(|l| InvoiceLine {
+                line: None,
+                pool: l.pool,
+                gpus: l.gpus,
+                gpu_hours: None,
+                amount_micros,
+            })
+            .into_iter()
+            .collect(),
+        Charge::Usage => usage_lines(period, amount_micros, money),
+    };
+    let sum: i64 = out.iter().map(|l| l.amount_micros).sum();
+    assert_eq!(sum, amount_micros, "an invoice's lines add up to it");
+    out
+}
+
+/// The lines of a usage invoice (see [`lines`]).
+fn usage_lines(period: Window, amount_micros: i64, money: Economics) -> Vec<InvoiceLine> {
+    let hours: Vec<u64> = money
+        .lines
+        .iter()
+        .map(|l| {
+            let (s, e) = (
+                l.window.start.max(period.start),
+                l.window.end.min(period.end),
+            );
+            u64::from(l.gpus) * u64::from(e.0.saturating_sub(s.0))
+        })
+        .collect();
+    let amounts: Vec<i64> = match money.pricing.price_micros() {
+        Some(p) => hours
+            .iter()
+            .map(|&h| {
+                i64::try_from(h)
+                    .ok()
+                    .and_then(|h| h.checked_mul(p))
+                    .expect("a line's amount is within its invoice's")
+            })
+            .collect(),
+        None => split_largest_remainder(amount_micros, &hours),
+    };
+    money
+        .lines
+        .iter()
+        .enumerate()
+        .filter(|&(i, _)| hours[i] > 0)
+        .map(|(i, l)| InvoiceLine {
+            line: Some(u16::try_from(i).expect("a contract has at most MAX_LINES lines")),
+            pool: l.pool,
+            gpus: l.gpus,
+            gpu_hours: Some(hours[i]),
+            amount_micros: amounts[i],
+        })
+        .collect()
+}
+
+/// Splits `total` (not negative) over `weights` in proportion, largest remainder first
+/// (ties to the earlier), so the parts add up to `total` exactly; all of it goes to the
+/// first part when every weight is 0.
+pub fn split_largest_remainder(total: i64, weights: &[u64]) -> Vec<i64> {
+    assert!(total >= 0, "a split amount is not negative");
+    let sum: u128 = weights.iter().map(|&w| u128::from(w)).sum();
+    let mut parts = vec![0i64; weights.len()];
+    if sum == 0 {
+        if let Some(first) = parts.first_mut() {
+            *first = total;
+        }
+        return parts;
+    }
+    let t = total.unsigned_abs() as u128;
+    let mut rems: Vec<(u128, usize)> = Vec::with_capacity(weights.len());
+    for (i, &w) in weights.iter().enumerate() {
+        let x = t * u128::from(w);
+        parts[i] = i64::try_from(x / sum).expect("a part is at most the total");
+        rems.push((x % sum, i));
+    }
+    let mut left = total - parts.iter().sum::<i64>();
+    rems.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+    for (_, i) in rems {
+        if left <= 0 {
+            break;
+        }
+        parts[i] += 1;
+        left -= 1;
+    }
+    parts
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn splits_add_up_exactly() {
+        assert_eq!(split_largest_remainder(10, &[1, 1, 1]), vec![4, 3, 3]);
+        assert_eq!(split_largest_remainder(11, &[1, 2, 2]), vec![2, 5, 4]);
+        assert_eq!(
+            split_largest_remainder(1_250_000_000_000_000, &[150_000, 50_000, 20_000])
+                .iter()
+                .sum::<i64>(),
+            1_250_000_000_000_000
+        );
+        assert_eq!(split_largest_remainder(7, &[0, 0]), vec![7, 0]);
+    }
 }

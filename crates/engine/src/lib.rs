@@ -35,6 +35,7 @@ pub mod command;
 pub mod contract;
 pub mod deal;
 pub mod dense;
+pub mod economics;
 pub mod entities;
 pub mod event;
 pub mod ids;

@@ -14,6 +14,8 @@ pub const MAX_WINDOW_HOURS: u32 = 87_600;
 
 /// One micro-USD is a millionth of a dollar; this many make a dollar.
 pub const MICROS_PER_USD: i64 = 1_000_000;
+/// Hours in a year of run-rate (365 days; run-rates are quoted per such year).
+pub const HOURS_PER_YEAR: u32 = 8_760;
 
 /// An hour on the market's clock: whole hours since 1970-01-01T00:00Z (UTC).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]

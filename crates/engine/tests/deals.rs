@@ -1145,6 +1145,7 @@ fn event_variants_keep_their_places() {
             Event::CreditLimitSet { .. } => 23,
             Event::ContractTerminated { .. } => 24,
             Event::PoolCreated { .. } => 25,
+            Event::InvoiceLines { .. } => 26,
         }
     }
     let c = ContractId(1);
@@ -1187,6 +1188,10 @@ fn event_variants_keep_their_places() {
             facility: FacilityId(1),
             model: ModelIdx(0),
             gpus: 1,
+        },
+        Event::InvoiceLines {
+            invoice: InvoiceId(1),
+            lines: Vec::new(),
         },
     ];
     for e in &some {

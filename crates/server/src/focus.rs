@@ -219,7 +219,7 @@ pub fn charges(
     party: Option<megawatt_engine::ids::ParticipantId>,
     month: (Hour, Hour),
 ) -> Result<Option<Vec<Charge>>, StoreError> {
-    use megawatt_engine::ids::{ContractId, InvoiceId, ParticipantId};
+    use megawatt_engine::ids::{InvoiceId, ParticipantId};
     let invoices = r.month_invoices(party, (month.0.0, month.1.0))?;
     if invoices.len() > EXPORT_INVOICES_MAX {
         return Ok(None);
@@ -237,8 +237,8 @@ pub fn charges(
             ParticipantId(inv.payer).to_string(),
             look.name(r, inv.payer)?,
         );
-        let seller = look.name(r, c.seller)?;
-        let contract = ContractId(c.id).to_string();
+        let seller = look.name(r, c.seller.0)?;
+        let contract = c.id.to_string();
         let base = |i: usize,
                     pool: u64,
                     r: &mut Reader,
@@ -263,14 +263,14 @@ pub fn charges(
                 invoice: InvoiceId(inv.id).to_string(),
             })
         };
-        for l in crate::invoice_lines::lines(&inv, c) {
-            let mut row = base(l.line.unwrap_or(0), l.pool, r, &mut look)?;
+        for l in &inv.lines {
+            let mut row = base(usize::from(l.line.unwrap_or(0)), l.pool.0, r, &mut look)?;
             row.cost_micros = l.amount_micros;
             match (l.line, l.gpu_hours) {
                 (Some(i), Some(h)) => {
                     row.gpu_hours = Some(h);
-                    row.unit_price_micros = c.price_micros;
-                    if c.price_micros.is_some() {
+                    row.unit_price_micros = c.pricing.price_micros();
+                    if row.unit_price_micros.is_some() {
                         row.frequency = "Usage-Based";
                     }
                     row.description = format!("{contract} line {i}: {} {} GPUs", l.gpus, row.sku);

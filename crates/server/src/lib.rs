@@ -19,7 +19,6 @@ mod app;
 pub mod demo;
 pub mod extract;
 pub mod focus;
-pub mod invoice_lines;
 pub mod limits;
 pub mod market_data;
 pub mod openapi;

@@ -11,6 +11,7 @@
 //! The schema is documented in `docs/storage.md`.
 
 pub mod audit;
+mod backfill;
 pub mod limits;
 pub mod outcome;
 pub mod pg;

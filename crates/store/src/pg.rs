@@ -147,6 +147,10 @@ fn prepare_schema(c: &mut Client, url: &str) -> Result<(), StoreError> {
             for m in &schema::migrations()[(v - 1) as usize..] {
                 tx.batch_execute(&tables::pg_sql(m))?;
             }
+            if v < 9 {
+                let lines = crate::backfill::invoice_lines(&mut tx)?;
+                write_delta(&mut tx, &mut Statements::default(), &lines)?;
+            }
             tx.execute(
                 "UPDATE meta SET value = $1 WHERE key = 'schema_version'",
                 &[&SCHEMA_VERSION.to_string()],

@@ -5,7 +5,7 @@
 //! migrated store and a new one have exactly the same layout.
 
 /// The version this code writes. A store with a higher version is refused.
-pub const SCHEMA_VERSION: i64 = 8;
+pub const SCHEMA_VERSION: i64 = 9;
 
 /// The schema of version 1, which every store starts from. Times are hours since the
 /// epoch (`*_hour`) next to RFC 3339 text (`*_at`) for people; money is integer
@@ -157,6 +157,17 @@ ALTER TABLE rfqs ADD COLUMN min_payment_days INTEGER;
 DELETE FROM snapshots;
 "#;
 
+/// Invoice lines (schema version 9): each contract line's share of an invoice, as the
+/// engine computed it when it issued the invoice. The migration also fills them in for
+/// the invoices issued before (`backfill`), from the same engine function.
+pub const INVOICE_LINES: &str = r#"
+CREATE TABLE IF NOT EXISTS invoice_lines (
+    invoice INTEGER NOT NULL, line_no INTEGER NOT NULL, contract_line INTEGER, pool INTEGER NOT NULL,
+    gpus INTEGER NOT NULL, gpu_hours INTEGER, amount_micros INTEGER NOT NULL,
+    PRIMARY KEY (invoice, line_no)
+);
+"#;
+
 /// The whole schema of a new store: version 1 and every migration.
 pub fn schema() -> String {
     let mut s = SCHEMA_V1.to_string();
@@ -169,7 +180,7 @@ pub fn schema() -> String {
 
 /// Migrations from each older schema version to the next, in order: `migrations()[v - 1]`
 /// takes version `v` to `v + 1`.
-pub fn migrations() -> [String; 7] {
+pub fn migrations() -> [String; 8] {
     [
         "CREATE TABLE IF NOT EXISTS snapshots (
             seq INTEGER PRIMARY KEY, state BLOB NOT NULL, checksum INTEGER NOT NULL, created_ms INTEGER NOT NULL
@@ -207,6 +218,7 @@ pub fn migrations() -> [String; 7] {
         INVOICES.to_string(),
         PAYMENT_TERMS.to_string(),
         RFQ_PAYMENT_TERMS.to_string(),
+        INVOICE_LINES.to_string(),
     ]
 }
 
@@ -251,10 +263,12 @@ pub enum Table {
     Transfers,
     /// `invoices`.
     Invoices,
+    /// `invoice_lines`.
+    InvoiceLines,
 }
 
 /// Number of query tables.
-pub const TABLES: usize = 16;
+pub const TABLES: usize = 17;
 
 impl Table {
     /// Every query table.
@@ -275,6 +289,7 @@ impl Table {
         Table::QuoteLines,
         Table::Transfers,
         Table::Invoices,
+        Table::InvoiceLines,
     ];
 
     /// Its SQL name.
@@ -296,6 +311,7 @@ impl Table {
             Table::QuoteLines => "quote_lines",
             Table::Transfers => "transfers",
             Table::Invoices => "invoices",
+            Table::InvoiceLines => "invoice_lines",
         }
     }
 

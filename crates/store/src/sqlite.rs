@@ -245,9 +245,13 @@ impl SqliteStore {
 
     /// Migrates an older schema, one version at a time, in one transaction.
     fn migrate(&mut self, from: i64) -> Result<(), StoreError> {
-        let tx = self.conn.transaction()?;
+        let mut tx = self.conn.transaction()?;
         for v in from..SCHEMA_VERSION {
             tx.execute_batch(&schema::migrations()[(v - 1) as usize])?;
+        }
+        if from < 9 {
+            let lines = crate::backfill::invoice_lines(&mut tx)?;
+            tables::write_sqlite(&tx, &lines)?;
         }
         tx.execute(
             "UPDATE meta SET value = ?1 WHERE key = 'schema_version'",

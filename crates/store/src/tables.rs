@@ -7,9 +7,7 @@
 pub use crate::schema::{SCHEMA_VERSION, TABLES, Table, pg_sql};
 use megawatt_engine::Engine;
 use megawatt_engine::catalog::Names;
-use megawatt_engine::contract::{
-    Causes, Contract, ForCause, Notice, Origin, Pricing, Terms, Trade,
-};
+use megawatt_engine::contract::{Contract, ForCause, Notice, Origin, Pricing, Terms, Trade};
 use megawatt_engine::deal::{Need, Quote, Rfq};
 use megawatt_engine::event::{Event, ReservationEnd};
 use megawatt_engine::order::{AskSource, Order, OrderKind, TimeInForce};
@@ -128,6 +126,11 @@ impl Delta {
         if let Val::I(Some(v)) = &mut row[col] {
             *v += by;
         }
+    }
+
+    /// Adds rows of a table that no later event changes (migrations' backfills).
+    pub(crate) fn append(&mut self, table: Table, rows: impl IntoIterator<Item = Vec<Val>>) {
+        self.inserts[table as usize].extend(rows);
     }
 
     /// Records what one event (of the command at journal position `seq`, stamped
@@ -308,6 +311,12 @@ impl Delta {
                 ];
                 self.insert(Table::Invoices, row);
             }
+            Event::InvoiceLines { invoice, lines } => {
+                for (i, l) in lines.iter().enumerate() {
+                    self.inserts[Table::InvoiceLines as usize]
+                        .push(invoice_line_row(*invoice, i, l));
+                }
+            }
             Event::InvoicePaid { invoice } => {
                 self.set(Table::Invoices, invoice.0, "status", text("paid"));
                 self.set(Table::Invoices, invoice.0, "paid_seq", int(seq));
@@ -394,7 +403,7 @@ impl Delta {
             opt_int(t.max_buyer_notice_hours),
             opt_int(t.min_seller_notice_hours),
             opt_int(t.max_early_termination_fee_micros),
-            text(causes_text(t.causes)),
+            text(t.causes.to_text()),
             int(r.deadline.0),
             text(r.deadline.to_string()),
             text("open"),
@@ -420,7 +429,7 @@ impl Delta {
             opt_int(t.buyer_notice_hours),
             opt_int(t.seller_notice_hours),
             int(t.early_termination_fee_micros),
-            text(causes_text(t.for_cause)),
+            text(t.for_cause.to_text()),
             int(q.expires.0),
             text(q.expires.to_string()),
             text("open"),
@@ -443,27 +452,26 @@ impl Delta {
     }
 }
 
-/// Causes as stored: their names joined by commas, in a fixed order.
-pub fn causes_text(c: Causes) -> String {
-    let mut out: Vec<&str> = Vec::new();
-    for (on, name) in [
-        (c.acceptable_use, "acceptable_use"),
-        (c.non_payment, "non_payment"),
-        (c.non_delivery, "non_delivery"),
-    ] {
-        if on {
-            out.push(name);
-        }
-    }
-    out.join(",")
-}
-
 /// (kind, price per GPU-hour, monthly fee) of a pricing.
 fn pricing_cols(p: &Pricing) -> (&'static str, Option<i64>, Option<i64>) {
-    match *p {
-        Pricing::PerGpuHour { price_micros } => ("per_gpu_hour", Some(price_micros), None),
-        Pricing::MonthlyFee { fee_micros } => ("monthly_fee", None, Some(fee_micros)),
-    }
+    (p.kind(), p.price_micros(), p.fee_micros())
+}
+
+/// The row of line `i` of an invoice.
+pub(crate) fn invoice_line_row(
+    invoice: megawatt_engine::ids::InvoiceId,
+    i: usize,
+    l: &megawatt_engine::invoice::InvoiceLine,
+) -> Vec<Val> {
+    vec![
+        int(invoice.0),
+        int(i),
+        opt_int(l.line),
+        int(l.pool.0),
+        int(l.gpus),
+        opt_int(l.gpu_hours),
+        int(l.amount_micros),
+    ]
 }
 
 fn participant_row(p: &megawatt_engine::entities::Participant, time_ms: u64) -> Vec<Val> {
@@ -597,7 +605,7 @@ fn contract_row(c: &Contract, time_ms: u64) -> Vec<Val> {
         opt_int(line),
         int(c.ends.0),
         text(c.ends.to_string()),
-        text(causes_text(t.for_cause)),
+        text(t.for_cause.to_text()),
         Val::I(None),
         Val::I(None),
         Val::I(None),

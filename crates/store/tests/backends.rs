@@ -227,7 +227,43 @@ fn a_version_1_store_is_migrated_on_open(t: TestStore) {
     assert_eq!(days, "30", "older contracts pay in 30 days");
 }
 
+/// Version 9 added `invoice_lines`: the invoices issued before it get their lines from
+/// the engine's function when the store is migrated (a monthly fee split by GPU-hours,
+/// largest remainder first; a fee as one line).
+fn a_version_8_store_gets_the_lines_of_its_invoices(t: TestStore) {
+    drop(t.open());
+    let contract = "INSERT INTO contracts (id, buyer, seller, pricing, price_micros, monthly_fee_micros, \
+        start_hour, end_hour, start_at, end_at, early_termination_fee_micros, status, created_ms, origin_quote, \
+        ends_hour, ends_at, for_cause_allowed, payment_days) VALUES (1, 2, 3, 'monthly_fee', NULL, 1000, \
+        0, 744, 'a', 'b', 7, 'active', 0, 1, 744, 'b', '', 30);";
+    let lines = "INSERT INTO contract_lines VALUES (1, 0, 11, 3, 0, 744), (1, 1, 12, 1, 0, 744), (1, 2, 13, 5, 0, 10);";
+    let invoices = "INSERT INTO invoices VALUES \
+        (1, 1, 2, 3, 'usage', 0, 744, 'a', 'b', 1001, 0, 1464, 'c', 'open', NULL), \
+        (2, 1, 2, 3, 'early_termination_fee', 700, 701, 'a', 'b', 7, 0, 1464, 'c', 'open', NULL);";
+    t.tamper(&format!(
+        "DROP TABLE invoice_lines; UPDATE meta SET value = '8' WHERE key = 'schema_version'; \
+         {contract} {lines} {invoices}"
+    ));
+    drop(t.open());
+    assert_eq!(t.version(), SCHEMA_VERSION.to_string());
+    let line = |invoice: u32, no: u32| {
+        t.query_text(&format!(
+            "SELECT CAST(pool AS TEXT) || ':' || CAST(amount_micros AS TEXT) || ':' || \
+             COALESCE(CAST(gpu_hours AS TEXT), '-') FROM invoice_lines WHERE invoice = {invoice} AND line_no = {no}"
+        ))
+    };
+    // GPU-hours 2,232 + 744 + 50 = 3,026 share 1,001 micro-USD: 738.35, 246.12, 16.54 ->
+    // 738 + 246 + 16 = 1,000, and the one left goes to the largest remainder (16.54).
+    assert_eq!(line(1, 0), "11:738:2232");
+    assert_eq!(line(1, 1), "12:246:744");
+    assert_eq!(line(1, 2), "13:17:50");
+    assert_eq!(line(2, 0), "11:7:-", "a fee is one line, on the first pool");
+    let count = t.query_text("SELECT CAST(COUNT(*) AS TEXT) FROM invoice_lines");
+    assert_eq!(count, "4");
+}
+
 on_both_backends!(
+    a_version_8_store_gets_the_lines_of_its_invoices,
     journal_round_trips_and_a_damaged_record_is_named,
     snapshots_are_kept_two_deep_and_a_damaged_one_is_skipped,
     idempotency_answers_are_kept_for_their_time_to_live_then_forgotten,

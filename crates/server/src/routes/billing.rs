@@ -4,7 +4,6 @@
 
 use crate::extract::Q;
 use crate::focus;
-use crate::invoice_lines::InvoiceLine;
 use crate::problem::{Problem, ProblemBody};
 use crate::state::{AppState, Caller};
 use crate::views::Page;
@@ -12,11 +11,10 @@ use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
-use megawatt_engine::ids::{ContractId, InvoiceId, ParticipantId, PoolId};
+use megawatt_engine::ids::{ContractId, InvoiceId, ParticipantId};
 use megawatt_engine::units::{Hour, days_from_civil, usd_string};
-use megawatt_store::StoreError;
 use megawatt_store::limits::EXPORT_INVOICES_MAX;
-use megawatt_store::reader::{InvoiceRow, Reader};
+use megawatt_store::reader::InvoiceRow;
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 use utoipa::{IntoParams, ToSchema};
@@ -174,23 +172,11 @@ pub async fn invoices(
         (None, true) => None,
         _ => Some(super::money::who(caller, &q.participant)?),
     };
-    let (page, lines) = state
-        .read(move |r| {
-            let page = r.invoices(party, before, limit)?;
-            let mut lines = Vec::with_capacity(page.rows.len());
-            for i in &page.rows {
-                lines.push(invoice_lines(r, i)?);
-            }
-            Ok((page, lines))
-        })
+    let page = state
+        .read(move |r| r.invoices(party, before, limit))
         .await?;
     Ok(Json(Page {
-        items: page
-            .rows
-            .iter()
-            .zip(lines)
-            .map(|(i, lines)| InvoiceView::of(i, lines))
-            .collect(),
+        items: page.rows.iter().map(InvoiceView::of).collect(),
         next: page.next.map(|n| InvoiceId(n).to_string()),
     }))
 }
@@ -206,29 +192,18 @@ pub async fn show_invoice(
     Path(raw): Path<String>,
 ) -> Result<Json<InvoiceView>, Problem> {
     let id = super::path_id(&raw, InvoiceId::PREFIX, "invoice")?;
-    let found = state
-        .read(move |r| match r.invoice(id)? {
-            Some(i) => Ok(Some((invoice_lines(r, &i)?, i))),
-            None => Ok(None),
-        })
-        .await?;
+    let found = state.read(move |r| r.invoice(id)).await?;
     let party =
         |i: &InvoiceRow| caller.operator || i.payer == caller.id.0 || i.payee == caller.id.0;
     match found {
-        Some((lines, i)) if party(&i) => Ok(Json(InvoiceView::of(&i, lines))),
+        Some(i) if party(&i) => Ok(Json(InvoiceView::of(&i))),
         _ => Err(Problem::not_found(format!("no invoice {}", InvoiceId(id)))),
     }
 }
 
-/// The lines of an invoice, from its contract.
-fn invoice_lines(r: &mut Reader, i: &InvoiceRow) -> Result<Vec<InvoiceLine>, StoreError> {
-    Ok(r.contract(i.contract)?
-        .map_or_else(Vec::new, |c| crate::invoice_lines::lines(i, &c)))
-}
-
 impl InvoiceView {
     /// An invoice as shown.
-    fn of(i: &InvoiceRow, lines: Vec<InvoiceLine>) -> InvoiceView {
+    fn of(i: &InvoiceRow) -> InvoiceView {
         let hour = |h: u32| Hour(h).to_string();
         InvoiceView {
             id: InvoiceId(i.id).to_string(),
@@ -242,11 +217,12 @@ impl InvoiceView {
             amount_usd: usd_string(i.amount_micros),
             due: hour(i.due_hour),
             status: i.status.clone(),
-            lines: lines
-                .into_iter()
+            lines: i
+                .lines
+                .iter()
                 .map(|l| InvoiceLineView {
-                    line: l.line,
-                    pool: PoolId(l.pool).to_string(),
+                    line: l.line.map(usize::from),
+                    pool: l.pool.to_string(),
                     gpus: l.gpus,
                     gpu_hours: l.gpu_hours,
                     amount_micros: l.amount_micros,

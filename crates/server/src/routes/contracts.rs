@@ -42,7 +42,7 @@ pub async fn list(
         items: page
             .rows
             .iter()
-            .map(|c| ContractView::from_row(c, now))
+            .map(|c| ContractView::new(c, now))
             .collect(),
         next: page.next.map(|n| ContractId(n).to_string()),
     }))
@@ -57,8 +57,8 @@ async fn visible(
     let id = path_id(raw, ContractId::PREFIX, "contract")?;
     let row = state.read(move |r| r.contract(id)).await?;
     match row {
-        Some(c) if caller.operator || c.buyer == caller.id.0 || c.seller == caller.id.0 => {
-            Ok(ContractView::from_row(&c, now()))
+        Some(c) if caller.operator || c.buyer == caller.id || c.seller == caller.id => {
+            Ok(ContractView::new(&c, now()))
         }
         _ => Err(Problem::not_found(format!("no contract {raw}"))),
     }

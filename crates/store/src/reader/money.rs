@@ -1,0 +1,240 @@
+//! Transfers and invoices as the tables hold them, and the invoices of a month.
+
+use super::*;
+use megawatt_engine::ids::PoolId;
+use megawatt_engine::invoice::InvoiceLine;
+
+/// A transfer as the table holds it.
+#[derive(Clone, Debug)]
+pub struct TransferRow {
+    /// Transfer id.
+    pub id: u64,
+    /// The account debited (`external`, `fees`, `p-3`).
+    pub debit: String,
+    /// The account credited.
+    pub credit: String,
+    /// Amount, micro-USD.
+    pub amount_micros: i64,
+    /// `deposit`, `withdrawal`, …
+    pub kind: String,
+    /// What caused it.
+    pub reference: String,
+    /// When.
+    pub time_ms: u64,
+}
+
+/// An invoice as the table holds it.
+#[derive(Clone, Debug)]
+pub struct InvoiceRow {
+    /// Invoice id.
+    pub id: u64,
+    /// The contract billed.
+    pub contract: u64,
+    /// Who pays.
+    pub payer: u64,
+    /// Who is paid.
+    pub payee: u64,
+    /// `usage` or `early_termination_fee`.
+    pub charge: String,
+    /// First hour billed.
+    pub period_start_hour: u32,
+    /// First hour after the period.
+    pub period_end_hour: u32,
+    /// Amount, micro-USD.
+    pub amount_micros: i64,
+    /// When issued.
+    pub issued_ms: u64,
+    /// Due hour.
+    pub due_hour: u32,
+    /// `open`, `paid` or `overdue`.
+    pub status: String,
+    /// Its lines, as the engine computed them when it issued the invoice.
+    pub lines: Vec<InvoiceLine>,
+}
+
+/// The invoices of a month (parameters: [`month_params`]): usage billed for its hours
+/// and fees issued in it, of one payer or of all.
+pub(super) const MONTH_INVOICES: &str = "(CAST($1 AS BIGINT) IS NULL OR payer = $1) AND ( \
+    (charge = 'usage' AND period_start_hour >= $2 AND period_start_hour < $3) OR \
+    (charge <> 'usage' AND issued_ms >= $4 AND issued_ms < $5))";
+
+/// The parameters of [`MONTH_INVOICES`].
+pub(super) fn month_params(party: Option<ParticipantId>, (start, end): (u32, u32)) -> [Val; 5] {
+    let ms = |h: u32| {
+        Val::I(Some(
+            i64::from(h) * megawatt_engine::units::MS_PER_HOUR as i64,
+        ))
+    };
+    [
+        Val::I(party.map(|p| p.0 as i64)),
+        Val::I(Some(i64::from(start))),
+        Val::I(Some(i64::from(end))),
+        ms(start),
+        ms(end),
+    ]
+}
+
+/// The columns [`invoice_row`] reads, in order.
+const INVOICE_COLUMNS: &str = "id, contract, payer, payee, charge, period_start_hour, \
+     period_end_hour, amount_micros, issued_ms, due_hour, status";
+
+/// An invoice from the columns of [`INVOICE_COLUMNS`].
+fn invoice_row(r: &dyn Get) -> Result<InvoiceRow, StoreError> {
+    Ok(InvoiceRow {
+        id: big(r, 0)?,
+        contract: big(r, 1)?,
+        payer: big(r, 2)?,
+        payee: big(r, 3)?,
+        charge: string(r, 4)?,
+        period_start_hour: small(r, 5)?,
+        period_end_hour: small(r, 6)?,
+        amount_micros: signed(r, 7)?,
+        issued_ms: big(r, 8)?,
+        due_hour: small(r, 9)?,
+        status: string(r, 10)?,
+        lines: Vec::new(),
+    })
+}
+
+/// The columns of `invoice_lines` that [`invoice_line`] reads, in order.
+const LINE_COLUMNS: &str = "invoice, contract_line, pool, gpus, gpu_hours, amount_micros";
+
+/// (invoice, line) from the columns of [`LINE_COLUMNS`].
+fn invoice_line(r: &dyn Get) -> Result<(u64, InvoiceLine), StoreError> {
+    let line = match opt_small(r, 1)? {
+        Some(l) => Some(u16::try_from(l).map_err(|_| null(1))?),
+        None => None,
+    };
+    let gpu_hours = opt_big(r, 4)?;
+    Ok((
+        big(r, 0)?,
+        InvoiceLine {
+            line,
+            pool: PoolId(big(r, 2)?),
+            gpus: small(r, 3)?,
+            gpu_hours,
+            amount_micros: signed(r, 5)?,
+        },
+    ))
+}
+
+/// Gives each invoice its lines (`lines` ordered by invoice and line).
+fn attach(invoices: &mut [InvoiceRow], lines: Vec<(u64, InvoiceLine)>) {
+    let mut at: BTreeMap<u64, usize> = BTreeMap::new();
+    for (i, inv) in invoices.iter().enumerate() {
+        at.insert(inv.id, i);
+    }
+    for (invoice, line) in lines {
+        if let Some(&i) = at.get(&invoice) {
+            invoices[i].lines.push(line);
+        }
+    }
+}
+
+impl Reader {
+    /// Transfers touching `account` (`None`: all), newest first, before `before`, and
+    /// at or after `from_ms` and before `to_ms`.
+    pub fn transfers(
+        &mut self,
+        account: Option<String>,
+        (from_ms, to_ms): (u64, u64),
+        before_id: Option<u64>,
+        max: usize,
+    ) -> Result<Page<TransferRow>, StoreError> {
+        let sql = "SELECT id, debit, credit, amount_micros, kind, reference, time_ms FROM transfers \
+             WHERE (CAST($1 AS TEXT) IS NULL OR debit = $1 OR credit = $1) AND id < $2 \
+             AND time_ms >= $3 AND time_ms < $4 ORDER BY id DESC LIMIT $5";
+        let params = [
+            Val::T(account),
+            before(before_id),
+            id(from_ms),
+            id(to_ms),
+            limit(max),
+        ];
+        let rows = self.db.rows(sql, &params, |r| {
+            Ok(TransferRow {
+                id: big(r, 0)?,
+                debit: string(r, 1)?,
+                credit: string(r, 2)?,
+                amount_micros: signed(r, 3)?,
+                kind: string(r, 4)?,
+                reference: string(r, 5)?,
+                time_ms: big(r, 6)?,
+            })
+        })?;
+        Ok(page(rows, max, |t| t.id))
+    }
+
+    /// Invoices where `party` pays or is paid (`None`: all), newest first.
+    pub fn invoices(
+        &mut self,
+        party: Option<ParticipantId>,
+        before_id: Option<u64>,
+        max: usize,
+    ) -> Result<Page<InvoiceRow>, StoreError> {
+        let sql = format!(
+            "SELECT {INVOICE_COLUMNS} FROM invoices \
+             WHERE (CAST($1 AS BIGINT) IS NULL OR payer = $1 OR payee = $1) AND id < $2 \
+             ORDER BY id DESC LIMIT $3"
+        );
+        let params = [
+            Val::I(party.map(|p| p.0 as i64)),
+            before(before_id),
+            limit(max),
+        ];
+        let mut rows = self.db.rows(&sql, &params, invoice_row)?;
+        self.lines_of(&mut rows)?;
+        Ok(page(rows, max, |i| i.id))
+    }
+
+    /// One invoice.
+    pub fn invoice(&mut self, invoice: u64) -> Result<Option<InvoiceRow>, StoreError> {
+        let sql = format!("SELECT {INVOICE_COLUMNS} FROM invoices WHERE id = $1");
+        let mut rows = self.db.rows(&sql, &[id(invoice)], invoice_row)?;
+        self.lines_of(&mut rows)?;
+        Ok(rows.pop())
+    }
+
+    /// The invoices of a month that `party` pays (`None`: everyone's), oldest first:
+    /// usage billed for hours of `[start, end)` and fees issued in it; at most
+    /// [`crate::limits::EXPORT_INVOICES_MAX`] + 1, so a caller can tell that there are too many.
+    pub fn month_invoices(
+        &mut self,
+        party: Option<ParticipantId>,
+        month: (u32, u32),
+    ) -> Result<Vec<InvoiceRow>, StoreError> {
+        let sql = format!(
+            "SELECT {INVOICE_COLUMNS} FROM invoices WHERE {MONTH_INVOICES} ORDER BY id LIMIT {}",
+            crate::limits::EXPORT_INVOICES_MAX + 1
+        );
+        let params = month_params(party, month);
+        let mut rows = self.db.rows(&sql, &params, invoice_row)?;
+        if rows.len() > crate::limits::EXPORT_INVOICES_MAX {
+            return Ok(rows);
+        }
+        let sql = format!(
+            "SELECT {LINE_COLUMNS} FROM invoice_lines WHERE invoice IN \
+             (SELECT id FROM invoices WHERE {MONTH_INVOICES}) ORDER BY invoice, line_no"
+        );
+        let lines = self.db.rows(&sql, &params, invoice_line)?;
+        attach(&mut rows, lines);
+        Ok(rows)
+    }
+
+    /// Reads the lines of `invoices` (one query: the id range, filtered).
+    fn lines_of(&mut self, invoices: &mut [InvoiceRow]) -> Result<(), StoreError> {
+        let (Some(lo), Some(hi)) = (
+            invoices.iter().map(|i| i.id).min(),
+            invoices.iter().map(|i| i.id).max(),
+        ) else {
+            return Ok(());
+        };
+        let sql = format!(
+            "SELECT {LINE_COLUMNS} FROM invoice_lines WHERE invoice >= $1 AND invoice <= $2 \
+             ORDER BY invoice, line_no"
+        );
+        let lines = self.db.rows(&sql, &[id(lo), id(hi)], invoice_line)?;
+        attach(invoices, lines);
+        Ok(())
+    }
+}
