@@ -33,23 +33,10 @@ fn pairs(list: &[String], what: &str) -> Result<Vec<(String, u32)>, Failure> {
         .collect()
 }
 
-/// Megawatts as text (`300`, `12.5`) in kW.
+/// Megawatts as text (`300`, `12.5`) in kW ([`megawatt_engine::units::kw_from_mw`]).
 pub fn mw_to_kw(raw: &str) -> Result<u64, Failure> {
-    let bad = || Failure::usage(format!("{raw:?} is not a power in MW like 300 or 12.5"));
-    let (whole, frac) = raw.split_once('.').unwrap_or((raw, ""));
-    if frac.len() > 3 || whole.is_empty() {
-        return Err(bad());
-    }
-    let whole: u64 = whole.parse().map_err(|_| bad())?;
-    let frac: u64 = if frac.is_empty() {
-        0
-    } else {
-        format!("{frac:0<3}").parse().map_err(|_| bad())?
-    };
-    whole
-        .checked_mul(1_000)
-        .and_then(|k| k.checked_add(frac))
-        .ok_or_else(bad)
+    megawatt_engine::units::kw_from_mw(raw)
+        .ok_or_else(|| Failure::usage(format!("{raw:?} is not a power in MW like 300 or 12.5")))
 }
 
 /// The body of `POST /v1/rfqs`.

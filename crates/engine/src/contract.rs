@@ -1,7 +1,6 @@
 //! Trades and the contracts they create: who holds which GPU-hours, at what price, on
 //! what terms.
 
-use crate::economics::Economics;
 use crate::ids::{ContractId, ModelIdx, OrderId, ParticipantId, PoolId, QuoteId, TradeId};
 use crate::order::Side;
 use crate::step::StepFn;
@@ -421,16 +420,6 @@ impl Contract {
         self.open
     }
 
-    /// The priced part of the contract: every money figure of it (value, notional,
-    /// run-rate, remaining commitment) is a function of this.
-    pub fn economics(&self) -> Economics<'_> {
-        Economics {
-            lines: &self.lines,
-            pricing: self.pricing,
-            ends: self.ends,
-        }
-    }
-
     /// The hours of line `i` the contract holds: its window cut at `ends` (`None` if
     /// nothing is left of it).
     pub fn held(&self, i: usize) -> Option<Window> {
@@ -438,7 +427,7 @@ impl Contract {
     }
 
     /// What the buyer owes for the hours of `[from, to)` the contract holds
-    /// ([`Economics::value_micros`]). `None` on overflow.
+    /// ([`crate::economics::Economics::value_micros`]). `None` on overflow.
     pub fn value_micros(&self, from: Hour, to: Hour) -> Option<i64> {
         self.economics().value_micros(from, to)
     }
@@ -515,15 +504,6 @@ pub struct ContractRecord {
 }
 
 impl ContractRecord {
-    /// The priced part (see [`Contract::economics`]).
-    pub fn economics(&self) -> Economics<'_> {
-        Economics {
-            lines: &self.lines,
-            pricing: self.pricing,
-            ends: self.ends,
-        }
-    }
-
     /// First hour of the earliest line.
     pub fn start(&self) -> Hour {
         self.economics().start()

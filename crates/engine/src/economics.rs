@@ -3,7 +3,7 @@
 //! still committed from an hour on. The engine bills with these, and every reader shows
 //! them through these, so a figure has one meaning wherever it appears.
 
-use crate::contract::{ContractLine, Pricing};
+use crate::contract::{Contract, ContractLine, ContractRecord, Pricing};
 use crate::units::{HOURS_PER_YEAR, Hour, Window, notional_micros, prorated_fee_micros};
 
 /// The priced part of a contract: what its money figures are computed from.
@@ -16,6 +16,29 @@ pub struct Economics<'a> {
     /// The first hour it no longer holds (its end, or earlier after notice or
     /// termination).
     pub ends: Hour,
+}
+
+impl Contract {
+    /// The priced part of the contract: every money figure of it (value, notional,
+    /// run-rate, remaining commitment) is a function of this.
+    pub fn economics(&self) -> Economics<'_> {
+        Economics {
+            lines: &self.lines,
+            pricing: self.pricing,
+            ends: self.ends,
+        }
+    }
+}
+
+impl ContractRecord {
+    /// The priced part (see [`Contract::economics`]).
+    pub fn economics(&self) -> Economics<'_> {
+        Economics {
+            lines: &self.lines,
+            pricing: self.pricing,
+            ends: self.ends,
+        }
+    }
 }
 
 impl Economics<'_> {

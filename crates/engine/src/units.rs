@@ -186,6 +186,46 @@ pub fn notional_micros(price_micros: i64, gpus: u32, hours: u32) -> Option<i64> 
         .checked_mul(i64::from(hours))
 }
 
+/// Megawatts written as a decimal (`300`, `12.5`: digits, an optional `.` and at most
+/// three decimals) in kW. `None` for anything else or on overflow.
+pub fn kw_from_mw(s: &str) -> Option<u64> {
+    let (whole, frac) = s.split_once('.').unwrap_or((s, ""));
+    if frac.len() > 3 || whole.is_empty() || !frac.bytes().all(|c| c.is_ascii_digit()) {
+        return None;
+    }
+    let whole: u64 = whole.parse().ok()?;
+    let frac: u64 = if frac.is_empty() {
+        0
+    } else {
+        format!("{frac:0<3}").parse().ok()?
+    };
+    whole.checked_mul(1_000)?.checked_add(frac)
+}
+
+/// A USD amount written as a decimal (`"2.5"`, `"2.115000"`: digits, an optional `.`
+/// and at most six decimals, at most 13 whole digits) in micro-USD: the inverse of
+/// [`usd_string`] for amounts that are not negative. `None` for anything else.
+pub fn usd_micros(s: &str) -> Option<i64> {
+    let (whole, frac) = s.split_once('.').unwrap_or((s, ""));
+    let digits = |d: &str| d.bytes().all(|c| c.is_ascii_digit());
+    if whole.is_empty()
+        || whole.len() > 13
+        || frac.len() > 6
+        || !digits(whole)
+        || !digits(frac)
+        || (s.contains('.') && frac.is_empty())
+    {
+        return None;
+    }
+    let whole: i64 = whole.parse().ok()?;
+    let frac_micros: i64 = if frac.is_empty() {
+        0
+    } else {
+        format!("{frac:0<6}").parse().ok()?
+    };
+    whole.checked_mul(MICROS_PER_USD)?.checked_add(frac_micros)
+}
+
 /// Formats micro-USD as a decimal USD string with six decimals, e.g. `"2.115000"`.
 pub fn usd_string(micros: i64) -> String {
     let sign = if micros < 0 { "-" } else { "" };

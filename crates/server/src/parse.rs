@@ -1,7 +1,7 @@
 //! Strict parsing of what clients send: RFC 3339 times that must fall on an hour, USD
 //! decimal amounts, and ids like `ord-17`. Each error says what was expected.
 
-use megawatt_engine::units::{Hour, MICROS_PER_USD, days_from_civil};
+use megawatt_engine::units::{Hour, days_from_civil};
 
 /// Parses an RFC 3339 time (`2027-01-04T09:00:00Z`, offsets allowed) that falls exactly
 /// on an hour boundary.
@@ -90,33 +90,14 @@ pub fn hour(s: &str) -> Result<Hour, String> {
 }
 
 /// Parses a USD amount written as a decimal (`"2.5"`, `"2.115000"`, at most six
-/// decimals) into micro-USD. Negative amounts are refused.
+/// decimals) into micro-USD ([`megawatt_engine::units::usd_micros`]). Negative amounts
+/// are refused.
 pub fn usd(s: &str) -> Result<i64, String> {
-    let bad = || {
+    megawatt_engine::units::usd_micros(s).ok_or_else(|| {
         format!(
             "{s:?} is not a USD amount like \"2.50\" (digits, optional '.', at most 6 decimals)"
         )
-    };
-    let (whole, frac) = s.split_once('.').unwrap_or((s, ""));
-    if whole.is_empty()
-        || whole.len() > 13
-        || frac.len() > 6
-        || !whole.bytes().all(|c| c.is_ascii_digit())
-        || !frac.bytes().all(|c| c.is_ascii_digit())
-        || (s.contains('.') && frac.is_empty())
-    {
-        return Err(bad());
-    }
-    let whole: i64 = whole.parse().map_err(|_| bad())?;
-    let frac_micros: i64 = if frac.is_empty() {
-        0
-    } else {
-        format!("{frac:0<6}").parse().map_err(|_| bad())?
-    };
-    whole
-        .checked_mul(MICROS_PER_USD)
-        .and_then(|w| w.checked_add(frac_micros))
-        .ok_or_else(bad)
+    })
 }
 
 /// Parses an id shown as `prefix-N` (or just `N`).

@@ -4,8 +4,7 @@
 //! in `InvoiceLines` events, so the audit's replay agrees with the migrated store).
 
 use crate::StoreError;
-use crate::reader::Get;
-use crate::reader::contracts::{CONTRACT_COLUMNS, contract_record, line_at};
+use crate::decode::{CONTRACT_COLUMNS, Get, contract_record, line_at};
 use crate::schema::Table;
 use crate::tables::{Delta, invoice_line_row};
 use megawatt_engine::contract::ContractRecord;

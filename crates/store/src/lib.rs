@@ -12,6 +12,7 @@
 
 pub mod audit;
 mod backfill;
+pub mod decode;
 pub mod limits;
 pub mod outcome;
 pub mod pg;

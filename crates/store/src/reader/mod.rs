@@ -3,13 +3,15 @@
 //! queries are written once, in SQL both accept (`$n` parameters, `CAST`), and rows are
 //! read through [`Get`], so the two backends cannot drift apart.
 
+pub use crate::decode::Get;
+use crate::decode::*;
 use crate::tables::Val;
 use crate::{Location, StoreError};
 use megawatt_engine::ids::ParticipantId;
 use rusqlite::OpenFlags;
 use std::collections::BTreeMap;
 
-pub(crate) mod contracts;
+mod contracts;
 mod deals;
 mod market;
 mod money;
@@ -44,78 +46,6 @@ pub enum Scope {
     All,
     /// Rows where this participant is a party.
     Party(ParticipantId),
-}
-
-/// Reads the columns of one result row, whatever the backend.
-pub trait Get {
-    /// Column `i` as an integer (booleans are 0 or 1), or NULL.
-    fn int(&self, i: usize) -> Result<Option<i64>, StoreError>;
-    /// Column `i` as text, or NULL.
-    fn text(&self, i: usize) -> Result<Option<String>, StoreError>;
-}
-
-impl Get for rusqlite::Row<'_> {
-    fn int(&self, i: usize) -> Result<Option<i64>, StoreError> {
-        Ok(self.get(i)?)
-    }
-    fn text(&self, i: usize) -> Result<Option<String>, StoreError> {
-        Ok(self.get(i)?)
-    }
-}
-
-impl Get for postgres::Row {
-    fn int(&self, i: usize) -> Result<Option<i64>, StoreError> {
-        Ok(self.try_get(i)?)
-    }
-    fn text(&self, i: usize) -> Result<Option<String>, StoreError> {
-        Ok(self.try_get(i)?)
-    }
-}
-
-fn null(i: usize) -> StoreError {
-    StoreError(format!("unexpected NULL in column {i}"))
-}
-
-fn big(r: &dyn Get, i: usize) -> Result<u64, StoreError> {
-    let v = r.int(i)?.ok_or_else(|| null(i))?;
-    u64::try_from(v).map_err(|_| StoreError(format!("column {i}: {v} is out of range")))
-}
-
-fn small(r: &dyn Get, i: usize) -> Result<u32, StoreError> {
-    let v = big(r, i)?;
-    u32::try_from(v).map_err(|_| StoreError(format!("column {i}: {v} is out of range")))
-}
-
-fn opt_big(r: &dyn Get, i: usize) -> Result<Option<u64>, StoreError> {
-    Ok(match r.int(i)? {
-        None => None,
-        Some(_) => Some(big(r, i)?),
-    })
-}
-
-fn opt_small(r: &dyn Get, i: usize) -> Result<Option<u32>, StoreError> {
-    Ok(match r.int(i)? {
-        None => None,
-        Some(_) => Some(small(r, i)?),
-    })
-}
-
-fn signed(r: &dyn Get, i: usize) -> Result<i64, StoreError> {
-    r.int(i)?.ok_or_else(|| null(i))
-}
-
-fn string(r: &dyn Get, i: usize) -> Result<String, StoreError> {
-    r.text(i)?.ok_or_else(|| null(i))
-}
-
-fn opt_bool(r: &dyn Get, i: usize) -> Result<Option<bool>, StoreError> {
-    Ok(r.int(i)?.map(|v| v != 0))
-}
-
-/// Payment terms, days.
-fn days(r: &dyn Get, i: usize) -> Result<u16, StoreError> {
-    u16::try_from(small(r, i)?)
-        .map_err(|_| StoreError(format!("column {i}: payment days out of range")))
 }
 
 fn line_row(r: &dyn Get) -> Result<(u64, u32, u32, u32), StoreError> {

@@ -1,0 +1,499 @@
+//! docs/ARCHITECTURE.md is true by construction, and so is the layering it states:
+//!
+//! - every backticked module, file, type, function or test the document names exists
+//!   in the workspace (a rename that forgets the document fails here);
+//! - crates depend downward only (`cli → server → store → engine`);
+//! - within each crate no module imports one that imports it back (a module with
+//!   submodules counts as one);
+//! - nothing above the store needs `&Engine` to commit or to read events, there is no
+//!   SQL outside the store, and nothing outside the engine computes money.
+//!
+//! The checks read the source as text: no parsing beyond what the rules need.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+
+/// The workspace root.
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .canonicalize()
+        .expect("workspace root")
+}
+
+/// Every `.rs` file under `dir`, recursively, in a stable order.
+fn rust_files(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        let Ok(entries) = std::fs::read_dir(&d) else {
+            continue;
+        };
+        for e in entries.flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                stack.push(p);
+            } else if p.extension().is_some_and(|x| x == "rs") {
+                out.push(p);
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+const CRATES: [&str; 5] = ["engine", "store", "server", "cli", "bench"];
+
+/// Every source file of the workspace (sources and tests) with its text.
+fn sources() -> Vec<(PathBuf, String)> {
+    let root = root();
+    CRATES
+        .iter()
+        .flat_map(|c| rust_files(&root.join("crates").join(c)))
+        .map(|p| {
+            let text = std::fs::read_to_string(&p).expect("read source");
+            (p, text)
+        })
+        .collect()
+}
+
+fn is_ident_char(c: char) -> bool {
+    c.is_ascii_alphanumeric() || c == '_'
+}
+
+/// The identifier at the start of `s`.
+fn ident(s: &str) -> &str {
+    let end = s.find(|c: char| !is_ident_char(c)).unwrap_or(s.len());
+    &s[..end]
+}
+
+/// Names defined in the workspace: items (`fn`, `struct`, `enum`, `trait`, `type`,
+/// `const`, `static`, `mod`, macros), enum variants and struct fields (an identifier
+/// that starts a line and is followed by `(`, `{`, `,` or `:`), and string literals
+/// (stable codes such as rule names).
+#[derive(Default)]
+struct Names {
+    defined: BTreeSet<String>,
+    strings: BTreeSet<String>,
+}
+
+fn names(sources: &[(PathBuf, String)]) -> Names {
+    let mut n = Names::default();
+    for (path, text) in sources {
+        // This file's own strings name what the checker must not find.
+        let own = path.ends_with("cli/tests/architecture.rs");
+        for line in text.lines() {
+            let t = line.trim_start();
+            let t = t.strip_prefix("pub(crate) ").unwrap_or(t);
+            let t = t.strip_prefix("pub(super) ").unwrap_or(t);
+            let t = t.strip_prefix("pub ").unwrap_or(t);
+            let t = t.strip_prefix("async ").unwrap_or(t);
+            for kw in [
+                "fn ",
+                "struct ",
+                "enum ",
+                "trait ",
+                "type ",
+                "const ",
+                "static ",
+                "mod ",
+                "macro_rules! ",
+            ] {
+                if let Some(rest) = t.strip_prefix(kw) {
+                    n.defined.insert(ident(rest).to_string());
+                }
+            }
+            let id = ident(t);
+            if !id.is_empty() && t[id.len()..].starts_with(['(', '{', ',', ':', ' ']) {
+                n.defined.insert(id.to_string());
+            }
+            let mut rest = if own { "" } else { line };
+            while let Some(i) = rest.find('"') {
+                rest = &rest[i + 1..];
+                let Some(j) = rest.find('"') else { break };
+                n.strings.insert(rest[..j].to_string());
+                rest = &rest[j + 1..];
+            }
+        }
+    }
+    n
+}
+
+/// Module names (files and directories of modules) and crate names of the workspace.
+fn modules(sources: &[(PathBuf, String)]) -> BTreeSet<String> {
+    let mut m: BTreeSet<String> = sources
+        .iter()
+        .filter_map(|(p, _)| {
+            let stem = p.file_stem()?.to_str()?;
+            let name = if stem == "mod" {
+                p.parent()?.file_name()?.to_str()?
+            } else {
+                stem
+            };
+            Some(name.to_string())
+        })
+        .collect();
+    for c in CRATES {
+        m.insert(format!("megawatt_{c}"));
+    }
+    m
+}
+
+/// Whether `token` (a path like `engine.rs`, `routes/*.rs`, `crates/cli/src`,
+/// `docs/focus.md`) names something that exists.
+fn path_exists(token: &str, sources: &[(PathBuf, String)]) -> bool {
+    let root = root();
+    let places = [
+        root.join(token),
+        root.join("..").join(token.trim_start_matches("../")),
+        root.join("crates").join(token),
+    ];
+    if places.iter().any(|p| p.exists())
+        || CRATES
+            .iter()
+            .any(|c| root.join("crates").join(c).join("src").join(token).exists())
+    {
+        return true;
+    }
+    let pattern = token.replace("*.rs", "");
+    sources.iter().any(|(p, _)| {
+        let p = p.to_string_lossy();
+        if token.contains('*') {
+            p.contains(&pattern)
+        } else {
+            p.ends_with(&format!("/{token}"))
+        }
+    })
+}
+
+/// What is wrong with one backticked token of the document, if anything.
+fn check_token(
+    raw: &str,
+    sources: &[(PathBuf, String)],
+    names: &Names,
+    modules: &BTreeSet<String>,
+) -> Option<String> {
+    let token = raw.split('(').next().unwrap_or(raw).trim();
+    let plain = |c: char| is_ident_char(c) || matches!(c, ':' | '.' | '/' | '-' | '*');
+    if token.is_empty()
+        || !token.chars().all(plain)
+        || token.contains("//")
+        || token.starts_with(|c: char| c.is_ascii_digit())
+    {
+        return None;
+    }
+    if token.starts_with('/') {
+        return None; // an HTTP path
+    }
+    let is_path = token.ends_with(".rs") || token.ends_with(".md") || token.contains('/');
+    if is_path {
+        return (!path_exists(token, sources)).then(|| format!("`{raw}`: no such file"));
+    }
+    if token.contains('.') || token.contains('-') || token.contains('*') {
+        return None; // columns (`api_keys.hash`), settings, ids
+    }
+    if token.contains("::") {
+        let segs: Vec<&str> = token.split("::").collect();
+        let last = segs.last().copied().unwrap_or_default();
+        if !names.defined.contains(last) {
+            return Some(format!("`{raw}`: nothing named `{last}` is defined"));
+        }
+        let first = segs[0];
+        if first.starts_with(|c: char| c.is_ascii_lowercase()) && !modules.contains(first) {
+            return Some(format!("`{raw}`: no module `{first}`"));
+        }
+        return None;
+    }
+    if token.starts_with(|c: char| c.is_ascii_uppercase())
+        && token.chars().any(|c| c.is_ascii_lowercase())
+    {
+        let known = names.defined.contains(token)
+            || ["Vec", "BTreeMap", "BTreeSet", "Option", "Result"].contains(&token);
+        return (!known).then(|| format!("`{raw}`: no type or variant `{token}`"));
+    }
+    if token.matches('_').count() >= 2
+        && token
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c == '_' || c.is_ascii_digit())
+    {
+        let known = names.defined.contains(token) || names.strings.contains(token);
+        return (!known).then(|| format!("`{raw}`: no function, test or code `{token}`"));
+    }
+    None
+}
+
+#[test]
+fn every_name_in_the_architecture_document_exists() {
+    let doc = std::fs::read_to_string(root().join("docs/ARCHITECTURE.md")).expect("read doc");
+    let sources = sources();
+    let names = names(&sources);
+    let modules = modules(&sources);
+    let mut wrong = Vec::new();
+    let mut checked = 0;
+    for (i, part) in doc.split('`').enumerate() {
+        if i % 2 == 1 && !part.contains('\n') {
+            checked += 1;
+            if let Some(w) = check_token(part, &sources, &names, &modules) {
+                wrong.push(w);
+            }
+        }
+    }
+    assert!(
+        checked > 100,
+        "the document names things ({checked} checked)"
+    );
+    assert!(
+        wrong.is_empty(),
+        "docs/ARCHITECTURE.md names what does not exist:\n{}",
+        wrong.join("\n")
+    );
+}
+
+#[test]
+fn the_checker_catches_a_missing_name() {
+    let sources = sources();
+    let names = names(&sources);
+    let modules = modules(&sources);
+    let check = |t| check_token(t, &sources, &names, &modules);
+    assert_eq!(check("invariants::check_capacity"), None);
+    assert_eq!(check("sequencer/worker.rs"), None);
+    assert_eq!(check("Engine::apply(&Envelope, &mut Vec<Event>)"), None);
+    assert!(check("audit::compare_tables").is_some());
+    assert!(check("journal_round_trips_and_detects_corruption").is_some());
+    assert!(check("nowhere.rs").is_some());
+    assert!(check("NoSuchType").is_some());
+    assert!(check("no_such_module::check_capacity").is_some());
+}
+
+/// The top-level module of a source file within its crate (`routes/orders.rs` is
+/// `routes`; `lib.rs`, `main.rs` and tests are the crate root, not checked).
+fn top_module(src: &Path, file: &Path) -> Option<String> {
+    let rel = file.strip_prefix(src).ok()?;
+    let first = rel.components().next()?.as_os_str().to_str()?;
+    let name = first.trim_end_matches(".rs");
+    (!matches!(name, "lib" | "main")).then(|| name.to_string())
+}
+
+/// The top-level modules a file imports with `crate::…` paths (comments left out).
+fn imports(text: &str) -> BTreeSet<String> {
+    let code: String = text
+        .lines()
+        .filter(|l| !l.trim_start().starts_with("//"))
+        .collect::<Vec<_>>()
+        .join("\n");
+    let mut out = BTreeSet::new();
+    let mut rest = code.as_str();
+    while let Some(i) = rest.find("crate::") {
+        let before = rest[..i].chars().last();
+        rest = &rest[i + "crate::".len()..];
+        if before.is_some_and(|c| is_ident_char(c) || c == '$') {
+            continue; // `megawatt_crate::`, `$crate::`
+        }
+        if let Some(group) = rest.strip_prefix('{') {
+            let end = matching_brace(group);
+            for item in top_level_items(&group[..end]) {
+                out.insert(ident(item.trim()).to_string());
+            }
+        } else {
+            out.insert(ident(rest).to_string());
+        }
+    }
+    out.retain(|m| !m.is_empty() && m.starts_with(|c: char| c.is_ascii_lowercase()));
+    out
+}
+
+/// The index of the `}` closing a group whose `{` was just passed.
+fn matching_brace(s: &str) -> usize {
+    let mut depth = 0;
+    for (i, c) in s.char_indices() {
+        match c {
+            '{' => depth += 1,
+            '}' if depth == 0 => return i,
+            '}' => depth -= 1,
+            _ => {}
+        }
+    }
+    s.len()
+}
+
+/// The comma-separated items of a brace group, nested groups kept whole.
+fn top_level_items(s: &str) -> Vec<&str> {
+    let (mut out, mut depth, mut start) = (Vec::new(), 0, 0);
+    for (i, c) in s.char_indices() {
+        match c {
+            '{' => depth += 1,
+            '}' => depth -= 1,
+            ',' if depth == 0 => {
+                out.push(&s[start..i]);
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    out.push(&s[start..]);
+    out
+}
+
+#[test]
+fn no_module_imports_one_that_imports_it_back() {
+    let root = root();
+    let mut cycles = Vec::new();
+    for c in CRATES {
+        let src = root.join("crates").join(c).join("src");
+        let mut graph: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+        for file in rust_files(&src) {
+            let Some(m) = top_module(&src, &file) else {
+                continue;
+            };
+            let text = std::fs::read_to_string(&file).expect("read source");
+            let deps = graph.entry(m.clone()).or_default();
+            deps.extend(imports(&text).into_iter().filter(|d| *d != m));
+        }
+        for (m, deps) in &graph {
+            for d in deps {
+                if reaches(&graph, d, m) {
+                    cycles.push(format!("{c}: {m} -> {d} -> … -> {m}"));
+                }
+            }
+        }
+    }
+    assert!(cycles.is_empty(), "module cycles:\n{}", cycles.join("\n"));
+}
+
+/// Whether `to` is reachable from `from` in `graph`.
+fn reaches(graph: &BTreeMap<String, BTreeSet<String>>, from: &str, to: &str) -> bool {
+    let (mut seen, mut stack) = (BTreeSet::new(), vec![from.to_string()]);
+    while let Some(m) = stack.pop() {
+        if m == to {
+            return true;
+        }
+        if seen.insert(m.clone())
+            && let Some(next) = graph.get(&m)
+        {
+            stack.extend(next.iter().cloned());
+        }
+    }
+    false
+}
+
+#[test]
+fn the_import_reader_sees_grouped_and_nested_imports() {
+    let text = "use crate::a::B;\nuse crate::{c, d::{E, F}, g::H};\nlet x = crate::i::j();\nuse megawatt_crate::k;";
+    let got: Vec<String> = imports(text).into_iter().collect();
+    assert_eq!(got, ["a", "c", "d", "g", "i"]);
+    let mut g = BTreeMap::new();
+    g.insert("a".to_string(), BTreeSet::from(["b".to_string()]));
+    g.insert("b".to_string(), BTreeSet::from(["a".to_string()]));
+    assert!(reaches(&g, "b", "a"), "a cycle is found");
+}
+
+/// The `megawatt-*` crates a crate's manifest depends on (normal dependencies).
+fn workspace_deps(c: &str) -> BTreeSet<String> {
+    let toml = std::fs::read_to_string(root().join("crates").join(c).join("Cargo.toml"))
+        .expect("read manifest");
+    let deps = toml
+        .split("[dependencies]")
+        .nth(1)
+        .unwrap_or_default()
+        .split("\n[")
+        .next()
+        .unwrap_or_default();
+    deps.lines()
+        .filter_map(|l| l.trim().strip_prefix("megawatt-"))
+        .map(|l| ident(l).to_string())
+        .collect()
+}
+
+#[test]
+fn crates_depend_downward_only() {
+    let below = |c: &str| -> BTreeSet<String> {
+        let order = ["engine", "store", "server", "cli"];
+        let at = order.iter().position(|x| *x == c).expect("layered crate");
+        order[..at].iter().map(|s| s.to_string()).collect()
+    };
+    for c in ["engine", "store", "server", "cli"] {
+        let deps = workspace_deps(c);
+        assert!(deps.is_subset(&below(c)), "{c} depends on {deps:?}");
+    }
+    assert!(
+        workspace_deps("engine").is_empty(),
+        "the engine depends on nothing of ours"
+    );
+}
+
+/// Lines of non-test code in `crate_name`'s `src` (a `#[cfg(test)]` module to the end
+/// of its file is left out).
+fn code_lines(crate_name: &str) -> Vec<(PathBuf, usize, String)> {
+    let src = root().join("crates").join(crate_name).join("src");
+    let mut out = Vec::new();
+    for file in rust_files(&src) {
+        let text = std::fs::read_to_string(&file).expect("read source");
+        for (i, line) in text.lines().enumerate() {
+            if line.trim_start().starts_with("#[cfg(test)]") {
+                break;
+            }
+            let t = line.trim_start();
+            if !t.starts_with("//") {
+                out.push((file.clone(), i + 1, line.to_string()));
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn nothing_above_the_store_commits_or_reads_events_with_the_engine() {
+    for c in ["server", "cli"] {
+        for (file, n, line) in code_lines(c) {
+            let bad = line.contains(".commit(&") && line.contains("engine")
+                || line.contains("market_data::public(&self.engine")
+                || line.contains("fn public(engine");
+            assert!(!bad, "{}:{n} needs the engine: {line}", file.display());
+        }
+    }
+}
+
+#[test]
+fn no_sql_outside_the_store() {
+    let sql = [
+        "SELECT ",
+        "INSERT INTO",
+        "UPDATE ",
+        "DELETE FROM",
+        "CREATE TABLE",
+    ];
+    for c in ["engine", "server", "cli"] {
+        for (file, n, line) in code_lines(c) {
+            let found = sql.iter().any(|k| line.contains(k) && line.contains('"'));
+            assert!(!found, "{}:{n} holds SQL: {line}", file.display());
+        }
+    }
+}
+
+#[test]
+fn no_money_arithmetic_outside_the_engine() {
+    // The raw arithmetic of money (rounding, checked and saturating products of amounts)
+    // and the magic numbers of time appear only in the engine: the store, the server and
+    // the CLI call the engine's functions and format what they return.
+    let magic = ["div_half_even(", "8_760", "3_600_000", "86_400_000"];
+    let products = ["saturating_mul(", "checked_mul(", "wrapping_mul("];
+    let money_words = ["micros", "usd", "price", "fee", "amount", "notional"];
+    let computes = |line: &str| {
+        let lower = line.to_lowercase();
+        magic.iter().find(|k| line.contains(*k)).or_else(|| {
+            products
+                .iter()
+                .find(|k| line.contains(*k) && money_words.iter().any(|w| lower.contains(w)))
+        })
+    };
+    for c in ["store", "server", "cli"] {
+        for (file, n, line) in code_lines(c) {
+            let found = computes(&line);
+            assert!(
+                found.is_none(),
+                "{}:{n} computes money or time outside the engine ({found:?}): {line}",
+                file.display()
+            );
+        }
+    }
+}
