@@ -4,9 +4,9 @@
 //! in `InvoiceLines` events, so the audit's replay agrees with the migrated store).
 
 use crate::StoreError;
+use crate::convert;
 use crate::decode::{CONTRACT_COLUMNS, Get, contract_record, line_at};
-use crate::schema::Table;
-use crate::tables::{Delta, invoice_line_row};
+use crate::tables::Delta;
 use megawatt_engine::contract::ContractRecord;
 use megawatt_engine::ids::InvoiceId;
 use megawatt_engine::invoice::{Charge, lines};
@@ -98,11 +98,11 @@ pub(crate) fn invoice_lines(q: &mut dyn Query) -> Result<Delta, StoreError> {
                 .iter()
                 .enumerate()
             {
-                rows.push(invoice_line_row(invoice, i, l));
+                rows.push(convert::invoice_line(invoice, i, l));
             }
             Ok(())
         },
     )?;
-    delta.append(Table::InvoiceLines, rows);
+    delta.append(rows);
     Ok(delta)
 }

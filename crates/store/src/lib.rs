@@ -12,11 +12,13 @@
 
 pub mod audit;
 mod backfill;
+mod convert;
 pub mod decode;
 pub mod limits;
 pub mod outcome;
 pub mod pg;
 pub mod reader;
+pub mod rows;
 pub mod schema;
 pub mod sqlite;
 pub mod tables;

@@ -240,7 +240,7 @@ fn column<'a>(rows: &'a [Vec<Val>], j: usize) -> (Box<dyn ToSql + Sync + 'a>, &'
 fn insert_rows(
     c: &mut impl GenericClient,
     stmts: &mut Statements,
-    table: &str,
+    (table, columns): (&str, &[&str]),
     rows: &[Vec<Val>],
 ) -> Result<(), StoreError> {
     if rows.is_empty() {
@@ -253,7 +253,8 @@ fn insert_rows(
         .map(|(i, (_, ty))| format!("${}::{ty}", i + 1))
         .collect();
     let sql = format!(
-        "INSERT INTO {table} SELECT * FROM unnest({})",
+        "INSERT INTO {table} ({}) SELECT * FROM unnest({})",
+        columns.join(", "),
         args.join(", ")
     );
     let stmt = stmts.get(c, sql)?;
@@ -270,7 +271,8 @@ pub fn write_delta(
     delta: &Delta,
 ) -> Result<(), StoreError> {
     for table in Table::ALL {
-        insert_rows(c, stmts, table.name(), &delta.inserts[table as usize])?;
+        let rows = &delta.inserts[table as usize];
+        insert_rows(c, stmts, (table.name(), table.columns()), rows)?;
     }
     if !delta.orders.is_empty() {
         let stmt = stmts.get(
@@ -460,7 +462,8 @@ impl PgStore {
                 ]
             })
             .collect();
-        insert_rows(tx, stmts, "journal", &rows)
+        let columns = ["seq", "time_ms", "actor", "command", "checksum"];
+        insert_rows(tx, stmts, ("journal", &columns), &rows)
     }
 
     fn write_idempotency(

@@ -1,48 +1,19 @@
 //! What a batch of engine events changes in the query tables, netted per row into a
 //! [`Delta`] that each backend writes in its batch's transaction: a row inserted and
-//! updated in the same batch is written once, in its final state. Rows are built from
-//! the events and the batch's [`Names`] alone (no engine), so the store and the
-//! audit's replay write the same rows.
+//! updated in the same batch is written once, in its final state. Rows are the
+//! per-table structs of [`crate::rows`], built from the events and the batch's
+//! [`Names`] alone (no engine, [`crate::convert`]), so the store and the audit's replay
+//! write the same rows; later changes name the columns they set.
 
+use crate::convert;
+pub use crate::rows::Val;
+use crate::rows::{self, Row};
 pub use crate::schema::{SCHEMA_VERSION, TABLES, Table, pg_sql};
 use megawatt_engine::Engine;
 use megawatt_engine::catalog::Names;
-use megawatt_engine::contract::{Contract, ForCause, Notice, Origin, Pricing, Terms, Trade};
-use megawatt_engine::deal::{Need, Quote, Rfq};
-use megawatt_engine::event::{Event, ReservationEnd};
-use megawatt_engine::order::{AskSource, Order, OrderKind, TimeInForce};
+use megawatt_engine::contract::{ForCause, Notice};
+use megawatt_engine::event::{Event, ReservationEnd, RfqEnd};
 use std::collections::BTreeMap;
-
-/// One column value, typed so that both backends bind it exactly.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Val {
-    /// An integer (booleans are 0 or 1), or NULL.
-    I(Option<i64>),
-    /// Text, or NULL.
-    T(Option<String>),
-    /// Bytes.
-    B(Vec<u8>),
-}
-
-fn int(v: impl TryInto<i64>) -> Val {
-    Val::I(Some(v.try_into().ok().expect("stored integers fit in i64")))
-}
-
-fn opt_int<T: TryInto<i64>>(v: Option<T>) -> Val {
-    Val::I(v.map(|v| v.try_into().ok().expect("stored integers fit in i64")))
-}
-
-fn text(v: impl Into<String>) -> Val {
-    Val::T(Some(v.into()))
-}
-
-/// Column positions of `orders` that updates touch.
-mod col {
-    pub const ORDER_GPUS: usize = 7;
-    pub const ORDER_FILLED: usize = 18;
-    pub const ORDER_STATUS: usize = 19;
-    pub const ORDER_CLOSED_SEQ: usize = 21;
-}
 
 /// The net change of an order written before this batch.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -58,14 +29,16 @@ pub struct OrderUpdate {
 /// What a run of events changes in the query tables, netted per row.
 #[derive(Clone, Debug, Default)]
 pub struct Delta {
-    /// New rows per table (indexed like [`Table::ALL`]), in event order, each complete.
+    /// New rows per table (indexed like [`Table::ALL`]), in event order, each complete,
+    /// with its values in [`Table::columns`] order.
     pub inserts: [Vec<Vec<Val>>; TABLES],
     /// Changes to orders written before this delta, by id.
     pub orders: BTreeMap<u64, OrderUpdate>,
     /// New values of columns (by position) of rows written before this delta, by
     /// (table, id); the last value set wins.
     pub sets: BTreeMap<(Table, u64), BTreeMap<usize, Val>>,
-    /// Where each row inserted by this delta sits in `inserts`, by (table, id).
+    /// Where each row inserted by this delta sits in `inserts`, by (table, id), for
+    /// tables whose rows later events change.
     fresh: BTreeMap<(Table, u64), usize>,
 }
 
@@ -80,28 +53,35 @@ impl Delta {
         let engine = Engine::new();
         let mut d = Delta::default();
         for (i, m) in engine.models().iter().enumerate() {
-            d.insert(
-                Table::Models,
-                vec![
-                    int(i as i64),
-                    text(&m.id),
-                    text(&m.name),
-                    int(m.watts_per_gpu),
-                ],
-            );
+            d.insert(rows::Model {
+                idx: i as u64,
+                id: m.id.clone(),
+                name: m.name.clone(),
+                watts_per_gpu: m.watts_per_gpu,
+            });
         }
         for p in engine.participants() {
-            d.insert(Table::Participants, participant_row(p, 0));
+            d.insert(convert::participant(p, 0));
         }
         d
     }
 
-    fn insert(&mut self, table: Table, row: Vec<Val>) {
-        let rows = &mut self.inserts[table as usize];
-        if let Val::I(Some(id)) = row[0] {
-            self.fresh.insert((table, id as u64), rows.len());
+    /// Adds a new row; rows of tables that later events change are remembered by id.
+    fn insert<R: Row>(&mut self, row: R) {
+        let values = row.values();
+        let rows = &mut self.inserts[R::TABLE as usize];
+        if R::TABLE.is_updated()
+            && let Val::I(Some(id)) = values[0]
+        {
+            self.fresh.insert((R::TABLE, id as u64), rows.len());
         }
-        rows.push(row);
+        rows.push(values);
+    }
+
+    /// Adds rows of a table that no later event changes (migrations' backfills).
+    pub(crate) fn append<R: Row>(&mut self, rows: impl IntoIterator<Item = R>) {
+        let out = &mut self.inserts[R::TABLE as usize];
+        out.extend(rows.into_iter().map(Row::values));
     }
 
     /// The row inserted by this delta into `table` with this id, if any.
@@ -122,75 +102,49 @@ impl Delta {
         }
     }
 
-    fn add_to(row: &mut [Val], col: usize, by: i64) {
-        if let Val::I(Some(v)) = &mut row[col] {
-            *v += by;
+    /// Applies `change` to order `id`: to its row if this delta inserted it, else to
+    /// its net update.
+    fn order(&mut self, id: u64, change: impl Fn(OrderChange<'_>)) {
+        match self.fresh_row(Table::Orders, id) {
+            Some(row) => change(OrderChange::Row(row)),
+            None => change(OrderChange::Update(self.orders.entry(id).or_default())),
         }
-    }
-
-    /// Adds rows of a table that no later event changes (migrations' backfills).
-    pub(crate) fn append(&mut self, table: Table, rows: impl IntoIterator<Item = Vec<Val>>) {
-        self.inserts[table as usize].extend(rows);
     }
 
     /// Records what one event (of the command at journal position `seq`, stamped
     /// `time_ms`) changes.
     pub fn event(&mut self, names: &Names, seq: u64, time_ms: u64, event: &Event) {
         match event {
-            Event::ParticipantCreated(p) => {
-                self.insert(Table::Participants, participant_row(p, time_ms));
-            }
+            Event::ParticipantCreated(p) => self.insert(convert::participant(p, time_ms)),
             Event::ModelAdded { model } => {
                 let m = names.model(*model);
-                let row = vec![
-                    int(model.0),
-                    text(&m.id),
-                    text(&m.name),
-                    int(m.watts_per_gpu),
-                ];
-                self.insert(Table::Models, row);
+                self.insert(rows::Model {
+                    idx: u64::from(model.0),
+                    id: m.id.clone(),
+                    name: m.name.clone(),
+                    watts_per_gpu: m.watts_per_gpu,
+                });
             }
-            Event::FacilityCreated(f) => {
-                let region = names.region(f.region);
-                let row = vec![
-                    int(f.id.0),
-                    int(f.owner.0),
-                    text(&f.name),
-                    text(region),
-                    int(f.power_kw),
-                    int(time_ms),
-                ];
-                self.insert(Table::Facilities, row);
-            }
+            Event::FacilityCreated(f) => self.insert(rows::Facility {
+                id: f.id.0,
+                owner: f.owner.0,
+                name: f.name.clone(),
+                region: names.region(f.region).into(),
+                power_kw: f.power_kw,
+                created_ms: time_ms,
+            }),
             Event::PoolCreated {
                 pool,
                 facility,
                 model,
                 gpus,
-            } => {
-                let row = vec![
-                    int(pool.0),
-                    int(facility.0),
-                    text(names.model_id(*model)),
-                    int(*gpus),
-                ];
-                self.insert(Table::Pools, row);
-            }
-            Event::Reserved(r) => {
-                let w = r.window;
-                let row = vec![
-                    int(r.id.0),
-                    int(r.pool.0),
-                    int(r.owner.0),
-                    int(r.gpus),
-                    int(w.start.0),
-                    int(w.end.0),
-                    text(w.start.to_string()),
-                    text(w.end.to_string()),
-                    text("active"),
-                ];
-                self.insert(Table::Reservations, row);
-            }
+            } => self.insert(rows::Pool {
+                id: pool.0,
+                facility: facility.0,
+                model: names.model_id(*model).into(),
+                gpus: *gpus,
+            }),
+            Event::Reserved(r) => self.insert(convert::reservation(r)),
             Event::ReservationEnded {
                 reservation,
                 reason,
@@ -199,66 +153,41 @@ impl Delta {
                     ReservationEnd::Released => "released",
                     ReservationEnd::Elapsed => "elapsed",
                 };
-                self.set(Table::Reservations, reservation.0, "status", text(status));
+                self.set(Table::Reservations, reservation.0, "status", status.into());
             }
-            Event::OrderAccepted(o) => {
-                let row = order_row(names, o);
-                self.insert(Table::Orders, row);
-            }
+            Event::OrderAccepted(o) => self.insert(convert::order(names, o)),
             Event::OrderReduced { order, by_gpus } => {
                 let by = i64::from(*by_gpus);
-                match self.fresh_row(Table::Orders, order.0) {
-                    Some(row) => Delta::add_to(row, col::ORDER_GPUS, -by),
-                    None => self.orders.entry(order.0).or_default().reduced_gpus += by,
-                }
+                self.order(order.0, |o| o.reduce(by));
             }
             Event::OrderClosed { order, reason } => {
                 let (status, seq) = (reason.as_str(), seq as i64);
-                match self.fresh_row(Table::Orders, order.0) {
-                    Some(row) => {
-                        row[col::ORDER_STATUS] = text(status);
-                        row[col::ORDER_CLOSED_SEQ] = int(seq);
-                    }
-                    None => self.orders.entry(order.0).or_default().closed = Some((status, seq)),
-                }
+                self.order(order.0, |o| o.close(status, seq));
             }
             Event::Trade(t) => {
-                let row = trade_row(names, t);
-                self.insert(Table::Trades, row);
+                self.insert(convert::trade(names, t));
                 let gpu_hours = i64::from(t.gpus) * i64::from(t.window.hours());
                 for order in [t.bid.0, t.ask.0] {
-                    match self.fresh_row(Table::Orders, order) {
-                        Some(row) => Delta::add_to(row, col::ORDER_FILLED, gpu_hours),
-                        None => self.orders.entry(order).or_default().filled_gpu_hours += gpu_hours,
-                    }
+                    self.order(order, |o| o.fill(gpu_hours));
                 }
             }
             Event::ContractCreated(c) => {
-                self.insert(Table::Contracts, contract_row(c, time_ms));
-                for (i, l) in c.lines.iter().enumerate() {
-                    let row = vec![
-                        int(c.id.0),
-                        int(i as i64),
-                        int(l.pool.0),
-                        int(l.gpus),
-                        int(l.window.start.0),
-                        int(l.window.end.0),
-                    ];
-                    self.inserts[Table::ContractLines as usize].push(row);
-                }
+                self.insert(convert::contract(c, time_ms));
+                let lines = c.lines.iter().enumerate();
+                self.append(lines.map(|(i, l)| convert::contract_line(c.id.0, i, l)));
             }
             Event::ContractStarted { contract } => {
-                self.set(Table::Contracts, contract.0, "status", text("active"));
+                self.set(Table::Contracts, contract.0, "status", "active".into());
             }
             Event::ContractExpired { contract } => {
-                self.set(Table::Contracts, contract.0, "status", text("expired"));
+                self.set(Table::Contracts, contract.0, "status", "expired".into());
             }
             Event::ContractTerminated {
                 contract,
                 for_cause,
             } => {
                 if !for_cause {
-                    self.set(Table::Contracts, contract.0, "status", text("terminated"));
+                    self.set(Table::Contracts, contract.0, "status", "terminated".into());
                 }
             }
             Event::NoticeGiven { contract, notice } => self.notice(contract.0, notice),
@@ -266,357 +195,115 @@ impl Delta {
                 contract,
                 termination,
             } => self.for_cause(contract.0, termination),
-            Event::RfqCreated(r) => self.rfq(names, r, time_ms),
+            Event::RfqCreated(r) => {
+                let (row, items, invited) = convert::rfq(names, r, time_ms);
+                self.insert(row);
+                self.append(items);
+                self.append(invited);
+            }
             Event::RfqClosed { rfq, reason } => {
-                self.set(Table::Rfqs, rfq.0, "status", text(reason.as_str()));
-                self.set(Table::Rfqs, rfq.0, "closed_seq", int(seq));
-                if let megawatt_engine::event::RfqEnd::Accepted(q) = reason {
-                    self.set(Table::Rfqs, rfq.0, "accepted_quote", int(q.0));
+                self.set(Table::Rfqs, rfq.0, "status", reason.as_str().into());
+                self.set(Table::Rfqs, rfq.0, "closed_seq", seq.into());
+                if let RfqEnd::Accepted(q) = reason {
+                    self.set(Table::Rfqs, rfq.0, "accepted_quote", q.0.into());
                 }
             }
-            Event::QuoteSubmitted(q) => self.quote(q, time_ms),
-            Event::Transfer(t) => {
-                let row = vec![
-                    int(t.id.0),
-                    text(t.debit.to_string()),
-                    text(t.credit.to_string()),
-                    int(t.amount_micros),
-                    text(t.kind.as_str()),
-                    text(&t.reference),
-                    int(t.time_ms),
-                    int(seq),
-                ];
-                self.insert(Table::Transfers, row);
+            Event::QuoteSubmitted(q) => {
+                let (row, lines) = convert::quote(q, time_ms);
+                self.insert(row);
+                self.append(lines);
             }
+            Event::QuoteClosed { quote, reason } => {
+                self.set(Table::Quotes, quote.0, "status", reason.as_str().into());
+                self.set(Table::Quotes, quote.0, "closed_seq", seq.into());
+            }
+            Event::Transfer(t) => self.insert(convert::transfer(t, seq)),
             // The fees in force live in the engine's state (GET /v1/admin/fees); the
             // journal holds every change.
             Event::FeesSet(_) => {}
-            Event::InvoiceIssued(i) => {
-                let row = vec![
-                    int(i.id.0),
-                    int(i.contract.0),
-                    int(i.payer.0),
-                    int(i.payee.0),
-                    text(i.charge.as_str()),
-                    int(i.period.start.0),
-                    int(i.period.end.0),
-                    text(i.period.start.to_string()),
-                    text(i.period.end.to_string()),
-                    int(i.amount_micros),
-                    int(i.issued_ms),
-                    int(i.due.0),
-                    text(i.due.to_string()),
-                    text("open"),
-                    Val::I(None),
-                ];
-                self.insert(Table::Invoices, row);
-            }
+            Event::InvoiceIssued(i) => self.insert(convert::invoice(i)),
             Event::InvoiceLines { invoice, lines } => {
-                for (i, l) in lines.iter().enumerate() {
-                    self.inserts[Table::InvoiceLines as usize]
-                        .push(invoice_line_row(*invoice, i, l));
-                }
+                let lines = lines.iter().enumerate();
+                self.append(lines.map(|(i, l)| convert::invoice_line(*invoice, i, l)));
             }
             Event::InvoicePaid { invoice } => {
-                self.set(Table::Invoices, invoice.0, "status", text("paid"));
-                self.set(Table::Invoices, invoice.0, "paid_seq", int(seq));
+                self.set(Table::Invoices, invoice.0, "status", "paid".into());
+                self.set(Table::Invoices, invoice.0, "paid_seq", seq.into());
             }
             Event::InvoiceOverdue { invoice } => {
-                self.set(Table::Invoices, invoice.0, "status", text("overdue"));
+                self.set(Table::Invoices, invoice.0, "status", "overdue".into());
             }
             Event::CreditLimitSet {
                 participant,
                 limit_micros,
             } => {
-                self.set(
-                    Table::Participants,
-                    participant.0,
-                    "credit_limit_micros",
-                    int(*limit_micros),
-                );
-            }
-            Event::QuoteClosed { quote, reason } => {
-                self.set(Table::Quotes, quote.0, "status", text(reason.as_str()));
-                self.set(Table::Quotes, quote.0, "closed_seq", int(seq));
+                let (t, id) = (Table::Participants, participant.0);
+                self.set(t, id, "credit_limit_micros", (*limit_micros).into());
             }
         }
     }
 
     fn notice(&mut self, id: u64, n: &Notice) {
         let t = Table::Contracts;
-        self.set(t, id, "status", text("notice_given"));
-        self.set(t, id, "ends_hour", int(n.effective.0));
-        self.set(t, id, "ends_at", text(n.effective.to_string()));
-        self.set(t, id, "notice_by", int(n.by.0));
-        self.set(t, id, "notice_ms", int(n.given_ms));
-        self.set(t, id, "notice_effective_hour", int(n.effective.0));
-        self.set(t, id, "notice_fee_micros", int(n.fee_micros));
-        self.set(
-            t,
-            id,
-            "notice_via_parent",
-            opt_int(n.via_parent.map(|p| p.0)),
-        );
+        self.set(t, id, "status", "notice_given".into());
+        self.set(t, id, "ends_hour", n.effective.0.into());
+        self.set(t, id, "ends_at", n.effective.to_string().into());
+        self.set(t, id, "notice_by", n.by.0.into());
+        self.set(t, id, "notice_ms", n.given_ms.into());
+        self.set(t, id, "notice_effective_hour", n.effective.0.into());
+        self.set(t, id, "notice_fee_micros", n.fee_micros.into());
+        let via = n.via_parent.map(|p| p.0);
+        self.set(t, id, "notice_via_parent", via.into());
     }
 
     fn for_cause(&mut self, id: u64, f: &ForCause) {
         let t = Table::Contracts;
-        self.set(t, id, "status", text("terminated_for_cause"));
-        self.set(t, id, "ends_hour", int(f.effective.0));
-        self.set(t, id, "ends_at", text(f.effective.to_string()));
-        self.set(t, id, "cause", text(f.cause.as_str()));
-        self.set(t, id, "cause_by", int(f.by.0));
-        self.set(t, id, "cause_reason", text(&f.reason));
-        self.set(t, id, "cause_ms", int(f.given_ms));
+        self.set(t, id, "status", "terminated_for_cause".into());
+        self.set(t, id, "ends_hour", f.effective.0.into());
+        self.set(t, id, "ends_at", f.effective.to_string().into());
+        self.set(t, id, "cause", f.cause.as_str().into());
+        self.set(t, id, "cause_by", f.by.0.into());
+        self.set(t, id, "cause_reason", f.reason.clone().into());
+        self.set(t, id, "cause_ms", f.given_ms.into());
+    }
+}
+
+/// A change of an order: its row, inserted by this delta, or its net update.
+enum OrderChange<'a> {
+    Row(&'a mut Vec<Val>),
+    Update(&'a mut OrderUpdate),
+}
+
+impl OrderChange<'_> {
+    fn add(row: &mut [Val], name: &str, by: i64) {
+        if let Val::I(Some(v)) = &mut row[Table::Orders.column(name)] {
+            *v += by;
+        }
     }
 
-    fn rfq(&mut self, names: &Names, r: &Rfq, time_ms: u64) {
-        let (kind, power, min_power) = match &r.need {
-            Need::Gpus(items) => {
-                for (m, gpus) in items {
-                    let row = vec![int(r.id.0), text(names.model_id(*m)), int(*gpus)];
-                    self.inserts[Table::RfqItems as usize].push(row);
-                }
-                ("gpus", None, None)
+    fn reduce(self, by_gpus: i64) {
+        match self {
+            OrderChange::Row(row) => Self::add(row, "gpus", -by_gpus),
+            OrderChange::Update(u) => u.reduced_gpus += by_gpus,
+        }
+    }
+
+    fn fill(self, gpu_hours: i64) {
+        match self {
+            OrderChange::Row(row) => Self::add(row, "filled_gpu_hours", gpu_hours),
+            OrderChange::Update(u) => u.filled_gpu_hours += gpu_hours,
+        }
+    }
+
+    fn close(self, status: &'static str, seq: i64) {
+        match self {
+            OrderChange::Row(row) => {
+                row[Table::Orders.column("status")] = status.into();
+                row[Table::Orders.column("closed_seq")] = seq.into();
             }
-            Need::Power {
-                power_kw,
-                min_power_kw,
-            } => ("power", Some(*power_kw), Some(*min_power_kw)),
-        };
-        for p in &r.invited {
-            self.inserts[Table::RfqInvited as usize].push(vec![int(r.id.0), int(p.0)]);
-        }
-        let (w, t) = (r.window, &r.terms);
-        let row = vec![
-            int(r.id.0),
-            int(r.buyer.0),
-            text(kind),
-            opt_int(power),
-            opt_int(min_power),
-            int(w.start.0),
-            int(w.end.0),
-            text(w.start.to_string()),
-            text(w.end.to_string()),
-            Val::T(r.region.map(|x| names.region(x).to_string())),
-            opt_int(r.facility.map(|f| f.0)),
-            opt_int(t.max_buyer_notice_hours),
-            opt_int(t.min_seller_notice_hours),
-            opt_int(t.max_early_termination_fee_micros),
-            text(t.causes.to_text()),
-            int(r.deadline.0),
-            text(r.deadline.to_string()),
-            text("open"),
-            Val::I(None),
-            int(time_ms),
-            Val::I(None),
-            opt_int(t.min_payment_days),
-        ];
-        self.insert(Table::Rfqs, row);
-    }
-
-    fn quote(&mut self, q: &Quote, time_ms: u64) {
-        let (pricing, price, fee) = pricing_cols(&q.pricing);
-        let t = &q.terms;
-        let row = vec![
-            int(q.id.0),
-            int(q.rfq.0),
-            int(q.provider.0),
-            int(q.facility.0),
-            text(pricing),
-            opt_int(price),
-            opt_int(fee),
-            opt_int(t.buyer_notice_hours),
-            opt_int(t.seller_notice_hours),
-            int(t.early_termination_fee_micros),
-            text(t.for_cause.to_text()),
-            int(q.expires.0),
-            text(q.expires.to_string()),
-            text("open"),
-            int(time_ms),
-            Val::I(None),
-            int(t.payment_days),
-        ];
-        self.insert(Table::Quotes, row);
-        for (i, l) in q.lines.iter().enumerate() {
-            let row = vec![
-                int(q.id.0),
-                int(i as i64),
-                int(l.pool.0),
-                int(l.gpus),
-                int(l.window.start.0),
-                int(l.window.end.0),
-            ];
-            self.inserts[Table::QuoteLines as usize].push(row);
+            OrderChange::Update(u) => u.closed = Some((status, seq)),
         }
     }
-}
-
-/// (kind, price per GPU-hour, monthly fee) of a pricing.
-fn pricing_cols(p: &Pricing) -> (&'static str, Option<i64>, Option<i64>) {
-    (p.kind(), p.price_micros(), p.fee_micros())
-}
-
-/// The row of line `i` of an invoice.
-pub(crate) fn invoice_line_row(
-    invoice: megawatt_engine::ids::InvoiceId,
-    i: usize,
-    l: &megawatt_engine::invoice::InvoiceLine,
-) -> Vec<Val> {
-    vec![
-        int(invoice.0),
-        int(i),
-        opt_int(l.line),
-        int(l.pool.0),
-        int(l.gpus),
-        opt_int(l.gpu_hours),
-        int(l.amount_micros),
-    ]
-}
-
-fn participant_row(p: &megawatt_engine::entities::Participant, time_ms: u64) -> Vec<Val> {
-    vec![
-        int(p.id.0),
-        text(&p.name),
-        int(p.roles.provider),
-        int(p.roles.buyer),
-        int(p.roles.operator),
-        int(time_ms),
-        int(0),
-    ]
-}
-
-fn order_row(names: &Names, o: &Order) -> Vec<Val> {
-    let (contract, line) = match &o.kind {
-        OrderKind::Ask(a) => match a.source {
-            AskSource::Contract { contract, line } => (Some(contract), Some(line)),
-            AskSource::Pool(_) => (None, None),
-        },
-        OrderKind::Bid(_) => (None, None),
-    };
-    let gtd = match o.tif {
-        TimeInForce::Gtd { until } => Some(until.0),
-        _ => None,
-    };
-    let (side, gpus, pool, region, facility, min_fill, colocate, partial) = match &o.kind {
-        OrderKind::Ask(a) => (
-            "sell",
-            a.gpus,
-            Some(a.pool.0),
-            None,
-            Some(a.facility.0),
-            Some(a.min_fill_gpus),
-            None,
-            None,
-        ),
-        OrderKind::Bid(b) => (
-            "buy",
-            b.gpus,
-            None,
-            b.region.map(|r| names.region(r).to_string()),
-            b.facility.map(|f| f.0),
-            None,
-            Some(b.colocate),
-            Some(b.partial),
-        ),
-    };
-    let w = o.window;
-    vec![
-        int(o.id.0),
-        int(o.owner.0),
-        text(side),
-        text(names.model_id(o.model)),
-        opt_int(pool),
-        Val::T(region),
-        opt_int(facility),
-        int(gpus),
-        int(w.start.0),
-        int(w.end.0),
-        text(w.start.to_string()),
-        text(w.end.to_string()),
-        int(o.price_micros),
-        text(o.tif.name()),
-        opt_int(gtd),
-        opt_int(min_fill),
-        opt_int(colocate),
-        opt_int(partial),
-        int(0),
-        text("open"),
-        int(o.placed_ms),
-        Val::I(None),
-        opt_int(contract.map(|c| c.0)),
-        opt_int(line),
-    ]
-}
-
-fn trade_row(names: &Names, t: &Trade) -> Vec<Val> {
-    let w = t.window;
-    vec![
-        int(t.id.0),
-        int(t.bid.0),
-        int(t.ask.0),
-        int(t.buyer.0),
-        int(t.seller.0),
-        int(t.pool.0),
-        text(names.model_id(t.model)),
-        int(t.gpus),
-        int(w.start.0),
-        int(w.end.0),
-        text(w.start.to_string()),
-        text(w.end.to_string()),
-        int(t.price_micros),
-        text(t.aggressor.as_str()),
-        int(t.contract.0),
-        int(t.time_ms),
-    ]
-}
-
-fn contract_row(c: &Contract, time_ms: u64) -> Vec<Val> {
-    let (pricing, price, fee) = pricing_cols(&c.pricing);
-    let (trade, quote, parent, line) = match c.origin {
-        Origin::Trade(t) => (Some(t.0), None, None, None),
-        Origin::Quote(q) => (None, Some(q.0), None, None),
-        Origin::Resale {
-            parent,
-            line,
-            trade,
-        } => (Some(trade.0), None, Some(parent.0), Some(line)),
-    };
-    let t: &Terms = &c.terms;
-    vec![
-        int(c.id.0),
-        int(c.buyer.0),
-        int(c.seller.0),
-        text(pricing),
-        opt_int(price),
-        opt_int(fee),
-        int(c.start().0),
-        int(c.end().0),
-        text(c.start().to_string()),
-        text(c.end().to_string()),
-        opt_int(t.buyer_notice_hours),
-        opt_int(t.seller_notice_hours),
-        int(t.early_termination_fee_micros),
-        opt_int(trade),
-        text("pending"),
-        int(time_ms),
-        opt_int(quote),
-        opt_int(parent),
-        opt_int(line),
-        int(c.ends.0),
-        text(c.ends.to_string()),
-        text(t.for_cause.to_text()),
-        Val::I(None),
-        Val::I(None),
-        Val::I(None),
-        Val::I(None),
-        Val::I(None),
-        Val::T(None),
-        Val::I(None),
-        Val::T(None),
-        Val::I(None),
-        int(t.payment_days),
-    ]
 }
 
 impl rusqlite::ToSql for Val {
@@ -635,9 +322,17 @@ pub fn write_sqlite(tx: &rusqlite::Connection, delta: &Delta) -> rusqlite::Resul
     use rusqlite::params;
     for table in Table::ALL {
         let rows = &delta.inserts[table as usize];
-        let Some(first) = rows.first() else { continue };
-        let marks: Vec<String> = (1..=first.len()).map(|i| format!("?{i}")).collect();
-        let sql = format!("INSERT INTO {} VALUES ({})", table.name(), marks.join(", "));
+        if rows.is_empty() {
+            continue;
+        }
+        let columns = table.columns();
+        let marks: Vec<String> = (1..=columns.len()).map(|i| format!("?{i}")).collect();
+        let sql = format!(
+            "INSERT INTO {} ({}) VALUES ({})",
+            table.name(),
+            columns.join(", "),
+            marks.join(", ")
+        );
         let mut stmt = tx.prepare_cached(&sql)?;
         for row in rows {
             stmt.execute(rusqlite::params_from_iter(row.iter()))?;

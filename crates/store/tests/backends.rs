@@ -8,7 +8,7 @@ use megawatt_engine::entities::Roles;
 use megawatt_engine::{Engine, OPERATOR};
 use megawatt_store::pg::{IfLocked, ScratchDb};
 use megawatt_store::schema::SCHEMA_V1;
-use megawatt_store::tables::{SCHEMA_VERSION, pg_sql};
+use megawatt_store::tables::{SCHEMA_VERSION, Table, pg_sql};
 use megawatt_store::{
     Applied, Batch, IdempotencyRecord, Location, OpenOptions, Outcome, Snapshot, Store,
 };
@@ -71,6 +71,46 @@ impl TestStore {
                 .query_one(sql, &[])
                 .unwrap()
                 .get(0),
+        }
+    }
+
+    /// The columns of `table` in the store, in order.
+    fn columns_of(&self, table: &str) -> Vec<String> {
+        match &self.location {
+            Location::Sqlite(path) => {
+                let conn = rusqlite::Connection::open(path).unwrap();
+                let mut stmt = conn
+                    .prepare(&format!("SELECT name FROM pragma_table_info('{table}') ORDER BY cid"))
+                    .unwrap();
+                stmt.query_map([], |r| r.get(0))
+                    .unwrap()
+                    .collect::<Result<_, _>>()
+                    .unwrap()
+            }
+            Location::Postgres(url) => ::postgres::Client::connect(url, ::postgres::NoTls)
+                .unwrap()
+                .query(
+                    "SELECT column_name::text FROM information_schema.columns \
+                     WHERE table_schema = current_schema() AND table_name = $1 ORDER BY ordinal_position",
+                    &[&table],
+                )
+                .unwrap()
+                .iter()
+                .map(|r| r.get(0))
+                .collect(),
+        }
+    }
+
+    /// Every query table's columns in the store are its row struct's fields, in order.
+    fn assert_tables_match_their_row_structs(&self) {
+        for table in Table::ALL {
+            let want: Vec<String> = table.columns().iter().map(|c| c.to_string()).collect();
+            assert_eq!(
+                self.columns_of(table.name()),
+                want,
+                "table {}",
+                table.name()
+            );
         }
     }
 
@@ -225,6 +265,14 @@ fn a_version_1_store_is_migrated_on_open(t: TestStore) {
     assert_eq!(causes, "acceptable_use,non_payment,non_delivery");
     let days = t.query_text("SELECT CAST(payment_days AS TEXT) FROM contracts WHERE id = 1");
     assert_eq!(days, "30", "older contracts pay in 30 days");
+    t.assert_tables_match_their_row_structs();
+}
+
+/// The row structs (`megawatt_store::rows`) are the tables: a new store's columns are
+/// their fields, in order (a migrated one's are checked by the migration test).
+fn every_row_struct_matches_its_table(t: TestStore) {
+    drop(t.open());
+    t.assert_tables_match_their_row_structs();
 }
 
 /// Version 9 added `invoice_lines`: the invoices issued before it get their lines from
@@ -263,6 +311,7 @@ fn a_version_8_store_gets_the_lines_of_its_invoices(t: TestStore) {
 }
 
 on_both_backends!(
+    every_row_struct_matches_its_table,
     a_version_8_store_gets_the_lines_of_its_invoices,
     journal_round_trips_and_a_damaged_record_is_named,
     snapshots_are_kept_two_deep_and_a_damaged_one_is_skipped,
