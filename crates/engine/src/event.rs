@@ -46,6 +46,88 @@ impl CloseReason {
             CloseReason::ContractEnded => "contract_ended",
         }
     }
+
+    /// The reason named `s` ([`CloseReason::as_str`]).
+    pub fn parse(s: &str) -> Option<CloseReason> {
+        [
+            CloseReason::Filled,
+            CloseReason::Cancelled,
+            CloseReason::Expired,
+            CloseReason::WindowStarted,
+            CloseReason::IocRemainder,
+            CloseReason::Killed,
+            CloseReason::ContractEnded,
+        ]
+        .into_iter()
+        .find(|r| r.as_str() == s)
+    }
+}
+
+/// Where an order, RFQ or quote is: open, or closed and how (`E`: [`CloseReason`],
+/// [`RfqEnd`] or [`QuoteEnd`]). Shown and stored as `open` or the ending's name.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Status<E> {
+    /// Still open.
+    Open,
+    /// Closed, and how.
+    Closed(E),
+}
+
+impl Status<CloseReason> {
+    /// `open` or how the order closed.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Open => "open",
+            Status::Closed(r) => r.as_str(),
+        }
+    }
+
+    /// The status named `s`.
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "open" => Some(Status::Open),
+            _ => CloseReason::parse(s).map(Status::Closed),
+        }
+    }
+}
+
+impl Status<QuoteEnd> {
+    /// `open` or how the quote closed.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Open => "open",
+            Status::Closed(r) => r.as_str(),
+        }
+    }
+
+    /// The status named `s`.
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "open" => Some(Status::Open),
+            _ => QuoteEnd::parse(s).map(Status::Closed),
+        }
+    }
+}
+
+impl Status<RfqEnd> {
+    /// `open` or how the RFQ closed.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Open => "open",
+            Status::Closed(r) => r.as_str(),
+        }
+    }
+
+    /// The status named `s`, with the quote accepted when it is `accepted`.
+    pub fn parse(s: &str, accepted: Option<QuoteId>) -> Option<Self> {
+        Some(match (s, accepted) {
+            ("open", _) => Status::Open,
+            ("accepted", Some(q)) => Status::Closed(RfqEnd::Accepted(q)),
+            ("cancelled", _) => Status::Closed(RfqEnd::Cancelled),
+            ("expired", _) => Status::Closed(RfqEnd::Expired),
+            _ => return None,
+        })
+    }
 }
 
 /// Why a reservation ended.
@@ -104,6 +186,18 @@ impl QuoteEnd {
             QuoteEnd::Expired => "expired",
             QuoteEnd::Released => "released",
         }
+    }
+
+    /// The ending named `s` ([`QuoteEnd::as_str`]).
+    pub fn parse(s: &str) -> Option<QuoteEnd> {
+        [
+            QuoteEnd::Accepted,
+            QuoteEnd::Withdrawn,
+            QuoteEnd::Expired,
+            QuoteEnd::Released,
+        ]
+        .into_iter()
+        .find(|r| r.as_str() == s)
     }
 }
 

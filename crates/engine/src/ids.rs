@@ -13,6 +13,15 @@ macro_rules! id_type {
         impl $name {
             /// The short prefix used when the id is shown to people (`"ord"` in `ord-17`).
             pub const PREFIX: &'static str = $prefix;
+
+            /// The id shown as `prefix-N` (its [`fmt::Display`] form).
+            pub fn parse(s: &str) -> Option<$name> {
+                let digits = s.strip_prefix($prefix)?.strip_prefix('-')?;
+                if digits.is_empty() || !digits.bytes().all(|c| c.is_ascii_digit()) {
+                    return None;
+                }
+                digits.parse().ok().map($name)
+            }
         }
 
         impl fmt::Display for $name {

@@ -34,6 +34,40 @@ impl Charge {
     }
 }
 
+/// Where an invoice is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum InvoiceStatus {
+    /// Issued and not paid, not yet due.
+    Open,
+    /// Paid.
+    Paid,
+    /// Unpaid past its due date.
+    Overdue,
+}
+
+impl InvoiceStatus {
+    /// `open`, `paid` or `overdue`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            InvoiceStatus::Open => "open",
+            InvoiceStatus::Paid => "paid",
+            InvoiceStatus::Overdue => "overdue",
+        }
+    }
+
+    /// The status named `s`.
+    pub fn parse(s: &str) -> Option<InvoiceStatus> {
+        [
+            InvoiceStatus::Open,
+            InvoiceStatus::Paid,
+            InvoiceStatus::Overdue,
+        ]
+        .into_iter()
+        .find(|x| x.as_str() == s)
+    }
+}
+
 /// An unpaid invoice (paid ones live in the history tables).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Invoice {

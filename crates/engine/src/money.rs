@@ -19,6 +19,17 @@ pub enum Account {
     Participant(ParticipantId),
 }
 
+impl Account {
+    /// The account shown as `s` ([`fmt::Display`]: `external`, `fees` or `p-3`).
+    pub fn parse(s: &str) -> Option<Account> {
+        match s {
+            "external" => Some(Account::External),
+            "fees" => Some(Account::Fees),
+            _ => ParticipantId::parse(s).map(Account::Participant),
+        }
+    }
+}
+
 impl fmt::Display for Account {
     /// `external`, `fees`, or the participant's id (`p-3`).
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -47,7 +58,7 @@ pub enum TransferKind {
 }
 
 impl TransferKind {
-    /// `deposit` or `withdrawal`.
+    /// `deposit`, `withdrawal`, `trade`, `fee` or `invoice`.
     pub fn as_str(self) -> &'static str {
         match self {
             TransferKind::Deposit => "deposit",
@@ -56,6 +67,19 @@ impl TransferKind {
             TransferKind::Fee => "fee",
             TransferKind::Invoice => "invoice",
         }
+    }
+
+    /// The kind named `s` ([`TransferKind::as_str`]).
+    pub fn parse(s: &str) -> Option<TransferKind> {
+        [
+            TransferKind::Deposit,
+            TransferKind::Withdrawal,
+            TransferKind::Trade,
+            TransferKind::Fee,
+            TransferKind::Invoice,
+        ]
+        .into_iter()
+        .find(|k| k.as_str() == s)
     }
 }
 

@@ -25,6 +25,13 @@ impl Side {
             Side::Sell => "sell",
         }
     }
+
+    /// The side named `s` ([`Side::as_str`]).
+    pub fn parse(s: &str) -> Option<Side> {
+        [Side::Buy, Side::Sell]
+            .into_iter()
+            .find(|x| x.as_str() == s)
+    }
 }
 
 /// How long an order may rest.
@@ -52,6 +59,26 @@ impl TimeInForce {
             TimeInForce::Ioc => "ioc",
             TimeInForce::Fok => "fok",
             TimeInForce::Gtd { .. } => "gtd",
+        }
+    }
+
+    /// The time in force named `name` ([`TimeInForce::name`]), with its expiry hour
+    /// for `gtd`.
+    pub fn from_parts(name: &str, until: Option<Hour>) -> Option<TimeInForce> {
+        Some(match (name, until) {
+            ("gtc", _) => TimeInForce::Gtc,
+            ("ioc", _) => TimeInForce::Ioc,
+            ("fok", _) => TimeInForce::Fok,
+            ("gtd", Some(until)) => TimeInForce::Gtd { until },
+            _ => return None,
+        })
+    }
+
+    /// The expiry hour of a `gtd` order.
+    pub fn until(self) -> Option<Hour> {
+        match self {
+            TimeInForce::Gtd { until } => Some(until),
+            _ => None,
         }
     }
 }

@@ -219,7 +219,6 @@ pub fn charges(
     party: Option<megawatt_engine::ids::ParticipantId>,
     month: (Hour, Hour),
 ) -> Result<Option<Vec<Charge>>, StoreError> {
-    use megawatt_engine::ids::{InvoiceId, ParticipantId};
     let invoices = r.month_invoices(party, (month.0.0, month.1.0))?;
     if invoices.len() > EXPORT_INVOICES_MAX {
         return Ok(None);
@@ -230,13 +229,10 @@ pub fn charges(
     let mut out = Vec::new();
     let mut look = Lookups::default();
     for inv in invoices {
-        let Some(c) = contracts.get(&inv.contract) else {
+        let Some(c) = contracts.get(&inv.contract.0) else {
             continue;
         };
-        let payer = (
-            ParticipantId(inv.payer).to_string(),
-            look.name(r, inv.payer)?,
-        );
+        let payer = (inv.payer.to_string(), look.name(r, inv.payer.0)?);
         let seller = look.name(r, c.seller.0)?;
         let contract = c.id.to_string();
         let base = |i: usize,
@@ -252,7 +248,7 @@ pub fn charges(
                 category: "Usage",
                 frequency: "Recurring",
                 description: String::new(),
-                period: (Hour(inv.period_start_hour), Hour(inv.period_end_hour)),
+                period: (inv.period.start, inv.period.end),
                 gpu_hours: None,
                 cost_micros: 0,
                 unit_price_micros: None,
@@ -260,7 +256,7 @@ pub fn charges(
                 resource: (contract.clone(), format!("{contract} line {i}")),
                 sku: model,
                 sku_price: format!("{contract}/{i}"),
-                invoice: InvoiceId(inv.id).to_string(),
+                invoice: inv.id.to_string(),
             })
         };
         for l in &inv.lines {

@@ -3,11 +3,12 @@
 
 use crate::rows;
 use megawatt_engine::catalog::Names;
-use megawatt_engine::contract::{Contract, ContractLine, Origin, Trade};
+use megawatt_engine::contract::{Contract, ContractLine, ContractStatus, Origin, Trade};
 use megawatt_engine::deal::{Need, Quote, Rfq};
 use megawatt_engine::entities::{Participant, Reservation};
+use megawatt_engine::event::{CloseReason, Status};
 use megawatt_engine::ids::InvoiceId;
-use megawatt_engine::invoice::{Invoice, InvoiceLine};
+use megawatt_engine::invoice::{Invoice, InvoiceLine, InvoiceStatus};
 use megawatt_engine::money::Transfer;
 use megawatt_engine::order::{AskSource, Order, OrderKind, TimeInForce};
 use megawatt_engine::units::Window;
@@ -68,7 +69,7 @@ pub fn order(names: &Names, o: &Order) -> rows::Order {
         colocate: None,
         partial: None,
         filled_gpu_hours: 0,
-        status: "open".into(),
+        status: Status::<CloseReason>::Open.as_str().into(),
         placed_ms: o.placed_ms,
         closed_seq: None,
         contract: None,
@@ -145,7 +146,7 @@ pub fn contract(c: &Contract, time_ms: u64) -> rows::Contract {
         seller_notice_hours: t.seller_notice_hours,
         early_termination_fee_micros: t.early_termination_fee_micros,
         origin_trade,
-        status: "pending".into(),
+        status: ContractStatus::Pending.as_str().into(),
         created_ms: time_ms,
         origin_quote,
         parent,
@@ -305,7 +306,7 @@ pub fn invoice(i: &Invoice) -> rows::Invoice {
         issued_ms: i.issued_ms,
         due_hour: i.due.0,
         due_at: i.due.to_string(),
-        status: "open".into(),
+        status: InvoiceStatus::Open.as_str().into(),
         paid_seq: None,
     }
 }

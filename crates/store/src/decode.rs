@@ -90,17 +90,12 @@ pub(crate) const CONTRACT_COLUMNS: &str = "id, buyer, seller, pricing, price_mic
 
 /// A stored value that does not make what the engine recorded.
 pub(crate) fn corrupt(what: &str, v: impl std::fmt::Debug) -> StoreError {
-    StoreError(format!(
-        "contracts: {what} {v:?} is not one the engine records"
-    ))
+    StoreError(format!("{what} {v:?} is not one the engine records"))
 }
 
 /// A contract from the columns of [`CONTRACT_COLUMNS`], without its lines.
 pub(crate) fn contract_record(r: &dyn Get) -> Result<ContractRecord, StoreError> {
-    let kind = string(r, 3)?;
-    let (price, fee) = (r.int(4)?, r.int(5)?);
-    let pricing =
-        Pricing::from_parts(&kind, price, fee).ok_or_else(|| corrupt("pricing", &kind))?;
+    let pricing = pricing_at(r, 3)?;
     let causes = r.text(18)?.unwrap_or_default();
     let terms = Terms {
         buyer_notice_hours: opt_small(r, 8)?,
@@ -170,12 +165,37 @@ fn for_cause(r: &dyn Get, ends: Hour) -> Result<Option<ForCause>, StoreError> {
     }))
 }
 
+/// A window from two columns (start and end hour) from `at` on.
+pub(crate) fn window_at(r: &dyn Get, at: usize) -> Result<Window, StoreError> {
+    let (start, end) = (Hour(small(r, at)?), Hour(small(r, at + 1)?));
+    Window::new(start, end).map_err(|_| corrupt("window", (start, end)))
+}
+
 /// A contract line from four columns (pool, GPUs, start and end hour) from `at` on.
 pub(crate) fn line_at(r: &dyn Get, at: usize) -> Result<ContractLine, StoreError> {
-    let (start, end) = (Hour(small(r, at + 2)?), Hour(small(r, at + 3)?));
     Ok(ContractLine {
         pool: PoolId(big(r, at)?),
         gpus: small(r, at + 1)?,
-        window: Window::new(start, end).map_err(|_| corrupt("line window", (start, end)))?,
+        window: window_at(r, at + 2)?,
     })
+}
+
+/// Terms from five columns from `at` on: buyer's and seller's notice, early-termination
+/// fee, allowed causes; and payment days from column `days_at`.
+pub(crate) fn terms_at(r: &dyn Get, at: usize, days_at: usize) -> Result<Terms, StoreError> {
+    let causes = r.text(at + 3)?.unwrap_or_default();
+    Ok(Terms {
+        buyer_notice_hours: opt_small(r, at)?,
+        seller_notice_hours: opt_small(r, at + 1)?,
+        early_termination_fee_micros: signed(r, at + 2)?,
+        for_cause: Causes::from_text(&causes).ok_or_else(|| corrupt("causes", &causes))?,
+        payment_days: days(r, days_at)?,
+    })
+}
+
+/// A pricing from three columns from `at` on: kind, price per GPU-hour, monthly fee.
+pub(crate) fn pricing_at(r: &dyn Get, at: usize) -> Result<Pricing, StoreError> {
+    let kind = string(r, at)?;
+    Pricing::from_parts(&kind, r.int(at + 1)?, r.int(at + 2)?)
+        .ok_or_else(|| corrupt("pricing", &kind))
 }

@@ -11,8 +11,9 @@ use crate::rows::{self, Row};
 pub use crate::schema::{SCHEMA_VERSION, TABLES, Table, pg_sql};
 use megawatt_engine::Engine;
 use megawatt_engine::catalog::Names;
-use megawatt_engine::contract::{ForCause, Notice};
+use megawatt_engine::contract::{ContractStatus, ForCause, Notice};
 use megawatt_engine::event::{Event, ReservationEnd, RfqEnd};
+use megawatt_engine::invoice::InvoiceStatus;
 use std::collections::BTreeMap;
 
 /// The net change of an order written before this batch.
@@ -177,17 +178,32 @@ impl Delta {
                 self.append(lines.map(|(i, l)| convert::contract_line(c.id.0, i, l)));
             }
             Event::ContractStarted { contract } => {
-                self.set(Table::Contracts, contract.0, "status", "active".into());
+                self.set(
+                    Table::Contracts,
+                    contract.0,
+                    "status",
+                    ContractStatus::Active.as_str().into(),
+                );
             }
             Event::ContractExpired { contract } => {
-                self.set(Table::Contracts, contract.0, "status", "expired".into());
+                self.set(
+                    Table::Contracts,
+                    contract.0,
+                    "status",
+                    ContractStatus::Expired.as_str().into(),
+                );
             }
             Event::ContractTerminated {
                 contract,
                 for_cause,
             } => {
                 if !for_cause {
-                    self.set(Table::Contracts, contract.0, "status", "terminated".into());
+                    self.set(
+                        Table::Contracts,
+                        contract.0,
+                        "status",
+                        ContractStatus::Terminated.as_str().into(),
+                    );
                 }
             }
             Event::NoticeGiven { contract, notice } => self.notice(contract.0, notice),
@@ -227,11 +243,21 @@ impl Delta {
                 self.append(lines.map(|(i, l)| convert::invoice_line(*invoice, i, l)));
             }
             Event::InvoicePaid { invoice } => {
-                self.set(Table::Invoices, invoice.0, "status", "paid".into());
+                self.set(
+                    Table::Invoices,
+                    invoice.0,
+                    "status",
+                    InvoiceStatus::Paid.as_str().into(),
+                );
                 self.set(Table::Invoices, invoice.0, "paid_seq", seq.into());
             }
             Event::InvoiceOverdue { invoice } => {
-                self.set(Table::Invoices, invoice.0, "status", "overdue".into());
+                self.set(
+                    Table::Invoices,
+                    invoice.0,
+                    "status",
+                    InvoiceStatus::Overdue.as_str().into(),
+                );
             }
             Event::CreditLimitSet {
                 participant,
@@ -245,7 +271,7 @@ impl Delta {
 
     fn notice(&mut self, id: u64, n: &Notice) {
         let t = Table::Contracts;
-        self.set(t, id, "status", "notice_given".into());
+        self.set(t, id, "status", ContractStatus::NoticeGiven.as_str().into());
         self.set(t, id, "ends_hour", n.effective.0.into());
         self.set(t, id, "ends_at", n.effective.to_string().into());
         self.set(t, id, "notice_by", n.by.0.into());
@@ -258,7 +284,12 @@ impl Delta {
 
     fn for_cause(&mut self, id: u64, f: &ForCause) {
         let t = Table::Contracts;
-        self.set(t, id, "status", "terminated_for_cause".into());
+        self.set(
+            t,
+            id,
+            "status",
+            ContractStatus::TerminatedForCause.as_str().into(),
+        );
         self.set(t, id, "ends_hour", f.effective.0.into());
         self.set(t, id, "ends_at", f.effective.to_string().into());
         self.set(t, id, "cause", f.cause.as_str().into());

@@ -11,10 +11,10 @@ use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
-use megawatt_engine::ids::{ContractId, InvoiceId, ParticipantId};
+use megawatt_engine::ids::InvoiceId;
 use megawatt_engine::units::{Hour, days_from_civil, usd_string};
 use megawatt_store::limits::EXPORT_INVOICES_MAX;
-use megawatt_store::reader::InvoiceRow;
+use megawatt_store::reader::InvoiceRecord;
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 use utoipa::{IntoParams, ToSchema};
@@ -193,8 +193,7 @@ pub async fn show_invoice(
 ) -> Result<Json<InvoiceView>, Problem> {
     let id = super::path_id(&raw, InvoiceId::PREFIX, "invoice")?;
     let found = state.read(move |r| r.invoice(id)).await?;
-    let party =
-        |i: &InvoiceRow| caller.operator || i.payer == caller.id.0 || i.payee == caller.id.0;
+    let party = |i: &InvoiceRecord| caller.operator || i.payer == caller.id || i.payee == caller.id;
     match found {
         Some(i) if party(&i) => Ok(Json(InvoiceView::of(&i))),
         _ => Err(Problem::not_found(format!("no invoice {}", InvoiceId(id)))),
@@ -203,20 +202,19 @@ pub async fn show_invoice(
 
 impl InvoiceView {
     /// An invoice as shown.
-    fn of(i: &InvoiceRow) -> InvoiceView {
-        let hour = |h: u32| Hour(h).to_string();
+    fn of(i: &InvoiceRecord) -> InvoiceView {
         InvoiceView {
-            id: InvoiceId(i.id).to_string(),
-            contract: ContractId(i.contract).to_string(),
-            payer: ParticipantId(i.payer).to_string(),
-            payee: ParticipantId(i.payee).to_string(),
-            charge: i.charge.clone(),
-            period_start: hour(i.period_start_hour),
-            period_end: hour(i.period_end_hour),
+            id: i.id.to_string(),
+            contract: i.contract.to_string(),
+            payer: i.payer.to_string(),
+            payee: i.payee.to_string(),
+            charge: i.charge.as_str().into(),
+            period_start: i.period.start.to_string(),
+            period_end: i.period.end.to_string(),
             amount_micros: i.amount_micros,
             amount_usd: usd_string(i.amount_micros),
-            due: hour(i.due_hour),
-            status: i.status.clone(),
+            due: i.due.to_string(),
+            status: i.status.as_str().into(),
             lines: i
                 .lines
                 .iter()

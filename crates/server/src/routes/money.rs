@@ -14,7 +14,7 @@ use megawatt_engine::event::Event;
 use megawatt_engine::ids::{ParticipantId, TransferId};
 use megawatt_engine::money::{Account, Transfer};
 use megawatt_engine::units::usd_string;
-use megawatt_store::reader::TransferRow;
+use megawatt_store::reader::TransferRecord;
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 use utoipa::{IntoParams, ToSchema};
@@ -76,14 +76,14 @@ pub struct TransferView {
 }
 
 impl TransferView {
-    fn from_row(t: &TransferRow) -> TransferView {
+    fn from_row(t: &TransferRecord) -> TransferView {
         TransferView {
-            id: TransferId(t.id).to_string(),
-            debit: t.debit.clone(),
-            credit: t.credit.clone(),
+            id: t.id.to_string(),
+            debit: t.debit.to_string(),
+            credit: t.credit.to_string(),
             amount_micros: t.amount_micros,
             amount_usd: usd_string(t.amount_micros),
-            kind: t.kind.clone(),
+            kind: t.kind.as_str().into(),
             reference: t.reference.clone(),
             time_ms: t.time_ms,
         }

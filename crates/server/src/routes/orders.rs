@@ -335,7 +335,7 @@ pub async fn show(
     let id = path_id(&raw, OrderId::PREFIX, "order")?;
     let row = state.read(move |r| r.order(id)).await?;
     match row {
-        Some(o) if caller.operator || o.owner == caller.id.0 => Ok(Json(OrderView::from_row(&o))),
+        Some(o) if caller.operator || o.owner == caller.id => Ok(Json(OrderView::from_row(&o))),
         _ => Err(Problem::not_found(format!("no order {raw}"))),
     }
 }

@@ -2,8 +2,7 @@
 //! figures, all from the engine's [`ContractRecord`].
 
 use super::*;
-use megawatt_engine::contract::{Contract, ContractLine, ContractRecord, Origin, Terms};
-use megawatt_engine::ids::PoolId;
+use megawatt_engine::contract::{Causes, Contract, ContractLine, ContractRecord, Origin, Terms};
 use megawatt_engine::units::{Hour, usd_string};
 
 /// One line of a contract.
@@ -160,39 +159,12 @@ pub struct ContractView {
     pub termination: Option<TerminationView>,
 }
 
-/// Terms as shown, from their columns: (buyer's, seller's) notice, fee, causes and
-/// payment terms.
-pub fn terms_view(
-    (buyer, seller): (Option<u32>, Option<u32>),
-    fee: i64,
-    causes: &str,
-    payment_days: u16,
-) -> TermsView {
-    TermsView {
-        payment_days,
-        buyer_notice_hours: buyer,
-        seller_notice_hours: seller,
-        early_termination_fee_micros: fee,
-        early_termination_fee_usd: usd_string(fee),
-        firm: buyer.is_none() && seller.is_none(),
-        for_cause: causes
-            .split(',')
-            .filter(|c| !c.is_empty())
-            .map(str::to_string)
-            .collect(),
-    }
-}
-
-/// Lines as shown.
-pub fn line_views(lines: &[(u64, u32, u32, u32)]) -> Vec<LineView> {
-    lines
-        .iter()
-        .map(|&(pool, gpus, s, e)| LineView {
-            pool: PoolId(pool).to_string(),
-            gpus,
-            start: Hour(s).to_string(),
-            end: Hour(e).to_string(),
-        })
+/// Causes as shown: their names, in a fixed order.
+pub fn causes_list(c: Causes) -> Vec<String> {
+    c.to_text()
+        .split(',')
+        .filter(|c| !c.is_empty())
+        .map(str::to_string)
         .collect()
 }
 
@@ -204,13 +176,15 @@ fn at(ms: u64) -> String {
 impl TermsView {
     /// Terms as shown.
     pub fn new(t: &Terms) -> TermsView {
-        let causes = t.for_cause.to_text();
-        terms_view(
-            (t.buyer_notice_hours, t.seller_notice_hours),
-            t.early_termination_fee_micros,
-            &causes,
-            t.payment_days,
-        )
+        TermsView {
+            payment_days: t.payment_days,
+            buyer_notice_hours: t.buyer_notice_hours,
+            seller_notice_hours: t.seller_notice_hours,
+            early_termination_fee_micros: t.early_termination_fee_micros,
+            early_termination_fee_usd: usd_string(t.early_termination_fee_micros),
+            firm: t.buyer_notice_hours.is_none() && t.seller_notice_hours.is_none(),
+            for_cause: causes_list(t.for_cause),
+        }
     }
 }
 

@@ -1,9 +1,9 @@
 //! Views of RFQs and quotes.
 
 use super::*;
-use megawatt_engine::ids::{FacilityId, ParticipantId, QuoteId, RfqId};
-use megawatt_engine::units::{Hour, usd_string};
-use megawatt_store::reader::{QuoteRow, RfqRow};
+use megawatt_engine::event::{RfqEnd, Status};
+use megawatt_engine::units::usd_string;
+use megawatt_store::reader::{Asked, QuoteRecord, RfqRecord};
 
 /// What an RFQ asks for, per model.
 #[derive(Debug, Serialize, ToSchema)]
@@ -74,11 +74,23 @@ pub struct RfqView {
 
 impl RfqView {
     /// An RFQ from the tables.
-    pub fn from_row(r: &RfqRow) -> RfqView {
+    pub fn from_row(r: &RfqRecord) -> RfqView {
+        let (power_kw, min_power_kw) = match r.asked {
+            Asked::Gpus => (None, None),
+            Asked::Power {
+                power_kw,
+                min_power_kw,
+            } => (Some(power_kw), Some(min_power_kw)),
+        };
+        let accepted_quote = match r.status {
+            Status::Closed(RfqEnd::Accepted(q)) => Some(q.to_string()),
+            _ => None,
+        };
+        let t = &r.terms;
         RfqView {
-            id: RfqId(r.id).to_string(),
-            buyer: ParticipantId(r.buyer).to_string(),
-            status: r.status.clone(),
+            id: r.id.to_string(),
+            buyer: r.buyer.to_string(),
+            status: r.status.as_str().into(),
             gpus: r
                 .items
                 .iter()
@@ -87,31 +99,22 @@ impl RfqView {
                     gpus: *gpus,
                 })
                 .collect(),
-            power_kw: r.power_kw,
-            min_power_kw: r.min_power_kw,
-            start: Hour(r.start_hour).to_string(),
-            end: Hour(r.end_hour).to_string(),
+            power_kw,
+            min_power_kw,
+            start: r.window.start.to_string(),
+            end: r.window.end.to_string(),
             region: r.region.clone(),
-            facility: r.facility.map(|f| FacilityId(f).to_string()),
+            facility: r.facility.map(|f| f.to_string()),
             terms: WantedTermsView {
-                max_buyer_notice_hours: r.max_buyer_notice_hours,
-                min_seller_notice_hours: r.min_seller_notice_hours,
-                max_early_termination_fee_micros: r.max_early_termination_fee_micros,
-                for_cause: r
-                    .required_causes
-                    .split(',')
-                    .filter(|c| !c.is_empty())
-                    .map(str::to_string)
-                    .collect(),
-                min_payment_days: r.min_payment_days,
+                max_buyer_notice_hours: t.max_buyer_notice_hours,
+                min_seller_notice_hours: t.min_seller_notice_hours,
+                max_early_termination_fee_micros: t.max_early_termination_fee_micros,
+                for_cause: causes_list(t.causes),
+                min_payment_days: t.min_payment_days,
             },
-            deadline: Hour(r.deadline_hour).to_string(),
-            invited: r
-                .invited
-                .iter()
-                .map(|p| ParticipantId(*p).to_string())
-                .collect(),
-            accepted_quote: r.accepted_quote.map(|q| QuoteId(q).to_string()),
+            deadline: r.deadline.to_string(),
+            invited: r.invited.iter().map(|p| p.to_string()).collect(),
+            accepted_quote,
         }
     }
 }
@@ -153,26 +156,21 @@ pub struct QuoteView {
 
 impl QuoteView {
     /// A quote from the tables.
-    pub fn from_row(q: &QuoteRow) -> QuoteView {
+    pub fn from_row(q: &QuoteRecord) -> QuoteView {
         QuoteView {
-            id: QuoteId(q.id).to_string(),
-            rfq: RfqId(q.rfq).to_string(),
-            provider: ParticipantId(q.provider).to_string(),
-            facility: FacilityId(q.facility).to_string(),
-            status: q.status.clone(),
-            pricing: q.pricing.clone(),
-            price_micros: q.price_micros,
-            price_usd: q.price_micros.map(usd_string),
-            monthly_fee_micros: q.monthly_fee_micros,
-            monthly_fee_usd: q.monthly_fee_micros.map(usd_string),
-            lines: line_views(&q.lines),
-            terms: terms_view(
-                (q.buyer_notice_hours, q.seller_notice_hours),
-                q.early_termination_fee_micros,
-                &q.for_cause_allowed,
-                q.payment_days,
-            ),
-            expires: Hour(q.expires_hour).to_string(),
+            id: q.id.to_string(),
+            rfq: q.rfq.to_string(),
+            provider: q.provider.to_string(),
+            facility: q.facility.to_string(),
+            status: q.status.as_str().into(),
+            pricing: q.pricing.kind().into(),
+            price_micros: q.pricing.price_micros(),
+            price_usd: q.pricing.price_micros().map(usd_string),
+            monthly_fee_micros: q.pricing.fee_micros(),
+            monthly_fee_usd: q.pricing.fee_micros().map(usd_string),
+            lines: q.lines.iter().map(LineView::new).collect(),
+            terms: TermsView::new(&q.terms),
+            expires: q.expires.to_string(),
         }
     }
 }

@@ -2,10 +2,9 @@
 
 use super::*;
 use megawatt_engine::contract::Trade;
-use megawatt_engine::ids::{ContractId, FacilityId, OrderId, ParticipantId, PoolId, TradeId};
 use megawatt_engine::order::{Order, OrderKind, TimeInForce};
-use megawatt_engine::units::{Hour, notional_micros, usd_string};
-use megawatt_store::reader::{OrderRow, TradeRow};
+use megawatt_engine::units::usd_string;
+use megawatt_store::reader::{OrderRecord, TradeRecord};
 
 /// An order.
 #[derive(Debug, Serialize, ToSchema)]
@@ -131,28 +130,22 @@ impl OrderView {
     }
 
     /// The view of an order from the history table.
-    pub fn from_row(r: &OrderRow) -> OrderView {
-        let tif = match (r.tif.as_str(), r.gtd_until_hour) {
-            ("gtd", Some(h)) => TimeInForce::Gtd { until: Hour(h) },
-            ("ioc", _) => TimeInForce::Ioc,
-            ("fok", _) => TimeInForce::Fok,
-            _ => TimeInForce::Gtc,
-        };
-        let (time_in_force, good_till) = tif_view(tif);
+    pub fn from_row(r: &OrderRecord) -> OrderView {
+        let (time_in_force, good_till) = tif_view(r.tif);
         OrderView {
-            id: OrderId(r.id).to_string(),
-            owner: ParticipantId(r.owner).to_string(),
-            side: r.side.clone(),
+            id: r.id.to_string(),
+            owner: r.owner.to_string(),
+            side: r.side.as_str().into(),
             model: r.model.clone(),
-            pool: r.pool.map(|p| PoolId(p).to_string()),
-            facility: r.facility.map(|f| FacilityId(f).to_string()),
-            contract: r.contract.map(|c| ContractId(c).to_string()),
-            line: r.contract_line,
+            pool: r.pool.map(|p| p.to_string()),
+            facility: r.facility.map(|f| f.to_string()),
+            contract: r.contract.map(|(c, _)| c.to_string()),
+            line: r.contract.map(|(_, l)| l),
             region: r.region.clone(),
             gpus: r.gpus,
-            start: Hour(r.start_hour).to_string(),
-            end: Hour(r.end_hour).to_string(),
-            hours: r.end_hour.saturating_sub(r.start_hour),
+            start: r.window.start.to_string(),
+            end: r.window.end.to_string(),
+            hours: r.window.hours(),
             price_micros: r.price_micros,
             price_usd: usd_string(r.price_micros),
             time_in_force,
@@ -161,7 +154,7 @@ impl OrderView {
             colocate: r.colocate,
             partial: r.partial,
             filled_gpu_hours: r.filled_gpu_hours,
-            status: r.status.clone(),
+            status: r.status.as_str().into(),
         }
     }
 }
@@ -216,51 +209,33 @@ pub struct TradeView {
 
 impl TradeView {
     /// A trade from the table; `parties` adds who and which orders.
-    pub fn from_row(t: &TradeRow, parties: bool) -> TradeView {
-        let hours = t.end_hour.saturating_sub(t.start_hour);
-        let notional = notional_micros(t.price_micros, t.gpus, hours).unwrap_or(i64::MAX);
+    pub fn from_row(t: &TradeRecord, parties: bool) -> TradeView {
+        // The engine checked price x GPUs x hours when the order was placed.
+        let notional = t.notional_micros().unwrap_or(i64::MAX);
         TradeView {
-            id: TradeId(t.id).to_string(),
+            id: t.id.to_string(),
             model: t.model.clone(),
             gpus: t.gpus,
-            start: Hour(t.start_hour).to_string(),
-            end: Hour(t.end_hour).to_string(),
-            hours,
+            start: t.window.start.to_string(),
+            end: t.window.end.to_string(),
+            hours: t.window.hours(),
             price_micros: t.price_micros,
             price_usd: usd_string(t.price_micros),
             notional_micros: notional,
             notional_usd: usd_string(notional),
-            aggressor: t.aggressor.clone(),
+            aggressor: t.aggressor.as_str().into(),
             time_ms: t.time_ms,
-            buyer: parties.then(|| ParticipantId(t.buyer).to_string()),
-            seller: parties.then(|| ParticipantId(t.seller).to_string()),
-            bid: parties.then(|| OrderId(t.bid).to_string()),
-            ask: parties.then(|| OrderId(t.ask).to_string()),
-            pool: parties.then(|| PoolId(t.pool).to_string()),
-            contract: parties.then(|| ContractId(t.contract).to_string()),
+            buyer: parties.then(|| t.buyer.to_string()),
+            seller: parties.then(|| t.seller.to_string()),
+            bid: parties.then(|| t.bid.to_string()),
+            ask: parties.then(|| t.ask.to_string()),
+            pool: parties.then(|| t.pool.to_string()),
+            contract: parties.then(|| t.contract.to_string()),
         }
     }
 
     /// A trade from an engine event (always the caller's own).
     pub fn from_trade(t: &Trade, model: &str) -> TradeView {
-        TradeView::from_row(
-            &TradeRow {
-                id: t.id.0,
-                bid: t.bid.0,
-                ask: t.ask.0,
-                buyer: t.buyer.0,
-                seller: t.seller.0,
-                pool: t.pool.0,
-                model: model.to_string(),
-                gpus: t.gpus,
-                start_hour: t.window.start.0,
-                end_hour: t.window.end.0,
-                price_micros: t.price_micros,
-                aggressor: t.aggressor.as_str().into(),
-                contract: t.contract.0,
-                time_ms: t.time_ms,
-            },
-            true,
-        )
+        TradeView::from_row(&TradeRecord::of(t, model), true)
     }
 }

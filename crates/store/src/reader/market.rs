@@ -1,144 +1,179 @@
-//! Orders and trades as the history tables hold them.
+//! Orders and trades as the history tables hold them, in the engine's types.
 
 use super::*;
+use crate::decode::{corrupt, window_at};
+use megawatt_engine::contract::Trade;
+use megawatt_engine::event::{CloseReason, Status};
+use megawatt_engine::ids::{ContractId, FacilityId, OrderId, PoolId, TradeId};
+use megawatt_engine::order::{Side, TimeInForce};
+use megawatt_engine::units::{Hour, Window, notional_micros};
 
 /// An order as the history table holds it.
-#[derive(Clone, Debug)]
-pub struct OrderRow {
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OrderRecord {
     /// Order id.
-    pub id: u64,
+    pub id: OrderId,
     /// Owner.
-    pub owner: u64,
-    /// `buy` or `sell`.
-    pub side: String,
-    /// Model id.
+    pub owner: ParticipantId,
+    /// Buy or sell.
+    pub side: Side,
+    /// GPU model id.
     pub model: String,
-    /// Ask: its pool.
-    pub pool: Option<u64>,
-    /// Bid: region filter.
+    /// The pool of an ask.
+    pub pool: Option<PoolId>,
+    /// A bid's region filter.
     pub region: Option<String>,
-    /// Ask: its facility; bid: facility filter.
-    pub facility: Option<u64>,
+    /// An ask's facility, or a bid's facility filter.
+    pub facility: Option<FacilityId>,
     /// GPUs (after reductions).
     pub gpus: u32,
-    /// Window start hour.
-    pub start_hour: u32,
-    /// Window end hour.
-    pub end_hour: u32,
-    /// Price (ask) or limit (bid), micro-USD per GPU-hour.
+    /// Hours.
+    pub window: Window,
+    /// Price or limit per GPU-hour.
     pub price_micros: i64,
-    /// `gtc`, `ioc`, `fok`, `gtd`.
-    pub tif: String,
-    /// GTD expiry hour.
-    pub gtd_until_hour: Option<u32>,
-    /// Ask: minimum fill.
+    /// Time in force (with a GTD order's expiry).
+    pub tif: TimeInForce,
+    /// An ask's minimum fill.
     pub min_fill_gpus: Option<u32>,
-    /// Bid: colocate.
+    /// A bid's colocation.
     pub colocate: Option<bool>,
-    /// Bid: partial fills allowed.
+    /// A bid's partial fills.
     pub partial: Option<bool>,
     /// GPU-hours traded so far.
     pub filled_gpu_hours: u64,
-    /// `open` or how it closed.
-    pub status: String,
-    /// When placed.
+    /// Open, or how it closed.
+    pub status: Status<CloseReason>,
+    /// When placed, ms since the epoch.
     pub placed_ms: u64,
-    /// Resale: the contract offered from.
-    pub contract: Option<u64>,
-    /// Resale: its line.
-    pub contract_line: Option<u16>,
+    /// A resale ask's contract and line.
+    pub contract: Option<(ContractId, u16)>,
 }
 
 /// A trade as the table holds it.
-#[derive(Clone, Debug)]
-pub struct TradeRow {
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TradeRecord {
     /// Trade id.
-    pub id: u64,
-    /// Bid.
-    pub bid: u64,
-    /// Ask.
-    pub ask: u64,
+    pub id: TradeId,
+    /// The bid filled.
+    pub bid: OrderId,
+    /// The ask filled.
+    pub ask: OrderId,
     /// Buyer.
-    pub buyer: u64,
+    pub buyer: ParticipantId,
     /// Seller.
-    pub seller: u64,
-    /// Pool.
-    pub pool: u64,
-    /// Model id.
+    pub seller: ParticipantId,
+    /// Pool the GPUs come from.
+    pub pool: PoolId,
+    /// GPU model id.
     pub model: String,
     /// GPUs.
     pub gpus: u32,
-    /// Window start hour.
-    pub start_hour: u32,
-    /// Window end hour.
-    pub end_hour: u32,
-    /// Price, micro-USD per GPU-hour.
+    /// Hours.
+    pub window: Window,
+    /// Price per GPU-hour.
     pub price_micros: i64,
-    /// `buy` or `sell`.
-    pub aggressor: String,
-    /// Contract made.
-    pub contract: u64,
-    /// When.
+    /// The side of the incoming order.
+    pub aggressor: Side,
+    /// The contract it made.
+    pub contract: ContractId,
+    /// When, ms since the epoch.
     pub time_ms: u64,
 }
 
+impl TradeRecord {
+    /// A trade from an engine event, with its model's id.
+    pub fn of(t: &Trade, model: &str) -> TradeRecord {
+        TradeRecord {
+            id: t.id,
+            bid: t.bid,
+            ask: t.ask,
+            buyer: t.buyer,
+            seller: t.seller,
+            pool: t.pool,
+            model: model.to_string(),
+            gpus: t.gpus,
+            window: t.window,
+            price_micros: t.price_micros,
+            aggressor: t.aggressor,
+            contract: t.contract,
+            time_ms: t.time_ms,
+        }
+    }
+
+    /// price x GPUs x hours, micro-USD (`None` on overflow, which the engine's checks
+    /// exclude for any trade it made).
+    pub fn notional_micros(&self) -> Option<i64> {
+        notional_micros(self.price_micros, self.gpus, self.window.hours())
+    }
+}
+
+/// The columns [`order_record`] reads, in order.
 const ORDER_COLUMNS: &str = "id, owner, side, model, pool, region, facility, gpus, start_hour, end_hour, \
     price_micros, tif, gtd_until_hour, min_fill_gpus, colocate, partial, filled_gpu_hours, status, placed_ms, \
     contract, contract_line";
 
-fn order_row(r: &dyn Get) -> Result<OrderRow, StoreError> {
-    Ok(OrderRow {
-        id: big(r, 0)?,
-        owner: big(r, 1)?,
-        side: string(r, 2)?,
+fn order_record(r: &dyn Get) -> Result<OrderRecord, StoreError> {
+    let side = string(r, 2)?;
+    let tif = string(r, 11)?;
+    let until = opt_small(r, 12)?.map(Hour);
+    let status = string(r, 17)?;
+    let contract = match (opt_big(r, 19)?, opt_small(r, 20)?) {
+        (Some(c), Some(l)) => Some((
+            ContractId(c),
+            u16::try_from(l).map_err(|_| corrupt("contract line", l))?,
+        )),
+        _ => None,
+    };
+    Ok(OrderRecord {
+        id: OrderId(big(r, 0)?),
+        owner: ParticipantId(big(r, 1)?),
+        side: Side::parse(&side).ok_or_else(|| corrupt("side", &side))?,
         model: string(r, 3)?,
-        pool: opt_big(r, 4)?,
+        pool: opt_big(r, 4)?.map(PoolId),
         region: r.text(5)?,
-        facility: opt_big(r, 6)?,
+        facility: opt_big(r, 6)?.map(FacilityId),
         gpus: small(r, 7)?,
-        start_hour: small(r, 8)?,
-        end_hour: small(r, 9)?,
+        window: window_at(r, 8)?,
         price_micros: signed(r, 10)?,
-        tif: string(r, 11)?,
-        gtd_until_hour: opt_small(r, 12)?,
+        tif: TimeInForce::from_parts(&tif, until).ok_or_else(|| corrupt("time in force", &tif))?,
         min_fill_gpus: opt_small(r, 13)?,
         colocate: opt_bool(r, 14)?,
         partial: opt_bool(r, 15)?,
         filled_gpu_hours: big(r, 16)?,
-        status: string(r, 17)?,
+        status: Status::<CloseReason>::parse(&status).ok_or_else(|| corrupt("status", &status))?,
         placed_ms: big(r, 18)?,
-        contract: opt_big(r, 19)?,
-        contract_line: opt_small(r, 20)?.map(|l| l as u16),
+        contract,
     })
 }
 
+/// The columns [`trade_record`] reads, in order.
 const TRADE_COLUMNS: &str = "id, bid, ask, buyer, seller, pool, model, gpus, start_hour, end_hour, \
     price_micros, aggressor, contract, time_ms";
 
-fn trade_row(r: &dyn Get) -> Result<TradeRow, StoreError> {
-    Ok(TradeRow {
-        id: big(r, 0)?,
-        bid: big(r, 1)?,
-        ask: big(r, 2)?,
-        buyer: big(r, 3)?,
-        seller: big(r, 4)?,
-        pool: big(r, 5)?,
+fn trade_record(r: &dyn Get) -> Result<TradeRecord, StoreError> {
+    let aggressor = string(r, 11)?;
+    Ok(TradeRecord {
+        id: TradeId(big(r, 0)?),
+        bid: OrderId(big(r, 1)?),
+        ask: OrderId(big(r, 2)?),
+        buyer: ParticipantId(big(r, 3)?),
+        seller: ParticipantId(big(r, 4)?),
+        pool: PoolId(big(r, 5)?),
         model: string(r, 6)?,
         gpus: small(r, 7)?,
-        start_hour: small(r, 8)?,
-        end_hour: small(r, 9)?,
+        window: window_at(r, 8)?,
         price_micros: signed(r, 10)?,
-        aggressor: string(r, 11)?,
-        contract: big(r, 12)?,
+        aggressor: Side::parse(&aggressor).ok_or_else(|| corrupt("aggressor", &aggressor))?,
+        contract: ContractId(big(r, 12)?),
         time_ms: big(r, 13)?,
     })
 }
 
 impl Reader {
     /// One order.
-    pub fn order(&mut self, order: u64) -> Result<Option<OrderRow>, StoreError> {
+    pub fn order(&mut self, order: u64) -> Result<Option<OrderRecord>, StoreError> {
         let sql = format!("SELECT {ORDER_COLUMNS} FROM orders WHERE id = $1");
-        Ok(self.db.rows(&sql, &[id(order)], order_row)?.pop())
+        Ok(self.db.rows(&sql, &[id(order)], order_record)?.pop())
     }
 
     /// Orders, newest first, before `before` (an order id), optionally only open ones.
@@ -148,7 +183,7 @@ impl Reader {
         open_only: bool,
         before_id: Option<u64>,
         max: usize,
-    ) -> Result<Page<OrderRow>, StoreError> {
+    ) -> Result<Page<OrderRecord>, StoreError> {
         let sql = format!(
             "SELECT {ORDER_COLUMNS} FROM orders WHERE (CAST($1 AS BIGINT) IS NULL OR owner = $1) \
              AND id < $2 AND (CAST($3 AS BIGINT) = 0 OR status = 'open') ORDER BY id DESC LIMIT $4"
@@ -159,7 +194,9 @@ impl Reader {
             Val::I(Some(i64::from(open_only))),
             limit(max),
         ];
-        Ok(page(self.db.rows(&sql, &params, order_row)?, max, |o| o.id))
+        Ok(page(self.db.rows(&sql, &params, order_record)?, max, |o| {
+            o.id.0
+        }))
     }
 
     /// Trades, newest first, where the participant is a party (or all), optionally of
@@ -170,7 +207,7 @@ impl Reader {
         model: Option<&str>,
         before_id: Option<u64>,
         max: usize,
-    ) -> Result<Page<TradeRow>, StoreError> {
+    ) -> Result<Page<TradeRecord>, StoreError> {
         let sql = format!(
             "SELECT {TRADE_COLUMNS} FROM trades WHERE (CAST($1 AS BIGINT) IS NULL OR buyer = $1 OR seller = $1) \
              AND (CAST($2 AS TEXT) IS NULL OR model = $2) AND id < $3 ORDER BY id DESC LIMIT $4"
@@ -181,6 +218,8 @@ impl Reader {
             before(before_id),
             limit(max),
         ];
-        Ok(page(self.db.rows(&sql, &params, trade_row)?, max, |t| t.id))
+        Ok(page(self.db.rows(&sql, &params, trade_record)?, max, |t| {
+            t.id.0
+        }))
     }
 }

@@ -16,9 +16,9 @@ mod deals;
 mod market;
 mod money;
 
-pub use deals::{QuoteRow, RfqRow};
-pub use market::{OrderRow, TradeRow};
-pub use money::{InvoiceRow, TransferRow};
+pub use deals::{Asked, QuoteRecord, RfqRecord};
+pub use market::{OrderRecord, TradeRecord};
+pub use money::{InvoiceRecord, TransferRecord};
 
 /// One page of rows and the cursor of the next page, if any.
 #[derive(Clone, Debug)]
@@ -46,20 +46,6 @@ pub enum Scope {
     All,
     /// Rows where this participant is a party.
     Party(ParticipantId),
-}
-
-fn line_row(r: &dyn Get) -> Result<(u64, u32, u32, u32), StoreError> {
-    line_row_at(r, 0)
-}
-
-/// A contract line (pool, GPUs, start and end hour) from four columns from `at` on.
-fn line_row_at(r: &dyn Get, at: usize) -> Result<(u64, u32, u32, u32), StoreError> {
-    Ok((
-        big(r, at)?,
-        small(r, at + 1)?,
-        small(r, at + 2)?,
-        small(r, at + 3)?,
-    ))
 }
 
 /// Turns `limit + 1` fetched rows into a page.

@@ -1,55 +1,73 @@
 //! Transfers and invoices as the tables hold them, and the invoices of a month.
 
 use super::*;
-use megawatt_engine::ids::PoolId;
-use megawatt_engine::invoice::InvoiceLine;
+use crate::decode::{corrupt, window_at};
+use megawatt_engine::ids::{ContractId, InvoiceId, PoolId, TransferId};
+use megawatt_engine::invoice::{Charge, InvoiceLine, InvoiceStatus};
+use megawatt_engine::money::{Account, TransferKind};
+use megawatt_engine::units::{Hour, Window};
 
 /// A transfer as the table holds it.
-#[derive(Clone, Debug)]
-pub struct TransferRow {
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TransferRecord {
     /// Transfer id.
-    pub id: u64,
-    /// The account debited (`external`, `fees`, `p-3`).
-    pub debit: String,
+    pub id: TransferId,
+    /// The account debited.
+    pub debit: Account,
     /// The account credited.
-    pub credit: String,
+    pub credit: Account,
     /// Amount, micro-USD.
     pub amount_micros: i64,
-    /// `deposit`, `withdrawal`, …
-    pub kind: String,
+    /// Why.
+    pub kind: TransferKind,
     /// What caused it.
     pub reference: String,
-    /// When.
+    /// When, ms since the epoch.
     pub time_ms: u64,
 }
 
 /// An invoice as the table holds it.
-#[derive(Clone, Debug)]
-pub struct InvoiceRow {
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct InvoiceRecord {
     /// Invoice id.
-    pub id: u64,
+    pub id: InvoiceId,
     /// The contract billed.
-    pub contract: u64,
+    pub contract: ContractId,
     /// Who pays.
-    pub payer: u64,
+    pub payer: ParticipantId,
     /// Who is paid.
-    pub payee: u64,
-    /// `usage` or `early_termination_fee`.
-    pub charge: String,
-    /// First hour billed.
-    pub period_start_hour: u32,
-    /// First hour after the period.
-    pub period_end_hour: u32,
+    pub payee: ParticipantId,
+    /// What for.
+    pub charge: Charge,
+    /// The hours billed (usage), or the notice's effective hour (fee).
+    pub period: Window,
     /// Amount, micro-USD.
     pub amount_micros: i64,
-    /// When issued.
+    /// When issued, ms since the epoch.
     pub issued_ms: u64,
-    /// Due hour.
-    pub due_hour: u32,
-    /// `open`, `paid` or `overdue`.
-    pub status: String,
+    /// Due at the start of this hour.
+    pub due: Hour,
+    /// Open, paid or overdue.
+    pub status: InvoiceStatus,
     /// Its lines, as the engine computed them when it issued the invoice.
     pub lines: Vec<InvoiceLine>,
+}
+
+fn transfer_record(r: &dyn Get) -> Result<TransferRecord, StoreError> {
+    let account = |i| {
+        let s = string(r, i)?;
+        Account::parse(&s).ok_or_else(|| corrupt("account", &s))
+    };
+    let kind = string(r, 4)?;
+    Ok(TransferRecord {
+        id: TransferId(big(r, 0)?),
+        debit: account(1)?,
+        credit: account(2)?,
+        amount_micros: signed(r, 3)?,
+        kind: TransferKind::parse(&kind).ok_or_else(|| corrupt("transfer kind", &kind))?,
+        reference: string(r, 5)?,
+        time_ms: big(r, 6)?,
+    })
 }
 
 /// The invoices of a month (parameters: [`month_params`]): usage billed for its hours
@@ -74,24 +92,24 @@ pub(super) fn month_params(party: Option<ParticipantId>, (start, end): (u32, u32
     ]
 }
 
-/// The columns [`invoice_row`] reads, in order.
+/// The columns [`invoice_record`] reads, in order.
 const INVOICE_COLUMNS: &str = "id, contract, payer, payee, charge, period_start_hour, \
      period_end_hour, amount_micros, issued_ms, due_hour, status";
 
-/// An invoice from the columns of [`INVOICE_COLUMNS`].
-fn invoice_row(r: &dyn Get) -> Result<InvoiceRow, StoreError> {
-    Ok(InvoiceRow {
-        id: big(r, 0)?,
-        contract: big(r, 1)?,
-        payer: big(r, 2)?,
-        payee: big(r, 3)?,
-        charge: string(r, 4)?,
-        period_start_hour: small(r, 5)?,
-        period_end_hour: small(r, 6)?,
+/// An invoice from the columns of [`INVOICE_COLUMNS`], without its lines.
+fn invoice_record(r: &dyn Get) -> Result<InvoiceRecord, StoreError> {
+    let (charge, status) = (string(r, 4)?, string(r, 10)?);
+    Ok(InvoiceRecord {
+        id: InvoiceId(big(r, 0)?),
+        contract: ContractId(big(r, 1)?),
+        payer: ParticipantId(big(r, 2)?),
+        payee: ParticipantId(big(r, 3)?),
+        charge: Charge::parse(&charge).ok_or_else(|| corrupt("charge", &charge))?,
+        period: window_at(r, 5)?,
         amount_micros: signed(r, 7)?,
         issued_ms: big(r, 8)?,
-        due_hour: small(r, 9)?,
-        status: string(r, 10)?,
+        due: Hour(small(r, 9)?),
+        status: InvoiceStatus::parse(&status).ok_or_else(|| corrupt("status", &status))?,
         lines: Vec::new(),
     })
 }
@@ -119,10 +137,10 @@ fn invoice_line(r: &dyn Get) -> Result<(u64, InvoiceLine), StoreError> {
 }
 
 /// Gives each invoice its lines (`lines` ordered by invoice and line).
-fn attach(invoices: &mut [InvoiceRow], lines: Vec<(u64, InvoiceLine)>) {
+fn attach(invoices: &mut [InvoiceRecord], lines: Vec<(u64, InvoiceLine)>) {
     let mut at: BTreeMap<u64, usize> = BTreeMap::new();
     for (i, inv) in invoices.iter().enumerate() {
-        at.insert(inv.id, i);
+        at.insert(inv.id.0, i);
     }
     for (invoice, line) in lines {
         if let Some(&i) = at.get(&invoice) {
@@ -140,7 +158,7 @@ impl Reader {
         (from_ms, to_ms): (u64, u64),
         before_id: Option<u64>,
         max: usize,
-    ) -> Result<Page<TransferRow>, StoreError> {
+    ) -> Result<Page<TransferRecord>, StoreError> {
         let sql = "SELECT id, debit, credit, amount_micros, kind, reference, time_ms FROM transfers \
              WHERE (CAST($1 AS TEXT) IS NULL OR debit = $1 OR credit = $1) AND id < $2 \
              AND time_ms >= $3 AND time_ms < $4 ORDER BY id DESC LIMIT $5";
@@ -151,18 +169,8 @@ impl Reader {
             id(to_ms),
             limit(max),
         ];
-        let rows = self.db.rows(sql, &params, |r| {
-            Ok(TransferRow {
-                id: big(r, 0)?,
-                debit: string(r, 1)?,
-                credit: string(r, 2)?,
-                amount_micros: signed(r, 3)?,
-                kind: string(r, 4)?,
-                reference: string(r, 5)?,
-                time_ms: big(r, 6)?,
-            })
-        })?;
-        Ok(page(rows, max, |t| t.id))
+        let rows = self.db.rows(sql, &params, transfer_record)?;
+        Ok(page(rows, max, |t| t.id.0))
     }
 
     /// Invoices where `party` pays or is paid (`None`: all), newest first.
@@ -171,7 +179,7 @@ impl Reader {
         party: Option<ParticipantId>,
         before_id: Option<u64>,
         max: usize,
-    ) -> Result<Page<InvoiceRow>, StoreError> {
+    ) -> Result<Page<InvoiceRecord>, StoreError> {
         let sql = format!(
             "SELECT {INVOICE_COLUMNS} FROM invoices \
              WHERE (CAST($1 AS BIGINT) IS NULL OR payer = $1 OR payee = $1) AND id < $2 \
@@ -182,15 +190,15 @@ impl Reader {
             before(before_id),
             limit(max),
         ];
-        let mut rows = self.db.rows(&sql, &params, invoice_row)?;
+        let mut rows = self.db.rows(&sql, &params, invoice_record)?;
         self.lines_of(&mut rows)?;
-        Ok(page(rows, max, |i| i.id))
+        Ok(page(rows, max, |i| i.id.0))
     }
 
     /// One invoice.
-    pub fn invoice(&mut self, invoice: u64) -> Result<Option<InvoiceRow>, StoreError> {
+    pub fn invoice(&mut self, invoice: u64) -> Result<Option<InvoiceRecord>, StoreError> {
         let sql = format!("SELECT {INVOICE_COLUMNS} FROM invoices WHERE id = $1");
-        let mut rows = self.db.rows(&sql, &[id(invoice)], invoice_row)?;
+        let mut rows = self.db.rows(&sql, &[id(invoice)], invoice_record)?;
         self.lines_of(&mut rows)?;
         Ok(rows.pop())
     }
@@ -202,13 +210,13 @@ impl Reader {
         &mut self,
         party: Option<ParticipantId>,
         month: (u32, u32),
-    ) -> Result<Vec<InvoiceRow>, StoreError> {
+    ) -> Result<Vec<InvoiceRecord>, StoreError> {
         let sql = format!(
             "SELECT {INVOICE_COLUMNS} FROM invoices WHERE {MONTH_INVOICES} ORDER BY id LIMIT {}",
             crate::limits::EXPORT_INVOICES_MAX + 1
         );
         let params = month_params(party, month);
-        let mut rows = self.db.rows(&sql, &params, invoice_row)?;
+        let mut rows = self.db.rows(&sql, &params, invoice_record)?;
         if rows.len() > crate::limits::EXPORT_INVOICES_MAX {
             return Ok(rows);
         }
@@ -222,10 +230,10 @@ impl Reader {
     }
 
     /// Reads the lines of `invoices` (one query: the id range, filtered).
-    fn lines_of(&mut self, invoices: &mut [InvoiceRow]) -> Result<(), StoreError> {
+    fn lines_of(&mut self, invoices: &mut [InvoiceRecord]) -> Result<(), StoreError> {
         let (Some(lo), Some(hi)) = (
-            invoices.iter().map(|i| i.id).min(),
-            invoices.iter().map(|i| i.id).max(),
+            invoices.iter().map(|i| i.id.0).min(),
+            invoices.iter().map(|i| i.id.0).max(),
         ) else {
             return Ok(());
         };
