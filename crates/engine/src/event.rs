@@ -73,12 +73,38 @@ pub enum Status<E> {
     Closed(E),
 }
 
-impl Status<CloseReason> {
-    /// `open` or how the order closed.
+/// How an order or a quote ends: a label with a parser.
+pub trait Ending: Copy + Sized {
+    /// The stable name.
+    fn name(self) -> &'static str;
+    /// The ending named `s`.
+    fn named(s: &str) -> Option<Self>;
+}
+
+impl Ending for CloseReason {
+    fn name(self) -> &'static str {
+        self.as_str()
+    }
+    fn named(s: &str) -> Option<Self> {
+        CloseReason::parse(s)
+    }
+}
+
+impl Ending for QuoteEnd {
+    fn name(self) -> &'static str {
+        self.as_str()
+    }
+    fn named(s: &str) -> Option<Self> {
+        QuoteEnd::parse(s)
+    }
+}
+
+impl<E: Ending> Status<E> {
+    /// `open` or how it closed.
     pub fn as_str(self) -> &'static str {
         match self {
             Status::Open => "open",
-            Status::Closed(r) => r.as_str(),
+            Status::Closed(e) => e.name(),
         }
     }
 
@@ -86,40 +112,26 @@ impl Status<CloseReason> {
     pub fn parse(s: &str) -> Option<Self> {
         match s {
             "open" => Some(Status::Open),
-            _ => CloseReason::parse(s).map(Status::Closed),
+            _ => E::named(s).map(Status::Closed),
         }
     }
 }
 
-impl Status<QuoteEnd> {
-    /// `open` or how the quote closed.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Status::Open => "open",
-            Status::Closed(r) => r.as_str(),
-        }
+impl Ending for RfqEnd {
+    fn name(self) -> &'static str {
+        self.as_str()
     }
-
-    /// The status named `s`.
-    pub fn parse(s: &str) -> Option<Self> {
-        match s {
-            "open" => Some(Status::Open),
-            _ => QuoteEnd::parse(s).map(Status::Closed),
-        }
+    /// `cancelled` or `expired`; `accepted` needs its quote ([`Status::parse_accepted`]).
+    fn named(s: &str) -> Option<Self> {
+        [RfqEnd::Cancelled, RfqEnd::Expired]
+            .into_iter()
+            .find(|e| e.as_str() == s)
     }
 }
 
 impl Status<RfqEnd> {
-    /// `open` or how the RFQ closed.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Status::Open => "open",
-            Status::Closed(r) => r.as_str(),
-        }
-    }
-
     /// The status named `s`, with the quote accepted when it is `accepted`.
-    pub fn parse(s: &str, accepted: Option<QuoteId>) -> Option<Self> {
+    pub fn parse_accepted(s: &str, accepted: Option<QuoteId>) -> Option<Self> {
         Some(match (s, accepted) {
             ("open", _) => Status::Open,
             ("accepted", Some(q)) => Status::Closed(RfqEnd::Accepted(q)),

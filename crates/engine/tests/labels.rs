@@ -38,10 +38,13 @@ fn statuses_read_back() {
         Status::Closed(RfqEnd::Cancelled),
         Status::Closed(RfqEnd::Expired),
     ] {
-        assert_eq!(Status::<RfqEnd>::parse(s.as_str(), Some(q)), Some(s));
+        assert_eq!(
+            Status::<RfqEnd>::parse_accepted(s.as_str(), Some(q)),
+            Some(s)
+        );
     }
     assert_eq!(
-        Status::<RfqEnd>::parse("accepted", None),
+        Status::<RfqEnd>::parse_accepted("accepted", None),
         None,
         "needs its quote"
     );

@@ -228,7 +228,8 @@ pub fn charges(
     let contracts = r.month_contracts(party, (month.0.0, month.1.0))?;
     let mut out = Vec::new();
     let mut look = Lookups::default();
-    for inv in invoices {
+    for record in invoices {
+        let inv = &record.invoice;
         let Some(c) = contracts.get(&inv.contract.0) else {
             continue;
         };
@@ -259,7 +260,7 @@ pub fn charges(
                 invoice: inv.id.to_string(),
             })
         };
-        for l in &inv.lines {
+        for l in &record.lines {
             let mut row = base(usize::from(l.line.unwrap_or(0)), l.pool.0, r, &mut look)?;
             row.cost_micros = l.amount_micros;
             match (l.line, l.gpu_hours) {

@@ -193,7 +193,9 @@ pub async fn show_invoice(
 ) -> Result<Json<InvoiceView>, Problem> {
     let id = super::path_id(&raw, InvoiceId::PREFIX, "invoice")?;
     let found = state.read(move |r| r.invoice(id)).await?;
-    let party = |i: &InvoiceRecord| caller.operator || i.payer == caller.id || i.payee == caller.id;
+    let party = |r: &InvoiceRecord| {
+        caller.operator || r.invoice.payer == caller.id || r.invoice.payee == caller.id
+    };
     match found {
         Some(i) if party(&i) => Ok(Json(InvoiceView::of(&i))),
         _ => Err(Problem::not_found(format!("no invoice {}", InvoiceId(id)))),
@@ -202,7 +204,8 @@ pub async fn show_invoice(
 
 impl InvoiceView {
     /// An invoice as shown.
-    fn of(i: &InvoiceRecord) -> InvoiceView {
+    fn of(record: &InvoiceRecord) -> InvoiceView {
+        let i = &record.invoice;
         InvoiceView {
             id: i.id.to_string(),
             contract: i.contract.to_string(),
@@ -214,8 +217,8 @@ impl InvoiceView {
             amount_micros: i.amount_micros,
             amount_usd: usd_string(i.amount_micros),
             due: i.due.to_string(),
-            status: i.status.as_str().into(),
-            lines: i
+            status: record.status.as_str().into(),
+            lines: record
                 .lines
                 .iter()
                 .map(|l| InvoiceLineView {

@@ -115,7 +115,7 @@ fn rfq_record(r: &dyn Get) -> Result<RfqRecord, StoreError> {
         facility: opt_big(r, 8)?.map(FacilityId),
         terms,
         deadline: Hour(small(r, 13)?),
-        status: Status::<RfqEnd>::parse(&status, accepted)
+        status: Status::<RfqEnd>::parse_accepted(&status, accepted)
             .ok_or_else(|| corrupt("status", &status))?,
         created_ms: big(r, 16)?,
         items: Vec::new(),

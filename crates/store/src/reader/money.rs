@@ -3,9 +3,9 @@
 use super::*;
 use crate::decode::{corrupt, window_at};
 use megawatt_engine::ids::{ContractId, InvoiceId, PoolId, TransferId};
-use megawatt_engine::invoice::{Charge, InvoiceLine, InvoiceStatus};
+use megawatt_engine::invoice::{Charge, Invoice, InvoiceLine, InvoiceStatus};
 use megawatt_engine::money::{Account, TransferKind};
-use megawatt_engine::units::{Hour, Window};
+use megawatt_engine::units::Hour;
 
 /// A transfer as the table holds it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -26,27 +26,11 @@ pub struct TransferRecord {
     pub time_ms: u64,
 }
 
-/// An invoice as the table holds it.
+/// An invoice as the table holds it: the engine's invoice, where it is, and its lines.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct InvoiceRecord {
-    /// Invoice id.
-    pub id: InvoiceId,
-    /// The contract billed.
-    pub contract: ContractId,
-    /// Who pays.
-    pub payer: ParticipantId,
-    /// Who is paid.
-    pub payee: ParticipantId,
-    /// What for.
-    pub charge: Charge,
-    /// The hours billed (usage), or the notice's effective hour (fee).
-    pub period: Window,
-    /// Amount, micro-USD.
-    pub amount_micros: i64,
-    /// When issued, ms since the epoch.
-    pub issued_ms: u64,
-    /// Due at the start of this hour.
-    pub due: Hour,
+    /// The invoice (`overdue` as its status says).
+    pub invoice: Invoice,
     /// Open, paid or overdue.
     pub status: InvoiceStatus,
     /// Its lines, as the engine computed them when it issued the invoice.
@@ -99,7 +83,8 @@ const INVOICE_COLUMNS: &str = "id, contract, payer, payee, charge, period_start_
 /// An invoice from the columns of [`INVOICE_COLUMNS`], without its lines.
 fn invoice_record(r: &dyn Get) -> Result<InvoiceRecord, StoreError> {
     let (charge, status) = (string(r, 4)?, string(r, 10)?);
-    Ok(InvoiceRecord {
+    let status = InvoiceStatus::parse(&status).ok_or_else(|| corrupt("status", &status))?;
+    let invoice = Invoice {
         id: InvoiceId(big(r, 0)?),
         contract: ContractId(big(r, 1)?),
         payer: ParticipantId(big(r, 2)?),
@@ -109,7 +94,11 @@ fn invoice_record(r: &dyn Get) -> Result<InvoiceRecord, StoreError> {
         amount_micros: signed(r, 7)?,
         issued_ms: big(r, 8)?,
         due: Hour(small(r, 9)?),
-        status: InvoiceStatus::parse(&status).ok_or_else(|| corrupt("status", &status))?,
+        overdue: status == InvoiceStatus::Overdue,
+    };
+    Ok(InvoiceRecord {
+        invoice,
+        status,
         lines: Vec::new(),
     })
 }
@@ -140,7 +129,7 @@ fn invoice_line(r: &dyn Get) -> Result<(u64, InvoiceLine), StoreError> {
 fn attach(invoices: &mut [InvoiceRecord], lines: Vec<(u64, InvoiceLine)>) {
     let mut at: BTreeMap<u64, usize> = BTreeMap::new();
     for (i, inv) in invoices.iter().enumerate() {
-        at.insert(inv.id.0, i);
+        at.insert(inv.invoice.id.0, i);
     }
     for (invoice, line) in lines {
         if let Some(&i) = at.get(&invoice) {
@@ -192,7 +181,7 @@ impl Reader {
         ];
         let mut rows = self.db.rows(&sql, &params, invoice_record)?;
         self.lines_of(&mut rows)?;
-        Ok(page(rows, max, |i| i.id.0))
+        Ok(page(rows, max, |i| i.invoice.id.0))
     }
 
     /// One invoice.
@@ -232,8 +221,8 @@ impl Reader {
     /// Reads the lines of `invoices` (one query: the id range, filtered).
     fn lines_of(&mut self, invoices: &mut [InvoiceRecord]) -> Result<(), StoreError> {
         let (Some(lo), Some(hi)) = (
-            invoices.iter().map(|i| i.id.0).min(),
-            invoices.iter().map(|i| i.id.0).max(),
+            invoices.iter().map(|i| i.invoice.id.0).min(),
+            invoices.iter().map(|i| i.invoice.id.0).max(),
         ) else {
             return Ok(());
         };
