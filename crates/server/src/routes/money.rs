@@ -14,7 +14,6 @@ use megawatt_engine::event::Event;
 use megawatt_engine::ids::{ParticipantId, TransferId};
 use megawatt_engine::money::{Account, Transfer};
 use megawatt_engine::units::usd_string;
-use megawatt_store::reader::TransferRecord;
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 use utoipa::{IntoParams, ToSchema};
@@ -76,7 +75,7 @@ pub struct TransferView {
 }
 
 impl TransferView {
-    fn from_row(t: &TransferRecord) -> TransferView {
+    fn from_row(t: &Transfer) -> TransferView {
         TransferView {
             id: t.id.to_string(),
             debit: t.debit.to_string(),

@@ -18,7 +18,7 @@ mod money;
 
 pub use deals::{Asked, QuoteRecord, RfqRecord};
 pub use market::{OrderRecord, TradeRecord};
-pub use money::{InvoiceRecord, TransferRecord};
+pub use money::InvoiceRecord;
 
 /// One page of rows and the cursor of the next page, if any.
 #[derive(Clone, Debug)]

@@ -4,27 +4,8 @@ use super::*;
 use crate::decode::{corrupt, window_at};
 use megawatt_engine::ids::{ContractId, InvoiceId, PoolId, TransferId};
 use megawatt_engine::invoice::{Charge, Invoice, InvoiceLine, InvoiceStatus};
-use megawatt_engine::money::{Account, TransferKind};
+use megawatt_engine::money::{Account, Transfer, TransferKind};
 use megawatt_engine::units::Hour;
-
-/// A transfer as the table holds it.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct TransferRecord {
-    /// Transfer id.
-    pub id: TransferId,
-    /// The account debited.
-    pub debit: Account,
-    /// The account credited.
-    pub credit: Account,
-    /// Amount, micro-USD.
-    pub amount_micros: i64,
-    /// Why.
-    pub kind: TransferKind,
-    /// What caused it.
-    pub reference: String,
-    /// When, ms since the epoch.
-    pub time_ms: u64,
-}
 
 /// An invoice as the table holds it: the engine's invoice, where it is, and its lines.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -37,13 +18,14 @@ pub struct InvoiceRecord {
     pub lines: Vec<InvoiceLine>,
 }
 
-fn transfer_record(r: &dyn Get) -> Result<TransferRecord, StoreError> {
+/// A transfer from its columns: the engine's own [`Transfer`].
+fn transfer_record(r: &dyn Get) -> Result<Transfer, StoreError> {
     let account = |i| {
         let s = string(r, i)?;
         Account::parse(&s).ok_or_else(|| corrupt("account", &s))
     };
     let kind = string(r, 4)?;
-    Ok(TransferRecord {
+    Ok(Transfer {
         id: TransferId(big(r, 0)?),
         debit: account(1)?,
         credit: account(2)?,
@@ -147,7 +129,7 @@ impl Reader {
         (from_ms, to_ms): (u64, u64),
         before_id: Option<u64>,
         max: usize,
-    ) -> Result<Page<TransferRecord>, StoreError> {
+    ) -> Result<Page<Transfer>, StoreError> {
         let sql = "SELECT id, debit, credit, amount_micros, kind, reference, time_ms FROM transfers \
              WHERE (CAST($1 AS TEXT) IS NULL OR debit = $1 OR credit = $1) AND id < $2 \
              AND time_ms >= $3 AND time_ms < $4 ORDER BY id DESC LIMIT $5";
