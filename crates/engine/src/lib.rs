@@ -46,6 +46,7 @@ pub mod limits;
 pub mod money;
 pub mod order;
 pub mod order_map;
+pub mod quote_rules;
 pub mod reject;
 pub mod step;
 pub mod units;

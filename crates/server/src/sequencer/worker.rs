@@ -4,7 +4,7 @@
 
 use super::idempotency::{Earlier, Recent};
 use super::replica::Replica;
-use super::{Idem, KeyAnswer, Request, SeqError, SeqStats, now_ms};
+use super::{Idem, KeyAnswer, Query, Request, SeqError, SeqStats, now_ms};
 use crate::limits::{BATCH_COMMANDS_MAX, IDEMPOTENCY_TTL_MS};
 use crate::market_data::{self, MarketEvent};
 use megawatt_engine::Engine;
@@ -51,6 +51,34 @@ enum Pending {
         oneshot::Sender<Result<KeyAnswer, SeqError>>,
         Result<KeyAnswer, SeqError>,
     ),
+}
+
+/// Answers every caller of a batch whose commit failed: the sequencer has stopped.
+fn stopped(pending: Vec<Pending>) {
+    for p in pending {
+        match p {
+            Pending::Outcome(tx, _) | Pending::Applied(tx, _) => {
+                drop(tx.send(Err(SeqError::Stopped)))
+            }
+            Pending::Key(tx, _) => drop(tx.send(Err(SeqError::Stopped))),
+        }
+    }
+}
+
+/// Answers every caller of a committed batch (accepted commands get their events,
+/// moved out of the batch).
+fn answer(pending: Vec<Pending>, batch: &mut Batch) {
+    for p in pending {
+        match p {
+            Pending::Outcome(tx, answer) => drop(tx.send(answer)),
+            Pending::Applied(tx, i) => {
+                let a = &mut batch.applied[i];
+                let events = std::mem::take(&mut a.events);
+                drop(tx.send(Ok(Outcome::Accepted { seq: a.seq, events })));
+            }
+            Pending::Key(tx, answer) => drop(tx.send(answer)),
+        }
+    }
 }
 
 /// What `Worker::submit` gives back: an answer now, or an index into the batch.
@@ -100,76 +128,16 @@ impl Worker {
 
     /// Applies, commits and answers one batch.
     fn batch(&mut self, requests: Vec<Request>) -> Result<(), StoreError> {
-        let snapshot = self.replica.as_ref().and_then(Replica::newest);
-        if snapshot.is_some() {
-            self.stats.snapshots.fetch_add(1, Ordering::Relaxed);
-        }
-        // Once an hour, forget idempotency answers older than their time to live.
-        let hour = now_ms() / megawatt_engine::units::MS_PER_HOUR;
-        let forget = (hour > self.last_forget_hour).then(|| {
-            self.last_forget_hour = hour;
-            now_ms().saturating_sub(IDEMPOTENCY_TTL_MS)
-        });
-        let mut batch = Batch {
-            snapshot,
-            forget_idempotency_before: forget,
-            ..Batch::default()
+        let mut batch = self.new_batch();
+        let (pending, queries) = self.apply(requests, &mut batch);
+        let grew = match self.commit(&mut batch, pending.len()) {
+            Ok(grew) => grew,
+            Err(e) => {
+                stopped(pending);
+                return Err(e);
+            }
         };
-        let mut pending = Vec::with_capacity(requests.len());
-        let mut queries = Vec::new();
-        let mut recent = Recent::default();
-        for r in requests {
-            match r {
-                Request::Submit {
-                    actor,
-                    command,
-                    idem,
-                    reply,
-                } => {
-                    pending.push(
-                        match self.submit(actor, command, idem, &mut batch, &mut recent) {
-                            Answer::Ready(answer) => Pending::Outcome(reply, answer),
-                            Answer::Applied(i) => Pending::Applied(reply, i),
-                        },
-                    );
-                }
-                Request::CreateKey {
-                    actor,
-                    key,
-                    idem,
-                    reply,
-                } => {
-                    let answer = self.create_key(actor, key, idem, &mut batch, &mut recent);
-                    pending.push(Pending::Key(reply, answer));
-                }
-                Request::Query(q) => queries.push(q),
-            }
-        }
-        let grew = !self.engine.names_current(&self.names);
-        if grew {
-            self.names = Arc::new(self.engine.names());
-        }
-        batch.names = self.names.clone();
-        let t0 = Instant::now();
-        if let Err(e) = self.store.commit(&batch) {
-            tracing::error!(error = %e, "commit failed; stopping the sequencer (restart recovers from the journal)");
-            for p in pending {
-                match p {
-                    Pending::Outcome(tx, _) | Pending::Applied(tx, _) => {
-                        drop(tx.send(Err(SeqError::Stopped)))
-                    }
-                    Pending::Key(tx, _) => drop(tx.send(Err(SeqError::Stopped))),
-                }
-            }
-            return Err(e);
-        }
-        if !batch.is_empty() {
-            self.stats.commits.fetch_add(1, Ordering::Relaxed);
-            self.stats
-                .commit_us
-                .fetch_add(t0.elapsed().as_micros() as u64, Ordering::Relaxed);
-        }
-        self.stats.last_seq.store(self.seq, Ordering::Relaxed);
+        // Names first: whatever an answer or event names, a reader can look up.
         if grew {
             self.names_tx.send_replace(self.names.clone());
         }
@@ -181,21 +149,86 @@ impl Worker {
                 }
             }
         }
-        for p in pending {
-            match p {
-                Pending::Outcome(tx, answer) => drop(tx.send(answer)),
-                Pending::Applied(tx, i) => {
-                    let a = &mut batch.applied[i];
-                    let events = std::mem::take(&mut a.events);
-                    drop(tx.send(Ok(Outcome::Accepted { seq: a.seq, events })));
-                }
-                Pending::Key(tx, answer) => drop(tx.send(answer)),
-            }
-        }
+        answer(pending, &mut batch);
         for q in queries {
             q(&self.engine);
         }
         Ok(())
+    }
+
+    /// A new batch: the replica's newest snapshot, and (once an hour) the cut-off of
+    /// idempotency answers to forget.
+    fn new_batch(&mut self) -> Batch {
+        let snapshot = self.replica.as_ref().and_then(Replica::newest);
+        if snapshot.is_some() {
+            self.stats.snapshots.fetch_add(1, Ordering::Relaxed);
+        }
+        let hour = now_ms() / megawatt_engine::units::MS_PER_HOUR;
+        let forget = (hour > self.last_forget_hour).then(|| {
+            self.last_forget_hour = hour;
+            now_ms().saturating_sub(IDEMPOTENCY_TTL_MS)
+        });
+        Batch {
+            snapshot,
+            forget_idempotency_before: forget,
+            ..Batch::default()
+        }
+    }
+
+    /// Applies the requests to the engine and the batch; the answers to give after the
+    /// commit, and the queries to run then.
+    fn apply(&mut self, requests: Vec<Request>, batch: &mut Batch) -> (Vec<Pending>, Vec<Query>) {
+        let mut pending = Vec::with_capacity(requests.len());
+        let mut queries = Vec::new();
+        let mut recent = Recent::default();
+        for r in requests {
+            match r {
+                Request::Submit {
+                    actor,
+                    command,
+                    idem,
+                    reply,
+                } => pending.push(
+                    match self.submit(actor, command, idem, batch, &mut recent) {
+                        Answer::Ready(answer) => Pending::Outcome(reply, answer),
+                        Answer::Applied(i) => Pending::Applied(reply, i),
+                    },
+                ),
+                Request::CreateKey {
+                    actor,
+                    key,
+                    idem,
+                    reply,
+                } => {
+                    let answer = self.create_key(actor, key, idem, batch, &mut recent);
+                    pending.push(Pending::Key(reply, answer));
+                }
+                Request::Query(q) => queries.push(q),
+            }
+        }
+        (pending, queries)
+    }
+
+    /// Commits the batch with the names its events need (taken again if the catalog
+    /// grew; true then) and counts it.
+    fn commit(&mut self, batch: &mut Batch, requests: usize) -> Result<bool, StoreError> {
+        let grew = !self.engine.names_current(&self.names);
+        if grew {
+            self.names = Arc::new(self.engine.names());
+        }
+        batch.names = self.names.clone();
+        let t0 = Instant::now();
+        if let Err(e) = self.store.commit(batch) {
+            tracing::error!(error = %e, requests, "commit failed; stopping the sequencer (restart recovers from the journal)");
+            return Err(e);
+        }
+        if !batch.is_empty() {
+            self.stats.commits.fetch_add(1, Ordering::Relaxed);
+            let us = t0.elapsed().as_micros() as u64;
+            self.stats.commit_us.fetch_add(us, Ordering::Relaxed);
+        }
+        self.stats.last_seq.store(self.seq, Ordering::Relaxed);
+        Ok(grew)
     }
 
     /// Applies one command (or answers it from the idempotency records).
