@@ -8,7 +8,7 @@ use crate::ids::InvoiceId;
 use crate::ids::{
     ContractId, FacilityId, ModelIdx, OrderId, ParticipantId, PoolId, QuoteId, ReservationId, RfqId,
 };
-use crate::invoice::{Invoice, InvoiceLine};
+use crate::invoice::{Invoice, InvoiceLines};
 use crate::money::{FeeRates, Transfer};
 use crate::order::Order;
 use serde::{Deserialize, Serialize};
@@ -348,6 +348,6 @@ pub enum Event {
         /// The invoice.
         invoice: InvoiceId,
         /// Its lines.
-        lines: Vec<InvoiceLine>,
+        lines: InvoiceLines,
     },
 }

@@ -2,10 +2,12 @@
 //! (each contract line's share, computed once when the invoice is issued and carried by
 //! its event). Issuing, paying and marking invoices overdue is `billing.rs`.
 
+use crate::contract::ContractLine;
 use crate::economics::Economics;
 use crate::ids::{ContractId, InvoiceId, ParticipantId, PoolId};
 use crate::units::{Hour, Window};
 use serde::{Deserialize, Serialize};
+use smallvec::{SmallVec, smallvec};
 
 /// What an invoice charges for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -93,6 +95,9 @@ pub struct Invoice {
     pub overdue: bool,
 }
 
+/// An invoice's lines; most have one, kept inline.
+pub type InvoiceLines = SmallVec<[InvoiceLine; 1]>;
+
 /// One line of an invoice: a contract line's share of it, or the early-termination fee.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct InvoiceLine {
@@ -113,13 +118,20 @@ pub struct InvoiceLine {
 /// the period x the price; a monthly fee is split over the lines by GPU-hours (largest
 /// remainder, so the lines add up exactly); an early-termination fee is one line of its
 /// own. Lines with no hours in the period are left out. Panics (in release builds too)
-/// if the lines do not add up to the amount: money never appears or vanishes.
-pub fn lines(
+/// if the lines do not add up to the amount: money never appears or vanishes (the
+/// engine bills only what its contracts' lines are worth, so it never does).
+pub fn lines(charge: Charge, period: Window, amount_micros: i64, money: Economics) -> InvoiceLines {
+    try_lines(charge, period, amount_micros, money).expect("an invoice's lines add up to it")
+}
+
+/// [`lines`], or `None` when they would not add up to the amount (for readers of stored
+/// invoices, which report such a row as corrupt instead of stopping).
+pub fn try_lines(
     charge: Charge,
     period: Window,
     amount_micros: i64,
     money: Economics,
-) -> Vec<InvoiceLine> {
+) -> Option<InvoiceLines> {
     let out = match charge {
         Charge::EarlyTerminationFee => money
             .lines
@@ -133,51 +145,58 @@ pub fn lines(
             })
             .into_iter()
             .collect(),
-        Charge::Usage => usage_lines(period, amount_micros, money),
+        Charge::Usage => usage_lines(period, amount_micros, money)?,
     };
     let sum: i64 = out.iter().map(|l| l.amount_micros).sum();
-    assert_eq!(sum, amount_micros, "an invoice's lines add up to it");
-    out
+    (sum == amount_micros).then_some(out)
 }
 
-/// The lines of a usage invoice (see [`lines`]).
-fn usage_lines(period: Window, amount_micros: i64, money: Economics) -> Vec<InvoiceLine> {
-    let hours: Vec<u64> = money
-        .lines
-        .iter()
-        .map(|l| {
-            let (s, e) = (
-                l.window.start.max(period.start),
-                l.window.end.min(period.end),
-            );
-            u64::from(l.gpus) * u64::from(e.0.saturating_sub(s.0))
-        })
-        .collect();
+/// The lines of a usage invoice (see [`lines`]); `None` for a negative amount or a
+/// line whose cost overflows.
+fn usage_lines(period: Window, amount_micros: i64, money: Economics) -> Option<InvoiceLines> {
+    if amount_micros < 0 {
+        return None;
+    }
+    let gpu_hours = |l: &ContractLine| {
+        let (s, e) = (
+            l.window.start.max(period.start),
+            l.window.end.min(period.end),
+        );
+        u64::from(l.gpus) * u64::from(e.0.saturating_sub(s.0))
+    };
+    let cost = |h: u64, p: i64| i64::try_from(h).ok()?.checked_mul(p);
+    let line = |i: usize, l: &ContractLine, h: u64, amount_micros: i64| InvoiceLine {
+        line: Some(u16::try_from(i).expect("a contract has at most MAX_LINES lines")),
+        pool: l.pool,
+        gpus: l.gpus,
+        gpu_hours: Some(h),
+        amount_micros,
+    };
+    // One line (every exchange fill, most leases): no split, nothing to collect.
+    if let [l] = money.lines {
+        let h = gpu_hours(l);
+        let amount = match money.pricing.price_micros() {
+            Some(p) => cost(h, p)?,
+            None => amount_micros,
+        };
+        return Some(if h > 0 {
+            smallvec![line(0, l, h, amount)]
+        } else {
+            InvoiceLines::new()
+        });
+    }
+    let hours: Vec<u64> = money.lines.iter().map(gpu_hours).collect();
     let amounts: Vec<i64> = match money.pricing.price_micros() {
-        Some(p) => hours
-            .iter()
-            .map(|&h| {
-                i64::try_from(h)
-                    .ok()
-                    .and_then(|h| h.checked_mul(p))
-                    .expect("a line's amount is within its invoice's")
-            })
-            .collect(),
+        Some(p) => hours.iter().map(|&h| cost(h, p)).collect::<Option<_>>()?,
         None => split_largest_remainder(amount_micros, &hours),
     };
-    money
-        .lines
-        .iter()
-        .enumerate()
-        .filter(|&(i, _)| hours[i] > 0)
-        .map(|(i, l)| InvoiceLine {
-            line: Some(u16::try_from(i).expect("a contract has at most MAX_LINES lines")),
-            pool: l.pool,
-            gpus: l.gpus,
-            gpu_hours: Some(hours[i]),
-            amount_micros: amounts[i],
-        })
-        .collect()
+    let lines = money.lines.iter().enumerate();
+    Some(
+        lines
+            .filter(|&(i, _)| hours[i] > 0)
+            .map(|(i, l)| line(i, l, hours[i], amounts[i]))
+            .collect(),
+    )
 }
 
 /// Splits `total` (not negative) over `weights` in proportion, largest remainder first
@@ -215,6 +234,52 @@ pub fn split_largest_remainder(total: i64, weights: &[u64]) -> Vec<i64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::contract::Pricing;
+    use crate::ids::PoolId;
+    use crate::units::Hour;
+
+    fn line(pool: u64, gpus: u32, start: u32, end: u32) -> ContractLine {
+        ContractLine {
+            pool: PoolId(pool),
+            gpus,
+            window: Window::new(Hour(start), Hour(end)).unwrap(),
+        }
+    }
+
+    #[test]
+    fn lines_cost_their_gpu_hours_or_share_the_fee() {
+        let period = Window::new(Hour(10), Hour(20)).unwrap();
+        let two = [line(1, 4, 0, 100), line(2, 2, 15, 100)];
+        let per_hour = Economics {
+            lines: &two,
+            pricing: Pricing::PerGpuHour { price_micros: 3 },
+            ends: Hour(100),
+        };
+        let got = lines(Charge::Usage, period, 3 * (40 + 10), per_hour);
+        let amounts: Vec<(Option<u16>, Option<u64>, i64)> = got
+            .iter()
+            .map(|l| (l.line, l.gpu_hours, l.amount_micros))
+            .collect();
+        assert_eq!(amounts, [(Some(0), Some(40), 120), (Some(1), Some(10), 30)]);
+        let fee = Economics {
+            pricing: Pricing::MonthlyFee { fee_micros: 1 },
+            ..per_hour
+        };
+        let got = lines(Charge::Usage, period, 101, fee);
+        assert_eq!(
+            got.iter().map(|l| l.amount_micros).collect::<Vec<_>>(),
+            [81, 20]
+        );
+        let one = [line(7, 8, 0, 100)];
+        let single = Economics { lines: &one, ..fee };
+        let got = lines(Charge::Usage, period, 55, single);
+        assert_eq!(
+            (got.len(), got[0].gpu_hours, got[0].amount_micros),
+            (1, Some(80), 55)
+        );
+        let got = lines(Charge::EarlyTerminationFee, period, 9, fee);
+        assert_eq!((got.len(), got[0].line, got[0].pool), (1, None, PoolId(1)));
+    }
 
     #[test]
     fn splits_add_up_exactly() {

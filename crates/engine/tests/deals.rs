@@ -1191,7 +1191,7 @@ fn event_variants_keep_their_places() {
         },
         Event::InvoiceLines {
             invoice: InvoiceId(1),
-            lines: Vec::new(),
+            lines: Default::default(),
         },
     ];
     for e in &some {

@@ -9,7 +9,7 @@ use crate::decode::{CONTRACT_COLUMNS, Get, contract_record, line_at};
 use crate::tables::Delta;
 use megawatt_engine::contract::ContractRecord;
 use megawatt_engine::ids::InvoiceId;
-use megawatt_engine::invoice::{Charge, lines};
+use megawatt_engine::invoice::{Charge, try_lines};
 use megawatt_engine::units::{Hour, Window};
 use std::collections::BTreeMap;
 
@@ -94,10 +94,12 @@ pub(crate) fn invoice_lines(q: &mut dyn Query) -> Result<Delta, StoreError> {
                 .and_then(|c| contracts.get(&c))
                 .ok_or_else(bad)?;
             let invoice = InvoiceId(u64::try_from(id).map_err(|_| bad())?);
-            for (i, l) in lines(charge, period, int(5)?, c.economics())
-                .iter()
-                .enumerate()
-            {
+            let lines = try_lines(charge, period, int(5)?, c.economics()).ok_or_else(|| {
+                StoreError(format!(
+                    "invoices: the lines of {invoice} do not add up to it"
+                ))
+            })?;
+            for (i, l) in lines.iter().enumerate() {
                 rows.push(convert::invoice_line(invoice, i, l));
             }
             Ok(())

@@ -151,10 +151,11 @@ impl Reader {
         before_id: Option<u64>,
         max: usize,
     ) -> Result<Page<InvoiceRecord>, StoreError> {
-        let sql = format!(
-            "SELECT {INVOICE_COLUMNS} FROM invoices \
+        let page_ids = "SELECT id FROM invoices \
              WHERE (CAST($1 AS BIGINT) IS NULL OR payer = $1 OR payee = $1) AND id < $2 \
-             ORDER BY id DESC LIMIT $3"
+             ORDER BY id DESC LIMIT $3";
+        let sql = format!(
+            "SELECT {INVOICE_COLUMNS} FROM invoices WHERE id IN ({page_ids}) ORDER BY id DESC"
         );
         let params = [
             Val::I(party.map(|p| p.0 as i64)),
@@ -162,7 +163,13 @@ impl Reader {
             limit(max),
         ];
         let mut rows = self.db.rows(&sql, &params, invoice_record)?;
-        self.lines_of(&mut rows)?;
+        // The lines of exactly this page's invoices (the same selection), in one query.
+        let sql = format!(
+            "SELECT {LINE_COLUMNS} FROM invoice_lines WHERE invoice IN ({page_ids}) \
+             ORDER BY invoice, line_no"
+        );
+        let lines = self.db.rows(&sql, &params, invoice_line)?;
+        attach(&mut rows, lines);
         Ok(page(rows, max, |i| i.invoice.id.0))
     }
 
@@ -170,7 +177,10 @@ impl Reader {
     pub fn invoice(&mut self, invoice: u64) -> Result<Option<InvoiceRecord>, StoreError> {
         let sql = format!("SELECT {INVOICE_COLUMNS} FROM invoices WHERE id = $1");
         let mut rows = self.db.rows(&sql, &[id(invoice)], invoice_record)?;
-        self.lines_of(&mut rows)?;
+        let sql =
+            format!("SELECT {LINE_COLUMNS} FROM invoice_lines WHERE invoice = $1 ORDER BY line_no");
+        let lines = self.db.rows(&sql, &[id(invoice)], invoice_line)?;
+        attach(&mut rows, lines);
         Ok(rows.pop())
     }
 
@@ -198,22 +208,5 @@ impl Reader {
         let lines = self.db.rows(&sql, &params, invoice_line)?;
         attach(&mut rows, lines);
         Ok(rows)
-    }
-
-    /// Reads the lines of `invoices` (one query: the id range, filtered).
-    fn lines_of(&mut self, invoices: &mut [InvoiceRecord]) -> Result<(), StoreError> {
-        let (Some(lo), Some(hi)) = (
-            invoices.iter().map(|i| i.invoice.id.0).min(),
-            invoices.iter().map(|i| i.invoice.id.0).max(),
-        ) else {
-            return Ok(());
-        };
-        let sql = format!(
-            "SELECT {LINE_COLUMNS} FROM invoice_lines WHERE invoice >= $1 AND invoice <= $2 \
-             ORDER BY invoice, line_no"
-        );
-        let lines = self.db.rows(&sql, &[id(lo), id(hi)], invoice_line)?;
-        attach(invoices, lines);
-        Ok(())
     }
 }
