@@ -163,6 +163,19 @@ fn rfq_quote_accept_notice(backend: Backend) {
         c["terms"]["for_cause"],
         json!(["acceptable_use", "non_payment", "non_delivery"])
     );
+    // The answer is megawatt-api's ContractView, field for field: it reads back into
+    // the type and writes the same JSON again.
+    let typed: megawatt_api::ContractView =
+        serde_json::from_value(c.clone()).expect("a ContractView");
+    assert_eq!(serde_json::to_value(&typed).unwrap(), c);
+    assert_eq!(typed.run_rate_per_year_micros, Some(12_000_000_000_000));
+    let rfq = s.get(&format!("/v1/rfqs/{rfq_id}"), &lab).body;
+    let typed: megawatt_api::RfqView = serde_json::from_value(rfq.clone()).expect("an RfqView");
+    assert_eq!(serde_json::to_value(&typed).unwrap(), rfq);
+    let page = s.get("/v1/contracts", &lab).body;
+    let typed: megawatt_api::Page<megawatt_api::ContractView> =
+        serde_json::from_value(page.clone()).expect("a page of contracts");
+    assert_eq!(serde_json::to_value(&typed).unwrap(), page);
     // The other quote is released, the RFQ closed; the capacity stays encumbered as
     // committed, so the pool still cannot sell it.
     assert_eq!(

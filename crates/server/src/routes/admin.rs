@@ -5,10 +5,11 @@ use crate::extract::{Body, IdemHeader};
 use crate::problem::{Problem, ProblemBody};
 use crate::sequencer::{KeyAnswer, Request, now_ms};
 use crate::state::{AppState, Caller, key_hash, new_key, seq_problem};
-use crate::views::{KeyView, MeView, ModelView, ParticipantView};
+use crate::views::{self, KeyView, MeView, ModelView, ParticipantView};
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
+use megawatt_api::ClockView;
 use megawatt_engine::command::Command;
 use megawatt_engine::entities::Roles;
 use megawatt_engine::event::Event;
@@ -95,7 +96,7 @@ pub async fn create_participant(
     let Some(Event::ParticipantCreated(p)) = events.first() else {
         return Err(Problem::unavailable("unexpected outcome"));
     };
-    Ok((StatusCode::CREATED, Json(ParticipantView::from(p))))
+    Ok((StatusCode::CREATED, Json(views::participant(p))))
 }
 
 /// List participants (operator).
@@ -112,7 +113,7 @@ pub async fn list_participants(
             // Bounded like every list (the first 1,000 by id).
             e.participants()
                 .take(crate::limits::PAGE_ITEMS_MAX)
-                .map(ParticipantView::from)
+                .map(views::participant)
                 .collect::<Vec<_>>()
         })
         .await
@@ -214,7 +215,7 @@ pub async fn me(
 ) -> Result<Json<MeView>, Problem> {
     let p = state
         .seq
-        .query(move |e| e.participant(caller.id).map(ParticipantView::from))
+        .query(move |e| e.participant(caller.id).map(views::participant))
         .await
         .map_err(seq_problem)?
         .ok_or_else(|| Problem::not_found("no such participant"))?;
@@ -276,15 +277,6 @@ pub async fn create_model(
 pub struct ClockBody {
     /// The hour to move to (RFC 3339 on an hour), not before the last tick.
     pub hour: String,
-}
-
-/// The market's clock.
-#[derive(Debug, serde::Serialize, ToSchema)]
-pub struct ClockView {
-    /// The hour the market's clock is in.
-    pub hour: String,
-    /// Events the tick made (orders expired, contracts started or ended, invoices…).
-    pub events: usize,
 }
 
 /// Operator, on a server started with `--manual-clock` only: ticks the market to an

@@ -11,13 +11,14 @@ use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
+use megawatt_api::{InvoiceLineView, InvoiceView};
 use megawatt_engine::ids::InvoiceId;
 use megawatt_engine::units::{Hour, days_from_civil, usd_string};
 use megawatt_store::limits::EXPORT_INVOICES_MAX;
 use megawatt_store::reader::InvoiceRecord;
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use std::sync::Arc;
-use utoipa::{IntoParams, ToSchema};
+use utoipa::IntoParams;
 
 /// Which month, and whose charges.
 #[derive(Debug, Deserialize, IntoParams)]
@@ -94,55 +95,6 @@ pub async fn focus(
         .into_response())
 }
 
-/// An invoice of a term contract.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct InvoiceView {
-    /// Id, e.g. `inv-2`.
-    pub id: String,
-    /// The contract billed.
-    pub contract: String,
-    /// Who pays.
-    pub payer: String,
-    /// Who is paid.
-    pub payee: String,
-    /// `usage` (the contract's GPU-hours or fee over the period) or
-    /// `early_termination_fee`.
-    pub charge: String,
-    /// First hour billed.
-    pub period_start: String,
-    /// End of the period billed.
-    pub period_end: String,
-    /// Amount, micro-USD.
-    pub amount_micros: i64,
-    /// The same in USD.
-    pub amount_usd: String,
-    /// Due at.
-    pub due: String,
-    /// `open`, `paid` or `overdue`.
-    pub status: String,
-    /// Each contract line's share (they add up to the amount).
-    pub lines: Vec<InvoiceLineView>,
-}
-
-/// A contract line's share of an invoice.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct InvoiceLineView {
-    /// The contract line's index (absent: the early-termination fee).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub line: Option<usize>,
-    /// Its pool.
-    pub pool: String,
-    /// Its GPUs.
-    pub gpus: u32,
-    /// GPU-hours billed (usage).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub gpu_hours: Option<u64>,
-    /// Amount, micro-USD.
-    pub amount_micros: i64,
-    /// The same in USD.
-    pub amount_usd: String,
-}
-
 /// Paging of invoices.
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
@@ -176,7 +128,7 @@ pub async fn invoices(
         .read(move |r| r.invoices(party, before, limit))
         .await?;
     Ok(Json(Page {
-        items: page.rows.iter().map(InvoiceView::of).collect(),
+        items: page.rows.iter().map(invoice_view).collect(),
         next: page.next.map(|n| InvoiceId(n).to_string()),
     }))
 }
@@ -197,39 +149,37 @@ pub async fn show_invoice(
         caller.operator || r.invoice.payer == caller.id || r.invoice.payee == caller.id
     };
     match found {
-        Some(i) if party(&i) => Ok(Json(InvoiceView::of(&i))),
+        Some(i) if party(&i) => Ok(Json(invoice_view(&i))),
         _ => Err(Problem::not_found(format!("no invoice {}", InvoiceId(id)))),
     }
 }
 
-impl InvoiceView {
-    /// An invoice as shown.
-    fn of(record: &InvoiceRecord) -> InvoiceView {
-        let i = &record.invoice;
-        InvoiceView {
-            id: i.id.to_string(),
-            contract: i.contract.to_string(),
-            payer: i.payer.to_string(),
-            payee: i.payee.to_string(),
-            charge: i.charge.as_str().into(),
-            period_start: i.period.start.to_string(),
-            period_end: i.period.end.to_string(),
-            amount_micros: i.amount_micros,
-            amount_usd: usd_string(i.amount_micros),
-            due: i.due.to_string(),
-            status: record.status.as_str().into(),
-            lines: record
-                .lines
-                .iter()
-                .map(|l| InvoiceLineView {
-                    line: l.line.map(usize::from),
-                    pool: l.pool.to_string(),
-                    gpus: l.gpus,
-                    gpu_hours: l.gpu_hours,
-                    amount_micros: l.amount_micros,
-                    amount_usd: usd_string(l.amount_micros),
-                })
-                .collect(),
-        }
+/// An invoice as shown.
+fn invoice_view(record: &InvoiceRecord) -> InvoiceView {
+    let i = &record.invoice;
+    InvoiceView {
+        id: i.id.to_string(),
+        contract: i.contract.to_string(),
+        payer: i.payer.to_string(),
+        payee: i.payee.to_string(),
+        charge: i.charge.as_str().into(),
+        period_start: i.period.start.to_string(),
+        period_end: i.period.end.to_string(),
+        amount_micros: i.amount_micros,
+        amount_usd: usd_string(i.amount_micros),
+        due: i.due.to_string(),
+        status: record.status.as_str().into(),
+        lines: record
+            .lines
+            .iter()
+            .map(|l| InvoiceLineView {
+                line: l.line.map(usize::from),
+                pool: l.pool.to_string(),
+                gpus: l.gpus,
+                gpu_hours: l.gpu_hours,
+                amount_micros: l.amount_micros,
+                amount_usd: usd_string(l.amount_micros),
+            })
+            .collect(),
     }
 }

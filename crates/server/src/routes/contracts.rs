@@ -4,7 +4,7 @@ use super::{PageQuery, path_id, submit};
 use crate::extract::{Body, IdemHeader, Q};
 use crate::problem::{Problem, ProblemBody};
 use crate::state::{AppState, Caller};
-use crate::views::{ContractView, Page};
+use crate::views::{self, ContractView, Page};
 use axum::Json;
 use axum::extract::{Path, State};
 use megawatt_engine::command::Command;
@@ -39,11 +39,7 @@ pub async fn list(
         .await?;
     let now = now();
     Ok(Json(Page {
-        items: page
-            .rows
-            .iter()
-            .map(|c| ContractView::new(c, now))
-            .collect(),
+        items: page.rows.iter().map(|c| views::contract(c, now)).collect(),
         next: page.next.map(|n| ContractId(n).to_string()),
     }))
 }
@@ -58,7 +54,7 @@ async fn visible(
     let row = state.read(move |r| r.contract(id)).await?;
     match row {
         Some(c) if caller.operator || c.buyer == caller.id || c.seller == caller.id => {
-            Ok(ContractView::new(&c, now()))
+            Ok(views::contract(&c, now()))
         }
         _ => Err(Problem::not_found(format!("no contract {raw}"))),
     }

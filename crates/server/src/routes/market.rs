@@ -7,7 +7,7 @@ use crate::limits::BOOK_LEVELS_MAX;
 use crate::market_data::MarketEvent;
 use crate::problem::{Problem, ProblemBody};
 use crate::state::{AppState, Caller, seq_problem};
-use crate::views::{BookView, LevelView, Page, TradeView};
+use crate::views::{self, BookView, LevelView, Page, TradeView};
 use axum::Json;
 use axum::extract::State;
 use axum::response::sse::{Event as SseEvent, KeepAlive, Sse};
@@ -62,11 +62,7 @@ pub async fn trades(
         .read(move |r| r.trades(scope, model.as_deref(), before, limit))
         .await?;
     Ok(Json(Page {
-        items: page
-            .rows
-            .iter()
-            .map(|t| TradeView::from_row(t, mine))
-            .collect(),
+        items: page.rows.iter().map(|t| views::trade(t, mine)).collect(),
         next: page.next.map(|n| TradeId(n).to_string()),
     }))
 }

@@ -9,6 +9,7 @@ use crate::views::Page;
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
+use megawatt_api::{BalanceView, TransferView};
 use megawatt_engine::command::Command;
 use megawatt_engine::event::Event;
 use megawatt_engine::ids::{ParticipantId, TransferId};
@@ -17,31 +18,6 @@ use megawatt_engine::units::usd_string;
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 use utoipa::{IntoParams, ToSchema};
-
-/// A participant's money at the exchange.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct BalanceView {
-    /// The participant.
-    pub participant: String,
-    /// Balance, micro-USD (below zero: drawn on credit).
-    pub balance_micros: i64,
-    /// The same in USD.
-    pub balance_usd: String,
-    /// Credit limit set by the operator, micro-USD.
-    pub credit_limit_micros: i64,
-    /// The same in USD.
-    pub credit_limit_usd: String,
-    /// What its resting bids have reserved (GPUs x hours x limit, with fees), micro-USD.
-    pub open_bids_micros: i64,
-    /// What it owes on unpaid invoices (payable), micro-USD.
-    pub owed_micros: i64,
-    /// What others owe it on unpaid invoices (receivable), micro-USD.
-    pub receivable_micros: i64,
-    /// What it can still commit: balance + credit limit - open bids - owed, micro-USD.
-    pub available_micros: i64,
-    /// The same in USD.
-    pub available_usd: String,
-}
 
 /// The exchange's fees, basis points of a trade's notional.
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
@@ -53,52 +29,17 @@ pub struct FeesView {
     pub taker_bps: u16,
 }
 
-/// A transfer of money.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct TransferView {
-    /// Id, e.g. `tr-4`.
-    pub id: String,
-    /// The account debited: `external`, `fees` or a participant.
-    pub debit: String,
-    /// The account credited.
-    pub credit: String,
-    /// Amount, micro-USD.
-    pub amount_micros: i64,
-    /// The same in USD.
-    pub amount_usd: String,
-    /// `deposit`, `withdrawal`, …
-    pub kind: String,
-    /// What caused it.
-    pub reference: String,
-    /// When, ms since the epoch.
-    pub time_ms: u64,
-}
-
-impl TransferView {
-    fn from_row(t: &Transfer) -> TransferView {
-        TransferView {
-            id: t.id.to_string(),
-            debit: t.debit.to_string(),
-            credit: t.credit.to_string(),
-            amount_micros: t.amount_micros,
-            amount_usd: usd_string(t.amount_micros),
-            kind: t.kind.as_str().into(),
-            reference: t.reference.clone(),
-            time_ms: t.time_ms,
-        }
-    }
-
-    fn from_transfer(t: &Transfer) -> TransferView {
-        TransferView {
-            id: t.id.to_string(),
-            debit: t.debit.to_string(),
-            credit: t.credit.to_string(),
-            amount_micros: t.amount_micros,
-            amount_usd: usd_string(t.amount_micros),
-            kind: t.kind.as_str().to_string(),
-            reference: t.reference.clone(),
-            time_ms: t.time_ms,
-        }
+/// A transfer as shown.
+fn transfer_view(t: &Transfer) -> TransferView {
+    TransferView {
+        id: t.id.to_string(),
+        debit: t.debit.to_string(),
+        credit: t.credit.to_string(),
+        amount_micros: t.amount_micros,
+        amount_usd: usd_string(t.amount_micros),
+        kind: t.kind.as_str().into(),
+        reference: t.reference.clone(),
+        time_ms: t.time_ms,
     }
 }
 
@@ -207,7 +148,7 @@ pub async fn transfers(
         .read(move |r| r.transfers(account, range, before, limit))
         .await?;
     Ok(Json(Page {
-        items: page.rows.iter().map(TransferView::from_row).collect(),
+        items: page.rows.iter().map(transfer_view).collect(),
         next: page.next.map(|n| TransferId(n).to_string()),
     }))
 }
@@ -247,7 +188,7 @@ async fn move_money(
 ) -> Result<(StatusCode, Json<TransferView>), Problem> {
     let events = submit(state, caller, cmd, idem).await?;
     match events.first() {
-        Some(Event::Transfer(t)) => Ok((StatusCode::CREATED, Json(TransferView::from_transfer(t)))),
+        Some(Event::Transfer(t)) => Ok((StatusCode::CREATED, Json(transfer_view(t)))),
         _ => Err(Problem::unavailable("unexpected outcome")),
     }
 }

@@ -5,7 +5,7 @@ use super::{Empty, PageQuery, path_id, submit};
 use crate::extract::{Body, IdemHeader, Q};
 use crate::problem::{Problem, ProblemBody};
 use crate::state::{AppState, Caller};
-use crate::views::{ContractView, OrderView, Page, PlacedView, TradeView};
+use crate::views::{self, OrderView, Page, PlacedView};
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -247,19 +247,16 @@ async fn placed(state: &AppState, events: &[Event]) -> Result<PlacedView, Proble
         match e {
             Event::Trade(t) => {
                 filled += u64::from(t.gpus) * u64::from(t.window.hours());
-                trades.push(TradeView::from_trade(t, &model));
+                trades.push(views::trade_of(t, &model));
             }
             Event::ContractCreated(c) => {
-                contracts.push(ContractView::from_contract(
-                    c,
-                    Hour::containing(c.created_ms),
-                ));
+                contracts.push(views::new_contract(c, Hour::containing(c.created_ms)));
             }
             Event::OrderClosed { order: id, reason } if *id == order.id => status = reason.as_str(),
             _ => {}
         }
     }
-    let order = OrderView::from_order(order, &model, region.as_deref(), status, filled);
+    let order = views::order_of(order, &model, region.as_deref(), status, filled);
     Ok(PlacedView {
         order,
         trades,
@@ -318,7 +315,7 @@ pub async fn list(
         .read(move |r| r.orders(scope, open, before, limit))
         .await?;
     Ok(Json(Page {
-        items: page.rows.iter().map(OrderView::from_row).collect(),
+        items: page.rows.iter().map(views::order).collect(),
         next: page.next.map(|n| OrderId(n).to_string()),
     }))
 }
@@ -335,7 +332,7 @@ pub async fn show(
     let id = path_id(&raw, OrderId::PREFIX, "order")?;
     let row = state.read(move |r| r.order(id)).await?;
     match row {
-        Some(o) if caller.operator || o.owner == caller.id => Ok(Json(OrderView::from_row(&o))),
+        Some(o) if caller.operator || o.owner == caller.id => Ok(Json(views::order(&o))),
         _ => Err(Problem::not_found(format!("no order {raw}"))),
     }
 }

@@ -10,7 +10,7 @@ use super::{Empty, path_id, submit};
 use crate::extract::{Body, IdemHeader, Q};
 use crate::problem::{Problem, ProblemBody};
 use crate::state::{AppState, Caller};
-use crate::views::{ContractView, Page, QuoteView, RfqView};
+use crate::views::{self, ContractView, Page, QuoteView, RfqView};
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -285,7 +285,7 @@ async fn rfq_view(
 ) -> Result<RfqView, Problem> {
     let scope = scope(caller, is_provider(state, caller).await?);
     match state.read(move |r| r.rfq(scope, id)).await? {
-        Some(row) => Ok(RfqView::from_row(&row)),
+        Some(row) => Ok(views::rfq(&row)),
         None => Err(Problem::not_found(format!("no RFQ {raw}"))),
     }
 }
@@ -344,7 +344,7 @@ pub async fn list(
         .read(move |r| r.rfqs(scope, open, before, limit))
         .await?;
     Ok(Json(Page {
-        items: page.rows.iter().map(RfqView::from_row).collect(),
+        items: page.rows.iter().map(views::rfq).collect(),
         next: page.next.map(|n| RfqId(n).to_string()),
     }))
 }
@@ -401,7 +401,7 @@ pub async fn quote(
     let (id, party) = (q.id.0, Some(caller.id));
     let row = state.read(move |r| r.quote(id, party)).await?;
     let row = row.ok_or_else(|| Problem::unavailable("the quote is not readable yet; retry"))?;
-    Ok((StatusCode::CREATED, Json(QuoteView::from_row(&row))))
+    Ok((StatusCode::CREATED, Json(views::quote(&row))))
 }
 
 /// The quotes of an RFQ you may see: all of them for its buyer, your own for a provider.
@@ -417,7 +417,7 @@ pub async fn quotes(
     rfq_view(&state, caller, id, &raw).await?;
     let party = (!caller.operator).then_some(caller.id);
     let rows = state.read(move |r| r.quotes(id, party)).await?;
-    Ok(Json(rows.iter().map(QuoteView::from_row).collect()))
+    Ok(Json(rows.iter().map(views::quote).collect()))
 }
 
 async fn quote_view(
@@ -428,7 +428,7 @@ async fn quote_view(
     let id = path_id(raw, QuoteId::PREFIX, "quote")?;
     let party = (!caller.operator).then_some(caller.id);
     match state.read(move |r| r.quote(id, party)).await? {
-        Some(q) => Ok(QuoteView::from_row(&q)),
+        Some(q) => Ok(views::quote(&q)),
         None => Err(Problem::not_found(format!("no quote {raw}"))),
     }
 }
@@ -482,6 +482,6 @@ pub async fn accept(
         _ => None,
     });
     let c = contract.ok_or_else(|| Problem::unavailable("unexpected outcome"))?;
-    let view = ContractView::from_contract(c, Hour::containing(c.created_ms));
+    let view = views::new_contract(c, Hour::containing(c.created_ms));
     Ok((StatusCode::CREATED, Json(view)))
 }

@@ -6,64 +6,6 @@ use megawatt_engine::order::{Order, OrderKind, TimeInForce};
 use megawatt_engine::units::usd_string;
 use megawatt_store::reader::{OrderRecord, TradeRecord};
 
-/// An order.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct OrderView {
-    /// Id, e.g. `ord-17`.
-    pub id: String,
-    /// Who placed it.
-    pub owner: String,
-    /// `buy` or `sell`.
-    pub side: String,
-    /// GPU model.
-    pub model: String,
-    /// Sell: the pool offered.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub pool: Option<String>,
-    /// Sell: the pool's facility. Buy: the facility filter.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub facility: Option<String>,
-    /// Resale: the contract offered from, and its line.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub contract: Option<String>,
-    /// Resale: the contract's line.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub line: Option<u16>,
-    /// Buy: the region filter.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub region: Option<String>,
-    /// GPUs offered or wanted (after reductions).
-    pub gpus: u32,
-    /// Window start, RFC 3339.
-    pub start: String,
-    /// Window end, RFC 3339.
-    pub end: String,
-    /// Window length in hours.
-    pub hours: u32,
-    /// Sell: price; buy: limit; micro-USD per GPU-hour.
-    pub price_micros: i64,
-    /// The same in USD.
-    pub price_usd: String,
-    /// `gtc`, `ioc`, `fok` or `gtd`.
-    pub time_in_force: String,
-    /// GTD: when it expires.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub good_till: Option<String>,
-    /// Sell: smallest fill, GPUs.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub min_fill_gpus: Option<u32>,
-    /// Buy: all GPUs of a fill from one pool.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub colocate: Option<bool>,
-    /// Buy: fills of fewer GPUs allowed.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub partial: Option<bool>,
-    /// GPU-hours traded so far.
-    pub filled_gpu_hours: u64,
-    /// `open`, `filled`, `cancelled`, `expired`, `window_started`, `ioc_remainder`, `killed`.
-    pub status: String,
-}
-
 fn tif_view(tif: TimeInForce) -> (String, Option<String>) {
     let until = match tif {
         TimeInForce::Gtd { until } => Some(until.to_string()),
@@ -72,170 +14,117 @@ fn tif_view(tif: TimeInForce) -> (String, Option<String>) {
     (tif.name().to_string(), until)
 }
 
-impl OrderView {
-    /// The view of an order as the engine accepted it, with its status and fills so far.
-    pub fn from_order(
-        o: &Order,
-        model: &str,
-        region: Option<&str>,
-        status: &str,
-        filled_gpu_hours: u64,
-    ) -> OrderView {
-        let (time_in_force, good_till) = tif_view(o.tif);
-        let mut v = OrderView {
-            id: o.id.to_string(),
-            owner: o.owner.to_string(),
-            side: String::new(),
-            model: model.to_string(),
-            pool: None,
-            facility: None,
-            contract: None,
-            line: None,
-            region: region.map(str::to_string),
-            gpus: 0,
-            start: o.window.start.to_string(),
-            end: o.window.end.to_string(),
-            hours: o.window.hours(),
-            price_micros: o.price_micros,
-            price_usd: usd_string(o.price_micros),
-            time_in_force,
-            good_till,
-            min_fill_gpus: None,
-            colocate: None,
-            partial: None,
-            filled_gpu_hours,
-            status: status.to_string(),
-        };
-        match &o.kind {
-            OrderKind::Ask(a) => {
-                v.side = o.side().as_str().into();
-                v.pool = Some(a.pool.to_string());
-                v.facility = Some(a.facility.to_string());
-                if let megawatt_engine::order::AskSource::Contract { contract, line } = a.source {
-                    v.contract = Some(contract.to_string());
-                    v.line = Some(line);
-                }
-                v.gpus = a.gpus;
-                v.min_fill_gpus = Some(a.min_fill_gpus);
+/// The view of an order as the engine accepted it, with its status and fills so far.
+pub fn order_of(
+    o: &Order,
+    model: &str,
+    region: Option<&str>,
+    status: &str,
+    filled_gpu_hours: u64,
+) -> OrderView {
+    let (time_in_force, good_till) = tif_view(o.tif);
+    let mut v = OrderView {
+        id: o.id.to_string(),
+        owner: o.owner.to_string(),
+        side: String::new(),
+        model: model.to_string(),
+        pool: None,
+        facility: None,
+        contract: None,
+        line: None,
+        region: region.map(str::to_string),
+        gpus: 0,
+        start: o.window.start.to_string(),
+        end: o.window.end.to_string(),
+        hours: o.window.hours(),
+        price_micros: o.price_micros,
+        price_usd: usd_string(o.price_micros),
+        time_in_force,
+        good_till,
+        min_fill_gpus: None,
+        colocate: None,
+        partial: None,
+        filled_gpu_hours,
+        status: status.to_string(),
+    };
+    match &o.kind {
+        OrderKind::Ask(a) => {
+            v.side = o.side().as_str().into();
+            v.pool = Some(a.pool.to_string());
+            v.facility = Some(a.facility.to_string());
+            if let megawatt_engine::order::AskSource::Contract { contract, line } = a.source {
+                v.contract = Some(contract.to_string());
+                v.line = Some(line);
             }
-            OrderKind::Bid(b) => {
-                v.side = o.side().as_str().into();
-                v.facility = b.facility.map(|f| f.to_string());
-                v.gpus = b.gpus;
-                v.colocate = Some(b.colocate);
-                v.partial = Some(b.partial);
-            }
+            v.gpus = a.gpus;
+            v.min_fill_gpus = Some(a.min_fill_gpus);
         }
-        v
+        OrderKind::Bid(b) => {
+            v.side = o.side().as_str().into();
+            v.facility = b.facility.map(|f| f.to_string());
+            v.gpus = b.gpus;
+            v.colocate = Some(b.colocate);
+            v.partial = Some(b.partial);
+        }
     }
+    v
+}
 
-    /// The view of an order from the history table.
-    pub fn from_row(r: &OrderRecord) -> OrderView {
-        let (time_in_force, good_till) = tif_view(r.tif);
-        OrderView {
-            id: r.id.to_string(),
-            owner: r.owner.to_string(),
-            side: r.side.as_str().into(),
-            model: r.model.clone(),
-            pool: r.pool.map(|p| p.to_string()),
-            facility: r.facility.map(|f| f.to_string()),
-            contract: r.contract.map(|(c, _)| c.to_string()),
-            line: r.contract.map(|(_, l)| l),
-            region: r.region.clone(),
-            gpus: r.gpus,
-            start: r.window.start.to_string(),
-            end: r.window.end.to_string(),
-            hours: r.window.hours(),
-            price_micros: r.price_micros,
-            price_usd: usd_string(r.price_micros),
-            time_in_force,
-            good_till,
-            min_fill_gpus: r.min_fill_gpus,
-            colocate: r.colocate,
-            partial: r.partial,
-            filled_gpu_hours: r.filled_gpu_hours,
-            status: r.status.as_str().into(),
-        }
+/// The view of an order from the history table.
+pub fn order(r: &OrderRecord) -> OrderView {
+    let (time_in_force, good_till) = tif_view(r.tif);
+    OrderView {
+        id: r.id.to_string(),
+        owner: r.owner.to_string(),
+        side: r.side.as_str().into(),
+        model: r.model.clone(),
+        pool: r.pool.map(|p| p.to_string()),
+        facility: r.facility.map(|f| f.to_string()),
+        contract: r.contract.map(|(c, _)| c.to_string()),
+        line: r.contract.map(|(_, l)| l),
+        region: r.region.clone(),
+        gpus: r.gpus,
+        start: r.window.start.to_string(),
+        end: r.window.end.to_string(),
+        hours: r.window.hours(),
+        price_micros: r.price_micros,
+        price_usd: usd_string(r.price_micros),
+        time_in_force,
+        good_till,
+        min_fill_gpus: r.min_fill_gpus,
+        colocate: r.colocate,
+        partial: r.partial,
+        filled_gpu_hours: r.filled_gpu_hours,
+        status: r.status.as_str().into(),
+    }
+}
+/// A trade from the table; `parties` adds who and which orders.
+pub fn trade(t: &TradeRecord, parties: bool) -> TradeView {
+    // The engine checked price x GPUs x hours when the order was placed.
+    let notional = t.notional_micros().unwrap_or(i64::MAX);
+    TradeView {
+        id: t.id.to_string(),
+        model: t.model.clone(),
+        gpus: t.gpus,
+        start: t.window.start.to_string(),
+        end: t.window.end.to_string(),
+        hours: t.window.hours(),
+        price_micros: t.price_micros,
+        price_usd: usd_string(t.price_micros),
+        notional_micros: notional,
+        notional_usd: usd_string(notional),
+        aggressor: t.aggressor.as_str().into(),
+        time_ms: t.time_ms,
+        buyer: parties.then(|| t.buyer.to_string()),
+        seller: parties.then(|| t.seller.to_string()),
+        bid: parties.then(|| t.bid.to_string()),
+        ask: parties.then(|| t.ask.to_string()),
+        pool: parties.then(|| t.pool.to_string()),
+        contract: parties.then(|| t.contract.to_string()),
     }
 }
 
-/// A trade. Parties (`buyer`, `seller`, orders, pool, contract) appear only in the
-/// caller's own trades.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct TradeView {
-    /// Id, e.g. `trd-4`.
-    pub id: String,
-    /// GPU model.
-    pub model: String,
-    /// GPUs.
-    pub gpus: u32,
-    /// Window start.
-    pub start: String,
-    /// Window end.
-    pub end: String,
-    /// Hours.
-    pub hours: u32,
-    /// Price per GPU-hour, micro-USD.
-    pub price_micros: i64,
-    /// The same in USD.
-    pub price_usd: String,
-    /// price × GPUs × hours, micro-USD.
-    pub notional_micros: i64,
-    /// The same in USD.
-    pub notional_usd: String,
-    /// Side of the incoming order.
-    pub aggressor: String,
-    /// When, ms since the epoch.
-    pub time_ms: u64,
-    /// Buyer (own trades only).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub buyer: Option<String>,
-    /// Seller (own trades only).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub seller: Option<String>,
-    /// Bid filled (own trades only).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub bid: Option<String>,
-    /// Ask filled (own trades only).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub ask: Option<String>,
-    /// Pool the GPUs come from (own trades only).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub pool: Option<String>,
-    /// Contract made (own trades only).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub contract: Option<String>,
-}
-
-impl TradeView {
-    /// A trade from the table; `parties` adds who and which orders.
-    pub fn from_row(t: &TradeRecord, parties: bool) -> TradeView {
-        // The engine checked price x GPUs x hours when the order was placed.
-        let notional = t.notional_micros().unwrap_or(i64::MAX);
-        TradeView {
-            id: t.id.to_string(),
-            model: t.model.clone(),
-            gpus: t.gpus,
-            start: t.window.start.to_string(),
-            end: t.window.end.to_string(),
-            hours: t.window.hours(),
-            price_micros: t.price_micros,
-            price_usd: usd_string(t.price_micros),
-            notional_micros: notional,
-            notional_usd: usd_string(notional),
-            aggressor: t.aggressor.as_str().into(),
-            time_ms: t.time_ms,
-            buyer: parties.then(|| t.buyer.to_string()),
-            seller: parties.then(|| t.seller.to_string()),
-            bid: parties.then(|| t.bid.to_string()),
-            ask: parties.then(|| t.ask.to_string()),
-            pool: parties.then(|| t.pool.to_string()),
-            contract: parties.then(|| t.contract.to_string()),
-        }
-    }
-
-    /// A trade from an engine event (always the caller's own).
-    pub fn from_trade(t: &Trade, model: &str) -> TradeView {
-        TradeView::from_row(&TradeRecord::of(t, model), true)
-    }
+/// A trade from an engine event (always the caller's own).
+pub fn trade_of(t: &Trade, model: &str) -> TradeView {
+    trade(&TradeRecord::of(t, model), true)
 }

@@ -1,6 +1,5 @@
-//! What the API returns: JSON views of participants, facilities, orders, trades, book
-//! levels and contracts. Money is given both as integer micro-USD and as a decimal USD
-//! string; times as RFC 3339 UTC; ids with their prefix (`ord-17`).
+//! The API's answers (the types of `megawatt-api`) made from engine values and store
+//! records: every money figure comes from the engine; this only formats.
 
 mod contracts;
 mod deals;
@@ -10,19 +9,8 @@ pub use contracts::*;
 pub use deals::*;
 pub use market::*;
 
+pub use megawatt_api::*;
 use megawatt_engine::entities::{Participant, Roles};
-use serde::Serialize;
-use utoipa::ToSchema;
-
-/// A page of a list, newest first.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct Page<T> {
-    /// The items.
-    pub items: Vec<T>,
-    /// Pass as `before` to get the next page; absent on the last page.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub next: Option<String>,
-}
 
 /// Roles as a list of names.
 pub fn role_names(r: Roles) -> Vec<String> {
@@ -39,148 +27,11 @@ pub fn role_names(r: Roles) -> Vec<String> {
     v
 }
 
-/// A participant.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct ParticipantView {
-    /// Id, e.g. `p-2`.
-    pub id: String,
-    /// Name.
-    pub name: String,
-    /// `provider`, `buyer`, `operator`.
-    pub roles: Vec<String>,
-}
-
-impl From<&Participant> for ParticipantView {
-    fn from(p: &Participant) -> Self {
-        ParticipantView {
-            id: p.id.to_string(),
-            name: p.name.clone(),
-            roles: role_names(p.roles),
-        }
+/// A participant as shown.
+pub fn participant(p: &Participant) -> ParticipantView {
+    ParticipantView {
+        id: p.id.to_string(),
+        name: p.name.clone(),
+        roles: role_names(p.roles),
     }
-}
-
-/// A new API key, shown once.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct KeyView {
-    /// The key: send as `Authorization: Bearer <key>`. It is not stored and cannot be shown again.
-    pub key: String,
-    /// Whose key it is.
-    pub participant: String,
-    /// The first characters, to recognise it later.
-    pub prefix: String,
-}
-
-/// A GPU model.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct ModelView {
-    /// Id, e.g. `h100-sxm`.
-    pub id: String,
-    /// Name.
-    pub name: String,
-    /// Server power per GPU, watts.
-    pub watts_per_gpu: u32,
-}
-
-/// A pool of a facility.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct PoolView {
-    /// Id, e.g. `pool-3`.
-    pub id: String,
-    /// GPU model.
-    pub model: String,
-    /// GPUs.
-    pub gpus: u32,
-    /// GPUs in use (committed + offered + reserved) at the busiest hour of the next 30
-    /// days; shown to the facility's owner (and the operator) only, since it reveals
-    /// reservations and sales.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub peak_used_gpus_30d: Option<u32>,
-}
-
-/// A facility.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct FacilityView {
-    /// Id, e.g. `fac-1`.
-    pub id: String,
-    /// Owner.
-    pub owner: String,
-    /// Name.
-    pub name: String,
-    /// Region.
-    pub region: String,
-    /// Critical IT power, kW.
-    pub power_kw: u64,
-    /// Pools, one per model.
-    pub pools: Vec<PoolView>,
-}
-
-/// A reservation.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct ReservationView {
-    /// Id, e.g. `res-1`.
-    pub id: String,
-    /// Pool.
-    pub pool: String,
-    /// GPUs kept.
-    pub gpus: u32,
-    /// Start, RFC 3339.
-    pub start: String,
-    /// End, RFC 3339.
-    pub end: String,
-}
-
-/// One level of the book: the orders at one price for one window, summed.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct LevelView {
-    /// Price per GPU-hour, micro-USD.
-    pub price_micros: i64,
-    /// The same in USD.
-    pub price_usd: String,
-    /// Window start.
-    pub start: String,
-    /// Window end.
-    pub end: String,
-    /// GPUs: asks, the most still offered at any hour of the window; bids, still wanted.
-    pub gpus: u64,
-    /// Number of orders.
-    pub orders: u32,
-}
-
-/// The book of one model.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct BookView {
-    /// GPU model.
-    pub model: String,
-    /// Asks, cheapest first.
-    pub asks: Vec<LevelView>,
-    /// Bids, highest first.
-    pub bids: Vec<LevelView>,
-}
-
-/// The result of placing an order.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct PlacedView {
-    /// The order, with its status after matching.
-    pub order: OrderView,
-    /// The trades it made at once.
-    pub trades: Vec<TradeView>,
-    /// The contracts those trades made.
-    pub contracts: Vec<ContractView>,
-}
-
-/// Who the caller is.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct MeView {
-    /// The participant.
-    pub participant: ParticipantView,
-}
-
-/// Health.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct HealthView {
-    /// `ok`.
-    pub status: String,
-    /// Last journal sequence number.
-    pub seq: u64,
 }

@@ -1,0 +1,159 @@
+//! A contract as the API shows it: lines, terms, origin, notice, termination and the
+//! engine's money figures.
+
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+/// One line of a contract.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct LineView {
+    /// Pool.
+    pub pool: String,
+    /// GPUs.
+    pub gpus: u32,
+    /// Start.
+    pub start: String,
+    /// End.
+    pub end: String,
+}
+
+/// The terms of a contract (or of a quote).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct TermsView {
+    /// Notice the buyer must give to leave, hours; absent: it may not.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub buyer_notice_hours: Option<u32>,
+    /// Notice the seller must give to leave, hours; absent: it may not.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub seller_notice_hours: Option<u32>,
+    /// Fee due from the party giving notice, micro-USD.
+    pub early_termination_fee_micros: i64,
+    /// The same in USD.
+    pub early_termination_fee_usd: String,
+    /// True when neither party may leave for convenience.
+    pub firm: bool,
+    /// Causes for which the contract may be terminated: `acceptable_use` and
+    /// `non_payment` (by the seller), `non_delivery` (by the buyer).
+    pub for_cause: Vec<String>,
+    /// Days the buyer has to pay each invoice.
+    pub payment_days: u16,
+}
+
+/// Where a contract came from.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct OriginView {
+    /// `trade`, `quote` or `resale`.
+    pub kind: String,
+    /// The trade (a fill, or the fill of a resale ask).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub trade: Option<String>,
+    /// The accepted quote.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub quote: Option<String>,
+    /// For a resale: the contract the GPU-hours are carved from.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub parent: Option<String>,
+    /// For a resale: the parent's line (from 0).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub parent_line: Option<u32>,
+}
+
+/// Notice given on a contract.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct NoticeView {
+    /// The party that gave it.
+    pub by: String,
+    /// When, RFC 3339.
+    pub given_at: String,
+    /// The first hour the contract no longer holds.
+    pub effective: String,
+    /// Early-termination fee due from `by`, micro-USD.
+    pub fee_micros: i64,
+    /// The same in USD.
+    pub fee_usd: String,
+    /// Set when the contract ends because the contract it was resold from ends.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub via_parent: Option<String>,
+}
+
+/// A termination for cause.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct TerminationView {
+    /// `acceptable_use`, `non_payment` or `non_delivery`.
+    pub cause: String,
+    /// The party that terminated.
+    pub by: String,
+    /// Its written reason.
+    pub reason: String,
+    /// When, RFC 3339.
+    pub at: String,
+}
+
+/// A contract.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct ContractView {
+    /// Id, e.g. `ctr-9`.
+    pub id: String,
+    /// Buyer.
+    pub buyer: String,
+    /// Seller.
+    pub seller: String,
+    /// `pending`, `active`, `expired`, `notice_given`, `terminated` or
+    /// `terminated_for_cause`.
+    pub status: String,
+    /// `per_gpu_hour` or `monthly_fee`.
+    pub pricing: String,
+    /// Per GPU-hour price, micro-USD.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub price_micros: Option<i64>,
+    /// The same in USD.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub price_usd: Option<String>,
+    /// Monthly fee for the whole contract, micro-USD.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub monthly_fee_micros: Option<i64>,
+    /// The same in USD.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub monthly_fee_usd: Option<String>,
+    /// First hour.
+    pub start: String,
+    /// End as agreed.
+    pub end: String,
+    /// The first hour it no longer holds: `end`, or earlier after notice or
+    /// termination.
+    pub ends: String,
+    /// The GPU-hours agreed.
+    pub lines: Vec<LineView>,
+    /// Total value of a per-GPU-hour contract over its lines as agreed, micro-USD.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub notional_micros: Option<i64>,
+    /// The same in USD.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub notional_usd: Option<String>,
+    /// A year at full size: 12 monthly fees, or GPUs x 8,760 hours x price, micro-USD.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub run_rate_per_year_micros: Option<i64>,
+    /// The same in USD.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub run_rate_per_year_usd: Option<String>,
+    /// What the buyer is still committed to pay, from the current hour to `ends`
+    /// (monthly fees prorated by the hours of each calendar month), micro-USD.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub remaining_commitment_micros: Option<i64>,
+    /// The same in USD.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub remaining_commitment_usd: Option<String>,
+    /// Terms.
+    pub terms: TermsView,
+    /// Where it came from.
+    pub origin: OriginView,
+    /// The trade that made it (also in `origin`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub origin_trade: Option<String>,
+    /// Notice given, if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub notice: Option<NoticeView>,
+    /// Termination for cause, if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub termination: Option<TerminationView>,
+}

@@ -1,0 +1,19 @@
+//! # megawatt-api
+//!
+//! The types of Megawatt's HTTP API: every answer the server sends, as it sends it. The
+//! server builds and serializes them (and derives the OpenAPI schemas from them); the
+//! CLI and the tests deserialize them. Money is integer micro-USD beside its decimal
+//! USD string; times are RFC 3339 UTC; ids carry their prefix (`ord-17`). This crate
+//! depends on nothing of ours: it is the contract between the server and its clients.
+
+mod common;
+mod contracts;
+mod deals;
+mod market;
+mod money;
+
+pub use common::*;
+pub use contracts::*;
+pub use deals::*;
+pub use market::*;
+pub use money::*;

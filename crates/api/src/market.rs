@@ -1,0 +1,110 @@
+//! Orders and trades as the API shows them.
+
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+/// An order.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct OrderView {
+    /// Id, e.g. `ord-17`.
+    pub id: String,
+    /// Who placed it.
+    pub owner: String,
+    /// `buy` or `sell`.
+    pub side: String,
+    /// GPU model.
+    pub model: String,
+    /// Sell: the pool offered.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pool: Option<String>,
+    /// Sell: the pool's facility. Buy: the facility filter.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub facility: Option<String>,
+    /// Resale: the contract offered from, and its line.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub contract: Option<String>,
+    /// Resale: the contract's line.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub line: Option<u16>,
+    /// Buy: the region filter.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub region: Option<String>,
+    /// GPUs offered or wanted (after reductions).
+    pub gpus: u32,
+    /// Window start, RFC 3339.
+    pub start: String,
+    /// Window end, RFC 3339.
+    pub end: String,
+    /// Window length in hours.
+    pub hours: u32,
+    /// Sell: price; buy: limit; micro-USD per GPU-hour.
+    pub price_micros: i64,
+    /// The same in USD.
+    pub price_usd: String,
+    /// `gtc`, `ioc`, `fok` or `gtd`.
+    pub time_in_force: String,
+    /// GTD: when it expires.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub good_till: Option<String>,
+    /// Sell: smallest fill, GPUs.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub min_fill_gpus: Option<u32>,
+    /// Buy: all GPUs of a fill from one pool.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub colocate: Option<bool>,
+    /// Buy: fills of fewer GPUs allowed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub partial: Option<bool>,
+    /// GPU-hours traded so far.
+    pub filled_gpu_hours: u64,
+    /// `open`, `filled`, `cancelled`, `expired`, `window_started`, `ioc_remainder`, `killed`.
+    pub status: String,
+}
+
+/// A trade. Parties (`buyer`, `seller`, orders, pool, contract) appear only in the
+/// caller's own trades.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct TradeView {
+    /// Id, e.g. `trd-4`.
+    pub id: String,
+    /// GPU model.
+    pub model: String,
+    /// GPUs.
+    pub gpus: u32,
+    /// Window start.
+    pub start: String,
+    /// Window end.
+    pub end: String,
+    /// Hours.
+    pub hours: u32,
+    /// Price per GPU-hour, micro-USD.
+    pub price_micros: i64,
+    /// The same in USD.
+    pub price_usd: String,
+    /// price × GPUs × hours, micro-USD.
+    pub notional_micros: i64,
+    /// The same in USD.
+    pub notional_usd: String,
+    /// Side of the incoming order.
+    pub aggressor: String,
+    /// When, ms since the epoch.
+    pub time_ms: u64,
+    /// Buyer (own trades only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub buyer: Option<String>,
+    /// Seller (own trades only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub seller: Option<String>,
+    /// Bid filled (own trades only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub bid: Option<String>,
+    /// Ask filled (own trades only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ask: Option<String>,
+    /// Pool the GPUs come from (own trades only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pool: Option<String>,
+    /// Contract made (own trades only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub contract: Option<String>,
+}
