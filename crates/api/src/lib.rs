@@ -1,6 +1,7 @@
 //! # megawatt-api
 //!
-//! The types of Megawatt's HTTP API: every answer the server sends, as it sends it. The
+//! The types of Megawatt's HTTP API: every request body and every answer, as they are
+//! sent. The
 //! server builds and serializes them (and derives the OpenAPI schemas from them); the
 //! CLI and the tests deserialize them. Money is integer micro-USD beside its decimal
 //! USD string; times are RFC 3339 UTC; ids carry their prefix (`ord-17`). This crate
@@ -11,9 +12,11 @@ mod contracts;
 mod deals;
 mod market;
 mod money;
+mod requests;
 
 pub use common::*;
 pub use contracts::*;
 pub use deals::*;
 pub use market::*;
 pub use money::*;
+pub use requests::*;

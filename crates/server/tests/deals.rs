@@ -290,10 +290,19 @@ fn termination_for_cause_and_resale(backend: Backend) {
         "nothing_overdue",
     );
     problem(&terminate(&b, &c1, "non_delivery"), 404, "unknown_contract");
+    // A body written with megawatt-api's request type is the body the server reads.
+    let body = megawatt_api::Terminate {
+        cause: megawatt_api::CauseName::NonDelivery,
+        reason: "  ".into(),
+    };
+    assert_eq!(
+        serde_json::to_value(&body).unwrap(),
+        json!({ "cause": "non_delivery", "reason": "  " })
+    );
     let r = s.post(
         &format!("/v1/contracts/{c1}/terminate"),
         &a,
-        json!({ "cause": "non_delivery", "reason": "  " }),
+        serde_json::to_value(&body).unwrap(),
     );
     problem(&r, 422, "invalid_name");
     // Resale: A lists part of what it holds; more than it holds is refused.

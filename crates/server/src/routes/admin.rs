@@ -10,57 +10,14 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use megawatt_api::ClockView;
+use megawatt_api::{ClockBody, CreateKey, CreateModel, CreateParticipant, RoleName};
 use megawatt_engine::command::Command;
 use megawatt_engine::entities::Roles;
 use megawatt_engine::event::Event;
 use megawatt_engine::ids::ParticipantId;
 use megawatt_store::{NewKey, Outcome};
-use serde::Deserialize;
 use std::sync::Arc;
 use tokio::sync::oneshot;
-use utoipa::ToSchema;
-
-/// A role.
-#[derive(Clone, Copy, Debug, Deserialize, ToSchema, PartialEq, Eq)]
-#[serde(rename_all = "snake_case")]
-pub enum RoleName {
-    /// Registers facilities and sells.
-    Provider,
-    /// Buys.
-    Buyer,
-    /// Runs the exchange.
-    Operator,
-}
-
-/// Admit a participant.
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct CreateParticipant {
-    /// Display name, 1 to 128 bytes.
-    pub name: String,
-    /// At least one of `provider`, `buyer`, `operator`.
-    pub roles: Vec<RoleName>,
-}
-
-/// Create an API key for a participant.
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct CreateKey {
-    /// The participant, e.g. `p-2`.
-    pub participant: String,
-}
-
-/// Add a GPU model to the catalog.
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct CreateModel {
-    /// Id: 1 to 32 of `a-z 0-9 -`.
-    pub id: String,
-    /// Name.
-    pub name: String,
-    /// Server power per GPU, watts.
-    pub watts_per_gpu: u32,
-}
 
 fn require_operator(caller: Caller) -> Result<(), Problem> {
     if caller.operator {
@@ -269,14 +226,6 @@ pub async fn create_model(
         watts_per_gpu: b.watts_per_gpu,
     };
     Ok((StatusCode::CREATED, Json(view)))
-}
-
-/// Moves a manual clock.
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct ClockBody {
-    /// The hour to move to (RFC 3339 on an hour), not before the last tick.
-    pub hour: String,
 }
 
 /// Operator, on a server started with `--manual-clock` only: ticks the market to an

@@ -7,14 +7,13 @@ use crate::state::{AppState, Caller};
 use crate::views::{self, ContractView, Page};
 use axum::Json;
 use axum::extract::{Path, State};
+use megawatt_api::{CauseName, GiveNotice, Terminate};
 use megawatt_engine::command::Command;
 use megawatt_engine::contract::Cause;
 use megawatt_engine::ids::ContractId;
 use megawatt_engine::units::Hour;
 use megawatt_store::reader::Scope;
-use serde::Deserialize;
 use std::sync::Arc;
-use utoipa::ToSchema;
 
 fn now() -> Hour {
     Hour::containing(crate::sequencer::now_ms())
@@ -73,11 +72,6 @@ pub async fn show(
     Ok(Json(visible(&state, caller, &raw).await?))
 }
 
-/// An empty body: notice needs no fields.
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct GiveNotice {}
-
 /// Give notice of termination for convenience under your notice period: the contract
 /// ends at the first hour boundary after now plus your notice (never later than its
 /// end), the capacity after that goes back at once, and the early-termination fee is
@@ -102,37 +96,13 @@ pub async fn notice(
     Ok(Json(visible(&state, caller, &raw).await?))
 }
 
-/// A cause for termination.
-#[derive(Clone, Copy, Debug, Deserialize, ToSchema, PartialEq, Eq)]
-#[serde(rename_all = "snake_case")]
-pub enum CauseName {
-    /// The buyer broke the acceptable-use terms (invoked by the seller).
-    AcceptableUse,
-    /// The buyer did not pay (invoked by the seller).
-    NonPayment,
-    /// The seller did not deliver (invoked by the buyer).
-    NonDelivery,
-}
-
-impl CauseName {
-    /// The engine's cause.
-    pub fn cause(self) -> Cause {
-        match self {
-            CauseName::AcceptableUse => Cause::AcceptableUse,
-            CauseName::NonPayment => Cause::NonPayment,
-            CauseName::NonDelivery => Cause::NonDelivery,
-        }
+/// The engine's cause of a cause named in a request.
+pub fn cause(c: CauseName) -> Cause {
+    match c {
+        CauseName::AcceptableUse => Cause::AcceptableUse,
+        CauseName::NonPayment => Cause::NonPayment,
+        CauseName::NonDelivery => Cause::NonDelivery,
     }
-}
-
-/// Terminate for cause.
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct Terminate {
-    /// `acceptable_use` or `non_payment` (the seller), `non_delivery` (the buyer).
-    pub cause: CauseName,
-    /// Why, in words (1 to 1,000 bytes).
-    pub reason: String,
 }
 
 /// Terminate for one of the causes the contract allows, with a written reason: the
@@ -154,7 +124,7 @@ pub async fn terminate(
     let idem = body.idem(idem);
     let cmd = Command::TerminateForCause {
         contract: ContractId(id),
-        cause: body.value.cause.cause(),
+        cause: cause(body.value.cause),
         reason: body.value.reason,
     };
     submit(&state, caller, cmd, idem).await?;

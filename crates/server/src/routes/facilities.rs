@@ -8,54 +8,13 @@ use crate::views::{FacilityView, PoolView, ReservationView};
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
+use megawatt_api::{CreateFacility, CreateReservation};
 use megawatt_engine::Engine;
 use megawatt_engine::command::{Command, PoolSpec};
 use megawatt_engine::event::Event;
 use megawatt_engine::ids::{FacilityId, PoolId, ReservationId};
 use megawatt_engine::units::{Hour, Window};
-use serde::Deserialize;
 use std::sync::Arc;
-use utoipa::ToSchema;
-
-/// One pool of a new facility.
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct PoolBody {
-    /// GPU model id.
-    pub model: String,
-    /// GPUs.
-    pub gpus: u32,
-}
-
-/// Register a facility.
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct CreateFacility {
-    /// Name.
-    pub name: String,
-    /// Region, e.g. `us-south`.
-    pub region: String,
-    /// Critical IT power, kW.
-    pub power_kw: u64,
-    /// One pool per GPU model.
-    pub pools: Vec<PoolBody>,
-}
-
-/// Reserve capacity of a pool you own.
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct CreateReservation {
-    /// The pool, e.g. `pool-3`.
-    pub pool: String,
-    /// GPUs to keep.
-    pub gpus: u32,
-    /// Start, RFC 3339 on an hour.
-    pub start: String,
-    /// End, RFC 3339 on an hour (or give `hours`).
-    pub end: Option<String>,
-    /// Length in hours (or give `end`).
-    pub hours: Option<u32>,
-}
 
 /// Builds a window from a start and either an end or a length.
 pub fn window(start: &str, end: Option<&str>, hours: Option<u32>) -> Result<Window, Problem> {

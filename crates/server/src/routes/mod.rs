@@ -16,6 +16,7 @@ use crate::limits::{PAGE_ITEMS_DEFAULT, PAGE_ITEMS_MAX};
 use crate::problem::Problem;
 use crate::sequencer::Idem;
 use crate::state::{AppState, Caller, seq_problem};
+use megawatt_api::Empty;
 use megawatt_engine::command::Command;
 use megawatt_engine::event::Event;
 use megawatt_store::Outcome;
@@ -76,11 +77,6 @@ impl PageQuery {
         Ok((before, limit))
     }
 }
-
-/// An empty JSON object (the body of actions like cancel); any field is refused.
-#[derive(Debug, Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct Empty {}
 
 /// Parses a path id like `ord-17`; a malformed one is simply not found.
 pub fn path_id(raw: &str, prefix: &str, what: &str) -> Result<u64, Problem> {

@@ -10,6 +10,7 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use megawatt_api::{BalanceView, TransferView};
+use megawatt_api::{MoveMoney, SetCreditLimit};
 use megawatt_engine::command::Command;
 use megawatt_engine::event::Event;
 use megawatt_engine::ids::{ParticipantId, TransferId};
@@ -153,20 +154,6 @@ pub async fn transfers(
     }))
 }
 
-/// A deposit or withdrawal.
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct MoveMoney {
-    /// The participant, e.g. `p-3`.
-    pub participant: String,
-    /// Amount in USD, e.g. `"1000000.00"` (or give `amount_micros`).
-    pub amount: Option<String>,
-    /// The same in micro-USD.
-    pub amount_micros: Option<i64>,
-    /// The bank's reference (1 to 128 bytes).
-    pub reference: String,
-}
-
 fn amount(b: &MoveMoney) -> Result<i64, Problem> {
     match (&b.amount, b.amount_micros) {
         (Some(a), None) => {
@@ -228,18 +215,6 @@ pub async fn withdraw(
         reference: body.value.reference.clone(),
     };
     move_money(&state, caller, cmd, body.idem(idem)).await
-}
-
-/// Set a credit limit.
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct SetCreditLimit {
-    /// The participant.
-    pub participant: String,
-    /// Limit in USD (or give `limit_micros`); 0 removes it.
-    pub limit: Option<String>,
-    /// The same in micro-USD.
-    pub limit_micros: Option<i64>,
 }
 
 /// Operator: set how far a participant's balance may go below zero.

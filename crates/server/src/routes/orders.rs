@@ -9,6 +9,7 @@ use crate::views::{self, OrderView, Page, PlacedView};
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
+use megawatt_api::{PlaceOrder, ReduceOrder, SideName, TifName};
 use megawatt_engine::command::{AskSpec, BidSpec, Command};
 use megawatt_engine::event::Event;
 use megawatt_engine::ids::{ContractId, FacilityId, OrderId, PoolId};
@@ -17,82 +18,7 @@ use megawatt_engine::units::Hour;
 use megawatt_store::reader::Scope;
 use serde::Deserialize;
 use std::sync::Arc;
-use utoipa::{IntoParams, ToSchema};
-
-/// Buy or sell.
-#[derive(Clone, Copy, Debug, Deserialize, ToSchema, PartialEq, Eq)]
-#[serde(rename_all = "snake_case")]
-pub enum SideName {
-    /// A bid.
-    Buy,
-    /// An ask.
-    Sell,
-}
-
-/// Time in force.
-#[derive(Clone, Copy, Debug, Deserialize, ToSchema, PartialEq, Eq)]
-#[serde(rename_all = "snake_case")]
-pub enum TifName {
-    /// Good till cancelled (default).
-    Gtc,
-    /// Immediate or cancel (buy only).
-    Ioc,
-    /// Fill or kill (buy only).
-    Fok,
-    /// Good till `good_till`.
-    Gtd,
-}
-
-/// Place an order.
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct PlaceOrder {
-    /// `buy` or `sell`.
-    pub side: SideName,
-    /// Buy: GPU model id.
-    pub model: Option<String>,
-    /// Sell: the pool you offer from, e.g. `pool-3` (or give `contract`).
-    pub pool: Option<String>,
-    /// Sell (resale): a contract you hold as buyer, e.g. `ctr-9`; you offer GPUs of
-    /// one of its lines over part of its window.
-    pub contract: Option<String>,
-    /// Resale: the contract's line (default 0).
-    pub line: Option<u16>,
-    /// GPUs.
-    pub gpus: u32,
-    /// Window start, RFC 3339 on an hour, after the current hour.
-    pub start: String,
-    /// Window end (or give `hours`).
-    pub end: Option<String>,
-    /// Window length in hours (or give `end`).
-    pub hours: Option<u32>,
-    /// Price (sell) or limit (buy) per GPU-hour in USD, e.g. `"2.50"` (or give `price_micros`).
-    pub price: Option<String>,
-    /// The same in micro-USD.
-    pub price_micros: Option<i64>,
-    /// Default `gtc`.
-    pub time_in_force: Option<TifName>,
-    /// GTD: expiry, RFC 3339 on an hour.
-    pub good_till: Option<String>,
-    /// Sell: smallest fill in GPUs (default 1).
-    pub min_fill_gpus: Option<u32>,
-    /// Buy: every GPU of a fill from one pool (default true).
-    pub colocate: Option<bool>,
-    /// Buy: fills of fewer GPUs allowed (default false: all or none).
-    pub partial: Option<bool>,
-    /// Buy: only from this region.
-    pub region: Option<String>,
-    /// Buy: only from this facility, e.g. `fac-1`.
-    pub facility: Option<String>,
-}
-
-/// Reduce an order.
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct ReduceOrder {
-    /// GPUs to take off.
-    pub by_gpus: u32,
-}
+use utoipa::IntoParams;
 
 fn refuse_for(side: &str, field: &'static str, present: bool) -> Result<(), Problem> {
     if present {

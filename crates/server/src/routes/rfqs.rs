@@ -4,7 +4,6 @@
 //! the operator; a quote to the RFQ's buyer, its provider and the operator. Anyone else
 //! is told it does not exist.
 
-use super::contracts::CauseName;
 use super::facilities::window;
 use super::{Empty, path_id, submit};
 use crate::extract::{Body, IdemHeader, Q};
@@ -14,6 +13,7 @@ use crate::views::{self, ContractView, Page, QuoteView, RfqView};
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
+use megawatt_api::{CauseName, CreateRfq, SubmitQuote};
 use megawatt_engine::command::{Command, QuoteLineSpec, QuoteSpec, RfqSpec, RfqWants, WantedTerms};
 use megawatt_engine::contract::{Causes, Pricing, Terms};
 use megawatt_engine::event::Event;
@@ -22,95 +22,7 @@ use megawatt_engine::units::Hour;
 use megawatt_store::reader::RfqScope;
 use serde::Deserialize;
 use std::sync::Arc;
-use utoipa::{IntoParams, ToSchema};
-
-/// GPUs of one model.
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct GpusOf {
-    /// GPU model id.
-    pub model: String,
-    /// GPUs.
-    pub gpus: u32,
-}
-
-/// Create an RFQ: give `gpus` (per model) or `power_kw`.
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct CreateRfq {
-    /// GPUs per model; quotes offer exactly these.
-    pub gpus: Option<Vec<GpusOf>>,
-    /// Or power in kW (e.g. 300000 for 300 MW), of any models by the catalog's watts.
-    pub power_kw: Option<u64>,
-    /// With `power_kw`: the least power that meets the need (default 90% of it).
-    pub min_power_kw: Option<u64>,
-    /// Window start, RFC 3339 on an hour.
-    pub start: String,
-    /// Window end (or give `hours`).
-    pub end: Option<String>,
-    /// Window length in hours.
-    pub hours: Option<u32>,
-    /// Only facilities of this region.
-    pub region: Option<String>,
-    /// Only this facility, e.g. `fac-1`.
-    pub facility: Option<String>,
-    /// The buyer must be able to leave on at most this notice, hours (e.g. 2160: 90 days).
-    pub max_buyer_notice_hours: Option<u32>,
-    /// The seller must not be able to leave on less notice than this, hours.
-    pub min_seller_notice_hours: Option<u32>,
-    /// Highest acceptable early-termination fee in USD (or `_micros`).
-    pub max_early_termination_fee: Option<String>,
-    /// The same in micro-USD.
-    pub max_early_termination_fee_micros: Option<i64>,
-    /// Causes the contract must allow.
-    pub for_cause: Option<Vec<CauseName>>,
-    /// The buyer must have at least this many days to pay each invoice (1 to 180).
-    pub min_payment_days: Option<u16>,
-    /// Quotes may be accepted until this hour (RFC 3339, at most the window's start).
-    pub deadline: String,
-    /// Providers invited, e.g. `["p-2"]` (default: every provider).
-    pub invited: Option<Vec<String>>,
-}
-
-/// One line of a quote.
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct QuoteLine {
-    /// A pool of yours, e.g. `pool-3` (all lines from one facility).
-    pub pool: String,
-    /// GPUs, over the RFQ's window.
-    pub gpus: u32,
-}
-
-/// Submit a firm quote.
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct SubmitQuote {
-    /// GPUs offered.
-    pub lines: Vec<QuoteLine>,
-    /// Price per GPU-hour in USD (or `price_micros`), or ...
-    pub price: Option<String>,
-    /// The same in micro-USD.
-    pub price_micros: Option<i64>,
-    /// ... a fixed fee per calendar month for the whole contract, in USD (or `_micros`).
-    pub monthly_fee: Option<String>,
-    /// The same in micro-USD.
-    pub monthly_fee_micros: Option<i64>,
-    /// Notice the buyer must give to leave, hours (absent: the buyer may not).
-    pub buyer_notice_hours: Option<u32>,
-    /// Notice the seller must give to leave, hours (absent: the seller may not).
-    pub seller_notice_hours: Option<u32>,
-    /// Fee due from the party giving notice, USD (default 0; or `_micros`).
-    pub early_termination_fee: Option<String>,
-    /// The same in micro-USD.
-    pub early_termination_fee_micros: Option<i64>,
-    /// Causes allowing termination (default: all three).
-    pub for_cause: Option<Vec<CauseName>>,
-    /// Days the buyer has to pay each invoice, 1 to 180 (default 30).
-    pub payment_days: Option<u16>,
-    /// The quote lapses at this hour (RFC 3339; capped at the RFQ's deadline).
-    pub expires: String,
-}
+use utoipa::IntoParams;
 
 fn usd(
     field: &'static str,
