@@ -69,12 +69,6 @@ impl Names {
         &self.model(idx).id
     }
 
-    /// A model's index by id.
-    pub fn model_by_id(&self, id: &str) -> Option<ModelIdx> {
-        let i = self.models.iter().position(|m| m.id == id)?;
-        Some(ModelIdx(u16::try_from(i).ok()?))
-    }
-
     /// A region's name. Panics on an index never given out (as [`Names::model`]).
     pub fn region(&self, idx: RegionIdx) -> &str {
         &self.regions[usize::from(idx.0)]

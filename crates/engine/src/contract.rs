@@ -133,10 +133,11 @@ impl Cause {
 
     /// The cause named `s` ([`Cause::as_str`]).
     pub fn parse(s: &str) -> Option<Cause> {
-        [Cause::AcceptableUse, Cause::NonPayment, Cause::NonDelivery]
-            .into_iter()
-            .find(|c| c.as_str() == s)
+        Cause::ALL.into_iter().find(|c| c.as_str() == s)
     }
+
+    /// Every cause, in the order they are shown.
+    pub const ALL: [Cause; 3] = [Cause::AcceptableUse, Cause::NonPayment, Cause::NonDelivery];
 
     /// Whether the buyer (else the seller) is the party that may invoke it.
     pub fn invoked_by_buyer(self) -> bool {
@@ -168,13 +169,15 @@ impl Causes {
     /// The causes' names ([`Cause::as_str`]) joined by commas, in a fixed order (empty
     /// for none): how they are shown and stored.
     pub fn to_text(self) -> String {
-        let all = [Cause::AcceptableUse, Cause::NonPayment, Cause::NonDelivery];
-        let on: Vec<&str> = all
+        self.names().collect::<Vec<_>>().join(",")
+    }
+
+    /// The causes' names ([`Cause::as_str`]), in a fixed order.
+    pub fn names(self) -> impl Iterator<Item = &'static str> {
+        Cause::ALL
             .into_iter()
-            .filter(|&c| self.allows(c))
+            .filter(move |&c| self.allows(c))
             .map(Cause::as_str)
-            .collect();
-        on.join(",")
     }
 
     /// Causes from [`Causes::to_text`]; `None` when a name is not a cause.
@@ -311,17 +314,18 @@ impl ContractStatus {
 
     /// The status named `s` ([`ContractStatus::as_str`]).
     pub fn parse(s: &str) -> Option<ContractStatus> {
-        [
-            ContractStatus::Pending,
-            ContractStatus::Active,
-            ContractStatus::Expired,
-            ContractStatus::NoticeGiven,
-            ContractStatus::Terminated,
-            ContractStatus::TerminatedForCause,
-        ]
-        .into_iter()
-        .find(|c| c.as_str() == s)
+        ContractStatus::ALL.into_iter().find(|c| c.as_str() == s)
     }
+
+    /// Every status.
+    pub const ALL: [ContractStatus; 6] = [
+        ContractStatus::Pending,
+        ContractStatus::Active,
+        ContractStatus::Expired,
+        ContractStatus::NoticeGiven,
+        ContractStatus::Terminated,
+        ContractStatus::TerminatedForCause,
+    ];
 }
 
 /// Notice of termination for convenience.
@@ -399,20 +403,12 @@ pub struct Contract {
 impl Contract {
     /// First hour of the earliest line.
     pub fn start(&self) -> Hour {
-        self.lines
-            .iter()
-            .map(|l| l.window.start)
-            .min()
-            .unwrap_or(Hour(0))
+        self.economics().start()
     }
 
     /// First hour after the latest line.
     pub fn end(&self) -> Hour {
-        self.lines
-            .iter()
-            .map(|l| l.window.end)
-            .max()
-            .unwrap_or(Hour(0))
+        self.economics().end()
     }
 
     /// True while the contract holds capacity (until its end has been processed).
@@ -511,11 +507,7 @@ impl ContractRecord {
 
     /// First hour after the latest line.
     pub fn end(&self) -> Hour {
-        self.lines
-            .iter()
-            .map(|l| l.window.end)
-            .max()
-            .unwrap_or(Hour(0))
+        self.economics().end()
     }
 }
 
@@ -544,14 +536,7 @@ mod tests {
 
     #[test]
     fn stored_labels_read_back_to_what_was_stored() {
-        for s in [
-            ContractStatus::Pending,
-            ContractStatus::Active,
-            ContractStatus::Expired,
-            ContractStatus::NoticeGiven,
-            ContractStatus::Terminated,
-            ContractStatus::TerminatedForCause,
-        ] {
+        for s in ContractStatus::ALL {
             assert_eq!(ContractStatus::parse(s.as_str()), Some(s));
         }
         for bits in 0..8u8 {

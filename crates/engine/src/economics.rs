@@ -51,6 +51,15 @@ impl Economics<'_> {
             .unwrap_or(Hour(0))
     }
 
+    /// First hour after the latest line (as made, whatever notice cut off).
+    pub fn end(&self) -> Hour {
+        self.lines
+            .iter()
+            .map(|l| l.window.end)
+            .max()
+            .unwrap_or(Hour(0))
+    }
+
     /// The hours of line `i` held: its window cut at `ends` (`None` if nothing is left).
     pub fn held(&self, i: usize) -> Option<Window> {
         let w = self.lines[i].window;
@@ -119,11 +128,12 @@ impl Economics<'_> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::ids::PoolId;
 
-    fn line(pool: u64, gpus: u32, start: u32, end: u32) -> ContractLine {
+    /// A line of `gpus` GPUs of pool `pool` over hours `[start, end)`.
+    pub(crate) fn line(pool: u64, gpus: u32, start: u32, end: u32) -> ContractLine {
         ContractLine {
             pool: PoolId(pool),
             gpus,

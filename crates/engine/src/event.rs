@@ -49,18 +49,19 @@ impl CloseReason {
 
     /// The reason named `s` ([`CloseReason::as_str`]).
     pub fn parse(s: &str) -> Option<CloseReason> {
-        [
-            CloseReason::Filled,
-            CloseReason::Cancelled,
-            CloseReason::Expired,
-            CloseReason::WindowStarted,
-            CloseReason::IocRemainder,
-            CloseReason::Killed,
-            CloseReason::ContractEnded,
-        ]
-        .into_iter()
-        .find(|r| r.as_str() == s)
+        CloseReason::ALL.into_iter().find(|r| r.as_str() == s)
     }
+
+    /// Every reason.
+    pub const ALL: [CloseReason; 7] = [
+        CloseReason::Filled,
+        CloseReason::Cancelled,
+        CloseReason::Expired,
+        CloseReason::WindowStarted,
+        CloseReason::IocRemainder,
+        CloseReason::Killed,
+        CloseReason::ContractEnded,
+    ];
 }
 
 /// Where an order, RFQ or quote is: open, or closed and how (`E`: [`CloseReason`],
@@ -202,15 +203,16 @@ impl QuoteEnd {
 
     /// The ending named `s` ([`QuoteEnd::as_str`]).
     pub fn parse(s: &str) -> Option<QuoteEnd> {
-        [
-            QuoteEnd::Accepted,
-            QuoteEnd::Withdrawn,
-            QuoteEnd::Expired,
-            QuoteEnd::Released,
-        ]
-        .into_iter()
-        .find(|r| r.as_str() == s)
+        QuoteEnd::ALL.into_iter().find(|r| r.as_str() == s)
     }
+
+    /// Every ending.
+    pub const ALL: [QuoteEnd; 4] = [
+        QuoteEnd::Accepted,
+        QuoteEnd::Withdrawn,
+        QuoteEnd::Expired,
+        QuoteEnd::Released,
+    ];
 }
 
 /// Something that happened.

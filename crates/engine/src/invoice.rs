@@ -22,10 +22,11 @@ pub enum Charge {
 impl Charge {
     /// The charge named `s` ([`Charge::as_str`]).
     pub fn parse(s: &str) -> Option<Charge> {
-        [Charge::Usage, Charge::EarlyTerminationFee]
-            .into_iter()
-            .find(|c| c.as_str() == s)
+        Charge::ALL.into_iter().find(|c| c.as_str() == s)
     }
+
+    /// Every charge.
+    pub const ALL: [Charge; 2] = [Charge::Usage, Charge::EarlyTerminationFee];
 
     /// `usage` or `early_termination_fee`.
     pub fn as_str(self) -> &'static str {
@@ -60,14 +61,15 @@ impl InvoiceStatus {
 
     /// The status named `s`.
     pub fn parse(s: &str) -> Option<InvoiceStatus> {
-        [
-            InvoiceStatus::Open,
-            InvoiceStatus::Paid,
-            InvoiceStatus::Overdue,
-        ]
-        .into_iter()
-        .find(|x| x.as_str() == s)
+        InvoiceStatus::ALL.into_iter().find(|x| x.as_str() == s)
     }
+
+    /// Every status.
+    pub const ALL: [InvoiceStatus; 3] = [
+        InvoiceStatus::Open,
+        InvoiceStatus::Paid,
+        InvoiceStatus::Overdue,
+    ];
 }
 
 /// An unpaid invoice (paid ones live in the history tables).
@@ -235,16 +237,8 @@ pub fn split_largest_remainder(total: i64, weights: &[u64]) -> Vec<i64> {
 mod tests {
     use super::*;
     use crate::contract::Pricing;
+    use crate::economics::tests::line;
     use crate::ids::PoolId;
-    use crate::units::Hour;
-
-    fn line(pool: u64, gpus: u32, start: u32, end: u32) -> ContractLine {
-        ContractLine {
-            pool: PoolId(pool),
-            gpus,
-            window: Window::new(Hour(start), Hour(end)).unwrap(),
-        }
-    }
 
     #[test]
     fn lines_cost_their_gpu_hours_or_share_the_fee() {

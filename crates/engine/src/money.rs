@@ -71,16 +71,17 @@ impl TransferKind {
 
     /// The kind named `s` ([`TransferKind::as_str`]).
     pub fn parse(s: &str) -> Option<TransferKind> {
-        [
-            TransferKind::Deposit,
-            TransferKind::Withdrawal,
-            TransferKind::Trade,
-            TransferKind::Fee,
-            TransferKind::Invoice,
-        ]
-        .into_iter()
-        .find(|k| k.as_str() == s)
+        TransferKind::ALL.into_iter().find(|k| k.as_str() == s)
     }
+
+    /// Every kind.
+    pub const ALL: [TransferKind; 5] = [
+        TransferKind::Deposit,
+        TransferKind::Withdrawal,
+        TransferKind::Trade,
+        TransferKind::Fee,
+        TransferKind::Invoice,
+    ];
 }
 
 /// One movement of money: `amount_micros` from `debit` to `credit`.

@@ -28,10 +28,11 @@ impl Side {
 
     /// The side named `s` ([`Side::as_str`]).
     pub fn parse(s: &str) -> Option<Side> {
-        [Side::Buy, Side::Sell]
-            .into_iter()
-            .find(|x| x.as_str() == s)
+        Side::ALL.into_iter().find(|x| x.as_str() == s)
     }
+
+    /// Both sides.
+    pub const ALL: [Side; 2] = [Side::Buy, Side::Sell];
 }
 
 /// How long an order may rest.

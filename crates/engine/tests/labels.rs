@@ -10,25 +10,10 @@ use megawatt_engine::units::Hour;
 
 #[test]
 fn statuses_read_back() {
-    let reasons = [
-        CloseReason::Filled,
-        CloseReason::Cancelled,
-        CloseReason::Expired,
-        CloseReason::WindowStarted,
-        CloseReason::IocRemainder,
-        CloseReason::Killed,
-        CloseReason::ContractEnded,
-    ];
-    for s in std::iter::once(Status::Open).chain(reasons.map(Status::Closed)) {
+    for s in std::iter::once(Status::Open).chain(CloseReason::ALL.map(Status::Closed)) {
         assert_eq!(Status::<CloseReason>::parse(s.as_str()), Some(s));
     }
-    let ends = [
-        QuoteEnd::Accepted,
-        QuoteEnd::Withdrawn,
-        QuoteEnd::Expired,
-        QuoteEnd::Released,
-    ];
-    for s in std::iter::once(Status::Open).chain(ends.map(Status::Closed)) {
+    for s in std::iter::once(Status::Open).chain(QuoteEnd::ALL.map(Status::Closed)) {
         assert_eq!(Status::<QuoteEnd>::parse(s.as_str()), Some(s));
     }
     let q = QuoteId(4);
@@ -60,7 +45,7 @@ fn statuses_read_back() {
 
 #[test]
 fn kinds_and_accounts_read_back() {
-    for s in [Side::Buy, Side::Sell] {
+    for s in Side::ALL {
         assert_eq!(Side::parse(s.as_str()), Some(s));
     }
     for t in [
@@ -72,13 +57,7 @@ fn kinds_and_accounts_read_back() {
         assert_eq!(TimeInForce::from_parts(t.name(), t.until()), Some(t));
     }
     assert_eq!(TimeInForce::from_parts("gtd", None), None, "needs its hour");
-    for k in [
-        TransferKind::Deposit,
-        TransferKind::Withdrawal,
-        TransferKind::Trade,
-        TransferKind::Fee,
-        TransferKind::Invoice,
-    ] {
+    for k in TransferKind::ALL {
         assert_eq!(TransferKind::parse(k.as_str()), Some(k));
     }
     for a in [
@@ -89,7 +68,7 @@ fn kinds_and_accounts_read_back() {
         assert_eq!(Account::parse(&a.to_string()), Some(a));
     }
     assert_eq!(Account::parse("p-"), None);
-    for c in [Charge::Usage, Charge::EarlyTerminationFee] {
+    for c in Charge::ALL {
         assert_eq!(Charge::parse(c.as_str()), Some(c));
     }
     assert_eq!(ContractId::parse("ctr-12"), Some(ContractId(12)));

@@ -5,7 +5,7 @@
 
 use crate::StoreError;
 use crate::convert;
-use crate::decode::{CONTRACT_COLUMNS, Get, contract_record, line_at};
+use crate::decode::{CONTRACT_COLUMNS, Get, big, contract_record, line_at};
 use crate::tables::Delta;
 use megawatt_engine::contract::ContractRecord;
 use megawatt_engine::ids::InvoiceId;
@@ -66,8 +66,7 @@ pub(crate) fn invoice_lines(q: &mut dyn Query) -> Result<Delta, StoreError> {
         "SELECT contract, pool, gpus, start_hour, end_hour FROM contract_lines \
          WHERE contract IN (SELECT contract FROM invoices) ORDER BY contract, line",
         &mut |r| {
-            let contract = u64::try_from(r.int(0)?.unwrap_or(-1)).unwrap_or(u64::MAX);
-            if let Some(c) = contracts.get_mut(&contract) {
+            if let Some(c) = contracts.get_mut(&big(r, 0)?) {
                 c.lines.push(line_at(r, 1)?);
             }
             Ok(())

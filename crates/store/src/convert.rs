@@ -10,7 +10,7 @@ use megawatt_engine::event::{CloseReason, Status};
 use megawatt_engine::ids::InvoiceId;
 use megawatt_engine::invoice::{Invoice, InvoiceLine, InvoiceStatus};
 use megawatt_engine::money::Transfer;
-use megawatt_engine::order::{AskSource, Order, OrderKind, TimeInForce};
+use megawatt_engine::order::{AskSource, Order, OrderKind};
 use megawatt_engine::units::Window;
 
 /// A participant as admitted at `time_ms`.
@@ -45,10 +45,6 @@ pub fn reservation(r: &Reservation) -> rows::Reservation {
 /// A new order, as placed.
 pub fn order(names: &Names, o: &Order) -> rows::Order {
     let w = o.window;
-    let gtd_until_hour = match o.tif {
-        TimeInForce::Gtd { until } => Some(until.0),
-        _ => None,
-    };
     let mut row = rows::Order {
         id: o.id.0,
         owner: o.owner.0,
@@ -64,7 +60,7 @@ pub fn order(names: &Names, o: &Order) -> rows::Order {
         end_at: w.end.to_string(),
         price_micros: o.price_micros,
         tif: o.tif.name().into(),
-        gtd_until_hour,
+        gtd_until_hour: o.tif.until().map(|h| h.0),
         min_fill_gpus: None,
         colocate: None,
         partial: None,

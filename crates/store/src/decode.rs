@@ -88,7 +88,8 @@ pub(crate) const CONTRACT_COLUMNS: &str = "id, buyer, seller, pricing, price_mic
     origin_quote, parent, parent_line, ends_hour, for_cause_allowed, notice_by, notice_ms, notice_effective_hour, \
     notice_fee_micros, notice_via_parent, cause, cause_by, cause_reason, cause_ms, payment_days";
 
-/// A stored value that does not make what the engine recorded.
+/// A stored value, of the column(s) named `what`, that does not make what the engine
+/// recorded.
 pub(crate) fn corrupt(what: &str, v: impl std::fmt::Debug) -> StoreError {
     StoreError(format!("{what} {v:?} is not one the engine records"))
 }
@@ -101,7 +102,8 @@ pub(crate) fn contract_record(r: &dyn Get) -> Result<ContractRecord, StoreError>
         buyer_notice_hours: opt_small(r, 8)?,
         seller_notice_hours: opt_small(r, 9)?,
         early_termination_fee_micros: signed(r, 10)?,
-        for_cause: Causes::from_text(&causes).ok_or_else(|| corrupt("causes", &causes))?,
+        for_cause: Causes::from_text(&causes)
+            .ok_or_else(|| corrupt("contracts.for_cause_allowed", &causes))?,
         payment_days: days(r, 28)?,
     };
     let status = string(r, 12)?;
@@ -114,7 +116,8 @@ pub(crate) fn contract_record(r: &dyn Get) -> Result<ContractRecord, StoreError>
         pricing,
         terms,
         origin: origin(r)?,
-        status: ContractStatus::parse(&status).ok_or_else(|| corrupt("status", &status))?,
+        status: ContractStatus::parse(&status)
+            .ok_or_else(|| corrupt("contracts.status", &status))?,
         created_ms: big(r, 13)?,
         ends,
         notice: notice(r)?,
@@ -129,11 +132,17 @@ fn origin(r: &dyn Get) -> Result<Origin, StoreError> {
         (Some(q), _, _) => Origin::Quote(QuoteId(q)),
         (None, Some(parent), Some(trade)) => Origin::Resale {
             parent: ContractId(parent),
-            line: u16::try_from(small(r, 16)?).map_err(|_| corrupt("parent line", r.int(16)))?,
+            line: u16::try_from(small(r, 16)?)
+                .map_err(|_| corrupt("contracts.parent_line", r.int(16)))?,
             trade,
         },
         (None, None, Some(t)) => Origin::Trade(t),
-        _ => return Err(corrupt("origin of contract", r.int(0)?)),
+        _ => {
+            return Err(corrupt(
+                "contracts.origin_trade, origin_quote, parent of contract",
+                r.int(0)?,
+            ));
+        }
     })
 }
 
@@ -158,7 +167,7 @@ fn for_cause(r: &dyn Get, ends: Hour) -> Result<Option<ForCause>, StoreError> {
     };
     Ok(Some(ForCause {
         by: ParticipantId(big(r, 25)?),
-        cause: Cause::parse(&cause).ok_or_else(|| corrupt("cause", &cause))?,
+        cause: Cause::parse(&cause).ok_or_else(|| corrupt("contracts.cause", &cause))?,
         reason: string(r, 26)?,
         given_ms: big(r, 27)?,
         effective: ends,
@@ -168,7 +177,7 @@ fn for_cause(r: &dyn Get, ends: Hour) -> Result<Option<ForCause>, StoreError> {
 /// A window from two columns (start and end hour) from `at` on.
 pub(crate) fn window_at(r: &dyn Get, at: usize) -> Result<Window, StoreError> {
     let (start, end) = (Hour(small(r, at)?), Hour(small(r, at + 1)?));
-    Window::new(start, end).map_err(|_| corrupt("window", (start, end)))
+    Window::new(start, end).map_err(|_| corrupt("start_hour, end_hour", (start, end)))
 }
 
 /// A contract line from four columns (pool, GPUs, start and end hour) from `at` on.
@@ -188,7 +197,8 @@ pub(crate) fn terms_at(r: &dyn Get, at: usize, days_at: usize) -> Result<Terms, 
         buyer_notice_hours: opt_small(r, at)?,
         seller_notice_hours: opt_small(r, at + 1)?,
         early_termination_fee_micros: signed(r, at + 2)?,
-        for_cause: Causes::from_text(&causes).ok_or_else(|| corrupt("causes", &causes))?,
+        for_cause: Causes::from_text(&causes)
+            .ok_or_else(|| corrupt("for_cause_allowed", &causes))?,
         payment_days: days(r, days_at)?,
     })
 }

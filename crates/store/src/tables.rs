@@ -299,6 +299,13 @@ impl Delta {
     }
 }
 
+/// Positions of the `orders` columns that fills, reductions and closes change, taken
+/// from the row struct's field names when this compiles.
+const ORDER_GPUS: usize = rows::position(<rows::Order as Row>::COLUMNS, "gpus");
+const ORDER_FILLED: usize = rows::position(<rows::Order as Row>::COLUMNS, "filled_gpu_hours");
+const ORDER_STATUS: usize = rows::position(<rows::Order as Row>::COLUMNS, "status");
+const ORDER_CLOSED_SEQ: usize = rows::position(<rows::Order as Row>::COLUMNS, "closed_seq");
+
 /// A change of an order: its row, inserted by this delta, or its net update.
 enum OrderChange<'a> {
     Row(&'a mut Vec<Val>),
@@ -306,22 +313,22 @@ enum OrderChange<'a> {
 }
 
 impl OrderChange<'_> {
-    fn add(row: &mut [Val], name: &str, by: i64) {
-        if let Val::I(Some(v)) = &mut row[Table::Orders.column(name)] {
+    fn add(row: &mut [Val], column: usize, by: i64) {
+        if let Val::I(Some(v)) = &mut row[column] {
             *v += by;
         }
     }
 
     fn reduce(self, by_gpus: i64) {
         match self {
-            OrderChange::Row(row) => Self::add(row, "gpus", -by_gpus),
+            OrderChange::Row(row) => Self::add(row, ORDER_GPUS, -by_gpus),
             OrderChange::Update(u) => u.reduced_gpus += by_gpus,
         }
     }
 
     fn fill(self, gpu_hours: i64) {
         match self {
-            OrderChange::Row(row) => Self::add(row, "filled_gpu_hours", gpu_hours),
+            OrderChange::Row(row) => Self::add(row, ORDER_FILLED, gpu_hours),
             OrderChange::Update(u) => u.filled_gpu_hours += gpu_hours,
         }
     }
@@ -329,8 +336,8 @@ impl OrderChange<'_> {
     fn close(self, status: &'static str, seq: i64) {
         match self {
             OrderChange::Row(row) => {
-                row[Table::Orders.column("status")] = status.into();
-                row[Table::Orders.column("closed_seq")] = seq.into();
+                row[ORDER_STATUS] = status.into();
+                row[ORDER_CLOSED_SEQ] = seq.into();
             }
             OrderChange::Update(u) => u.closed = Some((status, seq)),
         }

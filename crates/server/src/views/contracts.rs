@@ -7,11 +7,7 @@ use megawatt_engine::units::{Hour, usd_string};
 
 /// Causes as shown: their names, in a fixed order.
 pub fn causes_list(c: Causes) -> Vec<String> {
-    c.to_text()
-        .split(',')
-        .filter(|c| !c.is_empty())
-        .map(str::to_string)
-        .collect()
+    c.names().map(str::to_string).collect()
 }
 
 /// The time `ms` as RFC 3339 (to the hour).

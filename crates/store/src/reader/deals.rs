@@ -90,18 +90,19 @@ fn rfq_record(r: &dyn Get) -> Result<RfqRecord, StoreError> {
             power_kw,
             min_power_kw,
         },
-        _ => return Err(corrupt("RFQ kind", &kind)),
+        _ => return Err(corrupt("rfqs.kind, power_kw, min_power_kw", &kind)),
     };
     let causes = string(r, 12)?;
     let min_payment_days = match opt_small(r, 17)? {
-        Some(d) => Some(u16::try_from(d).map_err(|_| corrupt("payment days", d))?),
+        Some(d) => Some(u16::try_from(d).map_err(|_| corrupt("rfqs.min_payment_days", d))?),
         None => None,
     };
     let terms = WantedTerms {
         max_buyer_notice_hours: opt_small(r, 9)?,
         min_seller_notice_hours: opt_small(r, 10)?,
         max_early_termination_fee_micros: r.int(11)?,
-        causes: Causes::from_text(&causes).ok_or_else(|| corrupt("causes", &causes))?,
+        causes: Causes::from_text(&causes)
+            .ok_or_else(|| corrupt("rfqs.required_causes", &causes))?,
         min_payment_days,
     };
     let status = string(r, 14)?;
@@ -116,7 +117,7 @@ fn rfq_record(r: &dyn Get) -> Result<RfqRecord, StoreError> {
         terms,
         deadline: Hour(small(r, 13)?),
         status: Status::<RfqEnd>::parse_accepted(&status, accepted)
-            .ok_or_else(|| corrupt("status", &status))?,
+            .ok_or_else(|| corrupt("rfqs.status, accepted_quote", &status))?,
         created_ms: big(r, 16)?,
         items: Vec::new(),
         invited: Vec::new(),
@@ -138,7 +139,8 @@ fn quote_record(r: &dyn Get) -> Result<QuoteRecord, StoreError> {
         pricing: pricing_at(r, 4)?,
         terms: terms_at(r, 7, 14)?,
         expires: Hour(small(r, 11)?),
-        status: Status::<QuoteEnd>::parse(&status).ok_or_else(|| corrupt("status", &status))?,
+        status: Status::<QuoteEnd>::parse(&status)
+            .ok_or_else(|| corrupt("quotes.status", &status))?,
         created_ms: big(r, 13)?,
         lines: Vec::new(),
     })

@@ -120,14 +120,14 @@ fn order_record(r: &dyn Get) -> Result<OrderRecord, StoreError> {
     let contract = match (opt_big(r, 19)?, opt_small(r, 20)?) {
         (Some(c), Some(l)) => Some((
             ContractId(c),
-            u16::try_from(l).map_err(|_| corrupt("contract line", l))?,
+            u16::try_from(l).map_err(|_| corrupt("orders.contract_line", l))?,
         )),
         _ => None,
     };
     Ok(OrderRecord {
         id: OrderId(big(r, 0)?),
         owner: ParticipantId(big(r, 1)?),
-        side: Side::parse(&side).ok_or_else(|| corrupt("side", &side))?,
+        side: Side::parse(&side).ok_or_else(|| corrupt("orders.side", &side))?,
         model: string(r, 3)?,
         pool: opt_big(r, 4)?.map(PoolId),
         region: r.text(5)?,
@@ -135,12 +135,14 @@ fn order_record(r: &dyn Get) -> Result<OrderRecord, StoreError> {
         gpus: small(r, 7)?,
         window: window_at(r, 8)?,
         price_micros: signed(r, 10)?,
-        tif: TimeInForce::from_parts(&tif, until).ok_or_else(|| corrupt("time in force", &tif))?,
+        tif: TimeInForce::from_parts(&tif, until)
+            .ok_or_else(|| corrupt("orders.tif, gtd_until_hour", &tif))?,
         min_fill_gpus: opt_small(r, 13)?,
         colocate: opt_bool(r, 14)?,
         partial: opt_bool(r, 15)?,
         filled_gpu_hours: big(r, 16)?,
-        status: Status::<CloseReason>::parse(&status).ok_or_else(|| corrupt("status", &status))?,
+        status: Status::<CloseReason>::parse(&status)
+            .ok_or_else(|| corrupt("orders.status", &status))?,
         placed_ms: big(r, 18)?,
         contract,
     })
@@ -163,7 +165,8 @@ fn trade_record(r: &dyn Get) -> Result<TradeRecord, StoreError> {
         gpus: small(r, 7)?,
         window: window_at(r, 8)?,
         price_micros: signed(r, 10)?,
-        aggressor: Side::parse(&aggressor).ok_or_else(|| corrupt("aggressor", &aggressor))?,
+        aggressor: Side::parse(&aggressor)
+            .ok_or_else(|| corrupt("trades.aggressor", &aggressor))?,
         contract: ContractId(big(r, 12)?),
         time_ms: big(r, 13)?,
     })

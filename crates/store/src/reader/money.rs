@@ -22,7 +22,7 @@ pub struct InvoiceRecord {
 fn transfer_record(r: &dyn Get) -> Result<Transfer, StoreError> {
     let account = |i| {
         let s = string(r, i)?;
-        Account::parse(&s).ok_or_else(|| corrupt("account", &s))
+        Account::parse(&s).ok_or_else(|| corrupt("transfers.debit or credit", &s))
     };
     let kind = string(r, 4)?;
     Ok(Transfer {
@@ -30,7 +30,7 @@ fn transfer_record(r: &dyn Get) -> Result<Transfer, StoreError> {
         debit: account(1)?,
         credit: account(2)?,
         amount_micros: signed(r, 3)?,
-        kind: TransferKind::parse(&kind).ok_or_else(|| corrupt("transfer kind", &kind))?,
+        kind: TransferKind::parse(&kind).ok_or_else(|| corrupt("transfers.kind", &kind))?,
         reference: string(r, 5)?,
         time_ms: big(r, 6)?,
     })
@@ -65,13 +65,14 @@ const INVOICE_COLUMNS: &str = "id, contract, payer, payee, charge, period_start_
 /// An invoice from the columns of [`INVOICE_COLUMNS`], without its lines.
 fn invoice_record(r: &dyn Get) -> Result<InvoiceRecord, StoreError> {
     let (charge, status) = (string(r, 4)?, string(r, 10)?);
-    let status = InvoiceStatus::parse(&status).ok_or_else(|| corrupt("status", &status))?;
+    let status =
+        InvoiceStatus::parse(&status).ok_or_else(|| corrupt("invoices.status", &status))?;
     let invoice = Invoice {
         id: InvoiceId(big(r, 0)?),
         contract: ContractId(big(r, 1)?),
         payer: ParticipantId(big(r, 2)?),
         payee: ParticipantId(big(r, 3)?),
-        charge: Charge::parse(&charge).ok_or_else(|| corrupt("charge", &charge))?,
+        charge: Charge::parse(&charge).ok_or_else(|| corrupt("invoices.charge", &charge))?,
         period: window_at(r, 5)?,
         amount_micros: signed(r, 7)?,
         issued_ms: big(r, 8)?,
