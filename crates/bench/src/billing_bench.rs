@@ -197,7 +197,7 @@ pub fn run(opts: crate::Opts) -> String {
         let issued = r
             .events
             .iter()
-            .filter(|e| matches!(e, Event::InvoiceIssued(_)))
+            .filter(|e| matches!(e, Event::InvoiceBilled { .. }))
             .count();
         if issued > 0 {
             close_ms.push(took.as_micros() as u64);

@@ -47,9 +47,8 @@ impl Engine {
         let money = self.contracts[&invoice.contract].economics();
         let lines =
             crate::invoice::lines(invoice.charge, invoice.period, invoice.amount_micros, money);
-        events.push(Event::InvoiceIssued(invoice.clone()));
-        events.push(Event::InvoiceLines {
-            invoice: invoice.id,
+        events.push(Event::InvoiceBilled {
+            invoice: invoice.clone(),
             lines,
         });
         if !self.pay(ctx, &invoice, events) {

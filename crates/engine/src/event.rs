@@ -302,7 +302,8 @@ pub enum Event {
     },
     /// Money moved.
     Transfer(Transfer),
-    /// An invoice was issued (it may be paid in the same command).
+    /// An invoice was issued, before invoices carried their lines: stored answers of
+    /// that time still decode; the engine now issues [`Event::InvoiceBilled`].
     InvoiceIssued(Invoice),
     /// An invoice was paid (with its transfer).
     InvoicePaid {
@@ -344,11 +345,11 @@ pub enum Event {
         /// Its GPUs.
         gpus: u32,
     },
-    /// The lines of an invoice just issued (follows its `InvoiceIssued`): each contract
-    /// line's share, adding up to the invoice exactly.
-    InvoiceLines {
+    /// An invoice was issued (it may be paid in the same command), with its lines:
+    /// each contract line's share, adding up to the invoice exactly.
+    InvoiceBilled {
         /// The invoice.
-        invoice: InvoiceId,
+        invoice: Invoice,
         /// Its lines.
         lines: InvoiceLines,
     },

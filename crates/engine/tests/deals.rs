@@ -896,7 +896,7 @@ fn a_sellers_own_unpaid_fee_is_no_cause_for_non_payment() {
     let fee = ev
         .iter()
         .find_map(|e| match e {
-            Event::InvoiceIssued(i) => Some(i.clone()),
+            Event::InvoiceBilled { invoice: i, .. } => Some(i.clone()),
             _ => None,
         })
         .expect("the fee is invoiced");
@@ -1145,7 +1145,7 @@ fn event_variants_keep_their_places() {
             Event::CreditLimitSet { .. } => 23,
             Event::ContractTerminated { .. } => 24,
             Event::PoolCreated { .. } => 25,
-            Event::InvoiceLines { .. } => 26,
+            Event::InvoiceBilled { .. } => 26,
         }
     }
     let c = ContractId(1);
@@ -1189,8 +1189,19 @@ fn event_variants_keep_their_places() {
             model: ModelIdx(0),
             gpus: 1,
         },
-        Event::InvoiceLines {
-            invoice: InvoiceId(1),
+        Event::InvoiceBilled {
+            invoice: megawatt_engine::invoice::Invoice {
+                id: InvoiceId(1),
+                contract: c,
+                payer: ParticipantId(1),
+                payee: ParticipantId(2),
+                charge: megawatt_engine::invoice::Charge::Usage,
+                period: w(1, 2),
+                amount_micros: 1,
+                issued_ms: 0,
+                due: Hour(3),
+                overdue: false,
+            },
             lines: Default::default(),
         },
     ];

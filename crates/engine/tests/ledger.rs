@@ -400,7 +400,8 @@ fn term_contracts_are_invoiced_at_month_close_and_paid_when_money_allows() {
         m.exec(OPERATOR, Command::Tick { hour }).unwrap()
     };
     let ev = to(&mut m, h(2027, 3, 1));
-    let Some(Event::InvoiceIssued(inv)) = ev.iter().find(|e| matches!(e, Event::InvoiceIssued(_)))
+    let Some(Event::InvoiceBilled { invoice: inv, .. }) =
+        ev.iter().find(|e| matches!(e, Event::InvoiceBilled { .. }))
     else {
         panic!("{ev:?}")
     };
@@ -428,8 +429,8 @@ fn term_contracts_are_invoiced_at_month_close_and_paid_when_money_allows() {
     );
     // March: 15 of 31 days in force, prorated half to even; 1,000 dollars is not enough.
     let ev = to(&mut m, h(2027, 4, 1));
-    let Some(Event::InvoiceIssued(march)) =
-        ev.iter().find(|e| matches!(e, Event::InvoiceIssued(_)))
+    let Some(Event::InvoiceBilled { invoice: march, .. }) =
+        ev.iter().find(|e| matches!(e, Event::InvoiceBilled { .. }))
     else {
         panic!("{ev:?}")
     };
@@ -464,7 +465,8 @@ fn invoices_are_due_after_the_contracts_payment_terms() {
             },
         )
         .unwrap();
-    let Some(Event::InvoiceIssued(inv)) = ev.iter().find(|e| matches!(e, Event::InvoiceIssued(_)))
+    let Some(Event::InvoiceBilled { invoice: inv, .. }) =
+        ev.iter().find(|e| matches!(e, Event::InvoiceBilled { .. }))
     else {
         panic!("{ev:?}")
     };
@@ -472,7 +474,8 @@ fn invoices_are_due_after_the_contracts_payment_terms() {
     // Notice invoices its fee on the same terms, from the next hour.
     m.time_ms = h(2027, 3, 2).start_ms() + 1;
     let ev = m.exec(lab, Command::GiveNotice { contract: c }).unwrap();
-    let Some(Event::InvoiceIssued(fee)) = ev.iter().find(|e| matches!(e, Event::InvoiceIssued(_)))
+    let Some(Event::InvoiceBilled { invoice: fee, .. }) =
+        ev.iter().find(|e| matches!(e, Event::InvoiceBilled { .. }))
     else {
         panic!("{ev:?}")
     };
@@ -500,7 +503,7 @@ fn a_late_month_close_gives_the_payer_its_full_terms() {
     let issued: Vec<_> = ev
         .iter()
         .filter_map(|e| match e {
-            Event::InvoiceIssued(i) => Some(i.clone()),
+            Event::InvoiceBilled { invoice: i, .. } => Some(i.clone()),
             _ => None,
         })
         .collect();
@@ -570,7 +573,7 @@ fn notice_invoices_the_early_termination_fee() {
     );
     let ev = m.exec(lab, Command::GiveNotice { contract: c }).unwrap();
     let fee = ev.iter().find_map(|e| match e {
-        Event::InvoiceIssued(i) => Some(i.clone()),
+        Event::InvoiceBilled { invoice: i, .. } => Some(i.clone()),
         _ => None,
     });
     let fee = fee.expect("a fee invoice");

@@ -760,7 +760,7 @@ impl World {
                             "settlement"
                         }
                         Event::Transfer(_) => "transfer",
-                        Event::InvoiceIssued(i) => {
+                        Event::InvoiceBilled { invoice: i, .. } => {
                             if i.charge == megawatt_engine::invoice::Charge::Usage {
                                 *self.billed.entry(i.contract).or_default() += i.amount_micros;
                             }

@@ -238,9 +238,10 @@ impl Delta {
             // journal holds every change.
             Event::FeesSet(_) => {}
             Event::InvoiceIssued(i) => self.insert(convert::invoice(i)),
-            Event::InvoiceLines { invoice, lines } => {
+            Event::InvoiceBilled { invoice, lines } => {
+                self.insert(convert::invoice(invoice));
                 let lines = lines.iter().enumerate();
-                self.append(lines.map(|(i, l)| convert::invoice_line(*invoice, i, l)));
+                self.append(lines.map(|(i, l)| convert::invoice_line(invoice.id, i, l)));
             }
             Event::InvoicePaid { invoice } => {
                 self.set(

@@ -249,14 +249,8 @@ pub async fn clock(
     let hour = crate::parse::hour(&body.value.hour)
         .map_err(|e| Problem::invalid("hour", format!("hour: {e}")))?;
     let events = submit(&state, caller, Command::Tick { hour }, None).await?;
-    // An invoice's lines travel in an event of their own; they are part of the
-    // invoice, counted once with it.
-    let counted = events
-        .iter()
-        .filter(|e| !matches!(e, Event::InvoiceLines { .. }))
-        .count();
     Ok(Json(ClockView {
         hour: hour.to_string(),
-        events: counted,
+        events: events.len(),
     }))
 }
