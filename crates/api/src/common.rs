@@ -1,7 +1,7 @@
 //! Answers shared by many routes: pages, participants, keys, models, facilities, pools,
 //! reservations, the book, a placed order, the caller, health.
 
-use crate::{ContractView, OrderView, TradeView};
+use crate::{ContractView, Money, OrderView, TradeView};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -99,10 +99,8 @@ pub struct ReservationView {
 /// One level of the book: the orders at one price for one window, summed.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct LevelView {
-    /// Price per GPU-hour, micro-USD.
-    pub price_micros: i64,
-    /// The same in USD.
-    pub price_usd: String,
+    /// Price per GPU-hour.
+    pub price: Money,
     /// Window start.
     pub start: String,
     /// Window end.

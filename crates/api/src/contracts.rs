@@ -1,6 +1,7 @@
 //! A contract as the API shows it: lines, terms, origin, notice, termination and the
 //! engine's money figures.
 
+use crate::Money;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -26,10 +27,8 @@ pub struct TermsView {
     /// Notice the seller must give to leave, hours; absent: it may not.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub seller_notice_hours: Option<u32>,
-    /// Fee due from the party giving notice, micro-USD.
-    pub early_termination_fee_micros: i64,
-    /// The same in USD.
-    pub early_termination_fee_usd: String,
+    /// Fee due from the party giving notice.
+    pub early_termination_fee: Money,
     /// True when neither party may leave for convenience.
     pub firm: bool,
     /// Causes for which the contract may be terminated: `acceptable_use` and
@@ -67,10 +66,8 @@ pub struct NoticeView {
     pub given_at: String,
     /// The first hour the contract no longer holds.
     pub effective: String,
-    /// Early-termination fee due from `by`, micro-USD.
-    pub fee_micros: i64,
-    /// The same in USD.
-    pub fee_usd: String,
+    /// Early-termination fee due from `by`.
+    pub fee: Money,
     /// Set when the contract ends because the contract it was resold from ends.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub via_parent: Option<String>,
@@ -103,18 +100,12 @@ pub struct ContractView {
     pub status: String,
     /// `per_gpu_hour` or `monthly_fee`.
     pub pricing: String,
-    /// Per GPU-hour price, micro-USD.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub price_micros: Option<i64>,
-    /// The same in USD.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub price_usd: Option<String>,
-    /// Monthly fee for the whole contract, micro-USD.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub monthly_fee_micros: Option<i64>,
-    /// The same in USD.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub monthly_fee_usd: Option<String>,
+    /// Per GPU-hour price (`per_gpu_hour`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub price: Option<Money>,
+    /// Monthly fee for the whole contract (`monthly_fee`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub monthly_fee: Option<Money>,
     /// First hour.
     pub start: String,
     /// End as agreed.
@@ -124,25 +115,16 @@ pub struct ContractView {
     pub ends: String,
     /// The GPU-hours agreed.
     pub lines: Vec<LineView>,
-    /// Total value of a per-GPU-hour contract over its lines as agreed, micro-USD.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub notional_micros: Option<i64>,
-    /// The same in USD.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub notional_usd: Option<String>,
-    /// A year at full size: 12 monthly fees, or GPUs x 8,760 hours x price, micro-USD.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub run_rate_per_year_micros: Option<i64>,
-    /// The same in USD.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub run_rate_per_year_usd: Option<String>,
+    /// Total value of a per-GPU-hour contract over its lines as agreed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub notional: Option<Money>,
+    /// A year at full size: 12 monthly fees, or GPUs x 8,760 hours x price.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub run_rate_per_year: Option<Money>,
     /// What the buyer is still committed to pay, from the current hour to `ends`
-    /// (monthly fees prorated by the hours of each calendar month), micro-USD.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub remaining_commitment_micros: Option<i64>,
-    /// The same in USD.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub remaining_commitment_usd: Option<String>,
+    /// (monthly fees prorated by the hours of each calendar month).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub remaining_commitment: Option<Money>,
     /// Terms.
     pub terms: TermsView,
     /// Where it came from.

@@ -1,6 +1,6 @@
 //! RFQs and quotes as the API shows them.
 
-use crate::{LineView, TermsView};
+use crate::{LineView, Money, TermsView};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -22,9 +22,9 @@ pub struct WantedTermsView {
     /// The seller must not be able to leave on less notice, hours.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub min_seller_notice_hours: Option<u32>,
-    /// Highest acceptable early-termination fee, micro-USD.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub max_early_termination_fee_micros: Option<i64>,
+    /// Highest acceptable early-termination fee.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_early_termination_fee: Option<Money>,
     /// Causes the contract must allow.
     pub for_cause: Vec<String>,
     /// The buyer must have at least this many days to pay each invoice.
@@ -86,18 +86,12 @@ pub struct QuoteView {
     pub status: String,
     /// `per_gpu_hour` or `monthly_fee`.
     pub pricing: String,
-    /// Per GPU-hour price, micro-USD.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub price_micros: Option<i64>,
-    /// The same in USD.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub price_usd: Option<String>,
-    /// Monthly fee, micro-USD.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub monthly_fee_micros: Option<i64>,
-    /// The same in USD.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub monthly_fee_usd: Option<String>,
+    /// Per GPU-hour price (`per_gpu_hour`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub price: Option<Money>,
+    /// Monthly fee for the whole contract (`monthly_fee`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub monthly_fee: Option<Money>,
     /// GPUs offered (encumbered while the quote is open).
     pub lines: Vec<LineView>,
     /// Terms.

@@ -3,20 +3,24 @@
 //! The types of Megawatt's HTTP API: every request body and every answer, as they are
 //! sent. The
 //! server builds and serializes them (and derives the OpenAPI schemas from them); the
-//! CLI and the tests deserialize them. Money is integer micro-USD beside its decimal
-//! USD string; times are RFC 3339 UTC; ids carry their prefix (`ord-17`). This crate
+//! CLI and the tests deserialize them. Money is a [`Money`]: integer micro-USD beside
+//! its decimal USD string; times are RFC 3339 UTC; ids carry their prefix (`ord-17`). This crate
 //! depends on nothing of ours: it is the contract between the server and its clients.
 
 mod common;
 mod contracts;
 mod deals;
+mod events;
 mod market;
 mod money;
+mod problem;
 mod requests;
 
 pub use common::*;
 pub use contracts::*;
 pub use deals::*;
+pub use events::*;
 pub use market::*;
 pub use money::*;
+pub use problem::*;
 pub use requests::*;

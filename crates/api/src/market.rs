@@ -1,5 +1,6 @@
 //! Orders and trades as the API shows them.
 
+use crate::Money;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -37,10 +38,8 @@ pub struct OrderView {
     pub end: String,
     /// Window length in hours.
     pub hours: u32,
-    /// Sell: price; buy: limit; micro-USD per GPU-hour.
-    pub price_micros: i64,
-    /// The same in USD.
-    pub price_usd: String,
+    /// Sell: price; buy: limit; per GPU-hour.
+    pub price: Money,
     /// `gtc`, `ioc`, `fok` or `gtd`.
     pub time_in_force: String,
     /// GTD: when it expires.
@@ -77,14 +76,10 @@ pub struct TradeView {
     pub end: String,
     /// Hours.
     pub hours: u32,
-    /// Price per GPU-hour, micro-USD.
-    pub price_micros: i64,
-    /// The same in USD.
-    pub price_usd: String,
-    /// price × GPUs × hours, micro-USD.
-    pub notional_micros: i64,
-    /// The same in USD.
-    pub notional_usd: String,
+    /// Price per GPU-hour.
+    pub price: Money,
+    /// price × GPUs × hours.
+    pub notional: Money,
     /// Side of the incoming order.
     pub aggressor: String,
     /// When, ms since the epoch.

@@ -1,7 +1,30 @@
-//! Balances, transfers, invoices and the market's clock as the API shows them.
+//! Money as the API shows it ([`Money`]), and balances, transfers, invoices, fees and
+//! the market's clock.
 
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
+
+/// An amount of money: exact integer micro-USD, and the same as a decimal USD string
+/// with six places (`{"micros": 2115000, "usd": "2.115000"}`). Clients compute with
+/// `micros`; `usd` is for people.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, ToSchema)]
+pub struct Money {
+    /// Micro-USD (1 USD = 1,000,000).
+    pub micros: i64,
+    /// The same in USD, e.g. `"2.115000"`, `"-0.500000"`.
+    pub usd: String,
+}
+
+/// The exchange's fees, basis points of a trade's notional (the answer of
+/// `GET /v1/admin/fees`, and the body that sets them).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct FeesView {
+    /// Paid by the resting order's owner.
+    pub maker_bps: u16,
+    /// Paid by the incoming order's owner.
+    pub taker_bps: u16,
+}
 
 /// An invoice of a term contract.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
@@ -21,10 +44,8 @@ pub struct InvoiceView {
     pub period_start: String,
     /// End of the period billed.
     pub period_end: String,
-    /// Amount, micro-USD.
-    pub amount_micros: i64,
-    /// The same in USD.
-    pub amount_usd: String,
+    /// Amount.
+    pub amount: Money,
     /// Due at.
     pub due: String,
     /// `open`, `paid` or `overdue`.
@@ -46,10 +67,8 @@ pub struct InvoiceLineView {
     /// GPU-hours billed (usage).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub gpu_hours: Option<u64>,
-    /// Amount, micro-USD.
-    pub amount_micros: i64,
-    /// The same in USD.
-    pub amount_usd: String,
+    /// Amount.
+    pub amount: Money,
 }
 
 /// A participant's money at the exchange.
@@ -57,24 +76,18 @@ pub struct InvoiceLineView {
 pub struct BalanceView {
     /// The participant.
     pub participant: String,
-    /// Balance, micro-USD (below zero: drawn on credit).
-    pub balance_micros: i64,
-    /// The same in USD.
-    pub balance_usd: String,
-    /// Credit limit set by the operator, micro-USD.
-    pub credit_limit_micros: i64,
-    /// The same in USD.
-    pub credit_limit_usd: String,
-    /// What its resting bids have reserved (GPUs x hours x limit, with fees), micro-USD.
-    pub open_bids_micros: i64,
-    /// What it owes on unpaid invoices (payable), micro-USD.
-    pub owed_micros: i64,
-    /// What others owe it on unpaid invoices (receivable), micro-USD.
-    pub receivable_micros: i64,
-    /// What it can still commit: balance + credit limit - open bids - owed, micro-USD.
-    pub available_micros: i64,
-    /// The same in USD.
-    pub available_usd: String,
+    /// Balance (below zero: drawn on credit).
+    pub balance: Money,
+    /// Credit limit set by the operator.
+    pub credit_limit: Money,
+    /// What its resting bids have reserved (GPUs x hours x limit, with fees).
+    pub open_bids: Money,
+    /// What it owes on unpaid invoices (payable).
+    pub owed: Money,
+    /// What others owe it on unpaid invoices (receivable).
+    pub receivable: Money,
+    /// What it can still commit: balance + credit limit - open bids - owed.
+    pub available: Money,
 }
 
 /// A transfer of money.
@@ -86,10 +99,8 @@ pub struct TransferView {
     pub debit: String,
     /// The account credited.
     pub credit: String,
-    /// Amount, micro-USD.
-    pub amount_micros: i64,
-    /// The same in USD.
-    pub amount_usd: String,
+    /// Amount.
+    pub amount: Money,
     /// `deposit`, `withdrawal`, …
     pub kind: String,
     /// What caused it.

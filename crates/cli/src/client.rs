@@ -1,7 +1,9 @@
-//! The HTTP client of the `mw` subcommands: bearer auth, JSON in and out, and a server
-//! error turned into one clear line.
+//! The HTTP client of the `mw` subcommands: bearer auth, request bodies and answers as
+//! the types of `megawatt-api`, and a server's problem turned into one clear line.
 
-use serde_json::Value;
+use megawatt_api::ProblemBody;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
 
 /// A call that failed: the line to print and the exit code.
 #[derive(Debug)]
@@ -53,14 +55,10 @@ impl Client {
             .ok_or_else(|| Failure::usage("no API key: set MW_TOKEN (or pass --token)"))
     }
 
-    /// GET a path (with its query string).
-    pub fn get(&self, path: &str) -> Result<Value, Failure> {
-        let resp = self
-            .agent
-            .get(format!("{}{path}", self.url))
-            .header("Authorization", &self.auth()?)
-            .call();
-        self.finish(resp)
+    /// GET a path (with its query string), its answer read as a `T`.
+    pub fn get<T: DeserializeOwned>(&self, path: &str) -> Result<T, Failure> {
+        let text = self.get_text(path)?;
+        read(&text)
     }
 
     /// GET a path whose answer is text (CSV), as text.
@@ -73,8 +71,23 @@ impl Client {
         self.finish_text(resp)
     }
 
-    /// POST a JSON body, with an idempotency key so that a retry cannot act twice.
-    pub fn post(&self, path: &str, body: &Value) -> Result<Value, Failure> {
+    /// POST a body, with an idempotency key so that a retry cannot act twice; the
+    /// answer read as a `T`.
+    pub fn post<B: Serialize, T: DeserializeOwned>(
+        &self,
+        path: &str,
+        body: &B,
+    ) -> Result<T, Failure> {
+        let text = self.post_text(path, body)?;
+        read(&text)
+    }
+
+    /// POST a body whose answer has no content (`204`).
+    pub fn post_only<B: Serialize>(&self, path: &str, body: &B) -> Result<(), Failure> {
+        self.post_text(path, body).map(drop)
+    }
+
+    fn post_text<B: Serialize>(&self, path: &str, body: &B) -> Result<String, Failure> {
         let key = idempotency_key();
         let resp = self
             .agent
@@ -82,21 +95,7 @@ impl Client {
             .header("Authorization", &self.auth()?)
             .header("Idempotency-Key", &key)
             .send_json(body);
-        self.finish(resp)
-    }
-
-    fn finish(
-        &self,
-        resp: Result<ureq::http::Response<ureq::Body>, ureq::Error>,
-    ) -> Result<Value, Failure> {
-        let text = self.finish_text(resp)?;
-        if text.is_empty() {
-            return Ok(Value::Null);
-        }
-        serde_json::from_str(&text).map_err(|e| Failure {
-            message: format!("unreadable answer: {e}"),
-            code: 1,
-        })
+        self.finish_text(resp)
     }
 
     /// The body of a successful answer; a refusal as one clear line.
@@ -122,17 +121,34 @@ impl Client {
         }
         // A refusal whose body cannot be read is still reported by its status.
         let text = text.unwrap_or_default();
-        let message = match serde_json::from_str::<Value>(&text) {
-            Ok(p) => format!(
-                "{} ({}, HTTP {})",
-                p["detail"].as_str().unwrap_or("request refused"),
-                p["code"].as_str().unwrap_or("error"),
-                status.as_u16()
-            ),
+        let message = match serde_json::from_str::<ProblemBody>(&text) {
+            Ok(p) => format!("{} ({}, HTTP {})", p.detail, p.code, status.as_u16()),
             Err(_) => format!("HTTP {}: {}", status.as_u16(), text.trim()),
         };
         Err(Failure { message, code: 1 })
     }
+}
+
+/// An answer read as the API type it is documented to be.
+fn read<T: DeserializeOwned>(text: &str) -> Result<T, Failure> {
+    serde_json::from_str(text).map_err(|e| Failure {
+        message: format!("unreadable answer: {e}"),
+        code: 1,
+    })
+}
+
+/// A path with its query: the pairs that have a value, in order.
+pub fn query(path: &str, pairs: &[(&str, Option<String>)]) -> String {
+    let mut q = String::from(path);
+    for (k, v) in pairs {
+        if let Some(v) = v {
+            q.push(if q.contains('?') { '&' } else { '?' });
+            q.push_str(k);
+            q.push('=');
+            q.push_str(v);
+        }
+    }
+    q
 }
 
 /// A fresh idempotency key: time and process id, unique enough for one client.

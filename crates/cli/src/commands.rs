@@ -1,14 +1,16 @@
-//! What each subcommand does: `serve` runs the exchange; the others build a request,
-//! send it, and print the answer as a table (or as JSON with `--json`).
+//! What each subcommand does: `serve` runs the exchange, `audit` checks a store; the
+//! others build a request body of `megawatt-api`, send it, read the answer as its API
+//! type and print it as a table (or as JSON with `--json`).
 
-use crate::client::{Client, Failure};
-use crate::input::{self, good_till, window};
-use crate::output::{self, s, t, usd};
-use crate::{
-    AdminCmd, AuditArgs, BuyArgs, Cli, Cmd, ContractCmd, FacilityCmd, InvoicesCmd, KeyCmd,
-    PageArgs, ParticipantCmd, RfqCmd, SellArgs, ServeArgs, StatementArgs, deals,
+use crate::args::{
+    AdminCmd, AuditArgs, Cli, Cmd, ContractCmd, FacilityCmd, InvoicesCmd, KeyCmd, PageArgs,
+    ParticipantCmd, RfqCmd, ServeArgs, StatementArgs,
 };
-use serde_json::{Value, json};
+use crate::bodies;
+use crate::client::{Client, Failure, query};
+use crate::input::{self, window};
+use crate::output::{self, show};
+use megawatt_api as api;
 
 /// `mw audit`: prints a summary; exit 1 on any violation.
 pub fn audit(args: &AuditArgs) -> Result<(), Failure> {
@@ -97,32 +99,40 @@ fn print_first_start(running: &megawatt_server::Running, args: &ServeArgs) {
     }
 }
 
-fn page_query(p: &PageArgs) -> String {
-    match &p.before {
-        Some(b) => format!("limit={}&before={b}", p.limit),
-        None => format!("limit={}", p.limit),
-    }
+/// The paging pairs of a list's query.
+fn paging(p: &PageArgs) -> [(&'static str, Option<String>); 2] {
+    [
+        ("limit", Some(p.limit.to_string())),
+        ("before", p.before.clone()),
+    ]
 }
 
 /// `mw statement`: the balance, the invoices payable and receivable, and the period's
 /// transfers, in one answer.
-fn statement(c: &Client, a: &StatementArgs) -> Result<Value, Failure> {
-    let who = a
-        .participant
-        .as_ref()
-        .map_or(String::new(), |p| format!("&participant={p}"));
-    let mut q = format!("/v1/transfers?{}{who}", page_query(&a.page));
-    for (k, v) in [("from", &a.from), ("to", &a.to)] {
-        if let Some(v) = v {
-            let hour = input::start(v, 0).map_err(Failure::usage)?;
-            q.push_str(&format!("&{k}={hour}"));
-        }
-    }
-    Ok(json!({
-        "balance": c.get(&format!("/v1/balances?{}", who.trim_start_matches('&')))?,
-        "invoices": c.get(&format!("/v1/invoices?limit={}{who}", a.page.limit))?,
-        "transfers": c.get(&q)?,
-    }))
+fn statement(c: &Client, a: &StatementArgs) -> Result<output::Statement, Failure> {
+    let who = ("participant", a.participant.clone());
+    let hour = |v: &Option<String>| {
+        v.as_deref()
+            .map(|v| input::start(v, 0).map(|h| h.to_string()))
+            .transpose()
+            .map_err(Failure::usage)
+    };
+    let [limit, before] = paging(&a.page);
+    let transfers = query(
+        "/v1/transfers",
+        &[
+            limit.clone(),
+            before,
+            who.clone(),
+            ("from", hour(&a.from)?),
+            ("to", hour(&a.to)?),
+        ],
+    );
+    Ok(output::Statement {
+        balance: c.get(&query("/v1/balances", std::slice::from_ref(&who)))?,
+        invoices: c.get(&query("/v1/invoices", &[limit, who]))?,
+        transfers: c.get(&transfers)?,
+    })
 }
 
 /// `mw invoices export`: the FOCUS CSV of a month, to a file or standard output.
@@ -132,10 +142,13 @@ fn export_focus(
     out: Option<&std::path::Path>,
     participant: Option<&str>,
 ) -> Result<(), Failure> {
-    let mut q = format!("/v1/billing/focus?month={month}");
-    if let Some(p) = participant {
-        q.push_str(&format!("&participant={p}"));
-    }
+    let q = query(
+        "/v1/billing/focus",
+        &[
+            ("month", Some(month.to_string())),
+            ("participant", participant.map(str::to_string)),
+        ],
+    );
     let csv = c.get_text(&q)?;
     match out {
         None => print!("{csv}"),
@@ -154,365 +167,294 @@ fn export_focus(
 /// Runs a client subcommand.
 pub fn client_command(cli: &Cli, cmd: &Cmd) -> Result<(), Failure> {
     let c = Client::new(&cli.url, cli.token.clone());
-    let (answer, print): (Value, fn(&Value)) = match cmd {
+    let json = cli.json;
+    match cmd {
         Cmd::Serve(_) | Cmd::Audit(_) => unreachable!("handled by main"),
-        Cmd::Participant(ParticipantCmd::Create { name, roles }) => (
-            c.post("/v1/participants", &json!({ "name": name, "roles": roles }))?,
-            print_participant,
-        ),
-        Cmd::Key(KeyCmd::Create { participant }) => (
-            c.post("/v1/keys", &json!({ "participant": participant }))?,
-            print_key,
-        ),
-        Cmd::Facility(FacilityCmd::Create {
+        Cmd::Participant(x) => participants(&c, json, x),
+        Cmd::Key(KeyCmd::Create { participant }) => {
+            let body = api::CreateKey {
+                participant: participant.clone(),
+            };
+            show(
+                json,
+                &c.post::<_, api::KeyView>("/v1/keys", &body)?,
+                output::key,
+            );
+            Ok(())
+        }
+        Cmd::Facility(x) => facilities(&c, json, x),
+        Cmd::Contract(x) => contracts(&c, json, x),
+        Cmd::Rfq(x) => rfqs(&c, json, x),
+        Cmd::Invoices { export, page } => invoices(&c, json, export.as_ref(), page),
+        Cmd::Admin(x) => admin(&c, json, x),
+        other => market(&c, json, other),
+    }
+}
+
+/// `mw participant …`.
+fn participants(c: &Client, json: bool, cmd: &ParticipantCmd) -> Result<(), Failure> {
+    let ParticipantCmd::Create { name, roles } = cmd;
+    let body = api::CreateParticipant {
+        name: name.clone(),
+        roles: bodies::names(roles, "--role")?,
+    };
+    let p: api::ParticipantView = c.post("/v1/participants", &body)?;
+    show(json, &p, output::participant);
+    Ok(())
+}
+
+/// `mw facility …`.
+fn facilities(c: &Client, json: bool, cmd: &FacilityCmd) -> Result<(), Failure> {
+    match cmd {
+        FacilityCmd::Create {
             name,
             region,
             power_kw,
             pools,
-        }) => {
-            let pools = pools
-                .iter()
-                .map(|p| {
-                    let (m, g) = p
-                        .split_once('=')
-                        .ok_or_else(|| Failure::usage(format!("--pool {p:?}: write MODEL=GPUS")))?;
-                    let g: u32 = g.parse().map_err(|_| {
-                        Failure::usage(format!("--pool {p:?}: GPUS must be a number"))
-                    })?;
-                    Ok(json!({ "model": m, "gpus": g }))
-                })
-                .collect::<Result<Vec<_>, Failure>>()?;
-            let body =
-                json!({ "name": name, "region": region, "power_kw": power_kw, "pools": pools });
-            (c.post("/v1/facilities", &body)?, print_facility)
-        }
-        Cmd::Facility(FacilityCmd::List) => (c.get("/v1/facilities")?, print_facilities),
-        Cmd::Facility(FacilityCmd::Show { id }) => {
-            (c.get(&format!("/v1/facilities/{id}"))?, print_facility)
-        }
-        Cmd::Reserve(a) => {
-            let (start, end) = window(&a.window)?;
-            let body = json!({ "pool": a.pool, "gpus": a.gpus, "start": start, "end": end });
-            (c.post("/v1/reservations", &body)?, print_reservation)
-        }
-        Cmd::Buy(a) => (c.post("/v1/orders", &buy_body(a)?)?, print_placed),
-        Cmd::Sell(a) => (c.post("/v1/orders", &sell_body(a)?)?, print_placed),
-        Cmd::Orders(a) => {
-            let q = format!(
-                "/v1/orders?{}{}",
-                page_query(&a.page),
-                if a.open { "&open=true" } else { "" }
-            );
-            (c.get(&q)?, |v| {
-                output::page(v, &output::ORDER_HEADERS, output::order_row)
-            })
-        }
-        Cmd::Cancel { id } => {
-            c.post(&format!("/v1/orders/{id}/cancel"), &json!({}))?;
-            (json!({ "cancelled": id }), |v| {
-                println!("cancelled {}", s(v, "cancelled"))
-            })
-        }
-        Cmd::Trades(a) => {
-            let mut q = format!("/v1/trades?{}", page_query(&a.page));
-            if a.mine {
-                q.push_str("&mine=true");
-            }
-            if let Some(m) = &a.model {
-                q.push_str(&format!("&model={m}"));
-            }
-            (c.get(&q)?, |v| {
-                output::page(v, &output::TRADE_HEADERS, output::trade_row)
-            })
-        }
-        Cmd::Book { model } => (c.get(&format!("/v1/book?model={model}"))?, print_book),
-        Cmd::Contracts(p) => (c.get(&format!("/v1/contracts?{}", page_query(p)))?, |v| {
-            output::page(v, &output::CONTRACT_HEADERS, output::contract_row)
-        }),
-        Cmd::Contract(ContractCmd::Show { id }) => {
-            (c.get(&format!("/v1/contracts/{id}"))?, output::contract)
-        }
-        Cmd::Contract(ContractCmd::Notice { id }) => (
-            c.post(&format!("/v1/contracts/{id}/notice"), &json!({}))?,
-            output::contract,
-        ),
-        Cmd::Contract(ContractCmd::Terminate { id, cause, reason }) => (
-            c.post(
-                &format!("/v1/contracts/{id}/terminate"),
-                &json!({ "cause": cause, "reason": reason }),
-            )?,
-            output::contract,
-        ),
-        Cmd::Rfq(RfqCmd::Create(a)) => (c.post("/v1/rfqs", &deals::rfq_body(a)?)?, output::rfq),
-        Cmd::Rfq(RfqCmd::List { open }) => {
-            let q = if *open {
-                "/v1/rfqs?open=true"
-            } else {
-                "/v1/rfqs"
+        } => {
+            let body = api::CreateFacility {
+                name: name.clone(),
+                region: region.clone(),
+                power_kw: *power_kw,
+                pools: bodies::pools(pools)?,
             };
-            (c.get(q)?, |v| {
-                output::page(v, &output::RFQ_HEADERS, output::rfq_row)
-            })
+            show(json, &c.post("/v1/facilities", &body)?, output::facility);
         }
-        Cmd::Rfq(RfqCmd::Show { id }) => {
-            let rfq = c.get(&format!("/v1/rfqs/{id}"))?;
-            let quotes = c.get(&format!("/v1/rfqs/{id}/quotes"))?;
-            (json!({ "rfq": rfq, "quotes": quotes }), |v| {
-                output::rfq(&v["rfq"]);
-                println!();
-                output::quotes(&v["quotes"]);
-            })
+        FacilityCmd::List => {
+            let list: Vec<api::FacilityView> = c.get("/v1/facilities")?;
+            show(json, &list, |l| output::facilities(l));
         }
-        Cmd::Rfq(RfqCmd::Cancel { id }) => (
-            c.post(&format!("/v1/rfqs/{id}/cancel"), &json!({}))?,
-            output::rfq,
+        FacilityCmd::Show { id } => show(
+            json,
+            &c.get(&format!("/v1/facilities/{id}"))?,
+            output::facility,
         ),
-        Cmd::Quote(a) => (
-            c.post(
-                &format!("/v1/rfqs/{}/quotes", a.rfq),
-                &deals::quote_body(a)?,
-            )?,
-            |v| output::quotes(&json!([v])),
-        ),
-        Cmd::Accept { id } => (
-            c.post(&format!("/v1/quotes/{id}/accept"), &json!({}))?,
-            output::contract,
-        ),
-        Cmd::Balance { participant } => {
-            let q = participant.as_ref().map_or(String::new(), |p| format!("?participant={p}"));
-            (c.get(&format!("/v1/balances{q}"))?, output::balance)
-        }
-        Cmd::Statement(a) => (statement(&c, a)?, output::statement),
-        Cmd::Invoices { export: Some(InvoicesCmd::Export { month, out, participant }), .. } => {
-            return export_focus(&c, month, out.as_deref(), participant.as_deref());
-        }
-        Cmd::Invoices {
-            export: Some(InvoicesCmd::Show { id }),
-            ..
-        } => (c.get(&format!("/v1/invoices/{id}"))?, output::invoice),
-        Cmd::Invoices { page, .. } => (c.get(&format!("/v1/invoices?{}", page_query(page)))?, |v| {
-            output::page(v, &output::INVOICE_HEADERS, output::invoice_row)
-        }),
-        Cmd::Admin(AdminCmd::Tick { hour }) => {
-            let hour = input::start(hour, 0).map_err(Failure::usage)?.to_string();
-            (c.post("/v1/admin/clock", &json!({ "hour": hour }))?, |v| {
-                println!("clock: {} ({} events)", s(v, "hour"), s(v, "events"))
-            })
-        }
-        Cmd::Admin(AdminCmd::Deposit(a)) => (
-            c.post("/v1/admin/deposits", &json!({ "participant": a.participant, "amount": a.amount, "reference": a.reference }))?,
-            |v| output::page(&json!({ "items": [v] }), &output::TRANSFER_HEADERS, output::transfer_row),
-        ),
-        Cmd::Admin(AdminCmd::Withdraw(a)) => (
-            c.post("/v1/admin/withdrawals", &json!({ "participant": a.participant, "amount": a.amount, "reference": a.reference }))?,
-            |v| output::page(&json!({ "items": [v] }), &output::TRANSFER_HEADERS, output::transfer_row),
-        ),
-        Cmd::Admin(AdminCmd::Fees {
-            maker_bps,
-            taker_bps,
-        }) => (
-            c.post(
-                "/v1/admin/fees",
-                &json!({ "maker_bps": maker_bps, "taker_bps": taker_bps }),
-            )?,
-            |v| println!("fees: maker {} bps, taker {} bps", s(v, "maker_bps"), s(v, "taker_bps")),
-        ),
-        Cmd::Admin(AdminCmd::CreditLimit { participant, limit }) => (
-            c.post("/v1/admin/credit-limits", &json!({ "participant": participant, "limit": limit }))?,
-            output::balance,
-        ),
-        Cmd::Withdraw { id } => (
-            c.post(&format!("/v1/quotes/{id}/withdraw"), &json!({}))?,
-            |v| output::quotes(&json!([v])),
-        ),
-    };
-    if cli.json {
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&answer).unwrap_or_default()
-        );
-    } else {
-        print(&answer);
     }
     Ok(())
 }
 
-fn buy_body(a: &BuyArgs) -> Result<Value, Failure> {
-    let (start, end) = window(&a.window)?;
-    let good_till = good_till(&a.good_till)?;
-    let tif = if good_till.is_some() {
-        "gtd".to_string()
-    } else {
-        a.tif.clone()
-    };
-    let mut body = json!({
-        "side": "buy", "model": a.model, "gpus": a.gpus, "start": start, "end": end,
-        "price": a.price, "time_in_force": tif, "colocate": !a.any_pool, "partial": a.partial,
-    });
-    if let Some(r) = &a.region {
-        body["region"] = json!(r);
-    }
-    if let Some(f) = &a.facility {
-        body["facility"] = json!(f);
-    }
-    if let Some(g) = good_till {
-        body["good_till"] = json!(g);
-    }
-    Ok(body)
-}
-
-fn sell_body(a: &SellArgs) -> Result<Value, Failure> {
-    let (start, end) = window(&a.window)?;
-    let mut body =
-        json!({ "side": "sell", "gpus": a.gpus, "start": start, "end": end, "price": a.price });
-    match (&a.pool, &a.contract) {
-        (Some(p), _) => body["pool"] = json!(p),
-        (None, Some(c)) => {
-            body["contract"] = json!(c);
-            body["line"] = json!(a.line.unwrap_or(0));
+/// The market's commands: reserve, buy, sell, orders, cancel, trades, book, and the
+/// deal and money commands that are not groups.
+fn market(c: &Client, json: bool, cmd: &Cmd) -> Result<(), Failure> {
+    match cmd {
+        Cmd::Reserve(a) => {
+            let (start, end) = window(&a.window)?;
+            let body = api::CreateReservation {
+                pool: a.pool.clone(),
+                gpus: a.gpus,
+                start,
+                end: Some(end),
+                hours: None,
+            };
+            show(
+                json,
+                &c.post("/v1/reservations", &body)?,
+                output::reservation,
+            );
         }
-        (None, None) => return Err(Failure::usage("give --pool or --contract")),
+        Cmd::Buy(a) => show(
+            json,
+            &c.post("/v1/orders", &bodies::buy(a)?)?,
+            output::placed,
+        ),
+        Cmd::Sell(a) => show(
+            json,
+            &c.post("/v1/orders", &bodies::sell(a)?)?,
+            output::placed,
+        ),
+        Cmd::Orders(a) => {
+            let [limit, before] = paging(&a.page);
+            let open = ("open", a.open.then(|| "true".to_string()));
+            let orders: api::Page<api::OrderView> =
+                c.get(&query("/v1/orders", &[limit, before, open]))?;
+            show(json, &orders, |p| {
+                output::page(p, &output::ORDER_HEADERS, output::order_row)
+            });
+        }
+        Cmd::Cancel { id } => {
+            c.post_only(&format!("/v1/orders/{id}/cancel"), &api::Empty {})?;
+            let order: api::OrderView = c.get(&format!("/v1/orders/{id}"))?;
+            show(json, &order, output::cancelled);
+        }
+        Cmd::Trades(a) => {
+            let [limit, before] = paging(&a.page);
+            let mine = ("mine", a.mine.then(|| "true".to_string()));
+            let q = query(
+                "/v1/trades",
+                &[limit, before, mine, ("model", a.model.clone())],
+            );
+            let trades: api::Page<api::TradeView> = c.get(&q)?;
+            show(json, &trades, |p| {
+                output::page(p, &output::TRADE_HEADERS, output::trade_row)
+            });
+        }
+        Cmd::Book { model } => {
+            let q = query("/v1/book", &[("model", Some(model.clone()))]);
+            show(json, &c.get(&q)?, output::book);
+        }
+        Cmd::Contracts(p) => {
+            let contracts: api::Page<api::ContractView> =
+                c.get(&query("/v1/contracts", &paging(p)))?;
+            show(json, &contracts, |p| {
+                output::page(p, &output::CONTRACT_HEADERS, output::contract_row)
+            });
+        }
+        _ => return deals(c, json, cmd),
     }
-    if let Some(m) = a.min_fill {
-        body["min_fill_gpus"] = json!(m);
+    Ok(())
+}
+
+/// Quotes, acceptance and money of one's own: quote, accept, withdraw, balance,
+/// statement.
+fn deals(c: &Client, json: bool, cmd: &Cmd) -> Result<(), Failure> {
+    match cmd {
+        Cmd::Quote(a) => {
+            let path = format!("/v1/rfqs/{}/quotes", a.rfq);
+            show(json, &c.post(&path, &bodies::quote(a)?)?, output::quote);
+        }
+        Cmd::Accept { id } => {
+            let path = format!("/v1/quotes/{id}/accept");
+            show(json, &c.post(&path, &api::Empty {})?, output::contract);
+        }
+        Cmd::Withdraw { id } => {
+            let path = format!("/v1/quotes/{id}/withdraw");
+            show(json, &c.post(&path, &api::Empty {})?, output::quote);
+        }
+        Cmd::Balance { participant } => {
+            let q = query("/v1/balances", &[("participant", participant.clone())]);
+            show(json, &c.get(&q)?, output::balance);
+        }
+        Cmd::Statement(a) => show(json, &statement(c, a)?, output::statement),
+        _ => unreachable!("every command has its group"),
     }
-    if let Some(g) = good_till(&a.good_till)? {
-        body["time_in_force"] = json!("gtd");
-        body["good_till"] = json!(g);
-    }
-    Ok(body)
+    Ok(())
 }
 
-fn print_participant(v: &Value) {
-    println!(
-        "created participant {} ({}) roles: {}",
-        s(v, "id"),
-        s(v, "name"),
-        v["roles"]
-    );
-}
-
-fn print_key(v: &Value) {
-    println!(
-        "key for {} (shown once):\n  MW_TOKEN={}",
-        s(v, "participant"),
-        s(v, "key")
-    );
-}
-
-fn print_reservation(v: &Value) {
-    println!(
-        "reserved {}: {} GPUs of {} from {} to {}",
-        s(v, "id"),
-        s(v, "gpus"),
-        s(v, "pool"),
-        t(v, "start"),
-        t(v, "end")
-    );
-}
-
-fn print_facility(f: &Value) {
-    println!(
-        "{} {} ({}), owner {}, {} kW",
-        s(f, "id"),
-        s(f, "name"),
-        s(f, "region"),
-        s(f, "owner"),
-        s(f, "power_kw")
-    );
-    let rows: Vec<Vec<String>> = f["pools"]
-        .as_array()
-        .map(|ps| {
-            ps.iter()
-                .map(|p| {
-                    vec![
-                        s(p, "id"),
-                        s(p, "model"),
-                        s(p, "gpus"),
-                        s(p, "peak_used_gpus_30d"),
-                    ]
-                })
-                .collect()
-        })
-        .unwrap_or_default();
-    output::table(&["pool", "model", "gpus", "peak used (30d)"], &rows);
-}
-
-fn print_facilities(v: &Value) {
-    let rows: Vec<Vec<String>> = v
-        .as_array()
-        .map(|fs| {
-            fs.iter()
-                .map(|f| {
-                    let pools: Vec<String> = f["pools"]
-                        .as_array()
-                        .map(|ps| {
-                            ps.iter()
-                                .map(|p| {
-                                    format!("{} {}={}", s(p, "id"), s(p, "model"), s(p, "gpus"))
-                                })
-                                .collect()
-                        })
-                        .unwrap_or_default();
-                    vec![
-                        s(f, "id"),
-                        s(f, "name"),
-                        s(f, "region"),
-                        s(f, "owner"),
-                        s(f, "power_kw"),
-                        pools.join(", "),
-                    ]
-                })
-                .collect()
-        })
-        .unwrap_or_default();
-    output::table(
-        &["id", "name", "region", "owner", "power kw", "pools"],
-        &rows,
-    );
-}
-
-fn print_placed(v: &Value) {
-    let o = &v["order"];
-    println!(
-        "{} {} {} GPUs {} -> {} at {}: {}",
-        s(o, "id"),
-        s(o, "side"),
-        s(o, "gpus"),
-        t(o, "start"),
-        t(o, "end"),
-        usd(o, "price_usd"),
-        s(o, "status")
-    );
-    let trades: Vec<Vec<String>> = v["trades"]
-        .as_array()
-        .map(|a| a.iter().map(output::trade_row).collect())
-        .unwrap_or_default();
-    if !trades.is_empty() {
-        output::table(&output::TRADE_HEADERS, &trades);
-    }
-}
-
-fn print_book(v: &Value) {
-    let level = |l: &Value| {
-        vec![
-            usd(l, "price_usd"),
-            s(l, "gpus"),
-            t(l, "start"),
-            t(l, "end"),
-            s(l, "orders"),
-        ]
+/// `mw contract …`.
+fn contracts(c: &Client, json: bool, cmd: &ContractCmd) -> Result<(), Failure> {
+    let contract: api::ContractView = match cmd {
+        ContractCmd::Show { id } => c.get(&format!("/v1/contracts/{id}"))?,
+        ContractCmd::Notice { id } => {
+            c.post(&format!("/v1/contracts/{id}/notice"), &api::GiveNotice {})?
+        }
+        ContractCmd::Terminate { id, cause, reason } => {
+            let body = api::Terminate {
+                cause: bodies::name(cause, "--cause")?,
+                reason: reason.clone(),
+            };
+            c.post(&format!("/v1/contracts/{id}/terminate"), &body)?
+        }
     };
-    println!("{} asks (cheapest first)", s(v, "model"));
-    let asks: Vec<Vec<String>> = v["asks"]
-        .as_array()
-        .map(|a| a.iter().map(level).collect())
-        .unwrap_or_default();
-    output::table(&["price/h", "gpus", "start", "end", "orders"], &asks);
-    println!("\n{} bids (highest first)", s(v, "model"));
-    let bids: Vec<Vec<String>> = v["bids"]
-        .as_array()
-        .map(|a| a.iter().map(level).collect())
-        .unwrap_or_default();
-    output::table(&["price/h", "gpus", "start", "end", "orders"], &bids);
+    show(json, &contract, output::contract);
+    Ok(())
+}
+
+/// `mw rfq …`.
+fn rfqs(c: &Client, json: bool, cmd: &RfqCmd) -> Result<(), Failure> {
+    match cmd {
+        RfqCmd::Create(a) => show(json, &c.post("/v1/rfqs", &bodies::rfq(a)?)?, output::rfq),
+        RfqCmd::List { open } => {
+            let q = query("/v1/rfqs", &[("open", open.then(|| "true".to_string()))]);
+            let rfqs: api::Page<api::RfqView> = c.get(&q)?;
+            show(json, &rfqs, |p| {
+                output::page(p, &output::RFQ_HEADERS, output::rfq_row)
+            });
+        }
+        RfqCmd::Show { id } => {
+            let both = output::RfqAndQuotes {
+                rfq: c.get(&format!("/v1/rfqs/{id}"))?,
+                quotes: c.get(&format!("/v1/rfqs/{id}/quotes"))?,
+            };
+            show(json, &both, output::rfq_and_quotes);
+        }
+        RfqCmd::Cancel { id } => show(
+            json,
+            &c.post(&format!("/v1/rfqs/{id}/cancel"), &api::Empty {})?,
+            output::rfq,
+        ),
+    }
+    Ok(())
+}
+
+/// `mw invoices [show|export]`.
+fn invoices(
+    c: &Client,
+    json: bool,
+    cmd: Option<&InvoicesCmd>,
+    page: &PageArgs,
+) -> Result<(), Failure> {
+    match cmd {
+        Some(InvoicesCmd::Export {
+            month,
+            out,
+            participant,
+        }) => return export_focus(c, month, out.as_deref(), participant.as_deref()),
+        Some(InvoicesCmd::Show { id }) => {
+            show(
+                json,
+                &c.get(&format!("/v1/invoices/{id}"))?,
+                output::invoice,
+            );
+        }
+        None => {
+            let invoices: api::Page<api::InvoiceView> =
+                c.get(&query("/v1/invoices", &paging(page)))?;
+            show(json, &invoices, |p| {
+                output::page(p, &output::INVOICE_HEADERS, output::invoice_row)
+            });
+        }
+    }
+    Ok(())
+}
+
+/// `mw admin …` (operator).
+fn admin(c: &Client, json: bool, cmd: &AdminCmd) -> Result<(), Failure> {
+    match cmd {
+        AdminCmd::Tick { hour } => {
+            let hour = input::start(hour, 0).map_err(Failure::usage)?.to_string();
+            let clock: api::ClockView = c.post("/v1/admin/clock", &api::ClockBody { hour })?;
+            show(json, &clock, |v| {
+                println!("clock: {} ({} events)", v.hour, v.events)
+            });
+        }
+        AdminCmd::Deposit(a) | AdminCmd::Withdraw(a) => {
+            let path = match cmd {
+                AdminCmd::Deposit(_) => "/v1/admin/deposits",
+                _ => "/v1/admin/withdrawals",
+            };
+            let body = api::MoveMoney {
+                participant: a.participant.clone(),
+                amount: Some(a.amount.clone()),
+                amount_micros: None,
+                reference: a.reference.clone(),
+            };
+            show(json, &c.post(path, &body)?, output::transfer);
+        }
+        AdminCmd::Fees {
+            maker_bps,
+            taker_bps,
+        } => {
+            let body = api::FeesView {
+                maker_bps: *maker_bps,
+                taker_bps: *taker_bps,
+            };
+            let fees: api::FeesView = c.post("/v1/admin/fees", &body)?;
+            show(json, &fees, |v| {
+                println!("fees: maker {} bps, taker {} bps", v.maker_bps, v.taker_bps)
+            });
+        }
+        AdminCmd::CreditLimit { participant, limit } => {
+            let body = api::SetCreditLimit {
+                participant: participant.clone(),
+                limit: Some(limit.clone()),
+                limit_micros: None,
+            };
+            show(
+                json,
+                &c.post("/v1/admin/credit-limits", &body)?,
+                output::balance,
+            );
+        }
+    }
+    Ok(())
 }

@@ -1,7 +1,7 @@
 //! What people type: durations (`24h`, `7d`, `3mo`), starts (`now`, `+2d`, RFC 3339,
 //! with or without seconds) and the hour they mean.
 
-use crate::WindowArgs;
+use crate::args::WindowArgs;
 use crate::client::Failure;
 use megawatt_engine::units::{Hour, MS_PER_HOUR, civil_from_days, days_from_civil};
 

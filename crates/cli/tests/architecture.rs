@@ -586,3 +586,32 @@ fn no_money_arithmetic_outside_the_engine() {
         }
     }
 }
+
+#[test]
+fn the_cli_speaks_only_the_api_types() {
+    // Bodies are `megawatt-api` request types and answers are read as its answer types:
+    // no JSON built by hand, no untyped value, no field read by its name in a string.
+    let untyped = ["json!(", "serde_json::Value", "Value::"];
+    // `v["field"]`: a string index right after a name, a call or another index (an
+    // array of strings, `&["id", …]`, is no read).
+    let indexes = |line: &str| {
+        line.match_indices("[\"").any(|(i, _)| {
+            line[..i]
+                .chars()
+                .next_back()
+                .is_some_and(|c| c.is_alphanumeric() || "_)]".contains(c))
+        })
+    };
+    for (file, n, line) in code_lines("cli") {
+        let found = untyped
+            .iter()
+            .copied()
+            .find(|k| line.contains(k))
+            .or(indexes(&line).then_some("v[\"field\"]"));
+        assert!(
+            found.is_none(),
+            "{}:{n} handles JSON untyped ({found:?}): {line}",
+            file.display()
+        );
+    }
+}

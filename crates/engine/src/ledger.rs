@@ -9,7 +9,9 @@ use crate::engine::{Ctx, Engine};
 use crate::event::Event;
 use crate::ids::{OrderId, ParticipantId, TransferId, take};
 use crate::limits::{MAX_BALANCE_MICROS, MAX_FEE_BPS, MAX_MONEY_MICROS, MAX_NAME_BYTES};
-use crate::money::{Account, FeeRates, Transfer, TransferKind, fee_micros, unit_cost_micros};
+use crate::money::{
+    Account, FeeRates, Funds, Transfer, TransferKind, fee_micros, unit_cost_micros,
+};
 use crate::reject::{Rejection, Rule, reject};
 /// Checks an amount of money: positive, at most [`MAX_MONEY_MICROS`].
 fn check_amount(amount: i64, field: &'static str) -> Result<(), Rejection> {
@@ -51,11 +53,19 @@ impl Engine {
     /// What a participant can still commit: balance + credit limit − what its resting
     /// bids have reserved − what it owes on unpaid invoices, micro-USD.
     pub fn available(&self, p: ParticipantId) -> i64 {
-        let (exposure, owed) = self
-            .participants
-            .get(&p)
-            .map_or((0, 0), |x| (x.exposure_micros, x.owed_micros));
-        self.balance(Account::Participant(p)) + self.credit_limit(p) - exposure - owed
+        self.funds(p).available_micros()
+    }
+
+    /// A participant's money: balance, credit limit, open bids, payable, receivable.
+    pub fn funds(&self, p: ParticipantId) -> Funds {
+        let x = self.participants.get(&p);
+        Funds {
+            balance_micros: self.balance(Account::Participant(p)),
+            credit_limit_micros: self.credit_limit(p),
+            open_bids_micros: x.map_or(0, |x| x.exposure_micros),
+            owed_micros: x.map_or(0, |x| x.owed_micros),
+            receivable_micros: x.map_or(0, |x| x.receivable_micros),
+        }
     }
 
     /// The fees in force.

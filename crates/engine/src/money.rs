@@ -103,6 +103,29 @@ pub struct Transfer {
     pub time_ms: u64,
 }
 
+/// A participant's money at the exchange, micro-USD: what it holds, may draw, has
+/// committed and is owed ([`crate::Engine::funds`]).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Funds {
+    /// Its account's balance (below zero: drawn on credit).
+    pub balance_micros: i64,
+    /// The credit limit the operator set.
+    pub credit_limit_micros: i64,
+    /// What its resting bids have reserved (GPUs x hours x limit, with fees).
+    pub open_bids_micros: i64,
+    /// What it owes on unpaid invoices (payable).
+    pub owed_micros: i64,
+    /// What others owe it on unpaid invoices (receivable).
+    pub receivable_micros: i64,
+}
+
+impl Funds {
+    /// What it can still commit: balance + credit limit − open bids − owed.
+    pub fn available_micros(&self) -> i64 {
+        self.balance_micros + self.credit_limit_micros - self.open_bids_micros - self.owed_micros
+    }
+}
+
 /// Exchange fees in basis points of a trade's notional: the resting order's owner pays
 /// the maker fee, the incoming order's owner the taker fee. An order keeps the rates in
 /// force when it was placed.

@@ -5,8 +5,6 @@
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use megawatt_engine::Rule;
-use serde::Serialize;
-use utoipa::ToSchema;
 
 /// A problem, boxed so that `Result<_, Problem>` stays small on the happy path.
 #[derive(Clone, Debug)]
@@ -25,28 +23,7 @@ impl std::ops::DerefMut for Problem {
     }
 }
 
-/// A problem: what went wrong, for machines (`type`, `code`) and people (`detail`).
-#[derive(Clone, Debug, Serialize, ToSchema)]
-#[schema(as = Problem)]
-pub struct ProblemBody {
-    /// Stable URI of the problem type, `urn:megawatt:problem:<code>`.
-    #[serde(rename = "type")]
-    pub type_: String,
-    /// Short summary of the problem type.
-    pub title: String,
-    /// HTTP status.
-    pub status: u16,
-    /// What was wrong, naming the field and the rule.
-    pub detail: String,
-    /// Stable code (the `type` without its prefix).
-    pub code: String,
-    /// The field at fault, when there is one (dotted path into the request).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub field: Option<String>,
-    /// Seconds to wait before retrying (429, 503).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub retry_after: Option<u32>,
-}
+pub use megawatt_api::ProblemBody;
 
 impl Problem {
     /// A problem with a code, status and detail.

@@ -156,8 +156,11 @@ fn rfq_quote_accept_notice(backend: Backend) {
     assert_eq!(c["origin"]["kind"], "quote");
     assert_eq!(c["origin"]["quote"], json!(q1));
     assert_eq!(c["status"], "pending");
-    assert_eq!(c["monthly_fee_micros"], json!(1_000_000_000_000i64));
-    assert_eq!(c["run_rate_per_year_micros"], json!(12_000_000_000_000i64));
+    assert_eq!(c["monthly_fee"]["micros"], json!(1_000_000_000_000i64));
+    assert_eq!(
+        c["run_rate_per_year"]["micros"],
+        json!(12_000_000_000_000i64)
+    );
     assert_eq!(c["terms"]["buyer_notice_hours"], 240);
     assert_eq!(
         c["terms"]["for_cause"],
@@ -168,7 +171,10 @@ fn rfq_quote_accept_notice(backend: Backend) {
     let typed: megawatt_api::ContractView =
         serde_json::from_value(c.clone()).expect("a ContractView");
     assert_eq!(serde_json::to_value(&typed).unwrap(), c);
-    assert_eq!(typed.run_rate_per_year_micros, Some(12_000_000_000_000));
+    assert_eq!(
+        typed.run_rate_per_year.as_ref().map(|m| m.micros),
+        Some(12_000_000_000_000)
+    );
     let rfq = s.get(&format!("/v1/rfqs/{rfq_id}"), &lab).body;
     let typed: megawatt_api::RfqView = serde_json::from_value(rfq.clone()).expect("an RfqView");
     assert_eq!(serde_json::to_value(&typed).unwrap(), rfq);

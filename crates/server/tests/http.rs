@@ -80,17 +80,17 @@ fn walkthrough(backend: Backend) {
     assert_eq!(
         (
             t["gpus"].as_u64(),
-            t["price_micros"].as_i64(),
-            t["price_usd"].as_str()
+            t["price"]["micros"].as_i64(),
+            t["price"]["usd"].as_str()
         ),
         (Some(64), Some(2_000_000), Some("2.000000"))
     );
-    assert_eq!(t["notional_micros"].as_i64(), Some(2_000_000 * 64 * 24));
+    assert_eq!(t["notional"]["micros"].as_i64(), Some(2_000_000 * 64 * 24));
     assert_eq!(placed["contracts"][0]["terms"]["firm"], true);
     // The book shows what is left of the ask; the public tape has no parties.
     let book = s.get("/v1/book?model=h100-sxm", &m.b);
     assert_eq!(book.body["asks"][0]["gpus"], 100);
-    assert_eq!(book.body["asks"][0]["price_usd"], "2.000000");
+    assert_eq!(book.body["asks"][0]["price"]["usd"], "2.000000");
     let tape = s.get("/v1/trades", &m.b);
     assert_eq!(tape.body["items"].as_array().unwrap().len(), 1);
     assert!(tape.body["items"][0].get("buyer").is_none());

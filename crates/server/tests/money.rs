@@ -24,7 +24,7 @@ fn deposits_withdrawals_and_credit(backend: Backend) {
         (r.body["debit"].as_str(), r.body["credit"].as_str()),
         (Some("external"), Some(lab_id.as_str()))
     );
-    assert_eq!(r.body["amount_micros"], json!(1_250_000_500_000i64));
+    assert_eq!(r.body["amount"]["micros"], json!(1_250_000_500_000i64));
     // Only the operator moves money.
     let r = s.post(
         "/v1/admin/deposits",
@@ -42,7 +42,7 @@ fn deposits_withdrawals_and_credit(backend: Backend) {
         json!({ "participant": lab_id, "limit": "500000" }),
     );
     assert_eq!(r.status, 200, "{:?}", r.body);
-    assert_eq!(r.body["credit_limit_micros"], json!(500_000_000_000i64));
+    assert_eq!(r.body["credit_limit"]["micros"], json!(500_000_000_000i64));
     let r = s.post(
         "/v1/admin/withdrawals",
         &s.operator,
@@ -69,18 +69,18 @@ fn deposits_withdrawals_and_credit(backend: Backend) {
     // Each sees its own money; the operator anyone's.
     let b = s.get("/v1/balances", &lab).body;
     assert_eq!(
-        (b["balance_micros"].clone(), b["balance_usd"].clone()),
+        (b["balance"]["micros"].clone(), b["balance"]["usd"].clone()),
         (json!(1_000_000_000_000i64), json!("1000000.000000"))
     );
     assert_eq!(
-        s.get("/v1/balances", &other).body["balance_micros"],
+        s.get("/v1/balances", &other).body["balance"]["micros"],
         json!(0)
     );
     let r = s.get(&format!("/v1/balances?participant={lab_id}"), &other);
     assert_eq!(r.status, 403);
     assert_eq!(
         s.get(&format!("/v1/balances?participant={lab_id}"), &s.operator)
-            .body["balance_micros"],
+            .body["balance"]["micros"],
         json!(1_000_000_000_000i64)
     );
     assert_eq!(
@@ -147,9 +147,12 @@ fn trades_settle_with_fees_and_bids_need_money(backend: Backend) {
     assert_eq!(r.body["order"]["status"], "filled");
     // The buyer paid the seller at once; both paid their fee to the exchange.
     let lab_balance = s.get("/v1/balances", &lab).body;
-    assert_eq!(lab_balance["balance_micros"], json!(0));
+    assert_eq!(lab_balance["balance"]["micros"], json!(0));
     let prov_balance = s.get("/v1/balances", &prov).body;
-    assert_eq!(prov_balance["balance_micros"], json!(200_000_000 - 200_000));
+    assert_eq!(
+        prov_balance["balance"]["micros"],
+        json!(200_000_000 - 200_000)
+    );
     let kinds: Vec<String> = s.get("/v1/transfers", &s.operator).body["items"]
         .as_array()
         .unwrap()
@@ -160,7 +163,7 @@ fn trades_settle_with_fees_and_bids_need_money(backend: Backend) {
                 t["kind"].as_str().unwrap(),
                 t["debit"].as_str().unwrap(),
                 t["credit"].as_str().unwrap(),
-                t["amount_micros"]
+                t["amount"]["micros"]
             )
         })
         .collect();
@@ -227,7 +230,7 @@ fn notice_invoices_its_fee_to_the_parties_only(backend: Backend) {
             Some("paid")
         )
     );
-    assert_eq!(inv["amount_micros"], json!(2_500_000_000i64));
+    assert_eq!(inv["amount"]["micros"], json!(2_500_000_000i64));
     assert_eq!(
         s.get("/v1/invoices", &prov).body["items"]
             .as_array()
@@ -242,7 +245,7 @@ fn notice_invoices_its_fee_to_the_parties_only(backend: Backend) {
         let one = s.get(&path, key);
         assert_eq!(one.status, 200, "{:?}", one.body);
         assert_eq!(
-            one.body["lines"][0]["amount_micros"],
+            one.body["lines"][0]["amount"]["micros"],
             json!(2_500_000_000i64)
         );
         assert!(
@@ -407,13 +410,13 @@ fn a_year_of_month_closes_reconciles_to_the_micro_dollar(backend: Backend) {
         .collect();
     assert_eq!(open.len(), 1, "{open:?}");
     assert_eq!(open[0]["contract"].as_str(), Some(b.as_str()));
-    let owed = open[0]["amount_micros"].as_i64().unwrap();
+    let owed = open[0]["amount"]["micros"].as_i64().unwrap();
     let bal = |p: &str| {
         s.get(&format!("/v1/balances?participant={p}"), &s.operator)
             .body
     };
-    assert_eq!(bal(&lab2_id)["owed_micros"].as_i64(), Some(owed));
-    assert_eq!(bal(&prov_id)["receivable_micros"].as_i64(), Some(owed));
+    assert_eq!(bal(&lab2_id)["owed"]["micros"].as_i64(), Some(owed));
+    assert_eq!(bal(&prov_id)["receivable"]["micros"].as_i64(), Some(owed));
     let due = hour_of(&open[0]["due"]);
     assert_eq!(due, months[2] + 15 * 24, "B pays within 15 days");
     tick(due);
@@ -476,7 +479,7 @@ fn a_year_of_month_closes_reconciles_to_the_micro_dollar(backend: Backend) {
                 charge,
                 hour_of(&i["period_start"]),
             );
-            (key, i["amount_micros"].as_i64().unwrap())
+            (key, i["amount"]["micros"].as_i64().unwrap())
         })
         .collect();
     assert_eq!(
@@ -494,16 +497,16 @@ fn a_year_of_month_closes_reconciles_to_the_micro_dollar(backend: Backend) {
         let lines = i["lines"].as_array().unwrap();
         let sum: i64 = lines
             .iter()
-            .map(|l| l["amount_micros"].as_i64().unwrap())
+            .map(|l| l["amount"]["micros"].as_i64().unwrap())
             .sum();
-        assert_eq!(Some(sum), i["amount_micros"].as_i64(), "{i:?}");
+        assert_eq!(Some(sum), i["amount"]["micros"].as_i64(), "{i:?}");
         let want = match (i["contract"].as_str() == Some(a.as_str()), &i["charge"]) {
             (true, c) if c == "usage" => 2,
             _ => 1,
         };
         assert_eq!(lines.len(), want, "{i:?}");
     }
-    assert_eq!(bal(&lab2_id)["owed_micros"].as_i64(), Some(0));
+    assert_eq!(bal(&lab2_id)["owed"]["micros"].as_i64(), Some(0));
 
     // Every paid invoice has exactly one transfer, from payer to payee, of its amount.
     let transfers = all(&s, "/v1/transfers");
@@ -517,15 +520,15 @@ fn a_year_of_month_closes_reconciles_to_the_micro_dollar(backend: Backend) {
             (
                 &paid[0]["debit"],
                 &paid[0]["credit"],
-                &paid[0]["amount_micros"]
+                &paid[0]["amount"]["micros"]
             ),
-            (&i["payer"], &i["payee"], &i["amount_micros"])
+            (&i["payer"], &i["payee"], &i["amount"]["micros"])
         );
     }
     // Balances are the sum of each account's transfers, and all of them sum to zero.
     let mut derived: std::collections::BTreeMap<String, i64> = Default::default();
     for t in &transfers {
-        let amount = t["amount_micros"].as_i64().unwrap();
+        let amount = t["amount"]["micros"].as_i64().unwrap();
         *derived
             .entry(t["debit"].as_str().unwrap().into())
             .or_default() -= amount;
@@ -537,7 +540,7 @@ fn a_year_of_month_closes_reconciles_to_the_micro_dollar(backend: Backend) {
     for p in [&prov_id, &lab_id, &lab2_id] {
         let bal = s.get(&format!("/v1/balances?participant={p}"), &s.operator);
         assert_eq!(
-            bal.body["balance_micros"].as_i64(),
+            bal.body["balance"]["micros"].as_i64(),
             derived.get(p.as_str()).copied(),
             "{p}"
         );

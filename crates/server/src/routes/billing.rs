@@ -6,14 +6,14 @@ use crate::extract::Q;
 use crate::focus;
 use crate::problem::{Problem, ProblemBody};
 use crate::state::{AppState, Caller};
-use crate::views::Page;
+use crate::views::{self, Page};
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use megawatt_api::{InvoiceLineView, InvoiceView};
 use megawatt_engine::ids::InvoiceId;
-use megawatt_engine::units::{Hour, days_from_civil, usd_string};
+use megawatt_engine::units::{Hour, days_from_civil};
 use megawatt_store::limits::EXPORT_INVOICES_MAX;
 use megawatt_store::reader::InvoiceRecord;
 use serde::Deserialize;
@@ -165,8 +165,7 @@ fn invoice_view(record: &InvoiceRecord) -> InvoiceView {
         charge: i.charge.as_str().into(),
         period_start: i.period.start.to_string(),
         period_end: i.period.end.to_string(),
-        amount_micros: i.amount_micros,
-        amount_usd: usd_string(i.amount_micros),
+        amount: views::money(i.amount_micros),
         due: i.due.to_string(),
         status: record.status.as_str().into(),
         lines: record
@@ -177,8 +176,7 @@ fn invoice_view(record: &InvoiceRecord) -> InvoiceView {
                 pool: l.pool.to_string(),
                 gpus: l.gpus,
                 gpu_hours: l.gpu_hours,
-                amount_micros: l.amount_micros,
-                amount_usd: usd_string(l.amount_micros),
+                amount: views::money(l.amount_micros),
             })
             .collect(),
     }

@@ -14,7 +14,7 @@ use axum::response::sse::{Event as SseEvent, KeepAlive, Sse};
 use futures_util::stream::Stream;
 use megawatt_engine::ids::TradeId;
 use megawatt_engine::order::Book;
-use megawatt_engine::units::{Window, usd_string};
+use megawatt_engine::units::Window;
 use megawatt_store::reader::Scope;
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -92,8 +92,7 @@ fn levels(rows: impl Iterator<Item = (i64, Window, u64)>) -> Vec<LevelView> {
         .map(|k| {
             let (gpus, orders) = agg[&k];
             LevelView {
-                price_micros: k.0,
-                price_usd: usd_string(k.0),
+                price: views::money(k.0),
                 start: k.1.start.to_string(),
                 end: k.1.end.to_string(),
                 gpus,

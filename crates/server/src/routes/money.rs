@@ -5,30 +5,19 @@ use super::submit;
 use crate::extract::{Body, IdemHeader, Q};
 use crate::problem::{Problem, ProblemBody};
 use crate::state::{AppState, Caller, seq_problem};
-use crate::views::Page;
+use crate::views::{self, Page};
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
-use megawatt_api::{BalanceView, TransferView};
+use megawatt_api::{BalanceView, FeesView, TransferView};
 use megawatt_api::{MoveMoney, SetCreditLimit};
 use megawatt_engine::command::Command;
 use megawatt_engine::event::Event;
 use megawatt_engine::ids::{ParticipantId, TransferId};
-use megawatt_engine::money::{Account, Transfer};
-use megawatt_engine::units::usd_string;
-use serde::{Deserialize, Serialize};
+use megawatt_engine::money::Transfer;
+use serde::Deserialize;
 use std::sync::Arc;
-use utoipa::{IntoParams, ToSchema};
-
-/// The exchange's fees, basis points of a trade's notional.
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct FeesView {
-    /// Paid by the resting order's owner.
-    pub maker_bps: u16,
-    /// Paid by the incoming order's owner.
-    pub taker_bps: u16,
-}
+use utoipa::IntoParams;
 
 /// A transfer as shown.
 fn transfer_view(t: &Transfer) -> TransferView {
@@ -36,8 +25,7 @@ fn transfer_view(t: &Transfer) -> TransferView {
         id: t.id.to_string(),
         debit: t.debit.to_string(),
         credit: t.credit.to_string(),
-        amount_micros: t.amount_micros,
-        amount_usd: usd_string(t.amount_micros),
+        amount: views::money(t.amount_micros),
         kind: t.kind.as_str().into(),
         reference: t.reference.clone(),
         time_ms: t.time_ms,
@@ -97,20 +85,7 @@ pub async fn balance(
         .seq
         .query(move |e| {
             e.participant(p)?;
-            let (balance, limit) = (e.balance(Account::Participant(p)), e.credit_limit(p));
-            let (available, owed) = (e.available(p), e.owed(p));
-            Some(BalanceView {
-                participant: p.to_string(),
-                balance_micros: balance,
-                balance_usd: usd_string(balance),
-                credit_limit_micros: limit,
-                credit_limit_usd: usd_string(limit),
-                open_bids_micros: balance + limit - available - owed,
-                owed_micros: owed,
-                receivable_micros: e.receivable(p),
-                available_micros: available,
-                available_usd: usd_string(available),
-            })
+            Some(views::balance(p, &e.funds(p)))
         })
         .await
         .map_err(seq_problem)?;

@@ -3,7 +3,7 @@
 
 use super::*;
 use megawatt_engine::contract::{Causes, Contract, ContractLine, ContractRecord, Origin, Terms};
-use megawatt_engine::units::{Hour, usd_string};
+use megawatt_engine::units::Hour;
 
 /// Causes as shown: their names, in a fixed order.
 pub fn causes_list(c: Causes) -> Vec<String> {
@@ -21,8 +21,7 @@ pub fn terms(t: &Terms) -> TermsView {
         payment_days: t.payment_days,
         buyer_notice_hours: t.buyer_notice_hours,
         seller_notice_hours: t.seller_notice_hours,
-        early_termination_fee_micros: t.early_termination_fee_micros,
-        early_termination_fee_usd: usd_string(t.early_termination_fee_micros),
+        early_termination_fee: money(t.early_termination_fee_micros),
         firm: t.buyer_notice_hours.is_none() && t.seller_notice_hours.is_none(),
         for_cause: causes_list(t.for_cause),
     }
@@ -58,10 +57,7 @@ pub fn origin(o: &Origin) -> OriginView {
 /// A contract, with its commitment from hour `now` on. Every money figure is the
 /// engine's ([`megawatt_engine::economics::Economics`]); this only formats.
 pub fn contract(c: &ContractRecord, now: Hour) -> ContractView {
-    let money = c.economics();
-    let notional = money.notional_micros();
-    let run_rate = money.run_rate_per_year_micros();
-    let remaining = money.remaining_micros(now);
+    let economics = c.economics();
     let origin = origin(&c.origin);
     ContractView {
         id: c.id.to_string(),
@@ -69,20 +65,15 @@ pub fn contract(c: &ContractRecord, now: Hour) -> ContractView {
         seller: c.seller.to_string(),
         status: c.status.as_str().into(),
         pricing: c.pricing.kind().into(),
-        price_micros: c.pricing.price_micros(),
-        price_usd: c.pricing.price_micros().map(usd_string),
-        monthly_fee_micros: c.pricing.fee_micros(),
-        monthly_fee_usd: c.pricing.fee_micros().map(usd_string),
+        price: c.pricing.price_micros().map(money),
+        monthly_fee: c.pricing.fee_micros().map(money),
         start: c.start().to_string(),
         end: c.end().to_string(),
         ends: c.ends.to_string(),
         lines: c.lines.iter().map(line).collect(),
-        notional_micros: notional,
-        notional_usd: notional.map(usd_string),
-        run_rate_per_year_micros: run_rate,
-        run_rate_per_year_usd: run_rate.map(usd_string),
-        remaining_commitment_micros: remaining,
-        remaining_commitment_usd: remaining.map(usd_string),
+        notional: economics.notional_micros().map(money),
+        run_rate_per_year: economics.run_rate_per_year_micros().map(money),
+        remaining_commitment: economics.remaining_micros(now).map(money),
         terms: terms(&c.terms),
         origin_trade: origin.trade.clone(),
         origin,
@@ -90,8 +81,7 @@ pub fn contract(c: &ContractRecord, now: Hour) -> ContractView {
             by: n.by.to_string(),
             given_at: at(n.given_ms),
             effective: n.effective.to_string(),
-            fee_micros: n.fee_micros,
-            fee_usd: usd_string(n.fee_micros),
+            fee: money(n.fee_micros),
             via_parent: n.via_parent.map(|p| p.to_string()),
         }),
         termination: c.for_cause.as_ref().map(|t| TerminationView {

@@ -2,7 +2,6 @@
 
 use super::*;
 use megawatt_engine::event::{RfqEnd, Status};
-use megawatt_engine::units::usd_string;
 use megawatt_store::reader::{Asked, QuoteRecord, RfqRecord};
 
 /// An RFQ from the tables.
@@ -40,7 +39,7 @@ pub fn rfq(r: &RfqRecord) -> RfqView {
         terms: WantedTermsView {
             max_buyer_notice_hours: t.max_buyer_notice_hours,
             min_seller_notice_hours: t.min_seller_notice_hours,
-            max_early_termination_fee_micros: t.max_early_termination_fee_micros,
+            max_early_termination_fee: t.max_early_termination_fee_micros.map(super::money),
             for_cause: causes_list(t.causes),
             min_payment_days: t.min_payment_days,
         },
@@ -58,10 +57,8 @@ pub fn quote(q: &QuoteRecord) -> QuoteView {
         facility: q.facility.to_string(),
         status: q.status.as_str().into(),
         pricing: q.pricing.kind().into(),
-        price_micros: q.pricing.price_micros(),
-        price_usd: q.pricing.price_micros().map(usd_string),
-        monthly_fee_micros: q.pricing.fee_micros(),
-        monthly_fee_usd: q.pricing.fee_micros().map(usd_string),
+        price: q.pricing.price_micros().map(super::money),
+        monthly_fee: q.pricing.fee_micros().map(super::money),
         lines: q.lines.iter().map(super::line).collect(),
         terms: super::terms(&q.terms),
         expires: q.expires.to_string(),

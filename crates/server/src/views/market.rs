@@ -3,7 +3,6 @@
 use super::*;
 use megawatt_engine::contract::Trade;
 use megawatt_engine::order::{Order, OrderKind, TimeInForce};
-use megawatt_engine::units::usd_string;
 use megawatt_store::reader::{OrderRecord, TradeRecord};
 
 fn tif_view(tif: TimeInForce) -> (String, Option<String>) {
@@ -37,8 +36,7 @@ pub fn order_of(
         start: o.window.start.to_string(),
         end: o.window.end.to_string(),
         hours: o.window.hours(),
-        price_micros: o.price_micros,
-        price_usd: usd_string(o.price_micros),
+        price: money(o.price_micros),
         time_in_force,
         good_till,
         min_fill_gpus: None,
@@ -87,8 +85,7 @@ pub fn order(r: &OrderRecord) -> OrderView {
         start: r.window.start.to_string(),
         end: r.window.end.to_string(),
         hours: r.window.hours(),
-        price_micros: r.price_micros,
-        price_usd: usd_string(r.price_micros),
+        price: money(r.price_micros),
         time_in_force,
         good_till,
         min_fill_gpus: r.min_fill_gpus,
@@ -109,10 +106,8 @@ pub fn trade(t: &TradeRecord, parties: bool) -> TradeView {
         start: t.window.start.to_string(),
         end: t.window.end.to_string(),
         hours: t.window.hours(),
-        price_micros: t.price_micros,
-        price_usd: usd_string(t.price_micros),
-        notional_micros: notional,
-        notional_usd: usd_string(notional),
+        price: money(t.price_micros),
+        notional: money(notional),
         aggressor: t.aggressor.as_str().into(),
         time_ms: t.time_ms,
         buyer: parties.then(|| t.buyer.to_string()),

@@ -11,6 +11,29 @@ pub use market::*;
 
 pub use megawatt_api::*;
 use megawatt_engine::entities::{Participant, Roles};
+use megawatt_engine::ids::ParticipantId;
+use megawatt_engine::money::Funds;
+
+/// An amount of micro-USD as shown: the integer and its USD string.
+pub fn money(micros: i64) -> Money {
+    Money {
+        micros,
+        usd: megawatt_engine::units::usd_string(micros),
+    }
+}
+
+/// A participant's funds as shown.
+pub fn balance(p: ParticipantId, f: &Funds) -> BalanceView {
+    BalanceView {
+        participant: p.to_string(),
+        balance: money(f.balance_micros),
+        credit_limit: money(f.credit_limit_micros),
+        open_bids: money(f.open_bids_micros),
+        owed: money(f.owed_micros),
+        receivable: money(f.receivable_micros),
+        available: money(f.available_micros()),
+    }
+}
 
 /// Roles as a list of names.
 pub fn role_names(r: Roles) -> Vec<String> {

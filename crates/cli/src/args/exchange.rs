@@ -1,0 +1,127 @@
+//! Options of the commands that run or shape the exchange: `serve`, `audit`,
+//! `participant`, `key`, `facility`.
+
+use clap::{Args, Subcommand};
+
+/// Where the store is: a SQLite file, or a PostgreSQL database.
+#[derive(Args, Debug, Clone)]
+pub struct StoreArgs {
+    /// The SQLite store file (created if missing).
+    #[arg(long, default_value = "megawatt.db")]
+    pub data: std::path::PathBuf,
+    /// A PostgreSQL database instead of SQLite, e.g.
+    /// postgres://megawatt@db.internal:5432/megawatt (schema created or migrated on start).
+    #[arg(long, env = "MW_DATABASE_URL", conflicts_with = "data")]
+    pub database_url: Option<String>,
+}
+
+impl StoreArgs {
+    /// The store's location.
+    pub fn location(&self) -> megawatt_store::Location {
+        match &self.database_url {
+            Some(url) => megawatt_store::Location::Postgres(url.clone()),
+            None => megawatt_store::Location::Sqlite(self.data.clone()),
+        }
+    }
+}
+
+/// `mw serve`.
+#[derive(Args, Debug)]
+pub struct ServeArgs {
+    /// The store.
+    #[command(flatten)]
+    pub store: StoreArgs,
+    /// With --database-url: if another server holds the database, wait and take over
+    /// when it stops (instead of refusing to start).
+    #[arg(long, requires = "database_url")]
+    pub standby: bool,
+    /// Address to listen on.
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    pub listen: std::net::SocketAddr,
+    /// On a new store, seed a demo market and print its participants' keys.
+    #[arg(long)]
+    pub demo: bool,
+    /// Requests per second per API key (0: no limit).
+    #[arg(long, default_value_t = 1000)]
+    pub rate_limit: u32,
+    /// Snapshot the state every N accepted commands (0: never); a restart replays only
+    /// the journal after the newest snapshot.
+    #[arg(long, default_value_t = megawatt_server::limits::SNAPSHOT_EVERY_COMMANDS_DEFAULT)]
+    pub snapshot_every: u64,
+    /// For simulations and tests, never production: no hourly ticks; time moves only
+    /// when the operator ticks (`mw admin tick`), and may run ahead of real time.
+    #[arg(long)]
+    pub manual_clock: bool,
+}
+
+/// `mw audit`.
+#[derive(Args, Debug)]
+pub struct AuditArgs {
+    /// The store (read only; a running server's store is fine).
+    #[command(flatten)]
+    pub store: StoreArgs,
+    /// Check the invariants after every N commands (and at the end).
+    #[arg(long, default_value_t = 1)]
+    pub every: u64,
+}
+
+/// `mw participant …`.
+#[derive(Subcommand, Debug)]
+pub enum ParticipantCmd {
+    /// Admit a participant.
+    #[command(
+        after_help = "Examples:\n  mw participant create --name \"Neocloud One\" --role provider\n  mw participant create --name \"Acme AI\" --role buyer"
+    )]
+    Create {
+        /// Display name.
+        #[arg(long)]
+        name: String,
+        /// provider, buyer or operator (repeat for several).
+        #[arg(long = "role", required = true)]
+        roles: Vec<String>,
+    },
+}
+
+/// `mw key …`.
+#[derive(Subcommand, Debug)]
+pub enum KeyCmd {
+    /// Create an API key for a participant (shown once).
+    #[command(after_help = "Examples:\n  mw key create --participant p-2")]
+    Create {
+        /// Participant id.
+        #[arg(long)]
+        participant: String,
+    },
+}
+
+/// `mw facility …`.
+#[derive(Subcommand, Debug)]
+pub enum FacilityCmd {
+    /// Register a facility with its pools.
+    #[command(
+        after_help = "Examples:\n  mw facility create --name \"Neo Ashburn\" --region us-east --power-kw 8000 --pool h100-sxm=2048 --pool h200=1024"
+    )]
+    Create {
+        /// Name.
+        #[arg(long)]
+        name: String,
+        /// Region.
+        #[arg(long)]
+        region: String,
+        /// Critical IT power, kW.
+        #[arg(long)]
+        power_kw: u64,
+        /// A pool as MODEL=GPUS (repeat for each model).
+        #[arg(long = "pool", required = true)]
+        pools: Vec<String>,
+    },
+    /// Every facility.
+    #[command(after_help = "Examples:\n  mw facility list")]
+    List,
+    /// One facility.
+    #[command(after_help = "Examples:\n  mw facility show fac-1")]
+    Show {
+        /// Facility id.
+        id: String,
+    },
+}

@@ -1,0 +1,133 @@
+//! Options of the commands of the hour-block market: windows, `reserve`, `buy`, `sell`,
+//! `orders`, `trades`, pages.
+
+use clap::Args;
+
+/// A window: start and duration.
+#[derive(Args, Debug)]
+pub struct WindowArgs {
+    /// Start: now (the next hour), +2d, or RFC 3339 on an hour.
+    #[arg(short, long)]
+    pub start: String,
+    /// Duration: 24h, 7d, 2w, 3mo.
+    #[arg(short, long)]
+    pub duration: String,
+}
+
+/// `mw reserve`.
+#[derive(Args, Debug)]
+pub struct ReserveArgs {
+    /// Your pool.
+    #[arg(long)]
+    pub pool: String,
+    /// GPUs.
+    #[arg(short = 'n', long)]
+    pub gpus: u32,
+    /// When.
+    #[command(flatten)]
+    pub window: WindowArgs,
+}
+
+/// `mw buy`.
+#[derive(Args, Debug)]
+pub struct BuyArgs {
+    /// GPU model.
+    #[arg(short, long)]
+    pub model: String,
+    /// GPUs.
+    #[arg(short = 'n', long)]
+    pub gpus: u32,
+    /// When.
+    #[command(flatten)]
+    pub window: WindowArgs,
+    /// Limit price per GPU-hour, USD.
+    #[arg(short, long)]
+    pub price: String,
+    /// Accept fewer GPUs than asked.
+    #[arg(long)]
+    pub partial: bool,
+    /// GPUs may come from several pools.
+    #[arg(long)]
+    pub any_pool: bool,
+    /// Only this region.
+    #[arg(long)]
+    pub region: Option<String>,
+    /// Only this facility.
+    #[arg(long)]
+    pub facility: Option<String>,
+    /// gtc (default), ioc, fok, or gtd with --good-till.
+    #[arg(long, default_value = "gtc")]
+    pub tif: String,
+    /// GTD expiry: +1d or RFC 3339.
+    #[arg(long)]
+    pub good_till: Option<String>,
+}
+
+/// `mw sell`.
+#[derive(Args, Debug)]
+pub struct SellArgs {
+    /// Your pool (or give --contract to resell).
+    #[arg(
+        long,
+        required_unless_present = "contract",
+        conflicts_with = "contract"
+    )]
+    pub pool: Option<String>,
+    /// A contract you hold as buyer, to resell part of it.
+    #[arg(long)]
+    pub contract: Option<String>,
+    /// The contract's line (default 0).
+    #[arg(long, requires = "contract")]
+    pub line: Option<u16>,
+    /// GPUs.
+    #[arg(short = 'n', long)]
+    pub gpus: u32,
+    /// When.
+    #[command(flatten)]
+    pub window: WindowArgs,
+    /// Price per GPU-hour, USD.
+    #[arg(short, long)]
+    pub price: String,
+    /// Smallest fill, GPUs.
+    #[arg(long)]
+    pub min_fill: Option<u32>,
+    /// Expire at this time (+1d or RFC 3339) instead of resting until cancelled.
+    #[arg(long)]
+    pub good_till: Option<String>,
+}
+
+/// A page.
+#[derive(Args, Debug)]
+pub struct PageArgs {
+    /// Items to show (1 to 1000).
+    #[arg(long, default_value_t = 50)]
+    pub limit: usize,
+    /// Continue after this id (from the previous page).
+    #[arg(long)]
+    pub before: Option<String>,
+}
+
+/// `mw orders`.
+#[derive(Args, Debug)]
+pub struct OrdersArgs {
+    /// Only open orders.
+    #[arg(long)]
+    pub open: bool,
+    /// Paging.
+    #[command(flatten)]
+    pub page: PageArgs,
+}
+
+/// `mw trades`.
+#[derive(Args, Debug)]
+pub struct TradesArgs {
+    /// Only your trades, with parties.
+    #[arg(long)]
+    pub mine: bool,
+    /// Only this model.
+    #[arg(short, long)]
+    pub model: Option<String>,
+    /// Paging.
+    #[command(flatten)]
+    pub page: PageArgs,
+}

@@ -1,0 +1,158 @@
+//! The command line: every subcommand, its options and its examples (clap's derive),
+//! and nothing that runs them.
+
+mod deals;
+mod exchange;
+mod market;
+
+pub use deals::*;
+pub use exchange::*;
+pub use market::*;
+
+use clap::{Parser, Subcommand};
+
+const EXAMPLES: &str = "\
+Examples:
+  mw serve --demo                      run a demo exchange on ./megawatt.db
+  export MW_URL=http://127.0.0.1:8080 MW_TOKEN=mw_...
+  mw book -m h100-sxm                  the H100 order book
+  mw buy -m h100-sxm -n 64 -s +1d -d 24h -p 2.50
+  mw orders --open                     your open orders
+  mw contracts                         your contracts";
+
+/// Megawatt: an exchange and contract ledger for AI compute capacity.
+#[derive(Parser, Debug)]
+#[command(name = "mw", version, after_help = EXAMPLES)]
+pub struct Cli {
+    /// The exchange's URL.
+    #[arg(
+        long,
+        env = "MW_URL",
+        default_value = "http://127.0.0.1:8080",
+        global = true
+    )]
+    pub url: String,
+    /// Your API key.
+    #[arg(long, env = "MW_TOKEN", hide_env_values = true, global = true)]
+    pub token: Option<String>,
+    /// Print the server's JSON instead of tables.
+    #[arg(long, global = true)]
+    pub json: bool,
+    /// What to do.
+    #[command(subcommand)]
+    pub cmd: Cmd,
+}
+
+/// The subcommands.
+#[derive(Subcommand, Debug)]
+pub enum Cmd {
+    /// Run the exchange (an embedded SQLite store, or PostgreSQL with --database-url).
+    #[command(
+        after_help = "Examples:\n  mw serve\n  mw serve --demo\n  mw serve --data /var/lib/megawatt/mw.db --listen 0.0.0.0:8080\n  mw serve --database-url postgres://megawatt@db.internal/megawatt\n  mw serve --database-url postgres://megawatt@db.internal/megawatt --standby   (take over when the writer stops)"
+    )]
+    Serve(ServeArgs),
+    /// Replay the journal and check every invariant and every query table.
+    #[command(
+        after_help = "Examples:\n  mw audit\n  mw audit --data /var/lib/megawatt/mw.db\n  mw audit --database-url postgres://megawatt@db.internal/megawatt\n  mw audit --every 1000     check the invariants every 1,000 commands (faster on long journals)"
+    )]
+    Audit(AuditArgs),
+    /// Admit participants (operator).
+    #[command(subcommand)]
+    Participant(ParticipantCmd),
+    /// Create API keys (operator).
+    #[command(subcommand)]
+    Key(KeyCmd),
+    /// Register and inspect facilities.
+    #[command(subcommand)]
+    Facility(FacilityCmd),
+    /// Keep capacity of one of your pools for yourself.
+    #[command(after_help = "Examples:\n  mw reserve --pool pool-3 -n 256 -s +1d -d 7d")]
+    Reserve(ReserveArgs),
+    /// Place a bid.
+    #[command(
+        after_help = "Examples:\n  mw buy -m h100-sxm -n 64 -s 2027-01-04T09:00Z -d 24h -p 2.50\n  mw buy -m h200 -n 512 -s +2d -d 7d -p 2.40 --partial --any-pool\n  mw buy -m h100-sxm -n 8 -s now -d 4h -p 3 --tif ioc"
+    )]
+    Buy(BuyArgs),
+    /// Place an ask from one of your pools.
+    #[command(
+        after_help = "Examples:\n  mw sell --pool pool-3 -n 128 -s +1d -d 7d -p 3.10\n  mw sell --pool pool-3 -n 512 -s +1d -d 2w -p 2.20 --min-fill 64"
+    )]
+    Sell(SellArgs),
+    /// Your orders.
+    #[command(after_help = "Examples:\n  mw orders\n  mw orders --open --limit 20")]
+    Orders(OrdersArgs),
+    /// Cancel one of your orders.
+    #[command(after_help = "Examples:\n  mw cancel ord-17")]
+    Cancel {
+        /// Order id.
+        id: String,
+    },
+    /// Trades: the public tape, or yours with --mine.
+    #[command(after_help = "Examples:\n  mw trades -m h100-sxm\n  mw trades --mine")]
+    Trades(TradesArgs),
+    /// The order book of a model.
+    #[command(after_help = "Examples:\n  mw book -m h100-sxm")]
+    Book {
+        /// GPU model.
+        #[arg(short, long)]
+        model: String,
+    },
+    /// Your contracts.
+    #[command(after_help = "Examples:\n  mw contracts\n  mw contracts --limit 10")]
+    Contracts(PageArgs),
+    /// One contract: show it, give notice, or terminate it for cause.
+    #[command(subcommand)]
+    Contract(ContractCmd),
+    /// Requests for quotes (term deals).
+    #[command(subcommand)]
+    Rfq(RfqCmd),
+    /// Answer an RFQ with a firm quote (provider).
+    #[command(
+        after_help = "Examples:\n  mw quote rfq-1 --line pool-1=150000 --line pool-2=50000 --monthly-fee 1250000000 \\\n      --buyer-notice 90d --seller-notice 90d --expires +1d\n  mw quote rfq-2 --line pool-3=512 --price 2.10 --expires 2027-01-10T00:00Z"
+    )]
+    Quote(QuoteArgs),
+    /// Accept a quote on your RFQ: the contract is made (buyer).
+    #[command(after_help = "Examples:\n  mw accept qt-4")]
+    Accept {
+        /// Quote id.
+        id: String,
+    },
+    /// Your balance and credit limit.
+    #[command(
+        after_help = "Examples:\n  mw balance\n  mw balance --participant p-3     (operator)"
+    )]
+    Balance {
+        /// Operator: this participant's.
+        #[arg(long)]
+        participant: Option<String>,
+    },
+    /// Your statement: balance, credit, open bids, what you owe and are owed, invoices
+    /// payable and receivable, and your transfers over a period, newest first.
+    #[command(
+        after_help = "Examples:\n  mw statement\n  mw statement --from 2026-12-01T00:00Z --to 2027-01-01T00:00Z\n  mw statement --participant p-3     (operator)"
+    )]
+    Statement(StatementArgs),
+    /// Invoices you pay or are paid; `show` one with its lines; `export` a month's
+    /// charges as FOCUS CSV.
+    #[command(
+        args_conflicts_with_subcommands = true,
+        after_help = "Examples:\n  mw invoices\n  mw invoices --limit 12\n  mw invoices show inv-4\n  mw invoices export --month 2027-01 --out focus-2027-01.csv"
+    )]
+    Invoices {
+        /// `show` or `export`.
+        #[command(subcommand)]
+        export: Option<InvoicesCmd>,
+        /// Paging.
+        #[command(flatten)]
+        page: PageArgs,
+    },
+    /// Operator: money and credit.
+    #[command(subcommand)]
+    Admin(AdminCmd),
+    /// Withdraw your quote (provider).
+    #[command(after_help = "Examples:\n  mw withdraw qt-4")]
+    Withdraw {
+        /// Quote id.
+        id: String,
+    },
+}
