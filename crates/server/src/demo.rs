@@ -17,7 +17,7 @@ use megawatt_engine::command::{
 use megawatt_engine::contract::{Causes, Pricing, Terms};
 use megawatt_engine::entities::Roles;
 use megawatt_engine::event::Event;
-use megawatt_engine::ids::{ParticipantId, PoolId};
+use megawatt_engine::ids::{ParticipantId, PoolId, RfqId};
 use megawatt_engine::order::{AskSource, TimeInForce};
 use megawatt_engine::units::{Hour, Window, days_from_civil};
 
@@ -140,6 +140,59 @@ async fn bid(
         .map(|_| ())
 }
 
+/// Every cause for termination.
+const ALL_CAUSES: Causes = Causes {
+    acceptable_use: true,
+    non_payment: true,
+    non_delivery: true,
+};
+
+/// The lab's RFQ for 300 MW in us-south over `window`, to Colossus alone.
+fn lease_rfq(window: Window, colossus: ParticipantId) -> RfqSpec {
+    RfqSpec {
+        wants: RfqWants::Power {
+            power_kw: 300_000,
+            min_power_kw: 270_000,
+        },
+        window,
+        region: Some("us-south".into()),
+        facility: None,
+        terms: WantedTerms {
+            max_buyer_notice_hours: Some(90 * 24),
+            min_seller_notice_hours: Some(90 * 24),
+            max_early_termination_fee_micros: Some(0),
+            causes: ALL_CAUSES,
+            min_payment_days: None,
+        },
+        deadline: window.start,
+        invited: vec![colossus],
+    }
+}
+
+/// Colossus's quote on `rfq`: the whole facility for $1.25bn a month, 90 days' notice
+/// either way (`shared/scenarios/colossus-lease.toml`).
+fn lease_quote(rfq: RfqId, pools: &[PoolId], expires: Hour) -> QuoteSpec {
+    QuoteSpec {
+        rfq,
+        lines: [150_000, 50_000, 20_000]
+            .iter()
+            .zip(pools)
+            .map(|(&gpus, &pool)| QuoteLineSpec { pool, gpus })
+            .collect(),
+        pricing: Pricing::MonthlyFee {
+            fee_micros: 1_250_000_000_000_000,
+        },
+        terms: Terms {
+            buyer_notice_hours: Some(90 * 24),
+            seller_notice_hours: Some(90 * 24),
+            early_termination_fee_micros: 0,
+            for_cause: ALL_CAUSES,
+            payment_days: megawatt_engine::limits::DEFAULT_PAYMENT_DAYS,
+        },
+        expires,
+    }
+}
+
 /// The lease of `shared/scenarios/colossus-lease.toml`: Frontier Lab asks for 300 MW
 /// in us-south, able to leave on 90 days' notice and to terminate for any cause;
 /// Colossus quotes all three pools at $1.25bn a month, 90 days' notice either way, no
@@ -161,64 +214,15 @@ async fn lease(
     } else {
         (0..36).fold(start, |h, _| h.next_month_start())
     };
-    let window = Window { start, end };
-    let all = Causes {
-        acceptable_use: true,
-        non_payment: true,
-        non_delivery: true,
-    };
-    let rfq = RfqSpec {
-        wants: RfqWants::Power {
-            power_kw: 300_000,
-            min_power_kw: 270_000,
-        },
-        window,
-        region: Some("us-south".into()),
-        facility: None,
-        terms: WantedTerms {
-            max_buyer_notice_hours: Some(90 * 24),
-            min_seller_notice_hours: Some(90 * 24),
-            max_early_termination_fee_micros: Some(0),
-            causes: all,
-            min_payment_days: None,
-        },
-        deadline: start,
-        invited: vec![colossus],
-    };
-    let rfq = match submit(state, as_caller(lab), Command::CreateRfq(rfq), None)
-        .await?
-        .first()
-    {
+    let rfq = Command::CreateRfq(lease_rfq(Window { start, end }, colossus));
+    let rfq = match submit(state, as_caller(lab), rfq, None).await?.first() {
         Some(Event::RfqCreated(r)) => r.id,
         _ => return Err(Problem::unavailable("demo: RFQ not created")),
     };
-    let quote = QuoteSpec {
-        rfq,
-        lines: [150_000, 50_000, 20_000]
-            .iter()
-            .zip(pools)
-            .map(|(&gpus, &pool)| QuoteLineSpec { pool, gpus })
-            .collect(),
-        pricing: Pricing::MonthlyFee {
-            fee_micros: 1_250_000_000_000_000,
-        },
-        terms: Terms {
-            buyer_notice_hours: Some(90 * 24),
-            seller_notice_hours: Some(90 * 24),
-            early_termination_fee_micros: 0,
-            for_cause: all,
-            payment_days: megawatt_engine::limits::DEFAULT_PAYMENT_DAYS,
-        },
-        expires: start,
-    };
-    let quote = match submit(
-        state,
-        as_caller(colossus),
-        Command::SubmitQuote(quote),
-        None,
-    )
-    .await?
-    .first()
+    let quote = Command::SubmitQuote(lease_quote(rfq, pools, start));
+    let quote = match submit(state, as_caller(colossus), quote, None)
+        .await?
+        .first()
     {
         Some(Event::QuoteSubmitted(q)) => q.id,
         _ => return Err(Problem::unavailable("demo: quote not submitted")),
@@ -257,15 +261,15 @@ pub async fn seed(state: &AppState) -> Result<(Vec<(String, String, String)>, St
     let quanta = participant(state, "Quanta Labs", false, true).await?;
     // Money at the exchange: the lab's three months of the lease, the others' working
     // balances.
-    for (who, usd) in [
-        (lab, 3_750_000_000i64),
-        (acme, 10_000_000),
-        (helix, 5_000_000),
-        (quanta, 20_000_000),
+    for (who, amount_micros) in [
+        (lab, 3_750_000_000_000_000i64),
+        (acme, 10_000_000_000_000),
+        (helix, 5_000_000_000_000),
+        (quanta, 20_000_000_000_000),
     ] {
         let cmd = Command::Deposit {
             participant: who,
-            amount_micros: usd * 1_000_000,
+            amount_micros,
             reference: "demo opening deposit".into(),
         };
         submit(state, OP, cmd, None).await?;
@@ -309,6 +313,41 @@ pub async fn seed(state: &AppState) -> Result<(Vec<(String, String, String)>, St
     .await?;
     // The whole facility is leased to Frontier Lab through an RFQ and a quote.
     let lease = lease(state, (colossus, lab), &c, today).await?;
+    book(
+        state,
+        neo,
+        [&ash, &dub, &pdx],
+        [helix, quanta, lab, acme],
+        today,
+    )
+    .await?;
+    let mut keys = Vec::new();
+    for (name, id) in [
+        ("Colossus Compute", colossus),
+        ("Frontier Lab", lab),
+        ("Neocloud One", neo),
+        ("Acme AI", acme),
+        ("Helix Research", helix),
+        ("Quanta Labs", quanta),
+    ] {
+        keys.push((
+            name.to_string(),
+            id.to_string(),
+            issue_key(state, OPERATOR, id, None).await?.key,
+        ));
+    }
+    Ok((keys, lease))
+}
+
+/// The demo's book: the neocloud's asks over the coming days, and buyers' bids below
+/// them (and some that trade at once).
+async fn book(
+    state: &AppState,
+    neo: ParticipantId,
+    [ash, dub, pdx]: [&[PoolId]; 3],
+    [helix, quanta, lab, acme]: [ParticipantId; 4],
+    today: Hour,
+) -> Result<(), Problem> {
     for (k, price) in [
         (0u32, 2_200_000i64),
         (1, 2_150_000),
@@ -337,20 +376,5 @@ pub async fn seed(state: &AppState) -> Result<(Vec<(String, String, String)>, St
         2_000_000,
     )
     .await?;
-    let mut keys = Vec::new();
-    for (name, id) in [
-        ("Colossus Compute", colossus),
-        ("Frontier Lab", lab),
-        ("Neocloud One", neo),
-        ("Acme AI", acme),
-        ("Helix Research", helix),
-        ("Quanta Labs", quanta),
-    ] {
-        keys.push((
-            name.to_string(),
-            id.to_string(),
-            issue_key(state, OPERATOR, id, None).await?.key,
-        ));
-    }
-    Ok((keys, lease))
+    Ok(())
 }
