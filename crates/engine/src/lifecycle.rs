@@ -11,7 +11,18 @@ use crate::ids::{ContractId, OrderId, ParticipantId};
 use crate::limits::MAX_REASON_BYTES;
 use crate::order::{AskSource, OrderKind};
 use crate::reject::{Rejection, Rule, reject};
-use crate::units::{Hour, Window};
+use crate::units::{Hour, MS_PER_HOUR, Window};
+
+/// The hour notice of `hours` given during `ctx` takes effect: `hours` after the moment
+/// it is given, rounded up to an hour boundary only when it is not on one; at least the
+/// end of the current hour. Given at 2027-01-15T00:00:00Z, 90 days' notice ends the
+/// contract at 2027-04-15T00:00Z; a millisecond later, at 01:00Z.
+pub(crate) fn notice_end(ctx: &Ctx, hours: u32) -> Hour {
+    let after = ctx
+        .time_ms
+        .saturating_add(u64::from(hours).saturating_mul(MS_PER_HOUR));
+    Hour::at_or_after(after).max(Hour(ctx.now.0.saturating_add(1)))
+}
 
 impl Engine {
     /// Records a new contract (its capacity already accounted for by the caller) and
@@ -105,9 +116,11 @@ impl Engine {
                 ),
             );
         };
-        // Notice runs from the next hour boundary. Notice that would take effect at or
-        // after the end ends nothing early: refused, so no fee falls due for it.
-        let effective = Hour(ctx.now.0.saturating_add(1).saturating_add(hours));
+        // Notice runs from the moment it is given: the contract ends `hours` after it,
+        // on that instant if it is an hour boundary, else at the next boundary (and never
+        // within the current hour, whose tick has run). Notice that would take effect at
+        // or after the end ends nothing early: refused, so no fee falls due for it.
+        let effective = notice_end(ctx, hours);
         if effective >= c.ends {
             return reject(
                 Rule::NoticePastEnd,

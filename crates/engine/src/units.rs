@@ -28,6 +28,12 @@ impl Hour {
         Hour(u32::try_from(time_ms / MS_PER_HOUR).unwrap_or(u32::MAX))
     }
 
+    /// The first hour boundary at or after the instant `time_ms`: the hour starting
+    /// then if `time_ms` is on a boundary, else the next. Saturates.
+    pub fn at_or_after(time_ms: u64) -> Hour {
+        Hour::containing(time_ms.saturating_add(MS_PER_HOUR - 1))
+    }
+
     /// Milliseconds since the epoch at the start of this hour.
     pub fn start_ms(self) -> u64 {
         u64::from(self.0) * MS_PER_HOUR

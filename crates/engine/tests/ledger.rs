@@ -328,8 +328,25 @@ fn lease_paying_in(
     fee: i64,
     payment_days: u16,
 ) -> megawatt_engine::ids::ContractId {
+    let terms = megawatt_engine::contract::Terms {
+        buyer_notice_hours: Some(24),
+        early_termination_fee_micros: 5_000,
+        payment_days,
+        ..megawatt_engine::contract::Terms::exchange()
+    };
+    lease_on(m, lab, window, fee, terms).1
+}
+
+/// A term contract on `terms` at a monthly fee; returns the provider and the contract.
+fn lease_on(
+    m: &mut Market,
+    lab: ParticipantId,
+    window: megawatt_engine::units::Window,
+    fee: i64,
+    terms: megawatt_engine::contract::Terms,
+) -> (ParticipantId, megawatt_engine::ids::ContractId) {
     use megawatt_engine::command::{QuoteLineSpec, QuoteSpec, RfqSpec, RfqWants, WantedTerms};
-    use megawatt_engine::contract::{Pricing, Terms};
+    use megawatt_engine::contract::Pricing;
     let prov = m.participant("owner", provider());
     let (_, pools) = m.facility(prov, "us-south", &[("h100-sxm", 100)]);
     let deadline = megawatt_engine::units::Hour(window.start.0 - 1);
@@ -353,12 +370,7 @@ fn lease_paying_in(
             gpus: 10,
         }],
         pricing: Pricing::MonthlyFee { fee_micros: fee },
-        terms: Terms {
-            buyer_notice_hours: Some(24),
-            early_termination_fee_micros: 5_000,
-            payment_days,
-            ..Terms::exchange()
-        },
+        terms,
         expires: deadline,
     };
     let ev = m.exec(prov, Command::SubmitQuote(quote)).unwrap();
@@ -366,12 +378,14 @@ fn lease_paying_in(
         panic!()
     };
     let ev = m.exec(lab, Command::AcceptQuote { quote: q.id }).unwrap();
-    ev.iter()
+    let contract = ev
+        .iter()
         .find_map(|e| match e {
             Event::ContractCreated(c) => Some(c.id),
             _ => None,
         })
-        .unwrap()
+        .unwrap();
+    (prov, contract)
 }
 
 #[test]
@@ -588,5 +602,117 @@ fn notice_invoices_the_early_termination_fee() {
     assert!(
         ev.contains(&Event::InvoicePaid { invoice: fee.id }),
         "paid from the lab's money"
+    );
+}
+
+/// The scenario's lease (`shared/scenarios/colossus-lease.toml`): $1.25bn a month from
+/// 2026-06-01 to 2029-06-01, 90 days' notice either way, no fee. `notice` gives notice
+/// by the buyer or the seller at the instant `at_ms` (ticking the clock there first);
+/// returns the effective hour and every usage invoice (period, amount) billed through
+/// the month after it.
+fn scenario_notice(
+    at_ms: u64,
+    by_seller: bool,
+) -> (
+    megawatt_engine::units::Hour,
+    Vec<(megawatt_engine::units::Window, i64)>,
+) {
+    use megawatt_engine::contract::Terms;
+    use megawatt_engine::invoice::Charge;
+    use megawatt_engine::units::{Hour, Window, days_from_civil};
+    let h = |y, mo, d| Hour(u32::try_from(days_from_civil(y, mo, d) * 24).unwrap());
+    let mut m = Market::new();
+    m.time_ms = h(2026, 5, 1).start_ms() + 1;
+    let lab = m.participant("Frontier Lab", buyer());
+    m.exec(OPERATOR, deposit(lab, 20_000_000_000_000_000))
+        .unwrap(); // $20bn
+    let terms = Terms {
+        buyer_notice_hours: Some(90 * 24),
+        seller_notice_hours: Some(90 * 24),
+        early_termination_fee_micros: 0,
+        ..Terms::exchange()
+    };
+    let window = Window {
+        start: h(2026, 6, 1),
+        end: h(2029, 6, 1),
+    };
+    let (colossus, c) = lease_on(&mut m, lab, window, 1_250_000_000_000_000, terms);
+    let mut invoices = Vec::new();
+    let mut collect = |ev: &[Event]| {
+        for e in ev {
+            if let Event::InvoiceBilled { invoice: i, .. } = e
+                && i.contract == c
+                && i.charge == Charge::Usage
+            {
+                invoices.push((i.period, i.amount_micros));
+            }
+        }
+    };
+    m.time_ms = at_ms;
+    let ev = m
+        .exec(
+            OPERATOR,
+            Command::Tick {
+                hour: Hour::containing(at_ms),
+            },
+        )
+        .unwrap();
+    collect(&ev);
+    let who = if by_seller { colossus } else { lab };
+    let ev = m.exec(who, Command::GiveNotice { contract: c }).unwrap();
+    let effective = ev
+        .iter()
+        .find_map(|e| match e {
+            Event::NoticeGiven { notice, .. } => Some(notice.effective),
+            _ => None,
+        })
+        .expect("notice given");
+    // Bill every month through the one after the end.
+    let after = effective.next_month_start().next_month_start();
+    m.time_ms = after.start_ms();
+    collect(&m.exec(OPERATOR, Command::Tick { hour: after }).unwrap());
+    (effective, invoices)
+}
+
+/// Notice runs from the moment it is given: exactly on an hour boundary, 90 days'
+/// notice ends the lease exactly 2,160 hours later (it used to end an hour late, billing
+/// the buyer $1,736,111.111111 more); a millisecond before the boundary, at the same
+/// hour; a millisecond after, at the next.
+#[test]
+fn notice_given_on_an_hour_boundary_takes_effect_exactly_its_period_later() {
+    use megawatt_engine::units::{Hour, days_from_civil};
+    let h = |y, mo, d| Hour(u32::try_from(days_from_civil(y, mo, d) * 24).unwrap());
+    let jan15 = h(2027, 1, 15).start_ms();
+    let apr15 = h(2027, 4, 15);
+    // Exactly on the hour: the seed's figures, to the micro-dollar.
+    let (effective, invoices) = scenario_notice(jan15, false);
+    assert_eq!(effective, apr15, "2027-04-15T00:00Z");
+    let april = invoices
+        .iter()
+        .find(|(p, _)| p.start == h(2027, 4, 1))
+        .expect("an April invoice");
+    assert_eq!(april.0.end, apr15, "April bills 336 hours");
+    assert_eq!(april.0.hours(), 336);
+    assert_eq!(april.1, 583_333_333_333_333, "$583,333,333.333333");
+    let total: i64 = invoices.iter().map(|(_, a)| a).sum();
+    assert_eq!(
+        total, 13_083_333_333_333_333,
+        "$13,083,333,333.333333 in all"
+    );
+    assert!(invoices.iter().all(|(p, _)| p.end <= apr15), "{invoices:?}");
+    // Just before the boundary: the same end; just after: an hour later.
+    assert_eq!(scenario_notice(jan15 - 1, false).0, apr15);
+    assert_eq!(scenario_notice(jan15 + 1, false).0, Hour(apr15.0 + 1));
+    // Seller notice exactly at 2028-02-01T00:00Z ends it at 2028-05-01T00:00Z (2028 is
+    // a leap year: 29 + 31 + 30 days): no one-hour May invoice of $1,680,107.526882.
+    let (effective, invoices) = scenario_notice(h(2028, 2, 1).start_ms(), true);
+    assert_eq!(effective, h(2028, 5, 1));
+    assert!(
+        invoices.iter().all(|(p, _)| p.start < h(2028, 5, 1)),
+        "nothing billed in May: {invoices:?}"
+    );
+    assert_eq!(
+        invoices.last().map(|(p, _)| (p.start, p.end)),
+        Some((h(2028, 4, 1), h(2028, 5, 1)))
     );
 }

@@ -427,12 +427,14 @@ fn a_year_of_month_closes_reconciles_to_the_micro_dollar(backend: Backend) {
     );
     assert_eq!(cut.status, 200, "{:?}", cut.body);
     let b_end = due + 1;
-    // Notice on A in the sixth month, mid-day: it ends 24 hours after the next hour.
+    // Notice on A in the sixth month, mid-day. On a manual clock every command after a
+    // tick is stamped exactly on the tick's hour, and notice runs from the moment it is
+    // given: A ends exactly 24 hours later (not an hour after that).
     let notice_hour = months[5] + 10 * 24 + 5;
     tick(notice_hour);
     let n = s.post(&format!("/v1/contracts/{a}/notice"), &lab, json!({}));
     assert_eq!(n.status, 200, "{:?}", n.body);
-    let a_end = notice_hour + 1 + 24;
+    let a_end = notice_hour + 24;
     assert_eq!(hour_of(&n.body["ends"]), a_end);
     for &m in &months[3..] {
         if m > notice_hour {

@@ -6,10 +6,11 @@ use clap::Args;
 /// A window: start and duration.
 #[derive(Args, Debug)]
 pub struct WindowArgs {
-    /// Start: now (the next hour), +2d, or RFC 3339 on an hour.
+    /// Start (UTC): now (the next hour), +2d, tomorrow, monday, 2027-01-04 (midnight), or
+    /// RFC 3339 on an hour (2027-01-04T09:00Z).
     #[arg(short, long)]
     pub start: String,
-    /// Duration: 24h, 7d, 2w, 3mo.
+    /// Duration in whole hours: 24h, 120m, 1.5d, 7d, 2w, 3mo (calendar months).
     #[arg(short, long)]
     pub duration: String,
 }
