@@ -3,7 +3,7 @@
 
 use crate::catalog::{GpuModel, is_valid_slug};
 use crate::command::PoolSpec;
-use crate::engine::{Ctx, Engine, check_free, check_gpus, check_name, check_window};
+use crate::engine::{Ctx, Engine, Role, check_free, check_gpus, check_name, check_window};
 use crate::entities::{Facility, Pool, Reservation, Roles};
 use crate::event::{Event, ReservationEnd};
 use crate::ids::{FacilityId, ModelIdx, PoolId, RegionIdx, ReservationId, take};
@@ -16,21 +16,6 @@ use crate::reject::{Rejection, Rule, reject};
 use crate::step::StepFn;
 use crate::units::Window;
 
-/// Requires the operator role.
-fn require_operator(ctx: &Ctx) -> Result<(), Rejection> {
-    if !ctx.roles.operator {
-        return reject(
-            Rule::NotPermitted,
-            "actor",
-            format!(
-                "{} is not the operator; only the operator may do this",
-                ctx.actor
-            ),
-        );
-    }
-    Ok(())
-}
-
 impl Engine {
     pub(crate) fn create_participant(
         &mut self,
@@ -39,7 +24,7 @@ impl Engine {
         roles: Roles,
         events: &mut Vec<Event>,
     ) -> Result<(), Rejection> {
-        require_operator(ctx)?;
+        ctx.require(Role::Operator, "only the operator may do this")?;
         check_name(name, "name")?;
         if !(roles.provider || roles.buyer || roles.operator) {
             return reject(
@@ -68,7 +53,7 @@ impl Engine {
         watts_per_gpu: u32,
         events: &mut Vec<Event>,
     ) -> Result<(), Rejection> {
-        require_operator(ctx)?;
+        ctx.require(Role::Operator, "only the operator may do this")?;
         if !is_valid_slug(id) {
             return reject(
                 Rule::InvalidName,
@@ -118,16 +103,7 @@ impl Engine {
         pools: &[PoolSpec],
         events: &mut Vec<Event>,
     ) -> Result<(), Rejection> {
-        if !ctx.roles.provider {
-            return reject(
-                Rule::NotPermitted,
-                "actor",
-                format!(
-                    "{} is not a provider; only providers register facilities",
-                    ctx.actor
-                ),
-            );
-        }
+        ctx.require(Role::Provider, "only providers register facilities")?;
         check_name(name, "name")?;
         if !is_valid_slug(region) {
             return reject(
@@ -316,16 +292,9 @@ impl Engine {
         id: ReservationId,
         events: &mut Vec<Event>,
     ) -> Result<(), Rejection> {
-        match self.reservations.get(&id) {
-            Some(r) if r.owner == ctx.actor || ctx.roles.operator => {}
-            _ => {
-                return reject(
-                    Rule::UnknownReservation,
-                    "reservation",
-                    format!("no live reservation {id} of yours"),
-                );
-            }
-        }
+        let owner = self.reservations.get(&id).map(|r| r.owner);
+        let refusal = (Rule::UnknownReservation, "reservation");
+        ctx.require_owner(owner, refusal, format_args!("live reservation {id}"))?;
         self.end_reservation(id, ReservationEnd::Released, events);
         Ok(())
     }

@@ -103,6 +103,52 @@ pub(crate) struct Ctx {
     pub(crate) roles: Roles,
 }
 
+/// A role a command may need ([`Ctx::require`]).
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Role {
+    /// Places bids and asks for quotes.
+    Buyer,
+    /// Registers facilities, sells and quotes.
+    Provider,
+    /// Runs the exchange.
+    Operator,
+}
+
+impl Ctx {
+    /// Refuses (`not_permitted`, field `actor`) unless the actor has `role`; `only` says
+    /// who may do what, e.g. "only buyers place bids".
+    pub(crate) fn require(&self, role: Role, only: &str) -> Result<(), Rejection> {
+        let (has, who) = match role {
+            Role::Buyer => (self.roles.buyer, "a buyer"),
+            Role::Provider => (self.roles.provider, "a provider"),
+            Role::Operator => (self.roles.operator, "the operator"),
+        };
+        if has {
+            return Ok(());
+        }
+        reject(
+            Rule::NotPermitted,
+            "actor",
+            format!("{} is not {who}; {only}", self.actor),
+        )
+    }
+
+    /// Refuses with `rule` on `field` ("no {what} of yours") unless `owner` is the actor
+    /// or the actor is the operator. Something that does not exist is refused the same
+    /// way as another's, so ids leak nothing.
+    pub(crate) fn require_owner(
+        &self,
+        owner: Option<ParticipantId>,
+        (rule, field): (Rule, &'static str),
+        what: std::fmt::Arguments<'_>,
+    ) -> Result<(), Rejection> {
+        match owner {
+            Some(o) if o == self.actor || self.roles.operator => Ok(()),
+            _ => reject(rule, field, format!("no {what} of yours")),
+        }
+    }
+}
+
 /// A snapshot that could not be read.
 #[derive(Debug)]
 pub struct SnapshotError(pub String);

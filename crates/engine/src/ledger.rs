@@ -5,7 +5,7 @@
 //! are kept per account and changed only by transfers; the operator records deposits
 //! and withdrawals and sets credit limits.
 
-use crate::engine::{Ctx, Engine};
+use crate::engine::{Ctx, Engine, Role};
 use crate::event::Event;
 use crate::ids::{OrderId, ParticipantId, TransferId, take};
 use crate::limits::{MAX_BALANCE_MICROS, MAX_FEE_BPS, MAX_MONEY_MICROS, MAX_NAME_BYTES};
@@ -160,16 +160,7 @@ impl Engine {
         fees: FeeRates,
         events: &mut Vec<Event>,
     ) -> Result<(), Rejection> {
-        if !ctx.roles.operator {
-            return reject(
-                Rule::NotPermitted,
-                "actor",
-                format!(
-                    "{} is not the operator; only the operator sets fees",
-                    ctx.actor
-                ),
-            );
-        }
+        ctx.require(Role::Operator, "only the operator sets fees")?;
         if fees.maker_bps > MAX_FEE_BPS || fees.taker_bps > MAX_FEE_BPS {
             return reject(
                 Rule::OutOfRange,
@@ -194,16 +185,10 @@ impl Engine {
 
     /// The participant `p` if the operator acts on it; refusals name `field`.
     fn operated_participant(&self, ctx: &Ctx, p: ParticipantId) -> Result<(), Rejection> {
-        if !ctx.roles.operator {
-            return reject(
-                Rule::NotPermitted,
-                "actor",
-                format!(
-                    "{} is not the operator; only the operator moves money and sets credit",
-                    ctx.actor
-                ),
-            );
-        }
+        ctx.require(
+            Role::Operator,
+            "only the operator moves money and sets credit",
+        )?;
         if self.participants.get(&p).is_none() {
             return reject(
                 Rule::UnknownParticipant,

@@ -2,7 +2,7 @@
 //! closing by time in force), cancelling and reducing live orders.
 
 use crate::command::{AskSpec, BidSpec};
-use crate::engine::{Ctx, Engine, check_free, check_gpus, check_price, check_window};
+use crate::engine::{Ctx, Engine, Role, check_free, check_gpus, check_price, check_window};
 use crate::event::{CloseReason, Event};
 use crate::ids::{ContractId, OrderId, PoolId, take};
 use crate::lifecycle::resale_source;
@@ -217,13 +217,7 @@ impl Engine {
         spec: &BidSpec,
         events: &mut Vec<Event>,
     ) -> Result<(), Rejection> {
-        if !ctx.roles.buyer {
-            return reject(
-                Rule::NotPermitted,
-                "actor",
-                format!("{} is not a buyer; only buyers place bids", ctx.actor),
-            );
-        }
+        ctx.require(Role::Buyer, "only buyers place bids")?;
         let Some((model, _)) = self.model_by_id(&spec.model) else {
             return reject(
                 Rule::UnknownModel,
@@ -363,14 +357,13 @@ impl Engine {
     /// The live order `id` if the actor may act on it (its owner, or the operator).
     /// Anyone else is told it does not exist.
     fn own_order(&self, ctx: &Ctx, id: OrderId) -> Result<&Order, Rejection> {
-        match self.orders.get(&id) {
-            Some(o) if o.owner == ctx.actor || ctx.roles.operator => Ok(o),
-            _ => reject(
-                Rule::UnknownOrder,
-                "order",
-                format!("no live order {id} of yours"),
-            ),
-        }
+        let owner = self.orders.get(&id).map(|o| o.owner);
+        ctx.require_owner(
+            owner,
+            (Rule::UnknownOrder, "order"),
+            format_args!("live order {id}"),
+        )?;
+        Ok(&self.orders[&id])
     }
 
     pub(crate) fn cancel(

@@ -6,7 +6,7 @@
 use crate::command::{QuoteSpec, RfqSpec, RfqWants};
 use crate::contract::{Contract, ContractLine, Lines, Origin};
 use crate::deal::{Need, Quote, Rfq};
-use crate::engine::{Ctx, Engine, check_free, check_gpus, check_window};
+use crate::engine::{Ctx, Engine, Role, check_free, check_gpus, check_window};
 use crate::event::{Event, QuoteEnd, RfqEnd};
 use crate::ids::{ContractId, FacilityId, ModelIdx, QuoteId, RfqId, take};
 use crate::limits::{
@@ -104,13 +104,7 @@ impl Engine {
         spec: &RfqSpec,
         events: &mut Vec<Event>,
     ) -> Result<(), Rejection> {
-        if !ctx.roles.buyer {
-            return reject(
-                Rule::NotPermitted,
-                "actor",
-                format!("{} is not a buyer; only buyers ask for quotes", ctx.actor),
-            );
-        }
+        ctx.require(Role::Buyer, "only buyers ask for quotes")?;
         let need = self.resolve_need(&spec.wants)?;
         check_window(&spec.window, ctx.now)?;
         if spec.deadline <= ctx.now || spec.deadline > spec.window.start {
@@ -300,13 +294,7 @@ impl Engine {
         spec: &QuoteSpec,
         events: &mut Vec<Event>,
     ) -> Result<(), Rejection> {
-        if !ctx.roles.provider {
-            return reject(
-                Rule::NotPermitted,
-                "actor",
-                format!("{} is not a provider; only providers quote", ctx.actor),
-            );
-        }
+        ctx.require(Role::Provider, "only providers quote")?;
         let rfq = self.visible_rfq(ctx, spec.rfq, "rfq")?;
         if rfq.buyer == ctx.actor {
             return reject(
@@ -422,16 +410,12 @@ impl Engine {
         id: RfqId,
         events: &mut Vec<Event>,
     ) -> Result<(), Rejection> {
-        match self.rfqs.get(&id) {
-            Some(r) if r.buyer == ctx.actor || ctx.roles.operator => {}
-            _ => {
-                return reject(
-                    Rule::UnknownRfq,
-                    "rfq",
-                    format!("no open RFQ {id} of yours"),
-                );
-            }
-        }
+        let buyer = self.rfqs.get(&id).map(|r| r.buyer);
+        ctx.require_owner(
+            buyer,
+            (Rule::UnknownRfq, "rfq"),
+            format_args!("open RFQ {id}"),
+        )?;
         self.close_rfq(id, RfqEnd::Cancelled, events);
         Ok(())
     }
@@ -442,16 +426,9 @@ impl Engine {
         id: QuoteId,
         events: &mut Vec<Event>,
     ) -> Result<(), Rejection> {
-        match self.quotes.get(&id) {
-            Some(q) if q.provider == ctx.actor || ctx.roles.operator => {}
-            _ => {
-                return reject(
-                    Rule::UnknownQuote,
-                    "quote",
-                    format!("no live quote {id} of yours"),
-                );
-            }
-        }
+        let provider = self.quotes.get(&id).map(|q| q.provider);
+        let refusal = (Rule::UnknownQuote, "quote");
+        ctx.require_owner(provider, refusal, format_args!("live quote {id}"))?;
         self.close_quote(id, QuoteEnd::Withdrawn, events);
         Ok(())
     }

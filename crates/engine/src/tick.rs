@@ -5,7 +5,7 @@
 //! their capacity back; quotes and RFQs past their expiry or deadline close.
 
 use crate::contract::ContractStatus;
-use crate::engine::{Ctx, Engine};
+use crate::engine::{Ctx, Engine, Role};
 use crate::event::{CloseReason, Event, QuoteEnd, ReservationEnd, RfqEnd};
 use crate::order::TimeInForce;
 use crate::reject::{Rejection, Rule, reject};
@@ -28,16 +28,7 @@ impl Engine {
         hour: Hour,
         events: &mut Vec<Event>,
     ) -> Result<(), Rejection> {
-        if !ctx.roles.operator {
-            return reject(
-                Rule::NotPermitted,
-                "actor",
-                format!(
-                    "{} is not the operator; only the exchange's clock ticks",
-                    ctx.actor
-                ),
-            );
-        }
+        ctx.require(Role::Operator, "only the exchange's clock ticks")?;
         if hour < self.last_tick {
             return reject(
                 Rule::InvalidTick,

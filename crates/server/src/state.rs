@@ -25,6 +25,18 @@ pub struct Caller {
     pub operator: bool,
 }
 
+impl Caller {
+    /// What of the history the caller may read: everything for the operator, else its
+    /// own.
+    pub fn scope(self) -> megawatt_store::reader::Scope {
+        if self.operator {
+            megawatt_store::reader::Scope::All
+        } else {
+            megawatt_store::reader::Scope::Party(self.id)
+        }
+    }
+}
+
 /// SHA-256 of an API key: the only form in which keys are kept.
 pub fn key_hash(key: &str) -> [u8; 32] {
     Sha256::digest(key.as_bytes()).into()

@@ -532,6 +532,34 @@ mod tests {
         assert_eq!(std::fs::read(&path).unwrap(), before);
     }
 
+    /// A batch admitting 1,000 participants with long names (`ch` repeated), numbered on
+    /// from `seq`.
+    fn participants_batch(engine: &mut Engine, seq: &mut u64, ch: &str) -> Batch {
+        let mut batch = Batch::default();
+        for _ in 0..1_000 {
+            *seq += 1;
+            let env = Envelope {
+                time_ms: *seq,
+                actor: OPERATOR,
+                command: Command::CreateParticipant {
+                    name: ch.repeat(120),
+                    roles: Roles {
+                        buyer: true,
+                        ..Roles::default()
+                    },
+                },
+            };
+            let mut events = Vec::new();
+            engine.apply(&env, &mut events).unwrap();
+            batch.applied.push(Applied {
+                seq: *seq,
+                envelope: env,
+                events,
+            });
+        }
+        batch.named(engine)
+    }
+
     /// More than the writer's own bound (64 MiB) goes through the WAL: checkpoints (the
     /// background thread's, or the writer's at the bound) keep the file under it.
     #[test]
@@ -543,29 +571,8 @@ mod tests {
         let mut seq = 0;
         let mut largest_wal = 0;
         for _ in 0..320 {
-            let mut batch = Batch::default();
-            for _ in 0..1_000 {
-                seq += 1;
-                let env = Envelope {
-                    time_ms: seq,
-                    actor: OPERATOR,
-                    command: Command::CreateParticipant {
-                        name: "x".repeat(120),
-                        roles: Roles {
-                            buyer: true,
-                            ..Roles::default()
-                        },
-                    },
-                };
-                let mut events = Vec::new();
-                engine.apply(&env, &mut events).unwrap();
-                batch.applied.push(Applied {
-                    seq,
-                    envelope: env,
-                    events,
-                });
-            }
-            store.commit(&batch.clone().named(&engine)).unwrap();
+            let batch = participants_batch(&mut engine, &mut seq, "x");
+            store.commit(&batch).unwrap();
             let wal = std::fs::metadata(dir.path().join("mw.db-wal")).map_or(0, |m| m.len());
             largest_wal = largest_wal.max(wal);
         }
@@ -635,29 +642,8 @@ mod tests {
         let mut seq = 0;
         let mut largest_wal = 0;
         for _ in 0..20 {
-            let mut batch = Batch::default();
-            for _ in 0..1_000 {
-                seq += 1;
-                let env = Envelope {
-                    time_ms: seq,
-                    actor: OPERATOR,
-                    command: Command::CreateParticipant {
-                        name: "y".repeat(120),
-                        roles: Roles {
-                            buyer: true,
-                            ..Roles::default()
-                        },
-                    },
-                };
-                let mut events = Vec::new();
-                engine.apply(&env, &mut events).unwrap();
-                batch.applied.push(Applied {
-                    seq,
-                    envelope: env,
-                    events,
-                });
-            }
-            store.commit(&batch.clone().named(&engine)).unwrap();
+            let batch = participants_batch(&mut engine, &mut seq, "y");
+            store.commit(&batch).unwrap();
             let wal = std::fs::metadata(dir.path().join("mw.db-wal")).map_or(0, |m| m.len());
             largest_wal = largest_wal.max(wal);
             let state = &store._checkpointer.as_ref().unwrap().state;

@@ -115,11 +115,7 @@ pub async fn invoices(
     caller: Caller,
     Q(q): Q<InvoiceQuery>,
 ) -> Result<Json<Page<InvoiceView>>, Problem> {
-    let paging = super::PageQuery {
-        before: q.before,
-        limit: q.limit,
-    };
-    let (before, limit) = paging.parse(InvoiceId::PREFIX)?;
+    let (before, limit) = super::paging(&q.before, q.limit, InvoiceId::PREFIX)?;
     let party = match (&q.participant, caller.operator) {
         (None, true) => None,
         _ => Some(super::money::who(caller, &q.participant)?),
@@ -127,9 +123,8 @@ pub async fn invoices(
     let page = state
         .read(move |r| r.invoices(party, before, limit))
         .await?;
-    Ok(Json(Page {
-        items: page.rows.iter().map(invoice_view).collect(),
-        next: page.next.map(|n| InvoiceId(n).to_string()),
+    Ok(super::page(&page, invoice_view, |n| {
+        InvoiceId(n).to_string()
     }))
 }
 

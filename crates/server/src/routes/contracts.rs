@@ -12,7 +12,6 @@ use megawatt_engine::command::Command;
 use megawatt_engine::contract::Cause;
 use megawatt_engine::ids::ContractId;
 use megawatt_engine::units::Hour;
-use megawatt_store::reader::Scope;
 use std::sync::Arc;
 
 fn now() -> Hour {
@@ -28,19 +27,16 @@ pub async fn list(
     Q(q): Q<PageQuery>,
 ) -> Result<Json<Page<ContractView>>, Problem> {
     let (before, limit) = q.parse(ContractId::PREFIX)?;
-    let scope = if caller.operator {
-        Scope::All
-    } else {
-        Scope::Party(caller.id)
-    };
+    let scope = caller.scope();
     let page = state
         .read(move |r| r.contracts(scope, before, limit))
         .await?;
     let now = now();
-    Ok(Json(Page {
-        items: page.rows.iter().map(|c| views::contract(c, now)).collect(),
-        next: page.next.map(|n| ContractId(n).to_string()),
-    }))
+    Ok(super::page(
+        &page,
+        |c| views::contract(c, now),
+        |n| ContractId(n).to_string(),
+    ))
 }
 
 /// The contract `raw` if the caller is a party (or the operator); else not found.

@@ -1,7 +1,6 @@
 //! Market data: trades (your own with parties, or the public tape without), the order
 //! book of a model, and the server-sent-events stream of public events.
 
-use super::PageQuery;
 use crate::extract::Q;
 use crate::limits::BOOK_LEVELS_MAX;
 use crate::market_data::MarketEvent;
@@ -46,11 +45,7 @@ pub async fn trades(
     caller: Caller,
     Q(q): Q<TradeQuery>,
 ) -> Result<Json<Page<TradeView>>, Problem> {
-    let (before, limit) = PageQuery {
-        before: q.before,
-        limit: q.limit,
-    }
-    .parse(TradeId::PREFIX)?;
+    let (before, limit) = super::paging(&q.before, q.limit, TradeId::PREFIX)?;
     let mine = q.mine.unwrap_or(false);
     let scope = if mine && !caller.operator {
         Scope::Party(caller.id)
@@ -61,10 +56,11 @@ pub async fn trades(
     let page = state
         .read(move |r| r.trades(scope, model.as_deref(), before, limit))
         .await?;
-    Ok(Json(Page {
-        items: page.rows.iter().map(|t| views::trade(t, mine)).collect(),
-        next: page.next.map(|n| TradeId(n).to_string()),
-    }))
+    Ok(super::page(
+        &page,
+        |t| views::trade(t, mine),
+        |n| TradeId(n).to_string(),
+    ))
 }
 
 /// Which book.

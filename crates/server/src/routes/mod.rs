@@ -55,6 +55,31 @@ pub struct PageQuery {
     pub limit: Option<usize>,
 }
 
+/// The answer of a list: each record shown with `view`, the cursor written as an id.
+pub fn page<R, V>(
+    page: &megawatt_store::reader::Page<R>,
+    view: impl Fn(&R) -> V,
+    id: impl Fn(u64) -> String,
+) -> axum::Json<megawatt_api::Page<V>> {
+    axum::Json(megawatt_api::Page {
+        items: page.rows.iter().map(view).collect(),
+        next: page.next.map(id),
+    })
+}
+
+/// A list's cursor (`before`, an id with `prefix`) as a number and its page size, checked.
+pub fn paging(
+    before: &Option<String>,
+    limit: Option<usize>,
+    prefix: &str,
+) -> Result<(Option<u64>, usize), Problem> {
+    PageQuery {
+        before: before.clone(),
+        limit,
+    }
+    .parse(prefix)
+}
+
 impl PageQuery {
     /// The cursor as a number and the page size, checked.
     pub fn parse(&self, prefix: &str) -> Result<(Option<u64>, usize), Problem> {

@@ -101,11 +101,7 @@ pub async fn transfers(
     caller: Caller,
     Q(q): Q<WhoQuery>,
 ) -> Result<Json<Page<TransferView>>, Problem> {
-    let paging = super::PageQuery {
-        before: q.before.clone(),
-        limit: q.limit,
-    };
-    let (before, limit) = paging.parse(TransferId::PREFIX)?;
+    let (before, limit) = super::paging(&q.before, q.limit, TransferId::PREFIX)?;
     let account = match (&q.participant, caller.operator) {
         (None, true) => None,
         _ => Some(who(caller, &q.participant)?.to_string()),
@@ -123,9 +119,8 @@ pub async fn transfers(
     let page = state
         .read(move |r| r.transfers(account, range, before, limit))
         .await?;
-    Ok(Json(Page {
-        items: page.rows.iter().map(transfer_view).collect(),
-        next: page.next.map(|n| TransferId(n).to_string()),
+    Ok(super::page(&page, transfer_view, |n| {
+        TransferId(n).to_string()
     }))
 }
 

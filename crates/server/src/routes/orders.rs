@@ -1,7 +1,7 @@
 //! Orders: place (buy or sell), list your own, show, cancel, reduce.
 
 use super::facilities::window;
-use super::{Empty, PageQuery, path_id, submit};
+use super::{Empty, path_id, submit};
 use crate::extract::{Body, IdemHeader, Q};
 use crate::problem::{Problem, ProblemBody};
 use crate::state::{AppState, Caller};
@@ -15,7 +15,6 @@ use megawatt_engine::event::Event;
 use megawatt_engine::ids::{ContractId, FacilityId, OrderId, PoolId};
 use megawatt_engine::order::{AskSource, OrderKind, TimeInForce};
 use megawatt_engine::units::Hour;
-use megawatt_store::reader::Scope;
 use serde::Deserialize;
 use std::sync::Arc;
 use utoipa::IntoParams;
@@ -226,24 +225,13 @@ pub async fn list(
     caller: Caller,
     Q(q): Q<OrderQuery>,
 ) -> Result<Json<Page<OrderView>>, Problem> {
-    let (before, limit) = PageQuery {
-        before: q.before,
-        limit: q.limit,
-    }
-    .parse(OrderId::PREFIX)?;
-    let scope = if caller.operator {
-        Scope::All
-    } else {
-        Scope::Party(caller.id)
-    };
+    let (before, limit) = super::paging(&q.before, q.limit, OrderId::PREFIX)?;
+    let scope = caller.scope();
     let open = q.open.unwrap_or(false);
     let page = state
         .read(move |r| r.orders(scope, open, before, limit))
         .await?;
-    Ok(Json(Page {
-        items: page.rows.iter().map(views::order).collect(),
-        next: page.next.map(|n| OrderId(n).to_string()),
-    }))
+    Ok(super::page(&page, views::order, |n| OrderId(n).to_string()))
 }
 
 /// One of your orders (anyone else's is not found).

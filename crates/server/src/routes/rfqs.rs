@@ -245,20 +245,13 @@ pub async fn list(
     caller: Caller,
     Q(q): Q<RfqQuery>,
 ) -> Result<Json<Page<RfqView>>, Problem> {
-    let paging = super::PageQuery {
-        before: q.before.clone(),
-        limit: q.limit,
-    };
-    let (before, limit) = paging.parse(RfqId::PREFIX)?;
+    let (before, limit) = super::paging(&q.before, q.limit, RfqId::PREFIX)?;
     let scope = scope(caller, is_provider(&state, caller).await?);
     let open = q.open.unwrap_or(false);
     let page = state
         .read(move |r| r.rfqs(scope, open, before, limit))
         .await?;
-    Ok(Json(Page {
-        items: page.rows.iter().map(views::rfq).collect(),
-        next: page.next.map(|n| RfqId(n).to_string()),
-    }))
+    Ok(super::page(&page, views::rfq, |n| RfqId(n).to_string()))
 }
 
 /// One RFQ.
