@@ -1,7 +1,7 @@
 //! Answers shared by many routes: pages, participants, keys, models, facilities, pools,
 //! reservations, the book, a placed order, the caller, health.
 
-use crate::{ContractView, Money, OrderView, TradeView};
+use crate::{ContractView, Money, OrderView, TradeView, TransferView};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -131,6 +131,10 @@ pub struct PlacedView {
     pub trades: Vec<TradeView>,
     /// The contracts those trades made.
     pub contracts: Vec<ContractView>,
+    /// The money the order moved at once, yours only: the payment for each fill and
+    /// the exchange's fee on it.
+    #[serde(default)]
+    pub transfers: Vec<TransferView>,
 }
 
 /// Who the caller is.

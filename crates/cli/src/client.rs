@@ -1,17 +1,20 @@
 //! The HTTP client of the `mw` subcommands: bearer auth, request bodies and answers as
 //! the types of `megawatt-api`, and a server's problem turned into one clear line.
 
-use megawatt_api::ProblemBody;
+use megawatt_api::{MarketEvent, ProblemBody};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-/// A call that failed: the line to print and the exit code.
+/// A call that failed: the line to print, the exit code, and the server's problem if
+/// it sent one (`--json` prints it).
 #[derive(Debug)]
 pub struct Failure {
     /// One line for people.
     pub message: String,
     /// 1: the server refused; 2: usage or connection problem.
     pub code: u8,
+    /// The refusal as the server sent it.
+    pub problem: Option<Box<ProblemBody>>,
 }
 
 impl Failure {
@@ -20,7 +23,32 @@ impl Failure {
         Failure {
             message: message.into(),
             code: 2,
+            problem: None,
         }
+    }
+
+    /// A failure of `mw` itself (exit code 1), not of a request.
+    pub fn local(message: impl Into<String>) -> Failure {
+        Failure {
+            message: message.into(),
+            code: 1,
+            problem: None,
+        }
+    }
+}
+
+/// A failure of `mw` itself (usage, connection) as a problem, for `--json`: status 0
+/// (no HTTP answer), code `usage` (exit code 2) or `client` (exit code 1).
+pub fn local_problem(message: &str, exit_code: u8) -> ProblemBody {
+    let code = if exit_code == 2 { "usage" } else { "client" };
+    ProblemBody {
+        type_: format!("urn:megawatt:problem:{code}"),
+        title: "mw could not make the request".into(),
+        status: 0,
+        detail: message.to_string(),
+        code: code.into(),
+        field: None,
+        retry_after: None,
     }
 }
 
@@ -58,7 +86,7 @@ impl Client {
     /// GET a path (with its query string), its answer read as a `T`.
     pub fn get<T: DeserializeOwned>(&self, path: &str) -> Result<T, Failure> {
         let text = self.get_text(path)?;
-        read(&text)
+        read_answer(&text)
     }
 
     /// GET a path whose answer is text (CSV), as text.
@@ -79,12 +107,57 @@ impl Client {
         body: &B,
     ) -> Result<T, Failure> {
         let text = self.post_text(path, body)?;
-        read(&text)
+        read_answer(&text)
     }
 
     /// POST a body whose answer has no content (`204`).
     pub fn post_only<B: Serialize>(&self, path: &str, body: &B) -> Result<(), Failure> {
         self.post_text(path, body).map(drop)
+    }
+
+    /// Follows `GET /v1/events`: each market event, read as its API type, goes to `each`,
+    /// until `count` have (or the stream ends). A note of events the server could not
+    /// keep for this client (`lagged`) goes to standard error.
+    pub fn events(
+        &self,
+        count: Option<u64>,
+        mut each: impl FnMut(&MarketEvent),
+    ) -> Result<(), Failure> {
+        use std::io::{BufRead, Read};
+        // No overall timeout: the stream lasts as long as the user wants it.
+        let agent: ureq::Agent = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .build()
+            .into();
+        let resp = agent
+            .get(format!("{}/v1/events", self.url))
+            .header("Authorization", &self.auth()?)
+            .call();
+        let mut resp = self.check(resp)?;
+        let mut lines = std::io::BufReader::new(resp.body_mut().as_reader());
+        let (mut kind, mut seen, mut line) = (String::new(), 0u64, String::new());
+        while count.is_none_or(|n| seen < n) {
+            line.clear();
+            let read = (&mut lines)
+                .take(crate::limits::EVENT_LINE_BYTES_MAX as u64)
+                .read_line(&mut line)
+                .map_err(|e| self.unreachable(e))?;
+            if read == 0 {
+                break;
+            }
+            let text = line.trim_end();
+            if let Some(k) = text.strip_prefix("event:") {
+                kind = k.trim().to_string();
+            } else if let Some(data) = text.strip_prefix("data:") {
+                if kind == "lagged" {
+                    eprintln!("(the stream skipped {} events: too slow)", data.trim());
+                    continue;
+                }
+                each(&read_answer::<MarketEvent>(data.trim())?);
+                seen += 1;
+            }
+        }
+        Ok(())
     }
 
     fn post_text<B: Serialize>(&self, path: &str, body: &B) -> Result<String, Failure> {
@@ -98,43 +171,67 @@ impl Client {
         self.finish_text(resp)
     }
 
+    /// The failure of not reaching the exchange.
+    fn unreachable(&self, e: impl std::fmt::Display) -> Failure {
+        Failure {
+            message: format!("cannot reach the exchange at {}: {e}", self.url),
+            code: 2,
+            problem: None,
+        }
+    }
+
+    /// A successful answer, or the server's refusal as a [`Failure`].
+    fn check(
+        &self,
+        resp: Result<ureq::http::Response<ureq::Body>, ureq::Error>,
+    ) -> Result<ureq::http::Response<ureq::Body>, Failure> {
+        let mut resp = resp.map_err(|e| self.unreachable(e))?;
+        let status = resp.status();
+        if status.is_success() {
+            return Ok(resp);
+        }
+        // A refusal whose body cannot be read is still reported by its status.
+        let text = resp
+            .body_mut()
+            .with_config()
+            .limit(crate::limits::ANSWER_BYTES_MAX)
+            .read_to_string()
+            .unwrap_or_default();
+        Err(match serde_json::from_str::<ProblemBody>(&text) {
+            Ok(p) => Failure {
+                message: format!("{} ({}, HTTP {})", p.detail, p.code, status.as_u16()),
+                code: 1,
+                problem: Some(Box::new(p)),
+            },
+            Err(_) => Failure {
+                message: format!("HTTP {}: {}", status.as_u16(), text.trim()),
+                code: 1,
+                problem: None,
+            },
+        })
+    }
+
     /// The body of a successful answer; a refusal as one clear line.
     fn finish_text(
         &self,
         resp: Result<ureq::http::Response<ureq::Body>, ureq::Error>,
     ) -> Result<String, Failure> {
-        let mut resp = resp.map_err(|e| Failure {
-            message: format!("cannot reach the exchange at {}: {e}", self.url),
-            code: 2,
-        })?;
-        let status = resp.status();
-        let text = resp
-            .body_mut()
+        let mut resp = self.check(resp)?;
+        resp.body_mut()
             .with_config()
             .limit(crate::limits::ANSWER_BYTES_MAX)
-            .read_to_string();
-        if status.is_success() {
-            return text.map_err(|e| Failure {
+            .read_to_string()
+            .map_err(|e| Failure {
                 message: format!("unreadable answer: {e}"),
                 code: 1,
-            });
-        }
-        // A refusal whose body cannot be read is still reported by its status.
-        let text = text.unwrap_or_default();
-        let message = match serde_json::from_str::<ProblemBody>(&text) {
-            Ok(p) => format!("{} ({}, HTTP {})", p.detail, p.code, status.as_u16()),
-            Err(_) => format!("HTTP {}: {}", status.as_u16(), text.trim()),
-        };
-        Err(Failure { message, code: 1 })
+                problem: None,
+            })
     }
 }
 
 /// An answer read as the API type it is documented to be.
-fn read<T: DeserializeOwned>(text: &str) -> Result<T, Failure> {
-    serde_json::from_str(text).map_err(|e| Failure {
-        message: format!("unreadable answer: {e}"),
-        code: 1,
-    })
+fn read_answer<T: DeserializeOwned>(text: &str) -> Result<T, Failure> {
+    serde_json::from_str(text).map_err(|e| Failure::local(format!("unreadable answer: {e}")))
 }
 
 /// A path with its query: the pairs that have a value, in order.

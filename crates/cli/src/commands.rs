@@ -3,22 +3,19 @@
 //! type and print it as a table (or as JSON with `--json`).
 
 use crate::args::{
-    AdminCmd, AuditArgs, Cli, Cmd, ContractCmd, FacilityCmd, InvoicesCmd, KeyCmd, PageArgs,
-    ParticipantCmd, RfqCmd, ServeArgs, StatementArgs,
+    AdminCmd, AuditArgs, Cli, Cmd, ContractCmd, FacilityCmd, InvoicesCmd, KeyCmd, OrderCmd,
+    PageArgs, ParticipantCmd, RfqCmd, ServeArgs, StatementArgs,
 };
 use crate::bodies;
 use crate::client::{Client, Failure, query};
 use crate::input::{self, window};
-use crate::output::{self, show};
+use crate::output::{self, Mode, show};
 use megawatt_api as api;
 
 /// `mw audit`: prints a summary; exit 1 on any violation.
 pub fn audit(args: &AuditArgs) -> Result<(), Failure> {
     let location = args.store.location();
-    let r = megawatt_store::audit::audit(&location, args.every).map_err(|e| Failure {
-        message: e.0,
-        code: 2,
-    })?;
+    let r = megawatt_store::audit::audit(&location, args.every).map_err(|e| Failure::usage(e.0))?;
     println!(
         "audited {location}: {} commands replayed, {} invariant checks, {} snapshots compared, {} trades, {} contracts, {} live orders",
         r.commands, r.checks, r.snapshots, r.trades, r.contracts, r.live_orders
@@ -31,10 +28,7 @@ pub fn audit(args: &AuditArgs) -> Result<(), Failure> {
         }
     }
     if r.violation_count > 0 {
-        return Err(Failure {
-            message: format!("{} violations", r.violation_count),
-            code: 1,
-        });
+        return Err(Failure::local(format!("{} violations", r.violation_count)));
     }
     println!("ok: no violation");
     Ok(())
@@ -48,10 +42,7 @@ pub fn serve(args: ServeArgs) -> Result<(), Failure> {
         )
         .with_writer(std::io::stderr)
         .init();
-    let rt = tokio::runtime::Runtime::new().map_err(|e| Failure {
-        message: e.to_string(),
-        code: 1,
-    })?;
+    let rt = tokio::runtime::Runtime::new().map_err(|e| Failure::local(e.to_string()))?;
     rt.block_on(async {
         let config = megawatt_server::Config {
             listen: args.listen,
@@ -62,19 +53,27 @@ pub fn serve(args: ServeArgs) -> Result<(), Failure> {
             snapshot_every: args.snapshot_every,
             manual_clock: args.manual_clock,
         };
-        let running = megawatt_server::start(config).await.map_err(|e| Failure {
-            message: e.0,
-            code: 1,
-        })?;
+        let running = megawatt_server::start(config)
+            .await
+            .map_err(|e| Failure::local(e.0))?;
         print_first_start(&running, &args);
         running
             .run_until(megawatt_server::shutdown_signal())
             .await
-            .map_err(|e| Failure {
-                message: e.0,
-                code: 1,
-            })
+            .map_err(|e| Failure::local(e.0))
     })
+}
+
+/// A demo participant's shell variable: the first word of its name in capitals
+/// (`Frontier Lab` is `FRONTIER`).
+fn shell_name(name: &str) -> String {
+    name.split_whitespace()
+        .next()
+        .unwrap_or("KEY")
+        .chars()
+        .filter(char::is_ascii_alphanumeric)
+        .collect::<String>()
+        .to_ascii_uppercase()
 }
 
 fn print_first_start(running: &megawatt_server::Running, args: &ServeArgs) {
@@ -92,8 +91,18 @@ fn print_first_start(running: &megawatt_server::Running, args: &ServeArgs) {
         for (name, id, key) in &first.demo {
             println!("  {name:<18} {id:<5} MW_TOKEN={key}");
         }
+        // One line to paste: each key in a variable named for its participant, as the
+        // README's walk-through uses them (`export MW_TOKEN=$ACME`).
+        let mut vars = format!("export MW_URL={url}");
+        if let Some(k) = &first.operator_key {
+            vars.push_str(&format!(" OPERATOR={k}"));
+        }
+        for (name, _, key) in &first.demo {
+            vars.push_str(&format!(" {}={key}", shell_name(name)));
+        }
+        println!("\nEvery key in a shell variable (paste into another terminal):\n  {vars}");
         println!(
-            "\nTry:\n  export MW_URL={url} MW_TOKEN=<a buyer's key>\n  mw contract show {}    (the 300 MW lease; Frontier Lab's or Colossus Compute's key)\n  mw book -m h100-sxm\n  mw buy -m h100-sxm -n 64 -s +1d -d 24h -p 2.50",
+            "\nThen try (the README has the whole walk-through):\n  export MW_TOKEN=$FRONTIER\n  mw contract show {}    (the 300 MW lease)\n  export MW_TOKEN=$ACME\n  mw book -m h100-sxm\n  mw buy -m h100-sxm -n 64 -s tomorrow -d 24h -p 2.50",
             first.demo_lease.as_deref().unwrap_or("ctr-1")
         );
     }
@@ -113,7 +122,7 @@ fn statement(c: &Client, a: &StatementArgs) -> Result<output::Statement, Failure
     let who = ("participant", a.participant.clone());
     let hour = |v: &Option<String>| {
         v.as_deref()
-            .map(|v| input::start(v, 0).map(|h| h.to_string()))
+            .map(|v| input::start(v, input::now_ms()).map(|h| h.to_string()))
             .transpose()
             .map_err(Failure::usage)
     };
@@ -138,14 +147,14 @@ fn statement(c: &Client, a: &StatementArgs) -> Result<output::Statement, Failure
 /// `mw invoices export`: the FOCUS CSV of a month, to a file or standard output.
 fn export_focus(
     c: &Client,
-    month: &str,
+    month: Option<&str>,
     out: Option<&std::path::Path>,
     participant: Option<&str>,
 ) -> Result<(), Failure> {
     let q = query(
         "/v1/billing/focus",
         &[
-            ("month", Some(month.to_string())),
+            ("month", month.map(str::to_string)),
             ("participant", participant.map(str::to_string)),
         ],
     );
@@ -153,10 +162,8 @@ fn export_focus(
     match out {
         None => print!("{csv}"),
         Some(path) => {
-            std::fs::write(path, &csv).map_err(|e| Failure {
-                message: format!("cannot write {}: {e}", path.display()),
-                code: 2,
-            })?;
+            std::fs::write(path, &csv)
+                .map_err(|e| Failure::usage(format!("cannot write {}: {e}", path.display())))?;
             let rows = csv.lines().count().saturating_sub(1);
             eprintln!("wrote {rows} charges to {}", path.display());
         }
@@ -167,44 +174,54 @@ fn export_focus(
 /// Runs a client subcommand.
 pub fn client_command(cli: &Cli, cmd: &Cmd) -> Result<(), Failure> {
     let c = Client::new(&cli.url, cli.token.clone());
-    let json = cli.json;
+    let mode = match (cli.json, cli.quiet) {
+        (true, _) => Mode::Json,
+        (_, true) => Mode::Quiet,
+        _ => Mode::Table,
+    };
+    if mode == Mode::Table && !matches!(cmd, Cmd::Events { .. }) {
+        // Names beside ids; an answer is still printed if the directory cannot be read.
+        if let Ok(directory) = c.get::<Vec<api::ParticipantView>>("/v1/participants") {
+            output::know(&directory);
+        }
+    }
     match cmd {
         Cmd::Serve(_) | Cmd::Audit(_) => unreachable!("handled by main"),
-        Cmd::Participant(x) => participants(&c, json, x),
+        Cmd::Participant(x) => participants(&c, mode, x),
         Cmd::Key(KeyCmd::Create { participant }) => {
             let body = api::CreateKey {
                 participant: participant.clone(),
             };
             show(
-                json,
+                mode,
                 &c.post::<_, api::KeyView>("/v1/keys", &body)?,
                 output::key,
             );
             Ok(())
         }
-        Cmd::Facility(x) => facilities(&c, json, x),
-        Cmd::Contract(x) => contracts(&c, json, x),
-        Cmd::Rfq(x) => rfqs(&c, json, x),
-        Cmd::Invoices { export, page } => invoices(&c, json, export.as_ref(), page),
-        Cmd::Admin(x) => admin(&c, json, x),
-        other => market(&c, json, other),
+        Cmd::Facility(x) => facilities(&c, mode, x),
+        Cmd::Contract(x) => contracts(&c, mode, x),
+        Cmd::Rfq(x) => rfqs(&c, mode, x),
+        Cmd::Invoices { export, page } => invoices(&c, mode, export.as_ref(), page),
+        Cmd::Admin(x) => admin(&c, mode, x),
+        other => market(&c, mode, other),
     }
 }
 
 /// `mw participant …`.
-fn participants(c: &Client, json: bool, cmd: &ParticipantCmd) -> Result<(), Failure> {
+fn participants(c: &Client, mode: Mode, cmd: &ParticipantCmd) -> Result<(), Failure> {
     let ParticipantCmd::Create { name, roles } = cmd;
     let body = api::CreateParticipant {
         name: name.clone(),
         roles: bodies::names(roles, "--role")?,
     };
     let p: api::ParticipantView = c.post("/v1/participants", &body)?;
-    show(json, &p, output::participant);
+    show(mode, &p, output::participant);
     Ok(())
 }
 
 /// `mw facility …`.
-fn facilities(c: &Client, json: bool, cmd: &FacilityCmd) -> Result<(), Failure> {
+fn facilities(c: &Client, mode: Mode, cmd: &FacilityCmd) -> Result<(), Failure> {
     match cmd {
         FacilityCmd::Create {
             name,
@@ -218,14 +235,14 @@ fn facilities(c: &Client, json: bool, cmd: &FacilityCmd) -> Result<(), Failure> 
                 power_kw: *power_kw,
                 pools: bodies::pools(pools)?,
             };
-            show(json, &c.post("/v1/facilities", &body)?, output::facility);
+            show(mode, &c.post("/v1/facilities", &body)?, output::facility);
         }
         FacilityCmd::List => {
             let list: Vec<api::FacilityView> = c.get("/v1/facilities")?;
-            show(json, &list, |l| output::facilities(l));
+            show(mode, &list, |l| output::facilities(l));
         }
         FacilityCmd::Show { id } => show(
-            json,
+            mode,
             &c.get(&format!("/v1/facilities/{id}"))?,
             output::facility,
         ),
@@ -235,7 +252,7 @@ fn facilities(c: &Client, json: bool, cmd: &FacilityCmd) -> Result<(), Failure> 
 
 /// The market's commands: reserve, buy, sell, orders, cancel, trades, book, and the
 /// deal and money commands that are not groups.
-fn market(c: &Client, json: bool, cmd: &Cmd) -> Result<(), Failure> {
+fn market(c: &Client, mode: Mode, cmd: &Cmd) -> Result<(), Failure> {
     match cmd {
         Cmd::Reserve(a) => {
             let (start, end) = window(&a.window)?;
@@ -247,18 +264,18 @@ fn market(c: &Client, json: bool, cmd: &Cmd) -> Result<(), Failure> {
                 hours: None,
             };
             show(
-                json,
+                mode,
                 &c.post("/v1/reservations", &body)?,
                 output::reservation,
             );
         }
         Cmd::Buy(a) => show(
-            json,
+            mode,
             &c.post("/v1/orders", &bodies::buy(a)?)?,
             output::placed,
         ),
         Cmd::Sell(a) => show(
-            json,
+            mode,
             &c.post("/v1/orders", &bodies::sell(a)?)?,
             output::placed,
         ),
@@ -267,14 +284,14 @@ fn market(c: &Client, json: bool, cmd: &Cmd) -> Result<(), Failure> {
             let open = ("open", a.open.then(|| "true".to_string()));
             let orders: api::Page<api::OrderView> =
                 c.get(&query("/v1/orders", &[limit, before, open]))?;
-            show(json, &orders, |p| {
+            show(mode, &orders, |p| {
                 output::page(p, &output::ORDER_HEADERS, output::order_row)
             });
         }
         Cmd::Cancel { id } => {
             c.post_only(&format!("/v1/orders/{id}/cancel"), &api::Empty {})?;
             let order: api::OrderView = c.get(&format!("/v1/orders/{id}"))?;
-            show(json, &order, output::cancelled);
+            show(mode, &order, output::cancelled);
         }
         Cmd::Trades(a) => {
             let [limit, before] = paging(&a.page);
@@ -284,54 +301,54 @@ fn market(c: &Client, json: bool, cmd: &Cmd) -> Result<(), Failure> {
                 &[limit, before, mine, ("model", a.model.clone())],
             );
             let trades: api::Page<api::TradeView> = c.get(&q)?;
-            show(json, &trades, |p| {
+            show(mode, &trades, |p| {
                 output::page(p, &output::TRADE_HEADERS, output::trade_row)
             });
         }
         Cmd::Book { model } => {
             let q = query("/v1/book", &[("model", Some(model.clone()))]);
-            show(json, &c.get(&q)?, output::book);
+            show(mode, &c.get(&q)?, output::book);
         }
         Cmd::Contracts(p) => {
             let contracts: api::Page<api::ContractView> =
                 c.get(&query("/v1/contracts", &paging(p)))?;
-            show(json, &contracts, |p| {
+            show(mode, &contracts, |p| {
                 output::page(p, &output::CONTRACT_HEADERS, output::contract_row)
             });
         }
-        _ => return deals(c, json, cmd),
+        _ => return deals(c, mode, cmd),
     }
     Ok(())
 }
 
 /// Quotes, acceptance and money of one's own: quote, accept, withdraw, balance,
 /// statement.
-fn deals(c: &Client, json: bool, cmd: &Cmd) -> Result<(), Failure> {
+fn deals(c: &Client, mode: Mode, cmd: &Cmd) -> Result<(), Failure> {
     match cmd {
         Cmd::Quote(a) => {
             let path = format!("/v1/rfqs/{}/quotes", a.rfq);
-            show(json, &c.post(&path, &bodies::quote(a)?)?, output::quote);
+            show(mode, &c.post(&path, &bodies::quote(a)?)?, output::quote);
         }
         Cmd::Accept { id } => {
             let path = format!("/v1/quotes/{id}/accept");
-            show(json, &c.post(&path, &api::Empty {})?, output::contract);
+            show(mode, &c.post(&path, &api::Empty {})?, output::contract);
         }
         Cmd::Withdraw { id } => {
             let path = format!("/v1/quotes/{id}/withdraw");
-            show(json, &c.post(&path, &api::Empty {})?, output::quote);
+            show(mode, &c.post(&path, &api::Empty {})?, output::quote);
         }
         Cmd::Balance { participant } => {
             let q = query("/v1/balances", &[("participant", participant.clone())]);
-            show(json, &c.get(&q)?, output::balance);
+            show(mode, &c.get(&q)?, output::balance);
         }
-        Cmd::Statement(a) => show(json, &statement(c, a)?, output::statement),
-        _ => unreachable!("every command has its group"),
+        Cmd::Statement(a) => show(mode, &statement(c, a)?, output::statement),
+        _ => return catalog(c, mode, cmd),
     }
     Ok(())
 }
 
 /// `mw contract …`.
-fn contracts(c: &Client, json: bool, cmd: &ContractCmd) -> Result<(), Failure> {
+fn contracts(c: &Client, mode: Mode, cmd: &ContractCmd) -> Result<(), Failure> {
     let contract: api::ContractView = match cmd {
         ContractCmd::Show { id } => c.get(&format!("/v1/contracts/{id}"))?,
         ContractCmd::Notice { id } => {
@@ -345,18 +362,18 @@ fn contracts(c: &Client, json: bool, cmd: &ContractCmd) -> Result<(), Failure> {
             c.post(&format!("/v1/contracts/{id}/terminate"), &body)?
         }
     };
-    show(json, &contract, output::contract);
+    show(mode, &contract, output::contract);
     Ok(())
 }
 
 /// `mw rfq …`.
-fn rfqs(c: &Client, json: bool, cmd: &RfqCmd) -> Result<(), Failure> {
+fn rfqs(c: &Client, mode: Mode, cmd: &RfqCmd) -> Result<(), Failure> {
     match cmd {
-        RfqCmd::Create(a) => show(json, &c.post("/v1/rfqs", &bodies::rfq(a)?)?, output::rfq),
+        RfqCmd::Create(a) => show(mode, &c.post("/v1/rfqs", &bodies::rfq(a)?)?, output::rfq),
         RfqCmd::List { open } => {
             let q = query("/v1/rfqs", &[("open", open.then(|| "true".to_string()))]);
             let rfqs: api::Page<api::RfqView> = c.get(&q)?;
-            show(json, &rfqs, |p| {
+            show(mode, &rfqs, |p| {
                 output::page(p, &output::RFQ_HEADERS, output::rfq_row)
             });
         }
@@ -365,10 +382,10 @@ fn rfqs(c: &Client, json: bool, cmd: &RfqCmd) -> Result<(), Failure> {
                 rfq: c.get(&format!("/v1/rfqs/{id}"))?,
                 quotes: c.get(&format!("/v1/rfqs/{id}/quotes"))?,
             };
-            show(json, &both, output::rfq_and_quotes);
+            show(mode, &both, output::rfq_and_quotes);
         }
         RfqCmd::Cancel { id } => show(
-            json,
+            mode,
             &c.post(&format!("/v1/rfqs/{id}/cancel"), &api::Empty {})?,
             output::rfq,
         ),
@@ -379,7 +396,7 @@ fn rfqs(c: &Client, json: bool, cmd: &RfqCmd) -> Result<(), Failure> {
 /// `mw invoices [show|export]`.
 fn invoices(
     c: &Client,
-    json: bool,
+    mode: Mode,
     cmd: Option<&InvoicesCmd>,
     page: &PageArgs,
 ) -> Result<(), Failure> {
@@ -388,10 +405,13 @@ fn invoices(
             month,
             out,
             participant,
-        }) => return export_focus(c, month, out.as_deref(), participant.as_deref()),
+        }) => {
+            let month = month.as_deref();
+            return export_focus(c, month, out.as_deref(), participant.as_deref());
+        }
         Some(InvoicesCmd::Show { id }) => {
             show(
-                json,
+                mode,
                 &c.get(&format!("/v1/invoices/{id}"))?,
                 output::invoice,
             );
@@ -399,7 +419,7 @@ fn invoices(
         None => {
             let invoices: api::Page<api::InvoiceView> =
                 c.get(&query("/v1/invoices", &paging(page)))?;
-            show(json, &invoices, |p| {
+            show(mode, &invoices, |p| {
                 output::page(p, &output::INVOICE_HEADERS, output::invoice_row)
             });
         }
@@ -408,12 +428,14 @@ fn invoices(
 }
 
 /// `mw admin …` (operator).
-fn admin(c: &Client, json: bool, cmd: &AdminCmd) -> Result<(), Failure> {
+fn admin(c: &Client, mode: Mode, cmd: &AdminCmd) -> Result<(), Failure> {
     match cmd {
         AdminCmd::Tick { hour } => {
-            let hour = input::start(hour, 0).map_err(Failure::usage)?.to_string();
+            let hour = input::start(hour, input::now_ms())
+                .map_err(Failure::usage)?
+                .to_string();
             let clock: api::ClockView = c.post("/v1/admin/clock", &api::ClockBody { hour })?;
-            show(json, &clock, |v| {
+            show(mode, &clock, |v| {
                 println!("clock: {} ({} events)", v.hour, v.events)
             });
         }
@@ -428,7 +450,7 @@ fn admin(c: &Client, json: bool, cmd: &AdminCmd) -> Result<(), Failure> {
                 amount_micros: None,
                 reference: a.reference.clone(),
             };
-            show(json, &c.post(path, &body)?, output::transfer);
+            show(mode, &c.post(path, &body)?, output::transfer);
         }
         AdminCmd::Fees {
             maker_bps,
@@ -439,7 +461,7 @@ fn admin(c: &Client, json: bool, cmd: &AdminCmd) -> Result<(), Failure> {
                 taker_bps: *taker_bps,
             };
             let fees: api::FeesView = c.post("/v1/admin/fees", &body)?;
-            show(json, &fees, |v| {
+            show(mode, &fees, |v| {
                 println!("fees: maker {} bps, taker {} bps", v.maker_bps, v.taker_bps)
             });
         }
@@ -450,11 +472,44 @@ fn admin(c: &Client, json: bool, cmd: &AdminCmd) -> Result<(), Failure> {
                 limit_micros: None,
             };
             show(
-                json,
+                mode,
                 &c.post("/v1/admin/credit-limits", &body)?,
                 output::balance,
             );
         }
+    }
+    Ok(())
+}
+
+/// The catalog and the caller: models, whoami, one order, reduce, reservations, release,
+/// the live events.
+fn catalog(c: &Client, mode: Mode, cmd: &Cmd) -> Result<(), Failure> {
+    match cmd {
+        Cmd::Models => {
+            let models: Vec<api::ModelView> = c.get("/v1/models")?;
+            show(mode, &models, |m| output::models(m));
+        }
+        Cmd::Whoami => show(mode, &c.get("/v1/me")?, output::me),
+        Cmd::Order(OrderCmd::Show { id }) => {
+            show(mode, &c.get(&format!("/v1/orders/{id}"))?, output::order)
+        }
+        Cmd::Reduce { id, by } => {
+            let body = api::ReduceOrder { by_gpus: *by };
+            c.post_only(&format!("/v1/orders/{id}/reduce"), &body)?;
+            show(mode, &c.get(&format!("/v1/orders/{id}"))?, output::order);
+        }
+        Cmd::Reservations => {
+            let list: Vec<api::ReservationView> = c.get("/v1/reservations")?;
+            show(mode, &list, |l| output::reservations(l));
+        }
+        Cmd::Release { id } => {
+            c.post_only(&format!("/v1/reservations/{id}/release"), &api::Empty {})?;
+            if mode != Mode::Json {
+                println!("released {id}");
+            }
+        }
+        Cmd::Events { count } => c.events(*count, |e| output::event(mode, e))?,
+        _ => unreachable!("every command has its group"),
     }
     Ok(())
 }

@@ -4,3 +4,5 @@
 pub const ANSWER_BYTES_MAX: u64 = 1 << 30;
 /// How long one request may take in all, seconds.
 pub const REQUEST_TIMEOUT_SECS: u64 = 30;
+/// The longest line of the event stream read, bytes (an event is a few hundred).
+pub const EVENT_LINE_BYTES_MAX: usize = 64 * 1024;

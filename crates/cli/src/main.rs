@@ -16,6 +16,7 @@ use std::process::ExitCode;
 fn main() -> ExitCode {
     quiet_on_closed_stdout();
     let cli = Cli::parse();
+    let json = cli.json;
     let result = match cli.cmd {
         Cmd::Serve(args) => commands::serve(args),
         Cmd::Audit(args) => commands::audit(&args),
@@ -23,6 +24,15 @@ fn main() -> ExitCode {
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
+        Err(f) if json => {
+            // One JSON problem on standard output: the server's, or one of mw's own.
+            let code = f.code;
+            let p = f
+                .problem
+                .map_or_else(|| client::local_problem(&f.message, code), |p| *p);
+            println!("{}", serde_json::to_string_pretty(&p).unwrap_or_default());
+            ExitCode::from(code)
+        }
         Err(f) => {
             eprintln!("error: {}", f.message);
             ExitCode::from(f.code)

@@ -179,7 +179,7 @@ fn a_user_trades_from_the_command_line() {
         "{out}"
     );
     let out = ok(&mw(&s, &buyer, &["book", "-m", "h100-sxm"]));
-    assert!(out.contains("$2.100000") && out.contains("128"), "{out}");
+    assert!(out.contains("$2.10") && out.contains("128"), "{out}");
     let out = ok(&mw(
         &s,
         &buyer,
@@ -241,6 +241,23 @@ fn a_user_trades_from_the_command_line() {
         ],
     );
     assert_eq!(o.status.code(), Some(2), "a usage error");
+    // With --json a refusal is the server's problem on standard output, and a usage
+    // error one of mw's own; the exit codes stay.
+    let o = mw(&s, &buyer, &["cancel", "ord-1", "--json"]);
+    assert_eq!(o.status.code(), Some(1));
+    let p: megawatt_api::ProblemBody = serde_json::from_slice(&o.stdout).expect("a problem");
+    assert_eq!((p.status, p.code.as_str()), (404, "unknown_order"), "{p:?}");
+    let o = mw(
+        &s,
+        &buyer,
+        &[
+            "buy", "-m", "h100-sxm", "-n", "8", "-s", "+1d", "-d", "90m", "-p", "1", "--json",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(2));
+    let p: megawatt_api::ProblemBody = serde_json::from_slice(&o.stdout).expect("a problem");
+    assert_eq!((p.status, p.code.as_str()), (0, "usage"), "{p:?}");
+    assert!(p.detail.contains("whole number of hours"), "{p:?}");
     // The audit of the live server's store passes; tampering with a table is caught.
     let data = s._dir.path().join("mw.db");
     let out = ok(&Command::new(MW)
@@ -315,11 +332,11 @@ fn the_demo_prints_keys_that_work_at_once() {
     let (lab, lease) = lab_and_lease(&banner);
     let out = ok(&mw(&s, &lab, &["contract", "show", &lease]));
     for want in [
-        "$1,250,000,000.000000 per month",
+        "$1,250,000,000.00 per month",
         "buyer notice    90 days (2160 h)",
         "seller notice   90 days (2160 h)",
         "acceptable_use, non_payment, non_delivery",
-        "run-rate/year   $15,000,000,000.000000",
+        "run-rate/year   $15,000,000,000.00",
         "origin          quote",
         "150000",
     ] {
@@ -346,7 +363,7 @@ fn the_demo_prints_keys_that_work_at_once() {
         "another participant does not see the lease"
     );
     let out = ok(&mw(&s, &lab, &["balance"]));
-    assert!(out.contains("balance $3,750,000,000.000000"), "{out}");
+    assert!(out.contains("balance $3,750,000,000.00"), "{out}");
 }
 
 #[test]
@@ -434,12 +451,12 @@ fn a_term_deal_from_the_command_line() {
         ],
     ));
     assert!(
-        out.contains("qt-1") && out.contains("$5,000,000.000000/month"),
+        out.contains("qt-1") && out.contains("$5,000,000.00/month"),
         "{out}"
     );
     let out = ok(&mw(&s, &lab, &["accept", "qt-1"]));
     assert!(
-        out.contains("ctr-1  pending") && out.contains("$60,000,000.000000"),
+        out.contains("ctr-1  pending") && out.contains("$60,000,000.00"),
         "{out}"
     );
     let out = ok(&mw(
@@ -731,7 +748,7 @@ fn the_operator_moves_money_from_the_command_line() {
         ],
     ));
     assert!(
-        out.contains("deposit") && out.contains("$1,250,000,000.000000"),
+        out.contains("deposit") && out.contains("$1,250,000,000.00"),
         "{out}"
     );
     ok(&mw(
@@ -767,7 +784,7 @@ fn the_operator_moves_money_from_the_command_line() {
     );
     let out = ok(&mw(&s, &lab, &["balance"]));
     assert!(
-        out.contains("balance $1,250,000,000.000000") && out.contains("credit limit $1,000.000000"),
+        out.contains("balance $1,250,000,000.00") && out.contains("credit limit $1,000.00"),
         "{out}"
     );
     let out = ok(&mw(&s, &lab, &["statement"]));
@@ -806,26 +823,20 @@ fn the_demo_lease_bills_a_full_month_exactly_and_exports_it_as_focus() {
     assert!(out.contains("clock:"), "{out}");
     let out = ok(&mw(&s, &lab, &["invoices"]));
     assert!(
-        out.contains("$1,250,000,000.000000") && out.contains("paid"),
+        out.contains("$1,250,000,000.00") && out.contains("paid"),
         "{out}"
     );
     let out = ok(&mw(&s, &lab, &["statement"]));
     for want in [
         "Invoices you pay (latest 1, 0 unpaid)",
         "Invoices you are paid (latest 0, 0 unpaid)",
-        "owed (payable) $0.000000",
+        "owed (payable) $0.00",
         "invoice",
     ] {
         assert!(out.contains(want), "{want:?} in {out}");
     }
     let out = ok(&mw(&s, &lab, &["invoices", "show", "inv-1"]));
-    for want in [
-        "usage of",
-        "paid",
-        "pool-",
-        "150000",
-        "$1,250,000,000.000000",
-    ] {
+    for want in ["usage of", "paid", "pool-", "150000", "$1,250,000,000.00"] {
         assert!(out.contains(want), "{want:?} in {out}");
     }
     let file = s._dir.path().join("focus.csv");

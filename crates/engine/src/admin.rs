@@ -17,6 +17,24 @@ use crate::step::StepFn;
 use crate::units::Window;
 
 impl Engine {
+    /// Refuses (`already_exists`) a name another participant has, compared trimmed and
+    /// without regard to case ([`crate::command::Command::AdmitParticipant`]).
+    pub(crate) fn check_unused_name(&self, name: &str) -> Result<(), Rejection> {
+        let key = name.trim().to_lowercase();
+        if let Some(p) = self
+            .participants
+            .values()
+            .find(|p| p.name.trim().to_lowercase() == key)
+        {
+            return reject(
+                Rule::AlreadyExists,
+                "name",
+                format!("{} is already called {:?}; names are unique", p.id, p.name),
+            );
+        }
+        Ok(())
+    }
+
     pub(crate) fn create_participant(
         &mut self,
         ctx: &Ctx,
@@ -205,13 +223,7 @@ impl Engine {
         let mut models = Vec::with_capacity(pools.len());
         let mut watts: u64 = 0;
         for spec in pools {
-            let Some((idx, model)) = self.model_by_id(&spec.model) else {
-                return reject(
-                    Rule::UnknownModel,
-                    "pools.model",
-                    format!("no GPU model {:?} in the catalog", spec.model),
-                );
-            };
+            let (idx, model) = self.known_model(&spec.model, "pools.model")?;
             if models.contains(&idx) {
                 return reject(
                     Rule::AlreadyExists,

@@ -157,6 +157,15 @@ pub enum Command {
     SubmitQuote(QuoteSpec),
     /// Buyer: ask providers for firm quotes for a term deal.
     CreateRfq(RfqSpec),
+    /// Operator: admit a participant under a name no other participant has (compared
+    /// trimmed and without regard to case). `CreateParticipant`, journaled before names
+    /// had to be unique, still replays as it did.
+    AdmitParticipant {
+        /// Display name.
+        name: String,
+        /// Its roles.
+        roles: Roles,
+    },
 }
 
 /// What an RFQ asks for.

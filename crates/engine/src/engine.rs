@@ -251,6 +251,11 @@ impl Engine {
             Command::CreateParticipant { name, roles } => {
                 self.create_participant(&ctx, name, *roles, events)
             }
+            Command::AdmitParticipant { name, roles } => {
+                ctx.require(Role::Operator, "only the operator may do this")?;
+                self.check_unused_name(name)?;
+                self.create_participant(&ctx, name, *roles, events)
+            }
             Command::AddModel {
                 id,
                 name,
@@ -369,6 +374,25 @@ impl Engine {
     pub fn model_by_id(&self, id: &str) -> Option<(ModelIdx, &GpuModel)> {
         let idx = *self.model_index.get(id)?;
         Some((idx, &self.models[usize::from(idx.0)]))
+    }
+    /// A model by id, or the refusal (`unknown_model` on `field`) that lists the
+    /// catalog's ids, so that `h100` is answered with `h100-sxm` among them.
+    pub(crate) fn known_model(
+        &self,
+        id: &str,
+        field: &'static str,
+    ) -> Result<(ModelIdx, &GpuModel), Rejection> {
+        self.model_by_id(id).ok_or_else(|| {
+            let ids: Vec<&str> = self.models.iter().map(|m| m.id.as_str()).collect();
+            Rejection {
+                rule: Rule::UnknownModel,
+                field,
+                detail: format!(
+                    "no GPU model {id:?} in the catalog; it has {}",
+                    ids.join(", ")
+                ),
+            }
+        })
     }
     /// A model by index.
     pub fn model(&self, idx: ModelIdx) -> &GpuModel {

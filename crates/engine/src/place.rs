@@ -218,13 +218,7 @@ impl Engine {
         events: &mut Vec<Event>,
     ) -> Result<(), Rejection> {
         ctx.require(Role::Buyer, "only buyers place bids")?;
-        let Some((model, _)) = self.model_by_id(&spec.model) else {
-            return reject(
-                Rule::UnknownModel,
-                "model",
-                format!("no GPU model {:?} in the catalog", spec.model),
-            );
-        };
+        let (model, _) = self.known_model(&spec.model, "model")?;
         let region = self.resolve_filters(&spec.region, spec.facility)?;
         check_gpus(spec.gpus, "gpus")?;
         check_window(&spec.window, ctx.now)?;

@@ -53,13 +53,7 @@ impl Engine {
                 }
                 let mut need: Vec<(ModelIdx, u32)> = Vec::with_capacity(items.len());
                 for (model, gpus) in items {
-                    let Some((idx, _)) = self.model_by_id(model) else {
-                        return reject(
-                            Rule::UnknownModel,
-                            "wants.gpus.model",
-                            format!("no GPU model {model:?} in the catalog"),
-                        );
-                    };
+                    let (idx, _) = self.known_model(model, "wants.gpus.model")?;
                     check_gpus(*gpus, "wants.gpus.gpus")?;
                     if need.iter().any(|(m, _)| *m == idx) {
                         return reject(

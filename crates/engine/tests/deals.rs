@@ -1007,6 +1007,7 @@ fn command_variants_keep_their_places() {
             Command::SetCreditLimit { .. } => 20,
             Command::SubmitQuote(_) => 21,
             Command::CreateRfq(_) => 22,
+            Command::AdmitParticipant { .. } => 23,
         }
     }
     let (rfq, quote) = (rfq_spec(1), quote_spec(RfqId(1), &[(PoolId(1), 1)]));
@@ -1104,6 +1105,10 @@ fn command_variants_keep_their_places() {
         },
         Command::SubmitQuote(quote),
         Command::CreateRfq(rfq),
+        Command::AdmitParticipant {
+            name: "n".into(),
+            roles: Roles::default(),
+        },
     ];
     for (i, c) in all.iter().enumerate() {
         assert_eq!(usize::from(place(c)), i, "{c:?} is listed out of place");

@@ -186,6 +186,57 @@ struct World {
     billed: BTreeMap<megawatt_engine::ids::ContractId, i64>,
 }
 
+/// A firm monthly-fee lease of one h200 of `pool` for 3,000 hours, made by an RFQ and
+/// an accepted quote before the random sequence starts: whatever the sequence does,
+/// some term contract is in force over closed months, so the billing checks at the end
+/// are never vacuous (a sequence whose own deals all end before a month closes bills
+/// nothing, and used to fail the test for it).
+fn anchor_lease(m: &mut Market, provider: ParticipantId, buyer: ParticipantId, pool: PoolId) {
+    let window = Window {
+        start: Hour(T0 + 1),
+        end: Hour(T0 + 3_001),
+    };
+    let rfq = RfqSpec {
+        wants: RfqWants::Gpus(vec![("h200".into(), 1)]),
+        window,
+        region: None,
+        facility: None,
+        terms: WantedTerms::default(),
+        deadline: Hour(T0 + 1),
+        invited: Vec::new(),
+    };
+    let ev = m.exec(buyer, Command::CreateRfq(rfq)).expect("anchor RFQ");
+    let Some(Event::RfqCreated(r)) = ev.first() else {
+        panic!("anchor RFQ: {ev:?}")
+    };
+    let none = megawatt_engine::contract::Causes {
+        acceptable_use: false,
+        non_payment: false,
+        non_delivery: false,
+    };
+    let quote = QuoteSpec {
+        rfq: r.id,
+        lines: vec![QuoteLineSpec { pool, gpus: 1 }],
+        pricing: Pricing::MonthlyFee {
+            fee_micros: 1_000_000_000,
+        },
+        terms: Terms {
+            for_cause: none,
+            ..Terms::exchange()
+        },
+        expires: Hour(T0 + 1),
+    };
+    let ev = m
+        .exec(provider, Command::SubmitQuote(quote))
+        .expect("anchor quote");
+    let Some(Event::QuoteSubmitted(q)) = ev.first() else {
+        panic!("anchor quote: {ev:?}")
+    };
+    let q = q.id;
+    m.exec(buyer, Command::AcceptQuote { quote: q })
+        .expect("anchor lease");
+}
+
 impl World {
     fn new() -> World {
         let mut m = Market::new();
@@ -217,6 +268,7 @@ impl World {
             facilities.push(f);
             pools.extend(p);
         }
+        anchor_lease(&mut m, people[0], people[3], pools[1]);
         World {
             m,
             people,

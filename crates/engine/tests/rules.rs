@@ -119,6 +119,39 @@ fn only_the_operator_admits_participants_with_a_name_and_a_role() {
     );
 }
 
+/// Names are unique from `AdmitParticipant` on (trimmed, whatever the case); a
+/// `CreateParticipant` journaled before still admits a second of a name on replay.
+#[test]
+fn a_participant_is_admitted_only_under_a_name_no_other_has() {
+    let (mut m, prov, _, _) = setup();
+    let admit = |name: &str| Command::AdmitParticipant {
+        name: name.into(),
+        roles: buyer(),
+    };
+    let ev = m.exec(OPERATOR, admit("Acme AI")).unwrap();
+    assert!(matches!(ev[0], Event::ParticipantCreated(_)));
+    for again in ["Acme AI", "acme ai", "  ACME AI ", "neocloud"] {
+        let rej = m.exec(OPERATOR, admit(again)).expect_err(again);
+        assert_eq!(
+            (rej.rule, rej.field),
+            (Rule::AlreadyExists, "name"),
+            "{again}"
+        );
+        assert!(rej.detail.contains("names are unique"), "{}", rej.detail);
+    }
+    assert_eq!(
+        rule_of(m.exec(prov, admit("Other"))),
+        (Rule::NotPermitted, "actor")
+    );
+    m.exec(OPERATOR, admit("Acme AI Two")).unwrap();
+    let old = Command::CreateParticipant {
+        name: "Acme AI".into(),
+        roles: buyer(),
+    };
+    m.exec(OPERATOR, old)
+        .expect("the old command replays as it did");
+}
+
 // ---- facilities and pools ------------------------------------------------------------
 
 #[test]

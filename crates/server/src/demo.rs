@@ -47,7 +47,7 @@ async fn participant(
     let ev = submit(
         state,
         OP,
-        Command::CreateParticipant {
+        Command::AdmitParticipant {
             name: name.into(),
             roles,
         },

@@ -3,7 +3,7 @@
 //! by GPU-hours (largest remainder, so the rows add up to the invoice exactly); a
 //! per-GPU-hour contract's lines are priced each; an early-termination fee is one row.
 //!
-//! Besides the 41 FOCUS 1.0 columns the file has `ChargeType` (equal to
+//! Besides the 42 FOCUS 1.0 columns (`COLUMNS`) the file has `ChargeType` (equal to
 //! `ChargeCategory`): validator 1.0.0's `SkuPriceId_Nullable` rule still reads that
 //! pre-1.0 column and fails without it.
 

@@ -326,6 +326,20 @@ fn bad_input_gets_a_4xx_problem_and_changes_nothing(backend: Backend) {
         "forbidden",
         "operator",
     );
+    // The directory of names is every participant's to read.
+    let dir = s.get("/v1/participants", &m.a);
+    assert_eq!(dir.status, 200, "{:?}", dir.body);
+    let names: Vec<&str> = dir
+        .body
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|p| p["name"].as_str())
+        .collect();
+    assert!(
+        names.len() >= 2 && names.iter().all(|n| !n.is_empty()),
+        "{names:?}"
+    );
     problem(
         &s.post(
             "/v1/participants",

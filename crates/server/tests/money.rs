@@ -620,8 +620,16 @@ fn focus_export_refuses_bad_requests(backend: Backend) {
             "{bad}"
         );
     }
+    // Without a month: the last month closed (the one before the clock's), as CSV.
     let r = s.get("/v1/billing/focus", &lab);
-    assert_eq!(r.status, 400, "{:?}", r.body);
+    assert_eq!(r.status, 200, "{:?}", r.body);
+    let header = r.body.as_str().unwrap().lines().next().unwrap_or_default();
+    assert!(header.starts_with("BilledCost,"), "{header}");
+    assert_eq!(
+        header.split(',').count(),
+        43,
+        "42 FOCUS 1.0 columns and ChargeType"
+    );
     let r = s.get("/v1/billing/focus?month=2027-01&participant=p-1", &lab);
     assert_eq!(
         (r.status, r.body["code"].as_str()),

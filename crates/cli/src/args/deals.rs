@@ -64,12 +64,13 @@ pub enum InvoicesCmd {
     /// Write a month's charges as CSV in the FinOps Foundation's FOCUS 1.0: one row per
     /// contract line and charge, yours as payer (the operator: everyone's).
     #[command(
-        after_help = "Examples:\n  mw invoices export --month 2027-01 > focus.csv\n  mw invoices export --month 2027-01 --out focus.csv --participant p-3   (operator)"
+        after_help = "Examples:\n  mw invoices export --out focus.csv         (the last month closed)\n  mw invoices export --month 2027-01 > focus.csv\n  mw invoices export --month 2027-01 --out focus.csv --participant p-3   (operator)"
     )]
     Export {
-        /// The month, YYYY-MM (UTC).
+        /// The month, YYYY-MM (UTC); default: the last month closed (the one before
+        /// the market clock's).
         #[arg(long)]
-        month: String,
+        month: Option<String>,
         /// Write to this file (default: standard output).
         #[arg(long)]
         out: Option<std::path::PathBuf>,

@@ -29,15 +29,31 @@ pub struct Cli {
         long,
         env = "MW_URL",
         default_value = "http://127.0.0.1:8080",
-        global = true
+        global = true,
+        help_heading = "Global options"
     )]
     pub url: String,
     /// Your API key.
-    #[arg(long, env = "MW_TOKEN", hide_env_values = true, global = true)]
+    #[arg(
+        long,
+        env = "MW_TOKEN",
+        hide_env_values = true,
+        global = true,
+        help_heading = "Global options"
+    )]
     pub token: Option<String>,
-    /// Print the server's JSON instead of tables.
-    #[arg(long, global = true)]
+    /// Print the server's JSON instead of tables (errors too, as problem JSON).
+    #[arg(
+        long,
+        global = true,
+        conflicts_with = "quiet",
+        help_heading = "Global options"
+    )]
     pub json: bool,
+    /// Print only the id of what the command made or shows (one per line for lists),
+    /// for scripts: `ORDER=$(mw buy … -q)`.
+    #[arg(short, long, global = true, help_heading = "Global options")]
+    pub quiet: bool,
     /// What to do.
     #[command(subcommand)]
     pub cmd: Cmd,
@@ -153,6 +169,51 @@ pub enum Cmd {
     #[command(after_help = "Examples:\n  mw withdraw qt-4")]
     Withdraw {
         /// Quote id.
+        id: String,
+    },
+    /// The GPU models of the catalog (the ids `-m` takes).
+    #[command(after_help = "Examples:\n  mw models")]
+    Models,
+    /// Who your key is.
+    #[command(after_help = "Examples:\n  mw whoami")]
+    Whoami,
+    /// One of your orders.
+    #[command(subcommand)]
+    Order(OrderCmd),
+    /// Take GPUs off one of your resting orders.
+    #[command(after_help = "Examples:\n  mw reduce ord-17 --by 32")]
+    Reduce {
+        /// Order id.
+        id: String,
+        /// GPUs to take off.
+        #[arg(long)]
+        by: u32,
+    },
+    /// Your reservations (capacity of your pools kept for yourself).
+    #[command(after_help = "Examples:\n  mw reservations")]
+    Reservations,
+    /// Give a reservation's capacity back to its pool.
+    #[command(after_help = "Examples:\n  mw release res-1")]
+    Release {
+        /// Reservation id.
+        id: String,
+    },
+    /// The live market: orders arriving, trades, orders leaving the book, one a line.
+    #[command(after_help = "Examples:\n  mw events\n  mw events --count 10 --json")]
+    Events {
+        /// Stop after this many events (default: until interrupted).
+        #[arg(long)]
+        count: Option<u64>,
+    },
+}
+
+/// `mw order …`.
+#[derive(Subcommand, Debug)]
+pub enum OrderCmd {
+    /// An order with its status and what it has filled.
+    #[command(after_help = "Examples:\n  mw order show ord-17")]
+    Show {
+        /// Order id.
         id: String,
     },
 }

@@ -1,6 +1,6 @@
 //! Tables of term deals: contracts with their terms and money, RFQs, quotes.
 
-use super::{notice, t, table, usd, usd_opt};
+use super::{notice, t, table, usd, usd_opt, who};
 use megawatt_api::{ContractView, LineView, Money, QuoteView, RfqView};
 use serde::Serialize;
 
@@ -23,8 +23,8 @@ pub fn contract_row(c: &ContractView) -> Vec<String> {
     vec![
         c.id.clone(),
         c.status.clone(),
-        c.buyer.clone(),
-        c.seller.clone(),
+        who(&c.buyer),
+        who(&c.seller),
         gpus(&c.lines).to_string(),
         t(&c.start),
         t(&c.end),
@@ -43,7 +43,10 @@ pub const CONTRACT_HEADERS: [&str; 10] = [
 pub fn contract(c: &ContractView) {
     println!(
         "{}  {}  buyer {}  seller {}",
-        c.id, c.status, c.buyer, c.seller
+        c.id,
+        c.status,
+        who(&c.buyer),
+        who(&c.seller)
     );
     println!("  price           {}", price(&c.price, &c.monthly_fee));
     println!("  term            {} -> {}", t(&c.start), t(&c.end));
@@ -79,7 +82,7 @@ pub fn contract(c: &ContractView) {
             .map_or(String::new(), |p| format!(" (its parent {p} ends)"));
         println!(
             "  notice          by {} at {}, effective {}, fee {}{via}",
-            n.by,
+            who(&n.by),
             t(&n.given_at),
             t(&n.effective),
             usd(&n.fee)
@@ -89,7 +92,7 @@ pub fn contract(c: &ContractView) {
         println!(
             "  terminated      for {} by {} at {}: {}",
             x.cause,
-            x.by,
+            who(&x.by),
             t(&x.at),
             x.reason
         );
@@ -119,7 +122,7 @@ fn wants(r: &RfqView) -> String {
 
 /// One RFQ.
 pub fn rfq(r: &RfqView) {
-    println!("{}  {}  buyer {}", r.id, r.status, r.buyer);
+    println!("{}  {}  buyer {}", r.id, r.status, who(&r.buyer));
     println!("  wants           {}", wants(r));
     println!("  term            {} -> {}", t(&r.start), t(&r.end));
     println!("  deadline        {}", t(&r.deadline));
@@ -143,7 +146,7 @@ pub fn rfq_row(r: &RfqView) -> Vec<String> {
     vec![
         r.id.clone(),
         r.status.clone(),
-        r.buyer.clone(),
+        who(&r.buyer),
         wants(r),
         t(&r.start),
         t(&r.end),
@@ -166,7 +169,7 @@ pub fn quotes(qs: &[QuoteView]) {
             vec![
                 q.id.clone(),
                 q.status.clone(),
-                q.provider.clone(),
+                who(&q.provider),
                 q.facility.clone(),
                 gpus(&q.lines).to_string(),
                 price,

@@ -1,10 +1,11 @@
 //! Tables of the market's answers: participants, keys, facilities, reservations,
 //! orders, trades, the book.
 
-use super::{opt, t, table, usd};
+use super::Mode;
+use super::{opt, t, table, usd, who, who_opt};
 use megawatt_api::{
-    BookView, FacilityView, KeyView, LevelView, OrderView, ParticipantView, PlacedView,
-    ReservationView, TradeView,
+    BookView, FacilityView, KeyView, LevelView, MarketEvent, MeView, ModelView, OrderView,
+    ParticipantView, PlacedView, ReservationView, TradeView,
 };
 
 /// A participant just admitted.
@@ -41,7 +42,11 @@ pub fn reservation(r: &ReservationView) {
 pub fn facility(f: &FacilityView) {
     println!(
         "{} {} ({}), owner {}, {} kW",
-        f.id, f.name, f.region, f.owner, f.power_kw
+        f.id,
+        f.name,
+        f.region,
+        who(&f.owner),
+        f.power_kw
     );
     let rows: Vec<Vec<String>> = f
         .pools
@@ -72,7 +77,7 @@ pub fn facilities(fs: &[FacilityView]) {
                 f.id.clone(),
                 f.name.clone(),
                 f.region.clone(),
-                f.owner.clone(),
+                who(&f.owner),
                 f.power_kw.to_string(),
                 pools.join(", "),
             ]
@@ -100,6 +105,27 @@ pub fn placed(v: &PlacedView) {
     if !v.trades.is_empty() {
         let trades: Vec<Vec<String>> = v.trades.iter().map(trade_row).collect();
         table(&TRADE_HEADERS, &trades);
+    }
+    for c in &v.contracts {
+        let gpus: u64 = c.lines.iter().map(|l| u64::from(l.gpus)).sum();
+        println!(
+            "contract {}: {gpus} GPUs from {} to {}, {} from {}",
+            c.id,
+            t(&c.start),
+            t(&c.end),
+            super::usd_opt(&c.notional),
+            who(&c.seller)
+        );
+    }
+    for x in &v.transfers {
+        println!(
+            "  {} {}: {} -> {} ({})",
+            x.kind,
+            usd(&x.amount),
+            who(&x.debit),
+            who(&x.credit),
+            x.reference
+        );
     }
 }
 
@@ -171,8 +197,8 @@ pub fn trade_row(x: &TradeView) -> Vec<String> {
         t(&x.end),
         usd(&x.price),
         usd(&x.notional),
-        opt(&x.buyer),
-        opt(&x.seller),
+        who_opt(&x.buyer),
+        who_opt(&x.seller),
     ]
 }
 
@@ -180,3 +206,91 @@ pub fn trade_row(x: &TradeView) -> Vec<String> {
 pub const TRADE_HEADERS: [&str; 9] = [
     "id", "model", "gpus", "start", "end", "price/h", "notional", "buyer", "seller",
 ];
+
+/// The catalog's models.
+pub fn models(ms: &[ModelView]) {
+    let rows: Vec<Vec<String>> = ms
+        .iter()
+        .map(|m| vec![m.id.clone(), m.name.clone(), m.watts_per_gpu.to_string()])
+        .collect();
+    table(&["model", "name", "watts per gpu"], &rows);
+}
+
+/// Who the caller is.
+pub fn me(m: &MeView) {
+    let p = &m.participant;
+    println!("{} ({}), roles: {}", p.name, p.id, p.roles.join(", "));
+}
+
+/// One order in full.
+pub fn order(o: &OrderView) {
+    table(&ORDER_HEADERS, &[order_row(o)]);
+    if let Some(g) = &o.good_till {
+        println!("good till {}", t(g));
+    }
+}
+
+/// Reservations, one per row.
+pub fn reservations(rs: &[ReservationView]) {
+    let rows: Vec<Vec<String>> = rs
+        .iter()
+        .map(|r| {
+            vec![
+                r.id.clone(),
+                r.pool.clone(),
+                r.gpus.to_string(),
+                t(&r.start),
+                t(&r.end),
+            ]
+        })
+        .collect();
+    table(&["id", "pool", "gpus", "start", "end"], &rows);
+}
+
+/// One market event, as `mode` says: a line for people, a JSON line, or its id.
+pub fn event(mode: Mode, e: &MarketEvent) {
+    let line = match (mode, e) {
+        (Mode::Json, e) => serde_json::to_string(e).unwrap_or_default(),
+        (Mode::Quiet, MarketEvent::Trade { id, .. })
+        | (Mode::Quiet, MarketEvent::Order { id, .. })
+        | (Mode::Quiet, MarketEvent::Closed { id, .. }) => id.clone(),
+        (
+            _,
+            MarketEvent::Trade {
+                id,
+                model,
+                gpus,
+                start,
+                end,
+                price,
+                aggressor,
+                ..
+            },
+        ) => format!(
+            "trade  {id} {model} {gpus} GPUs {} -> {} at {} ({aggressor} came in)",
+            t(start),
+            t(end),
+            usd(price)
+        ),
+        (
+            _,
+            MarketEvent::Order {
+                id,
+                side,
+                model,
+                gpus,
+                start,
+                end,
+                price,
+                ..
+            },
+        ) => format!(
+            "order  {id} {side} {model} {gpus} GPUs {} -> {} at {}",
+            t(start),
+            t(end),
+            usd(price)
+        ),
+        (_, MarketEvent::Closed { id, reason, .. }) => format!("closed {id}: {reason}"),
+    };
+    println!("{line}");
+}

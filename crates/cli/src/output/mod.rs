@@ -3,25 +3,44 @@
 //! tables, amounts, times, pages; its children print one kind of answer each.
 
 mod contracts;
+mod ids;
 mod market;
 mod money;
+mod names;
 
 pub use contracts::*;
+pub use ids::Ids;
 pub use market::*;
 pub use money::*;
+pub use names::{know, who, who_opt};
 
 use megawatt_api::{Money, Page};
 use serde::Serialize;
 
-/// Prints an answer: as pretty JSON with `--json`, else with `print`.
-pub fn show<T: Serialize>(json: bool, answer: &T, print: impl FnOnce(&T)) {
-    if json {
-        println!(
+/// How answers are printed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Mode {
+    /// Tables and lines for people.
+    Table,
+    /// The answer as JSON (`--json`).
+    Json,
+    /// Only its ids (`--quiet`).
+    Quiet,
+}
+
+/// Prints an answer as `mode` says: with `print` for people.
+pub fn show<T: Serialize + Ids>(mode: Mode, answer: &T, print: impl FnOnce(&T)) {
+    match mode {
+        Mode::Json => println!(
             "{}",
             serde_json::to_string_pretty(answer).unwrap_or_default()
-        );
-    } else {
-        print(answer);
+        ),
+        Mode::Quiet => {
+            for id in answer.ids() {
+                println!("{id}");
+            }
+        }
+        Mode::Table => print(answer),
     }
 }
 
@@ -55,10 +74,10 @@ pub fn opt<T: ToString>(v: &Option<T>) -> String {
     v.as_ref().map(T::to_string).unwrap_or_default()
 }
 
-/// An RFC 3339 hour without the trailing ":00:00Z" noise: `2027-01-04 09:00`.
+/// An RFC 3339 hour, shorter but still marked UTC: `2027-01-04 09:00Z`.
 pub fn t(x: &str) -> String {
     x.strip_suffix(":00:00Z")
-        .map(|p| format!("{}:00", p.replace('T', " ")))
+        .map(|p| format!("{}:00Z", p.replace('T', " ")))
         .unwrap_or_else(|| x.to_string())
 }
 
@@ -72,13 +91,16 @@ pub fn usd_opt(m: &Option<Money>) -> String {
     m.as_ref().map(usd).unwrap_or_default()
 }
 
-/// `1234.5` as `$1,234.5`.
+/// `1234.500000` as `$1,234.50`: cents, and the finer digits only where they are not
+/// zero (`2.115000` is `$2.115`, `0.000001` is `$0.000001`).
 fn grouped_usd(x: &str) -> String {
     if x.is_empty() {
         return String::new();
     }
     let (sign, rest) = x.strip_prefix('-').map_or(("", x), |r| ("-", r));
     let (whole, frac) = rest.split_once('.').unwrap_or((rest, ""));
+    let cut = frac.trim_end_matches('0').len().max(2);
+    let frac = &format!("{frac:0<2}")[..cut];
     let mut grouped = String::new();
     for (i, c) in whole.chars().enumerate() {
         if i > 0 && (whole.len() - i) % 3 == 0 {
@@ -118,16 +140,18 @@ mod tests {
             micros: 0,
             usd: usd.into(),
         };
-        assert_eq!(usd(&m("1250000000.000000")), "$1,250,000,000.000000");
-        assert_eq!(usd(&m("2.500000")), "$2.500000");
-        assert_eq!(usd(&m("-1234.5")), "-$1,234.5");
-        assert_eq!(usd(&m("999")), "$999");
+        assert_eq!(usd(&m("1250000000.000000")), "$1,250,000,000.00");
+        assert_eq!(usd(&m("2.500000")), "$2.50");
+        assert_eq!(usd(&m("2.115000")), "$2.115");
+        assert_eq!(usd(&m("0.000001")), "$0.000001");
+        assert_eq!(usd(&m("-1234.5")), "-$1,234.50");
+        assert_eq!(usd(&m("999")), "$999.00");
         assert_eq!(usd_opt(&None), "");
     }
 
     #[test]
     fn times_and_notice_read_well() {
-        assert_eq!(t("2027-01-04T09:00:00Z"), "2027-01-04 09:00");
+        assert_eq!(t("2027-01-04T09:00:00Z"), "2027-01-04 09:00Z");
         assert_eq!(t("2027-01-04T09:30:00Z"), "2027-01-04T09:30:00Z");
         assert_eq!(notice(Some(2_160)), "90 days (2160 h)");
         assert_eq!(notice(Some(36)), "36 h");

@@ -1,6 +1,6 @@
 //! Tables of money: balances, statements, transfers, invoices.
 
-use super::{page, t, table, usd};
+use super::{page, t, table, usd, who};
 use megawatt_api::{BalanceView, InvoiceView, Page, TransferView};
 use serde::Serialize;
 
@@ -8,7 +8,7 @@ use serde::Serialize;
 pub fn balance(b: &BalanceView) {
     println!(
         "{}  balance {}  credit limit {}  available {}",
-        b.participant,
+        who(&b.participant),
         usd(&b.balance),
         usd(&b.credit_limit),
         usd(&b.available)
@@ -69,8 +69,8 @@ pub fn transfer_row(x: &TransferView) -> Vec<String> {
         x.id.clone(),
         t(&megawatt_engine::units::Hour::containing(x.time_ms).to_string()),
         x.kind.clone(),
-        x.debit.clone(),
-        x.credit.clone(),
+        who(&x.debit),
+        who(&x.credit),
         usd(&x.amount),
         x.reference.clone(),
     ]
@@ -100,8 +100,8 @@ pub fn invoice_row(i: &InvoiceView) -> Vec<String> {
         i.charge.clone(),
         format!("{} -> {}", t(&i.period_start), t(&i.period_end)),
         usd(&i.amount),
-        i.payer.clone(),
-        i.payee.clone(),
+        who(&i.payer),
+        who(&i.payee),
         t(&i.due),
         i.status.clone(),
     ]
@@ -122,7 +122,7 @@ pub fn invoice(i: &InvoiceView) {
         usd(&i.amount),
         i.status
     );
-    println!("  payer -> payee   {} -> {}", i.payer, i.payee);
+    println!("  payer -> payee   {} -> {}", who(&i.payer), who(&i.payee));
     println!(
         "  period          {} -> {}",
         t(&i.period_start),

@@ -45,7 +45,7 @@ pub async fn create_participant(
         buyer: b.roles.contains(&RoleName::Buyer),
         operator: b.roles.contains(&RoleName::Operator),
     };
-    let cmd = Command::CreateParticipant {
+    let cmd = Command::AdmitParticipant {
         name: b.name.clone(),
         roles,
     };
@@ -56,14 +56,15 @@ pub async fn create_participant(
     Ok((StatusCode::CREATED, Json(views::participant(p))))
 }
 
-/// List participants (operator).
+/// The exchange's directory: every participant's id, name and roles, by id (the first
+/// 1,000). Names are public, as an exchange's member list is; who traded with whom is
+/// not (the public tape has no parties).
 #[utoipa::path(get, path = "/v1/participants", tag = "participants",
     responses((status = 200, body = [ParticipantView]), (status = "4XX", body = ProblemBody)), security(("bearer" = [])))]
 pub async fn list_participants(
     State(state): State<Arc<AppState>>,
-    caller: Caller,
+    _caller: Caller,
 ) -> Result<Json<Vec<ParticipantView>>, Problem> {
-    require_operator(caller)?;
     let list = state
         .seq
         .query(|e| {

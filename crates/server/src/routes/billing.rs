@@ -24,8 +24,9 @@ use utoipa::IntoParams;
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
 pub struct FocusQuery {
-    /// The month, `YYYY-MM` (UTC).
-    pub month: String,
+    /// The month, `YYYY-MM` (UTC); default: the last month closed, the one before the
+    /// market clock's month.
+    pub month: Option<String>,
     /// Operator only: this payer's charges (default: everyone's).
     pub participant: Option<String>,
 }
@@ -57,6 +58,16 @@ pub fn month(raw: &str) -> Result<(Hour, Hour), Problem> {
     }
 }
 
+/// The month before the one the market's clock is in: the last one closed and invoiced.
+async fn last_closed_month(state: &AppState) -> Result<(Hour, Hour), Problem> {
+    let this = state
+        .seq
+        .query(|e| Hour::containing(e.clock_ms()).month_start())
+        .await
+        .map_err(crate::state::seq_problem)?;
+    Ok((Hour(this.0.saturating_sub(1)).month_start(), this))
+}
+
 /// A month's charges as FOCUS 1.0 CSV: one row per contract line and charge. Usage is
 /// invoiced in arrears at the month's close, so a month still open shows only the
 /// early-termination fees invoiced so far.
@@ -68,7 +79,11 @@ pub async fn focus(
     caller: Caller,
     Q(q): Q<FocusQuery>,
 ) -> Result<Response, Problem> {
-    let period = month(&q.month)?;
+    let period = match &q.month {
+        Some(m) => month(m)?,
+        None => last_closed_month(&state).await?,
+    };
+    let (y, m, _) = megawatt_engine::units::civil_from_days(i64::from(period.0.0 / 24));
     let party = match (&q.participant, caller.operator) {
         (None, true) => None,
         _ => Some(super::money::who(caller, &q.participant)?),
@@ -84,7 +99,7 @@ pub async fn focus(
                 ),
             )
         })?;
-    let name = format!("attachment; filename=\"megawatt-focus-{}.csv\"", q.month);
+    let name = format!("attachment; filename=\"megawatt-focus-{y:04}-{m:02}.csv\"");
     Ok((
         [
             (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),

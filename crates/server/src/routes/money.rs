@@ -14,23 +14,9 @@ use megawatt_api::{MoveMoney, SetCreditLimit};
 use megawatt_engine::command::Command;
 use megawatt_engine::event::Event;
 use megawatt_engine::ids::{ParticipantId, TransferId};
-use megawatt_engine::money::Transfer;
 use serde::Deserialize;
 use std::sync::Arc;
 use utoipa::IntoParams;
-
-/// A transfer as shown.
-fn transfer_view(t: &Transfer) -> TransferView {
-    TransferView {
-        id: t.id.to_string(),
-        debit: t.debit.to_string(),
-        credit: t.credit.to_string(),
-        amount: views::money(t.amount_micros),
-        kind: t.kind.as_str().into(),
-        reference: t.reference.clone(),
-        time_ms: t.time_ms,
-    }
-}
 
 /// Whose balance or transfers.
 #[derive(Debug, Deserialize, IntoParams)]
@@ -119,7 +105,7 @@ pub async fn transfers(
     let page = state
         .read(move |r| r.transfers(account, range, before, limit))
         .await?;
-    Ok(super::page(&page, transfer_view, |n| {
+    Ok(super::page(&page, views::transfer, |n| {
         TransferId(n).to_string()
     }))
 }
@@ -145,7 +131,7 @@ async fn move_money(
 ) -> Result<(StatusCode, Json<TransferView>), Problem> {
     let events = submit(state, caller, cmd, idem).await?;
     match events.first() {
-        Some(Event::Transfer(t)) => Ok((StatusCode::CREATED, Json(transfer_view(t)))),
+        Some(Event::Transfer(t)) => Ok((StatusCode::CREATED, Json(views::transfer(t)))),
         _ => Err(Problem::unavailable("unexpected outcome")),
     }
 }

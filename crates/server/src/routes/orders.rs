@@ -166,7 +166,9 @@ async fn placed(state: &AppState, events: &[Event]) -> Result<PlacedView, Proble
     };
     let mut trades = Vec::new();
     let mut contracts = Vec::new();
+    let mut transfers = Vec::new();
     let mut status = "open";
+    let owner = megawatt_engine::money::Account::Participant(order.owner);
     let mut filled = 0u64;
     for e in events {
         match e {
@@ -177,6 +179,9 @@ async fn placed(state: &AppState, events: &[Event]) -> Result<PlacedView, Proble
             Event::ContractCreated(c) => {
                 contracts.push(views::new_contract(c, Hour::containing(c.created_ms)));
             }
+            Event::Transfer(t) if t.debit == owner || t.credit == owner => {
+                transfers.push(views::transfer(t));
+            }
             Event::OrderClosed { order: id, reason } if *id == order.id => status = reason.as_str(),
             _ => {}
         }
@@ -186,6 +191,7 @@ async fn placed(state: &AppState, events: &[Event]) -> Result<PlacedView, Proble
         order,
         trades,
         contracts,
+        transfers,
     })
 }
 

@@ -12,13 +12,26 @@ pub use market::*;
 pub use megawatt_api::*;
 use megawatt_engine::entities::{Participant, Roles};
 use megawatt_engine::ids::ParticipantId;
-use megawatt_engine::money::Funds;
+use megawatt_engine::money::{Funds, Transfer};
 
 /// An amount of micro-USD as shown: the integer and its USD string.
 pub fn money(micros: i64) -> Money {
     Money {
         micros,
         usd: megawatt_engine::units::usd_string(micros),
+    }
+}
+
+/// A transfer as shown.
+pub fn transfer(t: &Transfer) -> TransferView {
+    TransferView {
+        id: t.id.to_string(),
+        debit: t.debit.to_string(),
+        credit: t.credit.to_string(),
+        amount: money(t.amount_micros),
+        kind: t.kind.as_str().into(),
+        reference: t.reference.clone(),
+        time_ms: t.time_ms,
     }
 }
 

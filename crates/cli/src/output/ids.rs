@@ -1,0 +1,78 @@
+//! What `--quiet` prints: the ids of an answer, one a line (for a list, each item's),
+//! so that a script can keep them: `ORDER=$(mw buy … -q)`.
+
+use super::{RfqAndQuotes, Statement};
+use megawatt_api::{
+    BalanceView, BookView, ClockView, ContractView, FacilityView, FeesView, InvoiceView, KeyView,
+    MeView, ModelView, OrderView, Page, ParticipantView, PlacedView, QuoteView, ReservationView,
+    RfqView, TradeView, TransferView,
+};
+
+/// An answer's ids.
+pub trait Ids {
+    /// The ids, in the answer's order (none for an answer that has none).
+    fn ids(&self) -> Vec<String>;
+}
+
+impl<T: Ids> Ids for Page<T> {
+    fn ids(&self) -> Vec<String> {
+        self.items.iter().flat_map(Ids::ids).collect()
+    }
+}
+
+impl<T: Ids> Ids for Vec<T> {
+    fn ids(&self) -> Vec<String> {
+        self.iter().flat_map(Ids::ids).collect()
+    }
+}
+
+/// Answers whose id is one field.
+macro_rules! id_field {
+    ($($t:ty => |$v:ident| $e:expr),* $(,)?) => {
+        $(impl Ids for $t {
+            fn ids(&self) -> Vec<String> {
+                let $v = self;
+                vec![$e.to_string()]
+            }
+        })*
+    };
+}
+
+id_field! {
+    ParticipantView => |v| v.id,
+    KeyView => |v| v.key,
+    FacilityView => |v| v.id,
+    ReservationView => |v| v.id,
+    PlacedView => |v| v.order.id,
+    OrderView => |v| v.id,
+    TradeView => |v| v.id,
+    ContractView => |v| v.id,
+    RfqView => |v| v.id,
+    QuoteView => |v| v.id,
+    BalanceView => |v| v.participant,
+    InvoiceView => |v| v.id,
+    TransferView => |v| v.id,
+    ClockView => |v| v.hour,
+    ModelView => |v| v.id,
+    MeView => |v| v.participant.id,
+}
+
+/// Answers with no id of their own.
+macro_rules! no_id {
+    ($($t:ty),*) => {
+        $(impl Ids for $t {
+            fn ids(&self) -> Vec<String> {
+                Vec::new()
+            }
+        })*
+    };
+}
+
+no_id!(BookView, FeesView, Statement);
+
+impl Ids for RfqAndQuotes {
+    /// The quotes' ids: what a buyer goes on to accept.
+    fn ids(&self) -> Vec<String> {
+        self.quotes.ids()
+    }
+}
