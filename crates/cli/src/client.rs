@@ -80,7 +80,9 @@ impl Client {
         self.token
             .as_ref()
             .map(|t| format!("Bearer {t}"))
-            .ok_or_else(|| Failure::usage("no API key: set MW_TOKEN (or pass --token)"))
+            .ok_or_else(|| {
+                Failure::usage("no API key: set MW_TOKEN, pass --token, or save one with mw login")
+            })
     }
 
     /// GET a path (with its query string), its answer read as a `T`.

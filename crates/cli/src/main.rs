@@ -8,6 +8,7 @@ mod commands;
 mod input;
 mod limits;
 mod output;
+mod profile;
 
 use args::{Cli, Cmd};
 use clap::Parser;
@@ -20,6 +21,14 @@ fn main() -> ExitCode {
     let result = match cli.cmd {
         Cmd::Serve(args) => commands::serve(args),
         Cmd::Audit(args) => commands::audit(&args),
+        Cmd::Completions { shell } => {
+            use clap::CommandFactory;
+            let mut cmd = Cli::command();
+            clap_complete::generate(shell, &mut cmd, "mw", &mut std::io::stdout());
+            Ok(())
+        }
+        Cmd::Login { ref key, default } => commands::login(&cli, key.as_deref(), default),
+        Cmd::Logout => commands::logout(&cli),
         ref other => commands::client_command(&cli, other),
     };
     match result {

@@ -493,52 +493,35 @@ fn a_term_deal_from_the_command_line() {
 
 #[test]
 fn every_subcommand_has_help_with_examples() {
-    for sub in [
-        vec!["serve"],
-        vec!["audit"],
-        vec!["participant", "create"],
-        vec!["key", "create"],
-        vec!["facility", "create"],
-        vec!["facility", "list"],
-        vec!["facility", "show"],
-        vec!["reserve"],
-        vec!["buy"],
-        vec!["sell"],
-        vec!["orders"],
-        vec!["cancel"],
-        vec!["trades"],
-        vec!["book"],
-        vec!["contracts"],
-        vec!["contract", "show"],
-        vec!["contract", "notice"],
-        vec!["contract", "terminate"],
-        vec!["rfq", "create"],
-        vec!["rfq", "list"],
-        vec!["rfq", "show"],
-        vec!["rfq", "cancel"],
-        vec!["quote"],
-        vec!["accept"],
-        vec!["withdraw"],
-        vec!["balance"],
-        vec!["statement"],
-        vec!["admin", "deposit"],
-        vec!["admin", "withdraw"],
-        vec!["admin", "credit-limit"],
-        vec!["admin", "fees"],
-        vec!["invoices"],
-        vec!["invoices", "export"],
-        vec!["invoices", "show"],
-        vec!["admin", "tick"],
-    ] {
-        let mut args = sub.clone();
-        args.push("--help");
-        let o = Command::new(MW).args(&args).output().unwrap();
+    // Walks the command tree from `mw --help` (every group and command it lists), so a
+    // new command without examples fails here.
+    let mut todo = vec![Vec::<String>::new()];
+    let mut seen = 0;
+    while let Some(path) = todo.pop() {
+        let o = Command::new(MW).args(&path).arg("--help").output().unwrap();
         let text = String::from_utf8(o.stdout).unwrap();
         assert!(
             o.status.success() && text.contains("Examples:"),
-            "{sub:?}: {text}"
+            "{path:?}: {text}"
         );
+        seen += 1;
+        let commands = text
+            .split("Commands:\n")
+            .nth(1)
+            .map(|rest| rest.split("\n\n").next().unwrap_or(""))
+            .unwrap_or("");
+        for line in commands.lines() {
+            let Some(name) = line.split_whitespace().next() else {
+                continue;
+            };
+            if name != "help" && line.starts_with("  ") && !line.starts_with("   ") {
+                let mut sub = path.clone();
+                sub.push(name.to_string());
+                todo.push(sub);
+            }
+        }
     }
+    assert!(seen > 40, "the walk found {seen} commands");
 }
 
 #[test]
@@ -866,4 +849,84 @@ fn the_demo_lease_bills_a_full_month_exactly_and_exports_it_as_focus() {
     let o = mw(&s, &lab, &["invoices", "export", "--month", "2027-13"]);
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(!o.status.success() && err.contains("month"), "{err}");
+}
+
+#[test]
+fn a_saved_login_is_private_and_used_by_name() {
+    use std::io::Write;
+    let (s, _) = serve(false);
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("mw").join("config.toml");
+    let bare = |args: &[&str]| {
+        let mut c = Command::new(MW);
+        c.args(args)
+            .env("MW_CONFIG", &config)
+            .env_remove("MW_URL")
+            .env_remove("MW_TOKEN")
+            .env_remove("MW_PROFILE");
+        c
+    };
+    // The key comes on standard input, so that it stays out of the shell's history.
+    let mut child = bare(&["login", "--url", &s.url, "--profile", "op"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    writeln!(child.stdin.take().unwrap(), "{}", s.operator).unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "{out:?}");
+    assert!(String::from_utf8_lossy(&out.stdout).contains("profile op"));
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&config).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600, "only its owner may read the key");
+    }
+    // The only profile is the default: no URL, no key, no --profile needed.
+    let out = ok(&bare(&["whoami"]).output().unwrap());
+    assert!(out.contains("(p-1)"), "{out}");
+    let out = ok(&bare(&["-P", "op", "models"]).output().unwrap());
+    assert!(out.contains("h100-sxm"), "{out}");
+    // A wrong key is refused before anything is saved; an unknown profile is named.
+    let o = bare(&[
+        "login",
+        "--url",
+        &s.url,
+        "--key",
+        "mw_wrong",
+        "--profile",
+        "x",
+    ])
+    .output()
+    .unwrap();
+    assert_eq!(o.status.code(), Some(1));
+    let o = bare(&["-P", "x", "whoami"]).output().unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("no profile \"x\" (saved: op)"),
+        "{o:?}"
+    );
+    ok(&bare(&["logout", "--profile", "op"]).output().unwrap());
+    let o = bare(&["whoami"]).output().unwrap();
+    assert_eq!(o.status.code(), Some(2), "no key any more");
+}
+
+#[test]
+fn shells_get_completions() {
+    for (shell, mark) in [
+        ("bash", "complete -F"),
+        ("zsh", "#compdef mw"),
+        ("fish", "complete -c mw"),
+    ] {
+        let o = Command::new(MW)
+            .args(["completions", shell])
+            .output()
+            .unwrap();
+        let text = String::from_utf8(o.stdout).unwrap();
+        assert!(
+            o.status.success() && text.contains(mark),
+            "{shell}: {text:.200}"
+        );
+        assert!(text.contains("contract"), "{shell} completes subcommands");
+    }
 }

@@ -6,7 +6,7 @@ use clap::{Args, Subcommand};
 /// Where the store is: a SQLite file, or a PostgreSQL database.
 #[derive(Args, Debug, Clone)]
 pub struct StoreArgs {
-    /// The SQLite store file (created if missing).
+    /// The SQLite store file (`serve` creates it if missing; `audit` needs it to exist).
     #[arg(long, default_value = "megawatt.db")]
     pub data: std::path::PathBuf,
     /// A PostgreSQL database instead of SQLite, e.g.

@@ -24,15 +24,18 @@ Examples:
 #[derive(Parser, Debug)]
 #[command(name = "mw", version, after_help = EXAMPLES)]
 pub struct Cli {
-    /// The exchange's URL.
+    /// The exchange's URL (default: the profile's, else http://127.0.0.1:8080).
+    #[arg(long, env = "MW_URL", global = true, help_heading = "Global options")]
+    pub url: Option<String>,
+    /// The saved login to use (`mw login`; default: the config file's default).
     #[arg(
+        short = 'P',
         long,
-        env = "MW_URL",
-        default_value = "http://127.0.0.1:8080",
+        env = "MW_PROFILE",
         global = true,
         help_heading = "Global options"
     )]
-    pub url: String,
+    pub profile: Option<String>,
     /// Your API key.
     #[arg(
         long,
@@ -73,13 +76,22 @@ pub enum Cmd {
     )]
     Audit(AuditArgs),
     /// Admit participants (operator).
-    #[command(subcommand)]
+    #[command(
+        subcommand,
+        after_help = "Examples:\n  mw participant create --name \"Orbital Labs\" --role buyer\n  NEW=$(mw participant create --name \"Helios Cloud\" --role provider -q)"
+    )]
     Participant(ParticipantCmd),
     /// Create API keys (operator).
-    #[command(subcommand)]
+    #[command(
+        subcommand,
+        after_help = "Examples:\n  mw key create --participant p-8"
+    )]
     Key(KeyCmd),
     /// Register and inspect facilities.
-    #[command(subcommand)]
+    #[command(
+        subcommand,
+        after_help = "Examples:\n  mw facility list\n  mw facility show fac-2\n  mw facility create --name \"Neo Austin\" --region us-south --power-kw 6000 --pool h100-sxm=1024"
+    )]
     Facility(FacilityCmd),
     /// Keep capacity of one of your pools for yourself.
     #[command(after_help = "Examples:\n  mw reserve --pool pool-3 -n 256 -s +1d -d 7d")]
@@ -117,10 +129,16 @@ pub enum Cmd {
     #[command(after_help = "Examples:\n  mw contracts\n  mw contracts --limit 10")]
     Contracts(PageArgs),
     /// One contract: show it, give notice, or terminate it for cause.
-    #[command(subcommand)]
+    #[command(
+        subcommand,
+        after_help = "Examples:\n  mw contract show ctr-1\n  mw contract notice ctr-5\n  mw contract terminate ctr-5 --cause non_delivery --reason \"racks never powered on\""
+    )]
     Contract(ContractCmd),
     /// Requests for quotes (term deals).
-    #[command(subcommand)]
+    #[command(
+        subcommand,
+        after_help = "Examples:\n  mw rfq create --power-mw 4 -s +30d -d 12mo --max-buyer-notice 90d --deadline +7d\n  mw rfq list --open\n  mw rfq show rfq-2\n  mw rfq cancel rfq-2"
+    )]
     Rfq(RfqCmd),
     /// Answer an RFQ with a firm quote (provider).
     #[command(
@@ -163,7 +181,10 @@ pub enum Cmd {
         page: PageArgs,
     },
     /// Operator: money and credit.
-    #[command(subcommand)]
+    #[command(
+        subcommand,
+        after_help = "Examples:\n  mw admin deposit --participant p-3 --amount 1250000000 --reference \"wire 4411\"\n  mw admin credit-limit --participant p-3 --limit 250000000\n  mw admin fees --maker-bps 5 --taker-bps 20\n  mw admin tick 2027-02-01T00:00Z   (a manual clock only)"
+    )]
     Admin(AdminCmd),
     /// Withdraw your quote (provider).
     #[command(after_help = "Examples:\n  mw withdraw qt-4")]
@@ -178,7 +199,7 @@ pub enum Cmd {
     #[command(after_help = "Examples:\n  mw whoami")]
     Whoami,
     /// One of your orders.
-    #[command(subcommand)]
+    #[command(subcommand, after_help = "Examples:\n  mw order show ord-17")]
     Order(OrderCmd),
     /// Take GPUs off one of your resting orders.
     #[command(after_help = "Examples:\n  mw reduce ord-17 --by 32")]
@@ -197,6 +218,30 @@ pub enum Cmd {
     Release {
         /// Reservation id.
         id: String,
+    },
+    /// Save a login (this URL and a key) as a profile, in a file only you can read.
+    #[command(
+        after_help = "Examples:\n  echo \"$ACME\" | mw login --url http://127.0.0.1:8080 --profile acme\n  mw login --url https://mw.example.com --key mw_... --profile prod --default\n  mw -P acme balance"
+    )]
+    Login {
+        /// The API key (default: read from standard input, so it stays out of your
+        /// shell's history).
+        #[arg(long)]
+        key: Option<String>,
+        /// Make it the profile used when none is named.
+        #[arg(long)]
+        default: bool,
+    },
+    /// Forget a saved login (`--profile`, else the default one).
+    #[command(after_help = "Examples:\n  mw logout --profile acme")]
+    Logout,
+    /// Print a shell completion script.
+    #[command(
+        after_help = "Examples:\n  mw completions bash > ~/.local/share/bash-completion/completions/mw\n  mw completions zsh > ~/.zfunc/_mw\n  mw completions fish > ~/.config/fish/completions/mw.fish"
+    )]
+    Completions {
+        /// bash, zsh, fish, elvish or powershell.
+        shell: clap_complete::Shell,
     },
     /// The live market: orders arriving, trades, orders leaving the book, one a line.
     #[command(after_help = "Examples:\n  mw events\n  mw events --count 10 --json")]
