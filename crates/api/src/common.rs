@@ -15,6 +15,13 @@ pub struct Page<T> {
     pub next: Option<String>,
 }
 
+impl<T> Page<T> {
+    /// A list answered whole, in one page (`next` absent).
+    pub fn whole(items: Vec<T>) -> Page<T> {
+        Page { items, next: None }
+    }
+}
+
 /// A participant.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct ParticipantView {

@@ -57,6 +57,8 @@ pub struct Client {
     agent: ureq::Agent,
     url: String,
     token: Option<String>,
+    /// Every change sent as a dry run (`Dry-Run: true`).
+    dry_run: bool,
 }
 
 impl Client {
@@ -73,6 +75,23 @@ impl Client {
             agent,
             url: url.trim_end_matches('/').to_string(),
             token,
+            dry_run: false,
+        }
+    }
+
+    /// True when changes are sent as dry runs.
+    pub fn dry_run(&self) -> bool {
+        self.dry_run
+    }
+
+    /// The same client, sending every change as a dry run: the exchange answers what it
+    /// would do and does nothing.
+    pub fn trying(&self) -> Client {
+        Client {
+            agent: self.agent.clone(),
+            url: self.url.clone(),
+            token: self.token.clone(),
+            dry_run: true,
         }
     }
 
@@ -169,6 +188,7 @@ impl Client {
             .post(format!("{}{path}", self.url))
             .header("Authorization", &self.auth()?)
             .header("Idempotency-Key", &key)
+            .header("Dry-Run", if self.dry_run { "true" } else { "false" })
             .send_json(body);
         self.finish_text(resp)
     }

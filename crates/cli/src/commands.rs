@@ -11,6 +11,7 @@ use crate::client::{Client, Failure, query};
 use crate::input::{self, window};
 use crate::output::{self, Mode, show};
 use megawatt_api as api;
+use std::io::IsTerminal;
 
 /// `mw audit`: prints a summary; exit 1 on any violation.
 pub fn audit(args: &AuditArgs) -> Result<(), Failure> {
@@ -179,6 +180,7 @@ pub fn client_command(cli: &Cli, cmd: &Cmd) -> Result<(), Failure> {
         cli.profile.as_deref(),
     )?;
     let c = Client::new(&url, token);
+    let c = if cli.dry_run { c.trying() } else { c };
     let mode = match (cli.json, cli.quiet) {
         (true, _) => Mode::Json,
         (_, true) => Mode::Quiet,
@@ -186,10 +188,16 @@ pub fn client_command(cli: &Cli, cmd: &Cmd) -> Result<(), Failure> {
     };
     if mode == Mode::Table && !matches!(cmd, Cmd::Events { .. }) {
         // Names beside ids; an answer is still printed if the directory cannot be read.
-        if let Ok(directory) = c.get::<Vec<api::ParticipantView>>("/v1/participants") {
-            output::know(&directory);
+        if let Ok(directory) = c.get::<api::Page<api::ParticipantView>>("/v1/participants") {
+            output::know(&directory.items);
         }
     }
+    if cli.dry_run && mode == Mode::Table {
+        println!("(dry run: the exchange answers what would happen, and nothing is done)");
+    }
+    let ask = Ask {
+        on: !cli.yes && !cli.dry_run && std::io::stdin().is_terminal(),
+    };
     match cmd {
         Cmd::Serve(_)
         | Cmd::Audit(_)
@@ -211,11 +219,11 @@ pub fn client_command(cli: &Cli, cmd: &Cmd) -> Result<(), Failure> {
             Ok(())
         }
         Cmd::Facility(x) => facilities(&c, mode, x),
-        Cmd::Contract(x) => contracts(&c, mode, x),
+        Cmd::Contract(x) => contracts(&c, mode, ask, x),
         Cmd::Rfq(x) => rfqs(&c, mode, x),
         Cmd::Invoices { export, page } => invoices(&c, mode, export.as_ref(), page),
         Cmd::Admin(x) => admin(&c, mode, x),
-        other => market(&c, mode, other),
+        other => market(&c, mode, ask, other),
     }
 }
 
@@ -249,8 +257,8 @@ fn facilities(c: &Client, mode: Mode, cmd: &FacilityCmd) -> Result<(), Failure> 
             show(mode, &c.post("/v1/facilities", &body)?, output::facility);
         }
         FacilityCmd::List => {
-            let list: Vec<api::FacilityView> = c.get("/v1/facilities")?;
-            show(mode, &list, |l| output::facilities(l));
+            let list: api::Page<api::FacilityView> = c.get("/v1/facilities")?;
+            show(mode, &list, |l| output::facilities(&l.items));
         }
         FacilityCmd::Show { id } => show(
             mode,
@@ -263,7 +271,7 @@ fn facilities(c: &Client, mode: Mode, cmd: &FacilityCmd) -> Result<(), Failure> 
 
 /// The market's commands: reserve, buy, sell, orders, cancel, trades, book, and the
 /// deal and money commands that are not groups.
-fn market(c: &Client, mode: Mode, cmd: &Cmd) -> Result<(), Failure> {
+fn market(c: &Client, mode: Mode, ask: Ask, cmd: &Cmd) -> Result<(), Failure> {
     match cmd {
         Cmd::Reserve(a) => {
             let (start, end) = window(&a.window)?;
@@ -282,7 +290,7 @@ fn market(c: &Client, mode: Mode, cmd: &Cmd) -> Result<(), Failure> {
         }
         Cmd::Buy(a) => show(
             mode,
-            &c.post("/v1/orders", &bodies::buy(a)?)?,
+            &c.post("/v1/orders", &ask.before_buy(c, bodies::buy(a)?)?)?,
             output::placed,
         ),
         Cmd::Sell(a) => show(
@@ -299,6 +307,10 @@ fn market(c: &Client, mode: Mode, cmd: &Cmd) -> Result<(), Failure> {
                 output::page(p, &output::ORDER_HEADERS, output::order_row)
             });
         }
+        Cmd::Cancel { id } if c.dry_run() => {
+            c.post_only(&format!("/v1/orders/{id}/cancel"), &api::Empty {})?;
+            println!("would cancel {id}");
+        }
         Cmd::Cancel { id } => {
             c.post_only(&format!("/v1/orders/{id}/cancel"), &api::Empty {})?;
             let order: api::OrderView = c.get(&format!("/v1/orders/{id}"))?;
@@ -312,9 +324,7 @@ fn market(c: &Client, mode: Mode, cmd: &Cmd) -> Result<(), Failure> {
                 &[limit, before, mine, ("model", a.model.clone())],
             );
             let trades: api::Page<api::TradeView> = c.get(&q)?;
-            show(mode, &trades, |p| {
-                output::page(p, &output::TRADE_HEADERS, output::trade_row)
-            });
+            show(mode, &trades, output::trades);
         }
         Cmd::Book { model } => {
             let q = query("/v1/book", &[("model", Some(model.clone()))]);
@@ -359,18 +369,22 @@ fn deals(c: &Client, mode: Mode, cmd: &Cmd) -> Result<(), Failure> {
 }
 
 /// `mw contract …`.
-fn contracts(c: &Client, mode: Mode, cmd: &ContractCmd) -> Result<(), Failure> {
+fn contracts(c: &Client, mode: Mode, ask: Ask, cmd: &ContractCmd) -> Result<(), Failure> {
     let contract: api::ContractView = match cmd {
         ContractCmd::Show { id } => c.get(&format!("/v1/contracts/{id}"))?,
         ContractCmd::Notice { id } => {
-            c.post(&format!("/v1/contracts/{id}/notice"), &api::GiveNotice {})?
+            let path = format!("/v1/contracts/{id}/notice");
+            ask.before_ending(c, &path, &api::GiveNotice {}, "Notice on")?;
+            c.post(&path, &api::GiveNotice {})?
         }
         ContractCmd::Terminate { id, cause, reason } => {
             let body = api::Terminate {
                 cause: bodies::name(cause, "--cause")?,
                 reason: reason.clone(),
             };
-            c.post(&format!("/v1/contracts/{id}/terminate"), &body)?
+            let path = format!("/v1/contracts/{id}/terminate");
+            ask.before_ending(c, &path, &body, "Terminating")?;
+            c.post(&path, &body)?
         }
     };
     show(mode, &contract, output::contract);
@@ -391,7 +405,9 @@ fn rfqs(c: &Client, mode: Mode, cmd: &RfqCmd) -> Result<(), Failure> {
         RfqCmd::Show { id } => {
             let both = output::RfqAndQuotes {
                 rfq: c.get(&format!("/v1/rfqs/{id}"))?,
-                quotes: c.get(&format!("/v1/rfqs/{id}/quotes"))?,
+                quotes: c
+                    .get::<api::Page<api::QuoteView>>(&format!("/v1/rfqs/{id}/quotes"))?
+                    .items,
             };
             show(mode, &both, output::rfq_and_quotes);
         }
@@ -497,8 +513,8 @@ fn admin(c: &Client, mode: Mode, cmd: &AdminCmd) -> Result<(), Failure> {
 fn catalog(c: &Client, mode: Mode, cmd: &Cmd) -> Result<(), Failure> {
     match cmd {
         Cmd::Models => {
-            let models: Vec<api::ModelView> = c.get("/v1/models")?;
-            show(mode, &models, |m| output::models(m));
+            let models: api::Page<api::ModelView> = c.get("/v1/models")?;
+            show(mode, &models, |m| output::models(&m.items));
         }
         Cmd::Whoami => show(mode, &c.get("/v1/me")?, output::me),
         Cmd::Order(OrderCmd::Show { id }) => {
@@ -507,16 +523,25 @@ fn catalog(c: &Client, mode: Mode, cmd: &Cmd) -> Result<(), Failure> {
         Cmd::Reduce { id, by } => {
             let body = api::ReduceOrder { by_gpus: *by };
             c.post_only(&format!("/v1/orders/{id}/reduce"), &body)?;
-            show(mode, &c.get(&format!("/v1/orders/{id}"))?, output::order);
+            if c.dry_run() {
+                println!("would take {by} GPUs off {id}");
+            } else {
+                show(mode, &c.get(&format!("/v1/orders/{id}"))?, output::order);
+            }
         }
         Cmd::Reservations => {
-            let list: Vec<api::ReservationView> = c.get("/v1/reservations")?;
-            show(mode, &list, |l| output::reservations(l));
+            let list: api::Page<api::ReservationView> = c.get("/v1/reservations")?;
+            show(mode, &list, |l| output::reservations(&l.items));
         }
         Cmd::Release { id } => {
             c.post_only(&format!("/v1/reservations/{id}/release"), &api::Empty {})?;
             if mode != Mode::Json {
-                println!("released {id}");
+                let done = if c.dry_run() {
+                    "would release"
+                } else {
+                    "released"
+                };
+                println!("{done} {id}");
             }
         }
         Cmd::Events { count } => c.events(*count, |e| output::event(mode, e))?,
@@ -586,4 +611,84 @@ pub fn logout(cli: &Cli) -> Result<(), Failure> {
     crate::profile::save(&config)?;
     println!("forgot profile {name}");
     Ok(())
+}
+
+/// Whether to ask before an action that ends a contract or buys a lot: on a terminal,
+/// without `--yes` or `--dry-run`.
+#[derive(Clone, Copy)]
+struct Ask {
+    on: bool,
+}
+
+impl Ask {
+    /// Asks a yes/no question on standard error; anything but `y` or `yes` is no.
+    fn confirm(question: &str) -> Result<(), Failure> {
+        eprint!("{question} [y/N] ");
+        let mut line = String::new();
+        std::io::stdin()
+            .read_line(&mut line)
+            .map_err(|e| Failure::usage(format!("cannot read the answer: {e}")))?;
+        match line.trim().to_ascii_lowercase().as_str() {
+            "y" | "yes" => Ok(()),
+            _ => Err(Failure::local("not done: nothing was sent")),
+        }
+    }
+
+    /// Before notice or termination: what the exchange says would happen (the end it
+    /// takes effect, the fee, what stays committed until then), then the question.
+    fn before_ending<B: serde::Serialize>(
+        self,
+        c: &Client,
+        path: &str,
+        body: &B,
+        what: &str,
+    ) -> Result<(), Failure> {
+        if !self.on {
+            return Ok(());
+        }
+        let after: api::ContractView = c.trying().post(path, body)?;
+        let fee = after.notice.as_ref().map_or_else(
+            || "no fee".to_string(),
+            |n| format!("a fee of {}", output::usd(&n.fee)),
+        );
+        eprintln!(
+            "{what} {}: it would end at {} (agreed end {}), with {fee}; committed until then: {}.",
+            after.id,
+            output::t(&after.ends),
+            output::t(&after.end),
+            output::usd_opt(&after.remaining_commitment)
+        );
+        Ask::confirm("Go ahead?")
+    }
+
+    /// Before a buy of more GPU-hours than the config's `confirm_buy_above_gpu_hours`:
+    /// what it would fill and pay, then the question. Returns the body to send.
+    fn before_buy(self, c: &Client, body: api::PlaceOrder) -> Result<api::PlaceOrder, Failure> {
+        let Some(limit) = crate::profile::load()?.confirm_buy_above_gpu_hours else {
+            return Ok(body);
+        };
+        let hour = |t: &str| megawatt_server::parse::hour(t).map_or(0, |h| u64::from(h.0));
+        let end = body.end.as_deref().map_or(0, hour);
+        let size = u64::from(body.gpus) * end.saturating_sub(hour(&body.start));
+        if !self.on || size <= limit {
+            return Ok(body);
+        }
+        let tried: api::PlacedView = c.trying().post("/v1/orders", &body)?;
+        let paid: Vec<String> = tried
+            .transfers
+            .iter()
+            .map(|x| format!("{} {}", x.kind, output::usd(&x.amount)))
+            .collect();
+        eprintln!(
+            "This buy is {size} GPU-hours (you confirm above {limit}): it would be {} with {} trade(s){}.",
+            tried.order.status,
+            tried.trades.len(),
+            if paid.is_empty() {
+                String::new()
+            } else {
+                format!(", paying {}", paid.join(", "))
+            }
+        );
+        Ask::confirm("Go ahead?").map(|()| body)
+    }
 }

@@ -40,6 +40,9 @@ pub struct Config {
     /// The profile used when none is named.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub default: Option<String>,
+    /// Ask before a buy of more GPU-hours than this (on a terminal, without `--yes`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub confirm_buy_above_gpu_hours: Option<u64>,
     /// Profiles by name.
     #[serde(default)]
     pub profiles: BTreeMap<String, Profile>,

@@ -930,3 +930,56 @@ fn shells_get_completions() {
         assert!(text.contains("contract"), "{shell} completes subcommands");
     }
 }
+
+/// On a terminal, notice asks first, stating the end it would take effect and what
+/// stays committed; "n" sends nothing, "y" gives notice. (`script` gives the command a
+/// terminal.)
+#[test]
+fn notice_on_a_terminal_asks_first() {
+    if Command::new("script").arg("--version").output().is_err() {
+        eprintln!("skipped: no `script` (util-linux) to give the command a terminal");
+        return;
+    }
+    let (s, banner) = serve(true);
+    let lab = banner
+        .iter()
+        .find(|l| l.contains("Frontier Lab"))
+        .map(|l| token_in(l))
+        .expect("the lab's key");
+    let on_terminal = |answer: &str| {
+        let mut child = Command::new("script")
+            .args(["-qec", &format!("{MW} contract notice ctr-1"), "/dev/null"])
+            .env("MW_URL", &s.url)
+            .env("MW_TOKEN", &lab)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        use std::io::Write;
+        writeln!(child.stdin.take().unwrap(), "{answer}").unwrap();
+        child.wait_with_output().unwrap()
+    };
+    let no = on_terminal("n");
+    let text = String::from_utf8_lossy(&no.stdout);
+    assert!(!no.status.success(), "{text}");
+    assert!(
+        text.contains("it would end at")
+            && text.contains("committed until then")
+            && text.contains("Go ahead?"),
+        "{text}"
+    );
+    let shown = ok(&mw(&s, &lab, &["contract", "show", "ctr-1"]));
+    assert!(
+        shown.contains("ctr-1  pending"),
+        "nothing was sent: {shown}"
+    );
+    let yes = on_terminal("y");
+    assert!(
+        yes.status.success(),
+        "{}",
+        String::from_utf8_lossy(&yes.stdout)
+    );
+    let shown = ok(&mw(&s, &lab, &["contract", "show", "ctr-1"]));
+    assert!(shown.contains("notice_given"), "{shown}");
+}

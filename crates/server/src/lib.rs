@@ -17,6 +17,7 @@
 
 mod app;
 pub mod demo;
+pub mod dry_run;
 pub mod extract;
 pub mod focus;
 pub mod limits;

@@ -112,16 +112,14 @@ fn rfq_quote_accept_notice(backend: Backend) {
     problem(&big_ask(500), 409, "insufficient_capacity");
     // Each party sees what it may: the buyer both quotes, a provider its own.
     assert_eq!(
-        s.get(&format!("/v1/rfqs/{rfq_id}/quotes"), &lab)
-            .body
+        s.get(&format!("/v1/rfqs/{rfq_id}/quotes"), &lab).body["items"]
             .as_array()
             .unwrap()
             .len(),
         2
     );
     assert_eq!(
-        s.get(&format!("/v1/rfqs/{rfq_id}/quotes"), &prov2)
-            .body
+        s.get(&format!("/v1/rfqs/{rfq_id}/quotes"), &prov2).body["items"]
             .as_array()
             .unwrap()
             .len(),

@@ -65,8 +65,7 @@ fn walkthrough(backend: Backend) {
     assert_eq!(s.call("GET", "/healthz", None, None, &[]).status, 200);
     let models = s.get("/v1/models", &m.a);
     assert!(
-        models
-            .body
+        models.body["items"]
             .as_array()
             .unwrap()
             .iter()
@@ -329,8 +328,7 @@ fn bad_input_gets_a_4xx_problem_and_changes_nothing(backend: Backend) {
     // The directory of names is every participant's to read.
     let dir = s.get("/v1/participants", &m.a);
     assert_eq!(dir.status, 200, "{:?}", dir.body);
-    let names: Vec<&str> = dir
-        .body
+    let names: Vec<&str> = dir.body["items"]
         .as_array()
         .unwrap()
         .iter()
@@ -576,16 +574,14 @@ fn reservations_are_listed_for_their_owner_only(backend: Backend) {
     );
     assert_eq!(r.status, 201, "{:?}", r.body);
     assert_eq!(
-        s.get("/v1/reservations", &m.prov)
-            .body
+        s.get("/v1/reservations", &m.prov).body["items"]
             .as_array()
             .unwrap()
             .len(),
         1
     );
     assert_eq!(
-        s.get("/v1/reservations", &m.a)
-            .body
+        s.get("/v1/reservations", &m.a).body["items"]
             .as_array()
             .unwrap()
             .len(),
@@ -608,8 +604,7 @@ fn reservations_are_listed_for_their_owner_only(backend: Backend) {
         204
     );
     assert_eq!(
-        s.get("/v1/reservations", &m.prov)
-            .body
+        s.get("/v1/reservations", &m.prov).body["items"]
             .as_array()
             .unwrap()
             .len(),
@@ -677,8 +672,114 @@ fn market_data_streams_after_commit(backend: Backend) {
     assert!(saw.contains(&"order".to_string()));
 }
 
+/// `Dry-Run: true` answers what the request would do, from a copy of the engine, and
+/// changes nothing: no journal record, no trade, no idempotency record; a refusal is
+/// the real one; routes that cannot try say so.
+fn a_dry_run_answers_what_would_happen_and_changes_nothing(backend: Backend) {
+    let Some(m) = market(backend) else { return };
+    let s = &m.s;
+    sell(&m, 100, "2.00");
+    let seq = || s.call("GET", "/healthz", None, None, &[]).body["seq"].as_u64();
+    let before = seq();
+    let order = json!({ "side": "buy", "model": "h100-sxm", "gpus": 64, "start": day(1), "hours": 24, "price": "2.50" });
+    let dry = |key: &str, path: &str, body: &Value| {
+        s.call(
+            "POST",
+            path,
+            Some(key),
+            Some(&body.to_string()),
+            &[("Dry-Run", "true"), ("Idempotency-Key", "k1")],
+        )
+    };
+    let tried = dry(&m.a, "/v1/orders", &order);
+    assert_eq!(
+        (tried.status, tried.dry_run),
+        (200, true),
+        "{:?}",
+        tried.body
+    );
+    assert_eq!(tried.body["order"]["status"], "filled");
+    assert_eq!(
+        tried.body["contracts"][0]["notional"]["micros"].as_i64(),
+        Some(2_000_000 * 64 * 24)
+    );
+    assert_eq!(seq(), before, "nothing journaled");
+    assert_eq!(
+        s.get("/v1/trades", &m.a).body["items"]
+            .as_array()
+            .map(Vec::len),
+        Some(0)
+    );
+    // The real order, with the same idempotency key: it is new, and does what was tried.
+    let r = s.call(
+        "POST",
+        "/v1/orders",
+        Some(&m.a),
+        Some(&order.to_string()),
+        &[("Idempotency-Key", "k1")],
+    );
+    assert_eq!((r.status, r.dry_run), (201, false), "{:?}", r.body);
+    assert_eq!(r.body["order"]["id"], tried.body["order"]["id"]);
+    for k in ["id", "gpus", "price", "notional", "contract"] {
+        assert_eq!(r.body["trades"][0][k], tried.body["trades"][0][k], "{k}");
+    }
+    // Refusals are the real ones.
+    let mut zero = order.clone();
+    zero["price"] = json!("0");
+    problem(
+        &dry(&m.a, "/v1/orders", &zero),
+        422,
+        "price_not_positive",
+        "limit_price_micros",
+    );
+    let ctr = r.body["contracts"][0]["id"].as_str().unwrap().to_string();
+    let notice = dry(&m.a, &format!("/v1/contracts/{ctr}/notice"), &json!({}));
+    assert_eq!(
+        (notice.status, notice.body["code"].as_str()),
+        (409, Some("no_right_of_notice"))
+    );
+    // What cannot be tried says so; a Dry-Run that is neither true nor false is refused.
+    let rfq = json!({ "gpus": [{ "model": "h100-sxm", "gpus": 1 }], "start": day(3), "hours": 24, "deadline": day(2) });
+    let tried = dry(&m.a, "/v1/rfqs", &rfq);
+    assert_eq!(
+        (tried.status, tried.dry_run),
+        (200, true),
+        "{:?}",
+        tried.body
+    );
+    assert_eq!(tried.body["status"], "open");
+    assert_eq!(tried.body["gpus"][0]["model"], "h100-sxm");
+    assert_eq!(
+        s.get("/v1/rfqs", &m.a).body["items"]
+            .as_array()
+            .map(Vec::len),
+        Some(0)
+    );
+    let key = json!({ "participant": "p-2" });
+    problem(
+        &dry(&s.operator, "/v1/keys", &key),
+        400,
+        "dry_run_unsupported",
+        "Dry-Run",
+    );
+    let odd = s.call(
+        "POST",
+        "/v1/orders",
+        Some(&m.a),
+        Some(&order.to_string()),
+        &[("Dry-Run", "maybe")],
+    );
+    problem(&odd, 400, "malformed_request", "Dry-Run");
+    assert_eq!(
+        seq(),
+        before.map(|n| n + 1),
+        "only the real order was journaled"
+    );
+}
+
 on_both_backends!(
     walkthrough,
+    a_dry_run_answers_what_would_happen_and_changes_nothing,
     bad_input_gets_a_4xx_problem_and_changes_nothing,
     participants_see_and_act_on_their_own_orders_and_contracts_only,
     idempotent_retries_act_once,

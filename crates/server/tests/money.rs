@@ -153,6 +153,32 @@ fn trades_settle_with_fees_and_bids_need_money(backend: Backend) {
         prov_balance["balance"]["micros"],
         json!(200_000_000 - 200_000)
     );
+    // Also the placed order's answer lists the money it moved for the buyer.
+    let moved: Vec<&str> = r.body["transfers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(moved, ["trade", "fee"], "{:?}", r.body["transfers"]);
+    // The operator reads the exchange's own accounts: fees earned, money from outside.
+    let fees = s.get("/v1/balances?participant=fees", &s.operator).body;
+    assert_eq!(
+        fees["balance"]["micros"],
+        json!(200_000 + 500_000),
+        "{fees:?}"
+    );
+    let external = s.get("/v1/balances?participant=external", &s.operator).body;
+    assert!(
+        external["balance"]["micros"].as_i64().unwrap() < 0,
+        "{external:?}"
+    );
+    let r = s.get("/v1/balances?participant=fees", &lab);
+    assert!(
+        matches!(r.status, 403 | 422),
+        "a participant may not: {:?}",
+        r.body
+    );
     let kinds: Vec<String> = s.get("/v1/transfers", &s.operator).body["items"]
         .as_array()
         .unwrap()

@@ -22,7 +22,7 @@ pub struct ReserveArgs {
     #[arg(long)]
     pub pool: String,
     /// GPUs.
-    #[arg(short = 'n', long)]
+    #[arg(short = 'n', long, allow_negative_numbers = true, value_parser = clap::value_parser!(u32).range(1..))]
     pub gpus: u32,
     /// When.
     #[command(flatten)]
@@ -36,7 +36,7 @@ pub struct BuyArgs {
     #[arg(short, long)]
     pub model: String,
     /// GPUs.
-    #[arg(short = 'n', long)]
+    #[arg(short = 'n', long, allow_negative_numbers = true, value_parser = clap::value_parser!(u32).range(1..))]
     pub gpus: u32,
     /// When.
     #[command(flatten)]
@@ -81,7 +81,7 @@ pub struct SellArgs {
     #[arg(long, requires = "contract")]
     pub line: Option<u16>,
     /// GPUs.
-    #[arg(short = 'n', long)]
+    #[arg(short = 'n', long, allow_negative_numbers = true, value_parser = clap::value_parser!(u32).range(1..))]
     pub gpus: u32,
     /// When.
     #[command(flatten)]

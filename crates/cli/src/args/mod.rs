@@ -57,6 +57,14 @@ pub struct Cli {
     /// for scripts: `ORDER=$(mw buy … -q)`.
     #[arg(short, long, global = true, help_heading = "Global options")]
     pub quiet: bool,
+    /// Ask the exchange what a change would do (fills, contract, money, the end a
+    /// notice takes effect), and do nothing.
+    #[arg(long, global = true, help_heading = "Global options")]
+    pub dry_run: bool,
+    /// Do not ask before notice, termination or a large buy (nor when not on a
+    /// terminal).
+    #[arg(short, long, global = true, help_heading = "Global options")]
+    pub yes: bool,
     /// What to do.
     #[command(subcommand)]
     pub cmd: Cmd,

@@ -202,6 +202,21 @@ pub fn trade_row(x: &TradeView) -> Vec<String> {
     ]
 }
 
+/// A page of trades: with the parties' columns when the trades are yours (the public
+/// tape has no parties, so no empty columns for them).
+pub fn trades(p: &megawatt_api::Page<TradeView>) {
+    if p.items.iter().any(|t| t.buyer.is_some()) {
+        super::page(p, &TRADE_HEADERS, trade_row);
+    } else {
+        let public = TRADE_HEADERS.len() - 2;
+        super::page(p, &TRADE_HEADERS[..public], |t| {
+            let mut row = trade_row(t);
+            row.truncate(public);
+            row
+        });
+    }
+}
+
 /// Headers of [`trade_row`].
 pub const TRADE_HEADERS: [&str; 9] = [
     "id", "model", "gpus", "start", "end", "price/h", "notional", "buyer", "seller",

@@ -10,6 +10,7 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use megawatt_api::ClockView;
+use megawatt_api::Page;
 use megawatt_api::{ClockBody, CreateKey, CreateModel, CreateParticipant, RoleName};
 use megawatt_engine::command::Command;
 use megawatt_engine::entities::Roles;
@@ -60,11 +61,11 @@ pub async fn create_participant(
 /// 1,000). Names are public, as an exchange's member list is; who traded with whom is
 /// not (the public tape has no parties).
 #[utoipa::path(get, path = "/v1/participants", tag = "participants",
-    responses((status = 200, body = [ParticipantView]), (status = "4XX", body = ProblemBody)), security(("bearer" = [])))]
+    responses((status = 200, body = Page<ParticipantView>), (status = "4XX", body = ProblemBody)), security(("bearer" = [])))]
 pub async fn list_participants(
     State(state): State<Arc<AppState>>,
     _caller: Caller,
-) -> Result<Json<Vec<ParticipantView>>, Problem> {
+) -> Result<Json<Page<ParticipantView>>, Problem> {
     let list = state
         .seq
         .query(|e| {
@@ -76,7 +77,7 @@ pub async fn list_participants(
         })
         .await
         .map_err(seq_problem)?;
-    Ok(Json(list))
+    Ok(Json(Page::whole(list)))
 }
 
 /// Create an API key for a participant (operator). The key is shown once.
@@ -89,6 +90,7 @@ pub async fn create_key(
     body: Body<CreateKey>,
 ) -> Result<(StatusCode, Json<KeyView>), Problem> {
     require_operator(caller)?;
+    crate::dry_run::unsupported("creating a key")?;
     let raw = &body.value.participant;
     let id = crate::parse::id(raw, "p")
         .map(ParticipantId)
@@ -182,11 +184,11 @@ pub async fn me(
 
 /// The GPU model catalog.
 #[utoipa::path(get, path = "/v1/models", tag = "models",
-    responses((status = 200, body = [ModelView]), (status = "4XX", body = ProblemBody)), security(("bearer" = [])))]
+    responses((status = 200, body = Page<ModelView>), (status = "4XX", body = ProblemBody)), security(("bearer" = [])))]
 pub async fn list_models(
     State(state): State<Arc<AppState>>,
     _caller: Caller,
-) -> Result<Json<Vec<ModelView>>, Problem> {
+) -> Result<Json<Page<ModelView>>, Problem> {
     let list = state
         .seq
         .query(|e| {
@@ -201,7 +203,7 @@ pub async fn list_models(
         })
         .await
         .map_err(seq_problem)?;
-    Ok(Json(list))
+    Ok(Json(Page::whole(list)))
 }
 
 /// Add a GPU model (operator).

@@ -88,6 +88,9 @@ pub async fn notice(
     let cmd = Command::GiveNotice {
         contract: ContractId(id),
     };
+    if crate::dry_run::active() {
+        return tried(&state, caller, cmd, ContractId(id)).await;
+    }
     submit(&state, caller, cmd, body.idem(idem)).await?;
     Ok(Json(visible(&state, caller, &raw).await?))
 }
@@ -123,6 +126,25 @@ pub async fn terminate(
         cause: cause(body.value.cause),
         reason: body.value.reason,
     };
+    if crate::dry_run::active() {
+        return tried(&state, caller, cmd, ContractId(id)).await;
+    }
     submit(&state, caller, cmd, idem).await?;
     Ok(Json(visible(&state, caller, &raw).await?))
+}
+
+/// A dry run of notice or termination: the contract as it would be after `cmd`.
+async fn tried(
+    state: &AppState,
+    caller: Caller,
+    cmd: Command,
+    id: ContractId,
+) -> Result<Json<ContractView>, Problem> {
+    let view = crate::dry_run::simulate(state, caller.id, cmd, move |e, _| {
+        let now = megawatt_engine::units::Hour::containing(e.clock_ms());
+        e.contract(id).map(|c| views::new_contract(c, now))
+    })
+    .await?;
+    view.map(Json)
+        .ok_or_else(|| Problem::unavailable("unexpected outcome"))
 }

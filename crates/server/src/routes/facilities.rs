@@ -8,6 +8,7 @@ use crate::views::{FacilityView, PoolView, ReservationView};
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
+use megawatt_api::Page;
 use megawatt_api::{CreateFacility, CreateReservation};
 use megawatt_engine::Engine;
 use megawatt_engine::command::{Command, PoolSpec};
@@ -94,6 +95,16 @@ pub async fn create(
             })
             .collect(),
     };
+    if crate::dry_run::active() {
+        let now = now_hour();
+        let v = crate::dry_run::simulate(&state, caller.id, cmd, move |e, ev| match ev.first() {
+            Some(Event::FacilityCreated(f)) => e.facility(f.id).map(|f| view(e, f, now, caller)),
+            _ => None,
+        })
+        .await?;
+        let v = v.ok_or_else(|| Problem::unavailable("unexpected outcome"))?;
+        return Ok((StatusCode::OK, Json(v)));
+    }
     let events = submit(&state, caller, cmd, body.idem(idem)).await?;
     let Some(Event::FacilityCreated(f)) = events.first() else {
         return Err(Problem::unavailable("unexpected outcome"));
@@ -110,11 +121,11 @@ pub async fn create(
 
 /// Every facility on the exchange, with its pools.
 #[utoipa::path(get, path = "/v1/facilities", tag = "facilities",
-    responses((status = 200, body = [FacilityView]), (status = "4XX", body = ProblemBody)), security(("bearer" = [])))]
+    responses((status = 200, body = Page<FacilityView>), (status = "4XX", body = ProblemBody)), security(("bearer" = [])))]
 pub async fn list(
     State(state): State<Arc<AppState>>,
     caller: Caller,
-) -> Result<Json<Vec<FacilityView>>, Problem> {
+) -> Result<Json<Page<FacilityView>>, Problem> {
     let v = state
         .seq
         .query(move |e| {
@@ -126,7 +137,7 @@ pub async fn list(
         })
         .await
         .map_err(seq_problem)?;
-    Ok(Json(v))
+    Ok(Json(Page::whole(v)))
 }
 
 /// One facility.
@@ -191,11 +202,11 @@ pub async fn reserve(
 
 /// Your live reservations (the operator sees all).
 #[utoipa::path(get, path = "/v1/reservations", tag = "facilities",
-    responses((status = 200, body = [ReservationView]), (status = "4XX", body = ProblemBody)), security(("bearer" = [])))]
+    responses((status = 200, body = Page<ReservationView>), (status = "4XX", body = ProblemBody)), security(("bearer" = [])))]
 pub async fn reservations(
     State(state): State<Arc<AppState>>,
     caller: Caller,
-) -> Result<Json<Vec<ReservationView>>, Problem> {
+) -> Result<Json<Page<ReservationView>>, Problem> {
     let v = state
         .seq
         .query(move |e| {
@@ -213,7 +224,7 @@ pub async fn reservations(
         })
         .await
         .map_err(seq_problem)?;
-    Ok(Json(v))
+    Ok(Json(Page::whole(v)))
 }
 
 /// Give a reservation's capacity back.

@@ -14,6 +14,7 @@ use megawatt_api::{MoveMoney, SetCreditLimit};
 use megawatt_engine::command::Command;
 use megawatt_engine::event::Event;
 use megawatt_engine::ids::{ParticipantId, TransferId};
+use megawatt_engine::money::Account;
 use serde::Deserialize;
 use std::sync::Arc;
 use utoipa::IntoParams;
@@ -58,7 +59,9 @@ fn parse_participant(raw: &str, field: &'static str) -> Result<ParticipantId, Pr
         })
 }
 
-/// Your balance and credit limit (the operator: any participant's).
+/// Your balance and credit limit (the operator: any participant's, and the exchange's
+/// own accounts: `participant=fees`, its fee revenue, and `participant=external`, the
+/// money that came in from outside less what went out, below zero).
 #[utoipa::path(get, path = "/v1/balances", tag = "money", params(WhoQuery),
     responses((status = 200, body = BalanceView), (status = "4XX", body = ProblemBody)), security(("bearer" = [])))]
 pub async fn balance(
@@ -66,6 +69,17 @@ pub async fn balance(
     caller: Caller,
     Q(q): Q<WhoQuery>,
 ) -> Result<Json<BalanceView>, Problem> {
+    if let (true, Some(a @ (Account::Fees | Account::External))) = (
+        caller.operator,
+        q.participant.as_deref().and_then(Account::parse),
+    ) {
+        let micros = state
+            .seq
+            .query(move |e| e.balance(a))
+            .await
+            .map_err(seq_problem)?;
+        return Ok(Json(views::account_balance(a, micros)));
+    }
     let p = who(caller, &q.participant)?;
     let view = state
         .seq
@@ -201,6 +215,12 @@ pub async fn credit_limit(
         participant: p,
         limit_micros: limit,
     };
+    if crate::dry_run::active() {
+        let funds = move |e: &megawatt_engine::Engine, _: &[Event]| views::balance(p, &e.funds(p));
+        return Ok(Json(
+            crate::dry_run::simulate(&state, caller.id, cmd, funds).await?,
+        ));
+    }
     submit(&state, caller, cmd, body.idem(idem)).await?;
     let q = WhoQuery {
         participant: Some(p.to_string()),
@@ -241,6 +261,19 @@ pub async fn set_fees(
         maker_bps: body.value.maker_bps,
         taker_bps: body.value.taker_bps,
     };
+    if crate::dry_run::active() {
+        let fees = |e: &megawatt_engine::Engine, _: &[Event]| {
+            let f = e.fees();
+            FeesView {
+                maker_bps: f.maker_bps,
+                taker_bps: f.taker_bps,
+            }
+        };
+        let cmd = Command::SetFees(rates);
+        return Ok(Json(
+            crate::dry_run::simulate(&state, caller.id, cmd, fees).await?,
+        ));
+    }
     submit(&state, caller, Command::SetFees(rates), body.idem(idem)).await?;
     fees(State(state), caller).await
 }

@@ -19,7 +19,7 @@ use megawatt_engine::contract::{Causes, Pricing, Terms};
 use megawatt_engine::event::Event;
 use megawatt_engine::ids::{FacilityId, ParticipantId, PoolId, QuoteId, RfqId};
 use megawatt_engine::units::Hour;
-use megawatt_store::reader::RfqScope;
+use megawatt_store::reader::{QuoteRecord, RfqRecord, RfqScope};
 use serde::Deserialize;
 use std::sync::Arc;
 use utoipa::IntoParams;
@@ -213,6 +213,15 @@ pub async fn create(
     body: Body<CreateRfq>,
 ) -> Result<(StatusCode, Json<RfqView>), Problem> {
     let cmd = rfq_command(&body.value)?;
+    if crate::dry_run::active() {
+        let view = crate::dry_run::simulate(&state, caller.id, cmd, |e, ev| match ev.first() {
+            Some(Event::RfqCreated(r)) => Some(views::rfq(&RfqRecord::open(r, &e.names()))),
+            _ => None,
+        })
+        .await?;
+        let view = view.ok_or_else(|| Problem::unavailable("unexpected outcome"))?;
+        return Ok((StatusCode::OK, Json(view)));
+    }
     let events = submit(&state, caller, cmd, body.idem(idem)).await?;
     let Some(Event::RfqCreated(r)) = events.first() else {
         return Err(Problem::unavailable("unexpected outcome"));
@@ -280,6 +289,7 @@ pub async fn cancel(
 ) -> Result<Json<RfqView>, Problem> {
     let id = path_id(&raw, RfqId::PREFIX, "RFQ")?;
     let cmd = Command::CancelRfq { rfq: RfqId(id) };
+    crate::dry_run::unsupported("cancelling an RFQ")?;
     submit(&state, caller, cmd, body.idem(idem)).await?;
     Ok(Json(rfq_view(&state, caller, id, &raw).await?))
 }
@@ -299,6 +309,15 @@ pub async fn quote(
 ) -> Result<(StatusCode, Json<QuoteView>), Problem> {
     let rfq = RfqId(path_id(&raw, RfqId::PREFIX, "RFQ")?);
     let cmd = quote_command(rfq, &body.value)?;
+    if crate::dry_run::active() {
+        let view = crate::dry_run::simulate(&state, caller.id, cmd, |_, ev| match ev.first() {
+            Some(Event::QuoteSubmitted(q)) => Some(views::quote(&QuoteRecord::open(q))),
+            _ => None,
+        })
+        .await?;
+        let view = view.ok_or_else(|| Problem::unavailable("unexpected outcome"))?;
+        return Ok((StatusCode::OK, Json(view)));
+    }
     let events = submit(&state, caller, cmd, body.idem(idem)).await?;
     let Some(Event::QuoteSubmitted(q)) = events.first() else {
         return Err(Problem::unavailable("unexpected outcome"));
@@ -312,17 +331,17 @@ pub async fn quote(
 /// The quotes of an RFQ you may see: all of them for its buyer, your own for a provider.
 #[utoipa::path(get, path = "/v1/rfqs/{id}/quotes", tag = "rfqs",
     params(("id" = String, Path, description = "RFQ id")),
-    responses((status = 200, body = Vec<QuoteView>), (status = "4XX", body = ProblemBody)), security(("bearer" = [])))]
+    responses((status = 200, body = Page<QuoteView>), (status = "4XX", body = ProblemBody)), security(("bearer" = [])))]
 pub async fn quotes(
     State(state): State<Arc<AppState>>,
     caller: Caller,
     Path(raw): Path<String>,
-) -> Result<Json<Vec<QuoteView>>, Problem> {
+) -> Result<Json<Page<QuoteView>>, Problem> {
     let id = path_id(&raw, RfqId::PREFIX, "RFQ")?;
     rfq_view(&state, caller, id, &raw).await?;
     let party = (!caller.operator).then_some(caller.id);
     let rows = state.read(move |r| r.quotes(id, party)).await?;
-    Ok(Json(rows.iter().map(views::quote).collect()))
+    Ok(Json(Page::whole(rows.iter().map(views::quote).collect())))
 }
 
 async fn quote_view(
@@ -363,6 +382,7 @@ pub async fn withdraw(
 ) -> Result<Json<QuoteView>, Problem> {
     let id = path_id(&raw, QuoteId::PREFIX, "quote")?;
     let cmd = Command::WithdrawQuote { quote: QuoteId(id) };
+    crate::dry_run::unsupported("withdrawing a quote")?;
     submit(&state, caller, cmd, body.idem(idem)).await?;
     Ok(Json(quote_view(&state, caller, &raw).await?))
 }

@@ -48,6 +48,20 @@ pub fn balance(p: ParticipantId, f: &Funds) -> BalanceView {
     }
 }
 
+/// One of the exchange's own accounts (`fees`, `external`) as a balance: it has no
+/// credit, bids or invoices.
+pub fn account_balance(a: megawatt_engine::money::Account, micros: i64) -> BalanceView {
+    BalanceView {
+        participant: a.to_string(),
+        balance: money(micros),
+        credit_limit: money(0),
+        open_bids: money(0),
+        owed: money(0),
+        receivable: money(0),
+        available: money(micros),
+    }
+}
+
 /// Roles as a list of names.
 pub fn role_names(r: Roles) -> Vec<String> {
     let mut v = Vec::new();

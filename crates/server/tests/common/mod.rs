@@ -65,6 +65,8 @@ pub struct Resp {
     pub status: u16,
     pub body: Value,
     pub content_type: String,
+    /// The answer said `Dry-Run: true`.
+    pub dry_run: bool,
 }
 
 impl TestServer {
@@ -181,12 +183,14 @@ impl TestServer {
             .and_then(|v| v.to_str().ok())
             .unwrap_or("")
             .to_string();
+        let dry_run = resp.headers().get("dry-run").is_some_and(|v| v == "true");
         let text = resp.body_mut().read_to_string().unwrap_or_default();
         let body = serde_json::from_str(&text).unwrap_or(Value::String(text));
         Resp {
             status,
             body,
             content_type,
+            dry_run,
         }
     }
 

@@ -77,6 +77,68 @@ pub struct QuoteRecord {
     pub lines: Vec<ContractLine>,
 }
 
+impl RfqRecord {
+    /// An open RFQ of the engine as the tables hold it, with model and region names
+    /// from `names`: what a dry run of an RFQ answers (`megawatt_server::dry_run`).
+    pub fn open(
+        r: &megawatt_engine::deal::Rfq,
+        names: &megawatt_engine::catalog::Names,
+    ) -> RfqRecord {
+        use megawatt_engine::deal::Need;
+        let (asked, items) = match &r.need {
+            Need::Gpus(items) => (
+                Asked::Gpus,
+                items
+                    .iter()
+                    .map(|(m, g)| (names.model_id(*m).to_string(), *g))
+                    .collect(),
+            ),
+            Need::Power {
+                power_kw,
+                min_power_kw,
+            } => (
+                Asked::Power {
+                    power_kw: *power_kw,
+                    min_power_kw: *min_power_kw,
+                },
+                Vec::new(),
+            ),
+        };
+        RfqRecord {
+            id: r.id,
+            buyer: r.buyer,
+            asked,
+            window: r.window,
+            region: r.region.map(|x| names.region(x).to_string()),
+            facility: r.facility,
+            terms: r.terms,
+            deadline: r.deadline,
+            status: Status::Open,
+            created_ms: r.created_ms,
+            items,
+            invited: r.invited.clone(),
+        }
+    }
+}
+
+impl QuoteRecord {
+    /// A live quote of the engine as the tables hold it.
+    pub fn open(q: &megawatt_engine::deal::Quote) -> QuoteRecord {
+        QuoteRecord {
+            id: q.id,
+            rfq: q.rfq,
+            provider: q.provider,
+            facility: q.facility,
+            pricing: q.pricing,
+            terms: q.terms,
+            expires: q.expires,
+            status: Status::Open,
+            created_ms: q.created_ms,
+            lines: q.lines.to_vec(),
+        }
+    }
+}
+
 /// The columns [`rfq_record`] reads, in order.
 const RFQ_COLUMNS: &str = "id, buyer, kind, power_kw, min_power_kw, start_hour, end_hour, region, facility, \
     max_buyer_notice_hours, min_seller_notice_hours, max_early_termination_fee_micros, required_causes, \
