@@ -121,6 +121,16 @@ fn paging(p: &PageArgs) -> [(&'static str, Option<String>); 2] {
 /// transfers, in one answer.
 fn statement(c: &Client, a: &StatementArgs) -> Result<output::Statement, Failure> {
     let who = ("participant", a.participant.clone());
+    let [limit, _] = paging(&a.page);
+    Ok(output::Statement {
+        balance: c.get(&query("/v1/balances", std::slice::from_ref(&who)))?,
+        invoices: c.get(&query("/v1/invoices", &[limit, who]))?,
+        transfers: transfers(c, a)?,
+    })
+}
+
+/// A page of transfers, of a period and a participant (`mw transfers`, `mw statement`).
+fn transfers(c: &Client, a: &StatementArgs) -> Result<api::Page<api::TransferView>, Failure> {
     let hour = |v: &Option<String>| {
         v.as_deref()
             .map(|v| input::start(v, input::now_ms()).map(|h| h.to_string()))
@@ -128,21 +138,17 @@ fn statement(c: &Client, a: &StatementArgs) -> Result<output::Statement, Failure
             .map_err(Failure::usage)
     };
     let [limit, before] = paging(&a.page);
-    let transfers = query(
+    let q = query(
         "/v1/transfers",
         &[
-            limit.clone(),
+            limit,
             before,
-            who.clone(),
+            ("participant", a.participant.clone()),
             ("from", hour(&a.from)?),
             ("to", hour(&a.to)?),
         ],
     );
-    Ok(output::Statement {
-        balance: c.get(&query("/v1/balances", std::slice::from_ref(&who)))?,
-        invoices: c.get(&query("/v1/invoices", &[limit, who]))?,
-        transfers: c.get(&transfers)?,
-    })
+    c.get(&q)
 }
 
 /// `mw invoices export`: the FOCUS CSV of a month, to a file or standard output.
@@ -457,6 +463,19 @@ fn invoices(
 /// `mw admin …` (operator).
 fn admin(c: &Client, mode: Mode, cmd: &AdminCmd) -> Result<(), Failure> {
     match cmd {
+        AdminCmd::Model {
+            id,
+            name,
+            watts_per_gpu,
+        } => {
+            let body = api::CreateModel {
+                id: id.clone(),
+                name: name.clone(),
+                watts_per_gpu: *watts_per_gpu,
+            };
+            let m: api::ModelView = c.post("/v1/models", &body)?;
+            show(mode, &m, |m| output::models(std::slice::from_ref(m)));
+        }
         AdminCmd::Tick { hour } => {
             let hour = input::start(hour, input::now_ms())
                 .map_err(Failure::usage)?
@@ -512,6 +531,19 @@ fn admin(c: &Client, mode: Mode, cmd: &AdminCmd) -> Result<(), Failure> {
 /// the live events.
 fn catalog(c: &Client, mode: Mode, cmd: &Cmd) -> Result<(), Failure> {
     match cmd {
+        Cmd::Participants => {
+            let dir: api::Page<api::ParticipantView> = c.get("/v1/participants")?;
+            show(mode, &dir, |d| output::participants(&d.items));
+        }
+        Cmd::Fees => show(mode, &c.get::<api::FeesView>("/v1/fees")?, |v| {
+            println!("fees: maker {} bps, taker {} bps", v.maker_bps, v.taker_bps)
+        }),
+        Cmd::Transfers(a) => {
+            let page = transfers(c, a)?;
+            show(mode, &page, |p| {
+                output::page(p, &output::TRANSFER_HEADERS, output::transfer_row)
+            });
+        }
         Cmd::Models => {
             let models: api::Page<api::ModelView> = c.get("/v1/models")?;
             show(mode, &models, |m| output::models(&m.items));

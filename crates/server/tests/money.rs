@@ -173,6 +173,12 @@ fn trades_settle_with_fees_and_bids_need_money(backend: Backend) {
         external["balance"]["micros"].as_i64().unwrap() < 0,
         "{external:?}"
     );
+    let fee_transfers = s.get("/v1/transfers?participant=fees", &s.operator).body;
+    assert_eq!(
+        fee_transfers["items"].as_array().map(Vec::len),
+        Some(2),
+        "{fee_transfers:?}"
+    );
     let r = s.get("/v1/balances?participant=fees", &lab);
     assert!(
         matches!(r.status, 403 | 422),

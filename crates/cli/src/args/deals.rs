@@ -103,6 +103,21 @@ pub enum AdminCmd {
         #[arg(long)]
         taker_bps: u16,
     },
+    /// Add a GPU model to the catalog.
+    #[command(
+        after_help = "Examples:\n  mw admin model --id b300 --name \"NVIDIA B300\" --watts-per-gpu 1900"
+    )]
+    Model {
+        /// Id: 1 to 32 of a-z 0-9 -.
+        #[arg(long)]
+        id: String,
+        /// Name.
+        #[arg(long)]
+        name: String,
+        /// Server power per GPU, watts.
+        #[arg(long)]
+        watts_per_gpu: u32,
+    },
     /// Move the market's clock to an hour (servers started with --manual-clock only):
     /// orders expire, contracts start and end, months close and are invoiced.
     #[command(after_help = "Examples:\n  mw admin tick 2027-02-01T00:00Z")]

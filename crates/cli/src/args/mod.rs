@@ -200,6 +200,17 @@ pub enum Cmd {
         /// Quote id.
         id: String,
     },
+    /// The exchange's directory: every participant's id, name and roles.
+    #[command(after_help = "Examples:\n  mw participants")]
+    Participants,
+    /// The exchange's fees, basis points of a trade's notional.
+    #[command(after_help = "Examples:\n  mw fees")]
+    Fees,
+    /// Your transfers (the operator: anyone's with --participant, or all), newest first.
+    #[command(
+        after_help = "Examples:\n  mw transfers\n  mw transfers --from 2027-01-01 --to 2027-02-01\n  mw transfers --participant fees     (operator)"
+    )]
+    Transfers(StatementArgs),
     /// The GPU models of the catalog (the ids `-m` takes).
     #[command(after_help = "Examples:\n  mw models")]
     Models,

@@ -222,6 +222,15 @@ pub const TRADE_HEADERS: [&str; 9] = [
     "id", "model", "gpus", "start", "end", "price/h", "notional", "buyer", "seller",
 ];
 
+/// The directory.
+pub fn participants(ps: &[ParticipantView]) {
+    let rows: Vec<Vec<String>> = ps
+        .iter()
+        .map(|p| vec![p.id.clone(), p.name.clone(), p.roles.join(", ")])
+        .collect();
+    table(&["id", "name", "roles"], &rows);
+}
+
 /// The catalog's models.
 pub fn models(ms: &[ModelView]) {
     let rows: Vec<Vec<String>> = ms

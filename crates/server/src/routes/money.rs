@@ -93,7 +93,8 @@ pub async fn balance(
         .ok_or_else(|| Problem::not_found(format!("no participant {p}")))
 }
 
-/// Transfers touching your account, newest first (the operator: anyone's, or all).
+/// Transfers touching your account, newest first (the operator: anyone's, the
+/// exchange's own `fees` or `external` account's, or all).
 #[utoipa::path(get, path = "/v1/transfers", tag = "money", params(WhoQuery),
     responses((status = 200, body = Page<TransferView>), (status = "4XX", body = ProblemBody)), security(("bearer" = [])))]
 pub async fn transfers(
@@ -102,8 +103,10 @@ pub async fn transfers(
     Q(q): Q<WhoQuery>,
 ) -> Result<Json<Page<TransferView>>, Problem> {
     let (before, limit) = super::paging(&q.before, q.limit, TransferId::PREFIX)?;
+    let own = |raw: &str| matches!(Account::parse(raw), Some(Account::Fees | Account::External));
     let account = match (&q.participant, caller.operator) {
         (None, true) => None,
+        (Some(raw), true) if own(raw) => Some(raw.clone()),
         _ => Some(who(caller, &q.participant)?.to_string()),
     };
     let bound = |raw: &Option<String>, field: &'static str, default: u64| match raw {
