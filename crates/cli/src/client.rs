@@ -190,7 +190,15 @@ impl Client {
             .header("Idempotency-Key", &key)
             .header("Dry-Run", if self.dry_run { "true" } else { "false" })
             .send_json(body);
-        self.finish_text(resp)
+        let resp = self.check(resp)?;
+        let tried = resp.headers().get("dry-run").is_some_and(|v| v == "true");
+        if self.dry_run && !tried {
+            return Err(Failure::local(format!(
+                "the exchange at {} did not answer as a dry run: it may have done this; look before you retry",
+                self.url
+            )));
+        }
+        self.finish_text(Ok(resp))
     }
 
     /// The failure of not reaching the exchange.

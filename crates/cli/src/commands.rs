@@ -192,19 +192,16 @@ pub fn client_command(cli: &Cli, cmd: &Cmd) -> Result<(), Failure> {
         (_, true) => Mode::Quiet,
         _ => Mode::Table,
     };
-    if mode == Mode::Table && !matches!(cmd, Cmd::Events { .. }) {
+    if mode == Mode::Table && !matches!(cmd, Cmd::Events { .. } | Cmd::Participants { .. }) {
         // Names beside ids; an answer is still printed if the directory cannot be read.
         if let Ok(directory) = c.get::<api::Page<api::ParticipantView>>("/v1/participants") {
             output::know(&directory.items);
         }
     }
-    if cli.dry_run && mode == Mode::Table {
-        println!("(dry run: the exchange answers what would happen, and nothing is done)");
-    }
     let ask = Ask {
         on: !cli.yes && !cli.dry_run && std::io::stdin().is_terminal(),
     };
-    match cmd {
+    let done = match cmd {
         Cmd::Serve(_)
         | Cmd::Audit(_)
         | Cmd::Completions { .. }
@@ -230,7 +227,12 @@ pub fn client_command(cli: &Cli, cmd: &Cmd) -> Result<(), Failure> {
         Cmd::Invoices { export, page } => invoices(&c, mode, export.as_ref(), page),
         Cmd::Admin(x) => admin(&c, mode, x),
         other => market(&c, mode, ask, other),
+    };
+    if done.is_ok() && cli.dry_run && mode == Mode::Table {
+        // The exchange said so in its answer (`Dry-Run: true`), or the call failed.
+        println!("(dry run: this is what would happen; nothing was done)");
     }
+    done
 }
 
 /// `mw participant …`.
@@ -262,9 +264,13 @@ fn facilities(c: &Client, mode: Mode, cmd: &FacilityCmd) -> Result<(), Failure> 
             };
             show(mode, &c.post("/v1/facilities", &body)?, output::facility);
         }
-        FacilityCmd::List => {
-            let list: api::Page<api::FacilityView> = c.get("/v1/facilities")?;
-            show(mode, &list, |l| output::facilities(&l.items));
+        FacilityCmd::List { after } => {
+            let list: api::Page<api::FacilityView> =
+                c.get(&query("/v1/facilities", &[("after", after.clone())]))?;
+            show(mode, &list, |l| {
+                output::facilities(&l.items);
+                output::more_after(&l.next);
+            });
         }
         FacilityCmd::Show { id } => show(
             mode,
@@ -315,7 +321,9 @@ fn market(c: &Client, mode: Mode, ask: Ask, cmd: &Cmd) -> Result<(), Failure> {
         }
         Cmd::Cancel { id } if c.dry_run() => {
             c.post_only(&format!("/v1/orders/{id}/cancel"), &api::Empty {})?;
-            println!("would cancel {id}");
+            if mode == Mode::Table {
+                println!("would cancel {id}");
+            }
         }
         Cmd::Cancel { id } => {
             c.post_only(&format!("/v1/orders/{id}/cancel"), &api::Empty {})?;
@@ -531,9 +539,13 @@ fn admin(c: &Client, mode: Mode, cmd: &AdminCmd) -> Result<(), Failure> {
 /// the live events.
 fn catalog(c: &Client, mode: Mode, cmd: &Cmd) -> Result<(), Failure> {
     match cmd {
-        Cmd::Participants => {
-            let dir: api::Page<api::ParticipantView> = c.get("/v1/participants")?;
-            show(mode, &dir, |d| output::participants(&d.items));
+        Cmd::Participants { after } => {
+            let q = query("/v1/participants", &[("after", after.clone())]);
+            let dir: api::Page<api::ParticipantView> = c.get(&q)?;
+            show(mode, &dir, |d| {
+                output::participants(&d.items);
+                output::more_after(&d.next);
+            });
         }
         Cmd::Fees => show(mode, &c.get::<api::FeesView>("/v1/fees")?, |v| {
             println!("fees: maker {} bps, taker {} bps", v.maker_bps, v.taker_bps)
@@ -556,7 +568,9 @@ fn catalog(c: &Client, mode: Mode, cmd: &Cmd) -> Result<(), Failure> {
             let body = api::ReduceOrder { by_gpus: *by };
             c.post_only(&format!("/v1/orders/{id}/reduce"), &body)?;
             if c.dry_run() {
-                println!("would take {by} GPUs off {id}");
+                if mode == Mode::Table {
+                    println!("would take {by} GPUs off {id}");
+                }
             } else {
                 show(mode, &c.get(&format!("/v1/orders/{id}"))?, output::order);
             }
@@ -696,13 +710,16 @@ impl Ask {
     /// Before a buy of more GPU-hours than the config's `confirm_buy_above_gpu_hours`:
     /// what it would fill and pay, then the question. Returns the body to send.
     fn before_buy(self, c: &Client, body: api::PlaceOrder) -> Result<api::PlaceOrder, Failure> {
+        if !self.on {
+            return Ok(body);
+        }
         let Some(limit) = crate::profile::load()?.confirm_buy_above_gpu_hours else {
             return Ok(body);
         };
         let hour = |t: &str| megawatt_server::parse::hour(t).map_or(0, |h| u64::from(h.0));
         let end = body.end.as_deref().map_or(0, hour);
         let size = u64::from(body.gpus) * end.saturating_sub(hour(&body.start));
-        if !self.on || size <= limit {
+        if size <= limit {
             return Ok(body);
         }
         let tried: api::PlacedView = c.trying().post("/v1/orders", &body)?;

@@ -103,6 +103,14 @@ fn weekday(s: &str) -> Option<i64> {
 
 /// For a UTC time `YYYY-MM-DDTHH:MM:SS[.f]Z` off the hour: the next hour, as RFC 3339.
 fn rounded_up(full: &str) -> Option<Hour> {
+    let minutes_ok = |r: std::ops::Range<usize>| {
+        full.get(r)
+            .and_then(|m| m.parse::<u32>().ok())
+            .is_some_and(|m| m < 60)
+    };
+    if !minutes_ok(14..16) || !minutes_ok(17..19) {
+        return None;
+    }
     let on_hour = format!("{}:00:00Z", full.get(..13)?);
     let hour = megawatt_server::parse::hour(&on_hour).ok()?;
     full.ends_with('Z').then_some(Hour(hour.0 + 1))
@@ -245,6 +253,8 @@ mod tests {
         assert_eq!(start("sunday", now).unwrap(), h("2027-01-10T00:00:00Z"));
         assert_eq!(start("2027-03-01", now).unwrap(), h("2027-03-01T00:00:00Z"));
         assert_eq!(start("+1.5d", now).unwrap(), h("2027-01-05T22:00:00Z"));
+        let e = start("2027-02-01T09:75Z", now).unwrap_err();
+        assert!(!e.contains("round up"), "09:75 is no time: {e}");
         for bad in ["someday", "2027-13-01", "2027-02-01T09:00", "mo"] {
             assert!(start(bad, now).is_err(), "{bad}");
         }

@@ -13,7 +13,7 @@
 //! ```
 //!
 //! Flags and environment variables win over a profile; `--profile` (or `MW_PROFILE`)
-//! picks one, else the file's `default`.
+//! picks one, else the file's `default`. A profile's key is sent only to its own URL.
 
 use crate::client::Failure;
 use serde::{Deserialize, Serialize};
@@ -144,7 +144,11 @@ pub fn resolve(
         .map(str::to_string)
         .or_else(|| saved.as_ref().map(|p| p.url.clone()))
         .unwrap_or_else(|| DEFAULT_URL.to_string());
-    let token = token.map(str::to_string).or_else(|| saved.map(|p| p.key));
+    // A saved key goes only to the URL it was saved for: `--url` elsewhere needs its
+    // own key.
+    let token = token
+        .map(str::to_string)
+        .or_else(|| saved.filter(|p| p.url == url).map(|p| p.key));
     Ok((url, token))
 }
 

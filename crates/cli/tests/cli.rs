@@ -906,6 +906,15 @@ fn a_saved_login_is_private_and_used_by_name() {
         String::from_utf8_lossy(&o.stderr).contains("no profile \"x\" (saved: op)"),
         "{o:?}"
     );
+    // The saved key goes only to its own exchange: another URL gets no key.
+    let o = bare(&["--url", "http://127.0.0.1:9", "whoami"])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("no API key"),
+        "{o:?}"
+    );
     ok(&bare(&["logout", "--profile", "op"]).output().unwrap());
     let o = bare(&["whoami"]).output().unwrap();
     assert_eq!(o.status.code(), Some(2), "no key any more");

@@ -126,8 +126,19 @@ fn step(line: &str) -> String {
             fail(&format!("was not refused with {text:?}"))
         );
     }
-    let run = if cmd.starts_with("export ") || cmd.contains("=$(") {
-        format!("{cmd} 2>\"$ERR\" || {}\n", fail("failed"))
+    let assigns = cmd.starts_with("export ") || cmd.contains("=$(");
+    // `export X=$(false)` succeeds in bash whatever the command did, and a check on an
+    // assignment would read the previous command's output: the README has neither.
+    assert!(
+        !(cmd.starts_with("export ") && cmd.contains("$(")),
+        "write `X=$(…)` then `export X`, not `{cmd}`"
+    );
+    assert!(
+        !assigns || comment.is_empty(),
+        "a check on an assignment checks nothing: {line}"
+    );
+    let run = if assigns {
+        format!("{{ {cmd}; }} 2>\"$ERR\" || {}\n", fail("failed"))
     } else {
         format!(
             "{cmd} >\"$OUT\" 2>\"$ERR\" || {}\ncat \"$OUT\"\n",

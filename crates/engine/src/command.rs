@@ -112,8 +112,11 @@ pub enum Command {
         /// The quote.
         quote: QuoteId,
     },
-    /// A party: give notice of termination for convenience under its notice period.
-    GiveNotice {
+    /// A party: give notice, as journaled before 2026-12-02: the notice period runs from
+    /// the next hour boundary after the moment, so notice given exactly on an hour
+    /// takes effect an hour late. Kept so that old journals replay as they ran; new
+    /// notice is [`Command::GiveNotice`].
+    GiveNoticeV1 {
         /// The contract.
         contract: ContractId,
     },
@@ -165,6 +168,12 @@ pub enum Command {
         name: String,
         /// Its roles.
         roles: Roles,
+    },
+    /// A party: give notice of termination for convenience under its notice period,
+    /// which runs from the moment notice is given (`lifecycle::notice_end`).
+    GiveNotice {
+        /// The contract.
+        contract: ContractId,
     },
 }
 

@@ -11,6 +11,16 @@ use smallvec::SmallVec;
 /// A contract's lines; exchange fills have exactly one, kept inline.
 pub type Lines = SmallVec<[ContractLine; 1]>;
 
+/// Where a notice period starts counting (`lifecycle::notice_end`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum NoticeFrom {
+    /// From the moment notice is given ([`crate::command::Command::GiveNotice`]).
+    Moment,
+    /// From the next hour boundary after it: the rule of notice journaled before
+    /// 2026-12-02 ([`crate::command::Command::GiveNoticeV1`]), kept for replay.
+    NextHour,
+}
+
 /// One fill between one bid and one ask.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Trade {

@@ -6,7 +6,7 @@
 
 use crate::catalog::{GpuModel, Names, default_models};
 use crate::command::{Command, Envelope};
-use crate::contract::Contract;
+use crate::contract::{Contract, NoticeFrom};
 use crate::deal::{Quote, Rfq};
 use crate::dense::Dense;
 use crate::entities::{Facility, Participant, Pool, Reservation, Roles};
@@ -287,7 +287,12 @@ impl Engine {
             }
             Command::WithdrawQuote { quote } => self.withdraw_quote(&ctx, *quote, events),
             Command::AcceptQuote { quote } => self.accept_quote(&ctx, *quote, events),
-            Command::GiveNotice { contract } => self.give_notice(&ctx, *contract, events),
+            Command::GiveNoticeV1 { contract } => {
+                self.give_notice(&ctx, *contract, NoticeFrom::NextHour, events)
+            }
+            Command::GiveNotice { contract } => {
+                self.give_notice(&ctx, *contract, NoticeFrom::Moment, events)
+            }
             Command::TerminateForCause {
                 contract,
                 cause,

@@ -4,7 +4,7 @@
 //! A contract that ends early takes its resale children with it (they end at the same
 //! hour, showing notice `via_parent`) and closes the resale asks backed by it.
 
-use crate::contract::{Cause, Contract, ContractStatus, ForCause, Notice, Origin};
+use crate::contract::{Cause, Contract, ContractStatus, ForCause, Notice, NoticeFrom, Origin};
 use crate::engine::{Ctx, Engine};
 use crate::event::{CloseReason, Event};
 use crate::ids::{ContractId, OrderId, ParticipantId};
@@ -13,15 +13,22 @@ use crate::order::{AskSource, OrderKind};
 use crate::reject::{Rejection, Rule, reject};
 use crate::units::{Hour, MS_PER_HOUR, Window};
 
-/// The hour notice of `hours` given during `ctx` takes effect: `hours` after the moment
-/// it is given, rounded up to an hour boundary only when it is not on one; at least the
-/// end of the current hour. Given at 2027-01-15T00:00:00Z, 90 days' notice ends the
-/// contract at 2027-04-15T00:00Z; a millisecond later, at 01:00Z.
-pub(crate) fn notice_end(ctx: &Ctx, hours: u32) -> Hour {
-    let after = ctx
-        .time_ms
-        .saturating_add(u64::from(hours).saturating_mul(MS_PER_HOUR));
-    Hour::at_or_after(after).max(Hour(ctx.now.0.saturating_add(1)))
+/// The hour notice of `hours` given during `ctx` takes effect. From the moment: `hours`
+/// after it, rounded up to an hour boundary only when it is not on one, and at least
+/// the end of the current hour; given at 2027-01-15T00:00:00Z, 90 days' notice ends the
+/// contract at 2027-04-15T00:00Z, a millisecond later at 01:00Z. From the next hour
+/// (old records): always the latter.
+pub(crate) fn notice_end(ctx: &Ctx, hours: u32, from: NoticeFrom) -> Hour {
+    let next_hour = Hour(ctx.now.0.saturating_add(1));
+    match from {
+        NoticeFrom::NextHour => Hour(next_hour.0.saturating_add(hours)),
+        NoticeFrom::Moment => {
+            let after = ctx
+                .time_ms
+                .saturating_add(u64::from(hours).saturating_mul(MS_PER_HOUR));
+            Hour::at_or_after(after).max(next_hour)
+        }
+    }
 }
 
 impl Engine {
@@ -91,6 +98,7 @@ impl Engine {
         &mut self,
         ctx: &Ctx,
         id: ContractId,
+        from: NoticeFrom,
         events: &mut Vec<Event>,
     ) -> Result<(), Rejection> {
         let c = self.party_contract(ctx, id)?;
@@ -120,7 +128,7 @@ impl Engine {
         // on that instant if it is an hour boundary, else at the next boundary (and never
         // within the current hour, whose tick has run). Notice that would take effect at
         // or after the end ends nothing early: refused, so no fee falls due for it.
-        let effective = notice_end(ctx, hours);
+        let effective = notice_end(ctx, hours, from);
         if effective >= c.ends {
             return reject(
                 Rule::NoticePastEnd,

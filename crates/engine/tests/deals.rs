@@ -999,7 +999,7 @@ fn command_variants_keep_their_places() {
             Command::SubmitQuoteV1(_) => 12,
             Command::WithdrawQuote { .. } => 13,
             Command::AcceptQuote { .. } => 14,
-            Command::GiveNotice { .. } => 15,
+            Command::GiveNoticeV1 { .. } => 15,
             Command::TerminateForCause { .. } => 16,
             Command::Deposit { .. } => 17,
             Command::Withdraw { .. } => 18,
@@ -1008,6 +1008,7 @@ fn command_variants_keep_their_places() {
             Command::SubmitQuote(_) => 21,
             Command::CreateRfq(_) => 22,
             Command::AdmitParticipant { .. } => 23,
+            Command::GiveNotice { .. } => 24,
         }
     }
     let (rfq, quote) = (rfq_spec(1), quote_spec(RfqId(1), &[(PoolId(1), 1)]));
@@ -1080,7 +1081,7 @@ fn command_variants_keep_their_places() {
         Command::SubmitQuoteV1(old_quote),
         Command::WithdrawQuote { quote: QuoteId(1) },
         Command::AcceptQuote { quote: QuoteId(1) },
-        Command::GiveNotice {
+        Command::GiveNoticeV1 {
             contract: ContractId(1),
         },
         Command::TerminateForCause {
@@ -1108,6 +1109,9 @@ fn command_variants_keep_their_places() {
         Command::AdmitParticipant {
             name: "n".into(),
             roles: Roles::default(),
+        },
+        Command::GiveNotice {
+            contract: ContractId(1),
         },
     ];
     for (i, c) in all.iter().enumerate() {

@@ -617,6 +617,20 @@ fn scenario_notice(
     megawatt_engine::units::Hour,
     Vec<(megawatt_engine::units::Window, i64)>,
 ) {
+    scenario_notice_with(at_ms, by_seller, |contract| Command::GiveNotice {
+        contract,
+    })
+}
+
+/// [`scenario_notice`], giving notice with the command `notice` makes.
+fn scenario_notice_with(
+    at_ms: u64,
+    by_seller: bool,
+    notice: impl Fn(megawatt_engine::ids::ContractId) -> Command,
+) -> (
+    megawatt_engine::units::Hour,
+    Vec<(megawatt_engine::units::Window, i64)>,
+) {
     use megawatt_engine::contract::Terms;
     use megawatt_engine::invoice::Charge;
     use megawatt_engine::units::{Hour, Window, days_from_civil};
@@ -659,7 +673,7 @@ fn scenario_notice(
         .unwrap();
     collect(&ev);
     let who = if by_seller { colossus } else { lab };
-    let ev = m.exec(who, Command::GiveNotice { contract: c }).unwrap();
+    let ev = m.exec(who, notice(c)).unwrap();
     let effective = ev
         .iter()
         .find_map(|e| match e {
@@ -714,5 +728,32 @@ fn notice_given_on_an_hour_boundary_takes_effect_exactly_its_period_later() {
     assert_eq!(
         invoices.last().map(|(p, _)| (p.start, p.end)),
         Some((h(2028, 4, 1), h(2028, 5, 1)))
+    );
+}
+
+/// Notice journaled before the rule changed (`GiveNoticeV1`) replays as it ran: from the
+/// next hour boundary, an hour late on one, so that an old journal rebuilds the same
+/// state and the same invoices.
+#[test]
+fn a_notice_journaled_before_the_rule_changed_replays_as_it_ran() {
+    use megawatt_engine::units::{Hour, days_from_civil};
+    let h = |y, mo, d| Hour(u32::try_from(days_from_civil(y, mo, d) * 24).unwrap());
+    let jan15 = h(2027, 1, 15).start_ms();
+    let old = |contract| Command::GiveNoticeV1 { contract };
+    let (effective, invoices) = scenario_notice_with(jan15, false, old);
+    assert_eq!(
+        effective,
+        Hour(h(2027, 4, 15).0 + 1),
+        "2027-04-15T01:00Z, as it ran"
+    );
+    let total: i64 = invoices.iter().map(|(_, a)| a).sum();
+    assert_eq!(
+        total,
+        13_083_333_333_333_333 + 1_736_111_111_111,
+        "one hour more"
+    );
+    assert_eq!(
+        scenario_notice_with(jan15 + 1, false, old).0,
+        Hour(h(2027, 4, 15).0 + 1)
     );
 }

@@ -4,10 +4,10 @@
 //! remembered for idempotency; the answer says `Dry-Run: true` and is `200`, never
 //! `201`, since nothing was created. Ids in it are the ones the command would get.
 //!
-//! Three actions cannot be tried: creating an API key (made outside the engine, and
-//! shown once), and cancelling an RFQ or withdrawing a quote (their answers are read
-//! back from the history tables, which a copy of the engine does not reach). Those
-//! routes refuse a dry run (`dry_run_unsupported`) rather than answer wrongly.
+//! Creating an API key cannot be tried: a key is made outside the engine and shown
+//! once, so a tried one would be a key that does not work. That route refuses a dry run
+//! (`dry_run_unsupported`). Cancelling an RFQ and withdrawing a quote answer the
+//! recorded RFQ or quote with the status the copy gives it.
 
 use crate::problem::Problem;
 use crate::state::{AppState, seq_problem};
@@ -26,6 +26,10 @@ pub const HEADER: &str = "dry-run";
 tokio::task_local! {
     static DRY_RUN: bool;
 }
+
+/// Dry runs in flight ([`crate::limits::DRY_RUNS_IN_FLIGHT_MAX`]).
+static IN_FLIGHT: tokio::sync::Semaphore =
+    tokio::sync::Semaphore::const_new(crate::limits::DRY_RUNS_IN_FLIGHT_MAX);
 
 /// True while a dry-run request is being answered.
 pub fn active() -> bool {
@@ -65,12 +69,22 @@ pub async fn simulate<R: Send + 'static>(
     command: Command,
     read: impl FnOnce(&Engine, &[Event]) -> R + Send + 'static,
 ) -> Result<R, Problem> {
+    let _permit = IN_FLIGHT
+        .try_acquire()
+        .map_err(|_| Problem::unavailable("too many dry runs at once; retry shortly"))?;
+    let manual_clock = state.manual_clock;
     let outcome = state
         .seq
         .query(move |e| {
             let mut copy = e.clone();
+            // The time the sequencer would stamp: now, never before the market's clock,
+            // and on a manual clock the hour an operator's tick names.
+            let mut time_ms = crate::sequencer::now_ms().max(e.clock_ms());
+            if let (true, Command::Tick { hour }) = (manual_clock, &command) {
+                time_ms = time_ms.max(hour.start_ms());
+            }
             let envelope = Envelope {
-                time_ms: crate::sequencer::now_ms().max(e.clock_ms()),
+                time_ms,
                 actor,
                 command,
             };

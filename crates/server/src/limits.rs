@@ -27,3 +27,6 @@ pub const PAGE_ITEMS_DEFAULT: usize = 100;
 pub const PAGE_ITEMS_MAX: usize = 1_000;
 /// Most price levels returned per side of the book.
 pub const BOOK_LEVELS_MAX: usize = 200;
+/// Dry runs answered at once: each clones the engine on the sequencer thread, so they
+/// are few; another waits for none and is answered 503 with `Retry-After`.
+pub const DRY_RUNS_IN_FLIGHT_MAX: usize = 2;

@@ -325,6 +325,20 @@ fn bad_input_gets_a_4xx_problem_and_changes_nothing(backend: Backend) {
         "forbidden",
         "operator",
     );
+    // The directory comes a page at a time, by id.
+    let first = s.get("/v1/participants?limit=1", &m.a).body;
+    assert_eq!(
+        (first["items"][0]["id"].as_str(), first["next"].as_str()),
+        (Some("p-1"), Some("p-1"))
+    );
+    let second = s.get("/v1/participants?after=p-1&limit=1", &m.a).body;
+    assert_eq!(second["items"][0]["id"], "p-2");
+    problem(
+        &s.get("/v1/participants?after=x", &m.a),
+        422,
+        "invalid_field",
+        "after",
+    );
     // The directory of names is every participant's to read.
     let dir = s.get("/v1/participants", &m.a);
     assert_eq!(dir.status, 200, "{:?}", dir.body);
@@ -755,6 +769,19 @@ fn a_dry_run_answers_what_would_happen_and_changes_nothing(backend: Backend) {
             .map(Vec::len),
         Some(0)
     );
+    // A real RFQ; a tried cancel answers it cancelled, and it stays open.
+    let real = s.post("/v1/rfqs", &m.a, rfq.clone());
+    assert_eq!(real.status, 201, "{:?}", real.body);
+    let id = real.body["id"].as_str().unwrap().to_string();
+    let tried = dry(&m.a, &format!("/v1/rfqs/{id}/cancel"), &json!({}));
+    assert_eq!(
+        (tried.status, tried.body["status"].as_str()),
+        (200, Some("cancelled"))
+    );
+    assert_eq!(
+        s.get(&format!("/v1/rfqs/{id}"), &m.a).body["status"],
+        "open"
+    );
     let key = json!({ "participant": "p-2" });
     problem(
         &dry(&s.operator, "/v1/keys", &key),
@@ -772,8 +799,8 @@ fn a_dry_run_answers_what_would_happen_and_changes_nothing(backend: Backend) {
     problem(&odd, 400, "malformed_request", "Dry-Run");
     assert_eq!(
         seq(),
-        before.map(|n| n + 1),
-        "only the real order was journaled"
+        before.map(|n| n + 2),
+        "only the real order and RFQ were journaled"
     );
 }
 

@@ -117,7 +117,11 @@ pub enum FacilityCmd {
     },
     /// Every facility.
     #[command(after_help = "Examples:\n  mw facility list")]
-    List,
+    List {
+        /// The page after this facility (a previous page's "more").
+        #[arg(long)]
+        after: Option<String>,
+    },
     /// One facility.
     #[command(after_help = "Examples:\n  mw facility show fac-1")]
     Show {

@@ -202,7 +202,11 @@ pub enum Cmd {
     },
     /// The exchange's directory: every participant's id, name and roles.
     #[command(after_help = "Examples:\n  mw participants")]
-    Participants,
+    Participants {
+        /// The page after this participant (a previous page's "more").
+        #[arg(long)]
+        after: Option<String>,
+    },
     /// The exchange's fees, basis points of a trade's notional.
     #[command(after_help = "Examples:\n  mw fees")]
     Fees,

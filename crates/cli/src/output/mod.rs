@@ -121,6 +121,13 @@ pub fn notice(hours: Option<u32>) -> String {
     }
 }
 
+/// Where the next page of a list by id starts, if there is one.
+pub fn more_after(next: &Option<String>) {
+    if let Some(next) = next {
+        println!("(more: --after {next})");
+    }
+}
+
 /// Prints the items of a page and where the next page starts.
 pub fn page<T>(p: &Page<T>, headers: &[&str], row: impl Fn(&T) -> Vec<String>) {
     let rows: Vec<Vec<String>> = p.items.iter().map(row).collect();

@@ -57,27 +57,30 @@ pub async fn create_participant(
     Ok((StatusCode::CREATED, Json(views::participant(p))))
 }
 
-/// The exchange's directory: every participant's id, name and roles, by id (the first
-/// 1,000). Names are public, as an exchange's member list is; who traded with whom is
-/// not (the public tape has no parties).
-#[utoipa::path(get, path = "/v1/participants", tag = "participants",
+/// The exchange's directory: every participant's id, name and roles, by id, a page at a
+/// time (`after`, `limit`). Names are public, as an exchange's member list is; who
+/// traded with whom is not (the public tape has no parties).
+#[utoipa::path(get, path = "/v1/participants", tag = "participants", params(super::AfterQuery),
     responses((status = 200, body = Page<ParticipantView>), (status = "4XX", body = ProblemBody)), security(("bearer" = [])))]
 pub async fn list_participants(
     State(state): State<Arc<AppState>>,
     _caller: Caller,
+    crate::extract::Q(q): crate::extract::Q<super::AfterQuery>,
 ) -> Result<Json<Page<ParticipantView>>, Problem> {
+    let (after, limit) = q.parse(ParticipantId::PREFIX)?;
     let list = state
         .seq
-        .query(|e| {
-            // Bounded like every list (the first 1,000 by id).
+        .query(move |e| {
             e.participants()
-                .take(crate::limits::PAGE_ITEMS_MAX)
-                .map(views::participant)
+                .filter(|p| p.id.0 > after)
+                .take(limit + 1)
+                .map(|p| (p.id.0, views::participant(p)))
                 .collect::<Vec<_>>()
         })
         .await
         .map_err(seq_problem)?;
-    Ok(Json(Page::whole(list)))
+    let page = super::after_page(list, limit, |n| ParticipantId(n).to_string());
+    Ok(Json(page))
 }
 
 /// Create an API key for a participant (operator). The key is shown once.

@@ -119,25 +119,31 @@ pub async fn create(
     Ok((StatusCode::CREATED, Json(v)))
 }
 
-/// Every facility on the exchange, with its pools.
-#[utoipa::path(get, path = "/v1/facilities", tag = "facilities",
+/// Every facility on the exchange, with its pools, by id, a page at a time (`after`,
+/// `limit`).
+#[utoipa::path(get, path = "/v1/facilities", tag = "facilities", params(super::AfterQuery),
     responses((status = 200, body = Page<FacilityView>), (status = "4XX", body = ProblemBody)), security(("bearer" = [])))]
 pub async fn list(
     State(state): State<Arc<AppState>>,
     caller: Caller,
+    crate::extract::Q(q): crate::extract::Q<super::AfterQuery>,
 ) -> Result<Json<Page<FacilityView>>, Problem> {
+    let (after, limit) = q.parse(FacilityId::PREFIX)?;
     let v = state
         .seq
         .query(move |e| {
             let now = now_hour();
             e.facilities()
-                .take(crate::limits::PAGE_ITEMS_MAX)
-                .map(|f| view(e, f, now, caller))
+                .filter(|f| f.id.0 > after)
+                .take(limit + 1)
+                .map(|f| (f.id.0, view(e, f, now, caller)))
                 .collect::<Vec<_>>()
         })
         .await
         .map_err(seq_problem)?;
-    Ok(Json(Page::whole(v)))
+    Ok(Json(super::after_page(v, limit, |n| {
+        FacilityId(n).to_string()
+    })))
 }
 
 /// One facility.

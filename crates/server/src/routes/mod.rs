@@ -71,6 +71,56 @@ pub fn page<R, V>(
     })
 }
 
+/// Paging of a list by id, oldest first (the directory, facilities): `after`, the `next`
+/// of the previous page, and `limit`.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct AfterQuery {
+    /// Return items after this id (from the previous page's `next`).
+    pub after: Option<String>,
+    /// Items per page, 1 to 1000 (default 1000).
+    pub limit: Option<usize>,
+}
+
+impl AfterQuery {
+    /// The cursor (0: from the start) and the page size, checked.
+    pub fn parse(&self, prefix: &str) -> Result<(u64, usize), Problem> {
+        let after = match &self.after {
+            None => 0,
+            Some(s) => crate::parse::id(s, prefix).ok_or_else(|| {
+                Problem::invalid(
+                    "after",
+                    format!("after: {s:?} is not a cursor from a previous page"),
+                )
+            })?,
+        };
+        let limit = self.limit.unwrap_or(PAGE_ITEMS_MAX);
+        if !(1..=PAGE_ITEMS_MAX).contains(&limit) {
+            return Err(Problem::invalid(
+                "limit",
+                format!("limit: {limit} must be between 1 and {PAGE_ITEMS_MAX}"),
+            ));
+        }
+        Ok((after, limit))
+    }
+}
+
+/// A page of the items (id, item) of a list by id after a cursor: at most `limit`, and
+/// `next` (written by `id`) when more remain.
+pub fn after_page<T>(
+    mut items: Vec<(u64, T)>,
+    limit: usize,
+    id: impl Fn(u64) -> String,
+) -> megawatt_api::Page<T> {
+    let more = items.len() > limit;
+    items.truncate(limit);
+    let next = more.then(|| items.last().map(|(n, _)| id(*n))).flatten();
+    megawatt_api::Page {
+        items: items.into_iter().map(|(_, t)| t).collect(),
+        next,
+    }
+}
+
 /// A list's cursor (`before`, an id with `prefix`) as a number and its page size, checked.
 pub fn paging(
     before: &Option<String>,

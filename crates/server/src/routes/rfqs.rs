@@ -289,7 +289,21 @@ pub async fn cancel(
 ) -> Result<Json<RfqView>, Problem> {
     let id = path_id(&raw, RfqId::PREFIX, "RFQ")?;
     let cmd = Command::CancelRfq { rfq: RfqId(id) };
-    crate::dry_run::unsupported("cancelling an RFQ")?;
+    if crate::dry_run::active() {
+        // The RFQ as recorded, with the status the cancel would give it.
+        let end = crate::dry_run::simulate(&state, caller.id, cmd, move |_, ev| {
+            ev.iter().find_map(|e| match e {
+                Event::RfqClosed { rfq, reason } if rfq.0 == id => Some(*reason),
+                _ => None,
+            })
+        })
+        .await?;
+        let mut view = rfq_view(&state, caller, id, &raw).await?;
+        if let Some(end) = end {
+            view.status = megawatt_engine::event::Status::Closed(end).as_str().into();
+        }
+        return Ok(Json(view));
+    }
     submit(&state, caller, cmd, body.idem(idem)).await?;
     Ok(Json(rfq_view(&state, caller, id, &raw).await?))
 }
@@ -382,7 +396,21 @@ pub async fn withdraw(
 ) -> Result<Json<QuoteView>, Problem> {
     let id = path_id(&raw, QuoteId::PREFIX, "quote")?;
     let cmd = Command::WithdrawQuote { quote: QuoteId(id) };
-    crate::dry_run::unsupported("withdrawing a quote")?;
+    if crate::dry_run::active() {
+        // The quote as recorded, with the status the withdrawal would give it.
+        let end = crate::dry_run::simulate(&state, caller.id, cmd, move |_, ev| {
+            ev.iter().find_map(|e| match e {
+                Event::QuoteClosed { quote, reason } if quote.0 == id => Some(*reason),
+                _ => None,
+            })
+        })
+        .await?;
+        let mut view = quote_view(&state, caller, &raw).await?;
+        if let Some(end) = end {
+            view.status = megawatt_engine::event::Status::Closed(end).as_str().into();
+        }
+        return Ok(Json(view));
+    }
     submit(&state, caller, cmd, body.idem(idem)).await?;
     Ok(Json(quote_view(&state, caller, &raw).await?))
 }
