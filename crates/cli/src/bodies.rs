@@ -73,7 +73,7 @@ fn listed<T>(v: Vec<T>) -> Option<Vec<T>> {
 }
 
 /// An order with only the window and the GPUs set.
-fn order(side: SideName, gpus: u32, start: String, end: String, price: &str) -> PlaceOrder {
+fn order(side: SideName, gpus: u32, start: String, end: String, price: Option<&str>) -> PlaceOrder {
     PlaceOrder {
         side,
         model: None,
@@ -84,7 +84,7 @@ fn order(side: SideName, gpus: u32, start: String, end: String, price: &str) -> 
         start,
         end: Some(end),
         hours: None,
-        price: Some(price.to_string()),
+        price: price.map(str::to_string),
         price_micros: None,
         time_in_force: None,
         good_till: None,
@@ -112,14 +112,14 @@ pub fn buy(a: &BuyArgs) -> Result<PlaceOrder, Failure> {
         partial: Some(a.partial),
         region: a.region.clone(),
         facility: a.facility.clone(),
-        ..order(SideName::Buy, a.gpus, start, end, &a.price)
+        ..order(SideName::Buy, a.gpus, start, end, a.price.as_deref())
     })
 }
 
 /// The body of `mw sell`: from a pool, or a resale from a contract's line.
 pub fn sell(a: &SellArgs) -> Result<PlaceOrder, Failure> {
     let (start, end) = window(&a.window)?;
-    let mut body = order(SideName::Sell, a.gpus, start, end, &a.price);
+    let mut body = order(SideName::Sell, a.gpus, start, end, Some(&a.price));
     match (&a.pool, &a.contract) {
         (Some(p), _) => body.pool = Some(p.clone()),
         (None, Some(c)) => {

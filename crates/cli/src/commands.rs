@@ -200,6 +200,7 @@ pub fn client_command(cli: &Cli, cmd: &Cmd) -> Result<(), Failure> {
     }
     let ask = Ask {
         on: !cli.yes && !cli.dry_run && std::io::stdin().is_terminal(),
+        yes: cli.yes,
     };
     let done = match cmd {
         Cmd::Serve(_)
@@ -300,11 +301,13 @@ fn market(c: &Client, mode: Mode, ask: Ask, cmd: &Cmd) -> Result<(), Failure> {
                 output::reservation,
             );
         }
-        Cmd::Buy(a) => show(
-            mode,
-            &c.post("/v1/orders", &ask.before_buy(c, bodies::buy(a)?)?)?,
-            output::placed,
-        ),
+        Cmd::Buy(a) => {
+            let body = match a.price {
+                Some(_) => ask.before_buy(c, bodies::buy(a)?)?,
+                None => quote_first(c, ask, bodies::buy(a)?)?,
+            };
+            show(mode, &c.post("/v1/orders", &body)?, output::placed);
+        }
         Cmd::Sell(a) => show(
             mode,
             &c.post("/v1/orders", &bodies::sell(a)?)?,
@@ -664,6 +667,8 @@ pub fn logout(cli: &Cli) -> Result<(), Failure> {
 #[derive(Clone, Copy)]
 struct Ask {
     on: bool,
+    /// `--yes` was given.
+    yes: bool,
 }
 
 impl Ask {
@@ -740,4 +745,69 @@ impl Ask {
         );
         Ask::confirm("Go ahead?").map(|()| body)
     }
+}
+
+/// Most price levels of the book a quote-first buy tries.
+const QUOTE_LEVELS_MAX: usize = 10;
+
+/// `mw buy` without `-p`: the cheapest price in the book at which the exchange says the
+/// whole order fills now (each candidate level's price tried as a dry run, cheapest
+/// first), shown with what it would cost; then, once confirmed, the order at that
+/// price, fill or kill, so that it fills at that price or better, or not at all.
+fn quote_first(
+    c: &Client,
+    ask: Ask,
+    mut body: api::PlaceOrder,
+) -> Result<api::PlaceOrder, Failure> {
+    let model = body.model.clone().unwrap_or_default();
+    let book: api::BookView = c.get(&query("/v1/book", &[("model", Some(model.clone()))]))?;
+    let end = body.end.clone().unwrap_or_default();
+    let mut prices: Vec<&api::Money> = book
+        .asks
+        .iter()
+        .filter(|l| l.start <= body.start && l.end >= end)
+        .map(|l| &l.price)
+        .collect();
+    prices.dedup();
+    body.time_in_force = Some(api::TifName::Fok);
+    for price in prices.into_iter().take(QUOTE_LEVELS_MAX) {
+        body.price = Some(price.usd.clone());
+        let tried: api::PlacedView = match c.trying().post("/v1/orders", &body) {
+            Ok(t) => t,
+            Err(f) if f.problem.is_some() => continue,
+            Err(f) => return Err(f),
+        };
+        if tried.order.status != "filled" {
+            continue;
+        }
+        let cost: Vec<String> = tried
+            .transfers
+            .iter()
+            .map(|x| format!("{} {}", x.kind, output::usd(&x.amount)))
+            .collect();
+        eprintln!(
+            "Quote: {} {model} GPUs {} -> {} fill now at up to {} per GPU-hour ({}).",
+            body.gpus,
+            output::t(&body.start),
+            output::t(&end),
+            output::usd(price),
+            cost.join(", ")
+        );
+        if c.dry_run() {
+            return Ok(body);
+        }
+        if !ask.on && !ask.yes {
+            return Err(Failure::usage(
+                "a buy without -p asks before it buys: run it on a terminal, or add --yes to buy at the quote",
+            ));
+        }
+        if ask.on {
+            Ask::confirm("Buy at this price?")?;
+        }
+        return Ok(body);
+    }
+    Err(Failure::local(format!(
+        "no ask in the {model} book fills {} GPUs over that window now; give -p to rest a bid",
+        body.gpus
+    )))
 }

@@ -326,6 +326,26 @@ fn the_demo_prints_keys_that_work_at_once() {
         ],
     ));
     assert!(out.contains("filled"), "{out}");
+    // Without -p: a quote first, and no buy without a terminal or --yes.
+    let before = ok(&mw(&s, &acme, &["trades", "--mine", "-q"]))
+        .lines()
+        .count();
+    let args = [
+        "buy", "-m", "h100-sxm", "-n", "8", "-s", "tomorrow", "-d", "24h",
+    ];
+    let o = mw(&s, &acme, &args);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("Quote: 8 h100-sxm GPUs") && err.contains("--yes"),
+        "{err}"
+    );
+    let after = ok(&mw(&s, &acme, &["trades", "--mine", "-q"]))
+        .lines()
+        .count();
+    assert_eq!(after, before, "nothing was bought");
+    let out = ok(&mw(&s, &acme, &[&args[..], &["--yes"]].concat()));
+    assert!(out.contains("filled"), "{out}");
     let out = ok(&mw(&s, &acme, &["trades"]));
     assert!(out.contains("trd-"), "{out}");
     // The facility lease, reached through an RFQ and an accepted quote.

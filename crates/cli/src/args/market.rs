@@ -41,9 +41,12 @@ pub struct BuyArgs {
     /// When.
     #[command(flatten)]
     pub window: WindowArgs,
-    /// Limit price per GPU-hour, USD.
+    /// Limit price per GPU-hour, USD. Without it, mw quotes first: it finds the
+    /// cheapest price in the book that fills the whole order now (by asking the exchange
+    /// to try it), shows what it would cost, and buys at that price, fill or kill, once
+    /// you say yes (or with --yes).
     #[arg(short, long)]
-    pub price: String,
+    pub price: Option<String>,
     /// Accept fewer GPUs than asked.
     #[arg(long)]
     pub partial: bool,
