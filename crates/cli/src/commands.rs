@@ -770,11 +770,16 @@ fn quote_first(
         .collect();
     prices.dedup();
     body.time_in_force = Some(api::TifName::Fok);
+    let mut refused = None;
     for price in prices.into_iter().take(QUOTE_LEVELS_MAX) {
         body.price = Some(price.usd.clone());
         let tried: api::PlacedView = match c.trying().post("/v1/orders", &body) {
             Ok(t) => t,
-            Err(f) if f.problem.is_some() => continue,
+            // Refused at this price (funds, say): the next price may do, else this says why.
+            Err(f) if f.problem.is_some() => {
+                refused = Some(f);
+                continue;
+            }
             Err(f) => return Err(f),
         };
         if tried.order.status != "filled" {
@@ -806,8 +811,10 @@ fn quote_first(
         }
         return Ok(body);
     }
-    Err(Failure::local(format!(
-        "no ask in the {model} book fills {} GPUs over that window now; give -p to rest a bid",
-        body.gpus
-    )))
+    Err(refused.unwrap_or_else(|| {
+        Failure::local(format!(
+            "no ask in the {model} book fills {} GPUs over that window now; give -p to rest a bid",
+            body.gpus
+        ))
+    }))
 }

@@ -202,10 +202,12 @@ fn rfq_quote_accept_notice(backend: Backend) {
         404,
         "unknown_contract",
     );
+    let before_ms = megawatt_server::sequencer::now_ms();
     let n = ok(
         s.post(&format!("/v1/contracts/{cid}/notice"), &lab, json!({})),
         200,
     );
+    let after_ms = megawatt_server::sequencer::now_ms();
     assert_eq!(n["status"], "notice_given");
     assert_eq!(
         n["notice"]["by"],
@@ -213,6 +215,16 @@ fn rfq_quote_accept_notice(backend: Backend) {
     );
     let ends = n["ends"].as_str().unwrap().to_string();
     assert_eq!(n["notice"]["effective"], json!(ends));
+    // On the real clock too, notice runs from the moment it was given: 240 hours after
+    // it, rounded up to an hour boundary.
+    let at = |ms: u64| {
+        megawatt_engine::units::Hour::at_or_after(ms + 240 * megawatt_engine::units::MS_PER_HOUR)
+    };
+    let effective = megawatt_server::parse::hour(&ends).unwrap();
+    assert!(
+        at(before_ms) <= effective && effective <= at(after_ms),
+        "{ends} is 240 hours after the notice, rounded up"
+    );
     assert!(
         hour_of(&ends) <= 241 + 1,
         "ends after the notice period: {ends}"
