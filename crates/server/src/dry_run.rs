@@ -16,7 +16,7 @@ use axum::http::{HeaderValue, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use megawatt_engine::Engine;
-use megawatt_engine::command::{Command, Envelope};
+use megawatt_engine::command::Command;
 use megawatt_engine::event::Event;
 use megawatt_engine::ids::ParticipantId;
 
@@ -77,17 +77,7 @@ pub async fn simulate<R: Send + 'static>(
         .seq
         .query(move |e| {
             let mut copy = e.clone();
-            // The time the sequencer would stamp: now, never before the market's clock,
-            // and on a manual clock the hour an operator's tick names.
-            let mut time_ms = crate::sequencer::now_ms().max(e.clock_ms());
-            if let (true, Command::Tick { hour }) = (manual_clock, &command) {
-                time_ms = time_ms.max(hour.start_ms());
-            }
-            let envelope = Envelope {
-                time_ms,
-                actor,
-                command,
-            };
+            let envelope = crate::sequencer::envelope(e, manual_clock, actor, command);
             let mut events = Vec::new();
             copy.apply(&envelope, &mut events)
                 .map(|()| read(&copy, &events))

@@ -24,7 +24,7 @@ use crate::limits::COMMANDS_QUEUE_LEN;
 use crate::market_data::MarketEvent;
 use megawatt_engine::Engine;
 use megawatt_engine::catalog::Names;
-use megawatt_engine::command::Command;
+use megawatt_engine::command::{Command, Envelope};
 use megawatt_engine::ids::ParticipantId;
 use megawatt_store::{NewKey, Outcome, Store, StoreError};
 use replica::Replica;
@@ -173,6 +173,26 @@ impl Sequencer {
             let _ = tx.send(f(e));
         })))?;
         rx.await.map_err(|_| SeqError::Stopped)
+    }
+}
+
+/// The command as the sequencer stamps it: now, never before the market's clock, and
+/// on a manual clock the hour an operator's tick names (the engine still refuses ticks
+/// that go back). A dry run stamps the same way.
+pub fn envelope(
+    engine: &Engine,
+    manual_clock: bool,
+    actor: ParticipantId,
+    command: Command,
+) -> Envelope {
+    let mut time_ms = now_ms().max(engine.clock_ms());
+    if let (true, Command::Tick { hour }) = (manual_clock, &command) {
+        time_ms = time_ms.max(hour.start_ms());
+    }
+    Envelope {
+        time_ms,
+        actor,
+        command,
     }
 }
 

@@ -9,7 +9,7 @@ use crate::limits::{BATCH_COMMANDS_MAX, IDEMPOTENCY_TTL_MS};
 use crate::market_data::{self, MarketEvent};
 use megawatt_engine::Engine;
 use megawatt_engine::catalog::Names;
-use megawatt_engine::command::{Command, Envelope};
+use megawatt_engine::command::Command;
 use megawatt_engine::ids::ParticipantId;
 use megawatt_store::{Applied, Batch, NewKey, Outcome, Store, StoreError};
 use std::sync::Arc;
@@ -250,17 +250,7 @@ impl Worker {
                 Err(e) => return Answer::Ready(Err(e)),
             }
         }
-        let mut time_ms = now_ms().max(self.engine.clock_ms());
-        // A manual clock moves to the hour an operator's tick names (the engine still
-        // refuses ticks that go back).
-        if let (true, Command::Tick { hour }) = (self.manual_clock, &command) {
-            time_ms = time_ms.max(hour.start_ms());
-        }
-        let envelope = Envelope {
-            time_ms,
-            actor,
-            command,
-        };
+        let envelope = super::envelope(&self.engine, self.manual_clock, actor, command);
         let mut events = Vec::new();
         let outcome = match self.engine.apply(&envelope, &mut events) {
             Ok(()) => {
