@@ -28,10 +28,13 @@ impl FromRequestParts<Arc<AppState>> for Caller {
             .headers
             .get(header::AUTHORIZATION)
             .ok_or_else(|| unauthorized("send an API key as 'Authorization: Bearer <key>'"))?;
+        // The scheme is case-insensitive (RFC 9110 §11.1): `bearer`, `BEARER` are fine.
         let key = header
             .to_str()
             .ok()
-            .and_then(|h| h.strip_prefix("Bearer "))
+            .and_then(|h| h.split_once(' '))
+            .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+            .map(|(_, key)| key)
             .ok_or_else(|| unauthorized("the Authorization header must be 'Bearer <key>'"))?;
         let (caller, hash) = state
             .caller(key.trim())

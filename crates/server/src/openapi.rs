@@ -22,7 +22,7 @@ use utoipa::{Modify, OpenApi};
         money::fees, money::set_fees, billing::invoices, billing::show_invoice, billing::focus, admin::clock,
         ops::healthz, ops::metrics,
     ),
-    modifiers(&Bearer)
+    modifiers(&Bearer, &OperationIds)
 )]
 pub struct ApiDoc;
 
@@ -36,6 +36,32 @@ impl Modify for Bearer {
             "bearer",
             SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)),
         );
+    }
+}
+
+/// Gives every operation an id unique in the document, `<tag>_<handler>`
+/// (`facilities_list`, `orders_list`): handlers of different modules share names.
+struct OperationIds;
+
+impl Modify for OperationIds {
+    fn modify(&self, doc: &mut utoipa::openapi::OpenApi) {
+        for item in doc.paths.paths.values_mut() {
+            let operations = [
+                &mut item.get,
+                &mut item.post,
+                &mut item.put,
+                &mut item.delete,
+                &mut item.patch,
+            ];
+            for op in operations.into_iter().flatten() {
+                let tag = op.tags.as_ref().and_then(|t| t.first()).cloned();
+                if let (Some(tag), Some(id)) = (tag, op.operation_id.as_mut())
+                    && !id.starts_with(&format!("{tag}_"))
+                {
+                    *id = format!("{tag}_{id}");
+                }
+            }
+        }
     }
 }
 

@@ -61,8 +61,10 @@ impl Problem {
     }
 
     /// 403: the caller may not do this.
+    /// One code for every "you may not" (`not_permitted`, as the engine's rules answer),
+    /// naming the caller's role as the field at fault.
     pub fn forbidden(detail: impl Into<String>) -> Problem {
-        Problem::new(StatusCode::FORBIDDEN, "forbidden", detail)
+        Problem::new(StatusCode::FORBIDDEN, "not_permitted", detail).field("actor")
     }
 
     /// 503: the exchange cannot take the request now.

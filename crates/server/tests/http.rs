@@ -322,8 +322,29 @@ fn bad_input_gets_a_4xx_problem_and_changes_nothing(backend: Backend) {
             json!({ "name": "x", "roles": ["buyer"] }),
         ),
         403,
-        "forbidden",
+        "not_permitted",
         "operator",
+    );
+    // The same code as the engine's for the same situation, and the scheme's case is
+    // free: `bearer` is `Bearer`.
+    let r = s.call(
+        "GET",
+        "/v1/me",
+        None,
+        None,
+        &[("Authorization", &format!("bearer {}", m.a))],
+    );
+    assert_eq!(r.status, 200, "{:?}", r.body);
+    let tick = s.post(
+        "/v1/admin/clock",
+        &m.a,
+        json!({ "hour": "2030-01-01T00:00:00Z" }),
+    );
+    assert_eq!(
+        (tick.status, tick.body["code"].as_str()),
+        (403, Some("not_permitted")),
+        "a participant learns nothing of the clock's mode: {:?}",
+        tick.body
     );
     // The directory comes a page at a time, by id.
     let first = s.get("/v1/participants?limit=1", &m.a).body;

@@ -244,6 +244,8 @@ pub async fn clock(
     caller: Caller,
     body: Body<ClockBody>,
 ) -> Result<Json<ClockView>, Problem> {
+    // The role first: a participant learns nothing of the server's mode.
+    require_operator(caller)?;
     if !state.manual_clock {
         return Err(Problem::new(
             StatusCode::CONFLICT,

@@ -22,6 +22,7 @@ use utoipa::IntoParams;
 
 /// Which month, and whose charges.
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct FocusQuery {
     /// The month, `YYYY-MM` (UTC); default: the last month closed, the one before the
@@ -112,6 +113,7 @@ pub async fn focus(
 
 /// Paging of invoices.
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct InvoiceQuery {
     /// Operator only: this participant's, as payer or payee (default: all).

@@ -25,6 +25,7 @@ use utoipa::IntoParams;
 
 /// Filters of the trade list.
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct TradeQuery {
     /// `true`: only your trades, with parties. Default: the public tape, without parties.
@@ -65,6 +66,7 @@ pub async fn trades(
 
 /// Which book.
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct BookQuery {
     /// GPU model id, e.g. `h100-sxm`.

@@ -51,6 +51,7 @@ pub async fn submit(
 
 /// Cursor pagination: `before` (an id from a previous page's `next`) and `limit`.
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct PageQuery {
     /// Return items older than this id (from the previous page's `next`).
@@ -74,6 +75,7 @@ pub fn page<R, V>(
 /// Paging of a list by id, oldest first (the directory, facilities): `after`, the `next`
 /// of the previous page, and `limit`.
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct AfterQuery {
     /// Return items after this id (from the previous page's `next`).

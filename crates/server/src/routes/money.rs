@@ -21,6 +21,7 @@ use utoipa::IntoParams;
 
 /// Whose balance or transfers.
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct WhoQuery {
     /// Operator only: this participant (default: you).

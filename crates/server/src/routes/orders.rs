@@ -213,6 +213,7 @@ pub async fn place(
 
 /// Filters of the order list.
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct OrderQuery {
     /// Only open orders.

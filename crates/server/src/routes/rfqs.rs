@@ -235,6 +235,7 @@ pub async fn create(
 
 /// Filters of the RFQ list.
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct RfqQuery {
     /// Only open RFQs (default false).
