@@ -3,13 +3,9 @@
 //! `openapi-spec-validator`.
 
 use serde_json::Value;
-use utoipa::OpenApi;
 
 fn document() -> Value {
-    let json = megawatt_server::openapi::ApiDoc::openapi()
-        .to_json()
-        .expect("the document serializes");
-    serde_json::from_str(&json).expect("JSON")
+    megawatt_server::openapi::document()
 }
 
 /// Every operation of the document, with its path and method.
@@ -47,6 +43,43 @@ fn parameters_are_declared_where_they_are_sent_and_ids_are_unique() {
             }
         }
     }
+}
+
+#[test]
+fn responses_say_what_they_are() {
+    let doc = document();
+    for (path, method, op) in operations(&doc) {
+        let responses = op["responses"].as_object().expect("responses");
+        assert!(
+            responses.contains_key("503"),
+            "{method} {path} may answer 503"
+        );
+        for (status, r) in responses {
+            assert!(
+                r["description"].as_str().is_some_and(|d| !d.is_empty()),
+                "{method} {path} {status} has no description"
+            );
+            if status.starts_with('4') || status.starts_with('5') {
+                assert!(
+                    r["content"].get("application/problem+json").is_some(),
+                    "{method} {path} {status} is a problem: {r}"
+                );
+            }
+        }
+        for p in op["parameters"].as_array().into_iter().flatten() {
+            if p["name"] == "limit" {
+                assert_eq!(
+                    (
+                        p["schema"]["minimum"].as_u64(),
+                        p["schema"]["maximum"].as_u64()
+                    ),
+                    (Some(1), Some(1000))
+                );
+            }
+        }
+    }
+    let events = &doc["paths"]["/v1/events"]["get"]["responses"]["200"]["content"];
+    assert!(events.get("text/event-stream").is_some(), "{events}");
 }
 
 #[test]
