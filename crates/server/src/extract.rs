@@ -140,22 +140,98 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for Body<T> {
             [0; 32]
         };
         let slice: &[u8] = if bytes.is_empty() { b"{}" } else { &bytes };
-        let value = serde_json::from_slice(slice)
-            .map_err(|e| Problem::bad_request(format!("request body: {e}")))?;
+        let de = &mut serde_json::Deserializer::from_slice(slice);
+        let value = serde_path_to_error::deserialize(de).map_err(|e| {
+            let path = e.path().to_string();
+            let inner = e.into_inner();
+            match inner.classify() {
+                serde_json::error::Category::Data => {
+                    // Without serde's " at line 1 column 48": the field says where.
+                    let text = inner.to_string();
+                    let text = text.split(" at line ").next().unwrap_or(&text);
+                    shape_problem(&path, text)
+                }
+                _ => Problem::bad_request(format!("request body: {inner}")),
+            }
+        })?;
         Ok(Body { value, hash })
     }
 }
 
-/// Query-string parameters, parsed strictly; a bad query is a 400 problem naming it.
+/// The problem of a request whose shape is wrong (a body or a query string that is
+/// syntactically fine): 422, naming the field by its dotted path, with one code per
+/// situation: `missing_field`, `unknown_field`, or `invalid_field` (a wrong type or value).
+fn shape_problem(path: &str, text: &str) -> Problem {
+    let quoted = |prefix: &str| {
+        text.strip_prefix(prefix)
+            .and_then(|rest| rest.split('`').next())
+            .map(str::to_string)
+    };
+    let within = |name: &str| match path {
+        "" | "." => name.to_string(),
+        p => format!("{p}.{name}"),
+    };
+    let (code, field) = if let Some(name) = quoted("missing field `") {
+        ("missing_field", within(&name))
+    } else if let Some(name) = quoted("unknown field `") {
+        // The path already ends at the unknown key.
+        let field = if path.ends_with(&name) {
+            path.to_string()
+        } else {
+            within(&name)
+        };
+        ("unknown_field", field)
+    } else {
+        ("invalid_field", path.to_string())
+    };
+    let field = if field.is_empty() || field == "." {
+        "body".to_string()
+    } else {
+        field
+    };
+    Problem::new(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        code,
+        format!("{field}: {}", human(text)),
+    )
+    .field(field)
+}
+
+/// serde's words for a type, as a person reads them.
+fn human(text: &str) -> String {
+    [
+        ("expected u16", "expected a whole number from 0 to 65535"),
+        (
+            "expected u32",
+            "expected a whole number from 0 to 4294967295",
+        ),
+        (
+            "expected u64",
+            "expected a whole number from 0 to 18446744073709551615",
+        ),
+        ("expected i64", "expected a whole number"),
+        ("expected usize", "expected a whole number"),
+        ("expected a boolean", "expected true or false"),
+        ("floating point", "number"),
+    ]
+    .iter()
+    .fold(text.to_string(), |t, (from, to)| t.replace(from, to))
+}
+
+/// Query-string parameters, parsed strictly; a bad query is a 422 problem naming the
+/// parameter and what is wrong with it.
 pub struct Q<T>(pub T);
 
 impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for Q<T> {
     type Rejection = Problem;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        axum::extract::Query::<T>::from_request_parts(parts, state)
-            .await
-            .map(|q| Q(q.0))
-            .map_err(|e| Problem::bad_request(format!("query string: {}", e.body_text())))
+        let _ = state;
+        let query = parts.uri.query().unwrap_or("");
+        let de = serde_urlencoded::Deserializer::new(form_urlencoded::parse(query.as_bytes()));
+        serde_path_to_error::deserialize(de).map(Q).map_err(|e| {
+            let path = e.path().to_string();
+            shape_problem(&path, &e.into_inner().to_string())
+        })
     }
 }

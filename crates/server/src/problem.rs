@@ -55,6 +55,12 @@ impl Problem {
         Problem::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_field", detail).field(field)
     }
 
+    /// 422: a field the request must have is absent (`missing_field`), as when the JSON
+    /// layer finds a required field missing.
+    pub fn missing(field: &str, detail: impl Into<String>) -> Problem {
+        Problem::new(StatusCode::UNPROCESSABLE_ENTITY, "missing_field", detail).field(field)
+    }
+
     /// 404: nothing there (or nothing the caller may see).
     pub fn not_found(what: impl Into<String>) -> Problem {
         Problem::new(StatusCode::NOT_FOUND, "not_found", what)

@@ -90,11 +90,9 @@ fn rfq_quote_accept_notice(backend: Backend) {
     problem(&r, 422, "quote_unmet");
     assert_eq!(r.body["field"], "terms.payment_days");
     net_200["payment_days"] = json!(-1);
-    problem(
-        &s.post(&format!("/v1/rfqs/{rfq_id}/quotes"), &prov, net_200),
-        400,
-        "malformed_request",
-    );
+    let r = s.post(&format!("/v1/rfqs/{rfq_id}/quotes"), &prov, net_200);
+    problem(&r, 422, "invalid_field");
+    assert_eq!(r.body["field"], "payment_days");
     // Two firm quotes; each encumbers its capacity.
     let q1 = ok(quote(&prov, &pool, 600, Some(240)), 201);
     let q2 = ok(quote(&prov2, &pool2, 600, Some(120)), 201);

@@ -168,19 +168,41 @@ fn bad_input_gets_a_4xx_problem_and_changes_nothing(backend: Backend) {
         b[k] = v;
         raw(&b.to_string())
     };
-    problem(
+    // The JSON layer's refusals name the field too, one code per situation.
+    let shape = |r: &common::Resp, code: &str, field: &str, says: &str| {
+        problem(r, 422, code, says);
+        assert_eq!(r.body["field"], field, "{:?}", r.body);
+    };
+    shape(
         &with("colour", json!("red")),
-        400,
-        "malformed_request",
+        "unknown_field",
+        "colour",
         "colour",
     );
-    problem(
+    shape(
         &with("gpus", json!("eight")),
-        400,
-        "malformed_request",
+        "invalid_field",
+        "gpus",
         "invalid type",
     );
-    problem(&with("gpus", json!(-8)), 400, "malformed_request", "-8");
+    shape(&with("gpus", json!(-8)), "invalid_field", "gpus", "-8");
+    shape(
+        &with("gpus", json!(-8)),
+        "invalid_field",
+        "gpus",
+        "a whole number",
+    );
+    let mut no_side = base.clone();
+    no_side.as_object_mut().unwrap().remove("side");
+    shape(&raw(&no_side.to_string()), "missing_field", "side", "side");
+    let mut no_model = base.clone();
+    no_model.as_object_mut().unwrap().remove("model");
+    shape(
+        &raw(&no_model.to_string()),
+        "missing_field",
+        "model",
+        "model",
+    );
     problem(&with("gpus", json!(0)), 422, "zero_gpus", "gpus");
     problem(
         &with("gpus", json!(20_000_000)),
@@ -286,17 +308,17 @@ fn bad_input_gets_a_4xx_problem_and_changes_nothing(backend: Backend) {
     problem(&s.get("/v1/nothing", &m.a), 404, "not_found", "/v1/nothing");
     problem(
         &s.get("/v1/orders?limit=abc", &m.a),
-        400,
-        "malformed_request",
+        422,
+        "invalid_field",
         "limit",
     );
     problem(
         &s.get("/v1/orders?colour=red", &m.a),
-        400,
-        "malformed_request",
+        422,
+        "unknown_field",
         "colour",
     );
-    problem(&s.get("/v1/book", &m.a), 400, "malformed_request", "model");
+    problem(&s.get("/v1/book", &m.a), 422, "missing_field", "model");
     problem(
         &s.call("DELETE", "/v1/orders", Some(&m.a), None, &[]),
         405,
@@ -379,8 +401,8 @@ fn bad_input_gets_a_4xx_problem_and_changes_nothing(backend: Backend) {
             &s.operator,
             json!({ "name": "x", "roles": ["king"] }),
         ),
-        400,
-        "malformed_request",
+        422,
+        "invalid_field",
         "king",
     );
     assert_eq!(

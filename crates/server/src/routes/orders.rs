@@ -47,7 +47,7 @@ fn tif(b: &PlaceOrder) -> Result<TimeInForce, Problem> {
         (TifName::Gtd, Some(t)) => crate::parse::hour(t)
             .map(|until| TimeInForce::Gtd { until })
             .map_err(|e| Problem::invalid("good_till", format!("good_till: {e}"))),
-        (TifName::Gtd, None) => Err(Problem::invalid(
+        (TifName::Gtd, None) => Err(Problem::missing(
             "good_till",
             "good_till: required with time_in_force gtd",
         )),
@@ -125,7 +125,7 @@ fn command(b: &PlaceOrder) -> Result<Command, Problem> {
             let model = b
                 .model
                 .clone()
-                .ok_or_else(|| Problem::invalid("model", "model: required to buy"))?;
+                .ok_or_else(|| Problem::missing("model", "model: required to buy"))?;
             let facility = match &b.facility {
                 None => None,
                 Some(raw) => Some(
