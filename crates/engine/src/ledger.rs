@@ -17,7 +17,7 @@ use crate::reject::{Rejection, Rule, reject};
 fn check_amount(amount: i64, field: &'static str) -> Result<(), Rejection> {
     if amount <= 0 {
         return reject(
-            Rule::PriceNotPositive,
+            Rule::AmountNotPositive,
             field,
             format!("{amount} micro-USD must be positive"),
         );

@@ -95,6 +95,8 @@ pub enum Rule {
     InsufficientFunds,
     /// Termination for non-payment needs an overdue invoice of the contract.
     NothingOverdue,
+    /// An amount of money moved (a deposit, a withdrawal) must be positive.
+    AmountNotPositive,
 }
 
 impl Rule {
@@ -143,6 +145,7 @@ impl Rule {
             Rule::NoticePastEnd => "notice_past_end",
             Rule::InsufficientFunds => "insufficient_funds",
             Rule::NothingOverdue => "nothing_overdue",
+            Rule::AmountNotPositive => "amount_not_positive",
         }
     }
 }

@@ -77,11 +77,11 @@ fn money_rules_refuse_with_the_rule_and_field() {
     );
     assert_eq!(
         rule(m.exec(OPERATOR, deposit(lab, 0))),
-        (Rule::PriceNotPositive, "amount_micros")
+        (Rule::AmountNotPositive, "amount_micros")
     );
     assert_eq!(
         rule(m.exec(OPERATOR, deposit(lab, -5))),
-        (Rule::PriceNotPositive, "amount_micros")
+        (Rule::AmountNotPositive, "amount_micros")
     );
     assert_eq!(
         rule(m.exec(OPERATOR, deposit(lab, MAX_MONEY_MICROS + 1))),

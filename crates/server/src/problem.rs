@@ -111,6 +111,22 @@ impl Problem {
         Problem::new(status, rule, format!("{field}: {detail}")).field(field)
     }
 
+    /// The same problem with its field named as the request spelled it: `names` maps
+    /// the engine's field (`limit_price_micros`, `window.start`) to the request's
+    /// (`price`, `start`); a field not in it keeps its name.
+    pub fn renamed(mut self, names: &[(&str, &str)]) -> Problem {
+        let Some(field) = self.field.clone() else {
+            return self;
+        };
+        if let Some((_, to)) = names.iter().find(|(from, _)| *from == field) {
+            if let Some(rest) = self.detail.strip_prefix(&format!("{field}: ")) {
+                self.detail = format!("{to}: {rest}");
+            }
+            self.field = Some((*to).to_string());
+        }
+        self
+    }
+
     /// The problem for an engine rule raised by the server itself.
     pub fn rule(rule: Rule, field: &str, detail: &str) -> Problem {
         Problem::rejection(rule.code(), field, detail)

@@ -84,11 +84,11 @@ fn rfq_quote_accept_notice(backend: Backend) {
                               "buyer_notice_hours": 240, "payment_days": 200, "expires": day(1) });
     let r = s.post(&format!("/v1/rfqs/{rfq_id}/quotes"), &prov, net_200.clone());
     problem(&r, 422, "out_of_range");
-    assert_eq!(r.body["field"], "terms.payment_days");
+    assert_eq!(r.body["field"], "payment_days", "as the request spelled it");
     net_200["payment_days"] = json!(15);
     let r = s.post(&format!("/v1/rfqs/{rfq_id}/quotes"), &prov, net_200.clone());
     problem(&r, 422, "quote_unmet");
-    assert_eq!(r.body["field"], "terms.payment_days");
+    assert_eq!(r.body["field"], "payment_days", "as the request spelled it");
     net_200["payment_days"] = json!(-1);
     let r = s.post(&format!("/v1/rfqs/{rfq_id}/quotes"), &prov, net_200);
     problem(&r, 422, "invalid_field");

@@ -220,22 +220,29 @@ fn bad_input_gets_a_4xx_problem_and_changes_nothing(backend: Backend) {
         &with("start", json!("2020-01-04T09:00:00Z")),
         422,
         "window_in_past",
-        "window.start",
+        "start:",
     );
     problem(&with("start", json!("soon")), 422, "invalid_field", "start");
     problem(
         &with("hours", json!(100_000)),
         422,
         "window_too_long",
-        "window.end",
+        "hours:",
     );
     problem(&with("price", json!("-1")), 422, "invalid_field", "price");
-    problem(
-        &with("price", json!("5000000")),
-        422,
-        "overflow",
-        "limit_price_micros",
-    );
+    // Named as the request spelled it: `price`, not the engine's `limit_price_micros`.
+    let big = with("price", json!("5000000"));
+    problem(&big, 422, "overflow", "price:");
+    assert_eq!(big.body["field"], "price");
+    let mut micros = base.clone();
+    micros.as_object_mut().unwrap().remove("price");
+    micros["price_micros"] = json!(0);
+    let zero = raw(&micros.to_string());
+    problem(&zero, 422, "price_not_positive", "price_micros:");
+    assert_eq!(zero.body["field"], "price_micros");
+    let mut past = base.clone();
+    past["start"] = json!("2020-01-04T09:00:00Z");
+    assert_eq!(raw(&past.to_string()).body["field"], "start");
     problem(
         &with("price", json!("9999999999999")),
         422,
@@ -787,7 +794,7 @@ fn a_dry_run_answers_what_would_happen_and_changes_nothing(backend: Backend) {
         &dry(&m.a, "/v1/orders", &zero),
         422,
         "price_not_positive",
-        "limit_price_micros",
+        "price",
     );
     let ctr = r.body["contracts"][0]["id"].as_str().unwrap().to_string();
     let notice = dry(&m.a, &format!("/v1/contracts/{ctr}/notice"), &json!({}));

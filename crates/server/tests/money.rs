@@ -25,6 +25,25 @@ fn deposits_withdrawals_and_credit(backend: Backend) {
         (Some("external"), Some(lab_id.as_str()))
     );
     assert_eq!(r.body["amount"]["micros"], json!(1_250_000_500_000i64));
+    // An amount of nothing: its own rule, named as the request spelled it.
+    for (body, field) in [
+        (
+            json!({ "participant": lab_id, "amount_micros": 0, "reference": "zero" }),
+            "amount_micros",
+        ),
+        (
+            json!({ "participant": lab_id, "amount": "0", "reference": "zero" }),
+            "amount",
+        ),
+    ] {
+        let r = s.post("/v1/admin/deposits", &s.operator, body);
+        assert_eq!(
+            (r.status, r.body["code"].as_str(), r.body["field"].as_str()),
+            (422, Some("amount_not_positive"), Some(field)),
+            "{:?}",
+            r.body
+        );
+    }
     // Only the operator moves money.
     let r = s.post(
         "/v1/admin/deposits",

@@ -190,7 +190,15 @@ pub async fn reserve(
         gpus: b.gpus,
         window: w,
     };
-    let events = submit(&state, caller, cmd, body.idem(idem)).await?;
+    let end = if b.end.is_some() { "end" } else { "hours" };
+    let names = [
+        ("window.start", "start"),
+        ("window.end", end),
+        ("window", "start"),
+    ];
+    let events = submit(&state, caller, cmd, body.idem(idem))
+        .await
+        .map_err(|p| p.renamed(&names))?;
     let Some(Event::Reserved(r)) = events.first() else {
         return Err(Problem::unavailable("unexpected outcome"));
     };

@@ -169,7 +169,14 @@ pub async fn deposit(
         amount_micros: amount(&body.value)?,
         reference: body.value.reference.clone(),
     };
-    move_money(&state, caller, cmd, body.idem(idem)).await
+    let field = if body.value.amount.is_some() {
+        "amount"
+    } else {
+        "amount_micros"
+    };
+    move_money(&state, caller, cmd, body.idem(idem))
+        .await
+        .map_err(|p| p.renamed(&[("amount_micros", field)]))
 }
 
 /// Operator: record money a participant takes out (at most its balance; credit does not
@@ -188,7 +195,14 @@ pub async fn withdraw(
         amount_micros: amount(&body.value)?,
         reference: body.value.reference.clone(),
     };
-    move_money(&state, caller, cmd, body.idem(idem)).await
+    let field = if body.value.amount.is_some() {
+        "amount"
+    } else {
+        "amount_micros"
+    };
+    move_money(&state, caller, cmd, body.idem(idem))
+        .await
+        .map_err(|p| p.renamed(&[("amount_micros", field)]))
 }
 
 /// Operator: set how far a participant's balance may go below zero.

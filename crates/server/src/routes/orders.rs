@@ -207,8 +207,32 @@ pub async fn place(
     body: Body<PlaceOrder>,
 ) -> Result<(StatusCode, Json<PlacedView>), Problem> {
     let cmd = command(&body.value)?;
-    let events = submit(&state, caller, cmd, body.idem(idem)).await?;
+    let names = request_names(&body.value);
+    let events = submit(&state, caller, cmd, body.idem(idem))
+        .await
+        .map_err(|p| p.renamed(&names))?;
     Ok((StatusCode::CREATED, Json(placed(&state, &events).await?)))
+}
+
+/// The engine's names of an order's fields, and the request's (`window.end` is `end`
+/// or `hours`, the price `price` or `price_micros`, as the request gave them).
+fn request_names(b: &PlaceOrder) -> [(&'static str, &'static str); 8] {
+    let price = if b.price.is_some() {
+        "price"
+    } else {
+        "price_micros"
+    };
+    let end = if b.end.is_some() { "end" } else { "hours" };
+    [
+        ("limit_price_micros", price),
+        ("price_micros", price),
+        ("window.start", "start"),
+        ("window.end", end),
+        ("window", "start"),
+        ("tif", "time_in_force"),
+        ("tif.until", "good_till"),
+        ("source.contract", "contract"),
+    ]
 }
 
 /// Filters of the order list.

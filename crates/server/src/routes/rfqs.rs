@@ -213,16 +213,20 @@ pub async fn create(
     body: Body<CreateRfq>,
 ) -> Result<(StatusCode, Json<RfqView>), Problem> {
     let cmd = rfq_command(&body.value)?;
+    let names = rfq_names(&body.value);
     if crate::dry_run::active() {
         let view = crate::dry_run::simulate(&state, caller.id, cmd, |e, ev| match ev.first() {
             Some(Event::RfqCreated(r)) => Some(views::rfq(&RfqRecord::open(r, &e.names()))),
             _ => None,
         })
-        .await?;
+        .await
+        .map_err(|p| p.renamed(&names))?;
         let view = view.ok_or_else(|| Problem::unavailable("unexpected outcome"))?;
         return Ok((StatusCode::OK, Json(view)));
     }
-    let events = submit(&state, caller, cmd, body.idem(idem)).await?;
+    let events = submit(&state, caller, cmd, body.idem(idem))
+        .await
+        .map_err(|p| p.renamed(&names))?;
     let Some(Event::RfqCreated(r)) = events.first() else {
         return Err(Problem::unavailable("unexpected outcome"));
     };
@@ -324,16 +328,20 @@ pub async fn quote(
 ) -> Result<(StatusCode, Json<QuoteView>), Problem> {
     let rfq = RfqId(path_id(&raw, RfqId::PREFIX, "RFQ")?);
     let cmd = quote_command(rfq, &body.value)?;
+    let names = quote_names(&body.value);
     if crate::dry_run::active() {
         let view = crate::dry_run::simulate(&state, caller.id, cmd, |_, ev| match ev.first() {
             Some(Event::QuoteSubmitted(q)) => Some(views::quote(&QuoteRecord::open(q))),
             _ => None,
         })
-        .await?;
+        .await
+        .map_err(|p| p.renamed(&names))?;
         let view = view.ok_or_else(|| Problem::unavailable("unexpected outcome"))?;
         return Ok((StatusCode::OK, Json(view)));
     }
-    let events = submit(&state, caller, cmd, body.idem(idem)).await?;
+    let events = submit(&state, caller, cmd, body.idem(idem))
+        .await
+        .map_err(|p| p.renamed(&names))?;
     let Some(Event::QuoteSubmitted(q)) = events.first() else {
         return Err(Problem::unavailable("unexpected outcome"));
     };
@@ -438,4 +446,57 @@ pub async fn accept(
     let c = contract.ok_or_else(|| Problem::unavailable("unexpected outcome"))?;
     let view = views::new_contract(c, Hour::containing(c.created_ms));
     Ok((StatusCode::CREATED, Json(view)))
+}
+
+/// The engine's names of an RFQ's fields, and the request's (flat terms, `gpus` for
+/// what it wants, the window's end as `end` or `hours`, a fee in USD or micro-USD).
+fn rfq_names(b: &CreateRfq) -> [(&'static str, &'static str); 12] {
+    let end = if b.end.is_some() { "end" } else { "hours" };
+    let fee = if b.max_early_termination_fee.is_some() {
+        "max_early_termination_fee"
+    } else {
+        "max_early_termination_fee_micros"
+    };
+    [
+        ("window.start", "start"),
+        ("window.end", end),
+        ("window", "start"),
+        ("wants.gpus", "gpus"),
+        ("wants.gpus.model", "gpus.model"),
+        ("wants.gpus.gpus", "gpus.gpus"),
+        ("wants.power_kw", "power_kw"),
+        ("terms.max_buyer_notice_hours", "max_buyer_notice_hours"),
+        ("terms.min_seller_notice_hours", "min_seller_notice_hours"),
+        ("terms.max_early_termination_fee_micros", fee),
+        ("terms.for_cause", "for_cause"),
+        ("terms.min_payment_days", "min_payment_days"),
+    ]
+}
+
+/// The engine's names of a quote's fields, and the request's (flat terms; prices in USD
+/// or micro-USD, as given).
+fn quote_names(b: &SubmitQuote) -> [(&'static str, &'static str); 7] {
+    let given = |usd: bool, a: &'static str, b: &'static str| if usd { a } else { b };
+    [
+        ("terms.buyer_notice_hours", "buyer_notice_hours"),
+        ("terms.seller_notice_hours", "seller_notice_hours"),
+        (
+            "terms.early_termination_fee_micros",
+            given(
+                b.early_termination_fee.is_some(),
+                "early_termination_fee",
+                "early_termination_fee_micros",
+            ),
+        ),
+        ("terms.payment_days", "payment_days"),
+        ("terms.for_cause", "for_cause"),
+        (
+            "pricing.fee_micros",
+            given(b.monthly_fee.is_some(), "monthly_fee", "monthly_fee_micros"),
+        ),
+        (
+            "pricing.price_micros",
+            given(b.price.is_some(), "price", "price_micros"),
+        ),
+    ]
 }
