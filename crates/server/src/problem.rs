@@ -61,6 +61,12 @@ impl Problem {
         Problem::new(StatusCode::UNPROCESSABLE_ENTITY, "missing_field", detail).field(field)
     }
 
+    /// 404 `unknown_<what>` (`unknown_order`, `unknown_contract`, …): the same code the
+    /// engine's rules answer for a thing that does not exist or is not the caller's.
+    pub fn unknown(what: &str, detail: impl Into<String>) -> Problem {
+        Problem::new(StatusCode::NOT_FOUND, &format!("unknown_{what}"), detail)
+    }
+
     /// 404: nothing there (or nothing the caller may see).
     pub fn not_found(what: impl Into<String>) -> Problem {
         Problem::new(StatusCode::NOT_FOUND, "not_found", what)

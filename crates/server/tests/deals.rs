@@ -57,7 +57,7 @@ fn rfq_quote_accept_notice(backend: Backend) {
     problem(
         &s.get(&format!("/v1/rfqs/{rfq_id}"), &other),
         404,
-        "not_found",
+        "unknown_rfq",
     );
     assert_eq!(s.get("/v1/rfqs", &other).body["items"], json!([]));
     // Quotes that miss the RFQ's hard requirements are refused with the reason.
@@ -126,7 +126,7 @@ fn rfq_quote_accept_notice(backend: Backend) {
     problem(
         &s.get(&format!("/v1/quotes/{q1}"), &prov2),
         404,
-        "not_found",
+        "unknown_quote",
     );
     // Only the RFQ's buyer accepts.
     problem(

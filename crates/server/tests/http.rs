@@ -291,13 +291,13 @@ fn bad_input_gets_a_4xx_problem_and_changes_nothing(backend: Backend) {
     problem(
         &s.get("/v1/orders/ord-99999", &m.a),
         404,
-        "not_found",
+        "unknown_order",
         "ord-99999",
     );
     problem(
         &s.get("/v1/orders/banana", &m.a),
         404,
-        "not_found",
+        "unknown_order",
         "banana",
     );
     problem(
@@ -435,7 +435,7 @@ fn participants_see_and_act_on_their_own_orders_and_contracts_only(backend: Back
     problem(
         &s.get(&format!("/v1/orders/{id}"), &m.b),
         404,
-        "not_found",
+        "unknown_order",
         &id,
     );
     problem(
@@ -457,7 +457,7 @@ fn participants_see_and_act_on_their_own_orders_and_contracts_only(backend: Back
     problem(
         &s.get(&format!("/v1/contracts/{contract}"), &m.b),
         404,
-        "not_found",
+        "unknown_contract",
         &contract,
     );
     assert_eq!(

@@ -181,7 +181,7 @@ pub async fn me(
         .query(move |e| e.participant(caller.id).map(views::participant))
         .await
         .map_err(seq_problem)?
-        .ok_or_else(|| Problem::not_found("no such participant"))?;
+        .ok_or_else(|| Problem::unknown("participant", "no such participant"))?;
     Ok(Json(MeView { participant: p }))
 }
 

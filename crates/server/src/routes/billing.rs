@@ -162,7 +162,10 @@ pub async fn show_invoice(
     };
     match found {
         Some(i) if party(&i) => Ok(Json(invoice_view(&i))),
-        _ => Err(Problem::not_found(format!("no invoice {}", InvoiceId(id)))),
+        _ => Err(Problem::unknown(
+            "invoice",
+            format!("no invoice {}", InvoiceId(id)),
+        )),
     }
 }
 

@@ -51,7 +51,7 @@ async fn visible(
         Some(c) if caller.operator || c.buyer == caller.id || c.seller == caller.id => {
             Ok(views::contract(&c, now()))
         }
-        _ => Err(Problem::not_found(format!("no contract {raw}"))),
+        _ => Err(Problem::unknown("contract", format!("no contract {raw}"))),
     }
 }
 

@@ -162,7 +162,7 @@ pub async fn show(
         .await
         .map_err(seq_problem)?
         .map(Json)
-        .ok_or_else(|| Problem::not_found(format!("no facility {raw}")))
+        .ok_or_else(|| Problem::unknown("facility", format!("no facility {raw}")))
 }
 
 /// Reserve capacity of a pool you own (internal use, maintenance).

@@ -161,5 +161,6 @@ impl PageQuery {
 
 /// Parses a path id like `ord-17`; a malformed one is simply not found.
 pub fn path_id(raw: &str, prefix: &str, what: &str) -> Result<u64, Problem> {
-    crate::parse::id(raw, prefix).ok_or_else(|| Problem::not_found(format!("no {what} {raw}")))
+    crate::parse::id(raw, prefix)
+        .ok_or_else(|| Problem::unknown(&what.to_lowercase(), format!("no {what} {raw}")))
 }

@@ -91,7 +91,7 @@ pub async fn balance(
         .await
         .map_err(seq_problem)?;
     view.map(Json)
-        .ok_or_else(|| Problem::not_found(format!("no participant {p}")))
+        .ok_or_else(|| Problem::unknown("participant", format!("no participant {p}")))
 }
 
 /// Transfers touching your account, newest first (the operator: anyone's, the

@@ -48,7 +48,7 @@ pub async fn metrics(State(state): State<Arc<AppState>>) -> Response {
         (
             "megawatt_commit_seconds_total",
             "counter",
-            "Time spent committing, microseconds.",
+            "Time spent committing batches, seconds.",
             s.commit_us.load(Ordering::Relaxed),
         ),
         (

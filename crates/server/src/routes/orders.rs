@@ -278,7 +278,7 @@ pub async fn show(
     let row = state.read(move |r| r.order(id)).await?;
     match row {
         Some(o) if caller.operator || o.owner == caller.id => Ok(Json(views::order(&o))),
-        _ => Err(Problem::not_found(format!("no order {raw}"))),
+        _ => Err(Problem::unknown("order", format!("no order {raw}"))),
     }
 }
 

@@ -198,7 +198,7 @@ async fn rfq_view(
     let scope = scope(caller, is_provider(state, caller).await?);
     match state.read(move |r| r.rfq(scope, id)).await? {
         Some(row) => Ok(views::rfq(&row)),
-        None => Err(Problem::not_found(format!("no RFQ {raw}"))),
+        None => Err(Problem::unknown("rfq", format!("no RFQ {raw}"))),
     }
 }
 
@@ -376,7 +376,7 @@ async fn quote_view(
     let party = (!caller.operator).then_some(caller.id);
     match state.read(move |r| r.quote(id, party)).await? {
         Some(q) => Ok(views::quote(&q)),
-        None => Err(Problem::not_found(format!("no quote {raw}"))),
+        None => Err(Problem::unknown("quote", format!("no quote {raw}"))),
     }
 }
 
