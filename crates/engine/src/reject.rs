@@ -100,6 +100,133 @@ pub enum Rule {
 }
 
 impl Rule {
+    /// Every rule, in declaration order (the catalog of codes in docs/errors.md is made
+    /// from it).
+    pub const ALL: [Rule; 43] = [
+        Rule::UnknownParticipant,
+        Rule::UnknownModel,
+        Rule::UnknownRegion,
+        Rule::UnknownFacility,
+        Rule::UnknownPool,
+        Rule::UnknownOrder,
+        Rule::UnknownReservation,
+        Rule::InvalidName,
+        Rule::AlreadyExists,
+        Rule::NotPermitted,
+        Rule::NotOwner,
+        Rule::WindowEmpty,
+        Rule::WindowTooLong,
+        Rule::WindowInPast,
+        Rule::ZeroGpus,
+        Rule::QuantityTooLarge,
+        Rule::PriceNotPositive,
+        Rule::OutOfRange,
+        Rule::InvalidRoles,
+        Rule::Overflow,
+        Rule::InsufficientCapacity,
+        Rule::PowerExceeded,
+        Rule::InvalidTimeInForce,
+        Rule::InvalidMinFill,
+        Rule::InvalidReduce,
+        Rule::LimitReached,
+        Rule::ClockWentBackwards,
+        Rule::InvalidTick,
+        Rule::UnknownRfq,
+        Rule::UnknownQuote,
+        Rule::UnknownContract,
+        Rule::InvalidDeadline,
+        Rule::RfqClosed,
+        Rule::QuoteExpired,
+        Rule::QuoteUnmet,
+        Rule::NoRightOfNotice,
+        Rule::CauseNotAllowed,
+        Rule::ContractNotInForce,
+        Rule::ResaleExceedsHolding,
+        Rule::NoticePastEnd,
+        Rule::InsufficientFunds,
+        Rule::NothingOverdue,
+        Rule::AmountNotPositive,
+    ];
+
+    /// What the rule means, in a sentence (its doc comment).
+    pub fn meaning(self) -> &'static str {
+        match self {
+            Rule::UnknownParticipant => "The actor is not a known participant.",
+            Rule::UnknownModel => "No GPU model with that id.",
+            Rule::UnknownRegion => "No region with that name.",
+            Rule::UnknownFacility => "No facility with that id (or not visible to the actor).",
+            Rule::UnknownPool => "No pool with that id (or not visible to the actor).",
+            Rule::UnknownOrder => "No live order with that id (or not the actor's).",
+            Rule::UnknownReservation => "No live reservation with that id (or not the actor's).",
+            Rule::InvalidName => {
+                "A name or id is empty, too long or uses characters outside its alphabet."
+            }
+            Rule::AlreadyExists => "Something with that name or id exists already.",
+            Rule::NotPermitted => "The actor's roles do not allow the command.",
+            Rule::NotOwner => "The actor does not own the pool or facility.",
+            Rule::WindowEmpty => "A window's end is not after its start.",
+            Rule::WindowTooLong => "A window is longer than ten years.",
+            Rule::WindowInPast => "A window starts at or before the current hour.",
+            Rule::ZeroGpus => "A GPU count is zero.",
+            Rule::QuantityTooLarge => "A quantity is above its limit.",
+            Rule::PriceNotPositive => "A price is zero or negative.",
+            Rule::OutOfRange => "A number (power, watts) is outside its allowed range.",
+            Rule::InvalidRoles => "A participant must have at least one role.",
+            Rule::Overflow => {
+                "An amount of money or power overflows its integer type or exceeds its ceiling."
+            }
+            Rule::InsufficientCapacity => {
+                "The pool does not have the free capacity the command needs."
+            }
+            Rule::PowerExceeded => "A facility's pools draw more power than the facility has.",
+            Rule::InvalidTimeInForce => {
+                "The time in force is not allowed here, or its expiry is not in the future."
+            }
+            Rule::InvalidMinFill => "The minimum fill is zero or above the order's GPUs.",
+            Rule::InvalidReduce => "A reduction is zero or would leave nothing.",
+            Rule::LimitReached => {
+                "A count limit (orders per participant, pools per facility, …) is reached."
+            }
+            Rule::ClockWentBackwards => {
+                "The command's timestamp is earlier than the engine's clock."
+            }
+            Rule::InvalidTick => {
+                "A tick is for an hour before the last tick or after the command's time."
+            }
+            Rule::UnknownRfq => "No open RFQ with that id visible to the actor.",
+            Rule::UnknownQuote => "No live quote with that id visible to the actor.",
+            Rule::UnknownContract => "No contract with that id of the actor's.",
+            Rule::InvalidDeadline => {
+                "A deadline or expiry is not in the future, or an RFQ's deadline is after its window starts."
+            }
+            Rule::RfqClosed => "The RFQ's deadline has passed.",
+            Rule::QuoteExpired => "The quote's expiry has passed.",
+            Rule::QuoteUnmet => "A quote does not meet its RFQ's hard requirements.",
+            Rule::NoRightOfNotice => {
+                "The party has no right of notice under the contract (it is firm for that party)."
+            }
+            Rule::CauseNotAllowed => {
+                "The contract does not allow this cause, or not for this party."
+            }
+            Rule::ContractNotInForce => {
+                "The contract has ended, or is already ending for cause or after notice."
+            }
+            Rule::ResaleExceedsHolding => {
+                "A resale asks for more of a contract than its buyer holds and has not already listed or resold."
+            }
+            Rule::NoticePastEnd => {
+                "Notice would take effect at or after the contract's end: it would end nothing early."
+            }
+            Rule::InsufficientFunds => "The participant does not have the money the command needs.",
+            Rule::NothingOverdue => {
+                "Termination for non-payment needs an overdue invoice of the contract."
+            }
+            Rule::AmountNotPositive => {
+                "An amount of money moved (a deposit, a withdrawal) must be positive."
+            }
+        }
+    }
+
     /// The stable machine-readable code, e.g. `"insufficient_capacity"`.
     pub fn code(self) -> &'static str {
         match self {

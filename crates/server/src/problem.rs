@@ -90,30 +90,7 @@ impl Problem {
     /// by kind (unknown things in the path are 404s; permissions 403; conflicts with
     /// the market's state 409; everything else 422).
     pub fn rejection(rule: &str, field: &str, detail: &str) -> Problem {
-        let status = match rule {
-            "unknown_order"
-            | "unknown_reservation"
-            | "unknown_participant"
-            | "unknown_rfq"
-            | "unknown_quote"
-            | "unknown_contract" => StatusCode::NOT_FOUND,
-            "not_permitted" | "not_owner" => StatusCode::FORBIDDEN,
-            "insufficient_capacity"
-            | "limit_reached"
-            | "already_exists"
-            | "key_already_issued"
-            | "rfq_closed"
-            | "quote_expired"
-            | "no_right_of_notice"
-            | "cause_not_allowed"
-            | "contract_not_in_force"
-            | "resale_exceeds_holding"
-            | "notice_past_end"
-            | "insufficient_funds"
-            | "nothing_overdue" => StatusCode::CONFLICT,
-            "clock_went_backwards" => StatusCode::SERVICE_UNAVAILABLE,
-            _ => StatusCode::UNPROCESSABLE_ENTITY,
-        };
+        let status = rule_status(rule);
         Problem::new(status, rule, format!("{field}: {detail}")).field(field)
     }
 
@@ -155,4 +132,125 @@ impl IntoResponse for Problem {
         }
         r
     }
+}
+
+/// The status of an engine rule's code: unknown things are 404s (wherever the request
+/// names them, so that a code has one status); permissions 403; conflicts with the
+/// market's state 409; everything else 422.
+pub fn rule_status(rule: &str) -> StatusCode {
+    match rule {
+        r if r.starts_with("unknown_") => StatusCode::NOT_FOUND,
+        "not_permitted" | "not_owner" => StatusCode::FORBIDDEN,
+        "insufficient_capacity"
+        | "limit_reached"
+        | "already_exists"
+        | "key_already_issued"
+        | "rfq_closed"
+        | "quote_expired"
+        | "no_right_of_notice"
+        | "cause_not_allowed"
+        | "contract_not_in_force"
+        | "resale_exceeds_holding"
+        | "notice_past_end"
+        | "insufficient_funds"
+        | "nothing_overdue" => StatusCode::CONFLICT,
+        "clock_went_backwards" => StatusCode::SERVICE_UNAVAILABLE,
+        _ => StatusCode::UNPROCESSABLE_ENTITY,
+    }
+}
+
+/// The codes the server answers by itself (the engine's rules are `Rule::ALL`): code,
+/// status, meaning.
+pub const SERVER_CODES: [(&str, u16, &str); 16] = [
+    (
+        "malformed_request",
+        400,
+        "The body is not JSON, or a header is malformed.",
+    ),
+    (
+        "missing_field",
+        422,
+        "A field the request must have is absent (`field` names it).",
+    ),
+    (
+        "unknown_field",
+        422,
+        "The request has a field the operation does not take.",
+    ),
+    (
+        "invalid_field",
+        422,
+        "A field has the wrong type or a value outside its rules.",
+    ),
+    (
+        "dry_run_unsupported",
+        400,
+        "The action cannot be tried with `Dry-Run` (creating a key).",
+    ),
+    (
+        "unauthorized",
+        401,
+        "No API key, an unknown one, or an Authorization header that is not `Bearer <key>`.",
+    ),
+    ("not_found", 404, "No such route."),
+    (
+        "unknown_invoice",
+        404,
+        "No invoice with that id of the caller's.",
+    ),
+    (
+        "method_not_allowed",
+        405,
+        "The route does not take that method.",
+    ),
+    (
+        "key_already_issued",
+        409,
+        "A retry of a key creation: the key was issued and is not shown again.",
+    ),
+    (
+        "clock_not_manual",
+        409,
+        "The clock follows real time; only a server started with --manual-clock can be ticked.",
+    ),
+    (
+        "idempotency_key_reused",
+        422,
+        "The Idempotency-Key was used with a different request.",
+    ),
+    ("body_too_large", 413, "The body is larger than 64 KiB."),
+    (
+        "unsupported_media_type",
+        415,
+        "The body is not sent as application/json.",
+    ),
+    (
+        "rate_limited",
+        429,
+        "Too many requests with this key; retry after Retry-After.",
+    ),
+    (
+        "unavailable",
+        503,
+        "The exchange is busy, stopping or failed; retry after Retry-After.",
+    ),
+];
+
+/// Every code the API answers, as the Markdown table of docs/errors.md: the engine's
+/// rules first, then the server's own, each with its status and meaning.
+pub fn catalog() -> String {
+    let mut out = String::from("| code | status | meaning |\n|---|---|---|\n");
+    for r in Rule::ALL {
+        let code = r.code();
+        let line = format!(
+            "| `{code}` | {} | {} |\n",
+            rule_status(code).as_u16(),
+            r.meaning()
+        );
+        out.push_str(&line);
+    }
+    for (code, status, meaning) in SERVER_CODES {
+        out.push_str(&format!("| `{code}` | {status} | {meaning} |\n"));
+    }
+    out
 }

@@ -251,13 +251,13 @@ fn bad_input_gets_a_4xx_problem_and_changes_nothing(backend: Backend) {
     );
     problem(
         &with("model", json!("tpu-v9")),
-        422,
+        404,
         "unknown_model",
         "model",
     );
     problem(
         &with("facility", json!("fac-999")),
-        422,
+        404,
         "unknown_facility",
         "facility",
     );
@@ -272,16 +272,16 @@ fn bad_input_gets_a_4xx_problem_and_changes_nothing(backend: Backend) {
     sell_body["pool"] = json!("pool-77");
     problem(
         &s.post("/v1/orders", &m.prov, sell_body.clone()),
-        422,
+        404,
         "unknown_pool",
-        "source.pool",
+        "pool",
     );
     sell_body["pool"] = json!(m.pool);
     problem(
         &s.post("/v1/orders", &m.a, sell_body),
         403,
         "not_owner",
-        "source.pool",
+        "pool:",
     );
     let big = format!(
         "{{\"side\": \"buy\", \"model\": \"{}\"}}",

@@ -216,7 +216,7 @@ pub async fn place(
 
 /// The engine's names of an order's fields, and the request's (`window.end` is `end`
 /// or `hours`, the price `price` or `price_micros`, as the request gave them).
-fn request_names(b: &PlaceOrder) -> [(&'static str, &'static str); 8] {
+fn request_names(b: &PlaceOrder) -> [(&'static str, &'static str); 9] {
     let price = if b.price.is_some() {
         "price"
     } else {
@@ -232,6 +232,7 @@ fn request_names(b: &PlaceOrder) -> [(&'static str, &'static str); 8] {
         ("tif", "time_in_force"),
         ("tif.until", "good_till"),
         ("source.contract", "contract"),
+        ("source.pool", "pool"),
     ]
 }
 
