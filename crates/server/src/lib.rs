@@ -22,6 +22,7 @@ pub mod extract;
 pub mod focus;
 pub mod limits;
 pub mod market_data;
+pub mod metrics;
 pub mod openapi;
 pub mod parse;
 pub mod problem;

@@ -114,6 +114,8 @@ pub struct AppState {
     pub limiter: RateLimiter,
     /// Counters.
     pub http: HttpStats,
+    /// HTTP latency by route, method and status.
+    pub latency: crate::metrics::HttpLatency,
     /// Becomes true when the server shuts down (ends the event streams).
     pub stopping: tokio::sync::watch::Receiver<bool>,
     /// Time moves only by the operator's ticks (`POST /v1/admin/clock`).
@@ -142,6 +144,7 @@ impl AppState {
             market,
             limiter: RateLimiter::new(rate_limit),
             http: HttpStats::default(),
+            latency: crate::metrics::HttpLatency::default(),
             stopping,
             manual_clock: false,
         })

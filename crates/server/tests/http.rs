@@ -854,7 +854,67 @@ fn a_dry_run_answers_what_would_happen_and_changes_nothing(backend: Backend) {
     );
 }
 
+/// `/metrics` parses as Prometheus text, with latency histograms per route, method and
+/// status, commit and batch histograms, the queue's depth, the build, and the process.
+fn metrics_parse_and_say_what_they_measure(backend: Backend) {
+    let Some(m) = market(backend) else { return };
+    let s = &m.s;
+    sell(&m, 10, "2.00");
+    let text = s.call("GET", "/metrics", None, None, &[]).body;
+    let text = text.as_str().expect("text");
+    let lines = text.lines().map(|l| Ok(l.to_string()));
+    let scrape = prometheus_parse::Scrape::parse(lines).expect("Prometheus text");
+    let has = |name: &str, labels: &[(&str, &str)]| {
+        scrape
+            .samples
+            .iter()
+            .any(|x| x.metric == name && labels.iter().all(|(k, v)| x.labels.get(k) == Some(*v)))
+    };
+    let post = [
+        ("route", "/v1/orders"),
+        ("method", "POST"),
+        ("status", "201"),
+    ];
+    assert!(
+        has("megawatt_http_request_duration_seconds_count", &post),
+        "{text}"
+    );
+    let buckets = scrape.samples.iter().find_map(|x| match &x.value {
+        prometheus_parse::Value::Histogram(b)
+            if x.metric == "megawatt_http_request_duration_seconds" =>
+        {
+            Some(b)
+        }
+        _ => None,
+    });
+    let buckets = buckets.expect("a latency histogram");
+    assert!(
+        buckets.iter().any(|b| b.less_than.is_infinite()),
+        "{buckets:?}"
+    );
+    for name in [
+        "megawatt_commit_duration_seconds_count",
+        "megawatt_batch_commands_count",
+        "megawatt_sequencer_queue_depth",
+        "megawatt_build_info",
+        "megawatt_commands_accepted_total",
+    ] {
+        assert!(has(name, &[]), "{name} in {text}");
+    }
+    for (name, doc) in &scrape.docs {
+        assert!(!doc.is_empty(), "{name} has no help");
+    }
+    assert_eq!(
+        scrape
+            .docs
+            .get("megawatt_commit_seconds_total")
+            .map(String::as_str),
+        Some("Time spent committing batches, seconds.")
+    );
+}
+
 on_both_backends!(
+    metrics_parse_and_say_what_they_measure,
     walkthrough,
     a_dry_run_answers_what_would_happen_and_changes_nothing,
     bad_input_gets_a_4xx_problem_and_changes_nothing,

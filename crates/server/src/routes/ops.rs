@@ -105,6 +105,37 @@ pub async fn metrics(State(state): State<Arc<AppState>>) -> Response {
             "# HELP {name} {help}\n# TYPE {name} {kind}\n{name} {value}\n"
         ));
     }
+    let queued = s.queued.load(Ordering::Relaxed) as f64;
+    crate::metrics::gauge(
+        &mut out,
+        "megawatt_sequencer_queue_depth",
+        "Requests waiting for the sequencer.",
+        queued,
+    );
+    let name = "megawatt_build_info";
+    out.push_str(&format!(
+        "# HELP {name} The build: its version, always 1.\n# TYPE {name} gauge\n{name}{{version=\"{}\"}} 1\n",
+        env!("CARGO_PKG_VERSION")
+    ));
+    for (name, help, h, scale) in [
+        (
+            "megawatt_commit_duration_seconds",
+            "Time of each group commit, seconds.",
+            &s.commit_latency,
+            1e6,
+        ),
+        (
+            "megawatt_batch_commands",
+            "Commands in each committed batch.",
+            &s.batch_commands,
+            1.0,
+        ),
+    ] {
+        out.push_str(&format!("# HELP {name} {help}\n# TYPE {name} histogram\n"));
+        h.write(&mut out, name, "", scale);
+    }
+    state.latency.write(&mut out);
+    crate::metrics::process(&mut out);
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], out).into_response()
 }
 
@@ -125,7 +156,18 @@ pub async fn method_not_allowed(req: Request) -> Problem {
 /// Counts requests and responses by class.
 pub async fn count(State(state): State<Arc<AppState>>, req: Request, next: Next) -> Response {
     state.http.requests.fetch_add(1, Ordering::Relaxed);
+    let route = req
+        .extensions()
+        .get::<axum::extract::MatchedPath>()
+        .map_or("unmatched", |m| m.as_str())
+        .to_string();
+    let method = req.method().to_string();
+    let t0 = std::time::Instant::now();
     let r = next.run(req).await;
+    let us = t0.elapsed().as_micros() as u64;
+    state
+        .latency
+        .observe(&route, &method, r.status().as_u16(), us);
     if r.status().is_client_error() {
         state.http.client_errors.fetch_add(1, Ordering::Relaxed);
     } else if r.status().is_server_error() {

@@ -102,8 +102,14 @@ pub enum KeyAnswer {
 }
 
 /// Counters the sequencer keeps, for `/metrics`.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct SeqStats {
+    /// Time of each group commit, microseconds.
+    pub commit_latency: crate::metrics::Histogram,
+    /// Commands in each committed batch.
+    pub batch_commands: crate::metrics::Histogram,
+    /// Requests waiting in the sequencer's queue.
+    pub queued: AtomicU64,
     /// Commands accepted.
     pub accepted: AtomicU64,
     /// Commands rejected.
@@ -118,6 +124,23 @@ pub struct SeqStats {
     pub replays: AtomicU64,
     /// Snapshots written.
     pub snapshots: AtomicU64,
+}
+
+impl Default for SeqStats {
+    fn default() -> SeqStats {
+        SeqStats {
+            commit_latency: crate::metrics::Histogram::new(&crate::metrics::LATENCY_BUCKETS_US),
+            batch_commands: crate::metrics::Histogram::new(&crate::metrics::BATCH_BUCKETS),
+            queued: AtomicU64::new(0),
+            accepted: AtomicU64::new(0),
+            rejected: AtomicU64::new(0),
+            commits: AtomicU64::new(0),
+            commit_us: AtomicU64::new(0),
+            last_seq: AtomicU64::new(0),
+            replays: AtomicU64::new(0),
+            snapshots: AtomicU64::new(0),
+        }
+    }
 }
 
 /// A handle to send requests to the sequencer.
@@ -140,9 +163,14 @@ impl Sequencer {
 
     /// Queues a request without waiting; `Busy` when the queue is full.
     pub fn send(&self, r: Request) -> Result<(), SeqError> {
-        self.tx.try_send(r).map_err(|e| match e {
-            TrySendError::Full(_) => SeqError::Busy,
-            TrySendError::Disconnected(_) => SeqError::Stopped,
+        // Counted before it is sent, so that the worker's count down never passes zero.
+        self.stats.queued.fetch_add(1, Ordering::Relaxed);
+        self.tx.try_send(r).map_err(|e| {
+            self.stats.queued.fetch_sub(1, Ordering::Relaxed);
+            match e {
+                TrySendError::Full(_) => SeqError::Busy,
+                TrySendError::Disconnected(_) => SeqError::Stopped,
+            }
         })
     }
 

@@ -97,6 +97,9 @@ impl Worker {
                     Err(_) => break,
                 }
             }
+            self.stats
+                .queued
+                .fetch_sub(requests.len() as u64, Ordering::Relaxed);
             self.batch(requests)?;
         }
         // Shutting down: the replica finishes, and its newest snapshot is written.
@@ -226,6 +229,10 @@ impl Worker {
             self.stats.commits.fetch_add(1, Ordering::Relaxed);
             let us = t0.elapsed().as_micros() as u64;
             self.stats.commit_us.fetch_add(us, Ordering::Relaxed);
+            self.stats.commit_latency.observe(us);
+            self.stats
+                .batch_commands
+                .observe(batch.applied.len() as u64);
         }
         self.stats.last_seq.store(self.seq, Ordering::Relaxed);
         Ok(grew)
