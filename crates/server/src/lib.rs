@@ -42,7 +42,6 @@ use std::collections::HashMap;
 use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
-use tokio::sync::broadcast;
 
 /// How to run the exchange.
 #[derive(Clone, Debug)]
@@ -119,7 +118,7 @@ pub async fn start(config: Config) -> Result<Running, ServerError> {
     } = open_store(&config).await?;
     let last_seq = recovery.last_seq;
     let fresh = last_seq == 0 && keys.is_empty();
-    let (market, _) = broadcast::channel(limits::EVENTS_QUEUE_LEN);
+    let market = market_data::Feed::new(last_seq);
     let (seq, seq_thread) = sequencer::start(
         engine,
         last_seq,

@@ -15,6 +15,9 @@ pub const IDEMPOTENCY_KEY_BYTES_MAX: usize = 255;
 /// Market-data events buffered for `/v1/events` subscribers; a subscriber further
 /// behind misses events (and is told so).
 pub const EVENTS_QUEUE_LEN: usize = 4_096;
+/// Market-data events kept for clients that reconnect with `Last-Event-ID`; one that
+/// missed more is told to read the state again (`gap`).
+pub const EVENTS_KEPT: usize = 10_000;
 /// Read connections kept open for the API's queries.
 pub const READER_CONNECTIONS: usize = 4;
 /// Snapshots are taken every this many accepted commands unless configured otherwise.

@@ -2,7 +2,7 @@
 //! connections, the market-data channel, the rate limiter and the counters.
 
 use crate::limits::READER_CONNECTIONS;
-use crate::market_data::MarketEvent;
+use crate::market_data::Feed;
 use crate::problem::Problem;
 use crate::sequencer::{SeqError, Sequencer};
 use megawatt_engine::ids::{ModelIdx, ParticipantId, RegionIdx};
@@ -12,9 +12,8 @@ use megawatt_store::reader::Reader;
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
-use std::sync::{Mutex, RwLock};
+use std::sync::{Arc, Mutex, RwLock};
 use std::time::Instant;
-use tokio::sync::broadcast;
 
 /// An authenticated caller.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -108,8 +107,8 @@ pub struct AppState {
     pub store: Location,
     readers: Vec<Mutex<Reader>>,
     next_reader: AtomicUsize,
-    /// Public market data, after commit.
-    pub market: broadcast::Sender<MarketEvent>,
+    /// Public market data, after commit, with the latest kept.
+    pub market: Arc<Feed>,
     /// Per-caller rate limit.
     pub limiter: RateLimiter,
     /// Counters.
@@ -128,7 +127,7 @@ impl AppState {
         seq: Sequencer,
         keys: HashMap<[u8; 32], Caller>,
         store: Location,
-        market: broadcast::Sender<MarketEvent>,
+        market: Arc<Feed>,
         rate_limit: u32,
         stopping: tokio::sync::watch::Receiver<bool>,
     ) -> Result<AppState, StoreError> {

@@ -691,21 +691,24 @@ fn the_rate_limit_answers_429_with_retry_after(backend: Backend) {
     }
 }
 
-fn market_data_streams_after_commit(backend: Backend) {
-    let Some(m) = market(backend) else { return };
+/// The lines of `/v1/events` as they come, after a "connected" line.
+fn subscribe(m: &Market, last_event_id: Option<&str>) -> std::sync::mpsc::Receiver<String> {
     let url = format!("{}/v1/events", m.s.url);
     let key = m.b.clone();
+    let last = last_event_id.map(str::to_string);
     let (tx, rx) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
         let agent: ureq::Agent = ureq::Agent::config_builder()
             .timeout_global(Some(std::time::Duration::from_secs(20)))
             .build()
             .into();
-        let mut resp = agent
+        let mut req = agent
             .get(&url)
-            .header("Authorization", &format!("Bearer {key}"))
-            .call()
-            .unwrap();
+            .header("Authorization", &format!("Bearer {key}"));
+        if let Some(id) = &last {
+            req = req.header("Last-Event-ID", id);
+        }
+        let mut resp = req.call().unwrap();
         let _ = tx.send("connected".to_string());
         let reader = std::io::BufReader::new(resp.body_mut().as_reader());
         for line in std::io::BufRead::lines(reader).map_while(Result::ok) {
@@ -718,13 +721,19 @@ fn market_data_streams_after_commit(backend: Backend) {
         rx.recv_timeout(std::time::Duration::from_secs(10)).unwrap(),
         "connected"
     );
-    sell(&m, 100, "2.00");
-    buy(&m, &m.a, 10, "2.00");
-    let mut saw = Vec::new();
+    rx
+}
+
+/// Events until a trade: (id, type) each.
+fn until_trade(rx: &std::sync::mpsc::Receiver<String>) -> Vec<(String, String)> {
+    let (mut saw, mut id) = (Vec::new(), String::new());
     while let Ok(line) = rx.recv_timeout(std::time::Duration::from_secs(10)) {
+        if let Some(i) = line.strip_prefix("id: ") {
+            id = i.to_string();
+        }
         if let Some(data) = line.strip_prefix("data: ") {
             let v: Value = serde_json::from_str(data).unwrap();
-            saw.push(v["type"].as_str().unwrap().to_string());
+            saw.push((id.clone(), v["type"].as_str().unwrap().to_string()));
             if v["type"] == "trade" {
                 assert_eq!(v["gpus"], 10);
                 assert!(v.get("buyer").is_none(), "public data has no parties");
@@ -732,8 +741,38 @@ fn market_data_streams_after_commit(backend: Backend) {
             }
         }
     }
-    assert_eq!(saw.last().map(String::as_str), Some("trade"), "{saw:?}");
-    assert!(saw.contains(&"order".to_string()));
+    saw
+}
+
+fn market_data_streams_after_commit(backend: Backend) {
+    let Some(m) = market(backend) else { return };
+    let rx = subscribe(&m, None);
+    sell(&m, 100, "2.00");
+    buy(&m, &m.a, 10, "2.00");
+    let saw = until_trade(&rx);
+    assert_eq!(
+        saw.last().map(|(_, t)| t.as_str()),
+        Some("trade"),
+        "{saw:?}"
+    );
+    assert!(saw.iter().any(|(_, t)| t == "order"));
+    // Every event has an id; reconnecting after the first gets the rest, at once.
+    assert!(saw.iter().all(|(id, _)| id.contains('.')), "{saw:?}");
+    let again = until_trade(&subscribe(&m, Some(&saw[0].0)));
+    assert_eq!(again, saw[1..].to_vec(), "what was missed, in order, once");
+    // Before what this server keeps: a gap, then live.
+    let rx = subscribe(&m, Some("0.0"));
+    let gap = (0..3).find_map(|_| {
+        let line = rx.recv_timeout(std::time::Duration::from_secs(10)).ok()?;
+        (line == "event: gap").then_some(line)
+    });
+    assert!(gap.is_some(), "a gap is said");
+    problem(
+        &m.s.get("/v1/events?after=x", &m.b),
+        422,
+        "invalid_field",
+        "after",
+    );
 }
 
 /// `Dry-Run: true` answers what the request would do, from a copy of the engine, and

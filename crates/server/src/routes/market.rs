@@ -3,7 +3,7 @@
 
 use crate::extract::Q;
 use crate::limits::BOOK_LEVELS_MAX;
-use crate::market_data::MarketEvent;
+use crate::market_data::{MarketEvent, Published};
 use crate::problem::{Problem, ProblemBody};
 use crate::state::{AppState, Caller, seq_problem};
 use crate::views::{self, BookView, LevelView, Page, TradeView};
@@ -137,39 +137,94 @@ pub async fn book(
         .ok_or_else(|| Problem::invalid("model", "model: no such GPU model in the catalog"))
 }
 
+/// Where a reconnecting client resumes: after this event id (or send `Last-Event-ID`).
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct EventsQuery {
+    /// The id of the last event seen (`17.1`); the same as the `Last-Event-ID` header.
+    pub after: Option<String>,
+}
+
+/// An event as sent: its kind, its id, its JSON.
+fn sse(p: &Published) -> SseEvent {
+    let kind = match &p.event {
+        MarketEvent::Trade { .. } => "trade",
+        MarketEvent::Order { .. } => "order",
+        MarketEvent::Closed { .. } => "closed",
+    };
+    SseEvent::default()
+        .event(kind)
+        .id(p.id())
+        .json_data(&p.event)
+        .unwrap_or_default()
+}
+
 /// Public market events (orders arriving and leaving, trades without parties) as
-/// server-sent events, each published after its commit. A client that falls behind
-/// gets a `lagged` event with the number of events it missed.
-#[utoipa::path(get, path = "/v1/events", tag = "market",
+/// server-sent events, each published after its commit, each with an id (`seq.n`: the
+/// journal position of its command, and its rank among that command's events). A
+/// client that reconnects with `Last-Event-ID` (or `?after=`) first gets what it missed,
+/// from the latest `EVENTS_KEPT` events this server keeps, then the live stream; if it
+/// missed more than is kept (or events from before this server started), it gets a
+/// `gap` event and should read the state again. A client that falls behind the live
+/// stream gets a `lagged` event with the number of events it missed.
+#[utoipa::path(get, path = "/v1/events", tag = "market", params(EventsQuery),
     responses((status = 200, description = "text/event-stream of MarketEvent", body = MarketEvent), (status = "4XX", body = ProblemBody)),
     security(("bearer" = [])))]
 pub async fn events(
     State(state): State<Arc<AppState>>,
     _caller: Caller,
-) -> Sse<impl Stream<Item = Result<SseEvent, Infallible>>> {
-    let stream = BroadcastStream::new(state.market.subscribe()).map(|m| {
-        Ok(match m {
-            Ok(ev) => {
-                let kind = match &ev {
-                    MarketEvent::Trade { .. } => "trade",
-                    MarketEvent::Order { .. } => "order",
-                    MarketEvent::Closed { .. } => "closed",
-                };
-                SseEvent::default()
-                    .event(kind)
-                    .json_data(&ev)
-                    .unwrap_or_default()
+    headers: axum::http::HeaderMap,
+    Q(q): Q<EventsQuery>,
+) -> Result<Sse<impl Stream<Item = Result<SseEvent, Infallible>>>, Problem> {
+    let header = headers
+        .get("last-event-id")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string);
+    let cursor = match q.after.or(header) {
+        None => None,
+        Some(raw) => Some(crate::market_data::parse_id(&raw).ok_or_else(|| {
+            Problem::invalid(
+                "after",
+                format!("after: {raw:?} is not an event id like 17.1"),
+            )
+        })?),
+    };
+    // Subscribe first, then read what was kept: nothing falls between the two, and
+    // what both hold is sent once (live events at or before the last replayed are
+    // skipped).
+    let live = BroadcastStream::new(state.market.subscribe());
+    let (missed, last) = match cursor {
+        None => (Vec::new(), None),
+        Some(after) => match state.market.since(after) {
+            Ok(events) => {
+                let last = events.last().map_or(after, |p| (p.seq, p.n));
+                (events.iter().map(|p| Ok(sse(p))).collect(), Some(last))
             }
-            Err(tokio_stream::wrappers::errors::BroadcastStreamRecvError::Lagged(n)) => {
-                SseEvent::default().event("lagged").data(n.to_string())
+            Err(_) => {
+                let gap = SseEvent::default()
+                    .event("gap")
+                    .data("events after that id are no longer kept: read the state again");
+                (vec![Ok(gap)], None)
             }
-        })
+        },
+    };
+    let live = live.filter_map(move |m| match m {
+        Ok(p) if last.is_some_and(|l| (p.seq, p.n) <= l) => None,
+        Ok(p) => Some(Ok(sse(&p))),
+        Err(tokio_stream::wrappers::errors::BroadcastStreamRecvError::Lagged(n)) => {
+            Some(Ok(SseEvent::default().event("lagged").data(n.to_string())))
+        }
     });
+    let stream = tokio_stream::iter(missed).chain(live);
     // The stream ends when the server shuts down, so that graceful shutdown never waits
     // on a subscriber.
     let mut stopping = state.stopping.clone();
     let stop = async move {
         let _ = stopping.wait_for(|s| *s).await;
     };
-    Sse::new(futures_util::StreamExt::take_until(stream, stop)).keep_alive(KeepAlive::default())
+    Ok(
+        Sse::new(futures_util::StreamExt::take_until(stream, stop))
+            .keep_alive(KeepAlive::default()),
+    )
 }

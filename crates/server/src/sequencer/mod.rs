@@ -21,7 +21,7 @@ mod worker;
 pub use recovery::{Recovery, recover};
 
 use crate::limits::COMMANDS_QUEUE_LEN;
-use crate::market_data::MarketEvent;
+use crate::market_data::Feed;
 use megawatt_engine::Engine;
 use megawatt_engine::catalog::Names;
 use megawatt_engine::command::{Command, Envelope};
@@ -32,7 +32,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{SyncSender, TrySendError};
 use std::time::{SystemTime, UNIX_EPOCH};
-use tokio::sync::{broadcast, oneshot, watch};
+use tokio::sync::{oneshot, watch};
 use worker::Worker;
 
 /// An `Idempotency-Key` and the hash of the request it came with.
@@ -238,7 +238,7 @@ pub fn start(
     engine: Engine,
     last_seq: u64,
     store: Box<dyn Store>,
-    market: broadcast::Sender<MarketEvent>,
+    market: Arc<Feed>,
     snapshot_every: u64,
     manual_clock: bool,
 ) -> (Sequencer, std::thread::JoinHandle<Result<(), StoreError>>) {

@@ -6,7 +6,7 @@ use super::idempotency::{Earlier, Recent};
 use super::replica::Replica;
 use super::{Idem, KeyAnswer, Query, Request, SeqError, SeqStats, now_ms};
 use crate::limits::{BATCH_COMMANDS_MAX, IDEMPOTENCY_TTL_MS};
-use crate::market_data::{self, MarketEvent};
+use crate::market_data::{self, Feed, Published};
 use megawatt_engine::Engine;
 use megawatt_engine::catalog::Names;
 use megawatt_engine::command::Command;
@@ -16,7 +16,7 @@ use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::sync::mpsc::Receiver;
 use std::time::Instant;
-use tokio::sync::{broadcast, oneshot, watch};
+use tokio::sync::{oneshot, watch};
 
 /// The sequencer's thread state.
 pub(super) struct Worker {
@@ -24,7 +24,7 @@ pub(super) struct Worker {
     pub(super) store: Box<dyn Store>,
     pub(super) seq: u64,
     pub(super) stats: Arc<SeqStats>,
-    pub(super) market: broadcast::Sender<MarketEvent>,
+    pub(super) market: Arc<Feed>,
     /// The replica that makes snapshots (none when they are off).
     pub(super) replica: Option<Replica>,
     /// The hour (since the epoch) of the last forgetting of old idempotency answers.
@@ -146,10 +146,13 @@ impl Worker {
         }
         self.follow(&batch);
         for a in &batch.applied {
-            for e in &a.events {
-                if let Some(m) = market_data::public(&self.names, a.seq, e) {
-                    let _ = self.market.send(m);
-                }
+            let public = a
+                .events
+                .iter()
+                .filter_map(|e| market_data::public(&self.names, a.seq, e));
+            for (n, event) in (0u32..).zip(public) {
+                let seq = a.seq;
+                self.market.publish(Published { seq, n, event });
             }
         }
         answer(pending, &mut batch);
