@@ -142,7 +142,8 @@ impl Client {
     pub fn events(
         &self,
         count: Option<u64>,
-        mut each: impl FnMut(&MarketEvent),
+        after: Option<&str>,
+        mut each: impl FnMut(&str, &MarketEvent),
     ) -> Result<(), Failure> {
         use std::io::{BufRead, Read};
         // No overall timeout: the stream lasts as long as the user wants it.
@@ -150,13 +151,15 @@ impl Client {
             .http_status_as_error(false)
             .build()
             .into();
+        let path = query("/v1/events", &[("after", after.map(str::to_string))]);
         let resp = agent
-            .get(format!("{}/v1/events", self.url))
+            .get(format!("{}{path}", self.url))
             .header("Authorization", &self.auth()?)
             .call();
         let mut resp = self.check(resp)?;
         let mut lines = std::io::BufReader::new(resp.body_mut().as_reader());
-        let (mut kind, mut seen, mut line) = (String::new(), 0u64, String::new());
+        let (mut kind, mut id, mut seen, mut line) =
+            (String::new(), String::new(), 0u64, String::new());
         while count.is_none_or(|n| seen < n) {
             line.clear();
             let read = (&mut lines)
@@ -169,13 +172,19 @@ impl Client {
             let text = line.trim_end();
             if let Some(k) = text.strip_prefix("event:") {
                 kind = k.trim().to_string();
+            } else if let Some(i) = text.strip_prefix("id:") {
+                id = i.trim().to_string();
             } else if let Some(data) = text.strip_prefix("data:") {
-                if kind == "lagged" {
-                    eprintln!("(the stream skipped {} events: too slow)", data.trim());
-                    continue;
+                match kind.as_str() {
+                    "lagged" => eprintln!("(the stream skipped {} events: too slow)", data.trim()),
+                    "gap" => {
+                        eprintln!("(events after that id are no longer kept: read the state again)")
+                    }
+                    _ => {
+                        each(&id, &read_answer::<MarketEvent>(data.trim())?);
+                        seen += 1;
+                    }
                 }
-                each(&read_answer::<MarketEvent>(data.trim())?);
-                seen += 1;
             }
         }
         Ok(())

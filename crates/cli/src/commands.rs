@@ -593,7 +593,9 @@ fn catalog(c: &Client, mode: Mode, cmd: &Cmd) -> Result<(), Failure> {
                 println!("{done} {id}");
             }
         }
-        Cmd::Events { count } => c.events(*count, |e| output::event(mode, e))?,
+        Cmd::Events { count, after } => {
+            c.events(*count, after.as_deref(), |id, e| output::event(mode, id, e))?;
+        }
         _ => unreachable!("every command has its group"),
     }
     Ok(())

@@ -178,6 +178,18 @@ fn a_user_trades_from_the_command_line() {
         out.contains("ord-1 sell 128 GPUs") && out.contains("open"),
         "{out}"
     );
+    // `mw events --after` resumes the market's events (here from this server's start):
+    // the ask arrived as an order event. (The live stream is tested over HTTP.)
+    let seen = ok(&mw(
+        &s,
+        &buyer,
+        &["events", "--count", "1", "--after", "0", "--json"],
+    ));
+    let event: megawatt_api::MarketEvent = serde_json::from_str(seen.trim()).expect("an event");
+    assert!(
+        matches!(event, megawatt_api::MarketEvent::Order { ref id, .. } if id == "ord-1"),
+        "{seen}"
+    );
     let out = ok(&mw(&s, &buyer, &["book", "-m", "h100-sxm"]));
     assert!(out.contains("$2.10") && out.contains("128"), "{out}");
     let out = ok(&mw(

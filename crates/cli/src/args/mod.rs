@@ -267,11 +267,16 @@ pub enum Cmd {
         shell: clap_complete::Shell,
     },
     /// The live market: orders arriving, trades, orders leaving the book, one a line.
-    #[command(after_help = "Examples:\n  mw events\n  mw events --count 10 --json")]
+    #[command(
+        after_help = "Examples:\n  mw events\n  mw events --count 10 --json\n  mw events --after 1742.0     (what came after that event, then live)"
+    )]
     Events {
         /// Stop after this many events (default: until interrupted).
         #[arg(long)]
         count: Option<u64>,
+        /// Resume after this event id (the first column of `mw events`).
+        #[arg(long)]
+        after: Option<String>,
     },
 }
 

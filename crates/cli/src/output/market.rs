@@ -271,8 +271,9 @@ pub fn reservations(rs: &[ReservationView]) {
     table(&["id", "pool", "gpus", "start", "end"], &rows);
 }
 
-/// One market event, as `mode` says: a line for people, a JSON line, or its id.
-pub fn event(mode: Mode, e: &MarketEvent) {
+/// One market event, as `mode` says: a line for people (after its id), a JSON line, or
+/// its market id (`ord-17`, `trd-4`).
+pub fn event(mode: Mode, id: &str, e: &MarketEvent) {
     let line = match (mode, e) {
         (Mode::Json, e) => serde_json::to_string(e).unwrap_or_default(),
         (Mode::Quiet, MarketEvent::Trade { id, .. })
@@ -316,5 +317,8 @@ pub fn event(mode: Mode, e: &MarketEvent) {
         ),
         (_, MarketEvent::Closed { id, reason, .. }) => format!("closed {id}: {reason}"),
     };
-    println!("{line}");
+    match mode {
+        Mode::Table => println!("{id:<10} {line}"),
+        _ => println!("{line}"),
+    }
 }
