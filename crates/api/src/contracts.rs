@@ -5,6 +5,19 @@ use crate::Money;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+/// How a contract or a quote is priced: per GPU-hour, or a fee per calendar month.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct PricingView {
+    /// `per_gpu_hour` or `monthly_fee`.
+    pub pricing: String,
+    /// Per GPU-hour price (`per_gpu_hour`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub price: Option<Money>,
+    /// Monthly fee for the whole contract (`monthly_fee`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub monthly_fee: Option<Money>,
+}
+
 /// One line of a contract.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct LineView {
@@ -98,14 +111,9 @@ pub struct ContractView {
     /// `pending`, `active`, `expired`, `notice_given`, `terminated` or
     /// `terminated_for_cause`.
     pub status: String,
-    /// `per_gpu_hour` or `monthly_fee`.
-    pub pricing: String,
-    /// Per GPU-hour price (`per_gpu_hour`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub price: Option<Money>,
-    /// Monthly fee for the whole contract (`monthly_fee`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub monthly_fee: Option<Money>,
+    /// How it is priced, flattened into the object (`pricing`, `price`, `monthly_fee`).
+    #[serde(flatten)]
+    pub pricing: PricingView,
     /// First hour.
     pub start: String,
     /// End as agreed.

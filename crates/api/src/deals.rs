@@ -1,6 +1,6 @@
 //! RFQs and quotes as the API shows them.
 
-use crate::{LineView, Money, TermsView};
+use crate::{LineView, Money, PricingView, TermsView};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -84,14 +84,9 @@ pub struct QuoteView {
     pub facility: String,
     /// `open`, `accepted`, `withdrawn`, `expired` or `released`.
     pub status: String,
-    /// `per_gpu_hour` or `monthly_fee`.
-    pub pricing: String,
-    /// Per GPU-hour price (`per_gpu_hour`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub price: Option<Money>,
-    /// Monthly fee for the whole contract (`monthly_fee`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub monthly_fee: Option<Money>,
+    /// How it is priced, flattened into the object (`pricing`, `price`, `monthly_fee`).
+    #[serde(flatten)]
+    pub pricing: PricingView,
     /// GPUs offered (encumbered while the quote is open).
     pub lines: Vec<LineView>,
     /// Terms.

@@ -749,9 +749,6 @@ impl Ask {
     }
 }
 
-/// Most price levels of the book a quote-first buy tries.
-const QUOTE_LEVELS_MAX: usize = 10;
-
 /// `mw buy` without `-p`: the cheapest price in the book at which the exchange says the
 /// whole order fills now (each candidate level's price tried as a dry run, cheapest
 /// first), shown with what it would cost; then, once confirmed, the order at that
@@ -773,7 +770,7 @@ fn quote_first(
     prices.dedup();
     body.time_in_force = Some(api::TifName::Fok);
     let mut refused = None;
-    for price in prices.into_iter().take(QUOTE_LEVELS_MAX) {
+    for price in prices.into_iter().take(crate::limits::QUOTE_LEVELS_MAX) {
         body.price = Some(price.usd.clone());
         let tried: api::PlacedView = match c.trying().post("/v1/orders", &body) {
             Ok(t) => t,

@@ -6,3 +6,5 @@ pub const ANSWER_BYTES_MAX: u64 = 1 << 30;
 pub const REQUEST_TIMEOUT_SECS: u64 = 30;
 /// The longest line of the event stream read, bytes (an event is a few hundred).
 pub const EVENT_LINE_BYTES_MAX: usize = 64 * 1024;
+/// Most price levels of the book a quote-first buy tries (each a dry run).
+pub const QUOTE_LEVELS_MAX: usize = 10;

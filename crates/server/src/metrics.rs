@@ -73,14 +73,27 @@ impl Histogram {
 /// routes are the router's, methods and statuses few.
 #[derive(Debug, Default)]
 pub struct HttpLatency {
-    by: Mutex<BTreeMap<(String, String, u16), Histogram>>,
+    by: Mutex<ByRoute>,
 }
+
+/// Histograms by route template, then method, then status: looked up with the request's
+/// own strings, and copied only the first time a label is seen.
+type ByRoute = BTreeMap<String, BTreeMap<String, BTreeMap<u16, Histogram>>>;
 
 impl HttpLatency {
     /// Counts one answered request.
     pub fn observe(&self, route: &str, method: &str, status: u16, us: u64) {
         let mut by = self.by.lock().unwrap_or_else(|e| e.into_inner());
-        by.entry((route.to_string(), method.to_string(), status))
+        if !by.contains_key(route) {
+            by.insert(route.to_string(), BTreeMap::new());
+        }
+        let methods = by.get_mut(route).expect("inserted");
+        if !methods.contains_key(method) {
+            methods.insert(method.to_string(), BTreeMap::new());
+        }
+        let statuses = methods.get_mut(method).expect("inserted");
+        statuses
+            .entry(status)
             .or_insert_with(|| Histogram::new(&LATENCY_BUCKETS_US))
             .observe(us);
     }
@@ -94,9 +107,14 @@ impl HttpLatency {
         );
         let _ = writeln!(out, "# TYPE {name} histogram");
         let by = self.by.lock().unwrap_or_else(|e| e.into_inner());
-        for ((route, method, status), h) in by.iter() {
-            let labels = format!("route=\"{route}\",method=\"{method}\",status=\"{status}\"");
-            h.write(out, name, &labels, 1e6);
+        for (route, methods) in by.iter() {
+            for (method, statuses) in methods {
+                for (status, h) in statuses {
+                    let labels =
+                        format!("route=\"{route}\",method=\"{method}\",status=\"{status}\"");
+                    h.write(out, name, &labels, 1e6);
+                }
+            }
         }
     }
 }

@@ -1,12 +1,12 @@
 //! Tables of term deals: contracts with their terms and money, RFQs, quotes.
 
 use super::{notice, t, table, usd, usd_opt, who};
-use megawatt_api::{ContractView, LineView, Money, QuoteView, RfqView};
+use megawatt_api::{ContractView, LineView, PricingView, QuoteView, RfqView};
 use serde::Serialize;
 
 /// The price of a contract or quote: per GPU-hour, or per month.
-fn price(per_hour: &Option<Money>, monthly: &Option<Money>) -> String {
-    match (per_hour, monthly) {
+fn price(p: &PricingView) -> String {
+    match (&p.price, &p.monthly_fee) {
         (_, Some(fee)) => format!("{} per month", usd(fee)),
         (Some(p), None) => format!("{} per GPU-hour", usd(p)),
         (None, None) => String::new(),
@@ -28,7 +28,7 @@ pub fn contract_row(c: &ContractView) -> Vec<String> {
         gpus(&c.lines).to_string(),
         t(&c.start),
         t(&c.end),
-        usd_opt(&c.price),
+        usd_opt(&c.pricing.price),
         usd_opt(&c.notional),
         if c.terms.firm { "firm" } else { "notice" }.into(),
     ]
@@ -48,7 +48,7 @@ pub fn contract(c: &ContractView) {
         who(&c.buyer),
         who(&c.seller)
     );
-    println!("  price           {}", price(&c.price, &c.monthly_fee));
+    println!("  price           {}", price(&c.pricing));
     println!("  term            {} -> {}", t(&c.start), t(&c.end));
     if c.ends != c.end {
         println!("  ends early at   {}", t(&c.ends));
@@ -162,7 +162,7 @@ pub fn quotes(qs: &[QuoteView]) {
     let rows: Vec<Vec<String>> = qs
         .iter()
         .map(|q| {
-            let price = match (&q.price, &q.monthly_fee) {
+            let price = match (&q.pricing.price, &q.pricing.monthly_fee) {
                 (_, Some(fee)) => format!("{}/month", usd(fee)),
                 (p, None) => format!("{}/GPU-h", usd_opt(p)),
             };

@@ -144,10 +144,25 @@ fn amount(b: &MoveMoney) -> Result<i64, Problem> {
 async fn move_money(
     state: &AppState,
     caller: Caller,
-    cmd: Command,
-    idem: Option<crate::sequencer::Idem>,
+    idem: IdemHeader,
+    body: Body<MoveMoney>,
+    command: fn(ParticipantId, i64, String) -> Command,
 ) -> Result<(StatusCode, Json<TransferView>), Problem> {
-    let events = submit(state, caller, cmd, idem).await?;
+    let b = &body.value;
+    let cmd = command(
+        parse_participant(&b.participant, "participant")?,
+        amount(b)?,
+        b.reference.clone(),
+    );
+    // The amount is named as the request gave it.
+    let field = if b.amount.is_some() {
+        "amount"
+    } else {
+        "amount_micros"
+    };
+    let events = submit(state, caller, cmd, body.idem(idem))
+        .await
+        .map_err(|p| p.renamed(&[("amount_micros", field)]))?;
     match events.first() {
         Some(Event::Transfer(t)) => Ok((StatusCode::CREATED, Json(views::transfer(t)))),
         _ => Err(Problem::unavailable("unexpected outcome")),
@@ -164,19 +179,12 @@ pub async fn deposit(
     idem: IdemHeader,
     body: Body<MoveMoney>,
 ) -> Result<(StatusCode, Json<TransferView>), Problem> {
-    let cmd = Command::Deposit {
-        participant: parse_participant(&body.value.participant, "participant")?,
-        amount_micros: amount(&body.value)?,
-        reference: body.value.reference.clone(),
+    let command = |participant, amount_micros, reference| Command::Deposit {
+        participant,
+        amount_micros,
+        reference,
     };
-    let field = if body.value.amount.is_some() {
-        "amount"
-    } else {
-        "amount_micros"
-    };
-    move_money(&state, caller, cmd, body.idem(idem))
-        .await
-        .map_err(|p| p.renamed(&[("amount_micros", field)]))
+    move_money(&state, caller, idem, body, command).await
 }
 
 /// Operator: record money a participant takes out (at most its balance; credit does not
@@ -190,19 +198,12 @@ pub async fn withdraw(
     idem: IdemHeader,
     body: Body<MoveMoney>,
 ) -> Result<(StatusCode, Json<TransferView>), Problem> {
-    let cmd = Command::Withdraw {
-        participant: parse_participant(&body.value.participant, "participant")?,
-        amount_micros: amount(&body.value)?,
-        reference: body.value.reference.clone(),
+    let command = |participant, amount_micros, reference| Command::Withdraw {
+        participant,
+        amount_micros,
+        reference,
     };
-    let field = if body.value.amount.is_some() {
-        "amount"
-    } else {
-        "amount_micros"
-    };
-    move_money(&state, caller, cmd, body.idem(idem))
-        .await
-        .map_err(|p| p.renamed(&[("amount_micros", field)]))
+    move_money(&state, caller, idem, body, command).await
 }
 
 /// Operator: set how far a participant's balance may go below zero.

@@ -156,18 +156,18 @@ pub async fn method_not_allowed(req: Request) -> Problem {
 /// Counts requests and responses by class.
 pub async fn count(State(state): State<Arc<AppState>>, req: Request, next: Next) -> Response {
     state.http.requests.fetch_add(1, Ordering::Relaxed);
+    // Cheap clones (a shared string, a method), not copies of the text.
     let route = req
         .extensions()
         .get::<axum::extract::MatchedPath>()
-        .map_or("unmatched", |m| m.as_str())
-        .to_string();
-    let method = req.method().to_string();
+        .cloned();
+    let method = req.method().clone();
     let t0 = std::time::Instant::now();
     let r = next.run(req).await;
     let us = t0.elapsed().as_micros() as u64;
-    state
-        .latency
-        .observe(&route, &method, r.status().as_u16(), us);
+    let route = route.as_ref().map_or("unmatched", |m| m.as_str());
+    let status = r.status().as_u16();
+    state.latency.observe(route, method.as_str(), status, us);
     if r.status().is_client_error() {
         state.http.client_errors.fetch_add(1, Ordering::Relaxed);
     } else if r.status().is_server_error() {

@@ -215,14 +215,11 @@ pub async fn create(
     let cmd = rfq_command(&body.value)?;
     let names = rfq_names(&body.value);
     if crate::dry_run::active() {
-        let view = crate::dry_run::simulate(&state, caller.id, cmd, |e, ev| match ev.first() {
+        let view = tried(&state, caller, cmd, &names, |e, ev| match ev.first() {
             Some(Event::RfqCreated(r)) => Some(views::rfq(&RfqRecord::open(r, &e.names()))),
             _ => None,
-        })
-        .await
-        .map_err(|p| p.renamed(&names))?;
-        let view = view.ok_or_else(|| Problem::unavailable("unexpected outcome"))?;
-        return Ok((StatusCode::OK, Json(view)));
+        });
+        return Ok((StatusCode::OK, Json(view.await?)));
     }
     let events = submit(&state, caller, cmd, body.idem(idem))
         .await
@@ -296,18 +293,15 @@ pub async fn cancel(
     let cmd = Command::CancelRfq { rfq: RfqId(id) };
     if crate::dry_run::active() {
         // The RFQ as recorded, with the status the cancel would give it.
-        let end = crate::dry_run::simulate(&state, caller.id, cmd, move |_, ev| {
+        let status = tried(&state, caller, cmd, &[], move |_, ev| {
             ev.iter().find_map(|e| match e {
-                Event::RfqClosed { rfq, reason } if rfq.0 == id => Some(*reason),
+                Event::RfqClosed { rfq, reason } if rfq.0 == id => Some(closed(*reason)),
                 _ => None,
             })
-        })
-        .await?;
-        let mut view = rfq_view(&state, caller, id, &raw).await?;
-        if let Some(end) = end {
-            view.status = megawatt_engine::event::Status::Closed(end).as_str().into();
-        }
-        return Ok(Json(view));
+        });
+        let status = status.await?;
+        let view = rfq_view(&state, caller, id, &raw).await?;
+        return Ok(Json(RfqView { status, ..view }));
     }
     submit(&state, caller, cmd, body.idem(idem)).await?;
     Ok(Json(rfq_view(&state, caller, id, &raw).await?))
@@ -330,14 +324,11 @@ pub async fn quote(
     let cmd = quote_command(rfq, &body.value)?;
     let names = quote_names(&body.value);
     if crate::dry_run::active() {
-        let view = crate::dry_run::simulate(&state, caller.id, cmd, |_, ev| match ev.first() {
+        let view = tried(&state, caller, cmd, &names, |_, ev| match ev.first() {
             Some(Event::QuoteSubmitted(q)) => Some(views::quote(&QuoteRecord::open(q))),
             _ => None,
-        })
-        .await
-        .map_err(|p| p.renamed(&names))?;
-        let view = view.ok_or_else(|| Problem::unavailable("unexpected outcome"))?;
-        return Ok((StatusCode::OK, Json(view)));
+        });
+        return Ok((StatusCode::OK, Json(view.await?)));
     }
     let events = submit(&state, caller, cmd, body.idem(idem))
         .await
@@ -407,18 +398,15 @@ pub async fn withdraw(
     let cmd = Command::WithdrawQuote { quote: QuoteId(id) };
     if crate::dry_run::active() {
         // The quote as recorded, with the status the withdrawal would give it.
-        let end = crate::dry_run::simulate(&state, caller.id, cmd, move |_, ev| {
+        let status = tried(&state, caller, cmd, &[], move |_, ev| {
             ev.iter().find_map(|e| match e {
-                Event::QuoteClosed { quote, reason } if quote.0 == id => Some(*reason),
+                Event::QuoteClosed { quote, reason } if quote.0 == id => Some(closed(*reason)),
                 _ => None,
             })
-        })
-        .await?;
-        let mut view = quote_view(&state, caller, &raw).await?;
-        if let Some(end) = end {
-            view.status = megawatt_engine::event::Status::Closed(end).as_str().into();
-        }
-        return Ok(Json(view));
+        });
+        let status = status.await?;
+        let view = quote_view(&state, caller, &raw).await?;
+        return Ok(Json(QuoteView { status, ..view }));
     }
     submit(&state, caller, cmd, body.idem(idem)).await?;
     Ok(Json(quote_view(&state, caller, &raw).await?))
@@ -499,4 +487,26 @@ fn quote_names(b: &SubmitQuote) -> [(&'static str, &'static str); 7] {
             given(b.price.is_some(), "price", "price_micros"),
         ),
     ]
+}
+
+/// A dry run of `cmd`, answered with what `read` finds in the copy of the engine after
+/// it (refusals named as the request spelled them, by `names`).
+async fn tried<V: Send + 'static>(
+    state: &AppState,
+    caller: Caller,
+    cmd: Command,
+    names: &[(&str, &str)],
+    read: impl FnOnce(&megawatt_engine::Engine, &[Event]) -> Option<V> + Send + 'static,
+) -> Result<V, Problem> {
+    crate::dry_run::simulate(state, caller.id, cmd, read)
+        .await
+        .map_err(|p| p.renamed(names))?
+        .ok_or_else(|| Problem::unavailable("unexpected outcome"))
+}
+
+/// The status label of something closed for `reason`.
+fn closed<E: megawatt_engine::event::Ending>(reason: E) -> String {
+    megawatt_engine::event::Status::Closed(reason)
+        .as_str()
+        .into()
 }

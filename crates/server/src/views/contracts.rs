@@ -26,6 +26,14 @@ pub fn terms(t: &Terms) -> TermsView {
         for_cause: causes_list(t.for_cause),
     }
 }
+/// Pricing as shown: its kind and its amount.
+pub fn pricing(p: &megawatt_engine::contract::Pricing) -> PricingView {
+    PricingView {
+        pricing: p.kind().into(),
+        price: p.price_micros().map(money),
+        monthly_fee: p.fee_micros().map(money),
+    }
+}
 /// A contract line as shown.
 pub fn line(l: &ContractLine) -> LineView {
     LineView {
@@ -64,9 +72,7 @@ pub fn contract(c: &ContractRecord, now: Hour) -> ContractView {
         buyer: c.buyer.to_string(),
         seller: c.seller.to_string(),
         status: c.status.as_str().into(),
-        pricing: c.pricing.kind().into(),
-        price: c.pricing.price_micros().map(money),
-        monthly_fee: c.pricing.fee_micros().map(money),
+        pricing: pricing(&c.pricing),
         start: c.start().to_string(),
         end: c.end().to_string(),
         ends: c.ends.to_string(),
