@@ -56,3 +56,253 @@ pub enum MarketEvent {
         reason: String,
     },
 }
+
+/// The type names of the account events, as sent on the stream (`event:`) and to
+/// webhooks (`type`), each with what it means.
+pub const ACCOUNT_EVENT_TYPES: [(&str, &str); 12] = [
+    ("fill", "one of your orders traded (a contract was made)"),
+    (
+        "contract.pending",
+        "a contract of yours was made and has not started",
+    ),
+    (
+        "contract.started",
+        "a contract of yours began its first hour",
+    ),
+    (
+        "contract.ending_soon",
+        "a contract of yours ends within 72 hours",
+    ),
+    (
+        "contract.ended",
+        "a contract of yours ended (its last hour passed, or it ended early)",
+    ),
+    (
+        "contract.notice",
+        "notice was given on a contract of yours (by you or the other party)",
+    ),
+    (
+        "contract.termination",
+        "a contract of yours was terminated for cause (it ends at the effective hour)",
+    ),
+    (
+        "invoice.issued",
+        "an invoice you pay or are paid was issued",
+    ),
+    (
+        "invoice.overdue",
+        "an unpaid invoice of yours passed its due date",
+    ),
+    ("invoice.paid", "an invoice of yours was paid"),
+    ("quote.received", "a provider quoted on your RFQ"),
+    (
+        "rfq.awarded",
+        "the buyer accepted your quote: the RFQ is awarded to you",
+    ),
+];
+
+/// An event of one participant's account: sent on `/v1/events` to the caller whose it
+/// is (beside the public market events) and to its webhooks. Each names what changed;
+/// the API has the whole object.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(tag = "type")]
+pub enum AccountEvent {
+    /// One of your orders traded.
+    #[serde(rename = "fill")]
+    Fill {
+        /// The trade id.
+        trade: String,
+        /// Your order that traded.
+        order: String,
+        /// Your side: `buy` or `sell`.
+        side: String,
+        /// The contract the fill made.
+        contract: String,
+        /// GPU model.
+        model: String,
+        /// GPUs.
+        gpus: u32,
+        /// Window start, RFC 3339.
+        start: String,
+        /// Window end, RFC 3339.
+        end: String,
+        /// Price per GPU-hour.
+        price: Money,
+    },
+    /// A contract of yours was made and has not started.
+    #[serde(rename = "contract.pending")]
+    ContractPending {
+        /// The contract.
+        contract: String,
+        /// Your side: `buyer` or `seller`.
+        role: String,
+        /// Its first hour, RFC 3339.
+        start: String,
+        /// Its end, RFC 3339.
+        end: String,
+    },
+    /// A contract of yours began.
+    #[serde(rename = "contract.started")]
+    ContractStarted {
+        /// The contract.
+        contract: String,
+        /// `buyer` or `seller`.
+        role: String,
+    },
+    /// A contract of yours ends within 72 hours.
+    #[serde(rename = "contract.ending_soon")]
+    ContractEndingSoon {
+        /// The contract.
+        contract: String,
+        /// `buyer` or `seller`.
+        role: String,
+        /// When it ends, RFC 3339.
+        ends: String,
+    },
+    /// A contract of yours ended.
+    #[serde(rename = "contract.ended")]
+    ContractEnded {
+        /// The contract.
+        contract: String,
+        /// `buyer` or `seller`.
+        role: String,
+        /// `expired` (its last hour passed), `terminated` (by notice) or
+        /// `terminated_for_cause`.
+        how: String,
+    },
+    /// Notice was given on a contract of yours.
+    #[serde(rename = "contract.notice")]
+    ContractNotice {
+        /// The contract.
+        contract: String,
+        /// `buyer` or `seller`.
+        role: String,
+        /// Who gave it: `you` or `counterparty`.
+        by: String,
+        /// When the contract now ends, RFC 3339.
+        effective: String,
+        /// The early-exit fee owed by whoever gave notice.
+        fee: Money,
+    },
+    /// A contract of yours was terminated for cause.
+    #[serde(rename = "contract.termination")]
+    ContractTermination {
+        /// The contract.
+        contract: String,
+        /// `buyer` or `seller`.
+        role: String,
+        /// Who terminated it: `you` or `counterparty`.
+        by: String,
+        /// The cause (`acceptable_use`, `non_payment`, `non_delivery`).
+        cause: String,
+        /// When it ends, RFC 3339.
+        effective: String,
+    },
+    /// An invoice of yours was issued.
+    #[serde(rename = "invoice.issued")]
+    InvoiceIssued {
+        /// The invoice.
+        invoice: String,
+        /// Its contract.
+        contract: String,
+        /// `payer` or `payee`.
+        role: String,
+        /// Its amount.
+        amount: Money,
+        /// When it is due, RFC 3339.
+        due: String,
+    },
+    /// An unpaid invoice of yours passed its due date.
+    #[serde(rename = "invoice.overdue")]
+    InvoiceOverdue {
+        /// The invoice.
+        invoice: String,
+        /// `payer` or `payee`.
+        role: String,
+    },
+    /// An invoice of yours was paid.
+    #[serde(rename = "invoice.paid")]
+    InvoicePaid {
+        /// The invoice.
+        invoice: String,
+        /// `payer` or `payee`.
+        role: String,
+    },
+    /// A provider quoted on your RFQ.
+    #[serde(rename = "quote.received")]
+    QuoteReceived {
+        /// Your RFQ.
+        rfq: String,
+        /// The quote.
+        quote: String,
+        /// When the quote expires, RFC 3339.
+        expires: String,
+    },
+    /// Your quote was accepted.
+    #[serde(rename = "rfq.awarded")]
+    RfqAwarded {
+        /// The RFQ.
+        rfq: String,
+        /// Your quote.
+        quote: String,
+        /// The contract it made.
+        contract: String,
+    },
+}
+
+impl AccountEvent {
+    /// Its type name (one of [`ACCOUNT_EVENT_TYPES`]).
+    pub fn kind(&self) -> &'static str {
+        match self {
+            AccountEvent::Fill { .. } => "fill",
+            AccountEvent::ContractPending { .. } => "contract.pending",
+            AccountEvent::ContractStarted { .. } => "contract.started",
+            AccountEvent::ContractEndingSoon { .. } => "contract.ending_soon",
+            AccountEvent::ContractEnded { .. } => "contract.ended",
+            AccountEvent::ContractNotice { .. } => "contract.notice",
+            AccountEvent::ContractTermination { .. } => "contract.termination",
+            AccountEvent::InvoiceIssued { .. } => "invoice.issued",
+            AccountEvent::InvoiceOverdue { .. } => "invoice.overdue",
+            AccountEvent::InvoicePaid { .. } => "invoice.paid",
+            AccountEvent::QuoteReceived { .. } => "quote.received",
+            AccountEvent::RfqAwarded { .. } => "rfq.awarded",
+        }
+    }
+}
+
+impl MarketEvent {
+    /// Its type name: `trade`, `order` or `closed`.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            MarketEvent::Trade { .. } => "trade",
+            MarketEvent::Order { .. } => "order",
+            MarketEvent::Closed { .. } => "closed",
+        }
+    }
+}
+
+/// What a webhook receives: one account event, with its id and time.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct WebhookPayload {
+    /// The event id (`seq.n`), the same as on `/v1/events`: stable across retries and
+    /// redeliveries, for deduplication.
+    pub id: String,
+    /// Its type (one of the account event types).
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// When it happened (the command's time), RFC 3339.
+    pub created: String,
+    /// The event.
+    pub data: AccountEvent,
+}
+
+/// What `/v1/events` sends: a public market event or one of the caller's account
+/// events (the SSE `event:` field is its `type`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(untagged)]
+pub enum StreamEvent {
+    /// Public market data.
+    Market(MarketEvent),
+    /// The caller's own.
+    Account(AccountEvent),
+}

@@ -15,6 +15,7 @@ mod market;
 mod money;
 mod problem;
 mod requests;
+mod webhooks;
 
 pub use common::*;
 pub use contracts::*;
@@ -24,3 +25,4 @@ pub use market::*;
 pub use money::*;
 pub use problem::*;
 pub use requests::*;
+pub use webhooks::*;

@@ -245,6 +245,7 @@ pub fn run() -> String {
             rate_limit: 0,
             snapshot_every: megawatt_server::limits::SNAPSHOT_EVERY_COMMANDS_DEFAULT,
             manual_clock: false,
+            webhooks: Default::default(),
         };
         let running = start(config).await.expect("server starts");
         let addr = running.addr;

@@ -1,7 +1,7 @@
 //! The HTTP client of the `mw` subcommands: bearer auth, request bodies and answers as
 //! the types of `megawatt-api`, and a server's problem turned into one clear line.
 
-use megawatt_api::{MarketEvent, ProblemBody};
+use megawatt_api::{ProblemBody, StreamEvent};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
@@ -131,6 +131,17 @@ impl Client {
         read_answer(&text)
     }
 
+    /// DELETE a path (its answer has no content).
+    pub fn delete(&self, path: &str) -> Result<(), Failure> {
+        let resp = self
+            .agent
+            .delete(format!("{}{path}", self.url))
+            .header("Authorization", &self.auth()?)
+            .header("Dry-Run", if self.dry_run { "true" } else { "false" })
+            .call();
+        self.finish_text(resp).map(drop)
+    }
+
     /// POST a body whose answer has no content (`204`).
     pub fn post_only<B: Serialize>(&self, path: &str, body: &B) -> Result<(), Failure> {
         self.post_text(path, body).map(drop)
@@ -143,7 +154,7 @@ impl Client {
         &self,
         count: Option<u64>,
         after: Option<&str>,
-        mut each: impl FnMut(&str, &MarketEvent),
+        mut each: impl FnMut(&str, &StreamEvent),
     ) -> Result<(), Failure> {
         use std::io::{BufRead, Read};
         // No overall timeout: the stream lasts as long as the user wants it.
@@ -181,7 +192,7 @@ impl Client {
                         eprintln!("(events after that id are no longer kept: read the state again)")
                     }
                     _ => {
-                        each(&id, &read_answer::<MarketEvent>(data.trim())?);
+                        each(&id, &read_answer::<StreamEvent>(data.trim())?);
                         seen += 1;
                     }
                 }

@@ -53,6 +53,11 @@ pub fn serve(args: ServeArgs) -> Result<(), Failure> {
             rate_limit: args.rate_limit,
             snapshot_every: args.snapshot_every,
             manual_clock: args.manual_clock,
+            webhooks: megawatt_server::webhooks::WebhookConfig {
+                allow_private: args.webhooks_allow_private,
+                retry_base_ms: args.webhook_retry_base_ms,
+                ..Default::default()
+            },
         };
         let running = megawatt_server::start(config)
             .await
@@ -227,6 +232,7 @@ pub fn client_command(cli: &Cli, cmd: &Cmd) -> Result<(), Failure> {
         Cmd::Rfq(x) => rfqs(&c, mode, x),
         Cmd::Invoices { export, page } => invoices(&c, mode, export.as_ref(), page),
         Cmd::Admin(x) => admin(&c, mode, x),
+        Cmd::Webhook(x) => crate::hooks::webhooks(&c, mode, x),
         other => market(&c, mode, ask, other),
     };
     if done.is_ok() && cli.dry_run && mode == Mode::Table {

@@ -5,6 +5,7 @@ mod args;
 mod bodies;
 mod client;
 mod commands;
+mod hooks;
 mod input;
 mod limits;
 mod output;

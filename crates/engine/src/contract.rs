@@ -8,6 +8,10 @@ use crate::units::{Hour, Window};
 use serde::{Deserialize, Serialize};
 use smallvec::SmallVec;
 
+/// How long before its end a contract's parties are told that it ends soon
+/// ([`crate::event::Event::ContractEndingSoon`]): 72 hours.
+pub const ENDING_SOON_HOURS: u32 = 72;
+
 /// A contract's lines; exchange fills have exactly one, kept inline.
 pub type Lines = SmallVec<[ContractLine; 1]>;
 

@@ -353,4 +353,12 @@ pub enum Event {
         /// Its lines.
         lines: InvoiceLines,
     },
+    /// An open contract's end came within [`crate::contract::ENDING_SOON_HOURS`] of the
+    /// clock (once per contract and end: see `Engine::tick`).
+    ContractEndingSoon {
+        /// The contract.
+        contract: ContractId,
+        /// The hour it ends.
+        ends: crate::units::Hour,
+    },
 }

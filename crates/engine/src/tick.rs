@@ -4,7 +4,7 @@
 //! hour has passed (or whose end moved earlier by notice or termination) end and give
 //! their capacity back; quotes and RFQs past their expiry or deadline close.
 
-use crate::contract::ContractStatus;
+use crate::contract::{ContractStatus, ENDING_SOON_HOURS};
 use crate::engine::{Ctx, Engine, Role};
 use crate::event::{CloseReason, Event, QuoteEnd, ReservationEnd, RfqEnd};
 use crate::order::TimeInForce;
@@ -48,6 +48,7 @@ impl Engine {
         }
         self.expire_orders(hour, events);
         self.expire_deals(hour, events);
+        self.ending_soon(hour, events);
         self.start_and_end_contracts(hour, events);
         self.close_months(ctx, hour, events);
         self.mark_overdue(hour, events);
@@ -76,6 +77,38 @@ impl Engine {
                     _ => CloseReason::WindowStarted,
                 };
                 self.close_order(id, reason, true, events);
+            }
+        }
+    }
+
+    /// Open contracts whose end comes within [`ENDING_SOON_HOURS`] of `hour` and did not
+    /// at the last tick: each gets one [`Event::ContractEndingSoon`]. Derived from the
+    /// schedule and the two ticks alone (no state), so a replay says the same. A
+    /// contract that ends in this very tick, or was made (or moved by notice) to end
+    /// sooner than the horizon, gets none: its own events say when it ends.
+    fn ending_soon(&self, hour: Hour, events: &mut Vec<Event>) {
+        use std::ops::Bound::{Excluded, Included};
+        let from = Hour(self.last_tick.0.saturating_add(ENDING_SOON_HOURS));
+        let to = Hour(hour.0.saturating_add(ENDING_SOON_HOURS));
+        if to <= from {
+            return;
+        }
+        for (&h, ids) in self
+            .schedule
+            .contract_ends
+            .range((Excluded(from), Included(to)))
+        {
+            if h <= hour {
+                continue;
+            }
+            for &id in ids {
+                let c = &self.contracts[&id];
+                if c.open && c.ends == h {
+                    events.push(Event::ContractEndingSoon {
+                        contract: id,
+                        ends: h,
+                    });
+                }
             }
         }
     }

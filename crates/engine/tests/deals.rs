@@ -1155,6 +1155,7 @@ fn event_variants_keep_their_places() {
             Event::ContractTerminated { .. } => 24,
             Event::PoolCreated { .. } => 25,
             Event::InvoiceBilled { .. } => 26,
+            Event::ContractEndingSoon { .. } => 27,
         }
     }
     let c = ContractId(1);
@@ -1197,6 +1198,10 @@ fn event_variants_keep_their_places() {
             facility: FacilityId(1),
             model: ModelIdx(0),
             gpus: 1,
+        },
+        Event::ContractEndingSoon {
+            contract: c,
+            ends: megawatt_engine::units::Hour(1),
         },
         Event::InvoiceBilled {
             invoice: megawatt_engine::invoice::Invoice {

@@ -802,6 +802,56 @@ fn a_fill_makes_a_firm_contract_that_starts_and_expires_with_ticks() {
     assert!(m.e.pool(pool).unwrap().used.is_zero());
 }
 
+/// A contract's parties hear once that it ends soon, at the tick that brings its end
+/// within `ENDING_SOON_HOURS`, however far that tick jumps; never when it ends in the
+/// same tick, nor again.
+#[test]
+fn a_contract_is_said_to_end_soon_once_when_its_end_comes_within_the_horizon() {
+    use megawatt_engine::contract::ENDING_SOON_HOURS;
+    let soon = |ev: &[Event]| -> Vec<(megawatt_engine::ids::ContractId, Hour)> {
+        ev.iter()
+            .filter_map(|e| match e {
+                Event::ContractEndingSoon { contract, ends } => Some((*contract, *ends)),
+                _ => None,
+            })
+            .collect()
+    };
+    // A contract of 10 GPUs over `window`, from the ask on the market.
+    let contract = |m: &mut Market, buy, window| {
+        let (_, ev) = m.bid(buy, Market::bid_spec(10, window, P));
+        ev.iter()
+            .find_map(|e| match e {
+                Event::ContractCreated(c) => Some(c.id),
+                _ => None,
+            })
+            .unwrap()
+    };
+    let (mut m, prov, pool, buy) = setup();
+    m.ask(prov, pool, 50, w(10, 400), P);
+    let c = contract(&mut m, buy, w(10, 300));
+    let d = contract(&mut m, buy, w(20, 320));
+    let horizon = ENDING_SOON_HOURS;
+    assert!(soon(&m.advance_to(1)).is_empty());
+    assert!(soon(&m.advance_to(300 - horizon - 1)).is_empty(), "not yet");
+    assert_eq!(
+        soon(&m.advance_to(300 - horizon)),
+        vec![(c, Hour(common::T0 + 300))]
+    );
+    assert!(soon(&m.advance_to(300 - horizon + 1)).is_empty(), "once");
+    // A jump past d's horizon, not past its end: said then.
+    assert_eq!(soon(&m.advance_to(319)), vec![(d, Hour(common::T0 + 320))]);
+    let ev = m.advance_to(320);
+    assert!(soon(&ev).is_empty());
+    assert!(ev.contains(&Event::ContractExpired { contract: d }));
+    // A jump straight past the end of a third: it expires, with no "soon".
+    let (mut m, prov, pool, buy) = setup();
+    m.ask(prov, pool, 50, w(10, 400), P);
+    let e = contract(&mut m, buy, w(10, 300));
+    let ev = m.advance_to(300);
+    assert!(soon(&ev).is_empty(), "{ev:?}");
+    assert!(ev.contains(&Event::ContractExpired { contract: e }));
+}
+
 #[test]
 fn ticks_expire_gtd_orders_and_orders_whose_window_started() {
     let (mut m, prov, pool, buy) = setup();

@@ -3,7 +3,9 @@
 
 use crate::limits::BODY_BYTES_MAX;
 use crate::openapi;
-use crate::routes::{admin, billing, contracts, facilities, market, money, ops, orders, rfqs};
+use crate::routes::{
+    admin, billing, contracts, facilities, market, money, ops, orders, rfqs, webhooks,
+};
 use crate::state::AppState;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
@@ -57,6 +59,15 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/invoices", get(billing::invoices))
         .route("/invoices/{id}", get(billing::show_invoice))
         .route("/billing/focus", get(billing::focus))
+        .route("/webhooks", get(webhooks::list).post(webhooks::create))
+        .route("/webhooks/types", get(webhooks::types))
+        .route(
+            "/webhooks/{id}",
+            get(webhooks::show).delete(webhooks::delete),
+        )
+        .route("/webhooks/{id}/enable", post(webhooks::enable))
+        .route("/webhooks/{id}/attempts", get(webhooks::attempts))
+        .route("/webhooks/{id}/redeliver", post(webhooks::redeliver))
         .route("/admin/clock", post(admin::clock))
         .route("/admin/fees", post(money::set_fees))
         .route("/openapi.json", get(openapi::serve));

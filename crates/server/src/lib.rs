@@ -10,7 +10,9 @@
 //! - `state`, `extract`: what handlers share; auth, strict JSON, idempotency keys.
 //! - `routes`: the handlers, one module per resource.
 //! - `views`, `problem`, `parse`: the API's JSON shapes, errors and input parsing.
-//! - `market_data`: the public view of events for `/v1/events`.
+//! - `feed`: events as published (public and per participant), for `/v1/events`,
+//!   the store's event log and the webhooks.
+//! - `webhooks`: endpoints, signed deliveries from a durable cursor, retries.
 //! - `focus`: the FOCUS 1.0 billing export.
 //! - `openapi`: the generated OpenAPI 3.1 document.
 //! - `demo`: the populated market of `mw serve --demo`.
@@ -19,9 +21,9 @@ mod app;
 pub mod demo;
 pub mod dry_run;
 pub mod extract;
+pub mod feed;
 pub mod focus;
 pub mod limits;
-pub mod market_data;
 pub mod metrics;
 pub mod openapi;
 pub mod parse;
@@ -30,6 +32,7 @@ pub mod routes;
 pub mod sequencer;
 pub mod state;
 pub mod views;
+pub mod webhooks;
 
 use megawatt_engine::command::Command;
 use megawatt_engine::units::{Hour, MS_PER_HOUR};
@@ -62,6 +65,8 @@ pub struct Config {
     /// No hourly ticker: time moves only when the operator ticks
     /// (`POST /v1/admin/clock`), for simulations and tests. Never in production.
     pub manual_clock: bool,
+    /// How webhooks are delivered.
+    pub webhooks: webhooks::WebhookConfig,
 }
 
 /// Keys to show once, on the first start of a store.
@@ -118,7 +123,7 @@ pub async fn start(config: Config) -> Result<Running, ServerError> {
     } = open_store(&config).await?;
     let last_seq = recovery.last_seq;
     let fresh = last_seq == 0 && keys.is_empty();
-    let market = market_data::Feed::new(last_seq);
+    let market = feed::Feed::new();
     let (seq, seq_thread) = sequencer::start(
         engine,
         last_seq,
@@ -131,9 +136,25 @@ pub async fn start(config: Config) -> Result<Running, ServerError> {
     let (state_seq, store, stopping) = (seq.clone(), config.store.clone(), stop.subscribe());
     let (market_tx, rate) = (market, config.rate_limit);
     let manual_clock = config.manual_clock;
+    let (hooks_seq, hooks_feed, hooks_store) =
+        (seq.clone(), market_tx.clone(), config.store.clone());
+    let hooks_config = config.webhooks.clone();
+    let hooks_stopping = stop.subscribe();
+    let hooks = tokio::task::spawn_blocking(move || {
+        webhooks::Webhooks::open(
+            hooks_seq,
+            hooks_feed,
+            &hooks_store,
+            hooks_config,
+            hooks_stopping,
+        )
+    })
+    .await
+    .map_err(|e| ServerError(format!("loading webhooks: {e}")))??;
+    hooks.clone().run();
     let state = Arc::new(
         tokio::task::spawn_blocking(move || {
-            AppState::new(state_seq, keys, store, market_tx, rate, stopping)
+            AppState::new(state_seq, keys, store, market_tx, rate, stopping, hooks)
                 .map(|s| s.with_manual_clock(manual_clock))
         })
         .await

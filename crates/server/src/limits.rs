@@ -12,12 +12,45 @@ pub const REPLICA_QUEUE_BATCHES: usize = 256;
 pub const IDEMPOTENCY_TTL_MS: u64 = 24 * MS_PER_HOUR;
 /// Longest `Idempotency-Key` accepted, bytes.
 pub const IDEMPOTENCY_KEY_BYTES_MAX: usize = 255;
-/// Market-data events buffered for `/v1/events` subscribers; a subscriber further
-/// behind misses events (and is told so).
+/// Events buffered for each `/v1/events` subscriber and webhook dispatcher; one further
+/// behind reads the rest from the store's event log.
 pub const EVENTS_QUEUE_LEN: usize = 4_096;
-/// Market-data events kept for clients that reconnect with `Last-Event-ID`; one that
-/// missed more is told to read the state again (`gap`).
-pub const EVENTS_KEPT: usize = 10_000;
+/// The store's event log keeps the events of the latest this many commands (and up to
+/// [`EVENTS_PRUNE_EVERY_COMMANDS`] more): a client that reconnects with `Last-Event-ID`
+/// or a webhook that was down resumes within it; one that missed more gets a `gap`.
+pub const EVENTS_WINDOW_COMMANDS: u64 = 100_000;
+/// The event log forgets what fell out of its window each time the journal passes a
+/// multiple of this many commands.
+pub const EVENTS_PRUNE_EVERY_COMMANDS: u64 = 1_000;
+/// Events read from the log at a time when a stream or a webhook catches up.
+pub const EVENTS_REPLAY_PAGE: usize = 1_000;
+/// Webhook endpoints per participant.
+pub const WEBHOOKS_PER_PARTICIPANT_MAX: usize = 16;
+/// Longest webhook URL, bytes.
+pub const WEBHOOK_URL_BYTES_MAX: usize = 2_048;
+/// Longest webhook description, bytes.
+pub const WEBHOOK_DESCRIPTION_BYTES_MAX: usize = 256;
+/// Failed attempts in a row after which an endpoint is disabled (with the reason):
+/// with the backoff below, about 16.5 hours of retries.
+pub const WEBHOOK_FAILURES_MAX: u32 = 18;
+/// The first retry's delay, ms; each later one doubles it, up to the ceiling.
+pub const WEBHOOK_RETRY_BASE_MS_DEFAULT: u64 = 1_000;
+/// The largest first-retry delay an operator may set, ms (an hour).
+pub const WEBHOOK_RETRY_BASE_MS_MAX: u64 = MS_PER_HOUR;
+/// The longest delay between two attempts, ms (4 hours).
+pub const WEBHOOK_RETRY_CEILING_MS: u64 = 4 * MS_PER_HOUR;
+/// How long one delivery may take (connect, send, answer), ms.
+pub const WEBHOOK_TIMEOUT_MS: u64 = 10_000;
+/// Deliveries in flight at once, over all endpoints (each holds a blocking thread).
+pub const WEBHOOK_DELIVERIES_IN_FLIGHT_MAX: usize = 32;
+/// Webhook writes (attempts, cursors) waiting for the sequencer; beyond it, deliveries
+/// wait until the queue drains.
+pub const WEBHOOK_WRITES_QUEUED_MAX: usize = 10_000;
+/// How much of an endpoint's answer is read and logged, bytes.
+pub const WEBHOOK_ANSWER_BYTES_MAX: u64 = 1_024;
+/// Deliveries a receiver should accept: a signature older than this is a replay,
+/// seconds (the documented tolerance; [`crate::webhooks::sign::verify`] applies it).
+pub const WEBHOOK_SIGNATURE_TOLERANCE_SECS: u64 = 300;
 /// Read connections kept open for the API's queries.
 pub const READER_CONNECTIONS: usize = 4;
 /// Snapshots are taken every this many accepted commands unless configured otherwise.

@@ -1,7 +1,9 @@
 //! The OpenAPI 3.1 document, generated from the handlers' annotations and the request
 //! and response types.
 
-use crate::routes::{admin, billing, contracts, facilities, market, money, ops, orders, rfqs};
+use crate::routes::{
+    admin, billing, contracts, facilities, market, money, ops, orders, rfqs, webhooks,
+};
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
@@ -20,6 +22,8 @@ use utoipa::{Modify, OpenApi};
         rfqs::show_quote, rfqs::withdraw, rfqs::accept,
         money::balance, money::transfers, money::deposit, money::withdraw, money::credit_limit,
         money::fees, money::set_fees, billing::invoices, billing::show_invoice, billing::focus, admin::clock,
+        webhooks::types, webhooks::create, webhooks::list, webhooks::show, webhooks::delete,
+        webhooks::enable, webhooks::attempts, webhooks::redeliver,
         ops::healthz, ops::metrics,
     ),
     modifiers(&Bearer, &OperationIds)

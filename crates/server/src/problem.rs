@@ -110,6 +110,17 @@ impl Problem {
         self
     }
 
+    /// A refusal by a rule of the server's own (not the engine's), naming the field:
+    /// `code` must be in [`SERVER_CODES`] with this status.
+    pub fn refused(
+        status: StatusCode,
+        code: &str,
+        field: &str,
+        detail: impl Into<String>,
+    ) -> Problem {
+        Problem::new(status, code, detail).field(field)
+    }
+
     /// The problem for an engine rule raised by the server itself.
     pub fn rule(rule: Rule, field: &str, detail: &str) -> Problem {
         Problem::rejection(rule.code(), field, detail)
@@ -161,7 +172,57 @@ pub fn rule_status(rule: &str) -> StatusCode {
 
 /// The codes the server answers by itself (the engine's rules are `Rule::ALL`): code,
 /// status, meaning.
-pub const SERVER_CODES: [(&str, u16, &str); 16] = [
+pub const SERVER_CODES: [(&str, u16, &str); 26] = [
+    (
+        "invalid_webhook_url",
+        422,
+        "A webhook URL that is not `https://` or `http://` with a host, carries a user or password, or is longer than 2,048 bytes.",
+    ),
+    (
+        "webhook_address_not_allowed",
+        422,
+        "A webhook URL on a loopback, private or link-local address (allowed only with `mw serve --webhooks-allow-private`).",
+    ),
+    (
+        "no_event_types",
+        422,
+        "A webhook must receive at least one event type.",
+    ),
+    (
+        "unknown_event_type",
+        422,
+        "Not an account event type (`GET /v1/webhooks/types` lists them).",
+    ),
+    (
+        "duplicate_event_type",
+        422,
+        "An event type named twice in one webhook.",
+    ),
+    (
+        "description_too_long",
+        422,
+        "A webhook description longer than 256 bytes.",
+    ),
+    (
+        "too_many_webhooks",
+        409,
+        "The participant has 16 webhooks, the most allowed.",
+    ),
+    (
+        "event_type_not_subscribed",
+        422,
+        "A redelivery of an event of a type the webhook does not receive.",
+    ),
+    (
+        "unknown_webhook",
+        404,
+        "No webhook with that id of the caller's.",
+    ),
+    (
+        "unknown_event",
+        404,
+        "No event with that id of the caller's in the event log.",
+    ),
     (
         "malformed_request",
         400,

@@ -1,10 +1,10 @@
 //! The state the HTTP handlers share: the sequencer handle, the key table, the read
 //! connections, the market-data channel, the rate limiter and the counters.
 
+use crate::feed::Feed;
 use crate::limits::READER_CONNECTIONS;
-use crate::market_data::Feed;
 use crate::problem::Problem;
-use crate::sequencer::{SeqError, Sequencer};
+use crate::sequencer::Sequencer;
 use megawatt_engine::ids::{ModelIdx, ParticipantId, RegionIdx};
 use megawatt_store::Location;
 use megawatt_store::StoreError;
@@ -119,6 +119,8 @@ pub struct AppState {
     pub stopping: tokio::sync::watch::Receiver<bool>,
     /// Time moves only by the operator's ticks (`POST /v1/admin/clock`).
     pub manual_clock: bool,
+    /// Webhook endpoints and their deliveries.
+    pub webhooks: Arc<crate::webhooks::Webhooks>,
 }
 
 impl AppState {
@@ -130,6 +132,7 @@ impl AppState {
         market: Arc<Feed>,
         rate_limit: u32,
         stopping: tokio::sync::watch::Receiver<bool>,
+        webhooks: Arc<crate::webhooks::Webhooks>,
     ) -> Result<AppState, StoreError> {
         let readers = (0..READER_CONNECTIONS)
             .map(|_| Reader::open(&store).map(Mutex::new))
@@ -146,6 +149,7 @@ impl AppState {
             latency: crate::metrics::HttpLatency::default(),
             stopping,
             manual_clock: false,
+            webhooks,
         })
     }
 
@@ -203,16 +207,4 @@ impl AppState {
     }
 }
 
-/// The problem for a sequencer error.
-pub fn seq_problem(e: SeqError) -> Problem {
-    match e {
-        SeqError::Busy => Problem::unavailable("the exchange is busy; retry shortly"),
-        SeqError::Stopped => Problem::unavailable("the exchange is not accepting commands (shutting down or failed)"),
-        SeqError::IdempotencyConflict => Problem::new(
-            axum::http::StatusCode::UNPROCESSABLE_ENTITY,
-            "idempotency_key_reused",
-            "Idempotency-Key was already used with a different request; use a new key for a new request",
-        )
-        .field("Idempotency-Key"),
-    }
-}
+pub use crate::sequencer::seq_problem;

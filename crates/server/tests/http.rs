@@ -693,35 +693,7 @@ fn the_rate_limit_answers_429_with_retry_after(backend: Backend) {
 
 /// The lines of `/v1/events` as they come, after a "connected" line.
 fn subscribe(m: &Market, last_event_id: Option<&str>) -> std::sync::mpsc::Receiver<String> {
-    let url = format!("{}/v1/events", m.s.url);
-    let key = m.b.clone();
-    let last = last_event_id.map(str::to_string);
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        let agent: ureq::Agent = ureq::Agent::config_builder()
-            .timeout_global(Some(std::time::Duration::from_secs(20)))
-            .build()
-            .into();
-        let mut req = agent
-            .get(&url)
-            .header("Authorization", &format!("Bearer {key}"));
-        if let Some(id) = &last {
-            req = req.header("Last-Event-ID", id);
-        }
-        let mut resp = req.call().unwrap();
-        let _ = tx.send("connected".to_string());
-        let reader = std::io::BufReader::new(resp.body_mut().as_reader());
-        for line in std::io::BufRead::lines(reader).map_while(Result::ok) {
-            if tx.send(line).is_err() {
-                break;
-            }
-        }
-    });
-    assert_eq!(
-        rx.recv_timeout(std::time::Duration::from_secs(10)).unwrap(),
-        "connected"
-    );
-    rx
+    common::sse::subscribe(&m.s, &m.b, last_event_id)
 }
 
 /// Events until a trade: (id, type) each.
@@ -937,9 +909,44 @@ fn metrics_parse_and_say_what_they_measure(backend: Backend) {
         "megawatt_sequencer_queue_depth",
         "megawatt_build_info",
         "megawatt_commands_accepted_total",
+        "megawatt_webhook_backlog_events",
+        "megawatt_webhooks_disabled_total",
     ] {
         assert!(has(name, &[]), "{name} in {text}");
     }
+    assert!(
+        has(
+            "megawatt_webhook_deliveries_total",
+            &[("outcome", "failed")]
+        ),
+        "{text}"
+    );
+    assert!(
+        has("megawatt_webhook_endpoints", &[("status", "enabled")]),
+        "{text}"
+    );
+    // The Grafana dashboard in docs/ asks only for what the server exports.
+    let base = |n: &str| {
+        ["_bucket", "_count", "_sum"]
+            .iter()
+            .find_map(|s| n.strip_suffix(s))
+            .unwrap_or(n)
+            .to_string()
+    };
+    let exported: std::collections::BTreeSet<String> =
+        scrape.samples.iter().map(|x| base(&x.metric)).collect();
+    let dashboard = include_str!("../../../docs/grafana-dashboard.json");
+    let asked: std::collections::BTreeSet<String> = dashboard
+        .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+        .filter(|w| w.starts_with("megawatt_") || w.starts_with("process_"))
+        .map(base)
+        .collect();
+    assert!(asked.len() > 10, "{asked:?}");
+    let missing: Vec<&String> = asked.difference(&exported).collect();
+    assert!(
+        missing.is_empty(),
+        "the dashboard asks for {missing:?}, not exported"
+    );
     for (name, doc) in &scrape.docs {
         assert!(!doc.is_empty(), "{name} has no help");
     }

@@ -15,6 +15,7 @@ mod backfill;
 mod convert;
 pub mod decode;
 pub mod limits;
+pub mod outbox;
 pub mod outcome;
 pub mod pg;
 pub mod reader;
@@ -89,6 +90,13 @@ pub struct Batch {
     /// What the indexes in the events mean: names taken no earlier than the last
     /// command applied (shared between batches until the catalog grows).
     pub names: Arc<Names>,
+    /// The events as published, for the event log.
+    pub feed: Vec<outbox::FeedRow>,
+    /// Forget the logged events of commands up to this journal position (the log's
+    /// window moves on).
+    pub forget_feed_through: Option<u64>,
+    /// Webhook endpoints registered, changed or deleted, and delivery attempts.
+    pub webhooks: Vec<outbox::WebhookWrite>,
 }
 
 /// The engine's state (postcard bytes) as of a journal position.
@@ -115,6 +123,9 @@ impl Batch {
             && self.keys.is_empty()
             && self.snapshot.is_none()
             && self.forget_idempotency_before.is_none()
+            && self.feed.is_empty()
+            && self.forget_feed_through.is_none()
+            && self.webhooks.is_empty()
     }
 }
 

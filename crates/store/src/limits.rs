@@ -26,3 +26,6 @@ pub const PG_LOCK_GRACE_SECS: u64 = 3;
 /// How long a PostgreSQL connection attempt may take before the database counts as
 /// unreachable, seconds.
 pub const PG_CONNECT_TIMEOUT_SECS: u64 = 5;
+/// Delivery attempts kept in each webhook endpoint's log (older ones are deleted as new
+/// ones land).
+pub const WEBHOOK_ATTEMPTS_KEPT: u64 = 1_000;

@@ -263,6 +263,33 @@ fn insert_rows(
     Ok(())
 }
 
+/// The parameters of a statement, as PostgreSQL binds them.
+pub(crate) fn args(values: &[Val]) -> Vec<&(dyn ToSql + Sync)> {
+    values
+        .iter()
+        .map(|v| match v {
+            Val::I(i) => i as &(dyn ToSql + Sync),
+            Val::T(t) => t,
+            Val::B(b) => b,
+        })
+        .collect()
+}
+
+/// Writes a batch's event log rows (one statement) and webhook changes.
+fn write_outbox(
+    c: &mut impl GenericClient,
+    stmts: &mut Statements,
+    batch: &Batch,
+) -> Result<(), StoreError> {
+    let rows: Vec<Vec<Val>> = batch.feed.iter().map(|r| r.values()).collect();
+    insert_rows(c, stmts, crate::outbox::FEED_TABLE, &rows)?;
+    for (sql, values) in crate::outbox::statements(&batch.webhooks, batch.forget_feed_through) {
+        let stmt = stmts.get(c, sql.to_string())?;
+        c.execute(&stmt, &args(&values))?;
+    }
+    Ok(())
+}
+
 /// Writes a delta into the query tables: one statement per table with new rows, and
 /// one per kind of update.
 pub fn write_delta(
@@ -551,6 +578,7 @@ impl Store for PgStore {
         write_delta(&mut tx, &mut self.stmts, &delta)?;
         PgStore::write_idempotency(&mut tx, &mut self.stmts, batch)?;
         PgStore::write_snapshot(&mut tx, batch)?;
+        write_outbox(&mut tx, &mut self.stmts, batch)?;
         for k in &batch.keys {
             tx.execute(
                 "INSERT INTO api_keys VALUES ($1, $2, $3, $4)",

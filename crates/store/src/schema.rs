@@ -5,7 +5,7 @@
 //! migrated store and a new one have exactly the same layout.
 
 /// The version this code writes. A store with a higher version is refused.
-pub const SCHEMA_VERSION: i64 = 9;
+pub const SCHEMA_VERSION: i64 = 10;
 
 /// The schema of version 1, which every store starts from. Times are hours since the
 /// epoch (`*_hour`) next to RFC 3339 text (`*_at`) for people; money is integer
@@ -178,9 +178,36 @@ pub fn schema() -> String {
     s
 }
 
+/// Version 10: the event log (events as published, kept for a window of commands;
+/// `events_floor` in `meta` is the journal position after which every event is kept:
+/// a migrated store starts its log at its journal's end) and webhook endpoints with
+/// their attempt log.
+pub const OUTBOX: &str = r#"
+CREATE TABLE IF NOT EXISTS events (
+    seq INTEGER NOT NULL, n INTEGER NOT NULL, audience INTEGER, kind TEXT NOT NULL,
+    time_ms INTEGER NOT NULL, body TEXT NOT NULL,
+    PRIMARY KEY (seq, n)
+);
+CREATE INDEX IF NOT EXISTS events_by_audience ON events (audience, seq, n);
+INSERT INTO meta VALUES ('events_floor', (SELECT CAST(COALESCE(MAX(seq), 0) AS TEXT) FROM journal))
+    ON CONFLICT (key) DO NOTHING;
+CREATE TABLE IF NOT EXISTS webhooks (
+    id TEXT PRIMARY KEY, participant INTEGER NOT NULL, url TEXT NOT NULL, events TEXT NOT NULL,
+    description TEXT, secret TEXT NOT NULL, status TEXT NOT NULL, disabled_reason TEXT,
+    failures INTEGER NOT NULL, cursor_seq INTEGER NOT NULL, cursor_n INTEGER NOT NULL,
+    created_ms INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS webhook_attempts (
+    webhook TEXT NOT NULL, id INTEGER NOT NULL, event_seq INTEGER NOT NULL, event_n INTEGER NOT NULL,
+    kind TEXT NOT NULL, attempt INTEGER NOT NULL, manual INTEGER NOT NULL, at_ms INTEGER NOT NULL,
+    status INTEGER, error TEXT, duration_ms INTEGER NOT NULL,
+    PRIMARY KEY (webhook, id)
+);
+"#;
+
 /// Migrations from each older schema version to the next, in order: `migrations()[v - 1]`
 /// takes version `v` to `v + 1`.
-pub fn migrations() -> [String; 8] {
+pub fn migrations() -> [String; 9] {
     [
         "CREATE TABLE IF NOT EXISTS snapshots (
             seq INTEGER PRIMARY KEY, state BLOB NOT NULL, checksum INTEGER NOT NULL, created_ms INTEGER NOT NULL
@@ -219,6 +246,7 @@ pub fn migrations() -> [String; 8] {
         PAYMENT_TERMS.to_string(),
         RFQ_PAYMENT_TERMS.to_string(),
         INVOICE_LINES.to_string(),
+        OUTBOX.to_string(),
     ]
 }
 

@@ -282,6 +282,28 @@ pub fn create_schema(conn: &Connection) -> Result<(), StoreError> {
     Ok(())
 }
 
+/// Writes a batch's event log rows and webhook changes on `tx`.
+fn write_outbox(tx: &Connection, batch: &Batch) -> Result<(), StoreError> {
+    if !batch.feed.is_empty() {
+        let (table, columns) = crate::outbox::FEED_TABLE;
+        let marks: Vec<String> = (1..=columns.len()).map(|i| format!("?{i}")).collect();
+        let sql = format!(
+            "INSERT INTO {table} ({}) VALUES ({})",
+            columns.join(", "),
+            marks.join(", ")
+        );
+        let mut stmt = tx.prepare_cached(&sql)?;
+        for row in &batch.feed {
+            stmt.execute(rusqlite::params_from_iter(row.values().iter()))?;
+        }
+    }
+    for (sql, values) in crate::outbox::statements(&batch.webhooks, batch.forget_feed_through) {
+        tx.prepare_cached(sql)?
+            .execute(rusqlite::params_from_iter(values.iter()))?;
+    }
+    Ok(())
+}
+
 /// Every snapshot of database `db`, oldest first, with whether its checksum matches.
 pub fn snapshot_rows(conn: &Connection, db: &str) -> Result<Vec<(Snapshot, bool)>, StoreError> {
     let sql = format!("SELECT seq, state, checksum FROM {db}.snapshots ORDER BY seq");
@@ -423,6 +445,7 @@ impl Store for SqliteStore {
                 params![SNAPSHOTS_KEPT],
             )?;
         }
+        write_outbox(&tx, batch)?;
         for k in &batch.keys {
             tx.prepare_cached("INSERT INTO api_keys VALUES (?1, ?2, ?3, ?4)")?
                 .execute(params![

@@ -237,6 +237,8 @@ impl Delta {
             // The fees in force live in the engine's state (GET /v1/admin/fees); the
             // journal holds every change.
             Event::FeesSet(_) => {}
+            // A notice to the parties (the event log keeps it); no table changes.
+            Event::ContractEndingSoon { .. } => {}
             Event::InvoiceIssued(i) => self.insert(convert::invoice(i)),
             Event::InvoiceBilled { invoice, lines } => {
                 self.insert(convert::invoice(invoice));

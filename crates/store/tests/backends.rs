@@ -310,7 +310,180 @@ fn a_version_8_store_gets_the_lines_of_its_invoices(t: TestStore) {
     assert_eq!(count, "4");
 }
 
+/// A version 9 store (no event log) gets one that starts at the end of its journal:
+/// the events of earlier commands were never logged, and a client asking for them is
+/// told of the gap.
+fn a_version_9_store_starts_its_event_log_at_its_journal_end(t: TestStore) {
+    let mut store = t.open();
+    let mut engine = Engine::new();
+    for seq in 1..=3 {
+        store
+            .commit(&participant(&mut engine, seq, false).named(&engine))
+            .unwrap();
+    }
+    drop(store);
+    t.tamper(
+        "DROP TABLE events; DROP TABLE webhooks; DROP TABLE webhook_attempts;          DELETE FROM meta WHERE key = 'events_floor'; UPDATE meta SET value = '9' WHERE key = 'schema_version';",
+    );
+    drop(t.open());
+    assert_eq!(t.version(), SCHEMA_VERSION.to_string());
+    assert_eq!(
+        t.query_text("SELECT value FROM meta WHERE key = 'events_floor'"),
+        "3"
+    );
+}
+
+/// The event log keeps what a batch publishes, reads it back by audience after a
+/// cursor, and forgets what falls out of its window (its floor moves with it); webhook
+/// endpoints, their state and their attempt log round-trip, the log bounded.
+fn the_event_log_and_webhooks_round_trip_and_the_window_moves(t: TestStore) {
+    use megawatt_engine::ids::ParticipantId;
+    use megawatt_store::outbox::{AttemptRow, FeedRow, WebhookRow, WebhookState, WebhookWrite};
+    use megawatt_store::reader::{Audience, Reader};
+    let mut store = t.open();
+    let mut engine = Engine::new();
+    let row = |seq: u64, n: u32, audience: Option<u64>| FeedRow {
+        seq,
+        n,
+        audience: audience.map(ParticipantId),
+        kind: if audience.is_some() { "fill" } else { "trade" }.into(),
+        time_ms: seq * 1000,
+        body: format!("{{\"seq\":{seq}}}"),
+    };
+    for seq in 1..=5 {
+        let mut b = participant(&mut engine, seq, false).named(&engine);
+        b.feed = vec![
+            row(seq, 0, None),
+            row(seq, 1, Some(2)),
+            row(seq, 2, Some(3)),
+        ];
+        store.commit(&b).unwrap();
+    }
+    let mut r = Reader::open(&t.location).unwrap();
+    let positions = |rows: Vec<FeedRow>| rows.iter().map(|x| (x.seq, x.n)).collect::<Vec<_>>();
+    assert_eq!(r.events_floor().unwrap(), 0);
+    assert_eq!(
+        positions(
+            r.events_after((4, 0), Audience::PublicAnd(ParticipantId(2)), 10)
+                .unwrap()
+        ),
+        [(4, 1), (5, 0), (5, 1)]
+    );
+    assert_eq!(
+        positions(r.events_after((3, u32::MAX), Audience::Public, 10).unwrap()),
+        [(4, 0), (5, 0)]
+    );
+    assert_eq!(
+        positions(
+            r.events_after((0, 0), Audience::Own(ParticipantId(3)), 2)
+                .unwrap()
+        ),
+        [(1, 2), (2, 2)]
+    );
+    assert_eq!(r.event((2, 1)).unwrap(), Some(row(2, 1, Some(2))));
+    assert_eq!(
+        r.count_events_after((2, 2), ParticipantId(3), &["fill".into()])
+            .unwrap(),
+        3
+    );
+    assert_eq!(
+        r.count_events_after((2, 2), ParticipantId(3), &["trade".into()])
+            .unwrap(),
+        0
+    );
+    // The window moves: commands up to 3 are forgotten, and the floor says so.
+    let mut b = participant(&mut engine, 6, false).named(&engine);
+    b.forget_feed_through = Some(3);
+    store.commit(&b).unwrap();
+    assert_eq!(r.events_floor().unwrap(), 3);
+    assert_eq!(
+        positions(
+            r.events_after((0, 0), Audience::Own(ParticipantId(2)), 10)
+                .unwrap()
+        ),
+        [(4, 1), (5, 1)]
+    );
+    // Webhooks: made, moved on, attempts logged (the oldest beyond the bound dropped), deleted.
+    let state = WebhookState {
+        enabled: true,
+        disabled_reason: None,
+        failures: 0,
+        cursor: (5, u32::MAX),
+    };
+    let hook = WebhookRow {
+        id: "wh-1".into(),
+        participant: ParticipantId(2),
+        url: "https://hooks.example.com/x".into(),
+        events: vec!["fill".into(), "contract.started".into()],
+        description: None,
+        secret: "whsec_1".into(),
+        state: state.clone(),
+        created_ms: 9,
+    };
+    let write = |store: &mut Box<dyn Store>, w: Vec<WebhookWrite>| {
+        store
+            .commit(&Batch {
+                webhooks: w,
+                ..Batch::default()
+            })
+            .unwrap()
+    };
+    write(&mut store, vec![WebhookWrite::Create(hook.clone())]);
+    assert_eq!(r.webhooks().unwrap(), vec![hook.clone()]);
+    let kept = megawatt_store::limits::WEBHOOK_ATTEMPTS_KEPT;
+    let attempt = |id: u64| AttemptRow {
+        webhook: "wh-1".into(),
+        id,
+        event: (5, 1),
+        kind: "fill".into(),
+        attempt: 1,
+        manual: false,
+        at_ms: id,
+        status: Some(500),
+        error: Some("answered 500: no".into()),
+        duration_ms: 3,
+    };
+    write(
+        &mut store,
+        (1..=kept + 2)
+            .map(|i| WebhookWrite::Attempt(attempt(i)))
+            .collect(),
+    );
+    let disabled = WebhookState {
+        enabled: false,
+        disabled_reason: Some("why".into()),
+        failures: 18,
+        cursor: (5, 0),
+    };
+    write(
+        &mut store,
+        vec![WebhookWrite::State {
+            id: "wh-1".into(),
+            state: disabled.clone(),
+        }],
+    );
+    assert_eq!(r.webhooks().unwrap()[0].state, disabled);
+    assert_eq!(
+        r.webhook_attempt_counts().unwrap(),
+        vec![("wh-1".to_string(), kept + 2)]
+    );
+    let page = r.webhook_attempts("wh-1", None, 5).unwrap();
+    assert_eq!(page.rows[0], attempt(kept + 2), "newest first");
+    assert_eq!(page.next, Some(kept - 2));
+    let oldest = r.webhook_attempts("wh-1", Some(4), 10).unwrap();
+    assert_eq!(
+        oldest.rows.iter().map(|a| a.id).collect::<Vec<_>>(),
+        [3],
+        "attempts 1 and 2 fell out of the log"
+    );
+    write(&mut store, vec![WebhookWrite::Delete { id: "wh-1".into() }]);
+    assert!(r.webhooks().unwrap().is_empty());
+    assert!(r.webhook_attempts("wh-1", None, 5).unwrap().rows.is_empty());
+}
+
 on_both_backends!(
+    the_event_log_and_webhooks_round_trip_and_the_window_moves,
+    a_version_9_store_starts_its_event_log_at_its_journal_end,
     every_row_struct_matches_its_table,
     a_version_8_store_gets_the_lines_of_its_invoices,
     journal_round_trips_and_a_damaged_record_is_named,

@@ -52,6 +52,16 @@ pub struct ServeArgs {
     /// when the operator ticks (`mw admin tick`), and may run ahead of real time.
     #[arg(long)]
     pub manual_clock: bool,
+    /// Let webhook endpoints be on loopback, private and link-local addresses (a
+    /// receiver inside your own network, or a test rig). Off by default, so that a
+    /// participant cannot make the server call into its own network.
+    #[arg(long, env = "MW_WEBHOOKS_ALLOW_PRIVATE")]
+    pub webhooks_allow_private: bool,
+    /// The delay before a failed webhook delivery's first retry, ms; each later retry
+    /// doubles it (up to 4 hours); 18 failures in a row disable the endpoint.
+    #[arg(long, default_value_t = megawatt_server::limits::WEBHOOK_RETRY_BASE_MS_DEFAULT,
+        value_parser = clap::value_parser!(u64).range(1..=megawatt_server::limits::WEBHOOK_RETRY_BASE_MS_MAX))]
+    pub webhook_retry_base_ms: u64,
 }
 
 /// `mw audit`.

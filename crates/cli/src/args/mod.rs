@@ -242,6 +242,12 @@ pub enum Cmd {
         /// Reservation id.
         id: String,
     },
+    /// Webhooks: the exchange POSTs your account events to your endpoints, signed.
+    #[command(
+        subcommand,
+        after_help = "Examples:\n  mw webhook create https://hooks.example.com/megawatt --events fill,contract.started\n  mw webhook list\n  mw webhook attempts wh-3f9c2a71d0b4e58a\n  mw webhook redeliver wh-3f9c2a71d0b4e58a 1742.3"
+    )]
+    Webhook(WebhookCmd),
     /// Save a login (this URL and a key) as a profile, in a file only you can read.
     #[command(
         after_help = "Examples:\n  echo \"$ACME\" | mw login --url http://127.0.0.1:8080 --profile acme\n  mw login --url https://mw.example.com --key mw_... --profile prod --default\n  mw -P acme balance"
@@ -266,7 +272,8 @@ pub enum Cmd {
         /// bash, zsh, fish, elvish or powershell.
         shell: clap_complete::Shell,
     },
-    /// The live market: orders arriving, trades, orders leaving the book, one a line.
+    /// The live market (orders arriving, trades, orders leaving the book) and your own
+    /// account events (fills, contracts, notices, invoices, quotes), one a line.
     #[command(
         after_help = "Examples:\n  mw events\n  mw events --count 10 --json\n  mw events --after 1742.0     (what came after that event, then live)"
     )]
@@ -278,6 +285,67 @@ pub enum Cmd {
         #[arg(long)]
         after: Option<String>,
     },
+}
+
+/// `mw webhook …`.
+#[derive(Subcommand, Debug)]
+pub enum WebhookCmd {
+    /// Register an endpoint for your account events; prints its signing secret once.
+    #[command(
+        after_help = "Examples:\n  mw webhook create https://hooks.example.com/megawatt --events fill,contract.started,contract.ended\n  mw webhook create https://ops.example.com/mw --events invoice.issued,invoice.overdue --description \"billing\""
+    )]
+    Create {
+        /// Where deliveries are POSTed (https:// or http://).
+        #[arg(value_name = "URL")]
+        endpoint: String,
+        /// Event types, comma-separated (`mw webhook types` lists them).
+        #[arg(long, value_delimiter = ',', required = true)]
+        events: Vec<String>,
+        /// A note for people.
+        #[arg(long)]
+        description: Option<String>,
+    },
+    /// Your endpoints.
+    #[command(after_help = "Examples:\n  mw webhook list")]
+    List,
+    /// One endpoint: its status, failures and cursor.
+    #[command(after_help = "Examples:\n  mw webhook show wh-3f9c2a71d0b4e58a")]
+    Show {
+        /// Webhook id.
+        id: String,
+    },
+    /// Delete an endpoint and its delivery log.
+    #[command(after_help = "Examples:\n  mw webhook delete wh-3f9c2a71d0b4e58a")]
+    Delete {
+        /// Webhook id.
+        id: String,
+    },
+    /// Enable an endpoint that was disabled after failures; deliveries resume.
+    #[command(after_help = "Examples:\n  mw webhook enable wh-3f9c2a71d0b4e58a")]
+    Enable {
+        /// Webhook id.
+        id: String,
+    },
+    /// An endpoint's delivery attempts, newest first.
+    #[command(after_help = "Examples:\n  mw webhook attempts wh-3f9c2a71d0b4e58a --limit 20")]
+    Attempts {
+        /// Webhook id.
+        id: String,
+        /// Paging.
+        #[command(flatten)]
+        page: PageArgs,
+    },
+    /// Deliver one of your events to an endpoint again, now.
+    #[command(after_help = "Examples:\n  mw webhook redeliver wh-3f9c2a71d0b4e58a 1742.3")]
+    Redeliver {
+        /// Webhook id.
+        id: String,
+        /// The event id (from `mw events` or the attempts).
+        event: String,
+    },
+    /// The event types an endpoint can receive.
+    #[command(after_help = "Examples:\n  mw webhook types")]
+    Types,
 }
 
 /// `mw order …`.

@@ -7,6 +7,7 @@ use megawatt_api::{
     MeView, ModelView, OrderView, Page, ParticipantView, PlacedView, QuoteView, ReservationView,
     RfqView, TradeView, TransferView,
 };
+use megawatt_api::{EventType, Webhook, WebhookAttempt, WebhookCreated};
 
 /// An answer's ids.
 pub trait Ids {
@@ -55,6 +56,10 @@ id_field! {
     ClockView => |v| v.hour,
     ModelView => |v| v.id,
     MeView => |v| v.participant.id,
+    Webhook => |v| v.id,
+    WebhookCreated => |v| v.webhook.id,
+    WebhookAttempt => |v| v.event,
+    EventType => |v| v.name,
 }
 
 /// Answers with no id of their own.

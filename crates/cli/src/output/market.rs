@@ -4,8 +4,8 @@
 use super::Mode;
 use super::{opt, t, table, usd, who, who_opt};
 use megawatt_api::{
-    BookView, FacilityView, KeyView, LevelView, MarketEvent, MeView, ModelView, OrderView,
-    ParticipantView, PlacedView, ReservationView, TradeView,
+    AccountEvent, BookView, FacilityView, KeyView, LevelView, MarketEvent, MeView, ModelView,
+    OrderView, ParticipantView, PlacedView, ReservationView, StreamEvent, TradeView,
 };
 
 /// A participant just admitted.
@@ -271,10 +271,128 @@ pub fn reservations(rs: &[ReservationView]) {
     table(&["id", "pool", "gpus", "start", "end"], &rows);
 }
 
-/// One market event, as `mode` says: a line for people (after its id), a JSON line, or
-/// its market id (`ord-17`, `trd-4`).
-pub fn event(mode: Mode, id: &str, e: &MarketEvent) {
-    let line = match (mode, e) {
+/// One event of the stream, as `mode` says: a line for people (after its id), a JSON
+/// line, or the id of what it is about (`ord-17`, `trd-4`, `ctr-9`).
+pub fn event(mode: Mode, id: &str, e: &StreamEvent) {
+    let line = match e {
+        StreamEvent::Market(m) => market_event(mode, m),
+        StreamEvent::Account(a) => account_event(mode, a),
+    };
+    match mode {
+        Mode::Table => println!("{id:<10} {line}"),
+        _ => println!("{line}"),
+    }
+}
+
+/// One of your account events as a line (or its subject's id, or JSON).
+fn account_event(mode: Mode, e: &AccountEvent) -> String {
+    use AccountEvent as A;
+    let (subject, text) = match e {
+        A::Fill {
+            trade,
+            order,
+            side,
+            contract,
+            model,
+            gpus,
+            start,
+            end,
+            price,
+        } => (
+            trade,
+            format!(
+                "your {order} ({side}) filled: {model} {gpus} GPUs {} -> {} at {}, {contract}",
+                t(start),
+                t(end),
+                usd(price)
+            ),
+        ),
+        A::ContractPending {
+            contract,
+            role,
+            start,
+            end,
+        } => (
+            contract,
+            format!(
+                "{contract} made (you are the {role}): {} -> {}",
+                t(start),
+                t(end)
+            ),
+        ),
+        A::ContractStarted { contract, role } => {
+            (contract, format!("{contract} started (you are the {role})"))
+        }
+        A::ContractEndingSoon { contract, ends, .. } => {
+            (contract, format!("{contract} ends {}", t(ends)))
+        }
+        A::ContractEnded { contract, how, .. } => (contract, format!("{contract} ended: {how}")),
+        A::ContractNotice {
+            contract,
+            by,
+            effective,
+            fee,
+            ..
+        } => (
+            contract,
+            format!(
+                "notice on {contract} by {by}: ends {}, fee {}",
+                t(effective),
+                usd(fee)
+            ),
+        ),
+        A::ContractTermination {
+            contract,
+            by,
+            cause,
+            effective,
+            ..
+        } => (
+            contract,
+            format!(
+                "{contract} terminated for {cause} by {by}: ends {}",
+                t(effective)
+            ),
+        ),
+        A::InvoiceIssued {
+            invoice,
+            role,
+            amount,
+            due,
+            ..
+        } => (
+            invoice,
+            format!("{invoice} issued ({role}): {} due {}", usd(amount), t(due)),
+        ),
+        A::InvoiceOverdue { invoice, role } => (invoice, format!("{invoice} overdue ({role})")),
+        A::InvoicePaid { invoice, role } => (invoice, format!("{invoice} paid ({role})")),
+        A::QuoteReceived {
+            rfq,
+            quote,
+            expires,
+        } => (
+            quote,
+            format!("{quote} received on your {rfq}, expires {}", t(expires)),
+        ),
+        A::RfqAwarded {
+            rfq,
+            quote,
+            contract,
+        } => (
+            contract,
+            format!("{rfq} awarded to your {quote}: {contract}"),
+        ),
+    };
+    match mode {
+        Mode::Json => serde_json::to_string(e).unwrap_or_default(),
+        Mode::Quiet => subject.clone(),
+        _ => format!("{:<20} {text}", e.kind()),
+    }
+}
+
+/// A public market event as a line (or its id, or JSON).
+fn market_event(mode: Mode, e: &MarketEvent) -> String {
+    match (mode, e) {
         (Mode::Json, e) => serde_json::to_string(e).unwrap_or_default(),
         (Mode::Quiet, MarketEvent::Trade { id, .. })
         | (Mode::Quiet, MarketEvent::Order { id, .. })
@@ -316,9 +434,5 @@ pub fn event(mode: Mode, id: &str, e: &MarketEvent) {
             usd(price)
         ),
         (_, MarketEvent::Closed { id, reason, .. }) => format!("closed {id}: {reason}"),
-    };
-    match mode {
-        Mode::Table => println!("{id:<10} {line}"),
-        _ => println!("{line}"),
     }
 }

@@ -7,12 +7,14 @@ mod ids;
 mod market;
 mod money;
 mod names;
+mod webhooks;
 
 pub use contracts::*;
 pub use ids::Ids;
 pub use market::*;
 pub use money::*;
 pub use names::{know, who, who_opt};
+pub use webhooks::*;
 
 use megawatt_api::{Money, Page};
 use serde::Serialize;

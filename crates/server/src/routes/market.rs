@@ -3,7 +3,6 @@
 
 use crate::extract::Q;
 use crate::limits::BOOK_LEVELS_MAX;
-use crate::market_data::{MarketEvent, Published};
 use crate::problem::{Problem, ProblemBody};
 use crate::state::{AppState, Caller, seq_problem};
 use crate::views::{self, BookView, LevelView, Page, TradeView};
@@ -11,6 +10,7 @@ use axum::Json;
 use axum::extract::State;
 use axum::response::sse::{Event as SseEvent, KeepAlive, Sse};
 use futures_util::stream::Stream;
+use megawatt_api::StreamEvent;
 use megawatt_engine::ids::TradeId;
 use megawatt_engine::order::Book;
 use megawatt_engine::units::Window;
@@ -19,8 +19,6 @@ use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::convert::Infallible;
 use std::sync::Arc;
-use tokio_stream::StreamExt;
-use tokio_stream::wrappers::BroadcastStream;
 use utoipa::IntoParams;
 
 /// Filters of the trade list.
@@ -146,34 +144,21 @@ pub struct EventsQuery {
     pub after: Option<String>,
 }
 
-/// An event as sent: its kind, its id, its JSON.
-fn sse(p: &Published) -> SseEvent {
-    let kind = match &p.event {
-        MarketEvent::Trade { .. } => "trade",
-        MarketEvent::Order { .. } => "order",
-        MarketEvent::Closed { .. } => "closed",
-    };
-    SseEvent::default()
-        .event(kind)
-        .id(p.id())
-        .json_data(&p.event)
-        .unwrap_or_default()
-}
-
-/// Public market events (orders arriving and leaving, trades without parties) as
-/// server-sent events, each published after its commit, each with an id (`seq.n`: the
-/// journal position of its command, and its rank among that command's events). A
-/// client that reconnects with `Last-Event-ID` (or `?after=`) first gets what it missed,
-/// from the latest `EVENTS_KEPT` events this server keeps, then the live stream; if it
-/// missed more than is kept (or events from before this server started), it gets a
-/// `gap` event and should read the state again. A client that falls behind the live
-/// stream gets a `lagged` event with the number of events it missed.
+/// Public market events (orders arriving and leaving, trades without parties) and the
+/// caller's own account events (fills, contracts, notices, invoices, quotes: see
+/// `GET /v1/webhooks/types`), as server-sent events, each published after its commit,
+/// each with an id (`seq.n`: the journal position of its command, and its rank among
+/// that command's events). A client that reconnects with `Last-Event-ID` (or `?after=`)
+/// first gets what it missed, from the store's event log (the events of the latest
+/// `EVENTS_WINDOW_COMMANDS` commands, across restarts), then the live stream; if it
+/// missed more than the log keeps, it gets a `gap` event and should read the state
+/// again. A client that falls behind the live stream is caught up from the log.
 #[utoipa::path(get, path = "/v1/events", tag = "market", params(EventsQuery),
-    responses((status = 200, description = "text/event-stream of MarketEvent", body = MarketEvent), (status = "4XX", body = ProblemBody)),
+    responses((status = 200, description = "text/event-stream of MarketEvent and AccountEvent", body = StreamEvent), (status = "4XX", body = ProblemBody)),
     security(("bearer" = [])))]
 pub async fn events(
     State(state): State<Arc<AppState>>,
-    _caller: Caller,
+    caller: Caller,
     headers: axum::http::HeaderMap,
     Q(q): Q<EventsQuery>,
 ) -> Result<Sse<impl Stream<Item = Result<SseEvent, Infallible>>>, Problem> {
@@ -183,40 +168,21 @@ pub async fn events(
         .map(str::to_string);
     let cursor = match q.after.or(header) {
         None => None,
-        Some(raw) => Some(crate::market_data::parse_id(&raw).ok_or_else(|| {
+        Some(raw) => Some(crate::feed::parse_id(&raw).ok_or_else(|| {
             Problem::invalid(
                 "after",
                 format!("after: {raw:?} is not an event id like 17.1"),
             )
         })?),
     };
-    // Subscribe first, then read what was kept: nothing falls between the two, and
-    // what both hold is sent once (live events at or before the last replayed are
-    // skipped).
-    let live = BroadcastStream::new(state.market.subscribe());
-    let (missed, last) = match cursor {
-        None => (Vec::new(), None),
-        Some(after) => match state.market.since(after) {
-            Ok(events) => {
-                let last = events.last().map_or(after, |p| (p.seq, p.n));
-                (events.iter().map(|p| Ok(sse(p))).collect(), Some(last))
-            }
-            Err(_) => {
-                let gap = SseEvent::default()
-                    .event("gap")
-                    .data("events after that id are no longer kept: read the state again");
-                (vec![Ok(gap)], None)
-            }
-        },
+    // Subscribe first, then read the log: nothing falls between the two, and what both
+    // hold is sent once (live events at or before the last one sent are skipped).
+    let live = state.market.subscribe();
+    let floor = match cursor {
+        Some(_) => state.read(|r| r.events_floor()).await?,
+        None => 0,
     };
-    let live = live.filter_map(move |m| match m {
-        Ok(p) if last.is_some_and(|l| (p.seq, p.n) <= l) => None,
-        Ok(p) => Some(Ok(sse(&p))),
-        Err(tokio_stream::wrappers::errors::BroadcastStreamRecvError::Lagged(n)) => {
-            Some(Ok(SseEvent::default().event("lagged").data(n.to_string())))
-        }
-    });
-    let stream = tokio_stream::iter(missed).chain(live);
+    let follow = super::follow::Follow::new(state.clone(), caller.id, live, cursor, floor);
     // The stream ends when the server shuts down, so that graceful shutdown never waits
     // on a subscriber.
     let mut stopping = state.stopping.clone();
@@ -224,7 +190,7 @@ pub async fn events(
         let _ = stopping.wait_for(|s| *s).await;
     };
     Ok(
-        Sse::new(futures_util::StreamExt::take_until(stream, stop))
+        Sse::new(futures_util::StreamExt::take_until(follow.stream(), stop))
             .keep_alive(KeepAlive::default()),
     )
 }

@@ -6,11 +6,13 @@ pub mod admin;
 pub mod billing;
 pub mod contracts;
 pub mod facilities;
+pub mod follow;
 pub mod market;
 pub mod money;
 pub mod ops;
 pub mod orders;
 pub mod rfqs;
+pub mod webhooks;
 
 use crate::limits::{PAGE_ITEMS_DEFAULT, PAGE_ITEMS_MAX};
 use crate::problem::Problem;

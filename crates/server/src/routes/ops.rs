@@ -21,6 +21,48 @@ pub async fn healthz(State(state): State<Arc<AppState>>) -> Json<HealthView> {
     })
 }
 
+/// The webhooks' counters, endpoints by status, and their backlog (read from the
+/// event log at each scrape; absent if the log cannot be read).
+async fn webhook_metrics(state: &Arc<AppState>, out: &mut String) {
+    let w = &state.webhooks.stats;
+    for (name, help, value) in [
+        (
+            "megawatt_webhook_deliveries_total",
+            "Webhook delivery attempts, by outcome (delivered: answered 2xx).",
+            None,
+        ),
+        (
+            "megawatt_webhooks_disabled_total",
+            "Webhook endpoints disabled after a run of failed attempts.",
+            Some(w.disabled.load(Ordering::Relaxed)),
+        ),
+    ] {
+        out.push_str(&format!("# HELP {name} {help}\n# TYPE {name} counter\n"));
+        match value {
+            Some(v) => out.push_str(&format!("{name} {v}\n")),
+            None => {
+                for (outcome, n) in [("delivered", &w.delivered), ("failed", &w.failed)] {
+                    let n = n.load(Ordering::Relaxed);
+                    out.push_str(&format!("{name}{{outcome=\"{outcome}\"}} {n}\n"));
+                }
+            }
+        }
+    }
+    let (enabled, disabled) = state.webhooks.endpoint_counts();
+    let name = "megawatt_webhook_endpoints";
+    out.push_str(&format!(
+        "# HELP {name} Webhook endpoints, by status.\n# TYPE {name} gauge\n{name}{{status=\"enabled\"}} {enabled}\n{name}{{status=\"disabled\"}} {disabled}\n"
+    ));
+    if let Ok(backlog) = state.webhooks.backlog().await {
+        crate::metrics::gauge(
+            out,
+            "megawatt_webhook_backlog_events",
+            "Events in the log that enabled webhook endpoints have yet to deliver.",
+            backlog as f64,
+        );
+    }
+}
+
 /// Prometheus metrics (text exposition format).
 #[utoipa::path(get, path = "/metrics", tag = "ops", responses((status = 200, description = "Prometheus text format")))]
 pub async fn metrics(State(state): State<Arc<AppState>>) -> Response {
@@ -112,6 +154,7 @@ pub async fn metrics(State(state): State<Arc<AppState>>) -> Response {
         "Requests waiting for the sequencer.",
         queued,
     );
+    webhook_metrics(&state, &mut out).await;
     let name = "megawatt_build_info";
     out.push_str(&format!(
         "# HELP {name} The build: its version, always 1.\n# TYPE {name} gauge\n{name}{{version=\"{}\"}} 1\n",

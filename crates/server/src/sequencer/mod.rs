@@ -20,8 +20,8 @@ mod worker;
 
 pub use recovery::{Recovery, recover};
 
+use crate::feed::Feed;
 use crate::limits::COMMANDS_QUEUE_LEN;
-use crate::market_data::Feed;
 use megawatt_engine::Engine;
 use megawatt_engine::catalog::Names;
 use megawatt_engine::command::{Command, Envelope};
@@ -82,6 +82,13 @@ pub enum Request {
         /// Where the answer goes.
         reply: oneshot::Sender<Result<KeyAnswer, SeqError>>,
     },
+    /// Write webhook changes (endpoints, cursors, attempts); answered once durable.
+    Webhooks {
+        /// What to write.
+        writes: Vec<megawatt_store::outbox::WebhookWrite>,
+        /// Where the answer goes.
+        reply: oneshot::Sender<Result<(), SeqError>>,
+    },
     /// Read the committed state.
     Query(Query),
 }
@@ -99,6 +106,21 @@ pub enum KeyAnswer {
     /// A retry of a request that already issued a key: the stored answer (a key is a
     /// secret that is never stored, so a retry cannot be shown it again).
     Replay(Outcome),
+}
+
+/// The problem for a sequencer error.
+pub fn seq_problem(e: SeqError) -> crate::problem::Problem {
+    use crate::problem::Problem;
+    match e {
+        SeqError::Busy => Problem::unavailable("the exchange is busy; retry shortly"),
+        SeqError::Stopped => Problem::unavailable("the exchange is not accepting commands (shutting down or failed)"),
+        SeqError::IdempotencyConflict => Problem::new(
+            axum::http::StatusCode::UNPROCESSABLE_ENTITY,
+            "idempotency_key_reused",
+            "Idempotency-Key was already used with a different request; use a new key for a new request",
+        )
+        .field("Idempotency-Key"),
+    }
 }
 
 /// Counters the sequencer keeps, for `/metrics`.
@@ -191,6 +213,16 @@ impl Sequencer {
         rx.await.map_err(|_| SeqError::Stopped)?
     }
 
+    /// Writes webhook changes and waits until they are durable.
+    pub async fn write_webhooks(
+        &self,
+        writes: Vec<megawatt_store::outbox::WebhookWrite>,
+    ) -> Result<(), SeqError> {
+        let (reply, rx) = oneshot::channel();
+        self.send(Request::Webhooks { writes, reply })?;
+        rx.await.map_err(|_| SeqError::Stopped)?
+    }
+
     /// Reads the committed state.
     pub async fn query<R: Send + 'static>(
         &self,
@@ -264,6 +296,7 @@ pub fn start(
         last_forget_hour: 0,
         market,
         manual_clock,
+        names_grew: false,
     };
     let handle = std::thread::Builder::new()
         .name("sequencer".into())

@@ -5,8 +5,10 @@
 use super::idempotency::{Earlier, Recent};
 use super::replica::Replica;
 use super::{Idem, KeyAnswer, Query, Request, SeqError, SeqStats, now_ms};
-use crate::limits::{BATCH_COMMANDS_MAX, IDEMPOTENCY_TTL_MS};
-use crate::market_data::{self, Feed, Published};
+use crate::feed::Feed;
+use crate::limits::{
+    BATCH_COMMANDS_MAX, EVENTS_PRUNE_EVERY_COMMANDS, EVENTS_WINDOW_COMMANDS, IDEMPOTENCY_TTL_MS,
+};
 use megawatt_engine::Engine;
 use megawatt_engine::catalog::Names;
 use megawatt_engine::command::Command;
@@ -35,6 +37,8 @@ pub(super) struct Worker {
     pub(super) names: Arc<Names>,
     /// Where the names go after each commit that grew them.
     pub(super) names_tx: watch::Sender<Arc<Names>>,
+    /// The names grew in the batch in hand (they go out after its commit).
+    pub(super) names_grew: bool,
 }
 
 /// A reply channel for a submitted command.
@@ -51,6 +55,8 @@ enum Pending {
         oneshot::Sender<Result<KeyAnswer, SeqError>>,
         Result<KeyAnswer, SeqError>,
     ),
+    /// Webhook changes, durable once answered.
+    Written(oneshot::Sender<Result<(), SeqError>>),
 }
 
 /// Answers every caller of a batch whose commit failed: the sequencer has stopped.
@@ -61,6 +67,7 @@ fn stopped(pending: Vec<Pending>) {
                 drop(tx.send(Err(SeqError::Stopped)))
             }
             Pending::Key(tx, _) => drop(tx.send(Err(SeqError::Stopped))),
+            Pending::Written(tx) => drop(tx.send(Err(SeqError::Stopped))),
         }
     }
 }
@@ -77,8 +84,17 @@ fn answer(pending: Vec<Pending>, batch: &mut Batch) {
                 drop(tx.send(Ok(Outcome::Accepted { seq: a.seq, events })));
             }
             Pending::Key(tx, answer) => drop(tx.send(answer)),
+            Pending::Written(tx) => drop(tx.send(Ok(()))),
         }
     }
+}
+
+/// For a batch of the commands `first..=last`: the journal position up to which the
+/// event log forgets (keeping the latest `window`), when the batch passes a multiple
+/// of `every`.
+fn window_cut(first: u64, last: u64, window: u64, every: u64) -> Option<u64> {
+    let crossed = first.div_ceil(every) <= last / every;
+    (crossed && last > window).then(|| last - window)
 }
 
 /// What `Worker::submit` gives back: an answer now, or an index into the batch.
@@ -145,15 +161,8 @@ impl Worker {
             self.names_tx.send_replace(self.names.clone());
         }
         self.follow(&batch);
-        for a in &batch.applied {
-            let public = a
-                .events
-                .iter()
-                .filter_map(|e| market_data::public(&self.names, a.seq, e));
-            for (n, event) in (0u32..).zip(public) {
-                let seq = a.seq;
-                self.market.publish(Published { seq, n, event });
-            }
+        for row in std::mem::take(&mut batch.feed) {
+            self.market.publish(Arc::new(row));
         }
         answer(pending, &mut batch);
         for q in queries {
@@ -209,6 +218,10 @@ impl Worker {
                     let answer = self.create_key(actor, key, idem, batch, &mut recent);
                     pending.push(Pending::Key(reply, answer));
                 }
+                Request::Webhooks { writes, reply } => {
+                    batch.webhooks.extend(writes);
+                    pending.push(Pending::Written(reply));
+                }
                 Request::Query(q) => queries.push(q),
             }
         }
@@ -218,11 +231,10 @@ impl Worker {
     /// Commits the batch with the names its events need (taken again if the catalog
     /// grew; true then) and counts it.
     fn commit(&mut self, batch: &mut Batch, requests: usize) -> Result<bool, StoreError> {
-        let grew = !self.engine.names_current(&self.names);
-        if grew {
-            self.names = Arc::new(self.engine.names());
-        }
+        self.refresh_names();
+        let grew = std::mem::take(&mut self.names_grew);
         batch.names = self.names.clone();
+        batch.forget_feed_through = self.feed_window_moves(batch);
         let t0 = Instant::now();
         if let Err(e) = self.store.commit(batch) {
             tracing::error!(error = %e, requests, "commit failed; stopping the sequencer (restart recovers from the journal)");
@@ -239,6 +251,28 @@ impl Worker {
         }
         self.stats.last_seq.store(self.seq, Ordering::Relaxed);
         Ok(grew)
+    }
+
+    /// Takes the engine's names again if its catalog grew since they were taken.
+    fn refresh_names(&mut self) {
+        if !self.engine.names_current(&self.names) {
+            self.names = Arc::new(self.engine.names());
+            self.names_grew = true;
+        }
+    }
+
+    /// The journal position up to which the event log forgets, when this batch takes the
+    /// journal past a multiple of [`EVENTS_PRUNE_EVERY_COMMANDS`]: the log keeps the
+    /// events of the latest [`EVENTS_WINDOW_COMMANDS`] commands (and up to one prune
+    /// period more).
+    fn feed_window_moves(&self, batch: &Batch) -> Option<u64> {
+        let first = batch.applied.first()?.seq;
+        window_cut(
+            first,
+            self.seq,
+            EVENTS_WINDOW_COMMANDS,
+            EVENTS_PRUNE_EVERY_COMMANDS,
+        )
     }
 
     /// Applies one command (or answers it from the idempotency records).
@@ -267,6 +301,10 @@ impl Worker {
                 self.seq += 1;
                 self.stats.accepted.fetch_add(1, Ordering::Relaxed);
                 let seq = self.seq;
+                self.refresh_names();
+                let rows =
+                    crate::feed::render(&self.engine, &self.names, seq, envelope.time_ms, &events);
+                batch.feed.extend(rows);
                 let outcome = idem.as_ref().map(|_| Outcome::Accepted {
                     seq,
                     events: events.clone(),
@@ -341,5 +379,29 @@ impl Worker {
             self.stats.replays.fetch_add(1, Ordering::Relaxed);
         }
         Ok(earlier)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::window_cut;
+
+    #[test]
+    fn the_event_log_window_moves_when_a_batch_passes_a_multiple() {
+        // Window 100, every 10: nothing is cut before the journal passes 100.
+        assert_eq!(window_cut(95, 100, 100, 10), None);
+        assert_eq!(
+            window_cut(101, 109, 100, 10),
+            None,
+            "no multiple of 10 passed"
+        );
+        assert_eq!(window_cut(101, 110, 100, 10), Some(10));
+        assert_eq!(window_cut(110, 110, 100, 10), Some(10));
+        assert_eq!(
+            window_cut(111, 135, 100, 10),
+            Some(35),
+            "a batch over several multiples"
+        );
+        assert_eq!(window_cut(1, 1, 100, 10), None);
     }
 }

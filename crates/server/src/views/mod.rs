@@ -35,6 +35,21 @@ pub fn transfer(t: &Transfer) -> TransferView {
     }
 }
 
+/// An instant (ms since the epoch) as RFC 3339 UTC with milliseconds.
+pub fn instant(ms: u64) -> String {
+    let secs = ms / 1000;
+    let days = (secs / 86_400) as i64;
+    let (y, m, d) = megawatt_engine::units::civil_from_days(days);
+    let s = secs % 86_400;
+    format!(
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.{:03}Z",
+        s / 3600,
+        s / 60 % 60,
+        s % 60,
+        ms % 1000
+    )
+}
+
 /// A participant's funds as shown.
 pub fn balance(p: ParticipantId, f: &Funds) -> BalanceView {
     BalanceView {

@@ -4,11 +4,18 @@
 #![allow(dead_code, missing_docs)]
 
 pub mod focus;
+pub mod receiver;
+pub mod sse;
 
 use megawatt_server::{Config, Running, start};
 use megawatt_store::Location;
 use megawatt_store::pg::ScratchDb;
 use serde_json::{Value, json};
+
+thread_local! {
+    /// The next server started on this thread guards webhook addresses.
+    static GUARDED: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
 
 /// The store a test server runs on.
 #[derive(Clone, Copy, Debug)]
@@ -85,6 +92,15 @@ impl TestServer {
         TestServer::start_with(backend, 0, true)
     }
 
+    /// A server that refuses webhooks on loopback and private addresses, as in
+    /// production (every other test server allows them, for its test receivers).
+    pub fn start_guarded(backend: Backend) -> Option<TestServer> {
+        GUARDED.with(|g| g.set(true));
+        let s = TestServer::start_with(backend, 0, false);
+        GUARDED.with(|g| g.set(false));
+        s
+    }
+
     fn start_with(backend: Backend, rate: u32, manual_clock: bool) -> Option<TestServer> {
         let (store, dir, scratch) = new_store(backend)?;
         let (mut s, operator) = TestServer::open(dir, store, scratch, (rate, manual_clock));
@@ -111,6 +127,13 @@ impl TestServer {
             rate_limit,
             snapshot_every: 7,
             manual_clock,
+            // Test receivers listen on loopback; retries come quickly. The guard on
+            // internal addresses is tested with `start_guarded`.
+            webhooks: megawatt_server::webhooks::WebhookConfig {
+                allow_private: !GUARDED.with(|g| g.get()),
+                retry_base_ms: 10,
+                retry_ceiling_ms: 20,
+            },
         };
         let running = rt.block_on(start(config)).expect("server starts");
         let url = format!("http://{}", running.addr);

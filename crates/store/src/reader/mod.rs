@@ -13,10 +13,12 @@ use std::collections::BTreeMap;
 
 mod contracts;
 mod deals;
+mod feed;
 mod market;
 mod money;
 
 pub use deals::{Asked, QuoteRecord, RfqRecord};
+pub use feed::Audience;
 pub use market::{OrderRecord, TradeRecord};
 pub use money::InvoiceRecord;
 
@@ -93,15 +95,11 @@ impl Db {
                         s
                     }
                 };
-                let args: Vec<&(dyn postgres::types::ToSql + Sync)> = params
+                client
+                    .query(&stmt, &crate::pg::args(params))?
                     .iter()
-                    .map(|v| match v {
-                        Val::I(i) => i as &(dyn postgres::types::ToSql + Sync),
-                        Val::T(t) => t,
-                        Val::B(b) => b,
-                    })
-                    .collect();
-                client.query(&stmt, &args)?.iter().map(|r| f(r)).collect()
+                    .map(|r| f(r))
+                    .collect()
             }
         }
     }

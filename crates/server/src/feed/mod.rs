@@ -1,0 +1,103 @@
+//! The feed: what `/v1/events` and the webhooks send. After each command the sequencer
+//! renders its events ([`render`]): the public view every participant may see
+//! ([`public`]: orders, trades without parties) and each party's own account events
+//! ([`account`]: fills, contract changes, invoices, quotes). The rows go into the
+//! command's batch (the store's event log, in the journal's transaction) and, once
+//! durable, onto the live channel. Each has an id `seq.n`: the journal position of its
+//! command and its rank among that command's rows; ids grow with time.
+
+pub mod account;
+pub mod public;
+
+use megawatt_engine::Engine;
+use megawatt_engine::catalog::Names;
+use megawatt_engine::event::Event;
+use megawatt_engine::ids::ParticipantId;
+pub use megawatt_store::outbox::FeedRow;
+use std::sync::Arc;
+use tokio::sync::broadcast;
+
+/// An event id (`17.1`) as `(seq, n)`; `17` alone is `(17, u32::MAX)`: after all of 17.
+pub fn parse_id(raw: &str) -> Option<(u64, u32)> {
+    match raw.split_once('.') {
+        Some((s, n)) => Some((s.parse().ok()?, n.parse().ok()?)),
+        None => Some((raw.parse().ok()?, u32::MAX)),
+    }
+}
+
+/// A row's id: `seq.n`.
+pub fn id(row: &FeedRow) -> String {
+    format!("{}.{}", row.seq, row.n)
+}
+
+/// A row's place in the feed's order.
+pub fn position(row: &FeedRow) -> (u64, u32) {
+    (row.seq, row.n)
+}
+
+/// Whether `viewer` (none: anyone) may see a row: public rows, and its own.
+pub fn visible(row: &FeedRow, viewer: Option<ParticipantId>) -> bool {
+    row.audience.is_none() || row.audience == viewer
+}
+
+/// The rows of one command's events, in order: each event's public view (if any), then
+/// its account events (one per party it concerns). `engine` is the state right after
+/// the command; `names` are no older.
+pub fn render(
+    engine: &Engine,
+    names: &Names,
+    seq: u64,
+    time_ms: u64,
+    events: &[Event],
+) -> Vec<FeedRow> {
+    let mut rows = Vec::new();
+    let mut push = |audience: Option<ParticipantId>, kind: &str, body: String| {
+        let n = rows.len() as u32;
+        rows.push(FeedRow {
+            seq,
+            n,
+            audience,
+            kind: kind.to_string(),
+            time_ms,
+            body,
+        });
+    };
+    for e in events {
+        if let Some(m) = public::public(names, seq, e) {
+            push(None, m.kind(), to_json(&m));
+        }
+        for (party, a) in account::account(engine, names, e, events) {
+            push(Some(party), a.kind(), to_json(&a));
+        }
+    }
+    rows
+}
+
+fn to_json<T: serde::Serialize>(v: &T) -> String {
+    serde_json::to_string(v).expect("API types serialize")
+}
+
+/// The live channel: rows published after their commit, to every subscriber.
+#[derive(Debug)]
+pub struct Feed {
+    live: broadcast::Sender<Arc<FeedRow>>,
+}
+
+impl Feed {
+    /// A feed with no subscribers yet.
+    pub fn new() -> Arc<Feed> {
+        Arc::new(Feed {
+            live: broadcast::channel(crate::limits::EVENTS_QUEUE_LEN).0,
+        })
+    }
+
+    /// Sends a committed row to every subscriber.
+    pub fn publish(&self, row: Arc<FeedRow>) {
+        let _ = self.live.send(row);
+    }
+
+    /// A subscription to what is published from now on.
+    pub fn subscribe(&self) -> broadcast::Receiver<Arc<FeedRow>> {
+        self.live.subscribe()
+    }
+}
