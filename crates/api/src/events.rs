@@ -177,7 +177,8 @@ pub enum AccountEvent {
         contract: String,
         /// `buyer` or `seller`.
         role: String,
-        /// Who gave it: `you` or `counterparty`.
+        /// Who gave it: `you`, `counterparty`, or `parent` (notice on the contract this
+        /// one was resold from, which ends it too).
         by: String,
         /// When the contract now ends, RFC 3339.
         effective: String,
@@ -191,7 +192,8 @@ pub enum AccountEvent {
         contract: String,
         /// `buyer` or `seller`.
         role: String,
-        /// Who terminated it: `you` or `counterparty`.
+        /// Who terminated it: `you`, `counterparty`, or `parent` (a termination of the
+        /// contract this one was resold from).
         by: String,
         /// The cause (`acceptable_use`, `non_payment`, `non_delivery`).
         cause: String,

@@ -43,6 +43,9 @@ pub const WEBHOOK_RETRY_CEILING_MS: u64 = 4 * MS_PER_HOUR;
 pub const WEBHOOK_TIMEOUT_MS: u64 = 10_000;
 /// Deliveries in flight at once, over all endpoints (each holds a blocking thread).
 pub const WEBHOOK_DELIVERIES_IN_FLIGHT_MAX: usize = 32;
+/// Deliveries in flight at once for one participant's endpoints (so that one
+/// participant's slow endpoints cannot hold every slot).
+pub const WEBHOOK_DELIVERIES_PER_PARTICIPANT_MAX: usize = 4;
 /// Webhook writes (attempts, cursors) waiting for the sequencer; beyond it, deliveries
 /// wait until the queue drains.
 pub const WEBHOOK_WRITES_QUEUED_MAX: usize = 10_000;

@@ -172,7 +172,7 @@ pub fn rule_status(rule: &str) -> StatusCode {
 
 /// The codes the server answers by itself (the engine's rules are `Rule::ALL`): code,
 /// status, meaning.
-pub const SERVER_CODES: [(&str, u16, &str); 26] = [
+pub const SERVER_CODES: [(&str, u16, &str); 27] = [
     (
         "invalid_webhook_url",
         422,
@@ -197,6 +197,11 @@ pub const SERVER_CODES: [(&str, u16, &str); 26] = [
         "duplicate_event_type",
         422,
         "An event type named twice in one webhook.",
+    ),
+    (
+        "invalid_description",
+        422,
+        "A webhook description with control characters.",
     ),
     (
         "description_too_long",

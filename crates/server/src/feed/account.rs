@@ -17,9 +17,18 @@ fn parties(c: &Contract) -> [(ParticipantId, &'static str); 2] {
     [(c.buyer, "buyer"), (c.seller, "seller")]
 }
 
-/// `you` when `by` is `party`, else `counterparty`.
-fn who(by: ParticipantId, party: ParticipantId) -> String {
-    if by == party { "you" } else { "counterparty" }.into()
+/// Who acted on contract `c`, as `party` is told: `you`, `counterparty`, or `parent`
+/// (a party of the contract this one was resold from, whose notice or termination
+/// ended it too).
+fn who(c: &Contract, by: ParticipantId, party: ParticipantId) -> String {
+    if by == party {
+        "you"
+    } else if by == c.buyer || by == c.seller {
+        "counterparty"
+    } else {
+        "parent"
+    }
+    .into()
 }
 
 /// The account events of `e` (one of `events`, the command's events), each with the
@@ -82,7 +91,7 @@ pub fn account(
             AccountEvent::ContractNotice {
                 contract: c.id.to_string(),
                 role,
-                by: who(notice.by, party),
+                by: who(c, notice.by, party),
                 effective: notice.effective.to_string(),
                 fee: money(notice.fee_micros),
             }
@@ -94,7 +103,7 @@ pub fn account(
             AccountEvent::ContractTermination {
                 contract: c.id.to_string(),
                 role,
-                by: who(t.by, party),
+                by: who(c, t.by, party),
                 cause: t.cause.as_str().into(),
                 effective: t.effective.to_string(),
             }

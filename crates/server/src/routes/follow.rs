@@ -37,6 +37,13 @@ fn sse(row: &FeedRow) -> SseEvent {
         .data(&row.body)
 }
 
+/// The `gap` event: some events after the cursor are no longer in the log.
+fn gap() -> SseEvent {
+    SseEvent::default()
+        .event("gap")
+        .data("events after that id are no longer kept: read the state again")
+}
+
 impl Follow {
     /// A stream for `viewer`, after `cursor` (none: live only), over a log whose
     /// floor is `floor`; `live` was subscribed before the floor was read.
@@ -71,11 +78,7 @@ impl Follow {
     /// cannot be read).
     async fn next(&mut self) -> Option<SseEvent> {
         if std::mem::take(&mut self.gap) {
-            return Some(
-                SseEvent::default()
-                    .event("gap")
-                    .data("events after that id are no longer kept: read the state again"),
-            );
+            return Some(gap());
         }
         loop {
             if let Some(row) = self.read.pop_front() {
@@ -84,13 +87,21 @@ impl Follow {
             }
             if self.catching_up {
                 let (after, viewer) = (self.after, self.viewer);
-                let rows = self
+                // The page, then the floor: if the window moved past the cursor
+                // meanwhile, the page may lack some; the client is told of a gap.
+                let (rows, floor) = self
                     .state
                     .read(move |r| {
-                        r.events_after(after, Audience::PublicAnd(viewer), EVENTS_REPLAY_PAGE)
+                        let rows =
+                            r.events_after(after, Audience::PublicAnd(viewer), EVENTS_REPLAY_PAGE)?;
+                        Ok((rows, r.events_floor()?))
                     })
                     .await
                     .ok()?;
+                if after < (floor, u32::MAX) {
+                    self.after = (floor, u32::MAX);
+                    return Some(gap());
+                }
                 self.catching_up = rows.len() == EVENTS_REPLAY_PAGE;
                 self.read.extend(rows);
                 continue;

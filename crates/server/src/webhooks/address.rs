@@ -29,10 +29,22 @@ fn invalid(detail: impl Into<String>) -> Refused {
 pub fn public(ip: IpAddr) -> bool {
     match ip {
         IpAddr::V4(v4) => public_v4(v4),
-        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
-            Some(v4) => public_v4(v4),
-            None => public_v6(v6),
-        },
+        // IPv4 inside IPv6 (mapped `::ffff:a.b.c.d`, compatible `::a.b.c.d`, 6to4
+        // `2002:aabb:ccdd::`) is judged as the IPv4 address it carries.
+        IpAddr::V6(v6) => {
+            let s = v6.segments();
+            if v6.is_loopback() || v6.is_unspecified() {
+                false
+            } else if let Some(v4) = v6.to_ipv4() {
+                public_v4(v4)
+            } else if s[0] == 0x2002 {
+                let [a, b] = s[1].to_be_bytes();
+                let [c, d] = s[2].to_be_bytes();
+                public_v4(Ipv4Addr::new(a, b, c, d))
+            } else {
+                public_v6(v6)
+            }
+        }
     }
 }
 
@@ -61,6 +73,8 @@ fn public_v6(ip: Ipv6Addr) -> bool {
         || (first & 0xffc0) == 0xfe80 // link-local
         || (first & 0xffc0) == 0xfec0 // site-local (deprecated)
         || first == 0x2001 && ip.segments()[1] == 0x0db8 // documentation
+        || first == 0x2001 && ip.segments()[1] < 0x0200 // IETF special purpose, benchmarking
+        || first == 0x0100 && ip.segments()[1..4] == [0, 0, 0] // discard
         || first == 0x0064 && ip.segments()[1] == 0xff9b) // NAT64 (an IPv4 inside)
 }
 
@@ -142,11 +156,24 @@ mod tests {
             "fd00::1",
             "::ffff:127.0.0.1",
             "::ffff:10.0.0.1",
+            "::127.0.0.1",
+            "::169.254.169.254",
+            "2002:7f00:1::",
+            "2002:a9fe:a9fe::1",
+            "2001:2::1",
+            "100::1",
             "64:ff9b::a00:1",
         ] {
             assert!(!public(ip.parse().unwrap()), "{ip} counted as public");
         }
-        for ip in ["8.8.8.8", "1.1.1.1", "2606:4700:4700::1111", "172.32.0.1"] {
+        for ip in [
+            "8.8.8.8",
+            "1.1.1.1",
+            "2606:4700:4700::1111",
+            "172.32.0.1",
+            "::ffff:8.8.8.8",
+            "2002:808:808::1",
+        ] {
             assert!(public(ip.parse().unwrap()), "{ip} counted as internal");
         }
     }

@@ -22,8 +22,9 @@ pub mod sign;
 
 use crate::feed::Feed;
 use crate::limits::{
-    WEBHOOK_DELIVERIES_IN_FLIGHT_MAX, WEBHOOK_DESCRIPTION_BYTES_MAX, WEBHOOK_FAILURES_MAX,
-    WEBHOOK_RETRY_CEILING_MS, WEBHOOKS_PER_PARTICIPANT_MAX,
+    WEBHOOK_DELIVERIES_IN_FLIGHT_MAX, WEBHOOK_DELIVERIES_PER_PARTICIPANT_MAX,
+    WEBHOOK_DESCRIPTION_BYTES_MAX, WEBHOOK_FAILURES_MAX, WEBHOOK_RETRY_CEILING_MS,
+    WEBHOOKS_PER_PARTICIPANT_MAX,
 };
 use crate::problem::Problem;
 use crate::sequencer::{SeqError, Sequencer};
@@ -79,6 +80,9 @@ struct Endpoint {
     wake: Arc<Notify>,
     /// A task delivers for it.
     running: bool,
+    /// The generation of its task: a task that ended after a newer one started does
+    /// not mark the endpoint idle.
+    generation: u64,
 }
 
 /// Writes waiting for the writer task, in the order they were made, with who waits for
@@ -94,6 +98,9 @@ type Queued = (
 struct Registry {
     endpoints: BTreeMap<String, Endpoint>,
     queue: VecDeque<Queued>,
+    /// The writer has ended (the server stops, or the sequencer did): nothing more is
+    /// written, and whoever waits for a write is told so.
+    closed: bool,
 }
 
 /// The webhook service.
@@ -104,6 +111,8 @@ pub struct Webhooks {
     agent: ureq::Agent,
     config: WebhookConfig,
     slots: Arc<Semaphore>,
+    /// Each participant's share of the slots.
+    shares: Mutex<BTreeMap<ParticipantId, Arc<Semaphore>>>,
     registry: Mutex<Registry>,
     queued: Notify,
     stopping: watch::Receiver<bool>,
@@ -179,6 +188,15 @@ fn check(body: &CreateWebhook, allow_private: bool) -> Result<(), Problem> {
         }
     }
     if let Some(d) = &body.description
+        && d.chars().any(char::is_control)
+    {
+        return Err(refused(
+            "invalid_description",
+            "description",
+            "description: control characters are not allowed",
+        ));
+    }
+    if let Some(d) = &body.description
         && d.len() > WEBHOOK_DESCRIPTION_BYTES_MAX
     {
         return Err(refused(
@@ -216,6 +234,7 @@ impl Webhooks {
                     last_attempt,
                     wake: Arc::new(Notify::new()),
                     running: false,
+                    generation: 0,
                 },
             );
         }
@@ -226,6 +245,7 @@ impl Webhooks {
             agent: deliver::agent(config.allow_private),
             config,
             slots: Arc::new(Semaphore::new(WEBHOOK_DELIVERIES_IN_FLIGHT_MAX)),
+            shares: Mutex::new(BTreeMap::new()),
             registry: Mutex::new(registry),
             queued: Notify::new(),
             stopping,
@@ -257,9 +277,10 @@ impl Webhooks {
             return;
         }
         ep.running = true;
-        let id = id.to_string();
+        ep.generation += 1;
+        let (id, generation) = (id.to_string(), ep.generation);
         drop(reg);
-        tokio::spawn(run::run(self, id));
+        tokio::spawn(run::run(self, id, generation));
     }
 
     /// Queues writes (called with the registry locked, so that they go out in the order
@@ -270,6 +291,12 @@ impl Webhooks {
         writes: Vec<WebhookWrite>,
         done: Option<oneshot::Sender<Result<(), SeqError>>>,
     ) {
+        if reg.closed {
+            if let Some(done) = done {
+                let _ = done.send(Err(SeqError::Stopped));
+            }
+            return;
+        }
         reg.queue.push_back((writes, done));
         self.queued.notify_one();
     }
@@ -283,6 +310,7 @@ impl Webhooks {
             let taken: Vec<Queued> = self.lock().queue.drain(..).collect();
             if taken.is_empty() {
                 if *stopping.borrow() {
+                    self.close();
                     return;
                 }
                 tokio::select! {
@@ -307,7 +335,20 @@ impl Webhooks {
                 }
             }
             if stopped {
+                self.close();
                 return;
+            }
+        }
+    }
+
+    /// The writer ends: whatever is still queued is answered `Stopped`, and later
+    /// writes are refused at once.
+    fn close(&self) {
+        let mut reg = self.lock();
+        reg.closed = true;
+        for (_, done) in reg.queue.drain(..) {
+            if let Some(done) = done {
+                let _ = done.send(Err(SeqError::Stopped));
             }
         }
     }
@@ -368,11 +409,15 @@ impl Webhooks {
                     last_attempt: 0,
                     wake: Arc::new(Notify::new()),
                     running: false,
+                    generation: 0,
                 },
             );
             self.queue_durable(&mut reg, vec![WebhookWrite::Create(row.clone())])
         };
-        durable(done).await?;
+        if let Err(p) = durable(done).await {
+            self.lock().endpoints.remove(&row.id);
+            return Err(p);
+        }
         self.clone().spawn(&row.id);
         Ok(row)
     }
@@ -540,7 +585,7 @@ impl Webhooks {
             manual,
             at_ms: crate::sequencer::now_ms(),
             status: answer.status,
-            error: answer.error,
+            error: answer.error.as_deref().map(printable),
             duration_ms: answer.duration_ms,
         };
         let counter = if row.delivered() {
@@ -560,7 +605,15 @@ impl Webhooks {
         event: &FeedRow,
         attempt: u32,
     ) -> Option<deliver::Answer> {
-        let permit = self.slots.clone().acquire_owned().await.ok()?;
+        let share = {
+            let mut shares = self.shares.lock().unwrap_or_else(|e| e.into_inner());
+            shares
+                .entry(row.participant)
+                .or_insert_with(|| Arc::new(Semaphore::new(WEBHOOK_DELIVERIES_PER_PARTICIPANT_MAX)))
+                .clone()
+        };
+        let own = share.acquire_owned().await.ok()?;
+        let permit = (own, self.slots.clone().acquire_owned().await.ok()?);
         let (agent, url, secret, id) = (
             self.agent.clone(),
             row.url.clone(),
@@ -614,6 +667,20 @@ impl Webhooks {
             .count() as u64;
         (enabled, reg.endpoints.len() as u64 - enabled)
     }
+}
+
+/// Text from outside (an endpoint's answer, an error) as it is stored: control
+/// characters (a NUL, which PostgreSQL's text refuses) shown as `\u{…}`.
+pub fn printable(s: &str) -> String {
+    s.chars()
+        .map(|c| {
+            if c.is_control() {
+                c.escape_unicode().to_string()
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
 }
 
 /// Waits until queued writes are durable.

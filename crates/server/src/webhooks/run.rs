@@ -25,7 +25,7 @@ enum After {
 }
 
 /// Delivers for endpoint `id` until it is disabled or deleted, or the server stops.
-pub(super) async fn run(hooks: Arc<Webhooks>, id: String) {
+pub(super) async fn run(hooks: Arc<Webhooks>, id: String, generation: u64) {
     let mut live = hooks.feed.subscribe();
     let mut stopping = hooks.stopping.clone();
     while !*stopping.borrow() {
@@ -52,6 +52,10 @@ pub(super) async fn run(hooks: Arc<Webhooks>, id: String) {
             pause(Duration::from_millis(50), &wake, &mut stopping).await;
             continue;
         }
+        // Deleted or disabled meanwhile: no further delivery.
+        if !hooks.snapshot(&id).is_some_and(|(r, _)| r.state.enabled) {
+            break;
+        }
         let attempt = row.state.failures + 1;
         let Some(answer) = hooks.deliver(&row, event, attempt).await else {
             break;
@@ -62,7 +66,7 @@ pub(super) async fn run(hooks: Arc<Webhooks>, id: String) {
             After::Stop => break,
         }
     }
-    hooks.stopped(&id);
+    hooks.stopped(&id, generation);
 }
 
 /// Sleeps for `delay`, or until the endpoint is woken or the server stops.
@@ -106,17 +110,38 @@ impl Webhooks {
     /// read. A cursor the log's window has passed moves to the log's floor (the events
     /// between are gone; the log says so).
     async fn next_rows(&self, id: &str, row: &WebhookRow) -> Option<Vec<FeedRow>> {
-        let floor = self.read(|r| r.events_floor()).await.ok()?;
-        let mut cursor = row.state.cursor;
+        let (cursor, owner) = (row.state.cursor, row.participant);
+        // The rows, then the floor: if the window moved past the cursor meanwhile, the
+        // rows may lack some, and the cursor moves to the floor instead.
+        let (rows, floor) = self
+            .read(move |r| {
+                let rows = r.events_after(cursor, Audience::Own(owner), EVENTS_REPLAY_PAGE)?;
+                Ok((rows, r.events_floor()?))
+            })
+            .await
+            .ok()?;
         if cursor < (floor, u32::MAX) {
             tracing::warn!(webhook = id, cursor = ?cursor, floor, "the event log no longer holds the events after this webhook's cursor; it resumes at the log's floor");
-            cursor = (floor, u32::MAX);
-            self.pass(id, cursor);
+            self.skip_to(id, (floor, u32::MAX));
+            return Some(Vec::new());
         }
-        let owner = row.participant;
-        self.read(move |r| r.events_after(cursor, Audience::Own(owner), EVENTS_REPLAY_PAGE))
-            .await
-            .ok()
+        Some(rows)
+    }
+
+    /// Moves the cursor to the log's floor (the events before it are gone): a new
+    /// start, failures forgotten.
+    fn skip_to(&self, id: &str, to: (u64, u32)) {
+        let mut reg = self.lock();
+        let Some(ep) = reg.endpoints.get_mut(id) else {
+            return;
+        };
+        ep.row.state.cursor = ep.row.state.cursor.max(to);
+        ep.row.state.failures = 0;
+        let write = WebhookWrite::State {
+            id: id.to_string(),
+            state: ep.row.state.clone(),
+        };
+        self.enqueue(&mut reg, vec![write], None);
     }
 
     /// Moves the cursor past events the endpoint does not receive (written, not
@@ -161,6 +186,7 @@ impl Webhooks {
             state.failures += 1;
             if state.failures >= WEBHOOK_FAILURES_MAX {
                 state.enabled = false;
+                ep.running = false;
                 state.disabled_reason = Some(disabled_reason(event, logged.error.as_deref()));
                 self.stats.disabled.fetch_add(1, Ordering::Relaxed);
                 tracing::warn!(webhook = id, reason = ?state.disabled_reason, "webhook disabled");
@@ -187,9 +213,11 @@ impl Webhooks {
         self.lock().queue.len() > WEBHOOK_WRITES_QUEUED_MAX
     }
 
-    /// The endpoint's task has ended.
-    fn stopped(&self, id: &str) {
-        if let Some(ep) = self.lock().endpoints.get_mut(id) {
+    /// The endpoint's task of `generation` has ended (a newer one may run already).
+    fn stopped(&self, id: &str, generation: u64) {
+        if let Some(ep) = self.lock().endpoints.get_mut(id)
+            && ep.generation == generation
+        {
             ep.running = false;
         }
     }

@@ -120,4 +120,20 @@ mod tests {
             "t=0,v1=37f471929915ccd2cbbe79feb84ffcff4f2bb25e15fc41c2506687331ae179cc"
         );
     }
+
+    /// The delivery shown in docs/webhooks.md is signed as that page says.
+    #[test]
+    fn the_documented_example_verifies() {
+        let page = include_str!("../../../../docs/webhooks.md");
+        let header = page
+            .lines()
+            .find_map(|l| l.strip_prefix("Megawatt-Signature: "))
+            .expect("the example's signature");
+        let body = page
+            .lines()
+            .find(|l| l.starts_with(r#"{"id":"1742.3""#))
+            .expect("the example's body");
+        let t: u64 = header[2..header.find(',').unwrap()].parse().unwrap();
+        assert_eq!(verify("whsec_example", header, body.as_bytes(), t, 300), Ok(()));
+    }
 }

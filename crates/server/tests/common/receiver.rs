@@ -34,6 +34,7 @@ impl Delivery {
 pub struct WebhookReceiver {
     pub url: String,
     status: Arc<AtomicU16>,
+    body: Arc<std::sync::Mutex<String>>,
     got: Receiver<Delivery>,
 }
 
@@ -49,8 +50,9 @@ impl WebhookReceiver {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let url = format!("http://{}/hook", listener.local_addr().unwrap());
         let status = Arc::new(AtomicU16::new(status));
+        let body = Arc::new(std::sync::Mutex::new("ok".to_string()));
         let (tx, got) = channel();
-        let answer = status.clone();
+        let (answer, text) = (status.clone(), body.clone());
         std::thread::spawn(move || {
             for stream in listener.incoming() {
                 let Ok(mut stream) = stream else { continue };
@@ -59,16 +61,28 @@ impl WebhookReceiver {
                 };
                 std::thread::sleep(delay);
                 let code = answer.load(Ordering::Relaxed);
+                let text = text.lock().unwrap().clone();
                 let _ = write!(
                     stream,
-                    "HTTP/1.1 {code} Test\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok"
+                    "HTTP/1.1 {code} Test\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{text}",
+                    text.len()
                 );
                 if tx.send(d).is_err() {
                     break;
                 }
             }
         });
-        WebhookReceiver { url, status, got }
+        WebhookReceiver {
+            url,
+            status,
+            body,
+            got,
+        }
+    }
+
+    /// Answers with this body from now on.
+    pub fn answer_body(&self, text: &str) {
+        *self.body.lock().unwrap() = text.to_string();
     }
 
     /// Answers `status` from now on.
