@@ -188,7 +188,7 @@ CREATE TABLE IF NOT EXISTS events (
     time_ms INTEGER NOT NULL, body TEXT NOT NULL,
     PRIMARY KEY (seq, n)
 );
-CREATE INDEX IF NOT EXISTS events_by_audience ON events (audience, seq, n);
+CREATE INDEX IF NOT EXISTS events_by_audience ON events (audience, seq, n) WHERE audience IS NOT NULL;
 INSERT INTO meta VALUES ('events_floor', (SELECT CAST(COALESCE(MAX(seq), 0) AS TEXT) FROM journal))
     ON CONFLICT (key) DO NOTHING;
 CREATE TABLE IF NOT EXISTS webhooks (
