@@ -134,6 +134,9 @@ mod tests {
             .find(|l| l.starts_with(r#"{"id":"1742.3""#))
             .expect("the example's body");
         let t: u64 = header[2..header.find(',').unwrap()].parse().unwrap();
-        assert_eq!(verify("whsec_example", header, body.as_bytes(), t, 300), Ok(()));
+        assert_eq!(
+            verify("whsec_example", header, body.as_bytes(), t, 300),
+            Ok(())
+        );
     }
 }
