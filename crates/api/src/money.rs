@@ -21,8 +21,10 @@ pub struct Money {
 #[serde(deny_unknown_fields)]
 pub struct FeesView {
     /// Paid by the resting order's owner.
+    #[schema(maximum = 65535)]
     pub maker_bps: u16,
     /// Paid by the incoming order's owner.
+    #[schema(maximum = 65535)]
     pub taker_bps: u16,
 }
 

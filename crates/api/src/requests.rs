@@ -190,6 +190,7 @@ pub struct PlaceOrder {
     /// one of its lines over part of its window.
     pub contract: Option<String>,
     /// Resale: the contract's line (default 0).
+    #[schema(maximum = 65535)]
     pub line: Option<u16>,
     /// GPUs.
     pub gpus: u32,
@@ -268,6 +269,7 @@ pub struct CreateRfq {
     /// Causes the contract must allow.
     pub for_cause: Option<Vec<CauseName>>,
     /// The buyer must have at least this many days to pay each invoice (1 to 180).
+    #[schema(maximum = 65535)]
     pub min_payment_days: Option<u16>,
     /// Quotes may be accepted until this hour (RFC 3339, at most the window's start).
     pub deadline: String,
@@ -310,6 +312,7 @@ pub struct SubmitQuote {
     /// Causes allowing termination (default: all three).
     pub for_cause: Option<Vec<CauseName>>,
     /// Days the buyer has to pay each invoice, 1 to 180 (default 30).
+    #[schema(maximum = 65535)]
     pub payment_days: Option<u16>,
     /// The quote lapses at this hour (RFC 3339; capped at the RFQ's deadline).
     pub expires: String,

@@ -141,7 +141,16 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for Body<T> {
         };
         let slice: &[u8] = if bytes.is_empty() { b"{}" } else { &bytes };
         let de = &mut serde_json::Deserializer::from_slice(slice);
-        let value = serde_path_to_error::deserialize(de).map_err(|e| {
+        let first = serde_path_to_error::deserialize(de);
+        // JSON Schema counts `64.0` as the integer 64: a body refused only for such
+        // numbers is read again with them as integers.
+        let first = match first {
+            Err(e) if e.inner().classify() == serde_json::error::Category::Data => {
+                integral(slice).ok_or(e)
+            }
+            other => other,
+        };
+        let value = first.map_err(|e| {
             let path = e.path().to_string();
             let inner = e.into_inner();
             match inner.classify() {
@@ -156,6 +165,30 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for Body<T> {
         })?;
         Ok(Body { value, hash })
     }
+}
+
+/// The body read with every number that is a whole number written as a float (`64.0`)
+/// as that integer, if that makes it a `T`.
+fn integral<T: DeserializeOwned>(slice: &[u8]) -> Option<T> {
+    fn whole(v: &mut serde_json::Value) {
+        match v {
+            serde_json::Value::Number(n) => {
+                if let Some(f) = n.as_f64().filter(|f| n.is_f64() && f.fract() == 0.0) {
+                    if f >= 0.0 && f <= u64::MAX as f64 {
+                        *v = serde_json::Value::from(f as u64);
+                    } else if f < 0.0 && f >= i64::MIN as f64 {
+                        *v = serde_json::Value::from(f as i64);
+                    }
+                }
+            }
+            serde_json::Value::Array(a) => a.iter_mut().for_each(whole),
+            serde_json::Value::Object(o) => o.values_mut().for_each(whole),
+            _ => {}
+        }
+    }
+    let mut v: serde_json::Value = serde_json::from_slice(slice).ok()?;
+    whole(&mut v);
+    serde_json::from_value(v).ok()
 }
 
 /// The problem of a request whose shape is wrong (a body or a query string that is

@@ -101,3 +101,59 @@ fn the_document_passes_openapi_spec_validator() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+/// Every link names an operation of the document, with the `id` parameter it fills; the
+/// request schemas say their exactly-one rules and their patterns.
+#[test]
+fn links_lead_to_operations_and_request_shapes_are_said() {
+    let doc = megawatt_server::openapi::document();
+    let mut ops = std::collections::BTreeMap::new();
+    for item in doc["paths"].as_object().unwrap().values() {
+        for op in item.as_object().unwrap().values() {
+            let params: Vec<String> = op["parameters"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|p| p["name"].as_str().map(str::to_string))
+                .collect();
+            ops.insert(op["operationId"].as_str().unwrap().to_string(), params);
+        }
+    }
+    let mut links = 0;
+    for item in doc["paths"].as_object().unwrap().values() {
+        for op in item.as_object().unwrap().values() {
+            for answer in op["responses"].as_object().unwrap().values() {
+                for link in answer["links"]
+                    .as_object()
+                    .into_iter()
+                    .flat_map(|l| l.values())
+                {
+                    let target = link["operationId"].as_str().unwrap();
+                    let params = ops
+                        .get(target)
+                        .unwrap_or_else(|| panic!("no operation {target}"));
+                    for name in link["parameters"].as_object().unwrap().keys() {
+                        assert!(params.contains(name), "{target} has no parameter {name}");
+                    }
+                    links += 1;
+                }
+            }
+        }
+    }
+    assert!(links >= 20, "{links} links");
+    let schemas = &doc["components"]["schemas"];
+    assert!(
+        schemas["PlaceOrder"]["allOf"]
+            .as_array()
+            .is_some_and(|a| a.len() >= 3)
+    );
+    assert!(schemas["CreateReservation"]["allOf"][0]["oneOf"].is_array());
+    assert!(schemas["PlaceOrder"]["properties"]["start"]["pattern"].is_string());
+    assert!(schemas["MoveMoney"]["properties"]["amount"]["pattern"].is_string());
+    // Answers are not narrowed: a contract may end on the 31st.
+    assert!(
+        schemas["ContractView"]["properties"]["start"]
+            .get("pattern")
+            .is_none()
+    );
+}

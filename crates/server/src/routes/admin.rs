@@ -141,10 +141,11 @@ pub async fn issue_key(
     let operator = match answer {
         KeyAnswer::Created { operator } => operator,
         KeyAnswer::NoSuchParticipant => {
-            return Err(Problem::invalid(
+            return Err(Problem::unknown(
                 "participant",
                 format!("participant: no participant {id}"),
-            ));
+            )
+            .field("participant"));
         }
         KeyAnswer::Replay(Outcome::Rejected {
             rule,

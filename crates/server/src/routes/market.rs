@@ -52,6 +52,14 @@ pub async fn trades(
         Scope::All
     };
     let model = q.model;
+    if let Some(m) = &model
+        && !state.seq.names().models.iter().any(|x| &x.id == m)
+    {
+        return Err(
+            Problem::unknown("model", format!("model: no GPU model {m:?} in the catalog"))
+                .field("model"),
+        );
+    }
     let page = state
         .read(move |r| r.trades(scope, model.as_deref(), before, limit))
         .await?;
@@ -131,8 +139,9 @@ pub async fn book(
         })
         .await
         .map_err(seq_problem)?;
-    view.map(Json)
-        .ok_or_else(|| Problem::invalid("model", "model: no such GPU model in the catalog"))
+    view.map(Json).ok_or_else(|| {
+        Problem::unknown("model", "model: no such GPU model in the catalog").field("model")
+    })
 }
 
 /// Where a reconnecting client resumes: after this event id (or send `Last-Event-ID`).

@@ -19,7 +19,17 @@ use serde::Deserialize;
 use std::sync::Arc;
 use utoipa::IntoParams;
 
-/// Whose balance or transfers.
+/// Whose balance.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct BalanceQuery {
+    /// Operator only: this participant (`p-3`), or the exchange's own accounts `fees`
+    /// and `external` (default: you).
+    pub participant: Option<String>,
+}
+
+/// Whose transfers.
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
@@ -63,12 +73,12 @@ fn parse_participant(raw: &str, field: &'static str) -> Result<ParticipantId, Pr
 /// Your balance and credit limit (the operator: any participant's, and the exchange's
 /// own accounts: `participant=fees`, its fee revenue, and `participant=external`, the
 /// money that came in from outside less what went out, below zero).
-#[utoipa::path(get, path = "/v1/balances", tag = "money", params(WhoQuery),
+#[utoipa::path(get, path = "/v1/balances", tag = "money", params(BalanceQuery),
     responses((status = 200, body = BalanceView), (status = "4XX", body = ProblemBody)), security(("bearer" = [])))]
 pub async fn balance(
     State(state): State<Arc<AppState>>,
     caller: Caller,
-    Q(q): Q<WhoQuery>,
+    Q(q): Q<BalanceQuery>,
 ) -> Result<Json<BalanceView>, Problem> {
     if let (true, Some(a @ (Account::Fees | Account::External))) = (
         caller.operator,
@@ -241,12 +251,8 @@ pub async fn credit_limit(
         ));
     }
     submit(&state, caller, cmd, body.idem(idem)).await?;
-    let q = WhoQuery {
+    let q = BalanceQuery {
         participant: Some(p.to_string()),
-        before: None,
-        limit: None,
-        from: None,
-        to: None,
     };
     balance(State(state), caller, Q(q)).await
 }

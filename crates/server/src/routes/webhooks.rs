@@ -156,7 +156,7 @@ pub async fn attempts(
     Path(id): Path<String>,
     crate::extract::Q(q): crate::extract::Q<PageQuery>,
 ) -> Result<Json<Page<WebhookAttempt>>, Problem> {
-    let (before, limit) = q.parse("att-")?;
+    let (before, limit) = q.parse("att")?;
     let page = state
         .webhooks
         .attempts(caller.id, &id, before, limit)

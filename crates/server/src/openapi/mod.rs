@@ -1,5 +1,8 @@
 //! The OpenAPI 3.1 document, generated from the handlers' annotations and the request
-//! and response types.
+//! and response types; `shapes` writes in what the annotations cannot say of the
+//! requests' shapes.
+
+mod shapes;
 
 use crate::routes::{
     admin, billing, contracts, facilities, market, money, ops, orders, rfqs, webhooks,
@@ -131,6 +134,7 @@ pub fn document() -> serde_json::Value {
             }
         }
     }
+    shapes::apply(&mut doc);
     doc
 }
 
