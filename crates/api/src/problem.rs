@@ -19,9 +19,15 @@ pub struct ProblemBody {
     pub detail: String,
     /// Stable code (the `type` without its prefix).
     pub code: String,
-    /// The field at fault, when there is one (dotted path into the request).
+    /// The field at fault, when there is one, as the request spelled it: a body field
+    /// (`price`, `lines[0].gpus`), a query parameter (`limit`), a header
+    /// (`Idempotency-Key`), or the path's `id`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub field: Option<String>,
+    /// The same field as an RFC 6901 JSON pointer into the request body (`/price`,
+    /// `/lines/0/gpus`; `""` for the whole body), when the field is in the body.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pointer: Option<String>,
     /// Seconds to wait before retrying (429, 503).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub retry_after: Option<u32>,

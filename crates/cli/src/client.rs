@@ -48,6 +48,7 @@ pub fn local_problem(message: &str, exit_code: u8) -> ProblemBody {
         detail: message.to_string(),
         code: code.into(),
         field: None,
+        pointer: None,
         retry_after: None,
     }
 }

@@ -326,6 +326,22 @@ impl ContractStatus {
         }
     }
 
+    /// What it means, for people.
+    pub fn meaning(self) -> &'static str {
+        match self {
+            ContractStatus::Pending => "before its first hour",
+            ContractStatus::Active => "in force",
+            ContractStatus::Expired => "past its last hour; its capacity went back to the pool",
+            ContractStatus::NoticeGiven => {
+                "a party gave notice: it ends at the notice's effective hour"
+            }
+            ContractStatus::Terminated => "ended early by notice, at the notice's effective hour",
+            ContractStatus::TerminatedForCause => {
+                "ended for cause, at the termination's effective hour"
+            }
+        }
+    }
+
     /// The status named `s` ([`ContractStatus::as_str`]).
     pub fn parse(s: &str) -> Option<ContractStatus> {
         ContractStatus::ALL.into_iter().find(|c| c.as_str() == s)

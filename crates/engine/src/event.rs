@@ -47,6 +47,25 @@ impl CloseReason {
         }
     }
 
+    /// What it means, for people (the API's document lists it beside the name).
+    pub fn meaning(self) -> &'static str {
+        match self {
+            CloseReason::Filled => "everything it offered or wanted traded",
+            CloseReason::Cancelled => {
+                "its owner (or the operator) cancelled it, or reduced it to nothing"
+            }
+            CloseReason::Expired => "its good-till time passed",
+            CloseReason::WindowStarted => "its window started before it traded",
+            CloseReason::IocRemainder => {
+                "immediate-or-cancel: what did not trade at once was cancelled"
+            }
+            CloseReason::Killed => {
+                "fill-or-kill (or an all-or-none immediate order): it could not fill at once, so nothing traded"
+            }
+            CloseReason::ContractEnded => "a resale ask whose contract ended early",
+        }
+    }
+
     /// The reason named `s` ([`CloseReason::as_str`]).
     pub fn parse(s: &str) -> Option<CloseReason> {
         CloseReason::ALL.into_iter().find(|r| r.as_str() == s)
@@ -198,6 +217,16 @@ impl QuoteEnd {
             QuoteEnd::Withdrawn => "withdrawn",
             QuoteEnd::Expired => "expired",
             QuoteEnd::Released => "released",
+        }
+    }
+
+    /// What it means, for people.
+    pub fn meaning(self) -> &'static str {
+        match self {
+            QuoteEnd::Accepted => "the buyer accepted it: its capacity is now the contract's",
+            QuoteEnd::Withdrawn => "its provider withdrew it",
+            QuoteEnd::Expired => "its expiry passed",
+            QuoteEnd::Released => "another quote was accepted, or the RFQ closed",
         }
     }
 

@@ -79,6 +79,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .method_not_allowed_fallback(ops::method_not_allowed)
         .layer(DefaultBodyLimit::max(BODY_BYTES_MAX))
         .layer(axum::middleware::from_fn(crate::dry_run::layer))
+        .layer(axum::middleware::from_fn(crate::problem::layer))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             ops::count,

@@ -35,6 +35,7 @@ impl Problem {
             detail: detail.into(),
             code: code.to_string(),
             field: None,
+            pointer: None,
             retry_after: None,
         }))
     }
@@ -127,8 +128,59 @@ impl Problem {
     }
 }
 
+tokio::task_local! {
+    /// The request being answered has a JSON body (POST): a problem's field is in it
+    /// unless it names a header, the path's id or the caller.
+    static BODY_FIELDS: bool;
+}
+
+/// Fields that are never in a request body, though a request with a body may name them.
+const NOT_IN_BODY: [&str; 6] = [
+    "id",
+    "actor",
+    "Idempotency-Key",
+    "Authorization",
+    "Dry-Run",
+    "Content-Type",
+];
+
+/// The layer: marks requests whose fields are in their JSON body, so that problems
+/// give the field as a JSON pointer too.
+pub async fn layer(req: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    let body = req.method() == axum::http::Method::POST;
+    BODY_FIELDS.scope(body, next.run(req)).await
+}
+
+/// A field as an RFC 6901 JSON pointer: `lines[0].gpus` is `/lines/0/gpus`, `body` the
+/// whole document (`""`).
+pub fn pointer(field: &str) -> String {
+    if field == "body" {
+        return String::new();
+    }
+    let mut out = String::new();
+    for part in field.split('.') {
+        let (name, rest) = part.split_once('[').unwrap_or((part, ""));
+        out.push('/');
+        out.push_str(&name.replace('~', "~0").replace('/', "~1"));
+        for index in rest.split('[') {
+            let index = index.trim_end_matches(']');
+            if !index.is_empty() {
+                out.push('/');
+                out.push_str(index);
+            }
+        }
+    }
+    out
+}
+
 impl IntoResponse for Problem {
-    fn into_response(self) -> Response {
+    fn into_response(mut self) -> Response {
+        if BODY_FIELDS.try_with(|b| *b).unwrap_or(false)
+            && let Some(f) = &self.field
+            && !NOT_IN_BODY.contains(&f.as_str())
+        {
+            self.pointer = Some(pointer(f));
+        }
         let status = StatusCode::from_u16(self.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
         let retry = self.retry_after;
         let body = serde_json::to_vec(&*self.0).expect("a problem serializes");
@@ -319,4 +371,16 @@ pub fn catalog() -> String {
         out.push_str(&format!("| `{code}` | {status} | {meaning} |\n"));
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn fields_become_json_pointers() {
+        assert_eq!(super::pointer("price"), "/price");
+        assert_eq!(super::pointer("lines[0].gpus"), "/lines/0/gpus");
+        assert_eq!(super::pointer("gpus[2]"), "/gpus/2");
+        assert_eq!(super::pointer("a/b~c"), "/a~1b~0c");
+        assert_eq!(super::pointer("body"), "");
+    }
 }

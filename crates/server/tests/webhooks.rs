@@ -302,6 +302,12 @@ fn bad_requests_name_the_rule_and_field_and_change_nothing(backend: Backend) {
         "unknown_event_type",
         "events[1]",
     );
+    // The field also as a JSON pointer into the body; a query's field has none.
+    let r = create(json!({ "url": url, "events": ["fill", "trade"] }));
+    assert_eq!(r.body["pointer"], "/events/1", "{:?}", r.body);
+    assert_eq!(create(json!({ "url": url })).body["pointer"], "/events");
+    let q = s.get("/v1/webhooks/wh-x/attempts?limit=0", &m.buyer);
+    assert!(q.body.get("pointer").is_none(), "{:?}", q.body);
     problem(
         &create(json!({ "url": url, "events": ["fill", "fill"] })),
         422,

@@ -1,8 +1,10 @@
 //! The OpenAPI 3.1 document, generated from the handlers' annotations and the request
 //! and response types; `shapes` writes in what the annotations cannot say of the
-//! requests' shapes.
+//! requests' shapes, `words` the meanings of the answers' states and their times'
+//! format.
 
 mod shapes;
+mod words;
 
 use crate::routes::{
     admin, billing, contracts, facilities, market, money, ops, orders, rfqs, webhooks,
@@ -135,6 +137,8 @@ pub fn document() -> serde_json::Value {
         }
     }
     shapes::apply(&mut doc);
+    let requests = shapes::request_schemas(&doc);
+    words::apply(&mut doc, &requests);
     doc
 }
 

@@ -161,7 +161,7 @@ fn spanning(schema: &str) -> Vec<Value> {
 
 /// The schemas that requests send: those a request body refers to, and those they
 /// refer to in turn.
-fn request_schemas(doc: &Value) -> std::collections::BTreeSet<String> {
+pub fn request_schemas(doc: &Value) -> std::collections::BTreeSet<String> {
     fn refs(v: &Value, out: &mut Vec<String>) {
         match v {
             Value::Object(o) => {
