@@ -157,3 +157,21 @@ fn links_lead_to_operations_and_request_shapes_are_said() {
             .is_none()
     );
 }
+
+/// Every request body has an example (read into its type when the document is made).
+#[test]
+fn every_request_body_has_an_example() {
+    let doc = megawatt_server::openapi::document();
+    let mut bodies = 0;
+    for (path, method, op) in operations(&doc) {
+        let Some(body) = op.pointer("/requestBody/content/application~1json") else {
+            continue;
+        };
+        assert!(
+            body.get("example").is_some(),
+            "{method} {path} has no example"
+        );
+        bodies += 1;
+    }
+    assert!(bodies >= 20, "{bodies} request bodies");
+}

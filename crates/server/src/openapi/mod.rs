@@ -1,8 +1,9 @@
 //! The OpenAPI 3.1 document, generated from the handlers' annotations and the request
 //! and response types; `shapes` writes in what the annotations cannot say of the
 //! requests' shapes, `words` the meanings of the answers' states and their times'
-//! format.
+//! format, `examples` an example of every request body.
 
+mod examples;
 mod shapes;
 mod words;
 
@@ -139,6 +140,7 @@ pub fn document() -> serde_json::Value {
     shapes::apply(&mut doc);
     let requests = shapes::request_schemas(&doc);
     words::apply(&mut doc, &requests);
+    examples::apply(&mut doc);
     doc
 }
 

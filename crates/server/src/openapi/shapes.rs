@@ -40,7 +40,7 @@ fn property_pattern(name: &str) -> Option<String> {
         "pool" => id(PoolId::PREFIX),
         "facility" => id(FacilityId::PREFIX),
         "contract" => id(ContractId::PREFIX),
-        "event" => "^[0-9]{1,19}\\.[0-9]{1,10}$".into(),
+        "event" => "^[0-9]{1,19}\\.[0-9]{1,9}$".into(),
         "url" => "^https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?(/[A-Za-z0-9._~%/-]*)?$".into(),
         _ => return None,
     })
@@ -65,7 +65,7 @@ fn cursor_prefix(path: &str) -> Option<&'static str> {
 /// The pattern of a query parameter, by path and name.
 fn parameter_pattern(path: &str, name: &str) -> Option<String> {
     Some(match name {
-        "before" | "after" if path == "/v1/events" => "^[0-9]{1,19}(\\.[0-9]{1,10})?$".into(),
+        "before" | "after" if path == "/v1/events" => "^[0-9]{1,19}(\\.[0-9]{1,9})?$".into(),
         "before" | "after" => id(cursor_prefix(path)?),
         "from" | "to" => HOUR.into(),
         "month" => MONTH.into(),
