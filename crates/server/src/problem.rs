@@ -130,8 +130,9 @@ impl Problem {
 
 tokio::task_local! {
     /// The request being answered has a JSON body (POST): a problem's field is in it
-    /// unless it names a header, the path's id or the caller.
-    static BODY_FIELDS: bool;
+    /// unless it names a header, the caller, or the thing the path names (its `id`, or
+    /// the entity of `/v1/orders/{id}/…`: `order`).
+    static BODY_FIELDS: Option<String>;
 }
 
 /// Fields that are never in a request body, though a request with a body may name them.
@@ -147,8 +148,26 @@ const NOT_IN_BODY: [&str; 6] = [
 /// The layer: marks requests whose fields are in their JSON body, so that problems
 /// give the field as a JSON pointer too.
 pub async fn layer(req: axum::extract::Request, next: axum::middleware::Next) -> Response {
-    let body = req.method() == axum::http::Method::POST;
-    BODY_FIELDS.scope(body, next.run(req)).await
+    let entity = (req.method() == axum::http::Method::POST).then(|| {
+        let route = req
+            .extensions()
+            .get::<axum::extract::MatchedPath>()
+            .map(|m| m.as_str().to_string())
+            .unwrap_or_default();
+        path_entity(&route)
+    });
+    BODY_FIELDS.scope(entity, next.run(req)).await
+}
+
+/// The entity a route's `{id}` names (`/v1/orders/{id}/cancel`: `order`), or "".
+fn path_entity(route: &str) -> String {
+    let parts: Vec<&str> = route.split('/').collect();
+    parts
+        .iter()
+        .position(|p| *p == "{id}")
+        .and_then(|i| i.checked_sub(1))
+        .map(|i| parts[i].trim_end_matches('s').to_string())
+        .unwrap_or_default()
 }
 
 /// A field as an RFC 6901 JSON pointer: `lines[0].gpus` is `/lines/0/gpus`, `body` the
@@ -175,9 +194,10 @@ pub fn pointer(field: &str) -> String {
 
 impl IntoResponse for Problem {
     fn into_response(mut self) -> Response {
-        if BODY_FIELDS.try_with(|b| *b).unwrap_or(false)
-            && let Some(f) = &self.field
+        let entity = BODY_FIELDS.try_with(Clone::clone).ok().flatten();
+        if let (Some(entity), Some(f)) = (entity, &self.field)
             && !NOT_IN_BODY.contains(&f.as_str())
+            && *f != entity
         {
             self.pointer = Some(pointer(f));
         }
@@ -382,5 +402,8 @@ mod tests {
         assert_eq!(super::pointer("gpus[2]"), "/gpus/2");
         assert_eq!(super::pointer("a/b~c"), "/a~1b~0c");
         assert_eq!(super::pointer("body"), "");
+        assert_eq!(super::path_entity("/v1/orders/{id}/cancel"), "order");
+        assert_eq!(super::path_entity("/v1/rfqs/{id}/quotes"), "rfq");
+        assert_eq!(super::path_entity("/v1/orders"), "");
     }
 }

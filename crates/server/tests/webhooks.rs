@@ -308,6 +308,10 @@ fn bad_requests_name_the_rule_and_field_and_change_nothing(backend: Backend) {
     assert_eq!(create(json!({ "url": url })).body["pointer"], "/events");
     let q = s.get("/v1/webhooks/wh-x/attempts?limit=0", &m.buyer);
     assert!(q.body.get("pointer").is_none(), "{:?}", q.body);
+    // Nor does the thing the path names, though the request has a body.
+    let path = s.post("/v1/orders/ord-999/cancel", &m.buyer, json!({}));
+    assert_eq!(path.body["field"], "order", "{:?}", path.body);
+    assert!(path.body.get("pointer").is_none(), "{:?}", path.body);
     problem(
         &create(json!({ "url": url, "events": ["fill", "fill"] })),
         422,
