@@ -31,6 +31,7 @@ pub mod problem;
 pub mod routes;
 pub mod sequencer;
 pub mod state;
+pub mod token;
 pub mod views;
 pub mod webhooks;
 

@@ -43,10 +43,7 @@ pub fn key_hash(key: &str) -> [u8; 32] {
 
 /// A fresh random API key: `mw_` and 64 hex digits (256 bits from the OS).
 pub fn new_key() -> String {
-    let mut bytes = [0u8; 32];
-    getrandom::fill(&mut bytes).expect("the OS random source works");
-    let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
-    format!("mw_{hex}")
+    crate::token::random::<32>("mw_")
 }
 
 /// A token bucket per API key: `rate` requests per second, bursts of twice that.

@@ -27,7 +27,12 @@ pub fn parse_id(raw: &str) -> Option<(u64, u32)> {
 
 /// A row's id: `seq.n`.
 pub fn id(row: &FeedRow) -> String {
-    format!("{}.{}", row.seq, row.n)
+    event_id(position(row))
+}
+
+/// The id of the event at `(seq, n)`: `seq.n`.
+pub fn event_id((seq, n): (u64, u32)) -> String {
+    format!("{seq}.{n}")
 }
 
 /// A row's place in the feed's order.

@@ -42,14 +42,14 @@ fn cursor((seq, n): (u64, u32)) -> String {
     if n == u32::MAX {
         seq.to_string()
     } else {
-        format!("{seq}.{n}")
+        crate::feed::event_id((seq, n))
     }
 }
 
 /// An attempt as shown.
 fn attempt(a: &AttemptRow) -> WebhookAttempt {
     WebhookAttempt {
-        event: format!("{}.{}", a.event.0, a.event.1),
+        event: crate::feed::event_id(a.event),
         kind: a.kind.clone(),
         attempt: a.attempt,
         manual: a.manual,

@@ -19,6 +19,7 @@ pub mod address;
 pub mod deliver;
 mod run;
 pub mod sign;
+mod writer;
 
 use crate::feed::Feed;
 use crate::limits::{
@@ -144,18 +145,12 @@ pub fn backoff_ms(base_ms: u64, ceiling_ms: u64, failures: u32) -> u64 {
 
 /// A fresh secret: `whsec_` and 64 hex digits.
 fn new_secret() -> String {
-    let mut bytes = [0u8; 32];
-    getrandom::fill(&mut bytes).expect("the OS random source works");
-    let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
-    format!("whsec_{hex}")
+    crate::token::random::<32>("whsec_")
 }
 
 /// A fresh endpoint id: `wh-` and 16 hex digits.
 fn new_id() -> String {
-    let mut bytes = [0u8; 8];
-    getrandom::fill(&mut bytes).expect("the OS random source works");
-    let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
-    format!("wh-{hex}")
+    crate::token::random::<8>("wh-")
 }
 
 /// Checks a registration: the URL, the types (each known, none twice, at least one),
@@ -283,88 +278,6 @@ impl Webhooks {
         tokio::spawn(run::run(self, id, generation));
     }
 
-    /// Queues writes (called with the registry locked, so that they go out in the order
-    /// of the changes they record).
-    fn enqueue(
-        &self,
-        reg: &mut Registry,
-        writes: Vec<WebhookWrite>,
-        done: Option<oneshot::Sender<Result<(), SeqError>>>,
-    ) {
-        if reg.closed {
-            if let Some(done) = done {
-                let _ = done.send(Err(SeqError::Stopped));
-            }
-            return;
-        }
-        reg.queue.push_back((writes, done));
-        self.queued.notify_one();
-    }
-
-    /// Sends the queued writes to the sequencer, all that are waiting in one request,
-    /// in order; retries while the sequencer is busy; ends when the server stops and
-    /// the queue is empty.
-    async fn writer(self: Arc<Self>) {
-        let mut stopping = self.stopping.clone();
-        loop {
-            let taken: Vec<Queued> = self.lock().queue.drain(..).collect();
-            if taken.is_empty() {
-                if *stopping.borrow() {
-                    self.close();
-                    return;
-                }
-                tokio::select! {
-                    () = self.queued.notified() => {}
-                    _ = stopping.changed() => {}
-                }
-                continue;
-            }
-            let writes: Vec<WebhookWrite> = taken.iter().flat_map(|(w, _)| w.clone()).collect();
-            let result = loop {
-                match self.seq.write_webhooks(writes.clone()).await {
-                    Err(SeqError::Busy) => {
-                        tokio::time::sleep(std::time::Duration::from_millis(20)).await
-                    }
-                    other => break other,
-                }
-            };
-            let stopped = result.is_err();
-            for (_, done) in taken {
-                if let Some(done) = done {
-                    let _ = done.send(result.clone());
-                }
-            }
-            if stopped {
-                self.close();
-                return;
-            }
-        }
-    }
-
-    /// The writer ends: whatever is still queued is answered `Stopped`, and later
-    /// writes are refused at once.
-    fn close(&self) {
-        let mut reg = self.lock();
-        reg.closed = true;
-        for (_, done) in reg.queue.drain(..) {
-            if let Some(done) = done {
-                let _ = done.send(Err(SeqError::Stopped));
-            }
-        }
-    }
-
-    /// Queues writes (with the registry locked) and gives what tells when they are
-    /// durable.
-    fn queue_durable(
-        &self,
-        reg: &mut Registry,
-        writes: Vec<WebhookWrite>,
-    ) -> oneshot::Receiver<Result<(), SeqError>> {
-        let (tx, rx) = oneshot::channel();
-        self.enqueue(reg, writes, Some(tx));
-        rx
-    }
-
     /// Registers an endpoint for `owner`: it receives the events of commands after the
     /// last one committed.
     pub async fn create(
@@ -414,7 +327,7 @@ impl Webhooks {
             );
             self.queue_durable(&mut reg, vec![WebhookWrite::Create(row.clone())])
         };
-        if let Err(p) = durable(done).await {
+        if let Err(p) = writer::durable(done).await {
             self.lock().endpoints.remove(&row.id);
             return Err(p);
         }
@@ -453,7 +366,7 @@ impl Webhooks {
             ep.wake.notify_one();
             self.queue_durable(&mut reg, vec![WebhookWrite::Delete { id: id.to_string() }])
         };
-        durable(done).await
+        writer::durable(done).await
     }
 
     /// Enables one of the caller's endpoints again (failures forgotten): deliveries go
@@ -480,7 +393,7 @@ impl Webhooks {
             };
             (row, self.queue_durable(&mut reg, vec![write]))
         };
-        durable(done).await?;
+        writer::durable(done).await?;
         self.clone().spawn(id);
         Ok(row)
     }
@@ -563,7 +476,7 @@ impl Webhooks {
             let done = self.queue_durable(&mut reg, vec![WebhookWrite::Attempt(attempt.clone())]);
             (attempt, done)
         };
-        durable(done.1).await?;
+        writer::durable(done.1).await?;
         Ok(done.0)
     }
 
@@ -681,14 +594,6 @@ pub fn printable(s: &str) -> String {
             }
         })
         .collect()
-}
-
-/// Waits until queued writes are durable.
-async fn durable(done: oneshot::Receiver<Result<(), SeqError>>) -> Result<(), Problem> {
-    done.await
-        .map_err(|_| SeqError::Stopped)
-        .and_then(|r| r)
-        .map_err(crate::sequencer::seq_problem)
 }
 
 /// The reason an endpoint is disabled with.

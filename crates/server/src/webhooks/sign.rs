@@ -22,8 +22,7 @@ fn mac(secret: &str, t: u64, body: &[u8]) -> Hmac<Sha256> {
 /// The signature header's value for `body` sent at `t` (unix seconds).
 pub fn sign(secret: &str, t: u64, body: &[u8]) -> String {
     let digest = mac(secret, t, body).finalize().into_bytes();
-    let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
-    format!("t={t},v1={hex}")
+    format!("t={t},v1={}", crate::token::hex(&digest))
 }
 
 /// Why a signature is refused.
