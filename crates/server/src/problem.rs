@@ -374,20 +374,26 @@ pub const SERVER_CODES: [(&str, u16, &str); 27] = [
     ),
 ];
 
-/// Every code the API answers, as the Markdown table of docs/errors.md: the engine's
-/// rules first, then the server's own, each with its status and meaning.
+/// Every code the API answers, with its status and meaning: the engine's rules first,
+/// then the server's own.
+pub fn all_codes() -> impl Iterator<Item = (&'static str, u16, &'static str)> {
+    let rules = Rule::ALL
+        .into_iter()
+        .map(|r| (r.code(), rule_status(r.code()).as_u16(), r.meaning()));
+    rules.chain(SERVER_CODES)
+}
+
+/// The status and meaning of `code`, if the API answers it.
+pub fn describe(code: &str) -> Option<(u16, &'static str)> {
+    all_codes()
+        .find(|(c, _, _)| *c == code)
+        .map(|(_, status, meaning)| (status, meaning))
+}
+
+/// Every code the API answers, as the Markdown table of docs/errors.md.
 pub fn catalog() -> String {
     let mut out = String::from("| code | status | meaning |\n|---|---|---|\n");
-    for r in Rule::ALL {
-        let code = r.code();
-        let line = format!(
-            "| `{code}` | {} | {} |\n",
-            rule_status(code).as_u16(),
-            r.meaning()
-        );
-        out.push_str(&line);
-    }
-    for (code, status, meaning) in SERVER_CODES {
+    for (code, status, meaning) in all_codes() {
         out.push_str(&format!("| `{code}` | {status} | {meaning} |\n"));
     }
     out

@@ -942,6 +942,22 @@ fn metrics_parse_and_say_what_they_measure(backend: Backend) {
         .map(base)
         .collect();
     assert!(asked.len() > 10, "{asked:?}");
+    // So does the example of `/metrics` in the OpenAPI document, which parses too.
+    let doc = megawatt_server::openapi::document();
+    let example = doc
+        .pointer("/paths/~1metrics/get/responses/200/content/text~1plain/example")
+        .and_then(serde_json::Value::as_str)
+        .expect("an example of /metrics");
+    let example = prometheus_parse::Scrape::parse(example.lines().map(|l| Ok(l.to_string())))
+        .expect("the example is Prometheus text");
+    let shown: std::collections::BTreeSet<String> =
+        example.samples.iter().map(|x| base(&x.metric)).collect();
+    assert!(shown.len() >= 3, "{shown:?}");
+    let unknown: Vec<&String> = shown.difference(&exported).collect();
+    assert!(
+        unknown.is_empty(),
+        "the example shows {unknown:?}, not exported"
+    );
     let missing: Vec<&String> = asked.difference(&exported).collect();
     assert!(
         missing.is_empty(),

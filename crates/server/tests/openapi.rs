@@ -175,3 +175,90 @@ fn every_request_body_has_an_example() {
     }
     assert!(bodies >= 20, "{bodies} request bodies");
 }
+
+/// Every answer has an example (read into its type and written back the same when the
+/// document is made): JSON bodies, the event stream, the metrics and the FOCUS export.
+#[test]
+fn every_answer_has_an_example() {
+    let doc = megawatt_server::openapi::document();
+    let mut answers = 0;
+    let mut missing = Vec::new();
+    for (path, method, op) in operations(&doc) {
+        for (status, r) in op["responses"].as_object().expect("responses") {
+            if !status.starts_with('2') {
+                continue;
+            }
+            for (media, content) in r["content"].as_object().into_iter().flatten() {
+                answers += 1;
+                if content.get("example").is_none() {
+                    missing.push(format!("{method} {path} {status} {media}"));
+                }
+            }
+        }
+    }
+    assert!(
+        missing.is_empty(),
+        "answers without an example: {missing:#?}"
+    );
+    assert!(answers >= 40, "{answers} answers");
+}
+
+/// Each operation answers its refusals by status, each status with the codes it may
+/// carry (an enum on `code`): the table names exactly the document's operations, and a
+/// code is answered at its catalog status.
+#[test]
+fn every_operation_lists_its_problem_codes() {
+    let doc = document();
+    let ops = operations(&doc);
+    let ids: std::collections::BTreeSet<String> = ops
+        .iter()
+        .map(|(_, _, op)| op["operationId"].as_str().unwrap().to_string())
+        .collect();
+    let listed: std::collections::BTreeSet<String> = megawatt_server::openapi::codes::operations()
+        .map(String::from)
+        .collect();
+    assert_eq!(
+        ids, listed,
+        "the table of codes names the document's operations"
+    );
+    let enum_at = |op: &Value, status: &str| -> Vec<String> {
+        let schema = &op["responses"][status]["content"]["application/problem+json"]["schema"];
+        let codes = schema["allOf"][1]["properties"]["code"]["enum"].as_array();
+        codes
+            .into_iter()
+            .flatten()
+            .map(|c| c.as_str().unwrap().to_string())
+            .collect()
+    };
+    for (path, method, op) in &ops {
+        let responses = op["responses"].as_object().unwrap();
+        assert!(
+            !responses.contains_key("4XX"),
+            "{method} {path} still says 4XX"
+        );
+        for status in responses.keys().filter(|s| !s.starts_with('2')) {
+            let codes = enum_at(op, status);
+            assert!(!codes.is_empty(), "{method} {path} {status} lists no codes");
+            for code in &codes {
+                let (at, _) = megawatt_server::problem::describe(code).unwrap();
+                assert_eq!(at.to_string(), *status, "{method} {path}: {code}");
+                assert!(
+                    responses[status]["description"]
+                        .as_str()
+                        .unwrap()
+                        .contains(&format!("`{code}`")),
+                    "{method} {path} {status} does not say what {code} means"
+                );
+            }
+        }
+    }
+    let place = &doc["paths"]["/v1/orders"]["post"];
+    assert!(enum_at(place, "409").contains(&"insufficient_funds".to_string()));
+    assert!(enum_at(place, "422").contains(&"window_in_past".to_string()));
+    assert!(enum_at(place, "401").contains(&"unauthorized".to_string()));
+    let health = &doc["paths"]["/healthz"]["get"];
+    assert!(
+        health["responses"].get("401").is_none(),
+        "/healthz takes no key"
+    );
+}

@@ -1,8 +1,11 @@
 //! The OpenAPI 3.1 document, generated from the handlers' annotations and the request
 //! and response types; `shapes` writes in what the annotations cannot say of the
 //! requests' shapes, `words` the meanings of the answers' states and their times'
-//! format, `examples` an example of every request body.
+//! format, `examples` an example of every request body, `answers` of every answer,
+//! `codes` the problem codes of each operation.
 
+mod answers;
+pub mod codes;
 mod examples;
 mod shapes;
 mod words;
@@ -141,6 +144,8 @@ pub fn document() -> serde_json::Value {
     let requests = shapes::request_schemas(&doc);
     words::apply(&mut doc, &requests);
     examples::apply(&mut doc);
+    answers::apply(&mut doc);
+    codes::apply(&mut doc);
     doc
 }
 

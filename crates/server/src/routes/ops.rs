@@ -64,7 +64,7 @@ async fn webhook_metrics(state: &Arc<AppState>, out: &mut String) {
 }
 
 /// Prometheus metrics (text exposition format).
-#[utoipa::path(get, path = "/metrics", tag = "ops", responses((status = 200, description = "Prometheus text format")))]
+#[utoipa::path(get, path = "/metrics", tag = "ops", responses((status = 200, content_type = "text/plain", description = "Prometheus text format")))]
 pub async fn metrics(State(state): State<Arc<AppState>>) -> Response {
     let s = &state.seq.stats;
     let h = &state.http;

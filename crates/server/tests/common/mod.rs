@@ -209,6 +209,9 @@ impl TestServer {
         let dry_run = resp.headers().get("dry-run").is_some_and(|v| v == "true");
         let text = resp.body_mut().read_to_string().unwrap_or_default();
         let body = serde_json::from_str(&text).unwrap_or(Value::String(text));
+        if content_type.starts_with("application/problem+json") {
+            documented(method, path, status, &body);
+        }
         Resp {
             status,
             body,
@@ -284,4 +287,39 @@ pub fn day(days: u32) -> String {
     let now = megawatt_server::sequencer::now_ms();
     let h = megawatt_engine::units::Hour((((now / 3_600_000) / 24 + 1 + days as u64) * 24) as u32);
     h.to_string()
+}
+
+/// Panics unless the OpenAPI document lists `problem`'s code for the operation `method
+/// path` at `status` (a problem of no operation, such as an unknown route's, passes):
+/// every refusal any test sees checks the document's lists of codes.
+fn documented(method: &str, path: &str, status: u16, problem: &Value) {
+    static DOC: std::sync::OnceLock<Value> = std::sync::OnceLock::new();
+    let doc = DOC.get_or_init(megawatt_server::openapi::document);
+    let path = path.split('?').next().unwrap_or_default();
+    let segments: Vec<&str> = path.split('/').collect();
+    let mut best: Option<(usize, &Value)> = None;
+    for (template, item) in doc["paths"].as_object().into_iter().flatten() {
+        let parts: Vec<&str> = template.split('/').collect();
+        let fits = parts.len() == segments.len()
+            && parts
+                .iter()
+                .zip(&segments)
+                .all(|(t, s)| t.starts_with('{') || t == s);
+        let literal = parts.iter().filter(|t| !t.starts_with('{')).count();
+        let op = &item[method.to_ascii_lowercase()];
+        if fits && !op.is_null() && best.is_none_or(|(n, _)| literal > n) {
+            best = Some((literal, op));
+        }
+    }
+    let Some((_, op)) = best else { return };
+    let code = problem["code"].as_str().unwrap_or_default();
+    let listed = op["responses"][status.to_string()]["content"]["application/problem+json"]
+        ["schema"]["allOf"][1]["properties"]["code"]["enum"]
+        .as_array()
+        .is_some_and(|codes| codes.iter().any(|c| c == code));
+    assert!(
+        listed,
+        "{method} {path} answered {status} {code}, which its operation ({}) does not list",
+        op["operationId"]
+    );
 }
