@@ -958,6 +958,13 @@ fn metrics_parse_and_say_what_they_measure(backend: Backend) {
         unknown.is_empty(),
         "the example shows {unknown:?}, not exported"
     );
+    for (name, help) in &example.docs {
+        assert_eq!(
+            scrape.docs.get(name),
+            Some(help),
+            "the example's help of {name}"
+        );
+    }
     let missing: Vec<&String> = asked.difference(&exported).collect();
     assert!(
         missing.is_empty(),

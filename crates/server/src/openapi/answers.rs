@@ -5,6 +5,7 @@
 
 use crate::views::money;
 use megawatt_api as api;
+use megawatt_engine::units::{HOURS_PER_YEAR, Hour, notional_micros, prorated_fee_micros};
 use serde_json::{Value, json};
 
 /// `value`, once it reads as a `T` and writes back as itself: an answer the server
@@ -33,15 +34,33 @@ fn usd(micros: i64) -> Value {
 const START: &str = "2027-01-04T09:00:00Z";
 const END: &str = "2027-01-05T09:00:00Z";
 
+/// The fill's price, and its value as the engine reckons it (64 GPUs for 24 hours, and
+/// for a year).
+const PRICE_MICROS: i64 = 2_500_000;
+
+fn notional(hours: u32) -> Value {
+    usd(notional_micros(PRICE_MICROS, 64, hours).unwrap_or_default())
+}
+
+/// The term deal's monthly fee, and its February invoice as the engine prorates it
+/// (a whole month: the fee).
+const FEE_MICROS: i64 = 1_000_000_000_000;
+const FEBRUARY: (&str, &str) = ("2027-02-01T00:00:00Z", "2027-03-01T00:00:00Z");
+
+fn february_micros() -> i64 {
+    let at = |s: &str| crate::parse::hour(s).unwrap_or(Hour(0));
+    prorated_fee_micros(FEE_MICROS, at(FEBRUARY.0), at(FEBRUARY.1)).unwrap_or_default()
+}
+
 fn order() -> Value {
     json!({ "id": "ord-17", "owner": "p-3", "side": "buy", "model": "h100-sxm", "gpus": 64,
-        "start": START, "end": END, "hours": 24, "price": usd(2_500_000), "time_in_force": "gtc",
+        "start": START, "end": END, "hours": 24, "price": usd(PRICE_MICROS), "time_in_force": "gtc",
         "partial": false, "filled_gpu_hours": 1536, "status": "filled" })
 }
 
 fn trade() -> Value {
     json!({ "id": "trd-4", "model": "h100-sxm", "gpus": 64, "start": START, "end": END,
-        "hours": 24, "price": usd(2_500_000), "notional": usd(3_840_000_000), "aggressor": "buy",
+        "hours": 24, "price": usd(PRICE_MICROS), "notional": notional(24), "aggressor": "buy",
         "time_ms": 1_798_275_600_000u64, "buyer": "p-3", "seller": "p-2", "bid": "ord-17",
         "ask": "ord-12", "pool": "pool-3", "contract": "ctr-9" })
 }
@@ -53,15 +72,15 @@ fn terms() -> Value {
 
 fn contract() -> Value {
     json!({ "id": "ctr-9", "buyer": "p-3", "seller": "p-2", "status": "pending",
-        "pricing": "per_gpu_hour", "price": usd(2_500_000), "start": START, "end": END, "ends": END,
+        "pricing": "per_gpu_hour", "price": usd(PRICE_MICROS), "start": START, "end": END, "ends": END,
         "lines": [{ "pool": "pool-3", "gpus": 64, "start": START, "end": END }],
-        "notional": usd(3_840_000_000), "run_rate_per_year": usd(1_401_600_000_000),
-        "remaining_commitment": usd(3_840_000_000), "terms": terms(),
+        "notional": notional(24), "run_rate_per_year": notional(HOURS_PER_YEAR),
+        "remaining_commitment": notional(24), "terms": terms(),
         "origin": { "kind": "trade", "trade": "trd-4" }, "origin_trade": "trd-4" })
 }
 
 fn transfer() -> Value {
-    json!({ "id": "tr-41", "debit": "p-3", "credit": "p-2", "amount": usd(3_840_000_000),
+    json!({ "id": "tr-41", "debit": "p-3", "credit": "p-2", "amount": notional(24),
         "kind": "trade_payment", "reference": "trd-4", "time_ms": 1_798_275_600_000u64 })
 }
 
@@ -142,7 +161,7 @@ fn examples() -> Vec<(&'static str, Value)> {
             "QuoteView",
             exact::<api::QuoteView>(json!({ "id": "qt-4", "rfq": "rfq-3", "provider": "p-2",
                 "facility": "fac-1", "status": "open", "pricing": "monthly_fee",
-                "monthly_fee": usd(1_000_000_000_000),
+                "monthly_fee": usd(FEE_MICROS),
                 "lines": [{ "pool": "pool-1", "gpus": 600, "start": "2027-02-01T00:00:00Z",
                     "end": "2027-03-03T00:00:00Z" }],
                 "terms": { "buyer_notice_hours": 240, "seller_notice_hours": 240,
@@ -153,11 +172,11 @@ fn examples() -> Vec<(&'static str, Value)> {
         (
             "InvoiceView",
             exact::<api::InvoiceView>(json!({ "id": "inv-2", "contract": "ctr-11", "payer": "p-3",
-                "payee": "p-2", "charge": "usage", "period_start": "2027-02-01T00:00:00Z",
-                "period_end": "2027-03-01T00:00:00Z", "amount": usd(903_225_806_452),
+                "payee": "p-2", "charge": "usage", "period_start": FEBRUARY.0,
+                "period_end": FEBRUARY.1, "amount": usd(february_micros()),
                 "due": "2027-03-31T00:00:00Z", "status": "open",
                 "lines": [{ "line": 0, "pool": "pool-1", "gpus": 600, "gpu_hours": 403_200,
-                    "amount": usd(903_225_806_452) }] })),
+                    "amount": usd(february_micros()) }] })),
         ),
         (
             "BalanceView",
@@ -234,11 +253,11 @@ fn stream() -> String {
         serde_json::to_string(&event).unwrap_or_default()
     };
     let trade = sent(json!({ "type": "trade", "seq": 1742, "id": "trd-4",
-        "model": "h100-sxm", "gpus": 64, "start": START, "end": END, "price": usd(2_500_000),
+        "model": "h100-sxm", "gpus": 64, "start": START, "end": END, "price": usd(PRICE_MICROS),
         "aggressor": "buy" }));
     let fill = sent(json!({ "type": "fill", "trade": "trd-4",
         "order": "ord-17", "side": "buy", "model": "h100-sxm", "gpus": 64, "start": START,
-        "end": END, "price": usd(2_500_000), "contract": "ctr-9" }));
+        "end": END, "price": usd(PRICE_MICROS), "contract": "ctr-9" }));
     format!("id: 1742.0\nevent: trade\ndata: {trade}\n\nid: 1742.1\nevent: fill\ndata: {fill}\n\n")
 }
 
@@ -260,9 +279,8 @@ megawatt_batch_commands_count 930
 
 /// The FOCUS export of one month of the contract of `qt-4`.
 fn focus() -> String {
-    use megawatt_engine::units::Hour;
     let at = |s: &str| crate::parse::hour(s).unwrap_or(Hour(0));
-    let month = (at("2027-02-01T00:00:00Z"), at("2027-03-01T00:00:00Z"));
+    let month = (at(FEBRUARY.0), at(FEBRUARY.1));
     crate::focus::csv(&[crate::focus::Charge {
         payer: ("p-3".into(), "Orbital Labs".into()),
         seller: "Neo Austin Compute".into(),
@@ -272,7 +290,7 @@ fn focus() -> String {
         description: "600 h100-sxm GPUs, monthly fee (ctr-11 line 0)".into(),
         period: month,
         gpu_hours: Some(403_200),
-        cost_micros: 903_225_806_452,
+        cost_micros: february_micros(),
         unit_price_micros: None,
         region: "us-south".into(),
         resource: ("ctr-11".into(), "ctr-11 line 0".into()),

@@ -271,11 +271,11 @@ pub fn apply(doc: &mut Value) {
                 continue;
             };
             responses.retain(|status, _| !status.starts_with('4') && !status.starts_with('5'));
-            let mut by_status: BTreeMap<u16, Vec<&str>> = BTreeMap::new();
+            let mut by_status: BTreeMap<u16, Vec<(&str, &str)>> = BTreeMap::new();
             for code in codes {
-                let (status, _) = problem::describe(code)
+                let (status, meaning) = problem::describe(code)
                     .unwrap_or_else(|| panic!("{id}: {code} is not in the catalog"));
-                by_status.entry(status).or_default().push(code);
+                by_status.entry(status).or_default().push((code, meaning));
             }
             for (status, codes) in by_status {
                 responses.insert(status.to_string(), answer(&codes));
@@ -286,12 +286,12 @@ pub fn apply(doc: &mut Value) {
 
 /// The answer of one status: its codes with their meanings, and a schema that allows
 /// only them.
-fn answer(codes: &[&str]) -> Value {
+fn answer(codes: &[(&str, &str)]) -> Value {
     let mut description = String::from("Refused (nothing was changed), with one of these codes:");
-    for code in codes {
-        let meaning = problem::describe(code).map(|(_, m)| m).unwrap_or_default();
+    for (code, meaning) in codes {
         description.push_str(&format!("\n- `{code}`: {meaning}"));
     }
+    let codes: Vec<&str> = codes.iter().map(|(code, _)| *code).collect();
     json!({
         "description": description,
         "content": { "application/problem+json": { "schema": { "allOf": [

@@ -84,22 +84,18 @@ fn description(status: &str) -> &'static str {
         "200" => "Done: the answer",
         "201" => "Made: the answer",
         "204" => "Done; nothing to answer",
-        "4XX" => "Refused: a problem naming the rule and the field (nothing was changed)",
-        "503" => "The exchange is busy or not taking commands now: retry after Retry-After",
         _ => "See the operation's description",
     }
 }
 
 /// The document as served: the generated one, with what the annotations cannot say
-/// written in. Problems are `application/problem+json`; every operation may answer 503;
-/// `/v1/events` is `text/event-stream`; every response has a description; page sizes
-/// are bounded (1 to `PAGE_ITEMS_MAX`).
+/// written in. `/v1/events` is `text/event-stream`; every response has a description;
+/// page sizes are bounded (1 to `PAGE_ITEMS_MAX`); refusals are `application/problem+json`
+/// with each operation's codes per status (`codes`).
 pub fn document() -> serde_json::Value {
     use serde_json::{Value, json};
     let json = ApiDoc::openapi().to_json().unwrap_or_default();
     let mut doc: Value = serde_json::from_str(&json).unwrap_or(Value::Null);
-    let problem = json!({ "application/problem+json": {
-        "schema": { "$ref": "#/components/schemas/Problem" } } });
     let Some(paths) = doc.get_mut("paths").and_then(Value::as_object_mut) else {
         return doc;
     };
@@ -111,24 +107,15 @@ pub fn document() -> serde_json::Value {
             let Some(responses) = op.get_mut("responses").and_then(Value::as_object_mut) else {
                 continue;
             };
-            responses
-                .entry("503")
-                .or_insert_with(|| json!({ "content": problem.clone() }));
             for (status, r) in responses.iter_mut() {
                 if r["description"].as_str().is_none_or(str::is_empty) {
                     r["description"] = json!(description(status));
                 }
-                let media = match (status.as_str(), path.as_str()) {
-                    (s, _) if s.starts_with('4') || s.starts_with('5') => {
-                        "application/problem+json"
-                    }
-                    ("200", "/v1/events") => "text/event-stream",
-                    _ => continue,
-                };
-                if let Some(content) = r.get_mut("content").and_then(Value::as_object_mut)
+                if (status.as_str(), path.as_str()) == ("200", "/v1/events")
+                    && let Some(content) = r.get_mut("content").and_then(Value::as_object_mut)
                     && let Some(body) = content.remove("application/json")
                 {
-                    content.insert(media.into(), body);
+                    content.insert("text/event-stream".into(), body);
                 }
             }
             let params = op.get_mut("parameters").and_then(Value::as_array_mut);
@@ -149,13 +136,15 @@ pub fn document() -> serde_json::Value {
     doc
 }
 
-/// `GET /v1/openapi.json`: the OpenAPI 3.1 document of this API, generated from the code.
+/// `GET /v1/openapi.json`: the OpenAPI 3.1 document of this API, generated from the code
+/// (once: it depends on nothing but the code).
 pub async fn serve() -> axum::response::Response {
     use axum::response::IntoResponse;
-    let json = serde_json::to_string_pretty(&document()).unwrap_or_default();
+    static JSON: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    let json = JSON.get_or_init(|| serde_json::to_string_pretty(&document()).unwrap_or_default());
     (
         [(axum::http::header::CONTENT_TYPE, "application/json")],
-        json,
+        json.as_str(),
     )
         .into_response()
 }
