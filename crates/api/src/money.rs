@@ -28,7 +28,8 @@ pub struct FeesView {
     pub taker_bps: u16,
 }
 
-/// An invoice of a term contract.
+/// An invoice: a term contract's hours, an early-termination fee, or a refund of
+/// prepaid hours that will not be delivered.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct InvoiceView {
     /// Id, e.g. `inv-2`.
@@ -39,8 +40,9 @@ pub struct InvoiceView {
     pub payer: String,
     /// Who is paid.
     pub payee: String,
-    /// `usage` (the contract's GPU-hours or fee over the period) or
-    /// `early_termination_fee`.
+    /// `usage` (the contract's GPU-hours or fee over the period),
+    /// `early_termination_fee`, or `refund` (what the buyer prepaid for the period's
+    /// hours, owed back by the seller: the payer is then the seller).
     pub charge: String,
     /// First hour billed.
     pub period_start: String,
@@ -103,7 +105,7 @@ pub struct TransferView {
     pub credit: String,
     /// Amount.
     pub amount: Money,
-    /// `deposit`, `withdrawal`, …
+    /// `deposit`, `withdrawal`, `trade`, `fee`, `invoice` or `refund`.
     pub kind: String,
     /// What caused it.
     pub reference: String,

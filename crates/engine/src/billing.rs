@@ -6,13 +6,14 @@
 //! from the payer's money when it can be (balance + credit limit - what its bids
 //! reserve); otherwise it stays open, counts against the payer's credit checks, is paid
 //! when money arrives, and becomes overdue after its due date (the contract's payment
-//! terms, 30 days unless it says otherwise).
+//! terms, 30 days unless it says otherwise). Refunds of prepaid hours are invoices too,
+//! issued by `refund.rs` and paid here like any other.
 
 use crate::engine::{Ctx, Engine};
 use crate::event::Event;
 use crate::ids::{ContractId, InvoiceId, ParticipantId, take};
 use crate::invoice::{Charge, Invoice};
-use crate::money::{Account, TransferKind};
+use crate::money::Account;
 use crate::units::{Hour, Window};
 impl Engine {
     /// What a participant owes on unpaid invoices, micro-USD.
@@ -83,7 +84,7 @@ impl Engine {
             ctx,
             accounts,
             invoice.amount_micros,
-            TransferKind::Invoice,
+            invoice.charge.transfer_kind(),
             &invoice.id.to_string(),
             events,
         );

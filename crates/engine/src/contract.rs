@@ -428,6 +428,9 @@ pub struct Contract {
     pub children: Vec<ContractId>,
     /// Resale depth: 0 for contracts from pools, parent's + 1 for resales.
     pub depth: u8,
+    /// What its seller has been invoiced to refund its buyer for hours after an early
+    /// end, micro-USD (prepaid contracts only; `lifecycle::refund_due`).
+    pub refunded_micros: i64,
 }
 
 impl Contract {
@@ -456,6 +459,12 @@ impl Contract {
     /// ([`crate::economics::Economics::value_micros`]). `None` on overflow.
     pub fn value_micros(&self, from: Hour, to: Hour) -> Option<i64> {
         self.economics().value_micros(from, to)
+    }
+
+    /// Whether its buyer paid for it at the trade (an exchange fill or a resale) rather
+    /// than by monthly invoices (an accepted quote).
+    pub fn is_prepaid(&self) -> bool {
+        !matches!(self.origin, Origin::Quote(_))
     }
 
     /// The contract this one was resold from, if any.
@@ -493,6 +502,7 @@ impl Contract {
             resold: Vec::new(),
             children: Vec::new(),
             depth: 0,
+            refunded_micros: 0,
         }
     }
 }

@@ -347,11 +347,30 @@ fn check_contracts(e: &Engine) -> Result<(), String> {
                 c.status
             ));
         }
+        check_refunded(c)?;
         let starts = scheduled(&e.schedule.contract_starts, c.start(), &id);
         let ends = scheduled(&e.schedule.contract_ends, c.ends, &id);
         if (c.open && c.start() > t && !starts) || (c.is_live() && !ends) {
             return Err(format!("contract {id}: schedule disagrees with status"));
         }
+    }
+    Ok(())
+}
+
+/// Refunds: only a prepaid contract refunds, and never more than what its buyer paid
+/// for the hours after its end (each hour is refunded at most once).
+fn check_refunded(c: &Contract) -> Result<(), String> {
+    let as_made = crate::economics::Economics {
+        ends: c.end(),
+        ..c.economics()
+    };
+    let after_end = as_made.value_micros(c.ends, c.end()).unwrap_or(i64::MAX);
+    let ceiling = if c.is_prepaid() { after_end } else { 0 };
+    if !(0..=ceiling).contains(&c.refunded_micros) {
+        return Err(format!(
+            "contract {}: refunded {} of at most {ceiling}",
+            c.id, c.refunded_micros
+        ));
     }
     Ok(())
 }

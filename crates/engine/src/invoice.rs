@@ -17,6 +17,9 @@ pub enum Charge {
     Usage,
     /// The fee due from a party that gave notice.
     EarlyTerminationFee,
+    /// What a prepaid contract's buyer paid for hours after the contract's early end,
+    /// owed back by its seller (`docs/market-rules.md`, "Refunds").
+    Refund,
 }
 
 impl Charge {
@@ -26,13 +29,33 @@ impl Charge {
     }
 
     /// Every charge.
-    pub const ALL: [Charge; 2] = [Charge::Usage, Charge::EarlyTerminationFee];
+    pub const ALL: [Charge; 3] = [Charge::Usage, Charge::EarlyTerminationFee, Charge::Refund];
 
-    /// `usage` or `early_termination_fee`.
+    /// `usage`, `early_termination_fee` or `refund`.
     pub fn as_str(self) -> &'static str {
         match self {
             Charge::Usage => "usage",
             Charge::EarlyTerminationFee => "early_termination_fee",
+            Charge::Refund => "refund",
+        }
+    }
+
+    /// What it means, for people.
+    pub fn meaning(self) -> &'static str {
+        match self {
+            Charge::Usage => "the contract's GPU-hours, or its monthly fee, over the period",
+            Charge::EarlyTerminationFee => "the fee due from the party that gave notice",
+            Charge::Refund => {
+                "what the buyer prepaid for the period's hours, which will not be delivered, owed back by the seller"
+            }
+        }
+    }
+
+    /// The kind of the transfer that pays an invoice of this charge.
+    pub fn transfer_kind(self) -> crate::money::TransferKind {
+        match self {
+            Charge::Usage | Charge::EarlyTerminationFee => crate::money::TransferKind::Invoice,
+            Charge::Refund => crate::money::TransferKind::Refund,
         }
     }
 }
@@ -85,7 +108,7 @@ pub struct Invoice {
     pub payee: ParticipantId,
     /// What for.
     pub charge: Charge,
-    /// The hours billed (usage), or the notice's effective hour (fee).
+    /// The hours billed (usage) or refunded (refund), or the notice's effective hour (fee).
     pub period: Window,
     /// Amount, micro-USD.
     pub amount_micros: i64,
@@ -147,7 +170,8 @@ pub fn try_lines(
             })
             .into_iter()
             .collect(),
-        Charge::Usage => usage_lines(period, amount_micros, money)?,
+        // A refund returns the GPU-hours of its period, priced as they were paid.
+        Charge::Usage | Charge::Refund => usage_lines(period, amount_micros, money)?,
     };
     let sum: i64 = out.iter().map(|l| l.amount_micros).sum();
     (sum == amount_micros).then_some(out)

@@ -20,11 +20,12 @@
 //! - [`order`]: orders and the per-model book; [`levels`]: a book side as price levels.
 //! - [`contract`]: trades and contracts, their terms and status.
 //! - [`deal`]: requests for quotes and firm quotes (term deals).
-//! - [`money`]: accounts, transfers, fee rates; [`invoice`]: invoices of term contracts.
+//! - [`money`]: accounts, transfers, fee rates; [`invoice`]: invoices (term contracts'
+//!   hours and fees, refunds of prepaid hours).
 //! - [`command`] / [`event`] / [`reject`]: what goes in and what comes out.
 //! - [`step`]: the step functions that hold capacity over time.
 //! - `engine`, `admin`, `place`, `matching`, `lifecycle` (notice, termination,
-//!   resale children), `rfq` (term deals), `ledger` (deposits, withdrawals, settlement,
+//!   resale children), `refund` (prepaid hours after an early end), `rfq` (term deals), `ledger` (deposits, withdrawals, settlement,
 //!   credit checks), `billing` (month close, payment), `tick`: the state machine itself.
 //!   Vocabulary modules (types, pure functions) never import these behaviour modules.
 //! - [`invariants`]: the from-scratch checker used by tests and audits.
@@ -58,6 +59,7 @@ mod ledger;
 mod lifecycle;
 mod matching;
 mod place;
+mod refund;
 mod rfq;
 mod tick;
 

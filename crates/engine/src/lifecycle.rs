@@ -7,9 +7,10 @@
 use crate::contract::{Cause, Contract, ContractStatus, ForCause, Notice, NoticeFrom, Origin};
 use crate::engine::{Ctx, Engine};
 use crate::event::{CloseReason, Event};
-use crate::ids::{ContractId, OrderId, ParticipantId};
+use crate::ids::{ContractId, OrderId};
 use crate::limits::MAX_REASON_BYTES;
 use crate::order::{AskSource, OrderKind};
+use crate::refund::EarlyEnd;
 use crate::reject::{Rejection, Rule, reject};
 use crate::units::{Hour, MS_PER_HOUR, Window};
 
@@ -146,8 +147,9 @@ impl Engine {
             fee_micros: c.terms.early_termination_fee_micros,
             via_parent: None,
         };
+        let by_seller = c.seller == ctx.actor;
         // Validated: now change.
-        self.cut(id, effective, ctx.time_ms, ctx.actor, events);
+        self.cut(ctx, id, effective, EarlyEnd::Notice { by_seller }, events);
         let c = self.contracts.get_mut(&id).expect("checked");
         c.notice = Some(notice);
         c.status = ContractStatus::NoticeGiven;
@@ -240,7 +242,7 @@ impl Engine {
             effective,
         };
         // Validated: now change.
-        self.cut(id, effective, ctx.time_ms, ctx.actor, events);
+        self.cut(ctx, id, effective, EarlyEnd::Cause(cause), events);
         let c = self.contracts.get_mut(&id).expect("checked");
         c.status = ContractStatus::TerminatedForCause;
         c.for_cause = Some(Box::new(termination.clone()));
@@ -251,30 +253,34 @@ impl Engine {
         Ok(())
     }
 
-    /// Moves contract `id`'s end to `to` (no later than its current end): its children
-    /// end there too, resale asks on it close, and the capacity after `to` goes back to
-    /// the pool (or, for a child, to its parent). `by` and `time_ms` are recorded on the
-    /// children's notices.
+    /// Moves contract `id`'s end to `to` (no later than its current end) because of
+    /// `why`: a prepaid buyer is refunded the hours after `to` where the rules say so
+    /// (first, so a reseller holds its own refund before it pays its buyer's), its
+    /// children end there too, resale asks on it close, and the capacity after `to`
+    /// goes back to the pool (or, for a child, to its parent). The actor and time of
+    /// `ctx` are recorded on the children's notices.
     pub(crate) fn cut(
         &mut self,
+        ctx: &Ctx,
         id: ContractId,
         to: Hour,
-        time_ms: u64,
-        by: ParticipantId,
+        why: EarlyEnd,
         events: &mut Vec<Event>,
     ) {
         let c = &self.contracts[&id];
         debug_assert!(c.open && to <= c.ends);
+        self.refund_remainder(ctx, id, to, why, events);
+        let c = &self.contracts[&id];
         let (children, old_end) = (c.children.clone(), c.ends);
         for child in children {
             let ch = &self.contracts[&child];
             if ch.open && ch.ends > to {
                 let effective = to.max(ch.start()).min(ch.ends);
-                self.cut(child, effective, time_ms, by, events);
+                self.cut(ctx, child, effective, EarlyEnd::Parent, events);
                 let ch = self.contracts.get_mut(&child).expect("child");
                 let notice = Notice {
-                    by,
-                    given_ms: time_ms,
+                    by: ctx.actor,
+                    given_ms: ctx.time_ms,
                     effective,
                     fee_micros: 0,
                     via_parent: Some(id),

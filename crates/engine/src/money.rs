@@ -55,10 +55,13 @@ pub enum TransferKind {
     Fee,
     /// An invoice paid (the reference is the invoice).
     Invoice,
+    /// A refund paid: a seller returning what its buyer prepaid for hours that will not
+    /// be delivered (the reference is the refund's invoice).
+    Refund,
 }
 
 impl TransferKind {
-    /// `deposit`, `withdrawal`, `trade`, `fee` or `invoice`.
+    /// `deposit`, `withdrawal`, `trade`, `fee`, `invoice` or `refund`.
     pub fn as_str(self) -> &'static str {
         match self {
             TransferKind::Deposit => "deposit",
@@ -66,6 +69,25 @@ impl TransferKind {
             TransferKind::Trade => "trade",
             TransferKind::Fee => "fee",
             TransferKind::Invoice => "invoice",
+            TransferKind::Refund => "refund",
+        }
+    }
+
+    /// What it means, for people.
+    pub fn meaning(self) -> &'static str {
+        match self {
+            TransferKind::Deposit => "money paid in from outside the market",
+            TransferKind::Withdrawal => "money taken out of the market",
+            TransferKind::Trade => {
+                "a buyer paying a seller for a fill (the reference is the trade)"
+            }
+            TransferKind::Fee => {
+                "a maker or taker fee paid to the exchange (the reference is the trade)"
+            }
+            TransferKind::Invoice => "an invoice paid (the reference is the invoice)",
+            TransferKind::Refund => {
+                "a seller refunding prepaid hours that will not be delivered (the reference is the refund's invoice)"
+            }
         }
     }
 
@@ -75,12 +97,13 @@ impl TransferKind {
     }
 
     /// Every kind.
-    pub const ALL: [TransferKind; 5] = [
+    pub const ALL: [TransferKind; 6] = [
         TransferKind::Deposit,
         TransferKind::Withdrawal,
         TransferKind::Trade,
         TransferKind::Fee,
         TransferKind::Invoice,
+        TransferKind::Refund,
     ];
 }
 

@@ -5,7 +5,7 @@
 //! migrated store and a new one have exactly the same layout.
 
 /// The version this code writes. A store with a higher version is refused.
-pub const SCHEMA_VERSION: i64 = 10;
+pub const SCHEMA_VERSION: i64 = 11;
 
 /// The schema of version 1, which every store starts from. Times are hours since the
 /// epoch (`*_hour`) next to RFC 3339 text (`*_at`) for people; money is integer
@@ -205,9 +205,13 @@ CREATE TABLE IF NOT EXISTS webhook_attempts (
 );
 "#;
 
+/// Version 11: prepaid contracts keep what they refunded (`refund.rs` in the engine), so
+/// snapshots of the older layout are dropped: the first start replays the journal.
+const REFUNDS: &str = "DELETE FROM snapshots;";
+
 /// Migrations from each older schema version to the next, in order: `migrations()[v - 1]`
 /// takes version `v` to `v + 1`.
-pub fn migrations() -> [String; 9] {
+pub fn migrations() -> [String; 10] {
     [
         "CREATE TABLE IF NOT EXISTS snapshots (
             seq INTEGER PRIMARY KEY, state BLOB NOT NULL, checksum INTEGER NOT NULL, created_ms INTEGER NOT NULL
@@ -247,6 +251,7 @@ pub fn migrations() -> [String; 9] {
         RFQ_PAYMENT_TERMS.to_string(),
         INVOICE_LINES.to_string(),
         OUTBOX.to_string(),
+        REFUNDS.to_string(),
     ]
 }
 

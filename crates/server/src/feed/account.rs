@@ -224,7 +224,10 @@ fn on_invoice(
 fn paid(id: InvoiceId, events: &[Event]) -> Vec<(ParticipantId, AccountEvent)> {
     let reference = id.to_string();
     let transfer = events.iter().find_map(|e| match e {
-        Event::Transfer(t) if t.kind == TransferKind::Invoice && t.reference == reference => {
+        Event::Transfer(t)
+            if matches!(t.kind, TransferKind::Invoice | TransferKind::Refund)
+                && t.reference == reference =>
+        {
             Some(t)
         }
         _ => None,

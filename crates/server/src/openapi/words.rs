@@ -1,10 +1,13 @@
 //! The words answers use for states and reasons (an order's `status`, a closed order's
-//! `reason`, a contract's or a quote's `status`), written into the document as `enum`s
+//! `reason`, a contract's or a quote's `status`, an invoice's `charge`, a transfer's
+//! `kind`), written into the document as `enum`s
 //! with each value's meaning, from the engine's own lists; and `format: date-time` on
 //! the times answers carry.
 
 use megawatt_engine::contract::ContractStatus;
 use megawatt_engine::event::{CloseReason, QuoteEnd};
+use megawatt_engine::invoice::Charge;
+use megawatt_engine::money::TransferKind;
 use serde_json::{Value, json};
 
 /// The times of answers, by property name.
@@ -35,6 +38,14 @@ fn words(schema: &str, property: &str) -> Option<Vec<(String, String)>> {
         ("MarketEvent", "reason") => closes().into_iter().collect(),
         ("ContractView", "status") => ContractStatus::ALL
             .map(|c| (c.as_str().to_string(), c.meaning().to_string()))
+            .into_iter()
+            .collect(),
+        ("InvoiceView", "charge") => Charge::ALL
+            .map(|c| (c.as_str().to_string(), c.meaning().to_string()))
+            .into_iter()
+            .collect(),
+        ("TransferView", "kind") => TransferKind::ALL
+            .map(|k| (k.as_str().to_string(), k.meaning().to_string()))
             .into_iter()
             .collect(),
         ("QuoteView", "status") => std::iter::once(open())
