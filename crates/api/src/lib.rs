@@ -10,6 +10,7 @@
 mod common;
 mod contracts;
 mod deals;
+mod delivery;
 mod events;
 mod market;
 mod money;
@@ -20,6 +21,7 @@ mod webhooks;
 pub use common::*;
 pub use contracts::*;
 pub use deals::*;
+pub use delivery::*;
 pub use events::*;
 pub use market::*;
 pub use money::*;

@@ -233,6 +233,7 @@ pub fn client_command(cli: &Cli, cmd: &Cmd) -> Result<(), Failure> {
         Cmd::Invoices { export, page } => invoices(&c, mode, export.as_ref(), page),
         Cmd::Admin(x) => admin(&c, mode, x),
         Cmd::Webhook(x) => crate::hooks::webhooks(&c, mode, x),
+        Cmd::Usage(x) => crate::usage::usage(&c, mode, x),
         other => market(&c, mode, ask, other),
     };
     if done.is_ok() && cli.dry_run && mode == Mode::Table {

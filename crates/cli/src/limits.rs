@@ -8,3 +8,5 @@ pub const REQUEST_TIMEOUT_SECS: u64 = 30;
 pub const EVENT_LINE_BYTES_MAX: usize = 64 * 1024;
 /// Most price levels of the book a quote-first buy tries (each a dry run).
 pub const QUOTE_LEVELS_MAX: usize = 10;
+/// Most usage records sent in one request (the exchange's bound on a batch).
+pub const USAGE_BATCH_RECORDS: usize = 10_000;

@@ -10,6 +10,7 @@ mod input;
 mod limits;
 mod output;
 mod profile;
+mod usage;
 
 use args::{Cli, Cmd};
 use clap::Parser;

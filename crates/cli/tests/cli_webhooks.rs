@@ -6,28 +6,10 @@ mod common;
 #[allow(dead_code)]
 mod receiver;
 
-use common::{MW, agent, call, serve_with, setup};
+use common::{agent, call, serve_with, setup};
 use serde_json::json;
-use std::process::{Command, Output};
 
-fn mw(url: &str, token: &str, args: &[&str]) -> Output {
-    Command::new(MW)
-        .args(args)
-        .env("MW_URL", url)
-        .env("MW_TOKEN", token)
-        .output()
-        .unwrap()
-}
-
-fn ok(o: &Output) -> String {
-    let out = String::from_utf8_lossy(&o.stdout).to_string();
-    assert!(
-        o.status.success(),
-        "{out}\n{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
-    out
-}
+use common::{mw_at as mw, succeeded as ok};
 
 #[test]
 fn a_provider_follows_its_account_by_webhook_and_stream() {

@@ -131,6 +131,9 @@ impl Engine {
             self.close_month(ctx, Window { start, end }, hour, events);
             end = end.next_month_start();
         }
+        // The delivery reports of closed months are final and no longer needed.
+        let open_from = (hour.month_start(), crate::ids::ContractId(0), 0);
+        self.delivery = self.delivery.split_off(&open_from);
     }
 
     /// Bills every term contract for the hours of `month` it held, at the tick of

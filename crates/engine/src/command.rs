@@ -175,6 +175,12 @@ pub enum Command {
         /// The contract.
         contract: ContractId,
     },
+    /// A party: report usage of its contracts' lines, hour by hour (the seller: GPUs
+    /// delivered; the buyer: GPUs used). All or nothing (`metering.rs`).
+    ReportUsage {
+        /// The records, 1 to [`crate::limits::MAX_USAGE_RECORDS_PER_BATCH`].
+        records: Vec<crate::usage::UsageRecord>,
+    },
 }
 
 /// What an RFQ asks for.

@@ -70,6 +70,8 @@ pub struct Engine {
     /// Term contracts still to bill.
     pub(crate) billing: BTreeSet<ContractId>,
     pub(crate) schedule: Schedule,
+    /// Delivery reports of open months, by month start, contract and line.
+    pub(crate) delivery: BTreeMap<(Hour, ContractId, u16), crate::usage::LineMonth>,
 }
 
 /// What ticks must do, by hour. The order and contract buckets are cleaned lazily:
@@ -195,6 +197,7 @@ impl Engine {
             invoices: BTreeMap::new(),
             billing: BTreeSet::new(),
             schedule: Schedule::default(),
+            delivery: BTreeMap::new(),
         };
         for m in default_models() {
             e.push_model(m);
@@ -323,6 +326,7 @@ impl Engine {
                 participant,
                 limit_micros,
             } => self.set_credit_limit(&ctx, *participant, *limit_micros, events),
+            Command::ReportUsage { records } => self.report_usage(&ctx, records, events),
         }
     }
 
@@ -389,14 +393,14 @@ impl Engine {
     ) -> Result<(ModelIdx, &GpuModel), Rejection> {
         self.model_by_id(id).ok_or_else(|| {
             let ids: Vec<&str> = self.models.iter().map(|m| m.id.as_str()).collect();
-            Rejection {
-                rule: Rule::UnknownModel,
+            Rejection::new(
+                Rule::UnknownModel,
                 field,
-                detail: format!(
+                format!(
                     "no GPU model {id:?} in the catalog; it has {}",
                     ids.join(", ")
                 ),
-            }
+            )
         })
     }
     /// A model by index.

@@ -390,4 +390,14 @@ pub enum Event {
         /// The hour it ends.
         ends: crate::units::Hour,
     },
+    /// A party reported usage (`metering.rs`): as the seller, GPUs delivered; as the
+    /// buyer, GPUs used. Each record replaces an earlier one of its line, hour and side.
+    UsageReported {
+        /// Who reported.
+        reporter: ParticipantId,
+        /// The records of contracts it sells.
+        delivered: Vec<crate::usage::UsageRecord>,
+        /// The records of contracts it buys.
+        used: Vec<crate::usage::UsageRecord>,
+    },
 }

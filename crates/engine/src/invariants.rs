@@ -77,7 +77,43 @@ pub fn check(e: &Engine) -> Result<(), String> {
     check_resale(e)?;
     check_deals(e)?;
     check_money(e)?;
+    check_delivery(e)?;
     check_reservations(e)
+}
+
+/// Delivery reports: kept only for open months, of existing contract lines, each hour
+/// reported within the month and the line's window, short hours below the line's GPUs.
+fn check_delivery(e: &Engine) -> Result<(), String> {
+    for (&(month, id, line), m) in &e.delivery {
+        let Some(l) = e
+            .contracts
+            .get(&id)
+            .and_then(|c| c.lines.get(usize::from(line)))
+        else {
+            return Err(format!("delivery of {id} line {line}: no such line"));
+        };
+        if month != month.month_start() || month < e.usage_open_from() {
+            return Err(format!(
+                "delivery of {id} line {line}: month {month} is not open"
+            ));
+        }
+        let hours = month.next_month_start().0 - month.0;
+        for h in 0..crate::usage::MAX_MONTH_HOURS as u16 {
+            let at = Hour(month.0 + u32::from(h));
+            if m.is_reported(h) && (u32::from(h) >= hours || !l.window.contains(at)) {
+                return Err(format!("delivery of {id} line {line}: {at} is outside it"));
+            }
+        }
+        if m.short_hours()
+            .iter()
+            .any(|&(h, d)| d >= l.gpus || !m.is_reported(h))
+        {
+            return Err(format!(
+                "delivery of {id} line {line}: a short hour is not short"
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// Money: every balance within range, the sum of all balances zero, no participant

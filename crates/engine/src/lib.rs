@@ -24,8 +24,10 @@
 //!   hours and fees, refunds of prepaid hours).
 //! - [`command`] / [`event`] / [`reject`]: what goes in and what comes out.
 //! - [`step`]: the step functions that hold capacity over time.
+//! - [`usage`]: usage records and the open months' delivery reports.
 //! - `engine`, `admin`, `place`, `matching`, `lifecycle` (notice, termination,
-//!   resale children), `refund` (prepaid hours after an early end), `rfq` (term deals), `ledger` (deposits, withdrawals, settlement,
+//!   resale children), `refund` (prepaid hours after an early end), `metering` (usage
+//!   reports), `rfq` (term deals), `ledger` (deposits, withdrawals, settlement,
 //!   credit checks), `billing` (month close, payment), `tick`: the state machine itself.
 //!   Vocabulary modules (types, pure functions) never import these behaviour modules.
 //! - [`invariants`]: the from-scratch checker used by tests and audits.
@@ -51,6 +53,7 @@ pub mod quote_rules;
 pub mod reject;
 pub mod step;
 pub mod units;
+pub mod usage;
 
 mod admin;
 mod billing;
@@ -58,6 +61,7 @@ mod engine;
 mod ledger;
 mod lifecycle;
 mod matching;
+mod metering;
 mod place;
 mod refund;
 mod rfq;

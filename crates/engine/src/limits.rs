@@ -58,3 +58,5 @@ pub const MAX_MONEY_MICROS: i64 = 100_000_000_000_000_000;
 pub const MAX_BALANCE_MICROS: i64 = 1_000_000_000_000_000_000;
 /// Highest exchange fee, in basis points of a trade's notional (10%).
 pub const MAX_FEE_BPS: u16 = 1_000;
+/// Most records of one usage report (a batch, all or nothing).
+pub const MAX_USAGE_RECORDS_PER_BATCH: usize = 10_000;

@@ -97,12 +97,22 @@ pub enum Rule {
     NothingOverdue,
     /// An amount of money moved (a deposit, a withdrawal) must be positive.
     AmountNotPositive,
+    /// A usage record is for an hour that has not ended yet.
+    UsageHourNotEnded,
+    /// A usage record is for an hour its contract line does not hold.
+    LineNotInForce,
+    /// A usage record (or a correction) is for a month that has closed: its invoices and credits are final.
+    MonthClosed,
+    /// A usage record reports more GPUs than its contract line holds.
+    UsageAboveContracted,
+    /// A batch names the same contract line and hour twice.
+    DuplicateRecord,
 }
 
 impl Rule {
     /// Every rule, in declaration order (the catalog of codes in docs/errors.md is made
     /// from it).
-    pub const ALL: [Rule; 43] = [
+    pub const ALL: [Rule; 48] = [
         Rule::UnknownParticipant,
         Rule::UnknownModel,
         Rule::UnknownRegion,
@@ -146,6 +156,11 @@ impl Rule {
         Rule::InsufficientFunds,
         Rule::NothingOverdue,
         Rule::AmountNotPositive,
+        Rule::UsageHourNotEnded,
+        Rule::LineNotInForce,
+        Rule::MonthClosed,
+        Rule::UsageAboveContracted,
+        Rule::DuplicateRecord,
     ];
 
     /// What the rule means, in a sentence (its doc comment).
@@ -224,6 +239,17 @@ impl Rule {
             Rule::AmountNotPositive => {
                 "An amount of money moved (a deposit, a withdrawal) must be positive."
             }
+            Rule::UsageHourNotEnded => "A usage record is for an hour that has not ended yet.",
+            Rule::LineNotInForce => {
+                "A usage record is for an hour its contract line does not hold."
+            }
+            Rule::MonthClosed => {
+                "A usage record (or a correction) is for a month that has closed: its invoices and credits are final."
+            }
+            Rule::UsageAboveContracted => {
+                "A usage record reports more GPUs than its contract line holds."
+            }
+            Rule::DuplicateRecord => "A batch names the same contract line and hour twice.",
         }
     }
 
@@ -273,6 +299,11 @@ impl Rule {
             Rule::InsufficientFunds => "insufficient_funds",
             Rule::NothingOverdue => "nothing_overdue",
             Rule::AmountNotPositive => "amount_not_positive",
+            Rule::UsageHourNotEnded => "usage_hour_not_ended",
+            Rule::LineNotInForce => "line_not_in_force",
+            Rule::MonthClosed => "month_closed",
+            Rule::UsageAboveContracted => "usage_above_contracted",
+            Rule::DuplicateRecord => "duplicate_record",
         }
     }
 }
@@ -287,6 +318,8 @@ pub struct Rejection {
     pub field: &'static str,
     /// A sentence for people, naming the values involved.
     pub detail: String,
+    /// For a command of many records (a usage report), the record at fault, from 0.
+    pub index: Option<u32>,
 }
 
 impl Rejection {
@@ -296,13 +329,36 @@ impl Rejection {
             rule,
             field,
             detail: detail.into(),
+            index: None,
+        }
+    }
+
+    /// The same rejection, of record `index` of the command's list.
+    pub fn at(mut self, index: usize) -> Rejection {
+        self.index = u32::try_from(index).ok();
+        self
+    }
+
+    /// The field as the request spells it: `records[3].hour` for field `records.hour`
+    /// of record 3, else the field.
+    pub fn field_path(&self) -> String {
+        match (self.index, self.field.split_once('.')) {
+            (Some(i), Some((list, rest))) => format!("{list}[{i}].{rest}"),
+            (Some(i), None) => format!("{}[{i}]", self.field),
+            (None, _) => self.field.to_string(),
         }
     }
 }
 
 impl fmt::Display for Rejection {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} ({}): {}", self.field, self.rule.code(), self.detail)
+        write!(
+            f,
+            "{} ({}): {}",
+            self.field_path(),
+            self.rule.code(),
+            self.detail
+        )
     }
 }
 

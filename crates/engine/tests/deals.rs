@@ -1009,6 +1009,7 @@ fn command_variants_keep_their_places() {
             Command::CreateRfq(_) => 22,
             Command::AdmitParticipant { .. } => 23,
             Command::GiveNotice { .. } => 24,
+            Command::ReportUsage { .. } => 25,
         }
     }
     let (rfq, quote) = (rfq_spec(1), quote_spec(RfqId(1), &[(PoolId(1), 1)]));
@@ -1113,6 +1114,7 @@ fn command_variants_keep_their_places() {
         Command::GiveNotice {
             contract: ContractId(1),
         },
+        Command::ReportUsage { records: vec![] },
     ];
     for (i, c) in all.iter().enumerate() {
         assert_eq!(usize::from(place(c)), i, "{c:?} is listed out of place");
@@ -1156,6 +1158,7 @@ fn event_variants_keep_their_places() {
             Event::PoolCreated { .. } => 25,
             Event::InvoiceBilled { .. } => 26,
             Event::ContractEndingSoon { .. } => 27,
+            Event::UsageReported { .. } => 28,
         }
     }
     let c = ContractId(1);
@@ -1217,6 +1220,11 @@ fn event_variants_keep_their_places() {
                 overdue: false,
             },
             lines: Default::default(),
+        },
+        Event::UsageReported {
+            reporter: ParticipantId(1),
+            delivered: vec![],
+            used: vec![],
         },
     ];
     for e in &some {

@@ -134,6 +134,13 @@ enum Op {
         len: u32,
         price: i64,
     },
+    /// A usage report on a contract: by its seller, its buyer or a stranger; hours back
+    /// from the clock, GPUs as a share of the line's (sometimes above it).
+    Report {
+        who: u8,
+        nth: usize,
+        records: Vec<(u32, u32)>,
+    },
 }
 
 fn op() -> impl Strategy<Value = Op> {
@@ -164,6 +171,8 @@ fn op() -> impl Strategy<Value = Op> {
         2 => (0..6usize, any::<usize>(), 0u8..5).prop_map(|(who, nth, cause)| Op::Terminate { who, nth, cause }),
         2 => (0u8..4, 0..6usize, -5i64..50_000_000, prop::bool::weighted(0.9))
             .prop_map(|(kind, who, amount, by_operator)| Op::Money { kind, who, amount, by_operator }),
+        3 => (0u8..5, any::<usize>(), prop::collection::vec((0u32..30, 0u32..12), 1..6))
+            .prop_map(|(who, nth, records)| Op::Report { who, nth, records }),
         4 => (prop::bool::weighted(0.1), any::<usize>(), 0u32..12, 0u32..30, 1u32..20, (1i64..12).prop_map(|p| p * 250_000))
             .prop_map(|(stranger, nth, gpus, start, len, price)| Op::Resell { stranger, nth, gpus, start, len, price }),
     ]
@@ -541,6 +550,38 @@ impl World {
                     ),
                 }
             }
+            Op::Report {
+                who,
+                nth,
+                ref records,
+            } => {
+                let now = T0 + self.hour;
+                let Some(c) = self.nth_contract(nth, |c| c.start().0 < now) else {
+                    return (self.people[0], Command::ReportUsage { records: vec![] });
+                };
+                let actor = match who {
+                    0..=2 => c.seller,
+                    3 => c.buyer,
+                    _ => self.people[0],
+                };
+                let l = c.lines[0];
+                let records = records
+                    .iter()
+                    .map(|&(back, share)| megawatt_engine::usage::UsageRecord {
+                        contract: c.id,
+                        line: 0,
+                        hour: Hour(now.saturating_sub(back + 1)),
+                        // Mostly all of the line, sometimes part, rarely above it.
+                        gpus: match share {
+                            0..=6 => l.gpus,
+                            11 => l.gpus + 1,
+                            s => l.gpus * s / 12,
+                        },
+                        energy_wh: (share == 3).then_some(u64::from(l.gpus) * 700),
+                    })
+                    .collect();
+                (actor, Command::ReportUsage { records })
+            }
             Op::Resell {
                 stranger,
                 nth,
@@ -831,6 +872,7 @@ impl World {
                             "invoice"
                         }
                         Event::InvoicePaid { .. } => "invoice paid",
+                        Event::UsageReported { .. } => "usage",
                         _ => continue,
                     };
                     *self.deals.entry(kind).or_default() += 1;
@@ -1000,7 +1042,7 @@ proptest! {
         }
         seen.1 += 1;
         if seen.1 == config().cases {
-            for kind in ["quote accepted", "notice", "terminated for cause", "resale", "terminated", "transfer", "settlement", "fee", "invoice", "refund"] {
+            for kind in ["quote accepted", "notice", "terminated for cause", "resale", "terminated", "transfer", "settlement", "fee", "invoice", "refund", "usage"] {
                 prop_assert!(seen.0.get(kind).copied().unwrap_or(0) > 0, "no {} in the run: {:?}", kind, seen.0);
             }
         }

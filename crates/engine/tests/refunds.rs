@@ -49,15 +49,6 @@ fn fill() -> Fill {
     }
 }
 
-fn created(ev: &[Event]) -> Vec<ContractId> {
-    ev.iter()
-        .filter_map(|e| match e {
-            Event::ContractCreated(c) => Some(c.id),
-            _ => None,
-        })
-        .collect()
-}
-
 fn terminate(contract: ContractId, cause: Cause) -> Command {
     Command::TerminateForCause {
         contract,

@@ -1,10 +1,10 @@
 //! The whole HTTP application: every route of the API under `/v1`, the operational
 //! routes beside it, and the layers every request passes (body limit, counters).
 
-use crate::limits::BODY_BYTES_MAX;
+use crate::limits::{BODY_BYTES_MAX, USAGE_BODY_BYTES_MAX};
 use crate::openapi;
 use crate::routes::{
-    admin, billing, contracts, facilities, market, money, ops, orders, rfqs, webhooks,
+    admin, billing, contracts, facilities, market, money, ops, orders, rfqs, usage, webhooks,
 };
 use crate::state::AppState;
 use axum::Router;
@@ -43,6 +43,11 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/contracts/{id}", get(contracts::show))
         .route("/contracts/{id}/notice", post(contracts::notice))
         .route("/contracts/{id}/terminate", post(contracts::terminate))
+        .route("/contracts/{id}/usage", get(usage::contract_usage))
+        .route(
+            "/usage",
+            post(usage::report).layer(DefaultBodyLimit::max(USAGE_BODY_BYTES_MAX)),
+        )
         .route("/rfqs", get(rfqs::list).post(rfqs::create))
         .route("/rfqs/{id}", get(rfqs::show))
         .route("/rfqs/{id}/cancel", post(rfqs::cancel))

@@ -60,6 +60,12 @@ pub const READER_CONNECTIONS: usize = 4;
 pub const SNAPSHOT_EVERY_COMMANDS_DEFAULT: u64 = 100_000;
 /// Largest request body, bytes.
 pub const BODY_BYTES_MAX: usize = 64 * 1024;
+/// Largest usage report body, bytes: 10,000 records of about 100 bytes each.
+pub const USAGE_BODY_BYTES_MAX: usize = 2 * 1024 * 1024;
+/// Longest range of hours one read of a contract's usage covers (31 days).
+pub const USAGE_RANGE_HOURS_MAX: u32 = 31 * 24;
+/// Most usage reports one read of a contract's usage returns.
+pub const USAGE_ROWS_MAX: usize = 20_000;
 /// Items of a page when the request names no `limit`.
 pub const PAGE_ITEMS_DEFAULT: usize = 100;
 /// Most items of a page.

@@ -236,7 +236,8 @@ pub fn rule_status(rule: &str) -> StatusCode {
         | "resale_exceeds_holding"
         | "notice_past_end"
         | "insufficient_funds"
-        | "nothing_overdue" => StatusCode::CONFLICT,
+        | "nothing_overdue"
+        | "month_closed" => StatusCode::CONFLICT,
         "clock_went_backwards" => StatusCode::SERVICE_UNAVAILABLE,
         _ => StatusCode::UNPROCESSABLE_ENTITY,
     }

@@ -132,4 +132,161 @@ fn refunds_of_what_will_not_be_delivered(backend: Backend) {
     assert_eq!(report.violation_count, 0, "{:?}", report.violations);
 }
 
-on_both_backends!(refunds_of_what_will_not_be_delivered);
+fn problem(r: &Resp, status: u16, code: &str, field: &str) {
+    assert_eq!(r.status, status, "{:?}", r.body);
+    assert_eq!(
+        (r.body["code"].as_str(), r.body["field"].as_str()),
+        (Some(code), Some(field)),
+        "{:?}",
+        r.body
+    );
+}
+
+fn usage_reports_in_batches(backend: Backend) {
+    use megawatt_engine::units::Hour;
+    let Some(s) = TestServer::start_manual_clock(backend) else {
+        return;
+    };
+    let (_, prov) = s.participant("Neocloud", &["provider"]);
+    let (_, lab) = s.participant("Lab", &["buyer"]);
+    let (_, stranger) = s.participant("Stranger", &["buyer"]);
+    let pool = s.pool(&prov, 100);
+    let now = Hour::containing(megawatt_server::sequencer::now_ms());
+    let start = Hour(now.0 + 2);
+    let at = |h: u32| Hour(start.0 + h).to_string();
+    let order = |key: &str, side: &str| {
+        let pool_or_model = if side == "sell" {
+            json!({ "side": "sell", "pool": pool })
+        } else {
+            json!({ "side": "buy", "model": "h100-sxm" })
+        };
+        let mut body = pool_or_model;
+        for (k, v) in [
+            ("gpus", json!(8)),
+            ("start", json!(at(0))),
+            ("hours", json!(48)),
+            ("price", json!("2.00")),
+        ] {
+            body[k] = v;
+        }
+        ok(s.post("/v1/orders", key, body), 201)
+    };
+    order(&prov, "sell");
+    let c = order(&lab, "buy")["contracts"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let tick = |h: Hour| {
+        let r = s.post(
+            "/v1/admin/clock",
+            &s.operator,
+            json!({ "hour": h.to_string() }),
+        );
+        assert_eq!(r.status, 200, "{:?}", r.body);
+    };
+    tick(Hour(start.0 + 5));
+    let rec = |h: u32, gpus: u32| json!({ "contract": c, "hour": at(h), "gpus": gpus });
+    let post =
+        |key: &str, records: Vec<Value>| s.post("/v1/usage", key, json!({ "records": records }));
+    let mut metered = rec(2, 6);
+    metered["energy_wh"] = json!(4_200);
+    let r = ok(post(&prov, vec![rec(0, 8), rec(1, 8), metered]), 200);
+    assert_eq!(r, json!({ "records": 3, "delivered": 3, "used": 0 }));
+    let r = ok(post(&lab, vec![rec(0, 5)]), 200);
+    assert_eq!(r, json!({ "records": 1, "delivered": 0, "used": 1 }));
+    // Bad batches are refused whole, naming the record and its field.
+    problem(
+        &post(&prov, vec![rec(3, 8), rec(5, 8)]),
+        422,
+        "usage_hour_not_ended",
+        "records[1].hour",
+    );
+    let r = post(&prov, vec![rec(3, 8), rec(4, 9)]);
+    problem(&r, 422, "usage_above_contracted", "records[1].gpus");
+    assert_eq!(r.body["pointer"], "/records/1/gpus");
+    let bad_id = json!({ "contract": "ctr-x", "hour": at(3), "gpus": 1 });
+    problem(
+        &post(&prov, vec![rec(3, 8), bad_id]),
+        422,
+        "invalid_field",
+        "records[1].contract",
+    );
+    problem(
+        &post(&stranger, vec![rec(3, 8)]),
+        404,
+        "unknown_contract",
+        "records[0].contract",
+    );
+    problem(
+        &post(&prov, vec![rec(3, 8), rec(3, 7)]),
+        422,
+        "duplicate_record",
+        "records[1].hour",
+    );
+    // A body far above the usual 64 KB limit is read: 10,001 records are refused by
+    // the engine's bound, not by the body's.
+    let many: Vec<Value> = (0..10_001).map(|_| rec(3, 8)).collect();
+    problem(&post(&prov, many), 422, "quantity_too_large", "records");
+    // A correction replaces the hour's report.
+    ok(post(&prov, vec![rec(2, 8)]), 200);
+    let usage = ok(s.get(&format!("/v1/contracts/{c}/usage"), &lab), 200);
+    let items: Vec<(String, String, u64)> = usage["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| {
+            (
+                i["hour"].as_str().unwrap().into(),
+                i["side"].as_str().unwrap().into(),
+                i["gpus"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    let row = |h: u32, side: &str, g: u64| (at(h), side.to_string(), g);
+    assert_eq!(
+        items,
+        [
+            row(0, "buyer", 5),
+            row(0, "seller", 8),
+            row(1, "seller", 8),
+            row(2, "seller", 8)
+        ],
+        "nothing of the refused batches; the correction in place"
+    );
+    assert_eq!(
+        usage["items"][3].get("energy_wh"),
+        None,
+        "the correction has no energy"
+    );
+    assert_eq!(
+        s.get(&format!("/v1/contracts/{c}/usage"), &stranger).status,
+        404
+    );
+    let r = s.get(
+        &format!("/v1/contracts/{c}/usage?from={}&to={}", at(0), at(800)),
+        &lab,
+    );
+    problem(&r, 422, "invalid_field", "to");
+    // After the month of an hour closes, its reports are final.
+    let month_end = start.next_month_start();
+    tick(Hour(month_end.0.max(start.0 + 48) + 1));
+    let first = if start.0 + 3 < month_end.0 {
+        3
+    } else {
+        month_end.0 - start.0 - 1
+    };
+    problem(
+        &post(&prov, vec![rec(first, 0)]),
+        409,
+        "month_closed",
+        "records[0].hour",
+    );
+    let s = s.restart();
+    let report = megawatt_store::audit::audit(&s.store, 1).unwrap();
+    assert_eq!(report.violation_count, 0, "{:?}", report.violations);
+}
+
+on_both_backends!(
+    refunds_of_what_will_not_be_delivered,
+    usage_reports_in_batches
+);

@@ -144,9 +144,17 @@ impl PgAudit {
         let schema: String = client.query_one("SELECT current_schema()", &[])?.get(0);
         let schema = format!("\"{}\"", schema.replace('"', "\"\""));
         let mut ddl = String::new();
-        for t in Table::ALL {
-            let t = t.name();
-            ddl.push_str(&format!("CREATE TEMPORARY TABLE {t} (LIKE {schema}.{t});"));
+        for table in Table::ALL {
+            let t = table.name();
+            // A table whose rows are replaced needs its key for `ON CONFLICT`.
+            let keyed = if table.replaced_on().is_some() {
+                " INCLUDING INDEXES"
+            } else {
+                ""
+            };
+            ddl.push_str(&format!(
+                "CREATE TEMPORARY TABLE {t} (LIKE {schema}.{t}{keyed});"
+            ));
         }
         client.batch_execute(&ddl)?;
         let mut stmts = crate::pg::Statements::default();

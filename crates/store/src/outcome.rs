@@ -31,7 +31,7 @@ impl Outcome {
     pub fn rejected(r: &Rejection) -> Outcome {
         Outcome::Rejected {
             rule: r.rule.code().to_string(),
-            field: r.field.to_string(),
+            field: r.field_path(),
             detail: r.detail.clone(),
         }
     }

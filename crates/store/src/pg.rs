@@ -243,6 +243,29 @@ fn insert_rows(
     (table, columns): (&str, &[&str]),
     rows: &[Vec<Val>],
 ) -> Result<(), StoreError> {
+    insert_rows_then(c, stmts, (table, columns), rows, "")
+}
+
+/// Inserts the rows of a query table (replacing those with a key already there, for
+/// the tables whose rows are replaced: `tables::on_conflict`).
+fn insert_table(
+    c: &mut impl GenericClient,
+    stmts: &mut Statements,
+    table: Table,
+    rows: &[Vec<Val>],
+) -> Result<(), StoreError> {
+    let then = crate::tables::on_conflict(table);
+    insert_rows_then(c, stmts, (table.name(), table.columns()), rows, &then)
+}
+
+/// [`insert_rows`] with `then` after the statement (an `ON CONFLICT` clause).
+fn insert_rows_then(
+    c: &mut impl GenericClient,
+    stmts: &mut Statements,
+    (table, columns): (&str, &[&str]),
+    rows: &[Vec<Val>],
+    then: &str,
+) -> Result<(), StoreError> {
     if rows.is_empty() {
         return Ok(());
     }
@@ -253,7 +276,7 @@ fn insert_rows(
         .map(|(i, (_, ty))| format!("${}::{ty}", i + 1))
         .collect();
     let sql = format!(
-        "INSERT INTO {table} ({}) SELECT * FROM unnest({})",
+        "INSERT INTO {table} ({}) SELECT * FROM unnest({}){then}",
         columns.join(", "),
         args.join(", ")
     );
@@ -299,7 +322,7 @@ pub fn write_delta(
 ) -> Result<(), StoreError> {
     for table in Table::ALL {
         let rows = &delta.inserts[table as usize];
-        insert_rows(c, stmts, (table.name(), table.columns()), rows)?;
+        insert_table(c, stmts, table, rows)?;
     }
     if !delta.orders.is_empty() {
         let stmt = stmts.get(

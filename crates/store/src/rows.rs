@@ -63,6 +63,15 @@ impl Table {
         self.columns()[i]
     }
 
+    /// The key of a table whose rows a later row with the same key replaces (a
+    /// correction): written `ON CONFLICT (key) DO UPDATE` the other columns.
+    pub fn replaced_on(self) -> Option<&'static [&'static str]> {
+        match self {
+            Table::UsageReports => Some(&["contract", "line", "hour", "side"]),
+            _ => None,
+        }
+    }
+
     /// Whether later events change its rows (by the id in its first column).
     pub fn is_updated(self) -> bool {
         matches!(
@@ -264,5 +273,10 @@ rows! {
     InvoiceLine => InvoiceLines {
         invoice: u64, line_no: usize, contract_line: Option<u16>, pool: u64, gpus: u32,
         gpu_hours: Option<u64>, amount_micros: i64,
+    }
+    /// `usage_reports`: the latest report of each contract line, hour and side.
+    UsageReport => UsageReports {
+        contract: u64, line: u16, hour: u32, side: String, gpus: u32,
+        energy_wh: Option<u64>, seq: u64,
     }
 }

@@ -205,9 +205,18 @@ CREATE TABLE IF NOT EXISTS webhook_attempts (
 );
 "#;
 
-/// Version 11: prepaid contracts keep what they refunded (`refund.rs` in the engine), so
-/// snapshots of the older layout are dropped: the first start replays the journal.
-const REFUNDS: &str = "DELETE FROM snapshots;";
+/// Version 11: delivery. Usage reports, the latest of each contract line, hour and side
+/// (a correction replaces its row); hours as integers only, to keep a month of hourly
+/// reports small. The engine's state gained refunds and delivery reports, so snapshots
+/// of the older layout are dropped: the first start replays the journal.
+const DELIVERY: &str = r#"
+CREATE TABLE IF NOT EXISTS usage_reports (
+    contract INTEGER NOT NULL, line INTEGER NOT NULL, hour INTEGER NOT NULL, side TEXT NOT NULL,
+    gpus INTEGER NOT NULL, energy_wh INTEGER, seq INTEGER NOT NULL,
+    PRIMARY KEY (contract, line, hour, side)
+);
+DELETE FROM snapshots;
+"#;
 
 /// Migrations from each older schema version to the next, in order: `migrations()[v - 1]`
 /// takes version `v` to `v + 1`.
@@ -251,7 +260,7 @@ pub fn migrations() -> [String; 10] {
         RFQ_PAYMENT_TERMS.to_string(),
         INVOICE_LINES.to_string(),
         OUTBOX.to_string(),
-        REFUNDS.to_string(),
+        DELIVERY.to_string(),
     ]
 }
 
@@ -298,10 +307,12 @@ pub enum Table {
     Invoices,
     /// `invoice_lines`.
     InvoiceLines,
+    /// `usage_reports`.
+    UsageReports,
 }
 
 /// Number of query tables.
-pub const TABLES: usize = 17;
+pub const TABLES: usize = 18;
 
 impl Table {
     /// Every query table.
@@ -323,6 +334,7 @@ impl Table {
         Table::Transfers,
         Table::Invoices,
         Table::InvoiceLines,
+        Table::UsageReports,
     ];
 
     /// Its SQL name.
@@ -345,6 +357,7 @@ impl Table {
             Table::Transfers => "transfers",
             Table::Invoices => "invoices",
             Table::InvoiceLines => "invoice_lines",
+            Table::UsageReports => "usage_reports",
         }
     }
 }

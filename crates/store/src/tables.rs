@@ -14,6 +14,7 @@ use megawatt_engine::catalog::Names;
 use megawatt_engine::contract::{ContractStatus, ForCause, Notice};
 use megawatt_engine::event::{Event, ReservationEnd, RfqEnd};
 use megawatt_engine::invoice::InvoiceStatus;
+use megawatt_engine::usage::{Reporter, UsageRecord};
 use std::collections::BTreeMap;
 
 /// The net change of an order written before this batch.
@@ -41,6 +42,10 @@ pub struct Delta {
     /// Where each row inserted by this delta sits in `inserts`, by (table, id), for
     /// tables whose rows later events change.
     fresh: BTreeMap<(Table, u64), usize>,
+    /// Where each usage report of this delta sits in `inserts`, by (contract, line,
+    /// hour, side): a correction in the same delta replaces it (one row per key, as
+    /// `ON CONFLICT` needs).
+    usage_at: BTreeMap<(u64, u16, u32, &'static str), usize>,
 }
 
 impl Delta {
@@ -77,6 +82,30 @@ impl Delta {
             self.fresh.insert((R::TABLE, id as u64), rows.len());
         }
         rows.push(values);
+    }
+
+    /// Adds a usage report, replacing one of the same key added before.
+    fn usage(&mut self, r: &UsageRecord, side: Reporter, seq: u64) {
+        let row = rows::UsageReport {
+            contract: r.contract.0,
+            line: r.line,
+            hour: r.hour.0,
+            side: side.as_str().to_string(),
+            gpus: r.gpus,
+            energy_wh: r.energy_wh,
+            seq,
+        };
+        let out = &mut self.inserts[Table::UsageReports as usize];
+        match self
+            .usage_at
+            .entry((r.contract.0, r.line, r.hour.0, side.as_str()))
+        {
+            std::collections::btree_map::Entry::Occupied(at) => out[*at.get()] = row.values(),
+            std::collections::btree_map::Entry::Vacant(at) => {
+                at.insert(out.len());
+                out.push(row.values());
+            }
+        }
     }
 
     /// Adds rows of a table that no later event changes (migrations' backfills).
@@ -240,6 +269,16 @@ impl Delta {
             // A notice to the parties (the event log keeps it); no table changes.
             Event::ContractEndingSoon { .. } => {}
             Event::InvoiceIssued(i) => self.insert(convert::invoice(i)),
+            Event::UsageReported {
+                delivered, used, ..
+            } => {
+                for r in delivered {
+                    self.usage(r, Reporter::Seller, seq);
+                }
+                for r in used {
+                    self.usage(r, Reporter::Buyer, seq);
+                }
+            }
             Event::InvoiceBilled { invoice, lines } => {
                 self.insert(convert::invoice(invoice));
                 let lines = lines.iter().enumerate();
@@ -369,10 +408,11 @@ pub fn write_sqlite(tx: &rusqlite::Connection, delta: &Delta) -> rusqlite::Resul
         let columns = table.columns();
         let marks: Vec<String> = (1..=columns.len()).map(|i| format!("?{i}")).collect();
         let sql = format!(
-            "INSERT INTO {} ({}) VALUES ({})",
+            "INSERT INTO {} ({}) VALUES ({}){}",
             table.name(),
             columns.join(", "),
-            marks.join(", ")
+            marks.join(", "),
+            on_conflict(table)
         );
         let mut stmt = tx.prepare_cached(&sql)?;
         for row in rows {
@@ -410,6 +450,27 @@ pub fn write_sqlite(tx: &rusqlite::Connection, delta: &Delta) -> rusqlite::Resul
         tx.prepare_cached(&sql)?.execute(params.as_slice())?;
     }
     Ok(())
+}
+
+/// What an insert into `table` does with a row whose key is there already: for tables
+/// whose rows are replaced ([`Table::replaced_on`]), ` ON CONFLICT (key) DO UPDATE` of
+/// every other column; else nothing (a duplicate is an error). Same text on both
+/// backends.
+pub fn on_conflict(table: Table) -> String {
+    let Some(key) = table.replaced_on() else {
+        return String::new();
+    };
+    let sets: Vec<String> = table
+        .columns()
+        .iter()
+        .filter(|c| !key.contains(c))
+        .map(|c| format!("{c} = excluded.{c}"))
+        .collect();
+    format!(
+        " ON CONFLICT ({}) DO UPDATE SET {}",
+        key.join(", "),
+        sets.join(", ")
+    )
 }
 
 /// The names of the columns an update sets, in position order.

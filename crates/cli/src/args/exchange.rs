@@ -1,5 +1,5 @@
 //! Options of the commands that run or shape the exchange: `serve`, `audit`,
-//! `participant`, `key`, `facility`.
+//! `participant`, `key`, `facility`, `usage`.
 
 use clap::{Args, Subcommand};
 
@@ -137,5 +137,39 @@ pub enum FacilityCmd {
     Show {
         /// Facility id.
         id: String,
+    },
+}
+
+/// `mw usage …`.
+#[derive(Subcommand, Debug)]
+pub enum UsageCmd {
+    /// Report usage from a file: CSV with a header naming the columns `contract`,
+    /// `hour`, `gpus` and optionally `line` (default 0) and `energy_wh`, or JSON lines
+    /// (`.jsonl`, one record object a line, the same fields). Sent in batches of up to
+    /// 10,000 records, each all or nothing; a refused batch stops the push, and says
+    /// which file line is at fault and that the batches before it were accepted.
+    #[command(
+        after_help = "Examples:\n  mw usage push delivered.csv\n  mw usage push meter.jsonl\n\nCSV:\n  contract,line,hour,gpus,energy_wh\n  ctr-4,0,2027-01-04T09:00:00Z,64,44800\n  ctr-4,0,2027-01-04T10:00:00Z,60,"
+    )]
+    Push {
+        /// The file (`-` for standard input, read as CSV unless --jsonl).
+        file: String,
+        /// Read the file as JSON lines whatever its name.
+        #[arg(long)]
+        jsonl: bool,
+    },
+    /// A contract's usage reports, seller's and buyer's, hour by hour (at most 31 days).
+    #[command(
+        after_help = "Examples:\n  mw usage show ctr-4\n  mw usage show ctr-4 --from 2027-01-04T00:00Z --to 2027-01-05T00:00Z"
+    )]
+    Show {
+        /// Contract id.
+        contract: String,
+        /// From this hour (default: the contract's start).
+        #[arg(long)]
+        from: Option<String>,
+        /// Until this hour (default: 31 days after --from).
+        #[arg(long)]
+        to: Option<String>,
     },
 }

@@ -242,6 +242,13 @@ pub enum Cmd {
         /// Reservation id.
         id: String,
     },
+    /// Usage of your contracts' lines, hour by hour: push reports (as a seller, GPUs
+    /// delivered; as a buyer, GPUs used), show a contract's.
+    #[command(
+        subcommand,
+        after_help = "Examples:\n  mw usage push delivered.csv\n  mw usage push meter.jsonl\n  mw usage show ctr-4 --from 2027-01-04T00:00Z --to 2027-01-05T00:00Z"
+    )]
+    Usage(UsageCmd),
     /// Webhooks: the exchange POSTs your account events to your endpoints, signed.
     #[command(
         subcommand,

@@ -213,3 +213,27 @@ pub fn rfq_and_quotes(v: &RfqAndQuotes) {
     println!();
     quotes(&v.quotes);
 }
+
+/// A contract's usage reports, hour by hour.
+pub fn contract_usage(u: &megawatt_api::ContractUsage) {
+    println!(
+        "{}: usage from {} to {}",
+        u.contract,
+        super::t(&u.from),
+        super::t(&u.to)
+    );
+    let rows: Vec<Vec<String>> = u
+        .items
+        .iter()
+        .map(|r| {
+            vec![
+                super::t(&r.hour),
+                r.line.to_string(),
+                r.side.clone(),
+                r.gpus.to_string(),
+                super::opt(&r.energy_wh),
+            ]
+        })
+        .collect();
+    super::table(&["hour", "line", "side", "gpus", "energy_wh"], &rows);
+}

@@ -7,6 +7,7 @@ use megawatt_api::{
     MeView, ModelView, OrderView, Page, ParticipantView, PlacedView, QuoteView, ReservationView,
     RfqView, TradeView, TransferView,
 };
+use megawatt_api::{ContractUsage, UsageAccepted};
 use megawatt_api::{EventType, Webhook, WebhookAttempt, WebhookCreated};
 
 /// An answer's ids.
@@ -60,6 +61,7 @@ id_field! {
     WebhookCreated => |v| v.webhook.id,
     WebhookAttempt => |v| v.event,
     EventType => |v| v.name,
+    ContractUsage => |v| v.contract,
 }
 
 /// Answers with no id of their own.
@@ -73,7 +75,7 @@ macro_rules! no_id {
     };
 }
 
-no_id!(BookView, FeesView, Statement);
+no_id!(BookView, FeesView, Statement, UsageAccepted);
 
 impl Ids for RfqAndQuotes {
     /// The quotes' ids: what a buyer goes on to accept.

@@ -196,3 +196,24 @@ pub fn setup(url: &str, operator: &str) -> (String, String, String) {
         buyer,
     )
 }
+
+/// Runs `mw` against the exchange at `url` with `token`.
+pub fn mw_at(url: &str, token: &str, args: &[&str]) -> std::process::Output {
+    Command::new(MW)
+        .args(args)
+        .env("MW_URL", url)
+        .env("MW_TOKEN", token)
+        .output()
+        .unwrap()
+}
+
+/// The standard output of a run that must have succeeded (else its output and errors).
+pub fn succeeded(o: &std::process::Output) -> String {
+    let out = String::from_utf8_lossy(&o.stdout).to_string();
+    assert!(
+        o.status.success(),
+        "{out}\n{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    out
+}

@@ -207,3 +207,13 @@ pub fn trades(ev: &[Event]) -> Vec<(OrderId, OrderId, u32, i64)> {
         })
         .collect()
 }
+
+/// The ids of the contracts an event list created, in order.
+pub fn created(ev: &[Event]) -> Vec<megawatt_engine::ids::ContractId> {
+    ev.iter()
+        .filter_map(|e| match e {
+            Event::ContractCreated(c) => Some(c.id),
+            _ => None,
+        })
+        .collect()
+}

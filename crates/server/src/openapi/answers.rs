@@ -141,6 +141,19 @@ fn examples() -> Vec<(&'static str, Value)> {
         ("ContractView", exact::<api::ContractView>(contract())),
         ("TransferView", exact::<api::TransferView>(transfer())),
         (
+            "UsageAccepted",
+            exact::<api::UsageAccepted>(json!({ "records": 2, "delivered": 2, "used": 0 })),
+        ),
+        (
+            "ContractUsage",
+            exact::<api::ContractUsage>(json!({ "contract": "ctr-11",
+                "from": "2027-01-04T09:00:00Z", "to": "2027-01-04T11:00:00Z", "items": [
+                { "line": 0, "hour": "2027-01-04T09:00:00Z", "side": "seller", "gpus": 600,
+                    "energy_wh": 600_000 },
+                { "line": 0, "hour": "2027-01-04T09:00:00Z", "side": "buyer", "gpus": 580 },
+                { "line": 0, "hour": "2027-01-04T10:00:00Z", "side": "seller", "gpus": 512 }] })),
+        ),
+        (
             "PlacedView",
             exact::<api::PlacedView>(json!({ "order": order(), "trades": [trade()],
                 "contracts": [contract()], "transfers": [transfer()] })),

@@ -130,6 +130,16 @@ const OPERATION_CODES: &[(&str, &[&str])] = &[
         "invalid_name", "idempotency_key_reused",
     ]),
 
+    // usage (routes/usage.rs, engine metering.rs)
+    // POST /v1/usage: Command::ReportUsage.
+    ("usage_report", &[
+        "invalid_field", "quantity_too_large", "unknown_contract", "out_of_range",
+        "usage_hour_not_ended", "month_closed", "line_not_in_force", "usage_above_contracted",
+        "duplicate_record", "idempotency_key_reused",
+    ]),
+    // GET /v1/contracts/{id}/usage?from&to: no command.
+    ("usage_contract_usage", &["unknown_field", "invalid_field", "unknown_contract"]),
+
     // rfqs and quotes (routes/rfqs.rs, engine rfq.rs, quote_rules.rs)
     // POST /v1/rfqs: Command::CreateRfq.
     ("rfqs_create", &[

@@ -39,6 +39,13 @@ fn examples() -> Vec<(&'static str, Value)> {
             typed::<api::ClockBody>(json!({ "hour": "2027-01-04T09:00:00Z" })),
         ),
         ("GiveNotice", typed::<api::GiveNotice>(json!({}))),
+        (
+            "UsageReport",
+            typed::<api::UsageReport>(json!({ "records": [
+                { "contract": "ctr-11", "line": 0, "hour": "2027-01-04T09:00:00Z", "gpus": 600,
+                    "energy_wh": 600_000 },
+                { "contract": "ctr-11", "line": 0, "hour": "2027-01-04T10:00:00Z", "gpus": 512 }] })),
+        ),
         ("Empty", typed::<api::Empty>(json!({}))),
         (
             "Terminate",

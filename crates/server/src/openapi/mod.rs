@@ -11,7 +11,7 @@ mod shapes;
 mod words;
 
 use crate::routes::{
-    admin, billing, contracts, facilities, market, money, ops, orders, rfqs, webhooks,
+    admin, billing, contracts, facilities, market, money, ops, orders, rfqs, usage, webhooks,
 };
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::{Modify, OpenApi};
@@ -27,6 +27,7 @@ use utoipa::{Modify, OpenApi};
         orders::place, orders::list, orders::show, orders::cancel, orders::reduce,
         market::trades, market::book, market::events,
         contracts::list, contracts::show, contracts::notice, contracts::terminate,
+        usage::report, usage::contract_usage,
         rfqs::create, rfqs::list, rfqs::show, rfqs::cancel, rfqs::quote, rfqs::quotes,
         rfqs::show_quote, rfqs::withdraw, rfqs::accept,
         money::balance, money::transfers, money::deposit, money::withdraw, money::credit_limit,

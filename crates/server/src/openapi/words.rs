@@ -11,7 +11,7 @@ use megawatt_engine::money::TransferKind;
 use serde_json::{Value, json};
 
 /// The times of answers, by property name.
-const TIMES: [&str; 12] = [
+const TIMES: [&str; 14] = [
     "start",
     "end",
     "ends",
@@ -24,6 +24,8 @@ const TIMES: [&str; 12] = [
     "hour",
     "issued",
     "good_till",
+    "from",
+    "to",
 ];
 
 fn open() -> (String, String) {

@@ -12,6 +12,7 @@ pub mod money;
 pub mod ops;
 pub mod orders;
 pub mod rfqs;
+pub mod usage;
 pub mod webhooks;
 
 use crate::limits::{PAGE_ITEMS_DEFAULT, PAGE_ITEMS_MAX};

@@ -16,11 +16,13 @@ mod deals;
 mod feed;
 mod market;
 mod money;
+mod usage;
 
 pub use deals::{Asked, QuoteRecord, RfqRecord};
 pub use feed::Audience;
 pub use market::{OrderRecord, TradeRecord};
 pub use money::InvoiceRecord;
+pub use usage::UsageRow;
 
 /// One page of rows and the cursor of the next page, if any.
 #[derive(Clone, Debug)]

@@ -1,0 +1,101 @@
+//! `mw usage push` and `mw usage show`, end to end: the real `mw serve` on a manual
+//! clock, a fill, and a file of usage records pushed in batches as a metering agent
+//! would; a bad record refuses its batch, and the message names the file line.
+
+mod common;
+
+use common::{agent, call, serve_with, setup};
+use serde_json::json;
+
+use common::{mw_at as mw, succeeded as ok};
+
+#[test]
+fn a_metering_agent_pushes_a_file_of_usage() {
+    use megawatt_engine::units::Hour;
+    let store = common::TestStore::sqlite();
+    let (mut child, url, key) = serve_with(&store, true, &["--manual-clock"]);
+    let operator = key.unwrap();
+    let (seller, pool, buyer) = setup(&url, &operator);
+    let a = agent();
+    let now = Hour::containing(megawatt_server::sequencer::now_ms());
+    let start = Hour(now.0 + 2);
+    let at = |h: u32| Hour(start.0 + h).to_string();
+    let order = |key: &str, mut body: serde_json::Value| {
+        for (k, v) in [
+            ("gpus", json!(64)),
+            ("start", json!(at(0))),
+            ("hours", json!(24)),
+            ("price", json!("2.00")),
+        ] {
+            body[k] = v;
+        }
+        let (status, v) = call(&a, "POST", &format!("{url}/v1/orders"), key, Some(body)).unwrap();
+        assert_eq!(status, 201, "{v:?}");
+        v
+    };
+    order(&seller, json!({ "side": "sell", "pool": pool }));
+    let fill = order(&buyer, json!({ "side": "buy", "model": "h100-sxm" }));
+    let c = fill["contracts"][0]["id"].as_str().unwrap().to_string();
+    let tick = json!({ "hour": at(24) });
+    let (status, _) = call(
+        &a,
+        "POST",
+        &format!("{url}/v1/admin/clock"),
+        &operator,
+        Some(tick),
+    )
+    .unwrap();
+    assert_eq!(status, 200);
+    let dir = tempfile::tempdir().unwrap();
+    // A day of hourly delivery, a four-hour outage of 16 GPUs in it.
+    let mut csv = String::from("contract,line,hour,gpus,energy_wh\n");
+    for h in 0..24 {
+        let gpus = if (8..12).contains(&h) { 48 } else { 64 };
+        csv.push_str(&format!("{c},0,{},{gpus},{}\n", at(h), gpus * 700));
+    }
+    let file = dir.path().join("delivered.csv");
+    std::fs::write(&file, &csv).unwrap();
+    let out = ok(&mw(
+        &url,
+        &seller,
+        &["usage", "push", file.to_str().unwrap()],
+    ));
+    assert!(
+        out.contains("accepted 24 records (24 delivered, 0 used)"),
+        "{out}"
+    );
+    // The buyer's use, as JSON lines.
+    let lines: String = (0..3)
+        .map(|h| format!("{}\n", json!({ "contract": c, "hour": at(h), "gpus": 40 })))
+        .collect();
+    let file = dir.path().join("used.jsonl");
+    std::fs::write(&file, lines).unwrap();
+    let out = ok(&mw(
+        &url,
+        &buyer,
+        &["usage", "push", file.to_str().unwrap()],
+    ));
+    assert!(out.contains("(0 delivered, 3 used)"), "{out}");
+    // A record above the line's GPUs refuses its batch, naming the file line.
+    let bad = format!("contract,hour,gpus\n{c},{},64\n{c},{},65\n", at(0), at(1));
+    let file = dir.path().join("bad.csv");
+    std::fs::write(&file, bad).unwrap();
+    let refused = mw(&url, &seller, &["usage", "push", file.to_str().unwrap()]);
+    assert_eq!(refused.status.code(), Some(1));
+    let said = String::from_utf8_lossy(&refused.stderr);
+    assert!(
+        said.contains("usage_above_contracted") && said.contains("bad.csv line 3"),
+        "{said}"
+    );
+    // What the exchange holds: the outage hours as delivered, the buyer's use beside.
+    let shown = ok(&mw(&url, &seller, &["usage", "show", &c]));
+    let outage: Vec<&str> = shown.lines().filter(|l| l.contains(" 48 ")).collect();
+    assert_eq!(outage.len(), 4, "{shown}");
+    assert_eq!(
+        shown.lines().filter(|l| l.contains("buyer")).count(),
+        3,
+        "{shown}"
+    );
+    child.kill().unwrap();
+    child.wait().unwrap();
+}

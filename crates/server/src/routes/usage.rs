@@ -1,0 +1,157 @@
+//! Delivery: usage reports in batches (`POST /v1/usage`, all or nothing: the engine's
+//! `metering.rs`) and the reports of a contract (`GET /v1/contracts/{id}/usage`).
+
+use super::{path_id, submit};
+use crate::extract::{Body, IdemHeader, Q};
+use crate::limits::{USAGE_RANGE_HOURS_MAX, USAGE_ROWS_MAX};
+use crate::problem::{Problem, ProblemBody};
+use crate::state::{AppState, Caller};
+use axum::Json;
+use axum::extract::{Path, State};
+use megawatt_api::{ContractUsage, UsageAccepted, UsageReport, UsageView};
+use megawatt_engine::command::Command;
+use megawatt_engine::event::Event;
+use megawatt_engine::ids::ContractId;
+use megawatt_engine::units::Hour;
+use megawatt_engine::usage::UsageRecord;
+use serde::Deserialize;
+use std::sync::Arc;
+use utoipa::IntoParams;
+
+/// The engine's records of a report, each field parsed (a bad one is a 422 naming
+/// `records[i].field`).
+fn records(body: UsageReport) -> Result<Vec<UsageRecord>, Problem> {
+    let mut out = Vec::with_capacity(body.records.len());
+    for (i, r) in body.records.into_iter().enumerate() {
+        let field = |f: &str| format!("records[{i}].{f}");
+        let contract = crate::parse::id(&r.contract, ContractId::PREFIX).ok_or_else(|| {
+            let f = field("contract");
+            Problem::invalid(
+                &f,
+                format!("{f}: {:?} is not a contract id like ctr-9", r.contract),
+            )
+        })?;
+        let hour = crate::parse::hour(&r.hour).map_err(|e| {
+            let f = field("hour");
+            Problem::invalid(&f, format!("{f}: {e}"))
+        })?;
+        out.push(UsageRecord {
+            contract: ContractId(contract),
+            line: r.line,
+            hour,
+            gpus: r.gpus,
+            energy_wh: r.energy_wh,
+        });
+    }
+    Ok(out)
+}
+
+/// Report usage of your contracts' lines, hour by hour: as a contract's seller the GPUs
+/// delivered (up and usable by the buyer), as its buyer the GPUs used, optionally with
+/// the energy drawn. 1 to 10,000 records, all accepted or none: a bad record refuses
+/// the batch, naming it (`records[3].hour`) and its rule. A record replaces an earlier
+/// one of the same line, hour and side until the hour's month closes (then
+/// `month_closed`).
+#[utoipa::path(post, path = "/v1/usage", tag = "usage", request_body = UsageReport,
+    params(("Idempotency-Key" = Option<String>, Header, description = "Retry-safe key")),
+    responses((status = 200, body = UsageAccepted), (status = "4XX", body = ProblemBody)), security(("bearer" = [])))]
+pub async fn report(
+    State(state): State<Arc<AppState>>,
+    caller: Caller,
+    idem: IdemHeader,
+    body: Body<UsageReport>,
+) -> Result<Json<UsageAccepted>, Problem> {
+    let idem = body.idem(idem);
+    let cmd = Command::ReportUsage {
+        records: records(body.value)?,
+    };
+    let events = submit(&state, caller, cmd, idem).await?;
+    let (delivered, used) = events
+        .iter()
+        .find_map(|e| match e {
+            Event::UsageReported {
+                delivered, used, ..
+            } => Some((delivered.len(), used.len())),
+            _ => None,
+        })
+        .unwrap_or_default();
+    Ok(Json(UsageAccepted {
+        records: delivered + used,
+        delivered,
+        used,
+    }))
+}
+
+/// The hours of a contract's usage.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct UsageQuery {
+    /// From this hour (RFC 3339 on an hour; default: the contract's start).
+    pub from: Option<String>,
+    /// Until this hour (exclusive; default and at most 31 days after `from`).
+    pub to: Option<String>,
+}
+
+/// The usage reports of one of your contracts (the operator: any), seller's and
+/// buyer's, by hour, over at most 31 days. When a range holds more than 20,000
+/// reports, the answer stops at an hour boundary and says so in its `to`: ask again
+/// from there.
+#[utoipa::path(get, path = "/v1/contracts/{id}/usage", tag = "usage", params(("id" = String, Path, description = "Contract id"), UsageQuery),
+    responses((status = 200, body = ContractUsage), (status = "4XX", body = ProblemBody)), security(("bearer" = [])))]
+pub async fn contract_usage(
+    State(state): State<Arc<AppState>>,
+    caller: Caller,
+    Path(raw): Path<String>,
+    Q(q): Q<UsageQuery>,
+) -> Result<Json<ContractUsage>, Problem> {
+    let id = path_id(&raw, ContractId::PREFIX, "contract")?;
+    let c = match state.read(move |r| r.contract(id)).await? {
+        Some(c) if caller.operator || c.buyer == caller.id || c.seller == caller.id => c,
+        _ => return Err(Problem::unknown("contract", format!("no contract {raw}"))),
+    };
+    let at = |raw: &Option<String>, field: &str| -> Result<Option<Hour>, Problem> {
+        raw.as_deref()
+            .map(|t| {
+                crate::parse::hour(t).map_err(|e| Problem::invalid(field, format!("{field}: {e}")))
+            })
+            .transpose()
+    };
+    let from = at(&q.from, "from")?.unwrap_or(c.start());
+    let longest = Hour(from.0.saturating_add(USAGE_RANGE_HOURS_MAX));
+    let to = at(&q.to, "to")?.unwrap_or(longest);
+    if to <= from || to > longest {
+        return Err(Problem::invalid(
+            "to",
+            format!(
+                "to: must be after from ({from}) and at most {USAGE_RANGE_HOURS_MAX} hours after it"
+            ),
+        ));
+    }
+    let mut rows = state
+        .read(move |r| r.usage_reports(id, (from, to), USAGE_ROWS_MAX + 1))
+        .await?;
+    let mut to = to;
+    if rows.len() > USAGE_ROWS_MAX {
+        // Stop before the last hour fetched, which may be incomplete.
+        let last = rows[USAGE_ROWS_MAX].hour;
+        rows.retain(|r| r.hour < last);
+        to = last;
+    }
+    let items = rows
+        .into_iter()
+        .map(|r| UsageView {
+            line: r.line,
+            hour: r.hour.to_string(),
+            side: r.side.as_str().to_string(),
+            gpus: r.gpus,
+            energy_wh: r.energy_wh,
+        })
+        .collect();
+    Ok(Json(ContractUsage {
+        contract: raw,
+        from: from.to_string(),
+        to: to.to_string(),
+        items,
+    }))
+}
