@@ -43,11 +43,29 @@ impl Engine {
     }
 
     /// Issues an invoice and pays it at once if the payer can.
-    pub(crate) fn issue(&mut self, ctx: &Ctx, mut invoice: Invoice, events: &mut Vec<Event>) {
-        invoice.id = InvoiceId(take(&mut self.ids.invoice));
+    pub(crate) fn issue(&mut self, ctx: &Ctx, invoice: Invoice, events: &mut Vec<Event>) {
         let money = self.contracts[&invoice.contract].economics();
         let lines =
             crate::invoice::lines(invoice.charge, invoice.period, invoice.amount_micros, money);
+        self.issue_with_lines(ctx, invoice, lines, events);
+    }
+
+    /// Issues an invoice with its lines (which add up to it) and pays it at once if the
+    /// payer can; returns its id.
+    pub(crate) fn issue_with_lines(
+        &mut self,
+        ctx: &Ctx,
+        mut invoice: Invoice,
+        lines: crate::invoice::InvoiceLines,
+        events: &mut Vec<Event>,
+    ) -> InvoiceId {
+        assert_eq!(
+            lines.iter().map(|l| l.amount_micros).sum::<i64>(),
+            invoice.amount_micros,
+            "an invoice's lines add up to it"
+        );
+        invoice.id = InvoiceId(take(&mut self.ids.invoice));
+        let id = invoice.id;
         events.push(Event::InvoiceBilled {
             invoice: invoice.clone(),
             lines,
@@ -70,6 +88,7 @@ impl Engine {
                 .push(invoice.id);
             self.invoices.insert(invoice.id, invoice);
         }
+        id
     }
 
     /// Pays an invoice if its payer's money covers it; true when paid.
@@ -140,6 +159,7 @@ impl Engine {
     /// `hour` (the month's end, or later if the clock jumped): each invoice is due its
     /// contract's payment terms after `hour`, so it is never overdue when issued.
     fn close_month(&mut self, ctx: &Ctx, month: Window, hour: Hour, events: &mut Vec<Event>) {
+        self.credit_month(ctx, month, hour, events);
         let ids: Vec<ContractId> = self.billing.iter().copied().collect();
         for id in ids {
             let c = &self.contracts[&id];

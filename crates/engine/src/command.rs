@@ -181,6 +181,8 @@ pub enum Command {
         /// The records, 1 to [`crate::limits::MAX_USAGE_RECORDS_PER_BATCH`].
         records: Vec<crate::usage::UsageRecord>,
     },
+    /// Operator: the delivery terms of exchange fills and resales made from now on.
+    SetDeliveryDefaults(crate::delivery::DeliveryTerms),
 }
 
 /// What an RFQ asks for.

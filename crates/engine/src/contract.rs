@@ -429,8 +429,13 @@ pub struct Contract {
     /// Resale depth: 0 for contracts from pools, parent's + 1 for resales.
     pub depth: u8,
     /// What its seller has been invoiced to refund its buyer for hours after an early
-    /// end, micro-USD (prepaid contracts only; `lifecycle::refund_due`).
+    /// end, micro-USD (prepaid contracts only; `refund.rs`).
     pub refunded_micros: i64,
+    /// What it promises of delivery (the exchange's defaults for fills).
+    pub delivery: crate::delivery::DeliveryTerms,
+    /// What its buyer has been credited for hours not delivered, micro-USD
+    /// (`credits.rs`).
+    pub credited_micros: i64,
 }
 
 impl Contract {
@@ -503,6 +508,8 @@ impl Contract {
             children: Vec::new(),
             depth: 0,
             refunded_micros: 0,
+            delivery: crate::delivery::DeliveryTerms::none(),
+            credited_micros: 0,
         }
     }
 }

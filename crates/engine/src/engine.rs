@@ -72,6 +72,11 @@ pub struct Engine {
     pub(crate) schedule: Schedule,
     /// Delivery reports of open months, by month start, contract and line.
     pub(crate) delivery: BTreeMap<(Hour, ContractId, u16), crate::usage::LineMonth>,
+    /// The delivery terms of new exchange fills and resales (the operator's).
+    pub(crate) delivery_defaults: crate::delivery::DeliveryTerms,
+    /// Contracts whose unreported hours count as not delivered, until their last
+    /// month closes: the month close credits them even without reports.
+    pub(crate) strict_delivery: BTreeSet<ContractId>,
 }
 
 /// What ticks must do, by hour. The order and contract buckets are cleaned lazily:
@@ -198,6 +203,8 @@ impl Engine {
             billing: BTreeSet::new(),
             schedule: Schedule::default(),
             delivery: BTreeMap::new(),
+            delivery_defaults: crate::delivery::DeliveryTerms::exchange(),
+            strict_delivery: BTreeSet::new(),
         };
         for m in default_models() {
             e.push_model(m);
@@ -327,6 +334,7 @@ impl Engine {
                 limit_micros,
             } => self.set_credit_limit(&ctx, *participant, *limit_micros, events),
             Command::ReportUsage { records } => self.report_usage(&ctx, records, events),
+            Command::SetDeliveryDefaults(terms) => self.set_delivery_defaults(&ctx, terms, events),
         }
     }
 

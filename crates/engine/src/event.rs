@@ -400,4 +400,16 @@ pub enum Event {
         /// The records of contracts it buys.
         used: Vec<crate::usage::UsageRecord>,
     },
+    /// The operator set the delivery terms of new fills.
+    DeliveryDefaultsSet(crate::delivery::DeliveryTerms),
+    /// A month's close credited a contract's buyer for hours not delivered, by the
+    /// invoice `invoice` (charge `delivery_credit`), with the evidence.
+    DeliveryCredited {
+        /// The contract.
+        contract: ContractId,
+        /// The credit invoice.
+        invoice: crate::ids::InvoiceId,
+        /// The month's delivery and the credit's parts.
+        delivery: crate::delivery::MonthDelivery,
+    },
 }

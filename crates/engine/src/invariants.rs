@@ -84,6 +84,17 @@ pub fn check(e: &Engine) -> Result<(), String> {
 /// Delivery reports: kept only for open months, of existing contract lines, each hour
 /// reported within the month and the line's window, short hours below the line's GPUs.
 fn check_delivery(e: &Engine) -> Result<(), String> {
+    for id in &e.strict_delivery {
+        let strict = e
+            .contracts
+            .get(id)
+            .is_some_and(|c| c.delivery.unreported == crate::delivery::Unreported::NotDelivered);
+        if !strict {
+            return Err(format!(
+                "contract {id} is strict about delivery but its terms are not"
+            ));
+        }
+    }
     for (&(month, id, line), m) in &e.delivery {
         let Some(l) = e
             .contracts
@@ -406,6 +417,15 @@ fn check_refunded(c: &Contract) -> Result<(), String> {
         return Err(format!(
             "contract {}: refunded {} of at most {ceiling}",
             c.id, c.refunded_micros
+        ));
+    }
+    // Credits are for hours it held, each month once: at most what they are worth.
+    let held = c.value_micros(c.start(), c.end()).unwrap_or(i64::MAX);
+    let ceiling = if c.is_prepaid() { held } else { 0 };
+    if !(0..=ceiling).contains(&c.credited_micros) {
+        return Err(format!(
+            "contract {}: credited {} of at most {ceiling}",
+            c.id, c.credited_micros
         ));
     }
     Ok(())

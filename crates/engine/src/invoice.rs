@@ -20,6 +20,9 @@ pub enum Charge {
     /// What a prepaid contract's buyer paid for hours after the contract's early end,
     /// owed back by its seller (`docs/market-rules.md`, "Refunds").
     Refund,
+    /// A prepaid contract's month of hours not delivered, credited by its seller at
+    /// the month's close (`credits.rs`).
+    DeliveryCredit,
 }
 
 impl Charge {
@@ -29,14 +32,20 @@ impl Charge {
     }
 
     /// Every charge.
-    pub const ALL: [Charge; 3] = [Charge::Usage, Charge::EarlyTerminationFee, Charge::Refund];
+    pub const ALL: [Charge; 4] = [
+        Charge::Usage,
+        Charge::EarlyTerminationFee,
+        Charge::Refund,
+        Charge::DeliveryCredit,
+    ];
 
-    /// `usage`, `early_termination_fee` or `refund`.
+    /// `usage`, `early_termination_fee`, `refund` or `delivery_credit`.
     pub fn as_str(self) -> &'static str {
         match self {
             Charge::Usage => "usage",
             Charge::EarlyTerminationFee => "early_termination_fee",
             Charge::Refund => "refund",
+            Charge::DeliveryCredit => "delivery_credit",
         }
     }
 
@@ -48,6 +57,9 @@ impl Charge {
             Charge::Refund => {
                 "what the buyer prepaid for the period's hours, which will not be delivered, owed back by the seller"
             }
+            Charge::DeliveryCredit => {
+                "a month's prepaid hours that were not delivered, credited by the seller under the contract's delivery terms"
+            }
         }
     }
 
@@ -55,7 +67,7 @@ impl Charge {
     pub fn transfer_kind(self) -> crate::money::TransferKind {
         match self {
             Charge::Usage | Charge::EarlyTerminationFee => crate::money::TransferKind::Invoice,
-            Charge::Refund => crate::money::TransferKind::Refund,
+            Charge::Refund | Charge::DeliveryCredit => crate::money::TransferKind::Refund,
         }
     }
 }
@@ -172,6 +184,9 @@ pub fn try_lines(
             .collect(),
         // A refund returns the GPU-hours of its period, priced as they were paid.
         Charge::Usage | Charge::Refund => usage_lines(period, amount_micros, money)?,
+        // A credit's lines are the undelivered GPU-hours, which the contract alone
+        // does not say: `credits.rs` makes them.
+        Charge::DeliveryCredit => return None,
     };
     let sum: i64 = out.iter().map(|l| l.amount_micros).sum();
     (sum == amount_micros).then_some(out)

@@ -37,6 +37,7 @@ pub mod catalog;
 pub mod command;
 pub mod contract;
 pub mod deal;
+pub mod delivery;
 pub mod dense;
 pub mod economics;
 pub mod entities;
@@ -57,6 +58,7 @@ pub mod usage;
 
 mod admin;
 mod billing;
+mod credits;
 mod engine;
 mod ledger;
 mod lifecycle;

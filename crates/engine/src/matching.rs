@@ -382,6 +382,12 @@ impl Engine {
             origin,
             ctx.time_ms,
         );
+        contract.delivery = self.delivery_defaults.clone();
+        if contract.delivery.unreported == crate::delivery::Unreported::NotDelivered
+            && contract.delivery.credits()
+        {
+            self.strict_delivery.insert(contract_id);
+        }
         if let AskSource::Contract {
             contract: parent, ..
         } = source

@@ -1010,6 +1010,7 @@ fn command_variants_keep_their_places() {
             Command::AdmitParticipant { .. } => 23,
             Command::GiveNotice { .. } => 24,
             Command::ReportUsage { .. } => 25,
+            Command::SetDeliveryDefaults(_) => 26,
         }
     }
     let (rfq, quote) = (rfq_spec(1), quote_spec(RfqId(1), &[(PoolId(1), 1)]));
@@ -1115,6 +1116,7 @@ fn command_variants_keep_their_places() {
             contract: ContractId(1),
         },
         Command::ReportUsage { records: vec![] },
+        Command::SetDeliveryDefaults(megawatt_engine::delivery::DeliveryTerms::none()),
     ];
     for (i, c) in all.iter().enumerate() {
         assert_eq!(usize::from(place(c)), i, "{c:?} is listed out of place");
@@ -1159,6 +1161,8 @@ fn event_variants_keep_their_places() {
             Event::InvoiceBilled { .. } => 26,
             Event::ContractEndingSoon { .. } => 27,
             Event::UsageReported { .. } => 28,
+            Event::DeliveryDefaultsSet(_) => 29,
+            Event::DeliveryCredited { .. } => 30,
         }
     }
     let c = ContractId(1);
@@ -1226,6 +1230,7 @@ fn event_variants_keep_their_places() {
             delivered: vec![],
             used: vec![],
         },
+        Event::DeliveryDefaultsSet(megawatt_engine::delivery::DeliveryTerms::none()),
     ];
     for e in &some {
         let bytes = postcard::to_allocvec(e).unwrap();

@@ -196,6 +196,8 @@ struct World {
     billed: BTreeMap<megawatt_engine::ids::ContractId, i64>,
     /// Refunds invoiced per contract.
     refunded: BTreeMap<megawatt_engine::ids::ContractId, i64>,
+    /// The latest delivery report of each contract line and hour.
+    delivered: BTreeMap<(megawatt_engine::ids::ContractId, u16, Hour), u32>,
 }
 
 /// A firm monthly-fee lease of one h200 of `pool` for 3,000 hours, made by an RFQ and
@@ -292,6 +294,7 @@ impl World {
             deals: BTreeMap::new(),
             billed: BTreeMap::new(),
             refunded: BTreeMap::new(),
+            delivered: BTreeMap::new(),
         }
     }
 
@@ -872,7 +875,13 @@ impl World {
                             "invoice"
                         }
                         Event::InvoicePaid { .. } => "invoice paid",
-                        Event::UsageReported { .. } => "usage",
+                        Event::UsageReported { delivered, .. } => {
+                            for r in delivered {
+                                self.delivered.insert((r.contract, r.line, r.hour), r.gpus);
+                            }
+                            "usage"
+                        }
+                        Event::DeliveryCredited { .. } => "credit",
                         _ => continue,
                     };
                     *self.deals.entry(kind).or_default() += 1;
@@ -1028,6 +1037,19 @@ proptest! {
             }
             prop_assert!(paid - refunded >= held, "contract {}", c.id);
         }
+        // Delivery credits (the exchange's default terms: every undelivered GPU-hour at
+        // the price): once all of a prepaid contract's months have closed, it was
+        // credited exactly the price of the GPU-hours its seller reported short.
+        let closed = world.m.e.last_tick().month_start();
+        for c in world.m.e.contracts().filter(|c| c.is_prepaid() && c.ends <= closed) {
+            let price = c.pricing.price_micros().expect("prepaid contracts are per GPU-hour");
+            let short: i64 = world
+                .delivered
+                .range((c.id, 0, Hour(0))..=(c.id, u16::MAX, Hour(u32::MAX)))
+                .map(|(&(_, line, _), &d)| i64::from(c.lines[usize::from(line)].gpus - d))
+                .sum();
+            prop_assert_eq!(c.credited_micros, price * short, "contract {}", c.id);
+        }
         // The sequence did real work: orders, contracts, and rejections of many kinds.
         let contracts = world.m.e.contracts().count();
         eprintln!("placed {} orders, {contracts} contracts; deals {:?}; rejections {:?}", world.placed.len(), world.deals, world.rejections);
@@ -1042,7 +1064,7 @@ proptest! {
         }
         seen.1 += 1;
         if seen.1 == config().cases {
-            for kind in ["quote accepted", "notice", "terminated for cause", "resale", "terminated", "transfer", "settlement", "fee", "invoice", "refund", "usage"] {
+            for kind in ["quote accepted", "notice", "terminated for cause", "resale", "terminated", "transfer", "settlement", "fee", "invoice", "refund", "usage", "credit"] {
                 prop_assert!(seen.0.get(kind).copied().unwrap_or(0) > 0, "no {} in the run: {:?}", kind, seen.0);
             }
         }

@@ -148,7 +148,7 @@ fn usage_reports_in_batches(backend: Backend) {
         return;
     };
     let (_, prov) = s.participant("Neocloud", &["provider"]);
-    let (_, lab) = s.participant("Lab", &["buyer"]);
+    let (lab_id, lab) = s.participant("Lab", &["buyer"]);
     let (_, stranger) = s.participant("Stranger", &["buyer"]);
     let pool = s.pool(&prov, 100);
     let now = Hour::containing(megawatt_server::sequencer::now_ms());
@@ -267,20 +267,33 @@ fn usage_reports_in_batches(backend: Backend) {
         &lab,
     );
     problem(&r, 422, "invalid_field", "to");
-    // After the month of an hour closes, its reports are final.
-    let month_end = start.next_month_start();
-    tick(Hour(month_end.0.max(start.0 + 48) + 1));
-    let first = if start.0 + 3 < month_end.0 {
-        3
-    } else {
-        month_end.0 - start.0 - 1
-    };
+    // An outage: 3 GPUs short in hour 3, all 8 in hour 4: 11 GPU-hours.
+    ok(post(&prov, vec![rec(3, 5), rec(4, 0)]), 200);
+    // Once every month of the contract has closed, its reports are final, and the
+    // buyer was credited exactly the price of what was not delivered.
+    tick(Hour(Hour(start.0 + 48).next_month_start().0 + 1));
     problem(
-        &post(&prov, vec![rec(first, 0)]),
+        &post(&prov, vec![rec(3, 8)]),
         409,
         "month_closed",
         "records[0].hour",
     );
+    let invoices = ok(s.get("/v1/invoices", &lab), 200);
+    let credited: i64 = invoices["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|i| i["charge"] == "delivery_credit")
+        .map(|i| {
+            assert_eq!(
+                (&i["payee"], &i["status"]),
+                (&json!(lab_id), &json!("paid")),
+                "{i:?}"
+            );
+            i["amount"]["micros"].as_i64().unwrap()
+        })
+        .sum();
+    assert_eq!(credited, 11 * 2_000_000, "{invoices:?}");
     let s = s.restart();
     let report = megawatt_store::audit::audit(&s.store, 1).unwrap();
     assert_eq!(report.violation_count, 0, "{:?}", report.violations);

@@ -274,6 +274,14 @@ rows! {
         invoice: u64, line_no: usize, contract_line: Option<u16>, pool: u64, gpus: u32,
         gpu_hours: Option<u64>, amount_micros: i64,
     }
+    /// `delivery_credits`: each month's credit of a contract for hours not delivered,
+    /// with its evidence.
+    DeliveryCredit => DeliveryCredits {
+        invoice: u64, contract: u64, period_start_hour: u32, period_end_hour: u32,
+        contracted_gpu_hours: u64, delivered_gpu_hours: u64, unreported_gpu_hours: u64,
+        availability_bps: u16, charge_micros: i64, pro_rata_micros: i64, tier_micros: i64,
+        credit_micros: i64, seq: u64,
+    }
     /// `usage_reports`: the latest report of each contract line, hour and side.
     UsageReport => UsageReports {
         contract: u64, line: u16, hour: u32, side: String, gpus: u32,

@@ -205,7 +205,7 @@ CREATE TABLE IF NOT EXISTS webhook_attempts (
 );
 "#;
 
-/// Version 11: delivery. Usage reports, the latest of each contract line, hour and side
+/// Version 11: delivery. Delivery credits with their evidence; usage reports, the latest of each contract line, hour and side
 /// (a correction replaces its row); hours as integers only, to keep a month of hourly
 /// reports small. The engine's state gained refunds and delivery reports, so snapshots
 /// of the older layout are dropped: the first start replays the journal.
@@ -215,6 +215,15 @@ CREATE TABLE IF NOT EXISTS usage_reports (
     gpus INTEGER NOT NULL, energy_wh INTEGER, seq INTEGER NOT NULL,
     PRIMARY KEY (contract, line, hour, side)
 );
+CREATE TABLE IF NOT EXISTS delivery_credits (
+    invoice INTEGER PRIMARY KEY, contract INTEGER NOT NULL, period_start_hour INTEGER NOT NULL,
+    period_end_hour INTEGER NOT NULL, contracted_gpu_hours INTEGER NOT NULL,
+    delivered_gpu_hours INTEGER NOT NULL, unreported_gpu_hours INTEGER NOT NULL,
+    availability_bps INTEGER NOT NULL, charge_micros INTEGER NOT NULL,
+    pro_rata_micros INTEGER NOT NULL, tier_micros INTEGER NOT NULL, credit_micros INTEGER NOT NULL,
+    seq INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS delivery_credits_by_contract ON delivery_credits (contract, invoice);
 DELETE FROM snapshots;
 "#;
 
@@ -307,12 +316,14 @@ pub enum Table {
     Invoices,
     /// `invoice_lines`.
     InvoiceLines,
+    /// `delivery_credits`.
+    DeliveryCredits,
     /// `usage_reports`.
     UsageReports,
 }
 
 /// Number of query tables.
-pub const TABLES: usize = 18;
+pub const TABLES: usize = 19;
 
 impl Table {
     /// Every query table.
@@ -334,6 +345,7 @@ impl Table {
         Table::Transfers,
         Table::Invoices,
         Table::InvoiceLines,
+        Table::DeliveryCredits,
         Table::UsageReports,
     ];
 
@@ -357,6 +369,7 @@ impl Table {
             Table::Transfers => "transfers",
             Table::Invoices => "invoices",
             Table::InvoiceLines => "invoice_lines",
+            Table::DeliveryCredits => "delivery_credits",
             Table::UsageReports => "usage_reports",
         }
     }

@@ -269,6 +269,27 @@ impl Delta {
             // A notice to the parties (the event log keeps it); no table changes.
             Event::ContractEndingSoon { .. } => {}
             Event::InvoiceIssued(i) => self.insert(convert::invoice(i)),
+            Event::DeliveryCredited {
+                contract,
+                invoice,
+                delivery: d,
+            } => self.insert(rows::DeliveryCredit {
+                invoice: invoice.0,
+                contract: contract.0,
+                period_start_hour: d.period.start.0,
+                period_end_hour: d.period.end.0,
+                contracted_gpu_hours: d.contracted_gpu_hours,
+                delivered_gpu_hours: d.delivered_gpu_hours,
+                unreported_gpu_hours: d.unreported_gpu_hours,
+                availability_bps: d.availability_bps,
+                charge_micros: d.charge_micros,
+                pro_rata_micros: d.pro_rata_micros,
+                tier_micros: d.tier_micros,
+                credit_micros: d.credit_micros,
+                seq,
+            }),
+            // The engine holds the terms of new fills; each contract records its own.
+            Event::DeliveryDefaultsSet(_) => {}
             Event::UsageReported {
                 delivered, used, ..
             } => {

@@ -37,9 +37,10 @@ fn transfer_record(r: &dyn Get) -> Result<Transfer, StoreError> {
 }
 
 /// The invoices of a month (parameters: [`month_params`]): usage billed for its hours
-/// and fees issued in it, of one payer or of all. Refunds are not among them: they
-/// return money paid at a trade, which is no invoice either (`docs/focus.md`).
-pub(super) const MONTH_INVOICES: &str = "(CAST($1 AS BIGINT) IS NULL OR payer = $1) AND charge <> 'refund' AND ( \
+/// and fees issued in it, of one payer or of all. Refunds and delivery credits are not
+/// among them: they return money paid at a trade, which is no invoice either
+/// (`docs/focus.md`).
+pub(super) const MONTH_INVOICES: &str = "(CAST($1 AS BIGINT) IS NULL OR payer = $1) AND charge NOT IN ('refund', 'delivery_credit') AND ( \
     (charge = 'usage' AND period_start_hour >= $2 AND period_start_hour < $3) OR \
     (charge <> 'usage' AND issued_ms >= $4 AND issued_ms < $5))";
 

@@ -1,0 +1,255 @@
+//! Delivery credits at the month close (`docs/market-rules.md`, "Delivery credits"),
+//! one test per rule: pro-rata credits of a partial outage, exact to the micro-dollar;
+//! unreported hours both ways; tiers; a contract across a month boundary in a leap
+//! February credited month by month; a correction before the close.
+
+mod common;
+
+use common::*;
+use megawatt_engine::command::Command;
+use megawatt_engine::delivery::{CreditTier, DeliveryTerms, Unreported};
+use megawatt_engine::event::Event;
+use megawatt_engine::ids::{ContractId, ParticipantId};
+use megawatt_engine::invoice::Charge;
+use megawatt_engine::money::Account;
+use megawatt_engine::units::{Hour, Window};
+use megawatt_engine::usage::UsageRecord;
+use megawatt_engine::{OPERATOR, Rule};
+
+const PRICE: i64 = 2_500_000;
+const FUNDS: i64 = 1_000_000_000_000_000;
+
+struct Fill {
+    m: Market,
+    seller: ParticipantId,
+    buyer: ParticipantId,
+    contract: ContractId,
+}
+
+/// A market whose fills get `terms`, and a fill of 64 H100 over `window` (hours from
+/// T0) at $2.50.
+fn fill_with(terms: Option<DeliveryTerms>, window: Window) -> Fill {
+    let mut m = Market::new();
+    if let Some(t) = terms {
+        m.exec(OPERATOR, Command::SetDeliveryDefaults(t)).unwrap();
+    }
+    let seller = m.participant("neocloud", provider());
+    let buyer = m.participant("lab", common::buyer());
+    let (_, pools) = m.facility(seller, "us-south", &[("h100-sxm", 100)]);
+    m.ask(seller, pools[0], 64, window, PRICE);
+    let (_, ev) = m.bid(buyer, Market::bid_spec(64, window, PRICE));
+    let contract = created(&ev)[0];
+    Fill {
+        m,
+        seller,
+        buyer,
+        contract,
+    }
+}
+
+/// A day of 64 H100 from hour 10, inside the harness's first month.
+fn day() -> Window {
+    w(10, 34)
+}
+
+fn report(f: &mut Fill, hours: std::ops::Range<u32>, gpus: impl Fn(u32) -> u32) {
+    let records = hours
+        .map(|h| UsageRecord {
+            contract: f.contract,
+            line: 0,
+            hour: Hour(T0 + h),
+            gpus: gpus(h),
+            energy_wh: None,
+        })
+        .collect();
+    f.m.exec(f.seller, Command::ReportUsage { records })
+        .unwrap();
+}
+
+/// Ticks to the close of the month of hour T0 + `h`; returns the events.
+fn close_month_of(f: &mut Fill, h: u32) -> Vec<Event> {
+    let end = Hour(T0 + h).next_month_start();
+    f.m.advance_to(end.0 - T0)
+}
+
+fn credits(ev: &[Event]) -> Vec<(i64, megawatt_engine::delivery::MonthDelivery)> {
+    ev.iter()
+        .filter_map(|e| match e {
+            Event::DeliveryCredited { delivery, .. } => {
+                Some((delivery.credit_micros, delivery.clone()))
+            }
+            _ => None,
+        })
+        .collect()
+}
+
+fn balance(f: &Fill, p: ParticipantId) -> i64 {
+    f.m.e.balance(Account::Participant(p))
+}
+
+#[test]
+fn a_partial_outage_is_credited_pro_rata_at_the_month_close() {
+    let mut f = fill_with(None, day());
+    f.m.advance_to(40);
+    // 16 of the 64 GPUs down for hours 18..22: 64 GPU-hours not delivered.
+    report(
+        &mut f,
+        10..34,
+        |h| if (18..22).contains(&h) { 48 } else { 64 },
+    );
+    let ev = close_month_of(&mut f, 10);
+    let got = credits(&ev);
+    assert_eq!(got.len(), 1);
+    let (credit, d) = &got[0];
+    assert_eq!(*credit, 64 * PRICE, "$160.00: 64 GPU-hours at $2.50");
+    assert_eq!(
+        (
+            d.contracted_gpu_hours,
+            d.delivered_gpu_hours,
+            d.unreported_gpu_hours
+        ),
+        (64 * 24, 64 * 24 - 64, 0)
+    );
+    assert_eq!(d.availability_bps, 9_583, "95.83%, rounded down");
+    assert_eq!(
+        (d.charge_micros, d.pro_rata_micros, d.tier_micros),
+        (64 * 24 * PRICE, 64 * PRICE, 0)
+    );
+    assert_eq!(d.period, day());
+    let invoice = ev
+        .iter()
+        .find_map(|e| match e {
+            Event::InvoiceBilled { invoice, lines } if invoice.charge == Charge::DeliveryCredit => {
+                Some((invoice.clone(), lines.clone()))
+            }
+            _ => None,
+        })
+        .unwrap();
+    assert_eq!((invoice.0.payer, invoice.0.payee), (f.seller, f.buyer));
+    assert_eq!(
+        (invoice.1[0].gpu_hours, invoice.1[0].amount_micros),
+        (Some(64), 64 * PRICE)
+    );
+    // Paid at once: the buyer's net is exactly the price of what was delivered.
+    assert_eq!(balance(&f, f.buyer), FUNDS - (64 * 24 - 64) * PRICE);
+    assert_eq!(
+        f.m.e.contract(f.contract).unwrap().credited_micros,
+        64 * PRICE
+    );
+}
+
+#[test]
+fn unreported_hours_count_as_the_terms_say() {
+    // The default: unreported hours count as delivered.
+    let mut f = fill_with(None, day());
+    f.m.advance_to(40);
+    report(&mut f, 10..22, |_| 64);
+    assert!(credits(&close_month_of(&mut f, 10)).is_empty());
+    // Strict terms: every unreported GPU-hour is credited, also with no report at all.
+    let strict = DeliveryTerms {
+        unreported: Unreported::NotDelivered,
+        ..DeliveryTerms::exchange()
+    };
+    let mut f = fill_with(Some(strict.clone()), day());
+    f.m.advance_to(40);
+    report(&mut f, 10..22, |_| 64);
+    let got = credits(&close_month_of(&mut f, 10));
+    assert_eq!(got[0].0, 64 * 12 * PRICE);
+    assert_eq!(got[0].1.unreported_gpu_hours, 64 * 12);
+    let mut f = fill_with(Some(strict), day());
+    let got = credits(&close_month_of(&mut f, 10));
+    assert_eq!(
+        got[0].0,
+        64 * 24 * PRICE,
+        "nothing reported: nothing delivered"
+    );
+    assert_eq!(balance(&f, f.buyer), FUNDS);
+}
+
+#[test]
+fn tiers_credit_a_share_of_the_month_below_the_target() {
+    let tiered = DeliveryTerms {
+        availability_target_bps: 9_900,
+        unreported: Unreported::Delivered,
+        pro_rata: false,
+        tiers: vec![
+            CreditTier {
+                below_bps: 9_900,
+                credit_bps: 1_000,
+            },
+            CreditTier {
+                below_bps: 9_500,
+                credit_bps: 2_500,
+            },
+        ],
+    };
+    // 64 x 24 = 1,536 GPU-hours; 15 short is 99.02%: no credit; 16 short, 98.95%: 10%;
+    // 76 short, 95.05%: still 10%; 77 short, 94.98%: 25%.
+    for (short, want) in [
+        (15, 0),
+        (16, 64 * 24 * PRICE / 10),
+        (76, 64 * 24 * PRICE / 10),
+        (77, 64 * 24 * PRICE / 4),
+    ] {
+        let mut f = fill_with(Some(tiered.clone()), day());
+        f.m.advance_to(40);
+        let first = short.min(64);
+        report(&mut f, 10..12, |h| {
+            if h == 10 {
+                64 - first
+            } else {
+                64 - (short - first)
+            }
+        });
+        let got = credits(&close_month_of(&mut f, 10));
+        assert_eq!(
+            got.first().map_or(0, |c| c.0),
+            want,
+            "{short} GPU-hours short"
+        );
+    }
+    let bad = DeliveryTerms {
+        tiers: vec![
+            CreditTier {
+                below_bps: 9_000,
+                credit_bps: 1,
+            },
+            CreditTier {
+                below_bps: 9_500,
+                credit_bps: 1,
+            },
+        ],
+        ..tiered
+    };
+    let e = Market::new()
+        .exec(OPERATOR, Command::SetDeliveryDefaults(bad))
+        .unwrap_err();
+    assert_eq!((e.rule, e.field), (Rule::OutOfRange, "tiers"));
+}
+
+#[test]
+fn a_contract_across_a_leap_february_is_credited_month_by_month() {
+    // 2028-02-29T20:00Z to 2028-03-01T04:00Z.
+    let feb29 = Hour(megawatt_engine::units::days_from_civil(2028, 2, 29) as u32 * 24 + 20);
+    let start = feb29.0 - T0;
+    let mut f = fill_with(None, w(start, start + 8));
+    f.m.advance_to(start + 2);
+    // Hour 20 of Feb 29 (the month's 697th hour) half down.
+    report(&mut f, start..start + 1, |_| 32);
+    let ev = close_month_of(&mut f, start);
+    let got = credits(&ev);
+    assert_eq!(
+        (got[0].0, got[0].1.contracted_gpu_hours),
+        (32 * PRICE, 64 * 4)
+    );
+    f.m.advance_to(start + 8);
+    report(&mut f, start + 4..start + 5, |_| 0);
+    // A correction before the close replaces the report: 60 delivered.
+    report(&mut f, start + 4..start + 5, |_| 60);
+    let got = credits(&close_month_of(&mut f, start + 4));
+    assert_eq!(
+        (got[0].0, got[0].1.period),
+        (4 * PRICE, w(start + 4, start + 8))
+    );
+    assert_eq!(balance(&f, f.buyer), FUNDS - (64 * 8 - 32 - 4) * PRICE);
+}
