@@ -135,6 +135,8 @@ pub struct ContractView {
     pub remaining_commitment: Option<Money>,
     /// Terms.
     pub terms: TermsView,
+    /// What it promises of delivery, and how a shortfall is credited.
+    pub delivery: DeliveryTermsView,
     /// Where it came from.
     pub origin: OriginView,
     /// The trade that made it (also in `origin`).
@@ -146,4 +148,30 @@ pub struct ContractView {
     /// Termination for cause, if any.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub termination: Option<TerminationView>,
+}
+
+/// A contract's delivery terms (`docs/market-rules.md`, "Delivery credits"); also the
+/// operator's terms for new fills (`POST /v1/admin/delivery-terms`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DeliveryTermsView {
+    /// A month at or above this availability (delivered ÷ contracted GPU-hours), basis
+    /// points, earns no credit.
+    pub availability_target_bps: u16,
+    /// How hours with no delivery report count: `delivered` or `not_delivered`.
+    pub unreported: String,
+    /// Below the target, every undelivered GPU-hour is credited at the contract's price.
+    pub pro_rata: bool,
+    /// Below the target, the highest tier that applies credits its share of the month.
+    pub tiers: Vec<CreditTierView>,
+}
+
+/// A tier of delivery credit.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreditTierView {
+    /// Applies when availability is below this, basis points.
+    pub below_bps: u16,
+    /// Credit, basis points of the month's charge.
+    pub credit_bps: u16,
 }

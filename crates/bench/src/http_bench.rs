@@ -23,14 +23,14 @@ const ROUNDS: usize = 3;
 const MAX_REQUESTS: usize = 1_000_000;
 
 /// A keep-alive HTTP/1.1 connection.
-struct Conn {
+pub(crate) struct Conn {
     stream: TcpStream,
     host: String,
     buf: Vec<u8>,
 }
 
 impl Conn {
-    async fn open(addr: std::net::SocketAddr) -> Conn {
+    pub(crate) async fn open(addr: std::net::SocketAddr) -> Conn {
         let stream = TcpStream::connect(addr).await.expect("connect");
         stream.set_nodelay(true).expect("nodelay");
         Conn {
@@ -41,7 +41,7 @@ impl Conn {
     }
 
     /// Sends a request and returns (status, body).
-    async fn call(
+    pub(crate) async fn call(
         &mut self,
         method: &str,
         path: &str,
@@ -112,25 +112,29 @@ fn json_of(body: &[u8]) -> Value {
     serde_json::from_slice(body).expect("json answer")
 }
 
+/// Admits a participant with `role` and makes it a key: (id, token).
+pub(crate) async fn participant(
+    c: &mut Conn,
+    operator: &str,
+    name: &str,
+    role: &str,
+) -> (String, String) {
+    let p = json!({ "name": name, "roles": [role] }).to_string();
+    let (_, body) = c
+        .call("POST", "/v1/participants", Some(operator), Some(&p))
+        .await;
+    let id = json_of(&body)["id"].as_str().unwrap().to_string();
+    let k = json!({ "participant": id }).to_string();
+    let (_, body) = c.call("POST", "/v1/keys", Some(operator), Some(&k)).await;
+    (id, json_of(&body)["key"].as_str().unwrap().to_string())
+}
+
 /// Sets up one seller per connection with its own big pool; returns (token, pool).
 async fn sellers(addr: std::net::SocketAddr, operator: &str) -> Vec<(String, String)> {
     let mut c = Conn::open(addr).await;
     let mut out = Vec::new();
     for i in 0..CONNECTIONS {
-        let p = json!({ "name": format!("seller-{i}"), "roles": ["provider"] }).to_string();
-        let (_, body) = c
-            .call("POST", "/v1/participants", Some(operator), Some(&p))
-            .await;
-        let id = json_of(&body)["id"].as_str().unwrap().to_string();
-        let (_, body) = c
-            .call(
-                "POST",
-                "/v1/keys",
-                Some(operator),
-                Some(&json!({ "participant": id }).to_string()),
-            )
-            .await;
-        let token = json_of(&body)["key"].as_str().unwrap().to_string();
+        let (_, token) = participant(&mut c, operator, &format!("seller-{i}"), "provider").await;
         let f = json!({ "name": "bench", "region": "us-east", "power_kw": 100_000_000, "pools": [{ "model": "h100-sxm", "gpus": 10_000_000 }] });
         let (_, body) = c
             .call("POST", "/v1/facilities", Some(&token), Some(&f.to_string()))

@@ -11,18 +11,23 @@
 //! - `billing`: 100,000 term contracts and 12 month closes; the ledger's transfer rate.
 //! - `http`: the real server over loopback, durable orders per second against the
 //!   `GET /healthz` ceiling.
+//! - `usage [--seed N]`: a month of hourly delivery reports on 100,000 contract lines
+//!   in the engine (records per second, memory, the month close that credits the
+//!   shortfalls), and usage reports over HTTP on SQLite (records per second).
 
 mod billing_bench;
 mod engine_bench;
 mod http_bench;
 mod journal_bench;
+mod memory;
 mod peer;
 mod rng;
 mod stats;
+mod usage_bench;
 
 use std::process::ExitCode;
 
-const USAGE: &str = "usage: megawatt-bench engine [--peer] [--seed N] [--commands N] [--runs N]\n       megawatt-bench journal [--seed N] [--commands N] [--database-url URL]\n       megawatt-bench billing [--seed N]\n       megawatt-bench http";
+const USAGE: &str = "usage: megawatt-bench engine [--peer] [--seed N] [--commands N] [--runs N]\n       megawatt-bench journal [--seed N] [--commands N] [--database-url URL]\n       megawatt-bench billing [--seed N]\n       megawatt-bench http\n       megawatt-bench usage [--seed N]";
 
 /// Options shared by the benchmarks.
 #[derive(Clone, Copy, Debug)]
@@ -90,6 +95,10 @@ fn main() -> ExitCode {
         }
         Ok((sub, _, opts, _)) if sub == "billing" => {
             println!("{}", billing_bench::run(opts));
+            ExitCode::SUCCESS
+        }
+        Ok((sub, _, opts, _)) if sub == "usage" => {
+            println!("{}", usage_bench::run(opts));
             ExitCode::SUCCESS
         }
         Ok((sub, _, _, _)) if sub == "http" => {

@@ -145,6 +145,9 @@ impl Engine {
     /// Closes every UTC month that ended after the last tick, up to `hour`.
     pub(crate) fn close_months(&mut self, ctx: &Ctx, hour: Hour, events: &mut Vec<Event>) {
         let mut end = self.last_tick.next_month_start();
+        if end > hour {
+            return;
+        }
         while end <= hour {
             let start = Hour(end.0 - 1).month_start();
             self.close_month(ctx, Window { start, end }, hour, events);

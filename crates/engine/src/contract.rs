@@ -544,6 +544,8 @@ pub struct ContractRecord {
     pub notice: Option<Notice>,
     /// Termination for cause, if any.
     pub for_cause: Option<ForCause>,
+    /// What it promises of delivery.
+    pub delivery: crate::delivery::DeliveryTerms,
 }
 
 impl ContractRecord {
@@ -573,6 +575,7 @@ impl From<&Contract> for ContractRecord {
             ends: c.ends,
             notice: c.notice,
             for_cause: c.for_cause.as_deref().cloned(),
+            delivery: c.delivery.clone(),
         }
     }
 }

@@ -113,6 +113,31 @@ impl DeliveryTerms {
         None
     }
 
+    /// The tiers as stored: `below:credit` pairs in basis points, by commas
+    /// (`9900:1000,9500:2500`; empty for none).
+    pub fn tiers_text(&self) -> String {
+        let parts: Vec<String> = self
+            .tiers
+            .iter()
+            .map(|t| format!("{}:{}", t.below_bps, t.credit_bps))
+            .collect();
+        parts.join(",")
+    }
+
+    /// Tiers from [`DeliveryTerms::tiers_text`]; `None` when the text is not one.
+    pub fn parse_tiers(s: &str) -> Option<Vec<CreditTier>> {
+        s.split(',')
+            .filter(|p| !p.is_empty())
+            .map(|p| {
+                let (below, credit) = p.split_once(':')?;
+                Some(CreditTier {
+                    below_bps: below.parse().ok()?,
+                    credit_bps: credit.parse().ok()?,
+                })
+            })
+            .collect()
+    }
+
     /// Whether a month of these terms can ever earn a credit.
     pub fn credits(&self) -> bool {
         self.availability_target_bps > 0 && (self.pro_rata || !self.tiers.is_empty())
@@ -256,6 +281,15 @@ mod tests {
             credit_micros(&DeliveryTerms::none(), charge, (10, 0)),
             (0, 0, 0)
         );
+    }
+
+    #[test]
+    fn tiers_read_back_as_stored() {
+        let t = tiered();
+        assert_eq!(t.tiers_text(), "9900:1000,9500:2500,9000:10000");
+        assert_eq!(DeliveryTerms::parse_tiers(&t.tiers_text()), Some(t.tiers));
+        assert_eq!(DeliveryTerms::parse_tiers(""), Some(vec![]));
+        assert_eq!(DeliveryTerms::parse_tiers("9900"), None);
     }
 
     #[test]

@@ -285,7 +285,7 @@ pub enum Event {
     /// A fill.
     Trade(Trade),
     /// A contract was made (by a trade, just before this event).
-    ContractCreated(Contract),
+    ContractCreated(Box<Contract>),
     /// A contract's first hour began.
     ContractStarted {
         /// The contract.

@@ -50,7 +50,7 @@ impl Engine {
             .entry(contract.ends)
             .or_default()
             .push(id);
-        events.push(Event::ContractCreated(contract.clone()));
+        events.push(Event::ContractCreated(Box::new(contract.clone())));
         self.contracts.insert(id, contract);
     }
 

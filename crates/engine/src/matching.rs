@@ -55,6 +55,7 @@ const LINEAR_PLANS: usize = 4;
 
 impl Plans {
     /// The plan of `pool`, created on first use.
+    #[inline]
     fn of(&mut self, pool: PoolId, want: u32) -> usize {
         if self.plans.len() <= LINEAR_PLANS {
             if let Some(i) = self.plans.iter().position(|p| p.pool == pool) {

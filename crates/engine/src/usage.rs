@@ -93,9 +93,22 @@ impl LineMonth {
 
     /// How many of the hours `[from, to)` (from the month's start) were reported.
     pub fn reported_hours(&self, from: u16, to: u16) -> u32 {
-        (from..to.min(MAX_MONTH_HOURS as u16))
-            .filter(|&h| self.is_reported(h))
-            .count() as u32
+        let (from, to) = (usize::from(from), usize::from(to).min(MAX_MONTH_HOURS));
+        let mut n = 0;
+        let mut h = from;
+        while h < to {
+            // The bits of word h / 64 from bit h % 64 up to `to` (or the word's end).
+            let (word, bit) = (h / 64, h % 64);
+            let upto = (to - word * 64).min(64);
+            let below = if upto == 64 {
+                u64::MAX
+            } else {
+                (1u64 << upto) - 1
+            };
+            n += (self.reported[word] & below & !((1u64 << bit) - 1)).count_ones();
+            h = (word + 1) * 64;
+        }
+        n
     }
 
     /// GPUs delivered in hour `offset`, if it was reported, of a line of `line_gpus`.
@@ -145,5 +158,22 @@ mod tests {
         assert_eq!(m.short_hours(), &[(0, 3), (743, 0)]);
         assert_eq!(m.shortfall_gpu_hours(1, 744, 8), 8);
         assert_eq!(m.reported_hours(1, 743), 1);
+        // Against counting hour by hour, over every range.
+        let mut m = LineMonth::default();
+        for h in (0..744).step_by(7) {
+            m.set(h, 1, 1);
+        }
+        for (a, b) in [
+            (0, 744),
+            (3, 64),
+            (63, 65),
+            (64, 128),
+            (100, 101),
+            (700, 744),
+            (5, 5),
+        ] {
+            let slow = (a..b).filter(|&h| m.is_reported(h)).count() as u32;
+            assert_eq!(m.reported_hours(a, b), slow, "{a}..{b}");
+        }
     }
 }

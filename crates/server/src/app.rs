@@ -44,6 +44,8 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/contracts/{id}/notice", post(contracts::notice))
         .route("/contracts/{id}/terminate", post(contracts::terminate))
         .route("/contracts/{id}/usage", get(usage::contract_usage))
+        .route("/delivery-terms", get(usage::delivery_terms))
+        .route("/admin/delivery-terms", post(usage::set_delivery_terms))
         .route(
             "/usage",
             post(usage::report).layer(DefaultBodyLimit::max(USAGE_BODY_BYTES_MAX)),

@@ -299,7 +299,58 @@ fn usage_reports_in_batches(backend: Backend) {
     assert_eq!(report.violation_count, 0, "{:?}", report.violations);
 }
 
+fn the_operator_sets_the_delivery_terms_of_fills(backend: Backend) {
+    let Some(s) = TestServer::start(backend) else {
+        return;
+    };
+    let (_, prov) = s.participant("Neocloud", &["provider"]);
+    let (_, lab) = s.participant("Lab", &["buyer"]);
+    let pool = s.pool(&prov, 100);
+    let first = ok(s.get("/v1/delivery-terms", &lab), 200);
+    assert_eq!(
+        first,
+        json!({ "availability_target_bps": 10_000, "unreported": "delivered", "pro_rata": true, "tiers": [] })
+    );
+    let tiered = json!({ "availability_target_bps": 9_900, "unreported": "not_delivered", "pro_rata": false,
+        "tiers": [{ "below_bps": 9_900, "credit_bps": 1_000 }, { "below_bps": 9_500, "credit_bps": 2_500 }] });
+    let set = |key: &str, body: &Value| s.post("/v1/admin/delivery-terms", key, body.clone());
+    problem(&set(&lab, &tiered), 403, "not_permitted", "actor");
+    let mut bad = tiered.clone();
+    bad["tiers"][1]["below_bps"] = json!(9_950);
+    problem(&set(&s.operator, &bad), 422, "out_of_range", "tiers");
+    let mut bad = tiered.clone();
+    bad["unreported"] = json!("sometimes");
+    problem(&set(&s.operator, &bad), 422, "invalid_field", "unreported");
+    assert_eq!(ok(set(&s.operator, &tiered), 200), tiered);
+    assert_eq!(ok(s.get("/v1/delivery-terms", &lab), 200), tiered);
+    // New fills carry them; the contract shows them, also after a restart.
+    let start = day(1);
+    let o = |side: &str, key: &str| {
+        let mut b =
+            json!({ "side": side, "gpus": 4, "start": start, "hours": 24, "price": "2.00" });
+        if side == "sell" {
+            b["pool"] = json!(pool);
+        } else {
+            b["model"] = json!("h100-sxm");
+        }
+        ok(s.post("/v1/orders", key, b), 201)
+    };
+    o("sell", &prov);
+    let c = o("buy", &lab)["contracts"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let s = s.restart();
+    assert_eq!(
+        ok(s.get(&format!("/v1/contracts/{c}"), &lab), 200)["delivery"],
+        tiered
+    );
+    let report = megawatt_store::audit::audit(&s.store, 1).unwrap();
+    assert_eq!(report.violation_count, 0, "{:?}", report.violations);
+}
+
 on_both_backends!(
     refunds_of_what_will_not_be_delivered,
-    usage_reports_in_batches
+    usage_reports_in_batches,
+    the_operator_sets_the_delivery_terms_of_fills
 );

@@ -160,6 +160,10 @@ pub fn contract(c: &Contract, time_ms: u64) -> rows::Contract {
         cause_reason: None,
         cause_ms: None,
         payment_days: t.payment_days,
+        delivery_target_bps: c.delivery.availability_target_bps,
+        delivery_unreported: c.delivery.unreported.as_str().into(),
+        delivery_pro_rata: c.delivery.pro_rata,
+        delivery_tiers: c.delivery.tiers_text(),
     }
 }
 

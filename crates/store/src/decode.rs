@@ -86,7 +86,8 @@ pub(crate) fn days(r: &dyn Get, i: usize) -> Result<u16, StoreError> {
 pub(crate) const CONTRACT_COLUMNS: &str = "id, buyer, seller, pricing, price_micros, monthly_fee_micros, start_hour, \
     end_hour, buyer_notice_hours, seller_notice_hours, early_termination_fee_micros, origin_trade, status, created_ms, \
     origin_quote, parent, parent_line, ends_hour, for_cause_allowed, notice_by, notice_ms, notice_effective_hour, \
-    notice_fee_micros, notice_via_parent, cause, cause_by, cause_reason, cause_ms, payment_days";
+    notice_fee_micros, notice_via_parent, cause, cause_by, cause_reason, cause_ms, payment_days, \
+    delivery_target_bps, delivery_unreported, delivery_pro_rata, delivery_tiers";
 
 /// A stored value, of the column(s) named `what`, that does not make what the engine
 /// recorded.
@@ -122,6 +123,25 @@ pub(crate) fn contract_record(r: &dyn Get) -> Result<ContractRecord, StoreError>
         ends,
         notice: notice(r)?,
         for_cause: for_cause(r, ends)?,
+        delivery: delivery(r)?,
+    })
+}
+
+/// The delivery terms: `delivery_target_bps`, `delivery_unreported`,
+/// `delivery_pro_rata`, `delivery_tiers`.
+fn delivery(r: &dyn Get) -> Result<megawatt_engine::delivery::DeliveryTerms, StoreError> {
+    use megawatt_engine::delivery::{DeliveryTerms, Unreported};
+    let target = small(r, 29)?;
+    let unreported = string(r, 30)?;
+    let tiers = string(r, 32)?;
+    Ok(DeliveryTerms {
+        availability_target_bps: u16::try_from(target)
+            .map_err(|_| corrupt("contracts.delivery_target_bps", target))?,
+        unreported: Unreported::parse(&unreported)
+            .ok_or_else(|| corrupt("contracts.delivery_unreported", &unreported))?,
+        pro_rata: opt_bool(r, 31)?.unwrap_or(false),
+        tiers: DeliveryTerms::parse_tiers(&tiers)
+            .ok_or_else(|| corrupt("contracts.delivery_tiers", &tiers))?,
     })
 }
 

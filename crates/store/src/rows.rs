@@ -224,7 +224,8 @@ rows! {
         notice_by: Option<u64>, notice_ms: Option<u64>, notice_effective_hour: Option<u32>,
         notice_fee_micros: Option<i64>, notice_via_parent: Option<u64>, cause: Option<String>,
         cause_by: Option<u64>, cause_reason: Option<String>, cause_ms: Option<u64>,
-        payment_days: u16,
+        payment_days: u16, delivery_target_bps: u16, delivery_unreported: String,
+        delivery_pro_rata: bool, delivery_tiers: String,
     }
     /// `contract_lines`.
     ContractLine => ContractLines {

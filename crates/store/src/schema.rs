@@ -205,7 +205,9 @@ CREATE TABLE IF NOT EXISTS webhook_attempts (
 );
 "#;
 
-/// Version 11: delivery. Delivery credits with their evidence; usage reports, the latest of each contract line, hour and side
+/// Version 11: delivery. Contracts' delivery terms (fills made before it get the
+/// exchange's first defaults, as a replay gives them; term contracts none); delivery
+/// credits with their evidence; usage reports, the latest of each contract line, hour and side
 /// (a correction replaces its row); hours as integers only, to keep a month of hourly
 /// reports small. The engine's state gained refunds and delivery reports, so snapshots
 /// of the older layout are dropped: the first start replays the journal.
@@ -224,6 +226,11 @@ CREATE TABLE IF NOT EXISTS delivery_credits (
     seq INTEGER NOT NULL
 );
 CREATE INDEX IF NOT EXISTS delivery_credits_by_contract ON delivery_credits (contract, invoice);
+ALTER TABLE contracts ADD COLUMN delivery_target_bps INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE contracts ADD COLUMN delivery_unreported TEXT NOT NULL DEFAULT 'delivered';
+ALTER TABLE contracts ADD COLUMN delivery_pro_rata INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE contracts ADD COLUMN delivery_tiers TEXT NOT NULL DEFAULT '';
+UPDATE contracts SET delivery_target_bps = 10000, delivery_pro_rata = 1 WHERE origin_quote IS NULL;
 DELETE FROM snapshots;
 "#;
 

@@ -265,6 +265,14 @@ fn a_version_1_store_is_migrated_on_open(t: TestStore) {
     assert_eq!(causes, "acceptable_use,non_payment,non_delivery");
     let days = t.query_text("SELECT CAST(payment_days AS TEXT) FROM contracts WHERE id = 1");
     assert_eq!(days, "30", "older contracts pay in 30 days");
+    let delivery = t.query_text(
+        "SELECT CAST(delivery_target_bps AS TEXT) || ':' || delivery_unreported || ':' || \
+         CAST(delivery_pro_rata AS TEXT) || ':' || delivery_tiers FROM contracts WHERE id = 1",
+    );
+    assert_eq!(
+        delivery, "10000:delivered:1:",
+        "an older fill has the exchange's first delivery terms"
+    );
     t.assert_tables_match_their_row_structs();
 }
 
@@ -274,6 +282,13 @@ fn every_row_struct_matches_its_table(t: TestStore) {
     drop(t.open());
     t.assert_tables_match_their_row_structs();
 }
+
+/// What version 11 added, undone, to make an older store of a new one.
+const UNDO_V11: &str = "DROP TABLE usage_reports; DROP TABLE delivery_credits; \
+    ALTER TABLE contracts DROP COLUMN delivery_target_bps; \
+    ALTER TABLE contracts DROP COLUMN delivery_unreported; \
+    ALTER TABLE contracts DROP COLUMN delivery_pro_rata; \
+    ALTER TABLE contracts DROP COLUMN delivery_tiers;";
 
 /// Version 9 added `invoice_lines`: the invoices issued before it get their lines from
 /// the engine's function when the store is migrated (a monthly fee split by GPU-hours,
@@ -289,7 +304,7 @@ fn a_version_8_store_gets_the_lines_of_its_invoices(t: TestStore) {
         (1, 1, 2, 3, 'usage', 0, 744, 'a', 'b', 1001, 0, 1464, 'c', 'open', NULL), \
         (2, 1, 2, 3, 'early_termination_fee', 700, 701, 'a', 'b', 7, 0, 1464, 'c', 'open', NULL);";
     t.tamper(&format!(
-        "DROP TABLE invoice_lines; UPDATE meta SET value = '8' WHERE key = 'schema_version'; \
+        "{UNDO_V11} DROP TABLE invoice_lines; UPDATE meta SET value = '8' WHERE key = 'schema_version'; \
          {contract} {lines} {invoices}"
     ));
     drop(t.open());
@@ -323,7 +338,8 @@ fn a_version_9_store_starts_its_event_log_at_its_journal_end(t: TestStore) {
     }
     drop(store);
     t.tamper(
-        "DROP TABLE events; DROP TABLE webhooks; DROP TABLE webhook_attempts;          DELETE FROM meta WHERE key = 'events_floor'; UPDATE meta SET value = '9' WHERE key = 'schema_version';",
+        &format!("{UNDO_V11} DROP TABLE events; DROP TABLE webhooks; DROP TABLE webhook_attempts; \
+         DELETE FROM meta WHERE key = 'events_floor'; UPDATE meta SET value = '9' WHERE key = 'schema_version';"),
     );
     drop(t.open());
     assert_eq!(t.version(), SCHEMA_VERSION.to_string());

@@ -62,6 +62,7 @@ pub fn contract(c: &ContractView) {
     );
     println!("  for cause       {}", terms.for_cause.join(", "));
     println!("  payment terms   {} days", terms.payment_days);
+    println!("  delivery        {}", delivery(&c.delivery));
     println!("  run-rate/year   {}", usd_opt(&c.run_rate_per_year));
     println!("  remaining       {}", usd_opt(&c.remaining_commitment));
     let o = &c.origin;
@@ -236,4 +237,29 @@ pub fn contract_usage(u: &megawatt_api::ContractUsage) {
         })
         .collect();
     super::table(&["hour", "line", "side", "gpus", "energy_wh"], &rows);
+}
+
+/// Delivery terms in a line: `credits below 99.00%: pro-rata; tiers <99.00% 10%`.
+fn delivery(d: &megawatt_api::DeliveryTermsView) -> String {
+    let pct = |bps: u16| format!("{}.{:02}%", bps / 100, bps % 100);
+    let mut rules = Vec::new();
+    if d.pro_rata {
+        rules.push("pro-rata".to_string());
+    }
+    for t in &d.tiers {
+        rules.push(format!("{} below {}", pct(t.credit_bps), pct(t.below_bps)));
+    }
+    if d.availability_target_bps == 0 || rules.is_empty() {
+        return "no credits".into();
+    }
+    let unreported = if d.unreported == "not_delivered" {
+        "unreported hours count as not delivered"
+    } else {
+        "unreported hours count as delivered"
+    };
+    format!(
+        "credits below {}: {}; {unreported}",
+        pct(d.availability_target_bps),
+        rules.join(", ")
+    )
 }

@@ -76,6 +76,8 @@ fn contract() -> Value {
         "lines": [{ "pool": "pool-3", "gpus": 64, "start": START, "end": END }],
         "notional": notional(24), "run_rate_per_year": notional(HOURS_PER_YEAR),
         "remaining_commitment": notional(24), "terms": terms(),
+        "delivery": { "availability_target_bps": 10_000, "unreported": "delivered",
+            "pro_rata": true, "tiers": [] },
         "origin": { "kind": "trade", "trade": "trd-4" }, "origin_trade": "trd-4" })
 }
 
@@ -140,6 +142,11 @@ fn examples() -> Vec<(&'static str, Value)> {
         ("TradeView", exact::<api::TradeView>(trade())),
         ("ContractView", exact::<api::ContractView>(contract())),
         ("TransferView", exact::<api::TransferView>(transfer())),
+        (
+            "DeliveryTermsView",
+            exact::<api::DeliveryTermsView>(json!({ "availability_target_bps": 10_000,
+                "unreported": "delivered", "pro_rata": true, "tiers": [] })),
+        ),
         (
             "UsageAccepted",
             exact::<api::UsageAccepted>(json!({ "records": 2, "delivered": 2, "used": 0 })),

@@ -139,6 +139,12 @@ const OPERATION_CODES: &[(&str, &[&str])] = &[
     ]),
     // GET /v1/contracts/{id}/usage?from&to: no command.
     ("usage_contract_usage", &["unknown_field", "invalid_field", "unknown_contract"]),
+    // GET /v1/delivery-terms: no command.
+    ("usage_delivery_terms", &[]),
+    // POST /v1/admin/delivery-terms: Command::SetDeliveryDefaults.
+    ("usage_set_delivery_terms", &[
+        "not_permitted", "invalid_field", "out_of_range", "idempotency_key_reused",
+    ]),
 
     // rfqs and quotes (routes/rfqs.rs, engine rfq.rs, quote_rules.rs)
     // POST /v1/rfqs: Command::CreateRfq.

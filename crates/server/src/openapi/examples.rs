@@ -40,6 +40,13 @@ fn examples() -> Vec<(&'static str, Value)> {
         ),
         ("GiveNotice", typed::<api::GiveNotice>(json!({}))),
         (
+            "DeliveryTermsView",
+            typed::<api::DeliveryTermsView>(json!({ "availability_target_bps": 9_900,
+                "unreported": "delivered", "pro_rata": false,
+                "tiers": [{ "below_bps": 9_900, "credit_bps": 1_000 },
+                    { "below_bps": 9_500, "credit_bps": 2_500 }] })),
+        ),
+        (
             "UsageReport",
             typed::<api::UsageReport>(json!({ "records": [
                 { "contract": "ctr-11", "line": 0, "hour": "2027-01-04T09:00:00Z", "gpus": 600,

@@ -27,7 +27,7 @@ use utoipa::{Modify, OpenApi};
         orders::place, orders::list, orders::show, orders::cancel, orders::reduce,
         market::trades, market::book, market::events,
         contracts::list, contracts::show, contracts::notice, contracts::terminate,
-        usage::report, usage::contract_usage,
+        usage::report, usage::contract_usage, usage::delivery_terms, usage::set_delivery_terms,
         rfqs::create, rfqs::list, rfqs::show, rfqs::cancel, rfqs::quote, rfqs::quotes,
         rfqs::show_quote, rfqs::withdraw, rfqs::accept,
         money::balance, money::transfers, money::deposit, money::withdraw, money::credit_limit,

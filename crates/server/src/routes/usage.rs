@@ -1,5 +1,7 @@
 //! Delivery: usage reports in batches (`POST /v1/usage`, all or nothing: the engine's
-//! `metering.rs`) and the reports of a contract (`GET /v1/contracts/{id}/usage`).
+//! `metering.rs`), the reports of a contract (`GET /v1/contracts/{id}/usage`), and the
+//! delivery terms of new fills (`GET /v1/delivery-terms`, the operator's
+//! `POST /v1/admin/delivery-terms`).
 
 use super::{path_id, submit};
 use crate::extract::{Body, IdemHeader, Q};
@@ -8,7 +10,7 @@ use crate::problem::{Problem, ProblemBody};
 use crate::state::{AppState, Caller};
 use axum::Json;
 use axum::extract::{Path, State};
-use megawatt_api::{ContractUsage, UsageAccepted, UsageReport, UsageView};
+use megawatt_api::{ContractUsage, DeliveryTermsView, UsageAccepted, UsageReport, UsageView};
 use megawatt_engine::command::Command;
 use megawatt_engine::event::Event;
 use megawatt_engine::ids::ContractId;
@@ -154,4 +156,71 @@ pub async fn contract_usage(
         to: to.to_string(),
         items,
     }))
+}
+
+/// The delivery terms that new exchange fills and resales get (contracts keep the
+/// terms they were made with).
+#[utoipa::path(get, path = "/v1/delivery-terms", tag = "usage",
+    responses((status = 200, body = DeliveryTermsView), (status = "4XX", body = ProblemBody)), security(("bearer" = [])))]
+pub async fn delivery_terms(
+    State(state): State<Arc<AppState>>,
+    _caller: Caller,
+) -> Result<Json<DeliveryTermsView>, Problem> {
+    let terms = state
+        .seq
+        .query(|e| e.delivery_defaults().clone())
+        .await
+        .map_err(crate::state::seq_problem)?;
+    Ok(Json(crate::views::delivery(&terms)))
+}
+
+/// Operator: the delivery terms of exchange fills and resales made from now on: an
+/// availability target (0 to 10,000 basis points), how unreported hours count
+/// (`delivered` or `not_delivered`), pro-rata credits, and up to 4 tiers (thresholds
+/// descending).
+#[utoipa::path(post, path = "/v1/admin/delivery-terms", tag = "usage", request_body = DeliveryTermsView,
+    params(("Idempotency-Key" = Option<String>, Header, description = "Retry-safe key")),
+    responses((status = 200, body = DeliveryTermsView), (status = "4XX", body = ProblemBody)), security(("bearer" = [])))]
+pub async fn set_delivery_terms(
+    State(state): State<Arc<AppState>>,
+    caller: Caller,
+    idem: IdemHeader,
+    body: Body<DeliveryTermsView>,
+) -> Result<Json<DeliveryTermsView>, Problem> {
+    use megawatt_engine::delivery::{CreditTier, DeliveryTerms, Unreported};
+    let idem = body.idem(idem);
+    let v = body.value;
+    let unreported = Unreported::parse(&v.unreported).ok_or_else(|| {
+        Problem::invalid(
+            "unreported",
+            format!(
+                "unreported: {:?} is not delivered or not_delivered",
+                v.unreported
+            ),
+        )
+    })?;
+    let terms = DeliveryTerms {
+        availability_target_bps: v.availability_target_bps,
+        unreported,
+        pro_rata: v.pro_rata,
+        tiers: v
+            .tiers
+            .iter()
+            .map(|t| CreditTier {
+                below_bps: t.below_bps,
+                credit_bps: t.credit_bps,
+            })
+            .collect(),
+    };
+    let cmd = Command::SetDeliveryDefaults(terms);
+    if crate::dry_run::active() {
+        let view = |e: &megawatt_engine::Engine, _: &[Event]| {
+            crate::views::delivery(e.delivery_defaults())
+        };
+        return Ok(Json(
+            crate::dry_run::simulate(&state, caller.id, cmd, view).await?,
+        ));
+    }
+    submit(&state, caller, cmd, idem).await?;
+    delivery_terms(State(state), caller).await
 }

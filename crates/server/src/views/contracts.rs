@@ -62,6 +62,23 @@ pub fn origin(o: &Origin) -> OriginView {
         parent_line: parent.map(|(_, l)| l),
     }
 }
+/// Delivery terms as the API shows them.
+pub fn delivery(d: &megawatt_engine::delivery::DeliveryTerms) -> megawatt_api::DeliveryTermsView {
+    megawatt_api::DeliveryTermsView {
+        availability_target_bps: d.availability_target_bps,
+        unreported: d.unreported.as_str().into(),
+        pro_rata: d.pro_rata,
+        tiers: d
+            .tiers
+            .iter()
+            .map(|t| megawatt_api::CreditTierView {
+                below_bps: t.below_bps,
+                credit_bps: t.credit_bps,
+            })
+            .collect(),
+    }
+}
+
 /// A contract, with its commitment from hour `now` on. Every money figure is the
 /// engine's ([`megawatt_engine::economics::Economics`]); this only formats.
 pub fn contract(c: &ContractRecord, now: Hour) -> ContractView {
@@ -81,6 +98,7 @@ pub fn contract(c: &ContractRecord, now: Hour) -> ContractView {
         run_rate_per_year: economics.run_rate_per_year_micros().map(money),
         remaining_commitment: economics.remaining_micros(now).map(money),
         terms: terms(&c.terms),
+        delivery: delivery(&c.delivery),
         origin_trade: origin.trade.clone(),
         origin,
         notice: c.notice.map(|n| NoticeView {
