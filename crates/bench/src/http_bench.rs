@@ -233,6 +233,20 @@ async fn healthz_phase(addr: std::net::SocketAddr) -> f64 {
     n as f64 / t0.elapsed().as_secs_f64()
 }
 
+/// A server on a new SQLite store in `dir`, on any loopback port, without rate limits.
+pub(crate) fn config(dir: &std::path::Path, manual_clock: bool) -> Config {
+    Config {
+        listen: "127.0.0.1:0".parse().unwrap(),
+        store: megawatt_store::Location::Sqlite(dir.join("bench.db")),
+        standby: false,
+        demo: false,
+        rate_limit: 0,
+        snapshot_every: megawatt_server::limits::SNAPSHOT_EVERY_COMMANDS_DEFAULT,
+        manual_clock,
+        webhooks: Default::default(),
+    }
+}
+
 /// Runs the benchmark and returns its JSON line.
 pub fn run() -> String {
     let rt = tokio::runtime::Builder::new_multi_thread()
@@ -241,16 +255,7 @@ pub fn run() -> String {
         .expect("runtime");
     rt.block_on(async {
         let dir = tempfile::tempdir().expect("temp dir");
-        let config = Config {
-            listen: "127.0.0.1:0".parse().unwrap(),
-            store: megawatt_store::Location::Sqlite(dir.path().join("bench.db")),
-            standby: false,
-            demo: false,
-            rate_limit: 0,
-            snapshot_every: megawatt_server::limits::SNAPSHOT_EVERY_COMMANDS_DEFAULT,
-            manual_clock: false,
-            webhooks: Default::default(),
-        };
+        let config = config(dir.path(), false);
         let running = start(config).await.expect("server starts");
         let addr = running.addr;
         let operator = running

@@ -231,16 +231,7 @@ fn http_part() -> (u64, f64, f64, f64) {
         .expect("runtime");
     rt.block_on(async {
         let dir = tempfile::tempdir().expect("temp dir");
-        let config = megawatt_server::Config {
-            listen: "127.0.0.1:0".parse().unwrap(),
-            store: megawatt_store::Location::Sqlite(dir.path().join("bench.db")),
-            standby: false,
-            demo: false,
-            rate_limit: 0,
-            snapshot_every: megawatt_server::limits::SNAPSHOT_EVERY_COMMANDS_DEFAULT,
-            manual_clock: true,
-            webhooks: Default::default(),
-        };
+        let config = crate::http_bench::config(dir.path(), true);
         let running = megawatt_server::start(config).await.expect("server starts");
         let addr = running.addr;
         let operator = running
