@@ -157,6 +157,7 @@ pub struct ContractView {
 pub struct DeliveryTermsView {
     /// A month at or above this availability (delivered ÷ contracted GPU-hours), basis
     /// points, earns no credit.
+    #[schema(maximum = 65535)]
     pub availability_target_bps: u16,
     /// How hours with no delivery report count: `delivered` or `not_delivered`.
     pub unreported: String,
@@ -171,7 +172,9 @@ pub struct DeliveryTermsView {
 #[serde(deny_unknown_fields)]
 pub struct CreditTierView {
     /// Applies when availability is below this, basis points.
+    #[schema(maximum = 65535)]
     pub below_bps: u16,
     /// Credit, basis points of the month's charge.
+    #[schema(maximum = 65535)]
     pub credit_bps: u16,
 }

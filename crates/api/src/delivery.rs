@@ -12,6 +12,7 @@ pub struct UsageRecordBody {
     pub contract: String,
     /// Its line, from 0 (default 0).
     #[serde(default)]
+    #[schema(maximum = 65535)]
     pub line: u16,
     /// The hour (its start, RFC 3339 on an hour boundary); it must have ended.
     pub hour: String,

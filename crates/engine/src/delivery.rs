@@ -26,6 +26,14 @@ impl Unreported {
         }
     }
 
+    /// What it means, for people.
+    pub fn meaning(self) -> &'static str {
+        match self {
+            Unreported::Delivered => "an hour with no delivery report counts as delivered",
+            Unreported::NotDelivered => "an hour with no delivery report counts as not delivered",
+        }
+    }
+
     /// The rule named `s`.
     pub fn parse(s: &str) -> Option<Unreported> {
         [Unreported::Delivered, Unreported::NotDelivered]

@@ -266,7 +266,12 @@ fn usage_reports_in_batches(backend: Backend) {
         &format!("/v1/contracts/{c}/usage?from={}&to={}", at(0), at(800)),
         &lab,
     );
-    problem(&r, 422, "invalid_field", "to");
+    problem(&r, 422, "window_too_long", "to");
+    let r = s.get(
+        &format!("/v1/contracts/{c}/usage?from={}&to={}", at(5), at(5)),
+        &lab,
+    );
+    problem(&r, 422, "window_empty", "to");
     // An outage: 3 GPUs short in hour 3, all 8 in hour 4: 11 GPU-hours.
     ok(post(&prov, vec![rec(3, 5), rec(4, 0)]), 200);
     // Once every month of the contract has closed, its reports are final, and the

@@ -138,7 +138,9 @@ const OPERATION_CODES: &[(&str, &[&str])] = &[
         "duplicate_record", "idempotency_key_reused",
     ]),
     // GET /v1/contracts/{id}/usage?from&to: no command.
-    ("usage_contract_usage", &["unknown_field", "invalid_field", "unknown_contract"]),
+    ("usage_contract_usage", &[
+        "unknown_field", "invalid_field", "unknown_contract", "window_empty", "window_too_long",
+    ]),
     // GET /v1/delivery-terms: no command.
     ("usage_delivery_terms", &[]),
     // POST /v1/admin/delivery-terms: Command::SetDeliveryDefaults.

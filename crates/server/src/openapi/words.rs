@@ -5,6 +5,7 @@
 //! the times answers carry.
 
 use megawatt_engine::contract::ContractStatus;
+use megawatt_engine::delivery::Unreported;
 use megawatt_engine::event::{CloseReason, QuoteEnd};
 use megawatt_engine::invoice::Charge;
 use megawatt_engine::money::TransferKind;
@@ -48,6 +49,10 @@ fn words(schema: &str, property: &str) -> Option<Vec<(String, String)>> {
             .collect(),
         ("TransferView", "kind") => TransferKind::ALL
             .map(|k| (k.as_str().to_string(), k.meaning().to_string()))
+            .into_iter()
+            .collect(),
+        ("DeliveryTermsView", "unreported") => [Unreported::Delivered, Unreported::NotDelivered]
+            .map(|u| (u.as_str().to_string(), u.meaning().to_string()))
             .into_iter()
             .collect(),
         ("QuoteView", "status") => std::iter::once(open())

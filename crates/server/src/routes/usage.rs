@@ -122,12 +122,22 @@ pub async fn contract_usage(
     let from = at(&q.from, "from")?.unwrap_or(c.start());
     let longest = Hour(from.0.saturating_add(USAGE_RANGE_HOURS_MAX));
     let to = at(&q.to, "to")?.unwrap_or(longest);
-    if to <= from || to > longest {
-        return Err(Problem::invalid(
+    if to <= from {
+        let detail = format!("the range ends at {to}, not after its start {from}");
+        return Err(Problem::rule(
+            megawatt_engine::Rule::WindowEmpty,
             "to",
-            format!(
-                "to: must be after from ({from}) and at most {USAGE_RANGE_HOURS_MAX} hours after it"
-            ),
+            &detail,
+        ));
+    }
+    if to > longest {
+        let detail = format!(
+            "a range is at most {USAGE_RANGE_HOURS_MAX} hours; from {from} it ends by {longest}"
+        );
+        return Err(Problem::rule(
+            megawatt_engine::Rule::WindowTooLong,
+            "to",
+            &detail,
         ));
     }
     let mut rows = state
