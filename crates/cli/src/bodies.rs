@@ -198,6 +198,36 @@ pub fn quote(a: &QuoteArgs) -> Result<SubmitQuote, Failure> {
     })
 }
 
+/// The body of `mw admin delivery-terms`: each `--tier` is `BELOW_BPS:CREDIT_BPS`.
+pub fn delivery_terms(
+    target_bps: u16,
+    unreported: &str,
+    pro_rata: bool,
+    tiers: &[String],
+) -> Result<megawatt_api::DeliveryTermsView, Failure> {
+    let tiers = tiers
+        .iter()
+        .map(|t| {
+            let bad = || {
+                Failure::usage(format!(
+                    "--tier {t:?}: give BELOW_BPS:CREDIT_BPS, e.g. 9900:1000"
+                ))
+            };
+            let (below, credit) = t.split_once(':').ok_or_else(bad)?;
+            Ok(megawatt_api::CreditTierView {
+                below_bps: below.trim().parse().map_err(|_| bad())?,
+                credit_bps: credit.trim().parse().map_err(|_| bad())?,
+            })
+        })
+        .collect::<Result<Vec<_>, Failure>>()?;
+    Ok(megawatt_api::DeliveryTermsView {
+        availability_target_bps: target_bps,
+        unreported: unreported.to_string(),
+        pro_rata,
+        tiers,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

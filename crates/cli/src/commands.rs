@@ -516,6 +516,16 @@ fn admin(c: &Client, mode: Mode, cmd: &AdminCmd) -> Result<(), Failure> {
             };
             show(mode, &c.post(path, &body)?, output::transfer);
         }
+        AdminCmd::DeliveryTerms {
+            target_bps,
+            unreported,
+            pro_rata,
+            tiers,
+        } => {
+            let body = bodies::delivery_terms(*target_bps, unreported, *pro_rata, tiers)?;
+            let terms: api::DeliveryTermsView = c.post("/v1/admin/delivery-terms", &body)?;
+            show(mode, &terms, output::delivery_terms);
+        }
         AdminCmd::Fees {
             maker_bps,
             taker_bps,

@@ -33,9 +33,49 @@ fn a_metering_agent_pushes_a_file_of_usage() {
         assert_eq!(status, 201, "{v:?}");
         v
     };
+    // The operator's delivery terms for new fills: a bad tier is refused naming it.
+    let bad = mw(
+        &url,
+        &operator,
+        &[
+            "admin",
+            "delivery-terms",
+            "--target-bps",
+            "9900",
+            "--tier",
+            "99",
+        ],
+    );
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&bad.stderr).contains("--tier"),
+        "{bad:?}"
+    );
+    let set = ok(&mw(
+        &url,
+        &operator,
+        &[
+            "admin",
+            "delivery-terms",
+            "--target-bps",
+            "10000",
+            "--pro-rata",
+            "--tier",
+            "9500:1000",
+        ],
+    ));
+    assert!(
+        set.contains("credits below 100.00%: pro-rata, 10.00% below 95.00%"),
+        "{set}"
+    );
     order(&seller, json!({ "side": "sell", "pool": pool }));
     let fill = order(&buyer, json!({ "side": "buy", "model": "h100-sxm" }));
     let c = fill["contracts"][0]["id"].as_str().unwrap().to_string();
+    let shown = ok(&mw(&url, &buyer, &["contract", "show", &c]));
+    assert!(
+        shown.contains("delivery        credits below 100.00%"),
+        "{shown}"
+    );
     let tick = json!({ "hour": at(24) });
     let (status, _) = call(
         &a,
@@ -96,6 +136,31 @@ fn a_metering_agent_pushes_a_file_of_usage() {
         3,
         "{shown}"
     );
+    // At the month's close the outage is credited: 16 GPUs x 4 hours at $2.00.
+    let close = json!({ "hour": Hour(Hour(start.0 + 24).next_month_start().0).to_string() });
+    let (status, _) = call(
+        &a,
+        "POST",
+        &format!("{url}/v1/admin/clock"),
+        &operator,
+        Some(close),
+    )
+    .unwrap();
+    assert_eq!(status, 200);
+    let invoices: serde_json::Value =
+        serde_json::from_str(&ok(&mw(&url, &buyer, &["invoices", "--json"]))).unwrap();
+    let credit = invoices["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["charge"] == "delivery_credit")
+        .expect("a delivery credit");
+    assert_eq!(
+        credit["amount"]["micros"],
+        json!(16 * 4 * 2_000_000),
+        "{credit}"
+    );
+    assert_eq!(credit["lines"][0]["gpu_hours"], json!(64), "{credit}");
     child.kill().unwrap();
     child.wait().unwrap();
 }

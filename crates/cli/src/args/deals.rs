@@ -103,6 +103,26 @@ pub enum AdminCmd {
         #[arg(long)]
         taker_bps: u16,
     },
+    /// Set the delivery terms of exchange fills and resales made from now on: the
+    /// availability target, how unreported hours count, pro-rata credits and tiers.
+    #[command(
+        after_help = "Examples:\n  mw admin delivery-terms --target-bps 10000 --pro-rata\n  mw admin delivery-terms --target-bps 9900 --tier 9900:1000 --tier 9500:2500 --unreported not_delivered"
+    )]
+    DeliveryTerms {
+        /// A month at or above this availability (basis points) earns no credit.
+        #[arg(long)]
+        target_bps: u16,
+        /// How hours with no delivery report count: delivered or not_delivered.
+        #[arg(long, default_value = "delivered")]
+        unreported: String,
+        /// Below the target, credit every undelivered GPU-hour at the price.
+        #[arg(long)]
+        pro_rata: bool,
+        /// Below the target, BELOW_BPS:CREDIT_BPS: credit that share of the month's
+        /// charge when availability is below BELOW_BPS (up to 4, descending).
+        #[arg(long = "tier")]
+        tiers: Vec<String>,
+    },
     /// Add a GPU model to the catalog.
     #[command(
         after_help = "Examples:\n  mw admin model --id b300 --name \"NVIDIA B300\" --watts-per-gpu 1900"

@@ -239,7 +239,12 @@ pub fn contract_usage(u: &megawatt_api::ContractUsage) {
     super::table(&["hour", "line", "side", "gpus", "energy_wh"], &rows);
 }
 
-/// Delivery terms in a line: `credits below 99.00%: pro-rata; tiers <99.00% 10%`.
+/// The delivery terms of new fills, in a line.
+pub fn delivery_terms(d: &megawatt_api::DeliveryTermsView) {
+    println!("delivery terms of new fills: {}", delivery(d));
+}
+
+/// Delivery terms in a line: `credits below 99.00%: pro-rata, 10.00% below 99.00%; …`.
 fn delivery(d: &megawatt_api::DeliveryTermsView) -> String {
     let pct = |bps: u16| format!("{}.{:02}%", bps / 100, bps % 100);
     let mut rules = Vec::new();

@@ -7,7 +7,7 @@ use megawatt_api::{
     MeView, ModelView, OrderView, Page, ParticipantView, PlacedView, QuoteView, ReservationView,
     RfqView, TradeView, TransferView,
 };
-use megawatt_api::{ContractUsage, UsageAccepted};
+use megawatt_api::{ContractUsage, DeliveryTermsView, UsageAccepted};
 use megawatt_api::{EventType, Webhook, WebhookAttempt, WebhookCreated};
 
 /// An answer's ids.
@@ -75,7 +75,13 @@ macro_rules! no_id {
     };
 }
 
-no_id!(BookView, FeesView, Statement, UsageAccepted);
+no_id!(
+    BookView,
+    FeesView,
+    Statement,
+    UsageAccepted,
+    DeliveryTermsView
+);
 
 impl Ids for RfqAndQuotes {
     /// The quotes' ids: what a buyer goes on to accept.
