@@ -115,13 +115,15 @@ pub enum Command {
     /// A party: give notice, as journaled before 2026-12-02: the notice period runs from
     /// the next hour boundary after the moment, so notice given exactly on an hour
     /// takes effect an hour late. Kept so that old journals replay as they ran; new
-    /// notice is [`Command::GiveNotice`].
+    /// notice is [`Command::GiveNotice`] (and refunds nothing, as it ran).
     GiveNoticeV1 {
         /// The contract.
         contract: ContractId,
     },
-    /// A party: terminate for a cause the contract allows, with a written reason.
-    TerminateForCause {
+    /// A party: terminate for a cause the contract allows, with a written reason, as
+    /// journaled before refunds (2026-12-02): it replays refunding nothing, as it ran;
+    /// a new termination is [`Command::TerminateForCause`].
+    TerminateForCauseV1 {
         /// The contract.
         contract: ContractId,
         /// The cause.
@@ -169,9 +171,10 @@ pub enum Command {
         /// Its roles.
         roles: Roles,
     },
-    /// A party: give notice of termination for convenience under its notice period,
-    /// which runs from the moment notice is given (`lifecycle::notice_end`).
-    GiveNotice {
+    /// A party: give notice from the moment, as journaled before refunds
+    /// (2026-12-02): it replays refunding nothing (children ended with it included); a
+    /// new notice is [`Command::GiveNotice`].
+    GiveNoticeV2 {
         /// The contract.
         contract: ContractId,
     },
@@ -183,6 +186,23 @@ pub enum Command {
     },
     /// Operator: the delivery terms of exchange fills and resales made from now on.
     SetDeliveryDefaults(crate::delivery::DeliveryTerms),
+    /// A party: terminate for a cause the contract allows, with a written reason; the
+    /// hours after the end are refunded where the rules say so (`refund.rs`).
+    TerminateForCause {
+        /// The contract.
+        contract: ContractId,
+        /// The cause.
+        cause: Cause,
+        /// Why, in words.
+        reason: String,
+    },
+    /// A party: give notice of termination for convenience under its notice period,
+    /// which runs from the moment notice is given (`lifecycle::notice_end`); prepaid
+    /// children ended with the contract are refunded (`refund.rs`).
+    GiveNotice {
+        /// The contract.
+        contract: ContractId,
+    },
 }
 
 /// What an RFQ asks for.

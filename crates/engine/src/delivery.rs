@@ -63,8 +63,8 @@ pub struct DeliveryTerms {
     /// Below the target, credit every undelivered GPU-hour at the contract's price
     /// (a monthly fee: the month's charge ÷ its contracted GPU-hours).
     pub pro_rata: bool,
-    /// Below the target, credit the highest tier's share of the month's charge (at
-    /// most [`MAX_CREDIT_TIERS`], thresholds descending).
+    /// Below the target, credit the deepest applying tier's share of the month's charge
+    /// (at most [`MAX_CREDIT_TIERS`], thresholds descending and credits rising).
     pub tiers: Vec<CreditTier>,
 }
 
@@ -114,8 +114,15 @@ impl DeliveryTerms {
                     format!("tier {i}: below_bps and credit_bps are 1 to 10,000"),
                 ));
             }
-            if i > 0 && t.below_bps >= self.tiers[i - 1].below_bps {
-                return Some(("tiers", format!("tier {i}: thresholds must descend")));
+            // Deeper tiers credit more, so the deepest that applies is the largest.
+            if i > 0
+                && (t.below_bps >= self.tiers[i - 1].below_bps
+                    || t.credit_bps <= self.tiers[i - 1].credit_bps)
+            {
+                return Some((
+                    "tiers",
+                    format!("tier {i}: thresholds must descend and credits rise"),
+                ));
             }
         }
         None

@@ -298,16 +298,24 @@ impl Engine {
             Command::WithdrawQuote { quote } => self.withdraw_quote(&ctx, *quote, events),
             Command::AcceptQuote { quote } => self.accept_quote(&ctx, *quote, events),
             Command::GiveNoticeV1 { contract } => {
-                self.give_notice(&ctx, *contract, NoticeFrom::NextHour, events)
+                self.give_notice(&ctx, *contract, (NoticeFrom::NextHour, false), events)
+            }
+            Command::GiveNoticeV2 { contract } => {
+                self.give_notice(&ctx, *contract, (NoticeFrom::Moment, false), events)
             }
             Command::GiveNotice { contract } => {
-                self.give_notice(&ctx, *contract, NoticeFrom::Moment, events)
+                self.give_notice(&ctx, *contract, (NoticeFrom::Moment, true), events)
             }
+            Command::TerminateForCauseV1 {
+                contract,
+                cause,
+                reason,
+            } => self.terminate_for_cause(&ctx, *contract, (*cause, reason), false, events),
             Command::TerminateForCause {
                 contract,
                 cause,
                 reason,
-            } => self.terminate_for_cause(&ctx, *contract, *cause, reason, events),
+            } => self.terminate_for_cause(&ctx, *contract, (*cause, reason), true, events),
             Command::Deposit {
                 participant,
                 amount_micros,

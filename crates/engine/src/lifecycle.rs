@@ -95,11 +95,13 @@ impl Engine {
         }
     }
 
+    /// Notice on contract `id`, its period counted `from`; `refunding`: whether the
+    /// hours after the end are refunded (false for commands journaled before refunds).
     pub(crate) fn give_notice(
         &mut self,
         ctx: &Ctx,
         id: ContractId,
-        from: NoticeFrom,
+        (from, refunding): (NoticeFrom, bool),
         events: &mut Vec<Event>,
     ) -> Result<(), Rejection> {
         let c = self.party_contract(ctx, id)?;
@@ -149,7 +151,8 @@ impl Engine {
         };
         let by_seller = c.seller == ctx.actor;
         // Validated: now change.
-        self.cut(ctx, id, effective, EarlyEnd::Notice { by_seller }, events);
+        let why = EarlyEnd::Notice { by_seller };
+        self.cut(ctx, id, effective, (why, refunding), events);
         let c = self.contracts.get_mut(&id).expect("checked");
         c.notice = Some(notice);
         c.status = ContractStatus::NoticeGiven;
@@ -183,12 +186,14 @@ impl Engine {
         Ok(())
     }
 
+    /// Termination of contract `id` for `cause` with a written reason; `refunding` as
+    /// for [`Engine::give_notice`].
     pub(crate) fn terminate_for_cause(
         &mut self,
         ctx: &Ctx,
         id: ContractId,
-        cause: Cause,
-        reason: &str,
+        (cause, reason): (Cause, &str),
+        refunding: bool,
         events: &mut Vec<Event>,
     ) -> Result<(), Rejection> {
         let c = self.party_contract(ctx, id)?;
@@ -242,7 +247,13 @@ impl Engine {
             effective,
         };
         // Validated: now change.
-        self.cut(ctx, id, effective, EarlyEnd::Cause(cause), events);
+        self.cut(
+            ctx,
+            id,
+            effective,
+            (EarlyEnd::Cause(cause), refunding),
+            events,
+        );
         let c = self.contracts.get_mut(&id).expect("checked");
         c.status = ContractStatus::TerminatedForCause;
         c.for_cause = Some(Box::new(termination.clone()));
@@ -258,25 +269,28 @@ impl Engine {
     /// (first, so a reseller holds its own refund before it pays its buyer's), its
     /// children end there too, resale asks on it close, and the capacity after `to`
     /// goes back to the pool (or, for a child, to its parent). The actor and time of
-    /// `ctx` are recorded on the children's notices.
+    /// `ctx` are recorded on the children's notices. Nothing is refunded unless
+    /// `refunding` (commands journaled before refunds replay as they ran).
     pub(crate) fn cut(
         &mut self,
         ctx: &Ctx,
         id: ContractId,
         to: Hour,
-        why: EarlyEnd,
+        (why, refunding): (EarlyEnd, bool),
         events: &mut Vec<Event>,
     ) {
         let c = &self.contracts[&id];
         debug_assert!(c.open && to <= c.ends);
-        self.refund_remainder(ctx, id, to, why, events);
+        if refunding {
+            self.refund_remainder(ctx, id, to, why, events);
+        }
         let c = &self.contracts[&id];
         let (children, old_end) = (c.children.clone(), c.ends);
         for child in children {
             let ch = &self.contracts[&child];
             if ch.open && ch.ends > to {
                 let effective = to.max(ch.start()).min(ch.ends);
-                self.cut(ctx, child, effective, EarlyEnd::Parent, events);
+                self.cut(ctx, child, effective, (EarlyEnd::Parent, refunding), events);
                 let ch = self.contracts.get_mut(&child).expect("child");
                 let notice = Notice {
                     by: ctx.actor,

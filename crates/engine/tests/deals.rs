@@ -1000,7 +1000,7 @@ fn command_variants_keep_their_places() {
             Command::WithdrawQuote { .. } => 13,
             Command::AcceptQuote { .. } => 14,
             Command::GiveNoticeV1 { .. } => 15,
-            Command::TerminateForCause { .. } => 16,
+            Command::TerminateForCauseV1 { .. } => 16,
             Command::Deposit { .. } => 17,
             Command::Withdraw { .. } => 18,
             Command::SetFees(_) => 19,
@@ -1008,9 +1008,11 @@ fn command_variants_keep_their_places() {
             Command::SubmitQuote(_) => 21,
             Command::CreateRfq(_) => 22,
             Command::AdmitParticipant { .. } => 23,
-            Command::GiveNotice { .. } => 24,
+            Command::GiveNoticeV2 { .. } => 24,
             Command::ReportUsage { .. } => 25,
             Command::SetDeliveryDefaults(_) => 26,
+            Command::TerminateForCause { .. } => 27,
+            Command::GiveNotice { .. } => 28,
         }
     }
     let (rfq, quote) = (rfq_spec(1), quote_spec(RfqId(1), &[(PoolId(1), 1)]));
@@ -1086,7 +1088,7 @@ fn command_variants_keep_their_places() {
         Command::GiveNoticeV1 {
             contract: ContractId(1),
         },
-        Command::TerminateForCause {
+        Command::TerminateForCauseV1 {
             contract: ContractId(1),
             cause: Cause::NonDelivery,
             reason: "r".into(),
@@ -1112,11 +1114,19 @@ fn command_variants_keep_their_places() {
             name: "n".into(),
             roles: Roles::default(),
         },
-        Command::GiveNotice {
+        Command::GiveNoticeV2 {
             contract: ContractId(1),
         },
         Command::ReportUsage { records: vec![] },
         Command::SetDeliveryDefaults(megawatt_engine::delivery::DeliveryTerms::none()),
+        Command::TerminateForCause {
+            contract: ContractId(1),
+            cause: Cause::NonDelivery,
+            reason: "r".into(),
+        },
+        Command::GiveNotice {
+            contract: ContractId(1),
+        },
     ];
     for (i, c) in all.iter().enumerate() {
         assert_eq!(usize::from(place(c)), i, "{c:?} is listed out of place");

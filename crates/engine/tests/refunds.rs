@@ -355,3 +355,32 @@ fn a_seller_that_cannot_pay_owes_the_refund_until_money_arrives() {
     assert_eq!((f.m.e.owed(f.seller), f.m.e.receivable(f.buyer)), (0, 0));
     assert_eq!(balance(&f.m, f.buyer), FUNDS);
 }
+
+#[test]
+fn ends_journaled_before_refunds_replay_refunding_nothing() {
+    // A termination journaled before refunds existed ran without one; its record must
+    // replay as it ran, or an old journal would rebuild a different ledger.
+    let mut f = fill();
+    let cmd = Command::TerminateForCauseV1 {
+        contract: f.contract,
+        cause: Cause::NonDelivery,
+        reason: "nodes never came up".into(),
+    };
+    let ev = f.m.exec(f.buyer, cmd).unwrap();
+    assert!(refunds(&ev).is_empty() && refund_transfers(&ev).is_empty());
+    assert_eq!(balance(&f.m, f.buyer), FUNDS - 64 * 24 * PRICE);
+    // So for notice from the moment journaled before refunds: a child ended with its
+    // parent keeps nothing back.
+    let mut m = Market::new();
+    let lab = m.participant("lab", buyer());
+    let second = m.participant("second buyer", buyer());
+    let parent = lease(&mut m, lab);
+    m.exec(lab, resale(parent, 4, w(20, 100), PRICE)).unwrap();
+    m.bid(second, Market::bid_spec(4, w(20, 100), PRICE));
+    m.advance_to(30);
+    let ev = m
+        .exec(lab, Command::GiveNoticeV2 { contract: parent })
+        .unwrap();
+    assert!(refunds(&ev).is_empty());
+    assert_eq!(balance(&m, second), FUNDS - 4 * 80 * PRICE);
+}
