@@ -62,8 +62,12 @@ fn csv_record(columns: &[String], line: &str, at: usize) -> Result<api::UsageRec
     };
     Ok(api::UsageRecordBody {
         contract: need("contract")?.to_string(),
-        line: small("line", number("line")?)?
-            .map(|l| u16::try_from(l).unwrap_or(u16::MAX))
+        line: number("line")?
+            .map(|l| {
+                u16::try_from(l)
+                    .map_err(|_| Failure::usage(format!("line {at}: line {l} is too large")))
+            })
+            .transpose()?
             .unwrap_or(0),
         hour: need("hour")?.to_string(),
         gpus: small("gpus", number("gpus")?)?

@@ -33,8 +33,9 @@ impl Engine {
         self.delivery.get(&(hour.month_start(), id, line))
     }
 
-    /// Checks one record of `ctx.actor`'s batch; returns the side it reports for.
-    fn check_record(&self, ctx: &Ctx, r: &UsageRecord) -> Result<Reporter, Rejection> {
+    /// Checks one record of `ctx.actor`'s batch; returns the side it reports for and
+    /// its line's GPUs.
+    fn check_record(&self, ctx: &Ctx, r: &UsageRecord) -> Result<(Reporter, u32), Rejection> {
         let c = match self.contracts.get(&r.contract) {
             Some(c) if c.buyer == ctx.actor || c.seller == ctx.actor => c,
             _ => {
@@ -102,11 +103,12 @@ impl Engine {
                 format!("at most {most_wh} Wh in an hour for {} GPUs", line.gpus),
             );
         }
-        Ok(if c.seller == ctx.actor {
+        let side = if c.seller == ctx.actor {
             Reporter::Seller
         } else {
             Reporter::Buyer
-        })
+        };
+        Ok((side, line.gpus))
     }
 
     pub(crate) fn report_usage(
@@ -145,8 +147,7 @@ impl Engine {
         let (mut delivered, mut used) = (Vec::new(), Vec::new());
         for (r, side) in records.iter().zip(sides) {
             match side {
-                Reporter::Seller => {
-                    let gpus = self.contracts[&r.contract].lines[usize::from(r.line)].gpus;
+                (Reporter::Seller, gpus) => {
                     let month = r.hour.month_start();
                     let offset = u16::try_from(r.hour.0 - month.0).expect("within a month");
                     self.delivery
@@ -155,7 +156,7 @@ impl Engine {
                         .set(offset, r.gpus, gpus);
                     delivered.push(*r);
                 }
-                Reporter::Buyer => used.push(*r),
+                (Reporter::Buyer, _) => used.push(*r),
             }
         }
         events.push(Event::UsageReported {

@@ -9,7 +9,7 @@ use common::*;
 use megawatt_engine::command::Command;
 use megawatt_engine::delivery::{CreditTier, DeliveryTerms, Unreported};
 use megawatt_engine::event::Event;
-use megawatt_engine::ids::{ContractId, ParticipantId};
+use megawatt_engine::ids::ParticipantId;
 use megawatt_engine::invoice::Charge;
 use megawatt_engine::money::Account;
 use megawatt_engine::units::{Hour, Window};
@@ -19,13 +19,6 @@ use megawatt_engine::{OPERATOR, Rule};
 const PRICE: i64 = 2_500_000;
 const FUNDS: i64 = 1_000_000_000_000_000;
 
-struct Fill {
-    m: Market,
-    seller: ParticipantId,
-    buyer: ParticipantId,
-    contract: ContractId,
-}
-
 /// A market whose fills get `terms`, and a fill of 64 H100 over `window` (hours from
 /// T0) at $2.50.
 fn fill_with(terms: Option<DeliveryTerms>, window: Window) -> Fill {
@@ -33,18 +26,7 @@ fn fill_with(terms: Option<DeliveryTerms>, window: Window) -> Fill {
     if let Some(t) = terms {
         m.exec(OPERATOR, Command::SetDeliveryDefaults(t)).unwrap();
     }
-    let seller = m.participant("neocloud", provider());
-    let buyer = m.participant("lab", common::buyer());
-    let (_, pools) = m.facility(seller, "us-south", &[("h100-sxm", 100)]);
-    m.ask(seller, pools[0], 64, window, PRICE);
-    let (_, ev) = m.bid(buyer, Market::bid_spec(64, window, PRICE));
-    let contract = created(&ev)[0];
-    Fill {
-        m,
-        seller,
-        buyer,
-        contract,
-    }
+    fill_on(m, 64, window, PRICE)
 }
 
 /// A day of 64 H100 from hour 10, inside the harness's first month.

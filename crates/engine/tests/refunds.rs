@@ -11,7 +11,7 @@ use common::*;
 use megawatt_engine::command::{AskSpec, Command, QuoteLineSpec, QuoteSpec, RfqSpec, RfqWants};
 use megawatt_engine::contract::{Cause, Pricing, Terms};
 use megawatt_engine::event::Event;
-use megawatt_engine::ids::{ContractId, ParticipantId, PoolId};
+use megawatt_engine::ids::{ContractId, ParticipantId};
 use megawatt_engine::invoice::{Charge, Invoice};
 use megawatt_engine::money::{Account, TransferKind};
 use megawatt_engine::order::{AskSource, TimeInForce};
@@ -23,30 +23,9 @@ const PRICE: i64 = 2_500_000;
 /// What the harness deposits for a buyer.
 const FUNDS: i64 = 1_000_000_000_000_000;
 
-struct Fill {
-    m: Market,
-    seller: ParticipantId,
-    buyer: ParticipantId,
-    pool: PoolId,
-    contract: ContractId,
-}
-
 /// 64 H100 for the 24 hours 10..34, bought on the exchange and paid at the trade.
 fn fill() -> Fill {
-    let mut m = Market::new();
-    let seller = m.participant("neocloud", provider());
-    let buyer = m.participant("lab", buyer());
-    let (_, pools) = m.facility(seller, "us-south", &[("h100-sxm", 100)]);
-    m.ask(seller, pools[0], 64, w(10, 34), PRICE);
-    let (_, ev) = m.bid(buyer, Market::bid_spec(64, w(10, 34), PRICE));
-    let contract = created(&ev)[0];
-    Fill {
-        m,
-        seller,
-        buyer,
-        pool: pools[0],
-        contract,
-    }
+    fill_on(Market::new(), 64, w(10, 34), PRICE)
 }
 
 fn terminate(contract: ContractId, cause: Cause) -> Command {

@@ -230,9 +230,22 @@ ALTER TABLE contracts ADD COLUMN delivery_target_bps INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE contracts ADD COLUMN delivery_unreported TEXT NOT NULL DEFAULT 'delivered';
 ALTER TABLE contracts ADD COLUMN delivery_pro_rata INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE contracts ADD COLUMN delivery_tiers TEXT NOT NULL DEFAULT '';
-UPDATE contracts SET delivery_target_bps = 10000, delivery_pro_rata = 1 WHERE origin_quote IS NULL;
 DELETE FROM snapshots;
 "#;
+
+/// The delivery terms fills made before version 11 get: the engine's first defaults
+/// (`DeliveryTerms::exchange`), as a replay gives them.
+fn delivery_of_old_fills() -> String {
+    let t = megawatt_engine::delivery::DeliveryTerms::exchange();
+    format!(
+        "UPDATE contracts SET delivery_target_bps = {}, delivery_unreported = '{}', \
+         delivery_pro_rata = {}, delivery_tiers = '{}' WHERE origin_quote IS NULL;",
+        t.availability_target_bps,
+        t.unreported.as_str(),
+        i32::from(t.pro_rata),
+        t.tiers_text()
+    )
+}
 
 /// Migrations from each older schema version to the next, in order: `migrations()[v - 1]`
 /// takes version `v` to `v + 1`.
@@ -276,7 +289,7 @@ pub fn migrations() -> [String; 10] {
         RFQ_PAYMENT_TERMS.to_string(),
         INVOICE_LINES.to_string(),
         OUTBOX.to_string(),
-        DELIVERY.to_string(),
+        format!("{DELIVERY}{}", delivery_of_old_fills()),
     ]
 }
 

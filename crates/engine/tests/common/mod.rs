@@ -217,3 +217,30 @@ pub fn created(ev: &[Event]) -> Vec<megawatt_engine::ids::ContractId> {
         })
         .collect()
 }
+
+/// An exchange fill and who made it.
+pub struct Fill {
+    pub m: Market,
+    pub seller: ParticipantId,
+    pub buyer: ParticipantId,
+    pub pool: PoolId,
+    pub contract: megawatt_engine::ids::ContractId,
+}
+
+/// On market `m`: `gpus` H100 over `window` at `price` a GPU-hour, sold from a new
+/// provider's pool to a new (funded) buyer, paid at the trade.
+pub fn fill_on(mut m: Market, gpus: u32, window: Window, price: i64) -> Fill {
+    let seller = m.participant("neocloud", provider());
+    let buyer = m.participant("lab", buyer());
+    let (_, pools) = m.facility(seller, "us-south", &[("h100-sxm", 100)]);
+    m.ask(seller, pools[0], gpus, window, price);
+    let (_, ev) = m.bid(buyer, Market::bid_spec(gpus, window, price));
+    let contract = created(&ev)[0];
+    Fill {
+        m,
+        seller,
+        buyer,
+        pool: pools[0],
+        contract,
+    }
+}

@@ -39,20 +39,30 @@ pub async fn list(
     ))
 }
 
+/// The record of contract `raw` if the caller is a party (or the operator); else not
+/// found.
+pub(crate) async fn party_contract(
+    state: &Arc<AppState>,
+    caller: Caller,
+    raw: &str,
+) -> Result<megawatt_engine::contract::ContractRecord, Problem> {
+    let id = path_id(raw, ContractId::PREFIX, "contract")?;
+    match state.read(move |r| r.contract(id)).await? {
+        Some(c) if caller.operator || c.buyer == caller.id || c.seller == caller.id => Ok(c),
+        _ => Err(Problem::unknown("contract", format!("no contract {raw}"))),
+    }
+}
+
 /// The contract `raw` if the caller is a party (or the operator); else not found.
 async fn visible(
     state: &Arc<AppState>,
     caller: Caller,
     raw: &str,
 ) -> Result<ContractView, Problem> {
-    let id = path_id(raw, ContractId::PREFIX, "contract")?;
-    let row = state.read(move |r| r.contract(id)).await?;
-    match row {
-        Some(c) if caller.operator || c.buyer == caller.id || c.seller == caller.id => {
-            Ok(views::contract(&c, now()))
-        }
-        _ => Err(Problem::unknown("contract", format!("no contract {raw}"))),
-    }
+    Ok(views::contract(
+        &party_contract(state, caller, raw).await?,
+        now(),
+    ))
 }
 
 /// One of your contracts (anyone else's is not found), with its terms, notice or

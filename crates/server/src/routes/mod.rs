@@ -162,6 +162,12 @@ impl PageQuery {
     }
 }
 
+/// An hour the request names in `field` (a body field or a query parameter), parsed
+/// strictly; a bad one is `invalid_field` naming `field`.
+pub fn hour_field(field: &str, raw: &str) -> Result<megawatt_engine::units::Hour, Problem> {
+    crate::parse::hour(raw).map_err(|e| Problem::invalid(field, format!("{field}: {e}")))
+}
+
 /// Parses a path id like `ord-17`; a malformed one is simply not found.
 pub fn path_id(raw: &str, prefix: &str, what: &str) -> Result<u64, Problem> {
     crate::parse::id(raw, prefix)

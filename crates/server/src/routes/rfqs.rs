@@ -53,9 +53,7 @@ fn causes(list: &Option<Vec<CauseName>>, default: Causes) -> Causes {
     }
 }
 
-fn hour(field: &'static str, raw: &str) -> Result<Hour, Problem> {
-    crate::parse::hour(raw).map_err(|e| Problem::invalid(field, format!("{field}: {e}")))
-}
+use super::hour_field as hour;
 
 fn parse_id<T>(
     raw: &str,

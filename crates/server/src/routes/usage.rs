@@ -3,7 +3,7 @@
 //! delivery terms of new fills (`GET /v1/delivery-terms`, the operator's
 //! `POST /v1/admin/delivery-terms`).
 
-use super::{path_id, submit};
+use super::{hour_field, submit};
 use crate::extract::{Body, IdemHeader, Q};
 use crate::limits::{USAGE_RANGE_HOURS_MAX, USAGE_ROWS_MAX};
 use crate::problem::{Problem, ProblemBody};
@@ -33,10 +33,7 @@ fn records(body: UsageReport) -> Result<Vec<UsageRecord>, Problem> {
                 format!("{f}: {:?} is not a contract id like ctr-9", r.contract),
             )
         })?;
-        let hour = crate::parse::hour(&r.hour).map_err(|e| {
-            let f = field("hour");
-            Problem::invalid(&f, format!("{f}: {e}"))
-        })?;
+        let hour = hour_field(&field("hour"), &r.hour)?;
         out.push(UsageRecord {
             contract: ContractId(contract),
             line: r.line,
@@ -107,17 +104,10 @@ pub async fn contract_usage(
     Path(raw): Path<String>,
     Q(q): Q<UsageQuery>,
 ) -> Result<Json<ContractUsage>, Problem> {
-    let id = path_id(&raw, ContractId::PREFIX, "contract")?;
-    let c = match state.read(move |r| r.contract(id)).await? {
-        Some(c) if caller.operator || c.buyer == caller.id || c.seller == caller.id => c,
-        _ => return Err(Problem::unknown("contract", format!("no contract {raw}"))),
-    };
-    let at = |raw: &Option<String>, field: &str| -> Result<Option<Hour>, Problem> {
-        raw.as_deref()
-            .map(|t| {
-                crate::parse::hour(t).map_err(|e| Problem::invalid(field, format!("{field}: {e}")))
-            })
-            .transpose()
+    let c = super::contracts::party_contract(&state, caller, &raw).await?;
+    let id = c.id.0;
+    let at = |raw: &Option<String>, field: &str| {
+        raw.as_deref().map(|t| hour_field(field, t)).transpose()
     };
     let from = at(&q.from, "from")?.unwrap_or(c.start());
     let longest = Hour(from.0.saturating_add(USAGE_RANGE_HOURS_MAX));
