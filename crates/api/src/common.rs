@@ -40,8 +40,26 @@ pub struct KeyView {
     pub key: String,
     /// Whose key it is.
     pub participant: String,
-    /// The first characters, to recognise it later.
+    /// The first characters, to recognise it later (and to revoke it by).
     pub prefix: String,
+    /// What it may do: scope names, or `["*"]` for everything.
+    pub scopes: Vec<String>,
+}
+
+/// An API key as listed (never the key itself).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct KeyInfoView {
+    /// Its first characters.
+    pub prefix: String,
+    /// Whose key it is.
+    pub participant: String,
+    /// What it may do: scope names, or `["*"]` for everything.
+    pub scopes: Vec<String>,
+    /// When it was made.
+    pub created: String,
+    /// When it was revoked, if it was (a revoked key is refused).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub revoked: Option<String>,
 }
 
 /// A GPU model.
@@ -86,6 +104,35 @@ pub struct FacilityView {
     pub power_kw: u64,
     /// Pools, one per model.
     pub pools: Vec<PoolView>,
+    /// Its delivery over the last 30 days, as its sellers reported it (public).
+    pub reliability_30d: ReliabilityView,
+}
+
+/// Reliability over the last 30 days (the 30 UTC days before today, and today so far):
+/// of the GPU-hours whose delivery was reported, the share delivered
+/// (`docs/market-rules.md`, "Reliability").
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct ReliabilityView {
+    /// GPU-hours whose delivery was reported.
+    pub reported_gpu_hours: u64,
+    /// Of them, delivered.
+    pub delivered_gpu_hours: u64,
+    /// Delivered ÷ reported, basis points rounded down; absent when nothing was
+    /// reported (such a facility meets no bid's minimum).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(maximum = 10000)]
+    pub reliability_bps: Option<u16>,
+}
+
+/// A facility with asks in a book, and its reliability.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct BookFacilityView {
+    /// The facility, e.g. `fac-1`.
+    pub facility: String,
+    /// Its owner.
+    pub provider: String,
+    /// Its delivery over the last 30 days.
+    pub reliability_30d: ReliabilityView,
 }
 
 /// A reservation.
@@ -127,6 +174,9 @@ pub struct BookView {
     pub asks: Vec<LevelView>,
     /// Bids, highest first.
     pub bids: Vec<LevelView>,
+    /// The facilities the asks come from, with their reliability, by id (a bid's
+    /// `min_reliability_bps` filters by it).
+    pub facilities: Vec<BookFacilityView>,
 }
 
 /// The result of placing an order.

@@ -93,4 +93,6 @@ pub struct QuoteView {
     pub terms: TermsView,
     /// The quote lapses at this hour.
     pub expires: String,
+    /// What it promises of delivery (the contract's, if accepted).
+    pub delivery: crate::DeliveryTermsView,
 }

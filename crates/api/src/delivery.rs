@@ -71,3 +71,30 @@ pub struct ContractUsage {
     /// The reports, by hour, line and side (seller first).
     pub items: Vec<UsageView>,
 }
+
+/// The evidence of a delivery credit: a contract's month measured against its delivery
+/// terms (`docs/market-rules.md`, "Delivery credits").
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct DeliveryCreditView {
+    /// First hour of the month the contract held.
+    pub period_start: String,
+    /// End of those hours.
+    pub period_end: String,
+    /// GPU-hours contracted in them.
+    pub contracted_gpu_hours: u64,
+    /// Of them, reported delivered (or unreported and counted delivered by the terms).
+    pub delivered_gpu_hours: u64,
+    /// Of them, with no delivery report.
+    pub unreported_gpu_hours: u64,
+    /// Delivered ÷ contracted, basis points, rounded down.
+    #[schema(maximum = 10000)]
+    pub availability_bps: u16,
+    /// What the month's hours were charged.
+    pub charge: crate::Money,
+    /// The pro-rata part: undelivered GPU-hours at the price.
+    pub pro_rata: crate::Money,
+    /// The tier's part: its share of the charge.
+    pub tier: crate::Money,
+    /// The credit: the parts' sum, at most the charge.
+    pub credit: crate::Money,
+}

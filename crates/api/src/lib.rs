@@ -16,6 +16,7 @@ mod market;
 mod money;
 mod problem;
 mod requests;
+mod utilization;
 mod webhooks;
 
 pub use common::*;
@@ -27,4 +28,5 @@ pub use market::*;
 pub use money::*;
 pub use problem::*;
 pub use requests::*;
+pub use utilization::*;
 pub use webhooks::*;

@@ -54,6 +54,10 @@ pub struct OrderView {
     /// Buy: fills of fewer GPUs allowed.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub partial: Option<bool>,
+    /// Buy: only from facilities at least this reliable over the last 30 days, basis
+    /// points.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min_reliability_bps: Option<u16>,
     /// GPU-hours traded so far.
     pub filled_gpu_hours: u64,
     /// `open`, `filled`, `cancelled`, `expired`, `window_started`, `ioc_remainder`, `killed`.

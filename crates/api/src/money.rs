@@ -40,22 +40,33 @@ pub struct InvoiceView {
     pub payer: String,
     /// Who is paid.
     pub payee: String,
-    /// `usage` (the contract's GPU-hours or fee over the period),
-    /// `early_termination_fee`, or `refund` (what the buyer prepaid for the period's
-    /// hours, owed back by the seller: the payer is then the seller).
+    /// `usage` (the contract's GPU-hours or fee over the period, less any delivery
+    /// credit), `early_termination_fee`, `refund` (what the buyer prepaid for the
+    /// period's hours, owed back by the seller: the payer is then the seller) or
+    /// `delivery_credit` (a prepaid month not delivered, paid back by the seller).
     pub charge: String,
     /// First hour billed.
     pub period_start: String,
     /// End of the period billed.
     pub period_end: String,
-    /// Amount.
+    /// Amount: what is paid, the charge less its credits.
     pub amount: Money,
+    /// What the invoice charges before credits: its lines of positive amounts (for a
+    /// `refund` or `delivery_credit` invoice, all of it).
+    pub charged: Money,
+    /// Delivery credits on the invoice (a term contract's month that fell short of its
+    /// delivery terms: the lines of negative amounts), as a positive amount.
+    pub credited: Money,
     /// Due at.
     pub due: String,
     /// `open`, `paid` or `overdue`.
     pub status: String,
-    /// Each contract line's share (they add up to the amount).
+    /// Each contract line's share, then its delivery credits (they add up to the amount).
     pub lines: Vec<InvoiceLineView>,
+    /// The evidence of its delivery credit (a term contract's month with credit lines,
+    /// or a `delivery_credit` invoice).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub delivery_credit: Option<crate::DeliveryCreditView>,
 }
 
 /// A contract line's share of an invoice.
@@ -68,11 +79,14 @@ pub struct InvoiceLineView {
     pub pool: String,
     /// Its GPUs.
     pub gpus: u32,
-    /// GPU-hours billed (usage).
+    /// GPU-hours billed (usage), or not delivered (a credit line).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub gpu_hours: Option<u64>,
-    /// Amount.
+    /// Amount (negative on a credit line).
     pub amount: Money,
+    /// A delivery credit: the line's GPU-hours not delivered, credited under the
+    /// contract's delivery terms (the evidence: `GET /v1/contracts/{id}/credits`).
+    pub credit: bool,
 }
 
 /// A participant's money at the exchange.

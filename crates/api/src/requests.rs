@@ -30,8 +30,29 @@ pub struct CreateParticipant {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateKey {
-    /// The participant, e.g. `p-2`.
-    pub participant: String,
+    /// Whose key, e.g. `p-2` (default: yours; only the operator makes keys for others).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub participant: Option<String>,
+    /// What the key may do, at least one scope (default: everything, including
+    /// managing keys).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(min_items = 1)]
+    pub scopes: Option<Vec<ScopeName>>,
+}
+
+/// A scope of an API key (`docs/api.md`, "Keys and scopes").
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub enum ScopeName {
+    /// Read (GET) what the participant may see.
+    #[serde(rename = "read")]
+    Read,
+    /// Change the market or the account: orders, RFQs, quotes, contracts, facilities,
+    /// webhooks, the operator's operations.
+    #[serde(rename = "trade")]
+    Trade,
+    /// Report usage (`POST /v1/usage`), and nothing else: a metering agent's key.
+    #[serde(rename = "usage:report")]
+    UsageReport,
 }
 
 /// Add a GPU model to the catalog.
@@ -218,6 +239,11 @@ pub struct PlaceOrder {
     pub region: Option<String>,
     /// Buy: only from this facility, e.g. `fac-1`.
     pub facility: Option<String>,
+    /// Buy: only from facilities whose delivered ÷ reported GPU-hours over the last 30
+    /// days is at least this, basis points (9900 = 99%); a facility with no reports
+    /// then meets none (default: any facility).
+    #[schema(maximum = 10000)]
+    pub min_reliability_bps: Option<u16>,
 }
 
 /// Reduce an order.
@@ -316,4 +342,8 @@ pub struct SubmitQuote {
     pub payment_days: Option<u16>,
     /// The quote lapses at this hour (RFC 3339; capped at the RFQ's deadline).
     pub expires: String,
+    /// What the quote promises of delivery, credited on the month's invoice when it
+    /// falls short (absent: nothing is promised or credited).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub delivery: Option<crate::DeliveryTermsView>,
 }

@@ -127,6 +127,7 @@ fn contract(
             ..Terms::exchange()
         },
         expires: first,
+        delivery: megawatt_engine::delivery::DeliveryTerms::none(),
     };
     let Event::QuoteSubmitted(ref q) = r.exec(provider, Command::SubmitQuote(quote))[0] else {
         unreachable!()

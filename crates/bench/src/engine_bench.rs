@@ -191,6 +191,7 @@ impl Generator {
             colocate: self.rng.chance(80),
             partial: self.rng.chance(30),
             tif,
+            min_reliability_bps: 0,
         };
         self.env(buyer, Command::PlaceBid(spec))
     }

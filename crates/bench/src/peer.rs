@@ -197,6 +197,7 @@ fn to_envelopes(mw: &Mw, ops: &[Op]) -> Vec<Envelope> {
                     colocate: false,
                     partial: true,
                     tif: TimeInForce::Gtc,
+                    min_reliability_bps: 0,
                 }),
             },
             // Megawatt assigns order ids 1, 2, … in placement order.

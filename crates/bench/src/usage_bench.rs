@@ -3,7 +3,10 @@
 //! records, in batches of 10,000; a tenth of the lines with a four-hour outage of half
 //! their GPUs), timed batch by batch; the engine's memory for them (the growth of the
 //! resident set while they are applied, and their share of a snapshot); then the month close that credits the
-//! shortfalls (ticked on copies of the state, so the close is timed several times).
+//! shortfalls (ticked on copies of the state, so the close is timed several times). The
+//! same again with 100,000 term leases (RFQ, quote, accepted; per GPU-hour, pro-rata
+//! delivery terms) in place of the fills, whose month close bills each lease and puts
+//! the tenth's credits on their invoices: that close is `month_close_ms_p50`.
 //! Over HTTP: the real server on SQLite, a manual clock, 1,000 fills, and their hourly
 //! delivery reports pushed as `POST /v1/usage` batches of 10,000 records by 4
 //! connections, each durable before its answer.
@@ -12,7 +15,11 @@ use crate::http_bench::Conn;
 use crate::memory;
 use crate::rng::Rng;
 use crate::stats::per_mille;
-use megawatt_engine::command::{AskSpec, BidSpec, Command, Envelope, PoolSpec};
+use megawatt_engine::command::{
+    AskSpec, BidSpec, Command, Envelope, PoolSpec, QuoteLineSpec, QuoteSpec, RfqSpec, RfqWants,
+};
+use megawatt_engine::contract::{Pricing, Terms};
+use megawatt_engine::delivery::DeliveryTerms;
 use megawatt_engine::entities::Roles;
 use megawatt_engine::event::Event;
 use megawatt_engine::ids::{ContractId, ParticipantId};
@@ -69,12 +76,25 @@ fn month() -> Window {
     }
 }
 
-/// A market of `LINES` fills over the whole month: (engine, seller, contracts with
-/// their GPUs).
-fn market(rng: &mut Rng) -> (Engine, ParticipantId, Vec<(ContractId, u32)>) {
+/// The contracts of a benchmark market.
+#[derive(Clone, Copy, PartialEq)]
+enum Deals {
+    /// Exchange fills, paid at the trade.
+    Fills,
+    /// Term leases, billed at the month close.
+    Leases,
+}
+
+/// A market of `LINES` fills or leases over the whole month: (engine, seller,
+/// contracts with their GPUs).
+fn market(rng: &mut Rng, deals: Deals) -> (Engine, ParticipantId, Vec<(ContractId, u32)>) {
     let m = month();
     let t = Hour(m.start.0 - 48).start_ms() + 1;
     let mut e = Engine::new();
+    // The exchange's clock, as a server ticks it: the close closes one month, not
+    // every month since the epoch.
+    let now = Hour::containing(t);
+    apply(&mut e, t, OPERATOR, Command::Tick { hour: now });
     let seller = admit(&mut e, t, "neocloud".into(), true);
     let buyers: Vec<ParticipantId> = (0..100)
         .map(|i| admit(&mut e, t, format!("lab-{i}"), false))
@@ -104,6 +124,11 @@ fn market(rng: &mut Rng) -> (Engine, ParticipantId, Vec<(ContractId, u32)>) {
     let mut contracts = Vec::with_capacity(LINES);
     for i in 0..LINES {
         let gpus = 1 + rng.below(8) as u32;
+        let buyer = buyers[i % buyers.len()];
+        if deals == Deals::Leases {
+            contracts.push((lease(&mut e, t, (seller, buyer), (pool, gpus)), gpus));
+            continue;
+        }
         let ask = AskSpec {
             source: AskSource::Pool(pool),
             gpus,
@@ -123,8 +148,9 @@ fn market(rng: &mut Rng) -> (Engine, ParticipantId, Vec<(ContractId, u32)>) {
             colocate: true,
             partial: false,
             tif: TimeInForce::Ioc,
+            min_reliability_bps: 0,
         };
-        let ev = apply(&mut e, t, buyers[i % buyers.len()], Command::PlaceBid(bid));
+        let ev = apply(&mut e, t, buyer, Command::PlaceBid(bid));
         let c = ev
             .iter()
             .find_map(|x| match x {
@@ -135,6 +161,51 @@ fn market(rng: &mut Rng) -> (Engine, ParticipantId, Vec<(ContractId, u32)>) {
         contracts.push((c, gpus));
     }
     (e, seller, contracts)
+}
+
+/// A lease of `gpus` of `pool` over the month from `seller` to `buyer` at `PRICE` a
+/// GPU-hour, every undelivered GPU-hour credited: an RFQ, a quote, accepted.
+fn lease(
+    e: &mut Engine,
+    t: u64,
+    (seller, buyer): (ParticipantId, ParticipantId),
+    (pool, gpus): (megawatt_engine::ids::PoolId, u32),
+) -> ContractId {
+    let m = month();
+    let rfq = RfqSpec {
+        wants: RfqWants::Gpus(vec![("h100-sxm".into(), gpus)]),
+        window: m,
+        region: None,
+        facility: None,
+        terms: Default::default(),
+        deadline: Hour(m.start.0 - 1),
+        invited: Vec::new(),
+    };
+    let rfq = match &apply(e, t, buyer, Command::CreateRfq(rfq))[0] {
+        Event::RfqCreated(r) => r.id,
+        _ => unreachable!(),
+    };
+    let quote = QuoteSpec {
+        rfq,
+        lines: vec![QuoteLineSpec { pool, gpus }],
+        pricing: Pricing::PerGpuHour {
+            price_micros: PRICE,
+        },
+        terms: Terms::exchange(),
+        expires: Hour(m.start.0 - 1),
+        delivery: DeliveryTerms::exchange(),
+    };
+    let quote = match &apply(e, t, seller, Command::SubmitQuote(quote))[0] {
+        Event::QuoteSubmitted(q) => q.id,
+        _ => unreachable!(),
+    };
+    apply(e, t, buyer, Command::AcceptQuote { quote })
+        .iter()
+        .find_map(|x| match x {
+            Event::ContractCreated(c) => Some(c.id),
+            _ => None,
+        })
+        .expect("accepted")
 }
 
 /// Delivered GPUs of a line in hour `h` of the month: a tenth of the lines lose half
@@ -157,9 +228,9 @@ struct EngineFigures {
     credits: usize,
 }
 
-fn engine_part(seed: u64) -> EngineFigures {
+fn engine_part(seed: u64, deals: Deals) -> EngineFigures {
     let mut rng = Rng::new(seed);
-    let (mut e, seller, contracts) = market(&mut rng);
+    let (mut e, seller, contracts) = market(&mut rng, deals);
     let m = month();
     // Every hour of the month has ended; the month is not closed (no tick yet).
     let t = m.end.start_ms() + 1;
@@ -211,6 +282,7 @@ fn engine_part(seed: u64) -> EngineFigures {
             .iter()
             .filter(|x| matches!(x, Event::DeliveryCredited { .. }))
             .count();
+        assert_eq!(credits, LINES / 10, "a tenth of the lines are credited");
     }
     close_ms.sort_unstable();
     EngineFigures {
@@ -366,7 +438,8 @@ async fn http_market(addr: std::net::SocketAddr, operator: &str) -> (String, Vec
 
 /// Runs the benchmark and returns its JSON line.
 pub fn run(opts: crate::Opts) -> String {
-    let engine = engine_part(opts.seed);
+    let engine = engine_part(opts.seed, Deals::Fills);
+    let leases = engine_part(opts.seed, Deals::Leases);
     let (http_records, http_rate, http_p50, http_p99) = http_part();
     serde_json::json!({
         "bench": "usage",
@@ -378,9 +451,12 @@ pub fn run(opts: crate::Opts) -> String {
         "engine_usage_mib": (engine.bytes_per_line_month * LINES as f64 / 1_048_576.0).round(),
         "snapshot_bytes_per_line_month": engine.snapshot_bytes_per_line_month.round(),
         "month_close_contracts": LINES,
-        "month_close_credits": engine.credits,
-        "month_close_ms_p50": per_mille(&engine.close_ms, 500) as f64 / 1000.0,
-        "month_close_ms_max": engine.close_ms.last().copied().unwrap_or(0) as f64 / 1000.0,
+        "month_close_credits": leases.credits,
+        "month_close_ms_p50": per_mille(&leases.close_ms, 500) as f64 / 1000.0,
+        "month_close_ms_max": leases.close_ms.last().copied().unwrap_or(0) as f64 / 1000.0,
+        "month_close_fills_credits": engine.credits,
+        "month_close_fills_ms_p50": per_mille(&engine.close_ms, 500) as f64 / 1000.0,
+        "month_close_fills_ms_max": engine.close_ms.last().copied().unwrap_or(0) as f64 / 1000.0,
         "http_records": http_records,
         "http_records_per_sec": http_rate.round(),
         "http_batch_ms_p50": http_p50,

@@ -93,6 +93,7 @@ fn order(side: SideName, gpus: u32, start: String, end: String, price: Option<&s
         partial: None,
         region: None,
         facility: None,
+        min_reliability_bps: None,
     }
 }
 
@@ -112,6 +113,7 @@ pub fn buy(a: &BuyArgs) -> Result<PlaceOrder, Failure> {
         partial: Some(a.partial),
         region: a.region.clone(),
         facility: a.facility.clone(),
+        min_reliability_bps: a.min_reliability_bps,
         ..order(SideName::Buy, a.gpus, start, end, a.price.as_deref())
     })
 }
@@ -195,6 +197,17 @@ pub fn quote(a: &QuoteArgs) -> Result<SubmitQuote, Failure> {
         for_cause: listed(names::<CauseName>(&a.causes, "--cause")?),
         payment_days: a.payment_days,
         expires: good_till(&Some(a.expires.clone()))?.unwrap_or_default(),
+        delivery: a
+            .delivery_target_bps
+            .map(|bps| {
+                delivery_terms(
+                    bps,
+                    &a.delivery_unreported,
+                    a.delivery_pro_rata,
+                    &a.delivery_tiers,
+                )
+            })
+            .transpose()?,
     })
 }
 

@@ -3,8 +3,8 @@
 //! type and print it as a table (or as JSON with `--json`).
 
 use crate::args::{
-    AdminCmd, AuditArgs, Cli, Cmd, ContractCmd, FacilityCmd, InvoicesCmd, KeyCmd, OrderCmd,
-    PageArgs, ParticipantCmd, RfqCmd, ServeArgs, StatementArgs,
+    AdminCmd, AuditArgs, Cli, Cmd, ContractCmd, FacilityCmd, InvoicesCmd, OrderCmd, PageArgs,
+    ParticipantCmd, RfqCmd, ServeArgs, StatementArgs,
 };
 use crate::bodies;
 use crate::client::{Client, Failure, query};
@@ -216,17 +216,7 @@ pub fn client_command(cli: &Cli, cmd: &Cmd) -> Result<(), Failure> {
             unreachable!("handled by main")
         }
         Cmd::Participant(x) => participants(&c, mode, x),
-        Cmd::Key(KeyCmd::Create { participant }) => {
-            let body = api::CreateKey {
-                participant: participant.clone(),
-            };
-            show(
-                mode,
-                &c.post::<_, api::KeyView>("/v1/keys", &body)?,
-                output::key,
-            );
-            Ok(())
-        }
+        Cmd::Key(x) => crate::keys::keys(&c, mode, x),
         Cmd::Facility(x) => facilities(&c, mode, x),
         Cmd::Contract(x) => contracts(&c, mode, ask, x),
         Cmd::Rfq(x) => rfqs(&c, mode, x),
@@ -234,6 +224,7 @@ pub fn client_command(cli: &Cli, cmd: &Cmd) -> Result<(), Failure> {
         Cmd::Admin(x) => admin(&c, mode, x),
         Cmd::Webhook(x) => crate::hooks::webhooks(&c, mode, x),
         Cmd::Usage(x) => crate::usage::usage(&c, mode, x),
+        Cmd::Utilization(a) => crate::usage::utilization(&c, mode, a),
         other => market(&c, mode, ask, other),
     };
     if done.is_ok() && cli.dry_run && mode == Mode::Table {

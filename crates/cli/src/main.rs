@@ -7,6 +7,7 @@ mod client;
 mod commands;
 mod hooks;
 mod input;
+mod keys;
 mod limits;
 mod output;
 mod profile;

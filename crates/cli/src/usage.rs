@@ -24,6 +24,33 @@ pub fn usage(c: &Client, mode: Mode, cmd: &UsageCmd) -> Result<(), Failure> {
     }
 }
 
+/// Runs `mw utilization`.
+pub fn utilization(
+    c: &Client,
+    mode: Mode,
+    a: &crate::args::UtilizationArgs,
+) -> Result<(), Failure> {
+    // The operator sees everyone's unless it names a participant: `as` then says which
+    // side of that participant's contracts.
+    let side = (a.participant.is_some() || a.side != "buyer").then(|| a.side.clone());
+    let path = query(
+        "/v1/utilization",
+        &[
+            ("as", side),
+            ("by", Some(a.by.clone())),
+            ("from", a.from.clone()),
+            ("to", a.to.clone()),
+            ("contract", a.contract.clone()),
+            ("facility", a.facility.clone()),
+            ("pool", a.pool.clone()),
+            ("participant", a.participant.clone()),
+        ],
+    );
+    let u: api::UtilizationView = c.get(&path)?;
+    show(mode, &u, output::utilization);
+    Ok(())
+}
+
 /// One record of a CSV file, from its header's columns.
 fn csv_record(columns: &[String], line: &str, at: usize) -> Result<api::UsageRecordBody, Failure> {
     let cells: Vec<&str> = line.split(',').map(str::trim).collect();

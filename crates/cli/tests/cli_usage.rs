@@ -1,6 +1,8 @@
 //! `mw usage push` and `mw usage show`, end to end: the real `mw serve` on a manual
 //! clock, a fill, and a file of usage records pushed in batches as a metering agent
-//! would; a bad record refuses its batch, and the message names the file line.
+//! would, on a key made for it (`mw key create --scope usage:report`) that can do
+//! nothing else; a bad record refuses its batch, and the message names the file line;
+//! `mw utilization` shows the day as the seller and the buyer see it.
 
 mod common;
 
@@ -95,9 +97,21 @@ fn a_metering_agent_pushes_a_file_of_usage() {
     }
     let file = dir.path().join("delivered.csv");
     std::fs::write(&file, &csv).unwrap();
-    let out = ok(&mw(
+    // The seller's metering agent runs on a key that reports usage and nothing else.
+    let made = ok(&mw(
         &url,
         &seller,
+        &["key", "create", "--scope", "usage:report"],
+    ));
+    assert!(made.contains("scopes usage:report"), "{made}");
+    let agent_key = made
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("MW_TOKEN="))
+        .expect("the key")
+        .to_string();
+    let out = ok(&mw(
+        &url,
+        &agent_key,
         &["usage", "push", file.to_str().unwrap()],
     ));
     assert!(
@@ -126,6 +140,43 @@ fn a_metering_agent_pushes_a_file_of_usage() {
     assert!(
         said.contains("usage_above_contracted") && said.contains("bad.csv line 3"),
         "{said}"
+    );
+    let denied = mw(&url, &agent_key, &["usage", "show", &c]);
+    assert_eq!(denied.status.code(), Some(1));
+    let said = String::from_utf8_lossy(&denied.stderr);
+    assert!(
+        said.contains("insufficient_scope") && said.contains("read"),
+        "{said}"
+    );
+    let keys = ok(&mw(&url, &seller, &["key", "list"]));
+    assert!(keys.contains("usage:report"), "{keys}");
+    // The day as the seller sees it (its UTC days): 64 of 1,536 GPU-hours short,
+    // 700 Wh a GPU-hour; and the buyer's idle capacity beside its use.
+    let day = ok(&mw(
+        &url,
+        &seller,
+        &[
+            "utilization",
+            "--as",
+            "seller",
+            "--from",
+            &at(0),
+            "--to",
+            &at(24),
+        ],
+    ));
+    assert!(day.contains(" 700 ") && day.contains("resell"), "{day}");
+    let sum = |key: &str, field: &str| {
+        let args = ["utilization", "--from", &at(0), "--to", &at(24), "--json"];
+        let v: serde_json::Value = serde_json::from_str(&ok(&mw(&url, key, &args))).unwrap();
+        let rows = v["rows"].as_array().unwrap().clone();
+        rows.iter().map(|r| r[field].as_u64().unwrap()).sum::<u64>()
+    };
+    assert_eq!(sum(&buyer, "contracted_gpu_hours"), 1_536);
+    assert_eq!(sum(&buyer, "delivered_gpu_hours"), 1_472);
+    assert_eq!(
+        (sum(&buyer, "used_gpu_hours"), sum(&buyer, "idle_gpu_hours")),
+        (120, 72)
     );
     // What the exchange holds: the outage hours as delivered, the buyer's use beside.
     let shown = ok(&mw(&url, &seller, &["usage", "show", &c]));

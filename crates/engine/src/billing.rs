@@ -91,8 +91,15 @@ impl Engine {
         id
     }
 
-    /// Pays an invoice if its payer's money covers it; true when paid.
+    /// Pays an invoice if its payer's money covers it; true when paid (at once when
+    /// there is nothing to pay: a month credited in full).
     fn pay(&mut self, ctx: &Ctx, invoice: &Invoice, events: &mut Vec<Event>) -> bool {
+        if invoice.amount_micros == 0 {
+            events.push(Event::InvoicePaid {
+                invoice: invoice.id,
+            });
+            return true;
+        }
         let p = invoice.payer;
         let means = self.available(p) + self.owed(p);
         if means < invoice.amount_micros {
@@ -165,38 +172,64 @@ impl Engine {
         self.credit_month(ctx, month, hour, events);
         let ids: Vec<ContractId> = self.billing.iter().copied().collect();
         for id in ids {
-            let c = &self.contracts[&id];
-            let amount = c
-                .value_micros(month.start, month.end)
-                .expect("a contract's value fits its checks");
-            // Done once its end is in this month. (Not "once closed": a late tick
-            // ends a contract before closing the months it still has to bill.)
-            let done = c.ends <= month.end;
-            let from = c.start().max(month.start);
-            let to = c.ends.min(month.end);
-            let (payer, payee) = (c.buyer, c.seller);
-            let due = Hour(month.end.max(hour).0 + u32::from(c.terms.payment_days) * 24);
-            if done {
-                self.billing.remove(&id);
-            }
-            if amount > 0 && from < to {
-                let invoice = Invoice {
-                    id: InvoiceId(0),
-                    contract: id,
-                    payer,
-                    payee,
-                    charge: Charge::Usage,
-                    period: Window {
-                        start: from,
-                        end: to,
-                    },
-                    amount_micros: amount,
-                    issued_ms: ctx.time_ms,
-                    due,
-                    overdue: false,
-                };
-                self.issue(ctx, invoice, events);
-            }
+            self.bill_month(ctx, id, (month, hour), events);
+        }
+    }
+
+    /// Bills term contract `id` for `month`: the month's charge, less the delivery
+    /// credit its terms give for a shortfall (credit lines on the same invoice, whose
+    /// amount is then the net; a credit is at most the charge).
+    fn bill_month(
+        &mut self,
+        ctx: &Ctx,
+        id: ContractId,
+        (month, hour): (Window, Hour),
+        events: &mut Vec<Event>,
+    ) {
+        let c = &self.contracts[&id];
+        let amount = c
+            .value_micros(month.start, month.end)
+            .expect("a contract's value fits its checks");
+        // Done once its end is in this month. (Not "once closed": a late tick
+        // ends a contract before closing the months it still has to bill.)
+        if c.ends <= month.end {
+            self.billing.remove(&id);
+        }
+        let c = &self.contracts[&id];
+        let period = Window {
+            start: c.start().max(month.start),
+            end: c.ends.min(month.end),
+        };
+        if amount <= 0 || period.start >= period.end {
+            return;
+        }
+        let mut lines = crate::invoice::lines(Charge::Usage, period, amount, c.economics());
+        let credit = self.term_credit(c, month);
+        let credit_micros = credit.as_ref().map_or(0, |(d, _)| d.credit_micros);
+        if let Some((_, credit_lines)) = &credit {
+            lines.extend(credit_lines.iter().copied());
+        }
+        let invoice = Invoice {
+            id: InvoiceId(0),
+            contract: id,
+            payer: c.buyer,
+            payee: c.seller,
+            charge: Charge::Usage,
+            period,
+            amount_micros: amount - credit_micros,
+            issued_ms: ctx.time_ms,
+            due: Hour(month.end.max(hour).0 + u32::from(c.terms.payment_days) * 24),
+            overdue: false,
+        };
+        let invoice = self.issue_with_lines(ctx, invoice, lines, events);
+        if let Some((delivery, _)) = credit {
+            let c = self.contracts.get_mut(&id).expect("billed");
+            c.credited_micros += delivery.credit_micros;
+            events.push(Event::DeliveryCredited {
+                contract: id,
+                invoice,
+                delivery,
+            });
         }
     }
 

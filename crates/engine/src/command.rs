@@ -2,6 +2,7 @@
 //! [`Envelope`] stamped by the sequencer with the time and the acting participant.
 
 use crate::contract::{Cause, Causes, Pricing, Terms, TermsV1};
+use crate::delivery::DeliveryTerms;
 use crate::entities::Roles;
 use crate::ids::{
     ContractId, FacilityId, OrderId, ParticipantId, PoolId, QuoteId, ReservationId, RfqId,
@@ -70,8 +71,9 @@ pub enum Command {
     },
     /// Offer capacity.
     PlaceAsk(AskSpec),
-    /// Ask for capacity.
-    PlaceBid(BidSpec),
+    /// A bid as journaled before bids could ask for reliability (2026-12-03); applied
+    /// as [`Command::PlaceBid`] asking none.
+    PlaceBidV1(BidSpecV1),
     /// Cancel a live order (its owner or the operator).
     Cancel {
         /// The order.
@@ -158,8 +160,9 @@ pub enum Command {
         /// The limit, micro-USD (0: none).
         limit_micros: i64,
     },
-    /// Provider: answer an RFQ with a firm quote (encumbers the capacity offered).
-    SubmitQuote(QuoteSpec),
+    /// A quote as journaled before quotes carried delivery terms (2026-12-03); applied
+    /// as [`Command::SubmitQuote`] promising no delivery (no credits).
+    SubmitQuoteV2(QuoteSpecV2),
     /// Buyer: ask providers for firm quotes for a term deal.
     CreateRfq(RfqSpec),
     /// Operator: admit a participant under a name no other participant has (compared
@@ -203,6 +206,12 @@ pub enum Command {
         /// The contract.
         contract: ContractId,
     },
+    /// Provider: answer an RFQ with a firm quote (encumbers the capacity offered), with
+    /// the delivery it promises.
+    SubmitQuote(QuoteSpec),
+    /// Buyer: place a bid, which may ask for a minimum reliability of the facilities it
+    /// fills from (`reliability.rs`).
+    PlaceBid(BidSpec),
 }
 
 /// What an RFQ asks for.
@@ -330,6 +339,36 @@ pub struct QuoteSpec {
     pub terms: Terms,
     /// The quote lapses when this hour begins (the RFQ's deadline at the latest).
     pub expires: Hour,
+    /// What it promises of delivery ([`DeliveryTerms::none`]: nothing is credited).
+    pub delivery: DeliveryTerms,
+}
+
+/// A quote as journaled before quotes carried delivery terms.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct QuoteSpecV2 {
+    /// See [`QuoteSpec`].
+    pub rfq: RfqId,
+    /// See [`QuoteSpec`].
+    pub lines: Vec<QuoteLineSpec>,
+    /// See [`QuoteSpec`].
+    pub pricing: Pricing,
+    /// See [`QuoteSpec`].
+    pub terms: Terms,
+    /// See [`QuoteSpec`].
+    pub expires: Hour,
+}
+
+impl From<QuoteSpecV2> for QuoteSpec {
+    fn from(q: QuoteSpecV2) -> QuoteSpec {
+        QuoteSpec {
+            rfq: q.rfq,
+            lines: q.lines,
+            pricing: q.pricing,
+            terms: q.terms,
+            expires: q.expires,
+            delivery: DeliveryTerms::none(),
+        }
+    }
 }
 
 /// A quote as journaled before contracts had payment terms.
@@ -355,6 +394,7 @@ impl From<QuoteSpecV1> for QuoteSpec {
             pricing: q.pricing,
             terms: q.terms.into(),
             expires: q.expires,
+            delivery: DeliveryTerms::none(),
         }
     }
 }
@@ -406,4 +446,47 @@ pub struct BidSpec {
     pub partial: bool,
     /// GTC, IOC, FOK or GTD.
     pub tif: TimeInForce,
+    /// Only asks from facilities whose reliability over the last 30 days is at least
+    /// this, basis points (0: any facility).
+    pub min_reliability_bps: u16,
+}
+
+/// A buy order as journaled before bids could ask for reliability (2026-12-03).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BidSpecV1 {
+    /// See [`BidSpec`].
+    pub model: String,
+    /// See [`BidSpec`].
+    pub region: Option<String>,
+    /// See [`BidSpec`].
+    pub facility: Option<FacilityId>,
+    /// See [`BidSpec`].
+    pub gpus: u32,
+    /// See [`BidSpec`].
+    pub window: Window,
+    /// See [`BidSpec`].
+    pub limit_price_micros: i64,
+    /// See [`BidSpec`].
+    pub colocate: bool,
+    /// See [`BidSpec`].
+    pub partial: bool,
+    /// See [`BidSpec`].
+    pub tif: TimeInForce,
+}
+
+impl From<BidSpecV1> for BidSpec {
+    fn from(b: BidSpecV1) -> BidSpec {
+        BidSpec {
+            model: b.model,
+            region: b.region,
+            facility: b.facility,
+            gpus: b.gpus,
+            window: b.window,
+            limit_price_micros: b.limit_price_micros,
+            colocate: b.colocate,
+            partial: b.partial,
+            tif: b.tif,
+            min_reliability_bps: 0,
+        }
+    }
 }

@@ -97,9 +97,31 @@ impl Engine {
         Some((d, per_line))
     }
 
+    /// The delivery credit of term contract `c` for `month`, when its terms credit a
+    /// shortfall there: the month's delivery and the credit's lines, each a contract
+    /// line's undelivered GPU-hours at a negative amount, for the month's invoice.
+    pub(crate) fn term_credit(
+        &self,
+        c: &Contract,
+        month: Window,
+    ) -> Option<(MonthDelivery, InvoiceLines)> {
+        if !c.delivery.credits() {
+            return None;
+        }
+        let (d, per_line) = self.month_delivery(c, month)?;
+        if d.credit_micros == 0 {
+            return None;
+        }
+        let mut lines = credit_lines(c, d.credit_micros, &per_line);
+        for l in &mut lines {
+            l.amount_micros = -l.amount_micros;
+        }
+        Some((d, lines))
+    }
+
     /// Credits every prepaid contract whose delivery in `month` (closing at the tick of
-    /// `hour`) fell short of its terms. Term contracts are billed in arrears and their
-    /// quotes carry no delivery terms yet, so they earn none.
+    /// `hour`) fell short of its terms by an invoice of its own (a term contract's
+    /// credit is on its month's invoice: [`Engine::term_credit`]).
     pub(crate) fn credit_month(
         &mut self,
         ctx: &Ctx,
@@ -146,20 +168,7 @@ impl Engine {
         if d.credit_micros == 0 {
             return;
         }
-        let shares = split_largest_remainder(d.credit_micros, &per_line);
-        let lines: InvoiceLines = c
-            .lines
-            .iter()
-            .enumerate()
-            .filter(|&(i, _)| per_line[i] > 0)
-            .map(|(i, l)| InvoiceLine {
-                line: Some(u16::try_from(i).expect("bounded lines")),
-                pool: l.pool,
-                gpus: l.gpus,
-                gpu_hours: Some(per_line[i]),
-                amount_micros: shares[i],
-            })
-            .collect();
+        let lines = credit_lines(c, d.credit_micros, &per_line);
         let invoice = Invoice {
             id: InvoiceId(0),
             contract: id,
@@ -181,4 +190,22 @@ impl Engine {
             delivery: d,
         });
     }
+}
+
+/// A credit of `credit_micros` over contract `c`'s lines by their undelivered GPU-hours
+/// (`per_line`; largest remainder, so the lines add up to it): a line per line short.
+fn credit_lines(c: &Contract, credit_micros: i64, per_line: &[u64]) -> InvoiceLines {
+    let shares = split_largest_remainder(credit_micros, per_line);
+    c.lines
+        .iter()
+        .enumerate()
+        .filter(|&(i, _)| per_line[i] > 0)
+        .map(|(i, l)| InvoiceLine {
+            line: Some(u16::try_from(i).expect("bounded lines")),
+            pool: l.pool,
+            gpus: l.gpus,
+            gpu_hours: Some(per_line[i]),
+            amount_micros: shares[i],
+        })
+        .collect()
 }

@@ -80,4 +80,6 @@ pub struct Quote {
     pub expires: Hour,
     /// When made, ms since the epoch.
     pub created_ms: u64,
+    /// What it promises of delivery (the contract's, if accepted).
+    pub delivery: crate::delivery::DeliveryTerms,
 }

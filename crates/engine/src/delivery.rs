@@ -6,6 +6,7 @@
 use crate::limits::MAX_CREDIT_TIERS;
 use crate::units::{Window, div_half_even};
 use serde::{Deserialize, Serialize};
+use smallvec::SmallVec;
 
 /// How an hour with no delivery report counts.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -52,6 +53,10 @@ pub struct CreditTier {
     pub credit_bps: u16,
 }
 
+/// A contract's credit tiers, kept inline (a fill copies its terms without allocating;
+/// encoded as a sequence, like a `Vec`).
+pub type CreditTiers = SmallVec<[CreditTier; MAX_CREDIT_TIERS]>;
+
 /// What a contract promises of delivery.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DeliveryTerms {
@@ -65,7 +70,7 @@ pub struct DeliveryTerms {
     pub pro_rata: bool,
     /// Below the target, credit the deepest applying tier's share of the month's charge
     /// (at most [`MAX_CREDIT_TIERS`], thresholds descending and credits rising).
-    pub tiers: Vec<CreditTier>,
+    pub tiers: CreditTiers,
 }
 
 impl DeliveryTerms {
@@ -76,7 +81,7 @@ impl DeliveryTerms {
             availability_target_bps: 0,
             unreported: Unreported::Delivered,
             pro_rata: false,
-            tiers: Vec::new(),
+            tiers: CreditTiers::new(),
         }
     }
 
@@ -88,7 +93,7 @@ impl DeliveryTerms {
             availability_target_bps: 10_000,
             unreported: Unreported::Delivered,
             pro_rata: true,
-            tiers: Vec::new(),
+            tiers: CreditTiers::new(),
         }
     }
 
@@ -140,7 +145,7 @@ impl DeliveryTerms {
     }
 
     /// Tiers from [`DeliveryTerms::tiers_text`]; `None` when the text is not one.
-    pub fn parse_tiers(s: &str) -> Option<Vec<CreditTier>> {
+    pub fn parse_tiers(s: &str) -> Option<CreditTiers> {
         s.split(',')
             .filter(|p| !p.is_empty())
             .map(|p| {
@@ -235,7 +240,7 @@ mod tests {
             availability_target_bps: 9_900,
             unreported: Unreported::Delivered,
             pro_rata: false,
-            tiers: vec![
+            tiers: smallvec::smallvec![
                 CreditTier {
                     below_bps: 9_900,
                     credit_bps: 1_000,
@@ -303,7 +308,7 @@ mod tests {
         let t = tiered();
         assert_eq!(t.tiers_text(), "9900:1000,9500:2500,9000:10000");
         assert_eq!(DeliveryTerms::parse_tiers(&t.tiers_text()), Some(t.tiers));
-        assert_eq!(DeliveryTerms::parse_tiers(""), Some(vec![]));
+        assert_eq!(DeliveryTerms::parse_tiers(""), Some(CreditTiers::new()));
         assert_eq!(DeliveryTerms::parse_tiers("9900"), None);
     }
 

@@ -77,6 +77,9 @@ pub struct Engine {
     /// Contracts whose unreported hours count as not delivered, until their last
     /// month closes: the month close credits them even without reports.
     pub(crate) strict_delivery: BTreeSet<ContractId>,
+    /// Reported delivery by facility and day (days since the epoch), over the
+    /// reliability window (`reliability.rs`; older days are dropped at ticks).
+    pub(crate) reliability: BTreeMap<(FacilityId, u32), crate::usage::Tally>,
 }
 
 /// What ticks must do, by hour. The order and contract buckets are cleaned lazily:
@@ -205,6 +208,7 @@ impl Engine {
             delivery: BTreeMap::new(),
             delivery_defaults: crate::delivery::DeliveryTerms::exchange(),
             strict_delivery: BTreeSet::new(),
+            reliability: BTreeMap::new(),
         };
         for m in default_models() {
             e.push_model(m);
@@ -283,6 +287,9 @@ impl Engine {
             Command::Release { reservation } => self.release(&ctx, *reservation, events),
             Command::PlaceAsk(spec) => self.place_ask(&ctx, spec, events),
             Command::PlaceBid(spec) => self.place_bid(&ctx, spec, events),
+            Command::PlaceBidV1(old) => {
+                self.place_bid(&ctx, &crate::command::BidSpec::from(old.clone()), events)
+            }
             Command::Cancel { order } => self.cancel(&ctx, *order, events),
             Command::Reduce { order, by_gpus } => self.reduce(&ctx, *order, *by_gpus, events),
             Command::Tick { hour } => self.tick(&ctx, *hour, events),
@@ -292,6 +299,9 @@ impl Engine {
             }
             Command::CancelRfq { rfq } => self.cancel_rfq(&ctx, *rfq, events),
             Command::SubmitQuote(spec) => self.submit_quote(&ctx, spec, events),
+            Command::SubmitQuoteV2(old) => {
+                self.submit_quote(&ctx, &crate::command::QuoteSpec::from(old.clone()), events)
+            }
             Command::SubmitQuoteV1(old) => {
                 self.submit_quote(&ctx, &crate::command::QuoteSpec::from(old.clone()), events)
             }

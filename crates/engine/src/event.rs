@@ -402,12 +402,14 @@ pub enum Event {
     },
     /// The operator set the delivery terms of new fills.
     DeliveryDefaultsSet(crate::delivery::DeliveryTerms),
-    /// A month's close credited a contract's buyer for hours not delivered, by the
-    /// invoice `invoice` (charge `delivery_credit`), with the evidence.
+    /// A month's close credited a contract's buyer for hours not delivered, with the
+    /// evidence: by the invoice `invoice` of charge `delivery_credit` (a prepaid
+    /// contract), or by credit lines on the month's `usage` invoice `invoice` (a term
+    /// contract).
     DeliveryCredited {
         /// The contract.
         contract: ContractId,
-        /// The credit invoice.
+        /// The invoice the credit is on.
         invoice: crate::ids::InvoiceId,
         /// The month's delivery and the credit's parts.
         delivery: crate::delivery::MonthDelivery,

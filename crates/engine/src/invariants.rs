@@ -84,6 +84,14 @@ pub fn check(e: &Engine) -> Result<(), String> {
 /// Delivery reports: kept only for open months, of existing contract lines, each hour
 /// reported within the month and the line's window, short hours below the line's GPUs.
 fn check_delivery(e: &Engine) -> Result<(), String> {
+    for (&(f, day), t) in &e.reliability {
+        if e.facilities.get(&f).is_none() || t.delivered_gpu_hours > t.reported_gpu_hours {
+            return Err(format!(
+                "facility {f} day {day}: delivered {} of {} reported GPU-hours",
+                t.delivered_gpu_hours, t.reported_gpu_hours
+            ));
+        }
+    }
     for id in &e.strict_delivery {
         let strict = e
             .contracts
@@ -420,8 +428,7 @@ fn check_refunded(c: &Contract) -> Result<(), String> {
         ));
     }
     // Credits are for hours it held, each month once: at most what they are worth.
-    let held = c.value_micros(c.start(), c.end()).unwrap_or(i64::MAX);
-    let ceiling = if c.is_prepaid() { held } else { 0 };
+    let ceiling = c.value_micros(c.start(), c.end()).unwrap_or(i64::MAX);
     if !(0..=ceiling).contains(&c.credited_micros) {
         return Err(format!(
             "contract {}: credited {} of at most {ceiling}",

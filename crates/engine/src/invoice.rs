@@ -135,7 +135,9 @@ pub struct Invoice {
 /// An invoice's lines; most have one, kept inline.
 pub type InvoiceLines = SmallVec<[InvoiceLine; 1]>;
 
-/// One line of an invoice: a contract line's share of it, or the early-termination fee.
+/// One line of an invoice: a contract line's share of it, the early-termination fee, or
+/// (a negative amount, on a term contract's month) a contract line's delivery credit,
+/// whose GPU-hours are those not delivered.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct InvoiceLine {
     /// The contract line (from 0; none for the early-termination fee).
@@ -148,6 +150,18 @@ pub struct InvoiceLine {
     pub gpu_hours: Option<u64>,
     /// Amount, micro-USD.
     pub amount_micros: i64,
+}
+
+/// What an invoice with `lines` charges before credits, and what it credits (its
+/// lines of negative amounts), micro-USD: its amount is the first less the second.
+pub fn charged_and_credited(lines: &[InvoiceLine]) -> (i64, i64) {
+    lines.iter().fold((0, 0), |(charged, credited), l| {
+        if l.amount_micros < 0 {
+            (charged, credited - l.amount_micros)
+        } else {
+            (charged + l.amount_micros, credited)
+        }
+    })
 }
 
 /// The lines of an invoice of `charge` for `period` and `amount_micros`, of the contract

@@ -52,6 +52,7 @@ pub mod order;
 pub mod order_map;
 pub mod quote_rules;
 pub mod reject;
+pub mod reliability;
 pub mod step;
 pub mod units;
 pub mod usage;

@@ -11,7 +11,7 @@
 use crate::contract::{Contract, ContractLine, Origin, Pricing, Terms, Trade};
 use crate::engine::{Ctx, Engine};
 use crate::event::{CloseReason, Event};
-use crate::ids::{ContractId, OrderId, PoolId, TradeId, take};
+use crate::ids::{ContractId, FacilityId, OrderId, PoolId, TradeId, take};
 use crate::limits::MAX_FILLS_PER_ORDER;
 use crate::order::{AskEntry, AskSource, Bid, BidEntry, Book, Order, OrderKind, Side};
 use crate::place::{ask_of, bid_of};
@@ -116,9 +116,14 @@ impl Engine {
     ) -> impl Iterator<Item = (i64, OrderId, &'a AskEntry)> + 'a {
         let wanted = BidEntry::of(bid_order, bid);
         let book = &self.books[usize::from(bid_order.model.0)];
+        let min = bid.min_reliability_bps;
         book.asks
             .up_to(bid_order.price_micros)
-            .filter(move |(_, _, entry)| entry.deadline > now && wanted.accepts(entry))
+            .filter(move |(_, _, entry)| {
+                entry.deadline > now
+                    && wanted.accepts(entry)
+                    && self.meets_reliability(FacilityId(u64::from(entry.facility)), min, now)
+            })
     }
 
     /// What the ask in `entry` can give the bid, capped at `want`: its floor when that
@@ -307,11 +312,12 @@ impl Engine {
         let offer = Book::ask_entry(ask_order, ask, u32::MAX);
         let mut avail = ask.avail.clone();
         let mut fills: Vec<(OrderId, u32, i64)> = Vec::new();
+        let reliability = self.facility_reliability(ask.facility, ctx.now).bps();
+        let reliable = |min: u16| min == 0 || reliability.is_some_and(|r| r >= min);
         let bids = &self.books[usize::from(ask_order.model.0)].bids;
-        for (neg_price, bid_id, bid) in bids
-            .up_to(-ask_order.price_micros)
-            .filter(|(_, _, b)| b.deadline > ctx.now && b.accepts(&offer))
-        {
+        for (neg_price, bid_id, bid) in bids.up_to(-ask_order.price_micros).filter(|(_, _, b)| {
+            b.deadline > ctx.now && b.accepts(&offer) && reliable(b.min_reliability_bps)
+        }) {
             let free = avail.min_over(bid.window);
             let want = bid.remaining_gpus;
             let take = if bid.partial || free >= want {

@@ -8,9 +8,10 @@
 
 use crate::engine::{Ctx, Engine};
 use crate::event::Event;
-use crate::ids::ContractId;
+use crate::ids::{ContractId, FacilityId};
 use crate::limits::{MAX_USAGE_RECORDS_PER_BATCH, MAX_WATTS_PER_GPU};
 use crate::reject::{Rejection, Rule, reject};
+use crate::reliability::{DayRun, DayRuns};
 use crate::units::Hour;
 use crate::usage::{Reporter, UsageRecord};
 use std::collections::BTreeSet;
@@ -33,9 +34,14 @@ impl Engine {
         self.delivery.get(&(hour.month_start(), id, line))
     }
 
-    /// Checks one record of `ctx.actor`'s batch; returns the side it reports for and
-    /// its line's GPUs.
-    fn check_record(&self, ctx: &Ctx, r: &UsageRecord) -> Result<(Reporter, u32), Rejection> {
+    /// Checks one record of `ctx.actor`'s batch; returns the side it reports for, its
+    /// line's GPUs and the line's facility when the seller owns it (a reseller's reports
+    /// of its resold hours do not count towards the facility's reliability).
+    fn check_record(
+        &self,
+        ctx: &Ctx,
+        r: &UsageRecord,
+    ) -> Result<(Reporter, u32, Option<FacilityId>), Rejection> {
         let c = match self.contracts.get(&r.contract) {
             Some(c) if c.buyer == ctx.actor || c.seller == ctx.actor => c,
             _ => {
@@ -108,7 +114,9 @@ impl Engine {
         } else {
             Reporter::Buyer
         };
-        Ok((side, line.gpus))
+        let facility = self.pools[&line.pool].facility;
+        let owner = self.facilities[&facility].owner;
+        Ok((side, line.gpus, (owner == c.seller).then_some(facility)))
     }
 
     pub(crate) fn report_usage(
@@ -145,19 +153,31 @@ impl Engine {
         }
         // Validated: now change.
         let (mut delivered, mut used) = (Vec::new(), Vec::new());
+        let mut runs = DayRuns::default();
         for (r, side) in records.iter().zip(sides) {
             match side {
-                (Reporter::Seller, gpus) => {
+                (Reporter::Seller, gpus, facility) => {
                     let month = r.hour.month_start();
                     let offset = u16::try_from(r.hour.0 - month.0).expect("within a month");
-                    self.delivery
+                    let m = self
+                        .delivery
                         .entry((month, r.contract, r.line))
-                        .or_default()
-                        .set(offset, r.gpus, gpus);
+                        .or_default();
+                    let before = m.delivered(offset, gpus);
+                    m.set(offset, r.gpus, gpus);
                     delivered.push(*r);
+                    if let Some(f) = facility {
+                        let add = DayRun::of(gpus, before, r.gpus);
+                        if let Some((key, run)) = runs.push((f, r.hour.0 / 24), add) {
+                            self.tally_reports(key, run);
+                        }
+                    }
                 }
-                (Reporter::Buyer, _) => used.push(*r),
+                (Reporter::Buyer, ..) => used.push(*r),
             }
+        }
+        if let Some((key, run)) = runs.current {
+            self.tally_reports(key, run);
         }
         events.push(Event::UsageReported {
             reporter: ctx.actor,

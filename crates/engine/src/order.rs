@@ -168,6 +168,8 @@ pub struct Bid {
     pub partial: bool,
     /// What its remaining GPUs can cost while it rests, micro-USD (0 otherwise).
     pub reserved_micros: i64,
+    /// Only facilities at least this reliable, basis points (0: any).
+    pub min_reliability_bps: u16,
 }
 
 impl Order {
@@ -247,6 +249,8 @@ pub struct BidEntry {
     pub partial: bool,
     /// When it leaves the book ([`Order::deadline`]).
     pub deadline: Hour,
+    /// Only facilities at least this reliable, basis points (0: any).
+    pub min_reliability_bps: u16,
 }
 
 impl BidEntry {
@@ -260,6 +264,7 @@ impl BidEntry {
             remaining_gpus: bid.remaining_gpus,
             partial: bid.partial,
             deadline: order.deadline(),
+            min_reliability_bps: bid.min_reliability_bps,
         }
     }
 

@@ -229,6 +229,16 @@ impl Engine {
             "limit_price_micros",
         )?;
         check_tif(spec.tif, Side::Buy, ctx.now)?;
+        if spec.min_reliability_bps > 10_000 {
+            return reject(
+                Rule::OutOfRange,
+                "min_reliability_bps",
+                format!(
+                    "a reliability is 0 to 10,000 basis points, not {}",
+                    spec.min_reliability_bps
+                ),
+            );
+        }
         if matches!(spec.tif, TimeInForce::Gtc | TimeInForce::Gtd { .. }) {
             // Only an order that may rest counts against the limit.
             self.check_order_limit(ctx)?;
@@ -264,6 +274,7 @@ impl Engine {
                 colocate: spec.colocate,
                 partial: spec.partial,
                 reserved_micros: 0,
+                min_reliability_bps: spec.min_reliability_bps,
             }),
         };
         let id = order.id;

@@ -279,6 +279,9 @@ impl Engine {
         if let Some((field, why)) = terms_miss(&rfq.terms, &spec.terms) {
             return reject(Rule::QuoteUnmet, field, why);
         }
+        if let Some((field, why)) = spec.delivery.fault() {
+            return reject(Rule::OutOfRange, delivery_field(field), why);
+        }
         Ok((lines, facility.expect("at least one line")))
     }
 
@@ -344,6 +347,7 @@ impl Engine {
             terms: spec.terms,
             expires,
             created_ms: ctx.time_ms,
+            delivery: spec.delivery.clone(),
         };
         for l in &quote.lines {
             self.pools
@@ -491,7 +495,7 @@ impl Engine {
         // Validated: now change. The quote's encumbrance becomes the contract's.
         let (rfq_id, quote) = (quote.rfq, quote.clone());
         let contract_id = ContractId(take(&mut self.ids.contract));
-        let contract = Contract::new(
+        let mut contract = Contract::new(
             contract_id,
             (ctx.actor, quote.provider),
             quote.lines.clone(),
@@ -499,9 +503,18 @@ impl Engine {
             Origin::Quote(id),
             ctx.time_ms,
         );
+        contract.delivery = quote.delivery.clone();
         self.close_quote(id, QuoteEnd::Accepted, events);
         self.close_rfq(rfq_id, RfqEnd::Accepted(id), events);
         self.add_contract(contract, events);
         Ok(())
+    }
+}
+
+/// A quote's delivery field as its command names it (`delivery.tiers`).
+fn delivery_field(field: &str) -> &'static str {
+    match field {
+        "availability_target_bps" => "delivery.availability_target_bps",
+        _ => "delivery.tiers",
     }
 }

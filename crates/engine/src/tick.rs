@@ -52,6 +52,9 @@ impl Engine {
         self.start_and_end_contracts(hour, events);
         self.close_months(ctx, hour, events);
         self.mark_overdue(hour, events);
+        if hour.0 / 24 != self.last_tick.0 / 24 {
+            self.prune_reliability(hour);
+        }
         while let Some(&(end, id)) = self.schedule.reservation_ends.first() {
             if end > hour {
                 break;

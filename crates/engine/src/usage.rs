@@ -2,7 +2,8 @@
 //! seller delivered them or the buyer used them) and what the engine keeps of delivery
 //! reports while a month is open: per contract line and month, which hours were
 //! reported and the hours delivered short of the line's GPUs. A fully delivered hour
-//! costs one bit. Reporting is `metering.rs`.
+//! costs one bit; and a facility's day of reported delivery (`Tally`, its reliability).
+//! Reporting is `metering.rs`, reliability `reliability.rs`.
 
 use crate::ids::ContractId;
 use crate::units::Hour;
@@ -134,6 +135,33 @@ impl LineMonth {
     /// The hours reported short, as (hour from the month's start, GPUs delivered).
     pub fn short_hours(&self) -> &[(u16, u32)] {
         &self.short
+    }
+}
+
+/// Days of the reliability window before the current one (`reliability.rs`).
+pub const RELIABILITY_DAYS: u32 = 30;
+
+/// A facility's reported delivery over some days (its reliability: `reliability.rs`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Tally {
+    /// GPU-hours whose delivery was reported (the lines' GPUs in each hour reported).
+    pub reported_gpu_hours: u64,
+    /// Of them, delivered.
+    pub delivered_gpu_hours: u64,
+}
+
+impl Tally {
+    /// Delivered ÷ reported, basis points rounded down; `None` when nothing was reported.
+    pub fn bps(self) -> Option<u16> {
+        (self.reported_gpu_hours > 0).then(|| {
+            crate::delivery::availability_bps(self.reported_gpu_hours, self.delivered_gpu_hours)
+        })
+    }
+
+    /// Adds `other`'s GPU-hours.
+    pub fn add(&mut self, other: Tally) {
+        self.reported_gpu_hours += other.reported_gpu_hours;
+        self.delivered_gpu_hours += other.delivered_gpu_hours;
     }
 }
 

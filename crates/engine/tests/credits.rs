@@ -1,15 +1,17 @@
 //! Delivery credits at the month close (`docs/market-rules.md`, "Delivery credits"),
 //! one test per rule: pro-rata credits of a partial outage, exact to the micro-dollar;
 //! unreported hours both ways; tiers; a contract across a month boundary in a leap
-//! February credited month by month; a correction before the close.
+//! February credited month by month; a correction before the close; a term lease's
+//! credit on its month's invoice (charge, credit lines, net), to all of it.
 
 mod common;
 
 use common::*;
 use megawatt_engine::command::Command;
+use megawatt_engine::contract::{Pricing, Terms};
 use megawatt_engine::delivery::{CreditTier, DeliveryTerms, Unreported};
 use megawatt_engine::event::Event;
-use megawatt_engine::ids::ParticipantId;
+use megawatt_engine::ids::{ContractId, ParticipantId};
 use megawatt_engine::invoice::Charge;
 use megawatt_engine::money::Account;
 use megawatt_engine::units::{Hour, Window};
@@ -35,17 +37,26 @@ fn day() -> Window {
 }
 
 fn report(f: &mut Fill, hours: std::ops::Range<u32>, gpus: impl Fn(u32) -> u32) {
+    report_on(&mut f.m, (f.seller, f.contract), hours, gpus);
+}
+
+/// The seller's delivery reports of line 0 of `contract`, hour by hour.
+fn report_on(
+    m: &mut Market,
+    (seller, contract): (ParticipantId, ContractId),
+    hours: std::ops::Range<u32>,
+    gpus: impl Fn(u32) -> u32,
+) {
     let records = hours
         .map(|h| UsageRecord {
-            contract: f.contract,
+            contract,
             line: 0,
             hour: Hour(T0 + h),
             gpus: gpus(h),
             energy_wh: None,
         })
         .collect();
-    f.m.exec(f.seller, Command::ReportUsage { records })
-        .unwrap();
+    m.exec(seller, Command::ReportUsage { records }).unwrap();
 }
 
 /// Ticks to the close of the month of hour T0 + `h`; returns the events.
@@ -154,7 +165,7 @@ fn tiers_credit_a_share_of_the_month_below_the_target() {
         availability_target_bps: 9_900,
         unreported: Unreported::Delivered,
         pro_rata: false,
-        tiers: vec![
+        tiers: smallvec::smallvec![
             CreditTier {
                 below_bps: 9_900,
                 credit_bps: 1_000,
@@ -191,7 +202,7 @@ fn tiers_credit_a_share_of_the_month_below_the_target() {
         );
     }
     let bad = DeliveryTerms {
-        tiers: vec![
+        tiers: smallvec::smallvec![
             CreditTier {
                 below_bps: 9_000,
                 credit_bps: 1,
@@ -234,4 +245,149 @@ fn a_contract_across_a_leap_february_is_credited_month_by_month() {
         (4 * PRICE, w(start + 4, start + 8))
     );
     assert_eq!(balance(&f, f.buyer), FUNDS - (64 * 8 - 32 - 4) * PRICE);
+}
+
+/// A term lease's SLA: 99% of the month, pro-rata below it, 10% of the month more
+/// below 95%.
+fn lease_sla(unreported: Unreported) -> DeliveryTerms {
+    DeliveryTerms {
+        availability_target_bps: 9_900,
+        unreported,
+        pro_rata: true,
+        tiers: smallvec::smallvec![CreditTier {
+            below_bps: 9_500,
+            credit_bps: 1_000,
+        }],
+    }
+}
+
+/// A day of 64 H100 leased at $2.50 a GPU-hour under `sla`, its seller, and its buyer.
+fn term_day(sla: DeliveryTerms) -> (Market, ContractId, ParticipantId, ParticipantId) {
+    let mut m = Market::new();
+    let lab = m.participant("lab", buyer());
+    let pricing = Pricing::PerGpuHour {
+        price_micros: PRICE,
+    };
+    let (c, seller) = lease_on(&mut m, (lab, 64, day()), (pricing, Terms::exchange()), sla);
+    (m, c, seller, lab)
+}
+
+/// The month's usage invoice of `contract` in `ev`: (invoice, lines' charged and
+/// credited, the credit's evidence).
+fn usage_invoice(
+    ev: &[Event],
+    contract: ContractId,
+) -> (
+    megawatt_engine::invoice::Invoice,
+    (i64, i64),
+    Option<megawatt_engine::delivery::MonthDelivery>,
+) {
+    let (invoice, lines) = ev
+        .iter()
+        .find_map(|e| match e {
+            Event::InvoiceBilled { invoice, lines }
+                if invoice.contract == contract && invoice.charge == Charge::Usage =>
+            {
+                Some((invoice.clone(), lines.clone()))
+            }
+            _ => None,
+        })
+        .expect("a usage invoice");
+    let evidence = ev.iter().find_map(|e| match e {
+        Event::DeliveryCredited {
+            invoice: i,
+            delivery,
+            ..
+        } if *i == invoice.id => Some(delivery.clone()),
+        _ => None,
+    });
+    let totals = megawatt_engine::invoice::charged_and_credited(&lines);
+    (invoice, totals, evidence)
+}
+
+#[test]
+fn a_term_lease_short_of_its_target_is_credited_on_its_months_invoice() {
+    let (mut m, c, seller, lab) = term_day(lease_sla(Unreported::Delivered));
+    m.advance_to(40);
+    // 16 GPUs down for 4 hours: 64 of 1,536 GPU-hours (95.83%): pro-rata only.
+    report_on(&mut m, (seller, c), 10..34, |h| {
+        if (18..22).contains(&h) { 48 } else { 64 }
+    });
+    let before = m.e.balance(Account::Participant(lab));
+    let ev = m.advance_to(Hour(T0 + 40).next_month_start().0 - T0);
+    let (invoice, totals, evidence) = usage_invoice(&ev, c);
+    let charge = 1_536 * PRICE;
+    assert_eq!(totals, (charge, 64 * PRICE), "charge and credit lines");
+    assert_eq!(
+        invoice.amount_micros,
+        charge - 64 * PRICE,
+        "the net is billed"
+    );
+    let d = evidence.expect("the credit's evidence");
+    assert_eq!(
+        (
+            d.contracted_gpu_hours,
+            d.delivered_gpu_hours,
+            d.availability_bps
+        ),
+        (1_536, 1_472, 9_583)
+    );
+    assert_eq!((d.pro_rata_micros, d.tier_micros), (64 * PRICE, 0));
+    assert_eq!(m.e.contract(c).unwrap().credited_micros, 64 * PRICE);
+    assert_eq!(
+        before - m.e.balance(Account::Participant(lab)),
+        charge - 64 * PRICE,
+        "the buyer paid the net"
+    );
+    // No credit invoice of its own: the credit is on the month's invoice.
+    assert!(!ev.iter().any(|e| matches!(e, Event::InvoiceBilled { invoice, .. } if invoice.charge == Charge::DeliveryCredit)));
+}
+
+#[test]
+fn a_term_lease_below_a_tier_is_credited_the_tier_too_and_never_more_than_its_charge() {
+    // 16 GPUs down for 5 hours: 80 GPU-hours short, 94.79%: pro-rata + 10%.
+    let (mut m, c, seller, _) = term_day(lease_sla(Unreported::Delivered));
+    m.advance_to(40);
+    report_on(&mut m, (seller, c), 10..34, |h| {
+        if (18..23).contains(&h) { 48 } else { 64 }
+    });
+    let ev = m.advance_to(Hour(T0 + 40).next_month_start().0 - T0);
+    let charge = 1_536 * PRICE;
+    let (invoice, totals, _) = usage_invoice(&ev, c);
+    assert_eq!(totals.1, 80 * PRICE + charge / 10);
+    assert_eq!(invoice.amount_micros, charge - 80 * PRICE - charge / 10);
+    // Nothing reported, and unreported hours count as not delivered: all of it is
+    // credited, and the invoice of nothing is paid at once.
+    let (mut m, c, _, lab) = term_day(lease_sla(Unreported::NotDelivered));
+    let before = m.e.balance(Account::Participant(lab));
+    let ev = m.advance_to(Hour(T0 + 40).next_month_start().0 - T0);
+    let (invoice, totals, evidence) = usage_invoice(&ev, c);
+    assert_eq!(totals, (charge, charge));
+    assert_eq!(invoice.amount_micros, 0);
+    assert_eq!(evidence.unwrap().unreported_gpu_hours, 1_536);
+    assert!(
+        ev.iter()
+            .any(|e| matches!(e, Event::InvoicePaid { invoice: i } if *i == invoice.id))
+    );
+    assert_eq!(m.e.balance(Account::Participant(lab)), before);
+    assert_eq!(m.e.contract(c).unwrap().credited_micros, charge);
+}
+
+#[test]
+fn a_quote_with_bad_delivery_terms_is_refused_naming_the_field() {
+    let mut m = Market::new();
+    let lab = m.participant("lab", buyer());
+    let bad = DeliveryTerms {
+        availability_target_bps: 10_001,
+        ..DeliveryTerms::exchange()
+    };
+    let pricing = Pricing::PerGpuHour {
+        price_micros: PRICE,
+    };
+    let (prov, quote) = lease_quote(&mut m, (lab, 64, day()), (pricing, Terms::exchange()), bad);
+    let r = m.exec(prov, quote).unwrap_err();
+    assert_eq!(
+        (r.rule, r.field),
+        (Rule::OutOfRange, "delivery.availability_target_bps")
+    );
 }

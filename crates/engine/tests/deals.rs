@@ -10,6 +10,7 @@ use megawatt_engine::command::{
     AskSpec, Command, QuoteLineSpec, QuoteSpec, RfqSpec, RfqWants, WantedTerms,
 };
 use megawatt_engine::contract::{Cause, Causes, ContractStatus, Pricing, Terms};
+use megawatt_engine::delivery::DeliveryTerms;
 use megawatt_engine::event::{CloseReason, Event, QuoteEnd, RfqEnd};
 use megawatt_engine::ids::{ContractId, FacilityId, ParticipantId, PoolId, QuoteId, RfqId};
 use megawatt_engine::order::{AskSource, TimeInForce};
@@ -90,6 +91,7 @@ fn quote_spec(rfq: RfqId, lines: &[(PoolId, u32)]) -> QuoteSpec {
         pricing: Pricing::MonthlyFee { fee_micros: FEE },
         terms: terms(Some(24)),
         expires: Hour(T0 + 4),
+        delivery: DeliveryTerms::none(),
     }
 }
 
@@ -876,7 +878,42 @@ fn a_quote_journaled_before_payment_terms_still_decodes_and_gets_30_days() {
     let c = d.accept(q.id);
     assert_eq!(d.m.e.contract(c).unwrap().terms.payment_days, 30);
     let fresh = postcard::to_allocvec(&Command::SubmitQuote(new)).unwrap();
-    assert_eq!(fresh[0], 21, "new variants go at the end");
+    assert_eq!(fresh[0], 29, "new variants go at the end");
+}
+
+/// A quote journaled before quotes carried delivery terms (variant 21) decodes as
+/// `SubmitQuoteV2`, byte for byte as it was written, and makes a contract that promises
+/// no delivery; the same quote with its delivery terms is the new variant 29.
+#[test]
+fn a_quote_journaled_before_delivery_terms_still_decodes_and_promises_none() {
+    use megawatt_engine::command::QuoteSpecV2;
+    let mut d = setup();
+    let r = d.rfq(rfq_spec(10));
+    let new = QuoteSpec {
+        delivery: DeliveryTerms::exchange(),
+        ..quote_spec(r, &[(d.pool, 10)])
+    };
+    let old = Command::SubmitQuoteV2(QuoteSpecV2 {
+        rfq: new.rfq,
+        lines: new.lines.clone(),
+        pricing: new.pricing,
+        terms: new.terms,
+        expires: new.expires,
+    });
+    let fresh = postcard::to_allocvec(&Command::SubmitQuote(new.clone())).unwrap();
+    let bytes = postcard::to_allocvec(&old).unwrap();
+    assert_eq!((bytes[0], fresh[0]), (21, 29));
+    // The same fields in the same order; the new record adds the delivery terms after.
+    assert_eq!(bytes[1..], fresh[1..bytes.len()]);
+    let decoded: Command = postcard::from_bytes(&bytes).unwrap();
+    assert_eq!(decoded, old);
+    let ev = d.m.exec(d.prov, decoded).unwrap();
+    let Event::QuoteSubmitted(q) = &ev[0] else {
+        panic!("{ev:?}")
+    };
+    assert_eq!(q.delivery, DeliveryTerms::none());
+    let c = d.accept(q.id);
+    assert_eq!(d.m.e.contract(c).unwrap().delivery, DeliveryTerms::none());
 }
 
 /// Non-payment is the buyer's: a fee the seller owes for its own notice, however
@@ -990,7 +1027,7 @@ fn command_variants_keep_their_places() {
             Command::Reserve { .. } => 3,
             Command::Release { .. } => 4,
             Command::PlaceAsk(_) => 5,
-            Command::PlaceBid(_) => 6,
+            Command::PlaceBidV1(_) => 6,
             Command::Cancel { .. } => 7,
             Command::Reduce { .. } => 8,
             Command::Tick { .. } => 9,
@@ -1005,7 +1042,7 @@ fn command_variants_keep_their_places() {
             Command::Withdraw { .. } => 18,
             Command::SetFees(_) => 19,
             Command::SetCreditLimit { .. } => 20,
-            Command::SubmitQuote(_) => 21,
+            Command::SubmitQuoteV2(_) => 21,
             Command::CreateRfq(_) => 22,
             Command::AdmitParticipant { .. } => 23,
             Command::GiveNoticeV2 { .. } => 24,
@@ -1013,6 +1050,8 @@ fn command_variants_keep_their_places() {
             Command::SetDeliveryDefaults(_) => 26,
             Command::TerminateForCause { .. } => 27,
             Command::GiveNotice { .. } => 28,
+            Command::SubmitQuote(_) => 29,
+            Command::PlaceBid(_) => 30,
         }
     }
     let (rfq, quote) = (rfq_spec(1), quote_spec(RfqId(1), &[(PoolId(1), 1)]));
@@ -1073,7 +1112,17 @@ fn command_variants_keep_their_places() {
             reservation: ReservationId(1),
         },
         Market::ask_cmd(PoolId(1), 1, w(1, 2), 1),
-        Command::PlaceBid(Market::bid_spec(1, w(1, 2), 1)),
+        Command::PlaceBidV1(megawatt_engine::command::BidSpecV1 {
+            model: "h100-sxm".into(),
+            region: None,
+            facility: None,
+            gpus: 1,
+            window: w(1, 2),
+            limit_price_micros: 1,
+            colocate: true,
+            partial: false,
+            tif: TimeInForce::Gtc,
+        }),
         Command::Cancel { order: OrderId(1) },
         Command::Reduce {
             order: OrderId(1),
@@ -1108,7 +1157,13 @@ fn command_variants_keep_their_places() {
             participant: p,
             limit_micros: 1,
         },
-        Command::SubmitQuote(quote),
+        Command::SubmitQuoteV2(megawatt_engine::command::QuoteSpecV2 {
+            rfq: quote.rfq,
+            lines: quote.lines.clone(),
+            pricing: quote.pricing,
+            terms: quote.terms,
+            expires: quote.expires,
+        }),
         Command::CreateRfq(rfq),
         Command::AdmitParticipant {
             name: "n".into(),
@@ -1127,6 +1182,8 @@ fn command_variants_keep_their_places() {
         Command::GiveNotice {
             contract: ContractId(1),
         },
+        Command::SubmitQuote(quote),
+        Command::PlaceBid(Market::bid_spec(1, w(1, 2), 1)),
     ];
     for (i, c) in all.iter().enumerate() {
         assert_eq!(usize::from(place(c)), i, "{c:?} is listed out of place");

@@ -372,6 +372,7 @@ fn lease_on(
         pricing: Pricing::MonthlyFee { fee_micros: fee },
         terms,
         expires: deadline,
+        delivery: megawatt_engine::delivery::DeliveryTerms::none(),
     };
     let ev = m.exec(prov, Command::SubmitQuote(quote)).unwrap();
     let Event::QuoteSubmitted(q) = &ev[0] else {

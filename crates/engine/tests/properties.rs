@@ -178,6 +178,28 @@ fn op() -> impl Strategy<Value = Op> {
     ]
 }
 
+/// A quote's delivery terms, by its price: none, the exchange's (every undelivered
+/// GPU-hour at the price), or tiers with unreported hours not delivered.
+fn quote_delivery(price: i64) -> megawatt_engine::delivery::DeliveryTerms {
+    use megawatt_engine::delivery::{CreditTier, DeliveryTerms, Unreported};
+    match price.rem_euclid(3) {
+        0 => DeliveryTerms::none(),
+        1 => DeliveryTerms::exchange(),
+        _ => DeliveryTerms {
+            availability_target_bps: 9_900,
+            unreported: Unreported::NotDelivered,
+            pro_rata: false,
+            tiers: [(9_900, 1_000), (9_000, 3_000)]
+                .into_iter()
+                .map(|(below_bps, credit_bps)| CreditTier {
+                    below_bps,
+                    credit_bps,
+                })
+                .collect(),
+        },
+    }
+}
+
 /// The market of every sequence: three providers (one also buys), three buyers, six
 /// facilities in three regions with small h100 and h200 pools.
 struct World {
@@ -194,6 +216,10 @@ struct World {
     deals: BTreeMap<&'static str, usize>,
     /// Usage invoiced, by contract.
     billed: BTreeMap<megawatt_engine::ids::ContractId, i64>,
+    /// Bids that asked for a minimum reliability, and the minimum.
+    min_reliability: BTreeMap<OrderId, u16>,
+    /// Delivery credits on term contracts' usage invoices, by contract.
+    credited: BTreeMap<megawatt_engine::ids::ContractId, i64>,
     /// Refunds invoiced per contract.
     refunded: BTreeMap<megawatt_engine::ids::ContractId, i64>,
     /// The latest delivery report of each contract line and hour.
@@ -239,6 +265,7 @@ fn anchor_lease(m: &mut Market, provider: ParticipantId, buyer: ParticipantId, p
             ..Terms::exchange()
         },
         expires: Hour(T0 + 1),
+        delivery: megawatt_engine::delivery::DeliveryTerms::none(),
     };
     let ev = m
         .exec(provider, Command::SubmitQuote(quote))
@@ -293,6 +320,8 @@ impl World {
             rejections: BTreeMap::new(),
             deals: BTreeMap::new(),
             billed: BTreeMap::new(),
+            credited: BTreeMap::new(),
+            min_reliability: BTreeMap::new(),
             refunded: BTreeMap::new(),
             delivered: BTreeMap::new(),
         }
@@ -470,6 +499,7 @@ impl World {
                     pricing,
                     terms,
                     expires: Hour(T0 + self.hour + expires),
+                    delivery: quote_delivery(price),
                 };
                 (actor, Command::SubmitQuote(spec))
             }
@@ -737,6 +767,8 @@ impl World {
                             until: Hour(T0 + self.hour + 1 + start / 2),
                         },
                     },
+                    // Sometimes only facilities that delivered 95% of what they reported.
+                    min_reliability_bps: if start % 3 == 0 { 9_500 } else { 0 },
                 }),
             ),
             Op::Cancel { who, nth } => {
@@ -860,10 +892,17 @@ impl World {
                             "settlement"
                         }
                         Event::Transfer(_) => "transfer",
-                        Event::InvoiceBilled { invoice: i, .. } => {
+                        Event::InvoiceBilled { invoice: i, lines } => {
                             match i.charge {
                                 megawatt_engine::invoice::Charge::Usage => {
-                                    *self.billed.entry(i.contract).or_default() += i.amount_micros;
+                                    let (charged, credited) =
+                                        megawatt_engine::invoice::charged_and_credited(lines);
+                                    assert_eq!(charged - credited, i.amount_micros);
+                                    *self.billed.entry(i.contract).or_default() += charged;
+                                    *self.credited.entry(i.contract).or_default() += credited;
+                                    if credited > 0 {
+                                        *self.deals.entry("term credit").or_default() += 1;
+                                    }
                                 }
                                 megawatt_engine::invoice::Charge::Refund => {
                                     *self.refunded.entry(i.contract).or_default() +=
@@ -905,6 +944,11 @@ impl World {
             match e {
                 Event::OrderAccepted(o) => {
                     let colocate = matches!(&o.kind, OrderKind::Bid(b) if b.colocate);
+                    if let OrderKind::Bid(b) = &o.kind
+                        && b.min_reliability_bps > 0
+                    {
+                        self.min_reliability.insert(o.id, b.min_reliability_bps);
+                    }
                     self.placed
                         .insert(o.id, (o.price_micros, o.side(), colocate, o.window));
                 }
@@ -932,6 +976,18 @@ impl World {
                     assert_eq!(t.window, bid_window);
                     assert!(ask_window.covers(&t.window));
                     assert_ne!(t.buyer, t.seller);
+                    if let Some(min) = self.min_reliability.get(&t.bid) {
+                        let facility = self.m.e.pool(t.pool).expect("pool").facility;
+                        let r = self
+                            .m
+                            .e
+                            .facility_reliability(facility, self.m.e.last_tick());
+                        assert!(
+                            r.bps().is_some_and(|b| b >= *min),
+                            "{t:?} from {r:?}, below {min}"
+                        );
+                        *self.deals.entry("reliable fill").or_default() += 1;
+                    }
                     if colocate {
                         pools_per_bid.entry(t.bid).or_default().push(t.pool);
                     }
@@ -1039,16 +1095,28 @@ proptest! {
         }
         // Delivery credits (the exchange's default terms: every undelivered GPU-hour at
         // the price): once all of a prepaid contract's months have closed, it was
-        // credited exactly the price of the GPU-hours its seller reported short.
+        // credited exactly the price of the GPU-hours its seller reported short. So
+        // was a term contract quoted per GPU-hour on those terms, by credit lines on
+        // its invoices: what it was billed net is the price of what was delivered.
         let closed = world.m.e.last_tick().month_start();
-        for c in world.m.e.contracts().filter(|c| c.is_prepaid() && c.ends <= closed) {
-            let price = c.pricing.price_micros().expect("prepaid contracts are per GPU-hour");
+        let pro_rata = |c: &&megawatt_engine::contract::Contract| {
+            c.is_prepaid() || (c.delivery == megawatt_engine::delivery::DeliveryTerms::exchange() && c.pricing.price_micros().is_some())
+        };
+        for c in world.m.e.contracts().filter(|c| c.ends <= closed).filter(pro_rata) {
+            let price = c.pricing.price_micros().expect("per GPU-hour");
             let short: i64 = world
                 .delivered
                 .range((c.id, 0, Hour(0))..=(c.id, u16::MAX, Hour(u32::MAX)))
                 .map(|(&(_, line, _), &d)| i64::from(c.lines[usize::from(line)].gpus - d))
                 .sum();
             prop_assert_eq!(c.credited_micros, price * short, "contract {}", c.id);
+            if !c.is_prepaid() {
+                let net = world.billed.get(&c.id).copied().unwrap_or(0) - world.credited.get(&c.id).copied().unwrap_or(0);
+                prop_assert_eq!(net, c.value_micros(c.start(), c.end()).unwrap() - price * short, "contract {}", c.id);
+            }
+        }
+        for c in world.m.e.contracts().filter(|c| !c.is_prepaid()) {
+            prop_assert_eq!(world.credited.get(&c.id).copied().unwrap_or(0), c.credited_micros, "contract {}", c.id);
         }
         // The sequence did real work: orders, contracts, and rejections of many kinds.
         let contracts = world.m.e.contracts().count();
@@ -1064,7 +1132,7 @@ proptest! {
         }
         seen.1 += 1;
         if seen.1 == config().cases {
-            for kind in ["quote accepted", "notice", "terminated for cause", "resale", "terminated", "transfer", "settlement", "fee", "invoice", "refund", "usage", "credit"] {
+            for kind in ["quote accepted", "notice", "terminated for cause", "resale", "terminated", "transfer", "settlement", "fee", "invoice", "refund", "usage", "credit", "term credit"] {
                 prop_assert!(seen.0.get(kind).copied().unwrap_or(0) > 0, "no {} in the run: {:?}", kind, seen.0);
             }
         }

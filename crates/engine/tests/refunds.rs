@@ -8,7 +8,7 @@
 mod common;
 
 use common::*;
-use megawatt_engine::command::{AskSpec, Command, QuoteLineSpec, QuoteSpec, RfqSpec, RfqWants};
+use megawatt_engine::command::{AskSpec, Command};
 use megawatt_engine::contract::{Cause, Pricing, Terms};
 use megawatt_engine::event::Event;
 use megawatt_engine::ids::{ContractId, ParticipantId};
@@ -202,41 +202,15 @@ fn a_child_ended_with_its_parent_is_refunded_by_its_reseller() {
 /// A term lease of 10 H100 over hours 10..110 at a monthly fee, with 24 hours' buyer
 /// notice, from a new provider to `lab`.
 fn lease(m: &mut Market, lab: ParticipantId) -> ContractId {
-    let prov = m.participant("owner", provider());
-    let (_, pools) = m.facility(prov, "us-south", &[("h100-sxm", 100)]);
-    let rfq = RfqSpec {
-        wants: RfqWants::Gpus(vec![("h100-sxm".into(), 10)]),
-        window: w(10, 110),
-        region: None,
-        facility: None,
-        terms: Default::default(),
-        deadline: Hour(T0 + 5),
-        invited: Vec::new(),
+    let terms = Terms {
+        buyer_notice_hours: Some(24),
+        ..Terms::exchange()
     };
-    let ev = m.exec(lab, Command::CreateRfq(rfq)).unwrap();
-    let Event::RfqCreated(r) = &ev[0] else {
-        panic!("{ev:?}")
+    let pricing = Pricing::MonthlyFee {
+        fee_micros: 1_000_000_000,
     };
-    let quote = QuoteSpec {
-        rfq: r.id,
-        lines: vec![QuoteLineSpec {
-            pool: pools[0],
-            gpus: 10,
-        }],
-        pricing: Pricing::MonthlyFee {
-            fee_micros: 1_000_000_000,
-        },
-        terms: Terms {
-            buyer_notice_hours: Some(24),
-            ..Terms::exchange()
-        },
-        expires: Hour(T0 + 4),
-    };
-    let ev = m.exec(prov, Command::SubmitQuote(quote)).unwrap();
-    let Event::QuoteSubmitted(q) = &ev[0] else {
-        panic!("{ev:?}")
-    };
-    created(&m.exec(lab, Command::AcceptQuote { quote: q.id }).unwrap())[0]
+    let none = megawatt_engine::delivery::DeliveryTerms::none();
+    lease_on(m, (lab, 10, w(10, 110)), (pricing, terms), none).0
 }
 
 #[test]

@@ -4,7 +4,8 @@
 use crate::limits::{BODY_BYTES_MAX, USAGE_BODY_BYTES_MAX};
 use crate::openapi;
 use crate::routes::{
-    admin, billing, contracts, facilities, market, money, ops, orders, rfqs, usage, webhooks,
+    admin, billing, contracts, facilities, keys, market, money, ops, orders, rfqs, usage,
+    utilization, webhooks,
 };
 use crate::state::AppState;
 use axum::Router;
@@ -19,7 +20,8 @@ pub fn router(state: Arc<AppState>) -> Router {
             "/participants",
             post(admin::create_participant).get(admin::list_participants),
         )
-        .route("/keys", post(admin::create_key))
+        .route("/keys", post(keys::create_key).get(keys::list_keys))
+        .route("/keys/{prefix}/revoke", post(keys::revoke_key))
         .route("/me", get(admin::me))
         .route("/models", get(admin::list_models).post(admin::create_model))
         .route(
@@ -44,6 +46,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/contracts/{id}/notice", post(contracts::notice))
         .route("/contracts/{id}/terminate", post(contracts::terminate))
         .route("/contracts/{id}/usage", get(usage::contract_usage))
+        .route("/utilization", get(utilization::utilization))
         .route("/delivery-terms", get(usage::delivery_terms))
         .route("/admin/delivery-terms", post(usage::set_delivery_terms))
         .route(

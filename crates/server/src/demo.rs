@@ -7,8 +7,9 @@
 //! some trades.
 
 use crate::problem::Problem;
-use crate::routes::admin::issue_key;
+use crate::routes::keys::issue_key;
 use crate::routes::submit;
+use crate::scopes::Scopes;
 use crate::state::{AppState, Caller};
 use megawatt_engine::OPERATOR;
 use megawatt_engine::command::{
@@ -24,12 +25,16 @@ use megawatt_engine::units::{Hour, Window, days_from_civil};
 const OP: Caller = Caller {
     id: OPERATOR,
     operator: true,
+    scopes: Scopes::FULL,
+    key: [0; 32],
 };
 
 fn as_caller(id: ParticipantId) -> Caller {
     Caller {
         id,
         operator: false,
+        scopes: Scopes::FULL,
+        key: [0; 32],
     }
 }
 
@@ -134,6 +139,7 @@ async fn bid(
         colocate: true,
         partial: false,
         tif: TimeInForce::Gtc,
+        min_reliability_bps: 0,
     };
     submit(state, as_caller(buyer), Command::PlaceBid(spec), None)
         .await
@@ -190,6 +196,26 @@ fn lease_quote(rfq: RfqId, pools: &[PoolId], expires: Hour) -> QuoteSpec {
             payment_days: megawatt_engine::limits::DEFAULT_PAYMENT_DAYS,
         },
         expires,
+        delivery: lease_delivery(),
+    }
+}
+
+/// The lease's delivery terms (the scenario names none; these are a facility lease's
+/// usual SLA): 99% of each month's GPU-hours; below it every undelivered GPU-hour is
+/// credited at the fee's rate, and 10% of the month more below 95%; hours with no report
+/// count as delivered.
+fn lease_delivery() -> megawatt_engine::delivery::DeliveryTerms {
+    use megawatt_engine::delivery::{CreditTier, DeliveryTerms, Unreported};
+    DeliveryTerms {
+        availability_target_bps: 9_900,
+        unreported: Unreported::Delivered,
+        pro_rata: true,
+        tiers: [CreditTier {
+            below_bps: 9_500,
+            credit_bps: 1_000,
+        }]
+        .into_iter()
+        .collect(),
     }
 }
 
@@ -333,7 +359,9 @@ pub async fn seed(state: &AppState) -> Result<(Vec<(String, String, String)>, St
         keys.push((
             name.to_string(),
             id.to_string(),
-            issue_key(state, OPERATOR, id, None).await?.key,
+            issue_key(state, OPERATOR, (id, Scopes::FULL), None)
+                .await?
+                .key,
         ));
     }
     Ok((keys, lease))

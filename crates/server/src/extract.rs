@@ -49,8 +49,45 @@ impl FromRequestParts<Arc<AppState>> for Caller {
             p.retry_after = Some(1);
             return Err(p);
         }
+        // The route's whole path (`/v1/keys/{prefix}/revoke`): a nested router's URI
+        // has lost its `/v1`.
+        let path = parts
+            .extensions
+            .get::<axum::extract::MatchedPath>()
+            .map_or_else(|| parts.uri.path(), |m| m.as_str());
+        let needed = crate::scopes::needed(&parts.method, path);
+        if !crate::scopes::allows(caller.scopes, needed) {
+            return Err(insufficient_scope(
+                caller.scopes,
+                needed,
+                &parts.method,
+                path,
+            ));
+        }
         Ok(caller)
     }
+}
+
+/// 403: the key lacks what the request needs; the detail names both.
+fn insufficient_scope(
+    has: crate::scopes::Scopes,
+    needed: crate::scopes::Needed,
+    method: &axum::http::Method,
+    path: &str,
+) -> Problem {
+    let needs = match needed {
+        crate::scopes::Needed::One(s) => format!("the scope {}", s.as_str()),
+        crate::scopes::Needed::Full => "a key with every scope (*)".to_string(),
+    };
+    Problem::new(
+        StatusCode::FORBIDDEN,
+        "insufficient_scope",
+        format!(
+            "this key's scopes are {}; {method} {path} needs {needs}",
+            has.names().join(", ")
+        ),
+    )
+    .field("Authorization")
 }
 
 /// The `Idempotency-Key` header, if sent.
@@ -140,6 +177,10 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for Body<T> {
             [0; 32]
         };
         let slice: &[u8] = if bytes.is_empty() { b"{}" } else { &bytes };
+        // Every body is an object (serde would also read a struct from an array).
+        if slice.trim_ascii_start().first().is_some_and(|&b| b == b'[') {
+            return Err(shape_problem("", "the body must be a JSON object"));
+        }
         let de = &mut serde_json::Deserializer::from_slice(slice);
         let first = serde_path_to_error::deserialize(de);
         // JSON Schema counts `64.0` as the integer 64: a body refused only for such

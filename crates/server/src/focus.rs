@@ -1,7 +1,9 @@
 //! The FinOps Foundation's FOCUS 1.0 billing export: a month's charges as CSV, one row
 //! per contract line and charge. Usage of a monthly-fee contract is split over its lines
 //! by GPU-hours (largest remainder, so the rows add up to the invoice exactly); a
-//! per-GPU-hour contract's lines are priced each; an early-termination fee is one row.
+//! per-GPU-hour contract's lines are priced each; an early-termination fee is one row; a
+//! delivery credit on a term contract's month is a row per line short, `ChargeCategory`
+//! `Credit`, at a negative cost.
 //!
 //! Besides the 42 FOCUS 1.0 columns (`COLUMNS`) the file has `ChargeType` (equal to
 //! `ChargeCategory`): validator 1.0.0's `SkuPriceId_Nullable` rule still reads that
@@ -13,7 +15,10 @@ use megawatt_store::limits::EXPORT_INVOICES_MAX;
 use megawatt_store::reader::Reader;
 use std::collections::BTreeMap;
 
-/// One charge: a contract line's share of an invoice, or a fee.
+/// The category of a delivery credit's row.
+const CREDIT: &str = "Credit";
+
+/// One charge: a contract line's share of an invoice, a fee, or a delivery credit.
 #[derive(Clone, Debug)]
 pub struct Charge {
     /// The payer (`p-3`) and its name.
@@ -22,7 +27,8 @@ pub struct Charge {
     pub seller: String,
     /// The month billed.
     pub month: (Hour, Hour),
-    /// `Usage` or `Purchase` (an early-termination fee).
+    /// `Usage`, `Purchase` (an early-termination fee) or `Credit` (a delivery credit,
+    /// at a negative cost).
     pub category: &'static str,
     /// `Recurring` (monthly fee), `Usage-Based` (per GPU-hour) or `One-Time`.
     pub frequency: &'static str,
@@ -114,18 +120,22 @@ pub fn csv(charges: &[Charge]) -> String {
     out.push_str(",ChargeType\n");
     for c in charges {
         let cost = usd_string(c.cost_micros);
-        let consumed = c
-            .gpu_hours
+        // Consumed: usage only (a credit's GPU-hours were not delivered).
+        let usage_hours = c.gpu_hours.filter(|_| c.category == "Usage");
+        let consumed = usage_hours
             .map(|q| format!("{q}.000000"))
             .unwrap_or_default();
-        let consumed_unit = if c.gpu_hours.is_some() {
+        let consumed_unit = if usage_hours.is_some() {
             "GPU-Hours"
         } else {
             ""
         };
-        // Priced per GPU-hour: GPU-hours at the price. Otherwise (a monthly fee's
-        // share, a fee) one unit at the cost, so unit price x quantity = cost exactly.
+        // Priced per GPU-hour: GPU-hours at the price. A credit has no quantity or
+        // unit price (FOCUS keeps them for usage and purchases; prices are never
+        // negative). Otherwise (a monthly fee's share, a fee) one unit at the cost, so
+        // unit price x quantity = cost exactly.
         let (quantity, unit_name, unit) = match (c.gpu_hours, c.unit_price_micros) {
+            _ if c.category == CREDIT => (String::new(), "", String::new()),
             (Some(h), Some(p)) => (format!("{h}.000000"), "GPU-Hours", usd_string(p)),
             _ => ("1.000000".to_string(), "Units", cost.clone()),
         };
@@ -264,6 +274,15 @@ pub fn charges(
             let mut row = base(usize::from(l.line.unwrap_or(0)), l.pool.0, r, &mut look)?;
             row.cost_micros = l.amount_micros;
             match (l.line, l.gpu_hours) {
+                (Some(i), Some(h)) if l.amount_micros < 0 => {
+                    row.category = CREDIT;
+                    row.frequency = "One-Time";
+                    row.gpu_hours = Some(h);
+                    row.description = format!(
+                        "delivery credit, {contract} line {i}: {h} GPU-hours not delivered"
+                    );
+                    row.sku_price = format!("{contract}/{i}/credit");
+                }
                 (Some(i), Some(h)) => {
                     row.gpu_hours = Some(h);
                     row.unit_price_micros = c.pricing.price_micros();

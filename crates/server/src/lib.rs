@@ -29,6 +29,7 @@ pub mod openapi;
 pub mod parse;
 pub mod problem;
 pub mod routes;
+pub mod scopes;
 pub mod sequencer;
 pub mod state;
 pub mod token;
@@ -164,7 +165,7 @@ pub async fn start(config: Config) -> Result<Running, ServerError> {
     let mut first = FirstStart::default();
     if fresh {
         first.operator_key = Some(
-            routes::admin::issue_key(&state, OPERATOR, OPERATOR, None)
+            routes::keys::issue_key(&state, OPERATOR, (OPERATOR, scopes::Scopes::FULL), None)
                 .await
                 .map_err(|p| ServerError(p.detail.clone()))?
                 .key,
@@ -280,7 +281,7 @@ struct Opened {
     store: Box<dyn Store>,
     engine: Engine,
     recovery: sequencer::Recovery,
-    keys: HashMap<[u8; 32], Caller>,
+    keys: HashMap<[u8; 32], state::KeyEntry>,
 }
 
 /// Opens the store's writer and recovers the engine, off the async threads (a standby
@@ -332,19 +333,39 @@ fn hostname() -> String {
         .unwrap_or_else(|_| "unknown".to_string())
 }
 
-/// The key table from the store, with each key's operator flag from the engine.
+/// The key table from the store (keys not revoked), with each key's operator flag from
+/// the engine.
 fn load_keys(
     store: &mut dyn Store,
     engine: &Engine,
-) -> Result<HashMap<[u8; 32], Caller>, StoreError> {
-    Ok(store
+) -> Result<HashMap<[u8; 32], state::KeyEntry>, StoreError> {
+    store
         .keys()?
         .into_iter()
-        .map(|(hash, id)| {
+        .map(|k| {
+            let id = k.participant;
             let operator = engine.participant(id).is_some_and(|p| p.roles.operator);
-            (hash, Caller { id, operator })
+            let scopes = scopes::Scopes::parse_text(&k.scopes).ok_or_else(|| {
+                StoreError(format!(
+                    "api_keys: scopes {:?} are not ones this server knows",
+                    k.scopes
+                ))
+            })?;
+            let caller = Caller {
+                id,
+                operator,
+                scopes,
+                key: k.hash,
+            };
+            Ok((
+                k.hash,
+                state::KeyEntry {
+                    caller,
+                    prefix: k.prefix,
+                },
+            ))
         })
-        .collect())
+        .collect()
 }
 
 /// Ticks at start and at every hour boundary, so that orders expire and contracts start

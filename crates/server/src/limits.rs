@@ -72,6 +72,24 @@ pub const PAGE_ITEMS_DEFAULT: usize = 100;
 pub const PAGE_ITEMS_MAX: usize = 1_000;
 /// Most price levels returned per side of the book.
 pub const BOOK_LEVELS_MAX: usize = 200;
+/// Most facilities a book lists with their reliability (by id).
+pub const BOOK_FACILITIES_MAX: usize = 200;
 /// Dry runs answered at once: each clones the engine on the sequencer thread, so they
 /// are few; another waits for none and is answered 503 with `Retry-After`.
 pub const DRY_RUNS_IN_FLIGHT_MAX: usize = 2;
+
+/// Most live API keys one participant has.
+pub const KEYS_PER_PARTICIPANT_MAX: usize = 100;
+/// Most keys one list answers (newest first).
+pub const KEYS_LISTED_MAX: usize = 1_000;
+/// Characters of a key shown as its prefix: `mw_` and 12 hex digits (48 bits, so two
+/// live keys of one participant practically never share one). Keys made before kept 10.
+pub const KEY_PREFIX_CHARS: usize = 15;
+
+/// Most days a day-by-day utilization view covers.
+pub const UTILIZATION_DAYS_MAX: u32 = 92;
+/// Most months a month-by-month utilization view covers.
+pub const UTILIZATION_MONTHS_MAX: u32 = 24;
+/// Most contract lines one utilization view sums (beyond: name a contract, facility or
+/// pool).
+pub const UTILIZATION_LINES_MAX: usize = 100_000;

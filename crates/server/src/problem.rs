@@ -245,7 +245,7 @@ pub fn rule_status(rule: &str) -> StatusCode {
 
 /// The codes the server answers by itself (the engine's rules are `Rule::ALL`): code,
 /// status, meaning.
-pub const SERVER_CODES: [(&str, u16, &str); 27] = [
+pub const SERVER_CODES: [(&str, u16, &str); 30] = [
     (
         "invalid_webhook_url",
         422,
@@ -330,6 +330,21 @@ pub const SERVER_CODES: [(&str, u16, &str); 27] = [
         "unauthorized",
         401,
         "No API key, an unknown one, or an Authorization header that is not `Bearer <key>`.",
+    ),
+    (
+        "insufficient_scope",
+        403,
+        "The API key lacks the scope the request needs (`read` to read, `trade` to change the market, `usage:report` to report usage, every scope to manage keys); `detail` names it.",
+    ),
+    (
+        "unknown_key",
+        404,
+        "No live API key with that prefix of the caller's (the operator: of anyone's).",
+    ),
+    (
+        "ambiguous_key",
+        409,
+        "Two live keys of different participants have that prefix: name the participant.",
     ),
     ("not_found", 404, "No such route."),
     (

@@ -22,6 +22,20 @@ pub struct Caller {
     pub id: ParticipantId,
     /// True for the operator, who sees everything.
     pub operator: bool,
+    /// What the key it called with may do.
+    pub scopes: crate::scopes::Scopes,
+    /// The hash of that key (zeros for the server's own actions), so that a long
+    /// answer (an event stream) ends when the key is revoked.
+    pub key: [u8; 32],
+}
+
+/// A key the server knows: whose, and its prefix (to list and revoke it by).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct KeyEntry {
+    /// The caller it makes.
+    pub caller: Caller,
+    /// The key's first characters.
+    pub prefix: String,
 }
 
 impl Caller {
@@ -98,8 +112,8 @@ pub struct HttpStats {
 pub struct AppState {
     /// The sequencer.
     pub seq: Sequencer,
-    /// API key hash → caller.
-    pub keys: RwLock<HashMap<[u8; 32], Caller>>,
+    /// API key hash → its caller (revoked keys are removed).
+    pub keys: RwLock<HashMap<[u8; 32], KeyEntry>>,
     /// The store, for read connections.
     pub store: Location,
     readers: Vec<Mutex<Reader>>,
@@ -124,7 +138,7 @@ impl AppState {
     /// The shared state over a running sequencer.
     pub fn new(
         seq: Sequencer,
-        keys: HashMap<[u8; 32], Caller>,
+        keys: HashMap<[u8; 32], KeyEntry>,
         store: Location,
         market: Arc<Feed>,
         rate_limit: u32,
@@ -156,11 +170,16 @@ impl AppState {
         self
     }
 
+    /// Whether the key of hash `key` is still live (not revoked).
+    pub fn key_is_live(&self, key: &[u8; 32]) -> bool {
+        self.keys.read().expect("keys lock").contains_key(key)
+    }
+
     /// The caller a key belongs to, and the key's hash.
     pub fn caller(&self, key: &str) -> Option<(Caller, [u8; 32])> {
         let hash = key_hash(key);
         let keys = self.keys.read().expect("keys lock");
-        keys.get(&hash).map(|c| (*c, hash))
+        keys.get(&hash).map(|k| (k.caller, hash))
     }
 
     /// Runs a read query on one of the read connections, off the async threads.

@@ -354,8 +354,142 @@ fn the_operator_sets_the_delivery_terms_of_fills(backend: Backend) {
     assert_eq!(report.violation_count, 0, "{:?}", report.violations);
 }
 
+/// A term lease quoted with delivery terms, short of them in its month, is billed net:
+/// the month's invoice has the usage line, a credit line and the evidence, reconciled
+/// here against a computation of its own; the FOCUS export carries the credit as a
+/// `Credit` row the FinOps Foundation's validator accepts. Bad delivery terms in a
+/// quote are refused naming the field.
+fn a_term_lease_short_of_its_delivery_terms_is_credited_on_its_invoice(backend: Backend) {
+    use megawatt_engine::units::Hour;
+    let Some(s) = TestServer::start_manual_clock(backend) else {
+        return;
+    };
+    let (_, prov) = s.participant("Owner", &["provider"]);
+    let (_, lab) = s.participant("Lab", &["buyer"]);
+    let pool = s.pool(&prov, 100);
+    let now = Hour::containing(megawatt_server::sequencer::now_ms());
+    // 48 hours inside one month, so that one invoice bills them.
+    let mut start = Hour(now.0 + 4);
+    if Hour(start.0 + 48).month_start() != start.month_start() {
+        start = Hour(start.0 + 48).month_start();
+    }
+    let at = |h: u32| Hour(start.0 + h).to_string();
+    let rfq = ok(
+        s.post(
+            "/v1/rfqs",
+            &lab,
+            json!({ "gpus": [{ "model": "h100-sxm", "gpus": 8 }], "start": at(0), "hours": 48,
+                "deadline": Hour(now.0 + 2).to_string() }),
+        ),
+        201,
+    );
+    let quotes = format!("/v1/rfqs/{}/quotes", rfq["id"].as_str().unwrap());
+    let sla = json!({ "availability_target_bps": 9_900, "unreported": "delivered", "pro_rata": true,
+        "tiers": [{ "below_bps": 9_500, "credit_bps": 1_000 }] });
+    let quote = |delivery: &Value| {
+        s.post(
+            &quotes,
+            &prov,
+            json!({ "lines": [{ "pool": pool, "gpus": 8 }], "price": "2.00",
+                "expires": Hour(now.0 + 2).to_string(), "delivery": delivery }),
+        )
+    };
+    let mut bad = sla.clone();
+    bad["tiers"][0]["credit_bps"] = json!(0);
+    problem(&quote(&bad), 422, "out_of_range", "delivery.tiers");
+    let mut bad = sla.clone();
+    bad["unreported"] = json!("never");
+    problem(&quote(&bad), 422, "invalid_field", "delivery.unreported");
+    let q = ok(quote(&sla), 201);
+    assert_eq!(q["delivery"], sla, "the quote shows what it promises");
+    let accept = format!("/v1/quotes/{}/accept", q["id"].as_str().unwrap());
+    let c = ok(s.post(&accept, &lab, json!({})), 201);
+    assert_eq!(c["delivery"], sla, "the contract carries the quote's terms");
+    let c = c["id"].as_str().unwrap().to_string();
+    let tick = |h: Hour| {
+        let r = s.post(
+            "/v1/admin/clock",
+            &s.operator,
+            json!({ "hour": h.to_string() }),
+        );
+        assert_eq!(r.status, 200, "{:?}", r.body);
+    };
+    tick(Hour(start.0 + 48));
+    // All 8 GPUs down for hours 10 and 11: 16 of 384 GPU-hours (95.83%), above the
+    // 95% tier: pro-rata only.
+    let records: Vec<Value> = (0..48)
+        .map(|h| json!({ "contract": c, "hour": at(h), "gpus": if h == 10 || h == 11 { 0 } else { 8 } }))
+        .collect();
+    ok(
+        s.post("/v1/usage", &prov, json!({ "records": records })),
+        200,
+    );
+    tick(Hour(Hour(start.0 + 48).next_month_start().0 + 1));
+    let invoices = ok(s.get("/v1/invoices", &lab), 200);
+    let inv = invoices["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["contract"] == json!(c) && i["charge"] == "usage")
+        .expect("the month's invoice")
+        .clone();
+    // Independently: 8 GPUs x 48 h at $2.00, less 16 GPU-hours at $2.00.
+    let (charge, credit) = (8 * 48 * 2_000_000i64, 16 * 2_000_000i64);
+    let micros = |v: &Value| v["micros"].as_i64().unwrap();
+    assert_eq!(
+        (
+            micros(&inv["charged"]),
+            micros(&inv["credited"]),
+            micros(&inv["amount"])
+        ),
+        (charge, credit, charge - credit),
+        "{inv:?}"
+    );
+    let lines: Vec<(bool, u64, i64)> = inv["lines"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| {
+            (
+                l["credit"].as_bool().unwrap(),
+                l["gpu_hours"].as_u64().unwrap(),
+                micros(&l["amount"]),
+            )
+        })
+        .collect();
+    assert_eq!(lines, [(false, 384, charge), (true, 16, -credit)]);
+    let d = &inv["delivery_credit"];
+    assert_eq!(
+        (
+            &d["contracted_gpu_hours"],
+            &d["delivered_gpu_hours"],
+            &d["availability_bps"]
+        ),
+        (&json!(384), &json!(368), &json!(9_583)),
+        "{d:?}"
+    );
+    assert_eq!((micros(&d["pro_rata"]), micros(&d["tier"])), (credit, 0));
+    let id = inv["id"].as_str().unwrap();
+    let one = ok(s.get(&format!("/v1/invoices/{id}"), &lab), 200);
+    assert_eq!(one, inv, "the invoice shows the same alone");
+    // The FOCUS export of the month: the usage row and a Credit row, adding up to the net.
+    let month = start.to_string()[..7].to_string();
+    let csv = s.get(&format!("/v1/billing/focus?month={month}"), &lab);
+    assert_eq!(csv.status, 200);
+    let text = csv.body.as_str().unwrap().to_string();
+    let credit_rows: Vec<&str> = text.lines().filter(|l| l.contains(",Credit,")).collect();
+    assert_eq!(credit_rows.len(), 1, "{text}");
+    assert!(credit_rows[0].starts_with("-32.000000,"), "{text}");
+    common::focus::validate(&text);
+    let s = s.restart();
+    assert_eq!(ok(s.get(&format!("/v1/invoices/{id}"), &lab), 200), inv);
+    let report = megawatt_store::audit::audit(&s.store, 1).unwrap();
+    assert_eq!(report.violation_count, 0, "{:?}", report.violations);
+}
+
 on_both_backends!(
     refunds_of_what_will_not_be_delivered,
     usage_reports_in_batches,
-    the_operator_sets_the_delivery_terms_of_fills
+    the_operator_sets_the_delivery_terms_of_fills,
+    a_term_lease_short_of_its_delivery_terms_is_credited_on_its_invoice
 );

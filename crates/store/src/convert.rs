@@ -70,6 +70,7 @@ pub fn order(names: &Names, o: &Order) -> rows::Order {
         closed_seq: None,
         contract: None,
         contract_line: None,
+        min_reliability_bps: None,
     };
     match &o.kind {
         OrderKind::Ask(a) => {
@@ -87,6 +88,7 @@ pub fn order(names: &Names, o: &Order) -> rows::Order {
             row.facility = b.facility.map(|f| f.0);
             row.colocate = Some(b.colocate);
             row.partial = Some(b.partial);
+            row.min_reliability_bps = Some(b.min_reliability_bps).filter(|&m| m > 0);
         }
     }
     row
@@ -259,6 +261,10 @@ pub fn quote(q: &Quote, time_ms: u64) -> (rows::Quote, Vec<rows::QuoteLine>) {
         created_ms: time_ms,
         closed_seq: None,
         payment_days: t.payment_days,
+        delivery_target_bps: q.delivery.availability_target_bps,
+        delivery_unreported: q.delivery.unreported.as_str().into(),
+        delivery_pro_rata: q.delivery.pro_rata,
+        delivery_tiers: q.delivery.tiers_text(),
     };
     let lines = q
         .lines

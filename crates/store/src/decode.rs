@@ -123,25 +123,28 @@ pub(crate) fn contract_record(r: &dyn Get) -> Result<ContractRecord, StoreError>
         ends,
         notice: notice(r)?,
         for_cause: for_cause(r, ends)?,
-        delivery: delivery(r)?,
+        delivery: delivery_at(r, 29)?,
     })
 }
 
-/// The delivery terms: `delivery_target_bps`, `delivery_unreported`,
-/// `delivery_pro_rata`, `delivery_tiers`.
-fn delivery(r: &dyn Get) -> Result<megawatt_engine::delivery::DeliveryTerms, StoreError> {
+/// The delivery terms (of a contract or a quote) from four columns from `at` on:
+/// `delivery_target_bps`, `delivery_unreported`, `delivery_pro_rata`, `delivery_tiers`.
+pub(crate) fn delivery_at(
+    r: &dyn Get,
+    at: usize,
+) -> Result<megawatt_engine::delivery::DeliveryTerms, StoreError> {
     use megawatt_engine::delivery::{DeliveryTerms, Unreported};
-    let target = small(r, 29)?;
-    let unreported = string(r, 30)?;
-    let tiers = string(r, 32)?;
+    let target = small(r, at)?;
+    let unreported = string(r, at + 1)?;
+    let tiers = string(r, at + 3)?;
     Ok(DeliveryTerms {
         availability_target_bps: u16::try_from(target)
-            .map_err(|_| corrupt("contracts.delivery_target_bps", target))?,
+            .map_err(|_| corrupt("delivery_target_bps", target))?,
         unreported: Unreported::parse(&unreported)
-            .ok_or_else(|| corrupt("contracts.delivery_unreported", &unreported))?,
-        pro_rata: opt_bool(r, 31)?.unwrap_or(false),
+            .ok_or_else(|| corrupt("delivery_unreported", &unreported))?,
+        pro_rata: opt_bool(r, at + 2)?.unwrap_or(false),
         tiers: DeliveryTerms::parse_tiers(&tiers)
-            .ok_or_else(|| corrupt("contracts.delivery_tiers", &tiers))?,
+            .ok_or_else(|| corrupt("delivery_tiers", &tiers))?,
     })
 }
 

@@ -72,6 +72,32 @@ pub struct NewKey {
     pub prefix: String,
     /// When it was made, ms since the epoch.
     pub created_ms: u64,
+    /// What it may do: scope names by commas (`read,usage:report`), `*` for everything.
+    pub scopes: String,
+}
+
+/// An API key as stored, not revoked: what the server loads at its start.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StoredKey {
+    /// SHA-256 of the key.
+    pub hash: [u8; 32],
+    /// Its owner.
+    pub participant: ParticipantId,
+    /// The first characters of the key.
+    pub prefix: String,
+    /// Its scopes, as [`NewKey::scopes`].
+    pub scopes: String,
+}
+
+/// A key revoked: the participant's key of that prefix stops working.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RevokedKey {
+    /// Its owner.
+    pub participant: ParticipantId,
+    /// Its prefix.
+    pub prefix: String,
+    /// When, ms since the epoch.
+    pub revoked_ms: u64,
 }
 
 /// What one commit writes, in one transaction.
@@ -83,6 +109,8 @@ pub struct Batch {
     pub idempotency: Vec<IdempotencyRecord>,
     /// API keys created.
     pub keys: Vec<NewKey>,
+    /// API keys revoked.
+    pub revoked_keys: Vec<RevokedKey>,
     /// A snapshot of the engine's state as of journal position `seq`, to store.
     pub snapshot: Option<Snapshot>,
     /// Forget idempotency records answered before this time (ms since the epoch).
@@ -121,6 +149,7 @@ impl Batch {
         self.applied.is_empty()
             && self.idempotency.is_empty()
             && self.keys.is_empty()
+            && self.revoked_keys.is_empty()
             && self.snapshot.is_none()
             && self.forget_idempotency_before.is_none()
             && self.feed.is_empty()
@@ -219,8 +248,8 @@ pub trait Store: Send {
         not_before_ms: u64,
     ) -> Result<Option<IdempotencyRecord>, StoreError>;
 
-    /// All API keys: (hash, participant).
-    fn keys(&mut self) -> Result<Vec<([u8; 32], ParticipantId)>, StoreError>;
+    /// Every API key not revoked.
+    fn keys(&mut self) -> Result<Vec<StoredKey>, StoreError>;
 }
 
 /// The checksum of a journal record: CRC-32 of its sequence number, time, actor and

@@ -603,15 +603,13 @@ impl Store for PgStore {
         PgStore::write_snapshot(&mut tx, batch)?;
         write_outbox(&mut tx, &mut self.stmts, batch)?;
         for k in &batch.keys {
-            tx.execute(
-                "INSERT INTO api_keys VALUES ($1, $2, $3, $4)",
-                &[
-                    &&k.hash[..],
-                    &(k.participant.0 as i64),
-                    &k.prefix,
-                    &(k.created_ms as i64),
-                ],
-            )?;
+            let (p, at) = (k.participant.0 as i64, k.created_ms as i64);
+            let values: [&(dyn ToSql + Sync); 5] = [&&k.hash[..], &p, &k.prefix, &at, &k.scopes];
+            tx.execute(schema::INSERT_KEY, &values)?;
+        }
+        for k in &batch.revoked_keys {
+            let (at, p) = (k.revoked_ms as i64, k.participant.0 as i64);
+            tx.execute(schema::REVOKE_KEY, &[&at, &p, &k.prefix])?;
         }
         tx.commit()?;
         Ok(())
@@ -646,19 +644,18 @@ impl Store for PgStore {
         }))
     }
 
-    fn keys(&mut self) -> Result<Vec<([u8; 32], ParticipantId)>, StoreError> {
-        let mut out = Vec::new();
-        for r in self
-            .client
-            .query("SELECT hash, participant FROM api_keys", &[])?
-        {
-            let hash: [u8; 32] = r
-                .get::<_, &[u8]>(0)
-                .try_into()
-                .map_err(|_| StoreError("api_keys: malformed hash".into()))?;
-            out.push((hash, ParticipantId(r.get::<_, i64>(1) as u64)));
-        }
-        Ok(out)
+    fn keys(&mut self) -> Result<Vec<crate::StoredKey>, StoreError> {
+        let rows = self.client.query(schema::LIVE_KEYS, &[])?;
+        rows.iter()
+            .map(|r| {
+                Ok(crate::StoredKey {
+                    hash: schema::key_hash(r.get::<_, &[u8]>(0))?,
+                    participant: ParticipantId(r.get::<_, i64>(1) as u64),
+                    prefix: r.get(2),
+                    scopes: r.get(3),
+                })
+            })
+            .collect()
     }
 }
 

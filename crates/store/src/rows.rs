@@ -206,6 +206,7 @@ rows! {
         gtd_until_hour: Option<u32>, min_fill_gpus: Option<u32>, colocate: Option<bool>,
         partial: Option<bool>, filled_gpu_hours: i64, status: String, placed_ms: u64,
         closed_seq: Option<u64>, contract: Option<u64>, contract_line: Option<u16>,
+        min_reliability_bps: Option<u16>,
     }
     /// `trades`: every fill.
     Trade => Trades {
@@ -252,7 +253,8 @@ rows! {
         buyer_notice_hours: Option<u32>, seller_notice_hours: Option<u32>,
         early_termination_fee_micros: i64, for_cause_allowed: String, expires_hour: u32,
         expires_at: String, status: String, created_ms: u64, closed_seq: Option<u64>,
-        payment_days: u16,
+        payment_days: u16, delivery_target_bps: u16, delivery_unreported: String,
+        delivery_pro_rata: bool, delivery_tiers: String,
     }
     /// `quote_lines`.
     QuoteLine => QuoteLines {

@@ -5,7 +5,7 @@
 //! migrated store and a new one have exactly the same layout.
 
 /// The version this code writes. A store with a higher version is refused.
-pub const SCHEMA_VERSION: i64 = 11;
+pub const SCHEMA_VERSION: i64 = 14;
 
 /// The schema of version 1, which every store starts from. Times are hours since the
 /// epoch (`*_hour`) next to RFC 3339 text (`*_at`) for people; money is integer
@@ -233,6 +233,49 @@ ALTER TABLE contracts ADD COLUMN delivery_tiers TEXT NOT NULL DEFAULT '';
 DELETE FROM snapshots;
 "#;
 
+/// Version 12: quotes carry delivery terms (those made before it promise none, as a
+/// replay gives them); the engine's state gained them, so snapshots are dropped.
+const QUOTE_DELIVERY: &str = r#"
+ALTER TABLE quotes ADD COLUMN delivery_target_bps INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE quotes ADD COLUMN delivery_unreported TEXT NOT NULL DEFAULT 'delivered';
+ALTER TABLE quotes ADD COLUMN delivery_pro_rata INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE quotes ADD COLUMN delivery_tiers TEXT NOT NULL DEFAULT '';
+DELETE FROM snapshots;
+"#;
+
+/// Version 13: API keys have scopes (older keys may do everything: `*`) and may be
+/// revoked.
+const KEY_SCOPES: &str = r#"
+ALTER TABLE api_keys ADD COLUMN scopes TEXT NOT NULL DEFAULT '*';
+ALTER TABLE api_keys ADD COLUMN revoked_ms INTEGER;
+"#;
+
+/// Version 14: bids may ask for a minimum reliability of the facilities they fill
+/// from (older bids asked for none); the engine keeps reliability, so snapshots are
+/// dropped.
+const BID_RELIABILITY: &str = r#"
+ALTER TABLE orders ADD COLUMN min_reliability_bps INTEGER;
+DELETE FROM snapshots;
+"#;
+
+/// Stores a new API key (parameters: hash, participant, prefix, created_ms, scopes).
+pub(crate) const INSERT_KEY: &str = "INSERT INTO api_keys (hash, participant, prefix, created_ms, scopes) VALUES ($1, $2, $3, $4, $5)";
+
+/// Revokes a participant's key (parameters: revoked_ms, participant, prefix).
+pub(crate) const REVOKE_KEY: &str = "UPDATE api_keys SET revoked_ms = $1 \
+     WHERE participant = $2 AND prefix = $3 AND revoked_ms IS NULL";
+
+/// The keys not revoked: hash, participant, prefix, scopes.
+pub(crate) const LIVE_KEYS: &str =
+    "SELECT hash, participant, prefix, scopes FROM api_keys WHERE revoked_ms IS NULL";
+
+/// A stored key hash, checked to be one.
+pub(crate) fn key_hash(bytes: &[u8]) -> Result<[u8; 32], crate::StoreError> {
+    bytes
+        .try_into()
+        .map_err(|_| crate::StoreError("api_keys: malformed hash".into()))
+}
+
 /// The delivery terms fills made before version 11 get: the engine's first defaults
 /// (`DeliveryTerms::exchange`), as a replay gives them.
 fn delivery_of_old_fills() -> String {
@@ -249,7 +292,7 @@ fn delivery_of_old_fills() -> String {
 
 /// Migrations from each older schema version to the next, in order: `migrations()[v - 1]`
 /// takes version `v` to `v + 1`.
-pub fn migrations() -> [String; 10] {
+pub fn migrations() -> [String; 13] {
     [
         "CREATE TABLE IF NOT EXISTS snapshots (
             seq INTEGER PRIMARY KEY, state BLOB NOT NULL, checksum INTEGER NOT NULL, created_ms INTEGER NOT NULL
@@ -290,6 +333,9 @@ pub fn migrations() -> [String; 10] {
         INVOICE_LINES.to_string(),
         OUTBOX.to_string(),
         format!("{DELIVERY}{}", delivery_of_old_fills()),
+        QUOTE_DELIVERY.to_string(),
+        KEY_SCOPES.to_string(),
+        BID_RELIABILITY.to_string(),
     ]
 }
 

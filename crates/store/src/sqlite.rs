@@ -447,13 +447,18 @@ impl Store for SqliteStore {
         }
         write_outbox(&tx, batch)?;
         for k in &batch.keys {
-            tx.prepare_cached("INSERT INTO api_keys VALUES (?1, ?2, ?3, ?4)")?
+            tx.prepare_cached(crate::schema::INSERT_KEY)?
                 .execute(params![
                     &k.hash[..],
                     k.participant.0,
                     k.prefix,
-                    i64_of(k.created_ms)
+                    i64_of(k.created_ms),
+                    k.scopes
                 ])?;
+        }
+        for k in &batch.revoked_keys {
+            tx.prepare_cached(crate::schema::REVOKE_KEY)?
+                .execute(params![i64_of(k.revoked_ms), k.participant.0, k.prefix])?;
         }
         tx.commit()?;
         Ok(())
@@ -492,18 +497,25 @@ impl Store for SqliteStore {
         }))
     }
 
-    fn keys(&mut self) -> Result<Vec<([u8; 32], ParticipantId)>, StoreError> {
-        let mut stmt = self
-            .conn
-            .prepare("SELECT hash, participant FROM api_keys")?;
-        let rows = stmt.query_map([], |r| Ok((r.get::<_, Vec<u8>>(0)?, r.get::<_, i64>(1)?)))?;
+    fn keys(&mut self) -> Result<Vec<crate::StoredKey>, StoreError> {
+        let mut stmt = self.conn.prepare(crate::schema::LIVE_KEYS)?;
+        let rows = stmt.query_map([], |r| {
+            Ok((
+                r.get::<_, Vec<u8>>(0)?,
+                r.get::<_, i64>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, String>(3)?,
+            ))
+        })?;
         let mut out = Vec::new();
         for row in rows {
-            let (hash, p) = row?;
-            let hash: [u8; 32] = hash
-                .try_into()
-                .map_err(|_| StoreError("api_keys: malformed hash".into()))?;
-            out.push((hash, ParticipantId(p as u64)));
+            let (hash, p, prefix, scopes) = row?;
+            out.push(crate::StoredKey {
+                hash: crate::schema::key_hash(&hash)?,
+                participant: ParticipantId(p as u64),
+                prefix,
+                scopes,
+            });
         }
         Ok(out)
     }

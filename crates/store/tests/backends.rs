@@ -283,8 +283,14 @@ fn every_row_struct_matches_its_table(t: TestStore) {
     t.assert_tables_match_their_row_structs();
 }
 
-/// What version 11 added, undone, to make an older store of a new one.
-const UNDO_V11: &str = "DROP TABLE usage_reports; DROP TABLE delivery_credits; \
+/// What versions 11 to 14 added, undone, to make an older store of a new one.
+const UNDO_SINCE_V11: &str = "DROP TABLE usage_reports; DROP TABLE delivery_credits; \
+    ALTER TABLE orders DROP COLUMN min_reliability_bps; \
+    ALTER TABLE api_keys DROP COLUMN scopes; ALTER TABLE api_keys DROP COLUMN revoked_ms; \
+    ALTER TABLE quotes DROP COLUMN delivery_target_bps; \
+    ALTER TABLE quotes DROP COLUMN delivery_unreported; \
+    ALTER TABLE quotes DROP COLUMN delivery_pro_rata; \
+    ALTER TABLE quotes DROP COLUMN delivery_tiers; \
     ALTER TABLE contracts DROP COLUMN delivery_target_bps; \
     ALTER TABLE contracts DROP COLUMN delivery_unreported; \
     ALTER TABLE contracts DROP COLUMN delivery_pro_rata; \
@@ -304,7 +310,7 @@ fn a_version_8_store_gets_the_lines_of_its_invoices(t: TestStore) {
         (1, 1, 2, 3, 'usage', 0, 744, 'a', 'b', 1001, 0, 1464, 'c', 'open', NULL), \
         (2, 1, 2, 3, 'early_termination_fee', 700, 701, 'a', 'b', 7, 0, 1464, 'c', 'open', NULL);";
     t.tamper(&format!(
-        "{UNDO_V11} DROP TABLE invoice_lines; UPDATE meta SET value = '8' WHERE key = 'schema_version'; \
+        "{UNDO_SINCE_V11} DROP TABLE invoice_lines; UPDATE meta SET value = '8' WHERE key = 'schema_version'; \
          {contract} {lines} {invoices}"
     ));
     drop(t.open());
@@ -338,7 +344,7 @@ fn a_version_9_store_starts_its_event_log_at_its_journal_end(t: TestStore) {
     }
     drop(store);
     t.tamper(
-        &format!("{UNDO_V11} DROP TABLE events; DROP TABLE webhooks; DROP TABLE webhook_attempts; \
+        &format!("{UNDO_SINCE_V11} DROP TABLE events; DROP TABLE webhooks; DROP TABLE webhook_attempts; \
          DELETE FROM meta WHERE key = 'events_floor'; UPDATE meta SET value = '9' WHERE key = 'schema_version';"),
     );
     drop(t.open());

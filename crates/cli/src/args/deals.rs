@@ -286,4 +286,18 @@ pub struct QuoteArgs {
     /// The quote lapses then: +1d or RFC 3339.
     #[arg(long)]
     pub expires: String,
+    /// Delivery promised: a month below this availability (basis points, 9900 =
+    /// 99.00%) is credited on its invoice; absent: no delivery terms, no credits.
+    #[arg(long)]
+    pub delivery_target_bps: Option<u16>,
+    /// Below the target, credit every undelivered GPU-hour at the price.
+    #[arg(long, requires = "delivery_target_bps")]
+    pub delivery_pro_rata: bool,
+    /// Below the target, BELOW_BPS:CREDIT_BPS: credit that share of the month's charge
+    /// when availability is below BELOW_BPS (repeat, up to 4, descending).
+    #[arg(long = "delivery-tier", requires = "delivery_target_bps")]
+    pub delivery_tiers: Vec<String>,
+    /// How hours with no delivery report count: delivered or not_delivered.
+    #[arg(long, default_value = "delivered", requires = "delivery_target_bps")]
+    pub delivery_unreported: String,
 }

@@ -95,12 +95,32 @@ pub enum ParticipantCmd {
 /// `mw key …`.
 #[derive(Subcommand, Debug)]
 pub enum KeyCmd {
-    /// Create an API key for a participant (shown once).
-    #[command(after_help = "Examples:\n  mw key create --participant p-2")]
+    /// Create an API key (shown once): yours, or (the operator) another participant's,
+    /// limited to the scopes named (default: every scope, including managing keys).
+    #[command(
+        after_help = "Scopes: read (GET), trade (orders, RFQs, quotes, contracts, facilities, webhooks, operator changes), usage:report (POST /v1/usage only: a metering agent's key). Only a key with every scope manages keys.\n\nExamples:\n  mw key create --participant p-2\n  mw key create --scope usage:report\n  mw key create --scope read --scope usage:report"
+    )]
     Create {
-        /// Participant id.
+        /// Participant id (default: you; only the operator makes keys for others).
         #[arg(long)]
-        participant: String,
+        participant: Option<String>,
+        /// A scope: read, trade or usage:report (repeat).
+        #[arg(long = "scope")]
+        scopes: Vec<String>,
+    },
+    /// Your keys (the operator: everyone's, or one participant's): prefixes, scopes,
+    /// when made and revoked; never the keys.
+    #[command(after_help = "Examples:\n  mw key list\n  mw key list --participant p-2")]
+    List {
+        /// The operator: this participant's keys only.
+        #[arg(long)]
+        participant: Option<String>,
+    },
+    /// Revoke a key by its prefix (as `mw key list` shows it): refused from then on.
+    #[command(after_help = "Examples:\n  mw key revoke mw_3f9a2c81d0b7")]
+    Revoke {
+        /// The key's prefix.
+        prefix: String,
     },
 }
 
@@ -172,4 +192,33 @@ pub enum UsageCmd {
         #[arg(long)]
         to: Option<String>,
     },
+}
+
+/// `mw utilization`.
+#[derive(clap::Args, Debug)]
+pub struct UtilizationArgs {
+    /// buyer (default: contracts you buy) or seller (contracts you sell).
+    #[arg(long = "as", default_value = "buyer")]
+    pub side: String,
+    /// day (default) or month.
+    #[arg(long, default_value = "day")]
+    pub by: String,
+    /// From (RFC 3339; default: 30 days, or 12 months, before --to).
+    #[arg(long)]
+    pub from: Option<String>,
+    /// Until (RFC 3339; default: now).
+    #[arg(long)]
+    pub to: Option<String>,
+    /// Only this contract.
+    #[arg(long)]
+    pub contract: Option<String>,
+    /// Only lines at this facility.
+    #[arg(long)]
+    pub facility: Option<String>,
+    /// Only lines of this pool.
+    #[arg(long)]
+    pub pool: Option<String>,
+    /// The operator: this participant's contracts (default: everyone's).
+    #[arg(long)]
+    pub participant: Option<String>,
 }

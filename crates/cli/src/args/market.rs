@@ -59,6 +59,10 @@ pub struct BuyArgs {
     /// Only this facility.
     #[arg(long)]
     pub facility: Option<String>,
+    /// Only facilities that delivered at least this share of the GPU-hours reported
+    /// over the last 30 days, basis points (9900 = 99%; one with no reports meets none).
+    #[arg(long)]
+    pub min_reliability_bps: Option<u16>,
     /// gtc (default), ioc, fok, or gtd with --good-till.
     #[arg(long, default_value = "gtc")]
     pub tif: String,

@@ -150,7 +150,7 @@ pub enum Cmd {
     Rfq(RfqCmd),
     /// Answer an RFQ with a firm quote (provider).
     #[command(
-        after_help = "Examples:\n  mw quote rfq-1 --line pool-1=150000 --line pool-2=50000 --monthly-fee 1250000000 \\\n      --buyer-notice 90d --seller-notice 90d --expires +1d\n  mw quote rfq-2 --line pool-3=512 --price 2.10 --expires 2027-01-10T00:00Z"
+        after_help = "Examples:\n  mw quote rfq-1 --line pool-1=150000 --line pool-2=50000 --monthly-fee 1250000000 \\\n      --buyer-notice 90d --seller-notice 90d --expires +1d\n  mw quote rfq-2 --line pool-3=512 --price 2.10 --expires 2027-01-10T00:00Z\n  mw quote rfq-3 --line pool-3=64 --price 2.40 --expires +1d --delivery-target-bps 9900 --delivery-pro-rata"
     )]
     Quote(QuoteArgs),
     /// Accept a quote on your RFQ: the contract is made (buyer).
@@ -249,6 +249,13 @@ pub enum Cmd {
         after_help = "Examples:\n  mw usage push delivered.csv\n  mw usage push meter.jsonl\n  mw usage show ctr-4 --from 2027-01-04T00:00Z --to 2027-01-05T00:00Z"
     )]
     Usage(UsageCmd),
+    /// Utilization and delivery of your contracts, by day or month: GPU-hours
+    /// contracted, delivered, used and idle (idle capacity you could resell),
+    /// availability, utilization, energy per GPU-hour, credits.
+    #[command(
+        after_help = "Examples:\n  mw utilization\n  mw utilization --as seller --by month\n  mw utilization --contract ctr-4 --from 2027-01-01T00:00Z --to 2027-02-01T00:00Z\n  mw utilization --as seller --facility fac-2"
+    )]
+    Utilization(UtilizationArgs),
     /// Webhooks: the exchange POSTs your account events to your endpoints, signed.
     #[command(
         subcommand,

@@ -197,6 +197,7 @@ pub fn quotes(qs: &[QuoteView]) {
 /// One quote just submitted or withdrawn.
 pub fn quote(q: &QuoteView) {
     quotes(std::slice::from_ref(q));
+    println!("delivery: {}", delivery(&q.delivery));
 }
 
 /// An RFQ and the quotes on it the caller may see (two answers, shown as one).
@@ -237,6 +238,52 @@ pub fn contract_usage(u: &megawatt_api::ContractUsage) {
         })
         .collect();
     super::table(&["hour", "line", "side", "gpus", "energy_wh"], &rows);
+}
+
+/// A utilization view: a row per day or month, and what the figures mean.
+pub fn utilization(u: &megawatt_api::UtilizationView) {
+    println!(
+        "utilization as {}, by {}, {} to {}",
+        u.side,
+        u.by,
+        super::t(&u.from),
+        super::t(&u.to)
+    );
+    let pct = |b: Option<u16>| b.map_or("-".into(), |b| format!("{}.{:02}%", b / 100, b % 100));
+    let rows: Vec<Vec<String>> = u
+        .rows
+        .iter()
+        .map(|r| {
+            vec![
+                super::t(&r.start),
+                r.contracted_gpu_hours.to_string(),
+                r.delivered_gpu_hours.to_string(),
+                r.unreported_gpu_hours.to_string(),
+                pct(r.availability_bps),
+                r.used_gpu_hours.to_string(),
+                r.idle_gpu_hours.to_string(),
+                pct(r.utilization_bps),
+                super::opt(&r.wh_per_gpu_hour),
+                r.credits.as_ref().map_or("-".into(), super::usd),
+            ]
+        })
+        .collect();
+    super::table(
+        &[
+            "from",
+            "contracted",
+            "delivered",
+            "unreported",
+            "avail",
+            "used",
+            "idle",
+            "util",
+            "Wh/GPU-h",
+            "credits",
+        ],
+        &rows,
+    );
+    println!("{}", u.note);
 }
 
 /// The delivery terms of new fills, in a line.

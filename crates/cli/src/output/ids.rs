@@ -7,7 +7,7 @@ use megawatt_api::{
     MeView, ModelView, OrderView, Page, ParticipantView, PlacedView, QuoteView, ReservationView,
     RfqView, TradeView, TransferView,
 };
-use megawatt_api::{ContractUsage, DeliveryTermsView, UsageAccepted};
+use megawatt_api::{ContractUsage, DeliveryTermsView, KeyInfoView, UsageAccepted, UtilizationView};
 use megawatt_api::{EventType, Webhook, WebhookAttempt, WebhookCreated};
 
 /// An answer's ids.
@@ -43,6 +43,7 @@ macro_rules! id_field {
 id_field! {
     ParticipantView => |v| v.id,
     KeyView => |v| v.key,
+    KeyInfoView => |v| v.prefix,
     FacilityView => |v| v.id,
     ReservationView => |v| v.id,
     PlacedView => |v| v.order.id,
@@ -80,7 +81,8 @@ no_id!(
     FeesView,
     Statement,
     UsageAccepted,
-    DeliveryTermsView
+    DeliveryTermsView,
+    UtilizationView
 );
 
 impl Ids for RfqAndQuotes {

@@ -21,8 +21,31 @@ pub fn participant(p: &ParticipantView) {
 /// A key just made.
 pub fn key(k: &KeyView) {
     println!(
-        "key for {} (shown once):\n  MW_TOKEN={}",
-        k.participant, k.key
+        "key {} for {} (shown once), scopes {}:\n  MW_TOKEN={}",
+        k.prefix,
+        k.participant,
+        k.scopes.join(","),
+        k.key
+    );
+}
+
+/// API keys, a row each.
+pub fn keys(ks: &[megawatt_api::KeyInfoView]) {
+    let rows: Vec<Vec<String>> = ks
+        .iter()
+        .map(|k| {
+            vec![
+                k.prefix.clone(),
+                k.participant.clone(),
+                k.scopes.join(","),
+                super::t(&k.created),
+                k.revoked.as_deref().map_or("-".into(), super::t),
+            ]
+        })
+        .collect();
+    super::table(
+        &["prefix", "participant", "scopes", "created", "revoked"],
+        &rows,
     );
 }
 
@@ -47,6 +70,10 @@ pub fn facility(f: &FacilityView) {
         f.region,
         who(&f.owner),
         f.power_kw
+    );
+    println!(
+        "  reliability (30 days) {}",
+        reliability(&f.reliability_30d)
     );
     let rows: Vec<Vec<String>> = f
         .pools
@@ -150,6 +177,34 @@ pub fn book(v: &BookView) {
     table(&headers, &v.asks.iter().map(level).collect::<Vec<_>>());
     println!("\n{} bids (highest first)", v.model);
     table(&headers, &v.bids.iter().map(level).collect::<Vec<_>>());
+    if !v.facilities.is_empty() {
+        println!("\nfacilities of the asks: reliability over the last 30 days");
+        let rows: Vec<Vec<String>> = v
+            .facilities
+            .iter()
+            .map(|f| {
+                vec![
+                    f.facility.clone(),
+                    who(&f.provider),
+                    reliability(&f.reliability_30d),
+                ]
+            })
+            .collect();
+        table(&["facility", "provider", "reliability"], &rows);
+    }
+}
+
+/// Reliability in words: `99.50% of 1440 GPU-hours reported`, or `no reports`.
+fn reliability(r: &megawatt_api::ReliabilityView) -> String {
+    match r.reliability_bps {
+        Some(b) => format!(
+            "{}.{:02}% of {} GPU-hours reported",
+            b / 100,
+            b % 100,
+            r.reported_gpu_hours
+        ),
+        None => "no reports".into(),
+    }
 }
 
 /// One order as a row.

@@ -129,12 +129,35 @@ pub fn invoice(i: &InvoiceView) {
         t(&i.period_end)
     );
     println!("  due             {}", t(&i.due));
+    if let Some(d) = &i.delivery_credit {
+        println!(
+            "  charged         {}, credited {}, net {}",
+            usd(&i.charged),
+            usd(&i.credited),
+            usd(&i.amount)
+        );
+        println!(
+            "  delivery        {} of {} GPU-hours delivered ({}.{:02}%), {} unreported; credit {} pro-rata + {} tier",
+            d.delivered_gpu_hours,
+            d.contracted_gpu_hours,
+            d.availability_bps / 100,
+            d.availability_bps % 100,
+            d.unreported_gpu_hours,
+            usd(&d.pro_rata),
+            usd(&d.tier)
+        );
+    }
     let rows: Vec<Vec<String>> = i
         .lines
         .iter()
         .map(|l| {
+            let line = l.line.map_or("fee".into(), |n| n.to_string());
             vec![
-                l.line.map_or("fee".into(), |n| n.to_string()),
+                if l.credit {
+                    format!("{line} credit")
+                } else {
+                    line
+                },
                 l.pool.clone(),
                 l.gpus.to_string(),
                 super::opt(&l.gpu_hours),

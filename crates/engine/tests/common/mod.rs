@@ -167,6 +167,7 @@ impl Market {
             colocate: true,
             partial: false,
             tif: TimeInForce::Gtc,
+            min_reliability_bps: 0,
         }
     }
 
@@ -243,4 +244,68 @@ pub fn fill_on(mut m: Market, gpus: u32, window: Window, price: i64) -> Fill {
         pool: pools[0],
         contract,
     }
+}
+
+/// On market `m`: a term lease by RFQ and accepted quote of `gpus` H100 over `window`,
+/// from a new provider to `lab`, on `pricing`, `terms` and `delivery`; returns the
+/// contract and its seller.
+pub fn lease_on(
+    m: &mut Market,
+    deal: (ParticipantId, u32, Window),
+    price: (
+        megawatt_engine::contract::Pricing,
+        megawatt_engine::contract::Terms,
+    ),
+    delivery: megawatt_engine::delivery::DeliveryTerms,
+) -> (megawatt_engine::ids::ContractId, ParticipantId) {
+    let (prov, quote) = lease_quote(m, deal, price, delivery);
+    let ev = m.exec(prov, quote).unwrap();
+    let Event::QuoteSubmitted(q) = &ev[0] else {
+        panic!("{ev:?}")
+    };
+    let contract = created(
+        &m.exec(deal.0, Command::AcceptQuote { quote: q.id })
+            .unwrap(),
+    )[0];
+    (contract, prov)
+}
+
+/// [`lease_on`]'s RFQ, made, and its quote, not yet submitted: (provider, quote).
+pub fn lease_quote(
+    m: &mut Market,
+    (lab, gpus, window): (ParticipantId, u32, Window),
+    (pricing, terms): (
+        megawatt_engine::contract::Pricing,
+        megawatt_engine::contract::Terms,
+    ),
+    delivery: megawatt_engine::delivery::DeliveryTerms,
+) -> (ParticipantId, Command) {
+    use megawatt_engine::command::{QuoteLineSpec, QuoteSpec, RfqSpec, RfqWants};
+    let prov = m.participant("owner", provider());
+    let (_, pools) = m.facility(prov, "us-south", &[("h100-sxm", 100)]);
+    let rfq = RfqSpec {
+        wants: RfqWants::Gpus(vec![("h100-sxm".into(), gpus)]),
+        window,
+        region: None,
+        facility: None,
+        terms: Default::default(),
+        deadline: Hour(window.start.0 - 5),
+        invited: Vec::new(),
+    };
+    let ev = m.exec(lab, Command::CreateRfq(rfq)).unwrap();
+    let Event::RfqCreated(r) = &ev[0] else {
+        panic!("{ev:?}")
+    };
+    let quote = QuoteSpec {
+        rfq: r.id,
+        lines: vec![QuoteLineSpec {
+            pool: pools[0],
+            gpus,
+        }],
+        pricing,
+        terms,
+        expires: Hour(window.start.0 - 6),
+        delivery,
+    };
+    (prov, Command::SubmitQuote(quote))
 }

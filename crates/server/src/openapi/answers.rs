@@ -52,6 +52,51 @@ fn february_micros() -> i64 {
     prorated_fee_micros(FEE_MICROS, at(FEBRUARY.0), at(FEBRUARY.1)).unwrap_or_default()
 }
 
+/// The term deal's delivery terms: 99% of the month's GPU-hours, pro-rata below.
+fn lease_delivery() -> megawatt_engine::delivery::DeliveryTerms {
+    megawatt_engine::delivery::DeliveryTerms {
+        availability_target_bps: 9_900,
+        ..megawatt_engine::delivery::DeliveryTerms::exchange()
+    }
+}
+
+/// February's delivery: 600 GPUs down for 12 of its 672 hours (98.21%), and the
+/// credit the engine gives for it, micro-USD.
+const FEBRUARY_GPU_HOURS: (u64, u64) = (403_200, 403_200 - 7_200);
+
+fn february_credit_micros() -> i64 {
+    let (_, _, credit) = megawatt_engine::delivery::credit_micros(
+        &lease_delivery(),
+        february_micros(),
+        FEBRUARY_GPU_HOURS,
+    );
+    credit
+}
+
+/// 30 days of a 64-GPU pool's hours reported, 32 GPU-hours short.
+fn reliability() -> Value {
+    let reported = 64 * 720;
+    let delivered = reported - 32;
+    json!({ "reported_gpu_hours": reported, "delivered_gpu_hours": delivered,
+        "reliability_bps": megawatt_engine::delivery::availability_bps(reported, delivered) })
+}
+
+/// A buyer's day of 64 H100: 2 hours of 16 GPUs down, 40 of its GPUs used.
+fn utilization() -> Value {
+    let (contracted, short, used_of) = (64 * 24u64, 32u64, 64 * 24u64);
+    let used = 40 * 24u64;
+    let bps = megawatt_engine::delivery::availability_bps;
+    let (day, next) = ("2027-01-04T00:00:00Z", "2027-01-05T00:00:00Z");
+    json!({ "as": "buyer", "by": "day", "from": day, "to": next,
+        "note": crate::routes::utilization::NOTE,
+        "rows": [{ "start": day, "end": next, "contracted_gpu_hours": contracted,
+            "delivery_reported_gpu_hours": contracted, "delivered_gpu_hours": contracted - short,
+            "unreported_gpu_hours": 0, "availability_bps": bps(contracted, contracted - short),
+            "use_reported_gpu_hours": used_of, "used_gpu_hours": used,
+            "idle_gpu_hours": used_of - used, "utilization_bps": bps(used_of, used),
+            "energy_wh": 1_058_400, "wh_per_gpu_hour": 1_058_400 / (contracted - short) }] })
+}
+
 fn order() -> Value {
     json!({ "id": "ord-17", "owner": "p-3", "side": "buy", "model": "h100-sxm", "gpus": 64,
         "start": START, "end": END, "hours": 24, "price": usd(PRICE_MICROS), "time_in_force": "gtc",
@@ -111,7 +156,12 @@ fn examples() -> Vec<(&'static str, Value)> {
         (
             "KeyView",
             exact::<api::KeyView>(json!({ "key": "mw_4c1d7e0b9a52f3e86d1c0b7a9e4f2d35",
-                "participant": "p-3", "prefix": "mw_4c1d7e0b" })),
+                "participant": "p-3", "prefix": "mw_4c1d7e0b9a52", "scopes": ["usage:report"] })),
+        ),
+        (
+            "KeyInfoView",
+            exact::<api::KeyInfoView>(json!({ "prefix": "mw_4c1d7e0b9a52", "participant": "p-3",
+                "scopes": ["usage:report"], "created": "2027-01-04T09:12:31.402Z" })),
         ),
         (
             "ModelView",
@@ -124,7 +174,8 @@ fn examples() -> Vec<(&'static str, Value)> {
             "FacilityView",
             exact::<api::FacilityView>(
                 json!({ "id": "fac-1", "owner": "p-2", "name": "Neo Austin",
-                "region": "us-south", "power_kw": 6000, "pools": [pool()] }),
+                "region": "us-south", "power_kw": 6000, "pools": [pool()],
+                "reliability_30d": reliability() }),
             ),
         ),
         (
@@ -136,7 +187,12 @@ fn examples() -> Vec<(&'static str, Value)> {
             "BookView",
             exact::<api::BookView>(json!({ "model": "h100-sxm",
                 "asks": [{ "price": usd(2_400_000), "start": START, "end": END, "gpus": 128, "orders": 2 }],
-                "bids": [{ "price": usd(2_100_000), "start": START, "end": END, "gpus": 64, "orders": 1 }] })),
+                "bids": [{ "price": usd(2_100_000), "start": START, "end": END, "gpus": 64, "orders": 1 }],
+                "facilities": [{ "facility": "fac-1", "provider": "p-2", "reliability_30d": reliability() }] })),
+        ),
+        (
+            "UtilizationView",
+            exact::<api::UtilizationView>(utilization()),
         ),
         ("OrderView", exact::<api::OrderView>(order())),
         ("TradeView", exact::<api::TradeView>(trade())),
@@ -187,16 +243,29 @@ fn examples() -> Vec<(&'static str, Value)> {
                 "terms": { "buyer_notice_hours": 240, "seller_notice_hours": 240,
                     "early_termination_fee": usd(0), "firm": false, "for_cause": ["non_delivery"],
                     "payment_days": 30 },
-                "expires": "2027-01-19T00:00:00Z" })),
+                "expires": "2027-01-19T00:00:00Z",
+                "delivery": { "availability_target_bps": 9_900, "unreported": "delivered",
+                    "pro_rata": true, "tiers": [] } })),
         ),
         (
             "InvoiceView",
             exact::<api::InvoiceView>(json!({ "id": "inv-2", "contract": "ctr-11", "payer": "p-3",
                 "payee": "p-2", "charge": "usage", "period_start": FEBRUARY.0,
-                "period_end": FEBRUARY.1, "amount": usd(february_micros()),
+                "period_end": FEBRUARY.1,
+                "amount": usd(february_micros() - february_credit_micros()),
+                "charged": usd(february_micros()), "credited": usd(february_credit_micros()),
                 "due": "2027-03-31T00:00:00Z", "status": "open",
                 "lines": [{ "line": 0, "pool": "pool-1", "gpus": 600, "gpu_hours": 403_200,
-                    "amount": usd(february_micros()) }] })),
+                    "amount": usd(february_micros()), "credit": false },
+                    { "line": 0, "pool": "pool-1", "gpus": 600, "gpu_hours": 7_200,
+                    "amount": usd(-february_credit_micros()), "credit": true }],
+                "delivery_credit": { "period_start": FEBRUARY.0, "period_end": FEBRUARY.1,
+                    "contracted_gpu_hours": FEBRUARY_GPU_HOURS.0,
+                    "delivered_gpu_hours": FEBRUARY_GPU_HOURS.1, "unreported_gpu_hours": 0,
+                    "availability_bps": megawatt_engine::delivery::availability_bps(
+                        FEBRUARY_GPU_HOURS.0, FEBRUARY_GPU_HOURS.1),
+                    "charge": usd(february_micros()), "pro_rata": usd(february_credit_micros()),
+                    "tier": usd(0), "credit": usd(february_credit_micros()) } })),
         ),
         (
             "BalanceView",

@@ -18,7 +18,7 @@ use std::collections::BTreeMap;
 const EVERY: [&str; 2] = ["malformed_request", "unavailable"];
 
 /// Every operation that takes a key (declares the bearer scheme).
-const KEYED: [&str; 2] = ["unauthorized", "rate_limited"];
+const KEYED: [&str; 3] = ["unauthorized", "rate_limited", "insufficient_scope"];
 
 /// Every POST that reads a JSON body (all but `webhooks_enable`).
 const BODY: [&str; 5] = [
@@ -49,8 +49,12 @@ const OPERATION_CODES: &[(&str, &[&str])] = &[
     // POST /v1/keys: no command.
     ("participants_create_key", &[
         "not_permitted", "dry_run_unsupported", "unknown_participant", "key_already_issued",
-        "idempotency_key_reused",
+        "idempotency_key_reused", "limit_reached",
     ]),
+    // GET /v1/keys?participant: no command.
+    ("participants_list_keys", &["not_permitted", "unknown_field", "invalid_field"]),
+    // POST /v1/keys/{prefix}/revoke: no command.
+    ("participants_revoke_key", &["unknown_key", "ambiguous_key", "dry_run_unsupported"]),
     // GET /v1/me: no command.
     ("participants_me", &[]),
     // GET /v1/models: no command.
@@ -140,6 +144,11 @@ const OPERATION_CODES: &[(&str, &[&str])] = &[
     // GET /v1/contracts/{id}/usage?from&to: no command.
     ("usage_contract_usage", &[
         "unknown_field", "invalid_field", "unknown_contract", "window_empty", "window_too_long",
+    ]),
+    // GET /v1/utilization: no command.
+    ("usage_utilization", &[
+        "unknown_field", "invalid_field", "not_permitted", "unknown_contract", "window_empty",
+        "window_too_long", "quantity_too_large",
     ]),
     // GET /v1/delivery-terms: no command.
     ("usage_delivery_terms", &[]),

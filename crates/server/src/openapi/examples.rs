@@ -26,7 +26,7 @@ fn examples() -> Vec<(&'static str, Value)> {
         ),
         (
             "CreateKey",
-            typed::<api::CreateKey>(json!({ "participant": "p-8" })),
+            typed::<api::CreateKey>(json!({ "participant": "p-8", "scopes": ["usage:report"] })),
         ),
         (
             "CreateModel",
@@ -105,7 +105,9 @@ fn examples() -> Vec<(&'static str, Value)> {
             "SubmitQuote",
             typed::<api::SubmitQuote>(json!({
             "lines": [{ "pool": "pool-1", "gpus": 600 }], "monthly_fee": "1000000",
-            "buyer_notice_hours": 240, "seller_notice_hours": 240, "expires": "2027-01-19T00:00:00Z" })),
+            "buyer_notice_hours": 240, "seller_notice_hours": 240, "expires": "2027-01-19T00:00:00Z",
+            "delivery": { "availability_target_bps": 9_900, "unreported": "delivered",
+                "pro_rata": true, "tiers": [] } })),
         ),
         (
             "CreateWebhook",

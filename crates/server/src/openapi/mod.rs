@@ -11,7 +11,8 @@ mod shapes;
 mod words;
 
 use crate::routes::{
-    admin, billing, contracts, facilities, market, money, ops, orders, rfqs, usage, webhooks,
+    admin, billing, contracts, facilities, keys, market, money, ops, orders, rfqs, usage,
+    utilization, webhooks,
 };
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::{Modify, OpenApi};
@@ -21,13 +22,15 @@ use utoipa::{Modify, OpenApi};
 #[openapi(
     info(title = "Megawatt", description = "An exchange and contract ledger for AI compute capacity.", version = "1"),
     paths(
-        admin::create_participant, admin::list_participants, admin::create_key, admin::me,
+        admin::create_participant, admin::list_participants, keys::create_key, keys::list_keys,
+        keys::revoke_key, admin::me,
         admin::list_models, admin::create_model,
         facilities::create, facilities::list, facilities::show, facilities::reserve, facilities::reservations, facilities::release,
         orders::place, orders::list, orders::show, orders::cancel, orders::reduce,
         market::trades, market::book, market::events,
         contracts::list, contracts::show, contracts::notice, contracts::terminate,
         usage::report, usage::contract_usage, usage::delivery_terms, usage::set_delivery_terms,
+        utilization::utilization,
         rfqs::create, rfqs::list, rfqs::show, rfqs::cancel, rfqs::quote, rfqs::quotes,
         rfqs::show_quote, rfqs::withdraw, rfqs::accept,
         money::balance, money::transfers, money::deposit, money::withdraw, money::credit_limit,

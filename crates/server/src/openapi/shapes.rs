@@ -68,6 +68,11 @@ fn parameter_pattern(path: &str, name: &str) -> Option<String> {
         "before" | "after" if path == "/v1/events" => "^[0-9]{1,19}(\\.[0-9]{1,9})?$".into(),
         "before" | "after" => id(cursor_prefix(path)?),
         "from" | "to" => HOUR.into(),
+        "as" if path == "/v1/utilization" => "^(buyer|seller)$".into(),
+        "by" if path == "/v1/utilization" => "^(day|month)$".into(),
+        "contract" if path == "/v1/utilization" => id(ContractId::PREFIX),
+        "facility" if path == "/v1/utilization" => id(FacilityId::PREFIX),
+        "pool" if path == "/v1/utilization" => id(PoolId::PREFIX),
         "month" => MONTH.into(),
         "model" => MODEL.into(),
         "participant" if path == "/v1/balances" || path == "/v1/transfers" => {
@@ -141,7 +146,7 @@ fn spanning(schema: &str) -> Vec<Value> {
                     { "allOf": [given(&["pool"]), none_of(&["contract", "line"])] },
                     { "allOf": [given(&["contract", "line"]), none_of(&["pool"])] },
                 ] }),
-                none_of(&["model", "region", "facility", "colocate", "partial"]),
+                none_of(&["model", "region", "facility", "colocate", "partial", "min_reliability_bps"]),
             ] });
             // `good_till` exactly when `time_in_force` is `gtd`.
             let gtd = json!({ "oneOf": [

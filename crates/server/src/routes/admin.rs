@@ -1,24 +1,21 @@
-//! Participants, API keys and the model catalog (operator), and `GET /v1/me`.
+//! Participants and the model catalog (operator), and `GET /v1/me`.
 
 use super::submit;
 use crate::extract::{Body, IdemHeader};
 use crate::problem::{Problem, ProblemBody};
-use crate::sequencer::{KeyAnswer, Request, now_ms};
-use crate::state::{AppState, Caller, key_hash, new_key, seq_problem};
-use crate::views::{self, KeyView, MeView, ModelView, ParticipantView};
+use crate::state::{AppState, Caller, seq_problem};
+use crate::views::{self, MeView, ModelView, ParticipantView};
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use megawatt_api::ClockView;
 use megawatt_api::Page;
-use megawatt_api::{ClockBody, CreateKey, CreateModel, CreateParticipant, RoleName};
+use megawatt_api::{ClockBody, CreateModel, CreateParticipant, RoleName};
 use megawatt_engine::command::Command;
 use megawatt_engine::entities::Roles;
 use megawatt_engine::event::Event;
 use megawatt_engine::ids::ParticipantId;
-use megawatt_store::{NewKey, Outcome};
 use std::sync::Arc;
-use tokio::sync::oneshot;
 
 fn require_operator(caller: Caller) -> Result<(), Problem> {
     if caller.operator {
@@ -81,93 +78,6 @@ pub async fn list_participants(
         .map_err(seq_problem)?;
     let page = super::after_page(list, limit, |n| ParticipantId(n).to_string());
     Ok(Json(page))
-}
-
-/// Create an API key for a participant (operator). The key is shown once.
-#[utoipa::path(post, path = "/v1/keys", tag = "participants", request_body = CreateKey,
-    responses((status = 201, body = KeyView), (status = "4XX", body = ProblemBody)), security(("bearer" = [])))]
-pub async fn create_key(
-    State(state): State<Arc<AppState>>,
-    caller: Caller,
-    idem: IdemHeader,
-    body: Body<CreateKey>,
-) -> Result<(StatusCode, Json<KeyView>), Problem> {
-    require_operator(caller)?;
-    crate::dry_run::unsupported("creating a key")?;
-    let raw = &body.value.participant;
-    let id = crate::parse::id(raw, "p")
-        .map(ParticipantId)
-        .ok_or_else(|| {
-            Problem::invalid(
-                "participant",
-                format!("participant: {raw:?} is not a participant id like p-2"),
-            )
-        })?;
-    let view = issue_key(&state, caller.id, id, body.idem(idem)).await?;
-    Ok((StatusCode::CREATED, Json(view)))
-}
-
-/// Makes, stores (hashed) and returns a new key for `id`, asked by `actor`. A retry with
-/// the same idempotency key issues nothing and is told so (409 `key_already_issued`).
-pub async fn issue_key(
-    state: &AppState,
-    actor: ParticipantId,
-    id: ParticipantId,
-    idem: Option<crate::sequencer::Idem>,
-) -> Result<KeyView, Problem> {
-    let key = new_key();
-    let hash = key_hash(&key);
-    let prefix = key[..10].to_string();
-    let (tx, rx) = oneshot::channel();
-    let new = NewKey {
-        hash,
-        participant: id,
-        prefix: prefix.clone(),
-        created_ms: now_ms(),
-    };
-    state
-        .seq
-        .send(Request::CreateKey {
-            actor,
-            key: new,
-            idem,
-            reply: tx,
-        })
-        .map_err(seq_problem)?;
-    let answer = rx
-        .await
-        .map_err(|_| seq_problem(crate::sequencer::SeqError::Stopped))?
-        .map_err(seq_problem)?;
-    let operator = match answer {
-        KeyAnswer::Created { operator } => operator,
-        KeyAnswer::NoSuchParticipant => {
-            return Err(Problem::unknown(
-                "participant",
-                format!("participant: no participant {id}"),
-            )
-            .field("participant"));
-        }
-        KeyAnswer::Replay(Outcome::Rejected {
-            rule,
-            field,
-            detail,
-        }) => {
-            return Err(Problem::rejection(&rule, &field, &detail));
-        }
-        KeyAnswer::Replay(Outcome::Accepted { .. }) => {
-            return Err(Problem::unavailable("unexpected stored answer for a key"));
-        }
-    };
-    state
-        .keys
-        .write()
-        .expect("keys lock")
-        .insert(hash, Caller { id, operator });
-    Ok(KeyView {
-        key,
-        participant: id.to_string(),
-        prefix,
-    })
 }
 
 /// Who am I.

@@ -172,6 +172,7 @@ pub async fn show_invoice(
 /// An invoice as shown.
 fn invoice_view(record: &InvoiceRecord) -> InvoiceView {
     let i = &record.invoice;
+    let (charged, credited) = megawatt_engine::invoice::charged_and_credited(&record.lines);
     InvoiceView {
         id: i.id.to_string(),
         contract: i.contract.to_string(),
@@ -181,6 +182,8 @@ fn invoice_view(record: &InvoiceRecord) -> InvoiceView {
         period_start: i.period.start.to_string(),
         period_end: i.period.end.to_string(),
         amount: views::money(i.amount_micros),
+        charged: views::money(charged),
+        credited: views::money(credited),
         due: i.due.to_string(),
         status: record.status.as_str().into(),
         lines: record
@@ -192,7 +195,9 @@ fn invoice_view(record: &InvoiceRecord) -> InvoiceView {
                 gpus: l.gpus,
                 gpu_hours: l.gpu_hours,
                 amount: views::money(l.amount_micros),
+                credit: l.amount_micros < 0,
             })
             .collect(),
+        delivery_credit: record.credit.as_ref().map(views::delivery_credit),
     }
 }

@@ -64,6 +64,7 @@ fn view(
                 peak_used_gpus_30d: private.then(|| p.used.max_over(horizon)),
             })
             .collect(),
+        reliability_30d: crate::views::reliability(e.facility_reliability(f.id, e.last_tick())),
     }
 }
 

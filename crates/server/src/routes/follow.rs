@@ -18,6 +18,8 @@ use tokio::sync::broadcast::{self, error::RecvError};
 pub struct Follow {
     state: Arc<AppState>,
     viewer: ParticipantId,
+    /// The hash of the key the stream was opened with: it ends when that is revoked.
+    key: [u8; 32],
     live: broadcast::Receiver<Arc<FeedRow>>,
     /// The last event sent (or the cursor it started after).
     after: (u64, u32),
@@ -49,7 +51,7 @@ impl Follow {
     /// floor is `floor`; `live` was subscribed before the floor was read.
     pub fn new(
         state: Arc<AppState>,
-        viewer: ParticipantId,
+        (viewer, key): (ParticipantId, [u8; 32]),
         live: broadcast::Receiver<Arc<FeedRow>>,
         cursor: Option<(u64, u32)>,
         floor: u64,
@@ -58,6 +60,7 @@ impl Follow {
         Follow {
             state,
             viewer,
+            key,
             live,
             after: cursor.filter(|_| !gap).unwrap_or((0, 0)),
             catching_up: cursor.is_some() && !gap,
@@ -74,9 +77,14 @@ impl Follow {
         })
     }
 
-    /// The next event to send; `None` ends the stream (the server stops, or the log
-    /// cannot be read).
+    /// The next event to send; `None` ends the stream (the server stops, the log
+    /// cannot be read, or the key was revoked).
     async fn next(&mut self) -> Option<SseEvent> {
+        let event = self.next_event().await?;
+        self.state.key_is_live(&self.key).then_some(event)
+    }
+
+    async fn next_event(&mut self) -> Option<SseEvent> {
         if std::mem::take(&mut self.gap) {
             return Some(gap());
         }

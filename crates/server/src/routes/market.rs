@@ -106,7 +106,7 @@ fn levels(rows: impl Iterator<Item = (i64, Window, u64)>) -> Vec<LevelView> {
         .collect()
 }
 
-fn book_view(model: String, book: &Book) -> BookView {
+fn book_view(e: &megawatt_engine::Engine, model: String, book: &Book) -> BookView {
     let asks = book.asks.iter().map(|(p, _, e)| {
         let most = book.ask_avail[e.slot as usize].max_over(e.window);
         (p, e.window, u64::from(most))
@@ -115,10 +115,24 @@ fn book_view(model: String, book: &Book) -> BookView {
         .bids
         .iter()
         .map(|(p, _, e)| (-p, e.window, u64::from(e.remaining_gpus)));
+    let now = e.last_tick();
+    let ids: std::collections::BTreeSet<u32> =
+        book.asks.iter().map(|(_, _, a)| a.facility).collect();
+    let facilities = ids
+        .into_iter()
+        .take(crate::limits::BOOK_FACILITIES_MAX)
+        .filter_map(|f| e.facility(megawatt_engine::ids::FacilityId(u64::from(f))))
+        .map(|f| megawatt_api::BookFacilityView {
+            facility: f.id.to_string(),
+            provider: f.owner.to_string(),
+            reliability_30d: views::reliability(e.facility_reliability(f.id, now)),
+        })
+        .collect();
     BookView {
         model,
         asks: levels(asks),
         bids: levels(bids),
+        facilities,
     }
 }
 
@@ -135,7 +149,7 @@ pub async fn book(
         .seq
         .query(move |e| {
             e.model_by_id(&model)
-                .map(|(idx, _)| book_view(model.clone(), e.book(idx)))
+                .map(|(idx, _)| book_view(e, model.clone(), e.book(idx)))
         })
         .await
         .map_err(seq_problem)?;
@@ -191,7 +205,8 @@ pub async fn events(
         Some(_) => state.read(|r| r.events_floor()).await?,
         None => 0,
     };
-    let follow = super::follow::Follow::new(state.clone(), caller.id, live, cursor, floor);
+    let follow =
+        super::follow::Follow::new(state.clone(), (caller.id, caller.key), live, cursor, floor);
     // The stream ends when the server shuts down, so that graceful shutdown never waits
     // on a subscriber.
     let mut stopping = state.stopping.clone();

@@ -7,12 +7,14 @@ pub mod billing;
 pub mod contracts;
 pub mod facilities;
 pub mod follow;
+pub mod keys;
 pub mod market;
 pub mod money;
 pub mod ops;
 pub mod orders;
 pub mod rfqs;
 pub mod usage;
+pub mod utilization;
 pub mod webhooks;
 
 use crate::limits::{PAGE_ITEMS_DEFAULT, PAGE_ITEMS_MAX};

@@ -108,6 +108,11 @@ fn command(b: &PlaceOrder) -> Result<Command, Problem> {
             refuse_for("sell", "partial", b.partial.is_some())?;
             refuse_for("sell", "region", b.region.is_some())?;
             refuse_for("sell", "facility", b.facility.is_some())?;
+            refuse_for(
+                "sell",
+                "min_reliability_bps",
+                b.min_reliability_bps.is_some(),
+            )?;
             Ok(Command::PlaceAsk(AskSpec {
                 source: ask_source(b)?,
                 gpus: b.gpus,
@@ -149,6 +154,7 @@ fn command(b: &PlaceOrder) -> Result<Command, Problem> {
                 colocate: b.colocate.unwrap_or(true),
                 partial: b.partial.unwrap_or(false),
                 tif,
+                min_reliability_bps: b.min_reliability_bps.unwrap_or(0),
             }))
         }
     }

@@ -165,6 +165,10 @@ fn quote_command(rfq: RfqId, b: &SubmitQuote) -> Result<Command, Problem> {
         pricing,
         terms,
         expires: hour("expires", &b.expires)?,
+        delivery: match &b.delivery {
+            Some(d) => super::usage::delivery_terms_of(d, "delivery.unreported")?,
+            None => megawatt_engine::delivery::DeliveryTerms::none(),
+        },
     }))
 }
 

@@ -187,32 +187,8 @@ pub async fn set_delivery_terms(
     idem: IdemHeader,
     body: Body<DeliveryTermsView>,
 ) -> Result<Json<DeliveryTermsView>, Problem> {
-    use megawatt_engine::delivery::{CreditTier, DeliveryTerms, Unreported};
     let idem = body.idem(idem);
-    let v = body.value;
-    let unreported = Unreported::parse(&v.unreported).ok_or_else(|| {
-        Problem::invalid(
-            "unreported",
-            format!(
-                "unreported: {:?} is not delivered or not_delivered",
-                v.unreported
-            ),
-        )
-    })?;
-    let terms = DeliveryTerms {
-        availability_target_bps: v.availability_target_bps,
-        unreported,
-        pro_rata: v.pro_rata,
-        tiers: v
-            .tiers
-            .iter()
-            .map(|t| CreditTier {
-                below_bps: t.below_bps,
-                credit_bps: t.credit_bps,
-            })
-            .collect(),
-    };
-    let cmd = Command::SetDeliveryDefaults(terms);
+    let cmd = Command::SetDeliveryDefaults(delivery_terms_of(&body.value, "unreported")?);
     if crate::dry_run::active() {
         let view = |e: &megawatt_engine::Engine, _: &[Event]| {
             crate::views::delivery(e.delivery_defaults())
@@ -223,4 +199,35 @@ pub async fn set_delivery_terms(
     }
     submit(&state, caller, cmd, idem).await?;
     delivery_terms(State(state), caller).await
+}
+
+/// The delivery terms a request gives (`unreported`: the field naming how unreported
+/// hours count, as the request spells it); the engine checks the rest.
+pub(crate) fn delivery_terms_of(
+    v: &DeliveryTermsView,
+    unreported: &'static str,
+) -> Result<megawatt_engine::delivery::DeliveryTerms, Problem> {
+    use megawatt_engine::delivery::{CreditTier, DeliveryTerms, Unreported};
+    let rule = Unreported::parse(&v.unreported).ok_or_else(|| {
+        Problem::invalid(
+            unreported,
+            format!(
+                "{unreported}: {:?} is not delivered or not_delivered",
+                v.unreported
+            ),
+        )
+    })?;
+    Ok(DeliveryTerms {
+        availability_target_bps: v.availability_target_bps,
+        unreported: rule,
+        pro_rata: v.pro_rata,
+        tiers: v
+            .tiers
+            .iter()
+            .map(|t| CreditTier {
+                below_bps: t.below_bps,
+                credit_bps: t.credit_bps,
+            })
+            .collect(),
+    })
 }

@@ -89,6 +89,13 @@ pub enum Request {
         /// Where the answer goes.
         reply: oneshot::Sender<Result<(), SeqError>>,
     },
+    /// Revoke API keys; answered once durable.
+    RevokeKeys {
+        /// The keys.
+        keys: Vec<megawatt_store::RevokedKey>,
+        /// Where the answer goes.
+        reply: oneshot::Sender<Result<(), SeqError>>,
+    },
     /// Read the committed state.
     Query(Query),
 }
@@ -220,6 +227,13 @@ impl Sequencer {
     ) -> Result<(), SeqError> {
         let (reply, rx) = oneshot::channel();
         self.send(Request::Webhooks { writes, reply })?;
+        rx.await.map_err(|_| SeqError::Stopped)?
+    }
+
+    /// Revokes API keys and waits until that is durable.
+    pub async fn revoke_keys(&self, keys: Vec<megawatt_store::RevokedKey>) -> Result<(), SeqError> {
+        let (reply, rx) = oneshot::channel();
+        self.send(Request::RevokeKeys { keys, reply })?;
         rx.await.map_err(|_| SeqError::Stopped)?
     }
 

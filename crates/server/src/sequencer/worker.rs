@@ -222,6 +222,10 @@ impl Worker {
                     batch.webhooks.extend(writes);
                     pending.push(Pending::Written(reply));
                 }
+                Request::RevokeKeys { keys, reply } => {
+                    batch.revoked_keys.extend(keys);
+                    pending.push(Pending::Written(reply));
+                }
                 Request::Query(q) => queries.push(q),
             }
         }

@@ -62,6 +62,33 @@ pub fn origin(o: &Origin) -> OriginView {
         parent_line: parent.map(|(_, l)| l),
     }
 }
+/// Reliability as the API shows it.
+pub fn reliability(t: megawatt_engine::usage::Tally) -> megawatt_api::ReliabilityView {
+    megawatt_api::ReliabilityView {
+        reported_gpu_hours: t.reported_gpu_hours,
+        delivered_gpu_hours: t.delivered_gpu_hours,
+        reliability_bps: t.bps(),
+    }
+}
+
+/// A delivery credit's evidence as the API shows it.
+pub fn delivery_credit(
+    d: &megawatt_engine::delivery::MonthDelivery,
+) -> megawatt_api::DeliveryCreditView {
+    megawatt_api::DeliveryCreditView {
+        period_start: d.period.start.to_string(),
+        period_end: d.period.end.to_string(),
+        contracted_gpu_hours: d.contracted_gpu_hours,
+        delivered_gpu_hours: d.delivered_gpu_hours,
+        unreported_gpu_hours: d.unreported_gpu_hours,
+        availability_bps: d.availability_bps,
+        charge: super::money(d.charge_micros),
+        pro_rata: super::money(d.pro_rata_micros),
+        tier: super::money(d.tier_micros),
+        credit: super::money(d.credit_micros),
+    }
+}
+
 /// Delivery terms as the API shows them.
 pub fn delivery(d: &megawatt_engine::delivery::DeliveryTerms) -> megawatt_api::DeliveryTermsView {
     megawatt_api::DeliveryTermsView {

@@ -60,5 +60,6 @@ pub fn quote(q: &QuoteRecord) -> QuoteView {
         lines: q.lines.iter().map(super::line).collect(),
         terms: super::terms(&q.terms),
         expires: q.expires.to_string(),
+        delivery: super::delivery(&q.delivery),
     }
 }

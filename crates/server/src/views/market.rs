@@ -42,6 +42,7 @@ pub fn order_of(
         min_fill_gpus: None,
         colocate: None,
         partial: None,
+        min_reliability_bps: None,
         filled_gpu_hours,
         status: status.to_string(),
     };
@@ -63,6 +64,7 @@ pub fn order_of(
             v.gpus = b.gpus;
             v.colocate = Some(b.colocate);
             v.partial = Some(b.partial);
+            v.min_reliability_bps = Some(b.min_reliability_bps).filter(|&m| m > 0);
         }
     }
     v
@@ -91,6 +93,7 @@ pub fn order(r: &OrderRecord) -> OrderView {
         min_fill_gpus: r.min_fill_gpus,
         colocate: r.colocate,
         partial: r.partial,
+        min_reliability_bps: r.min_reliability_bps,
         filled_gpu_hours: r.filled_gpu_hours,
         status: r.status.as_str().into(),
     }

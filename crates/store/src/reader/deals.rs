@@ -75,6 +75,8 @@ pub struct QuoteRecord {
     pub created_ms: u64,
     /// GPUs offered, pool by pool.
     pub lines: Vec<ContractLine>,
+    /// What it promises of delivery.
+    pub delivery: megawatt_engine::delivery::DeliveryTerms,
 }
 
 impl RfqRecord {
@@ -135,6 +137,7 @@ impl QuoteRecord {
             status: Status::Open,
             created_ms: q.created_ms,
             lines: q.lines.to_vec(),
+            delivery: q.delivery.clone(),
         }
     }
 }
@@ -189,7 +192,8 @@ fn rfq_record(r: &dyn Get) -> Result<RfqRecord, StoreError> {
 /// The columns [`quote_record`] reads, in order.
 const QUOTE_COLUMNS: &str = "q.id, q.rfq, q.provider, q.facility, q.pricing, q.price_micros, q.monthly_fee_micros, \
     q.buyer_notice_hours, q.seller_notice_hours, q.early_termination_fee_micros, q.for_cause_allowed, \
-    q.expires_hour, q.status, q.created_ms, q.payment_days";
+    q.expires_hour, q.status, q.created_ms, q.payment_days, q.delivery_target_bps, \
+    q.delivery_unreported, q.delivery_pro_rata, q.delivery_tiers";
 
 fn quote_record(r: &dyn Get) -> Result<QuoteRecord, StoreError> {
     let status = string(r, 12)?;
@@ -205,6 +209,7 @@ fn quote_record(r: &dyn Get) -> Result<QuoteRecord, StoreError> {
             .ok_or_else(|| corrupt("quotes.status", &status))?,
         created_ms: big(r, 13)?,
         lines: Vec::new(),
+        delivery: crate::decode::delivery_at(r, 15)?,
     })
 }
 

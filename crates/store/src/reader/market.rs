@@ -47,6 +47,8 @@ pub struct OrderRecord {
     pub placed_ms: u64,
     /// A resale ask's contract and line.
     pub contract: Option<(ContractId, u16)>,
+    /// A bid's minimum reliability of the facilities it fills from, if it asks one.
+    pub min_reliability_bps: Option<u16>,
 }
 
 /// A trade as the table holds it.
@@ -110,7 +112,7 @@ impl TradeRecord {
 /// The columns [`order_record`] reads, in order.
 const ORDER_COLUMNS: &str = "id, owner, side, model, pool, region, facility, gpus, start_hour, end_hour, \
     price_micros, tif, gtd_until_hour, min_fill_gpus, colocate, partial, filled_gpu_hours, status, placed_ms, \
-    contract, contract_line";
+    contract, contract_line, min_reliability_bps";
 
 fn order_record(r: &dyn Get) -> Result<OrderRecord, StoreError> {
     let side = string(r, 2)?;
@@ -145,6 +147,9 @@ fn order_record(r: &dyn Get) -> Result<OrderRecord, StoreError> {
             .ok_or_else(|| corrupt("orders.status", &status))?,
         placed_ms: big(r, 18)?,
         contract,
+        min_reliability_bps: opt_small(r, 21)?
+            .map(|m| u16::try_from(m).map_err(|_| corrupt("orders.min_reliability_bps", m)))
+            .transpose()?,
     })
 }
 

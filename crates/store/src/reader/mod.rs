@@ -14,15 +14,19 @@ use std::collections::BTreeMap;
 mod contracts;
 mod deals;
 mod feed;
+mod keys;
 mod market;
 mod money;
 mod usage;
+mod utilization;
 
 pub use deals::{Asked, QuoteRecord, RfqRecord};
 pub use feed::Audience;
+pub use keys::KeyRecord;
 pub use market::{OrderRecord, TradeRecord};
 pub use money::InvoiceRecord;
 pub use usage::UsageRow;
+pub use utilization::{DayUse, UseScope, Utilization};
 
 /// One page of rows and the cursor of the next page, if any.
 #[derive(Clone, Debug)]

@@ -2,6 +2,7 @@
 
 use super::*;
 use crate::decode::{corrupt, window_at};
+use megawatt_engine::delivery::MonthDelivery;
 use megawatt_engine::ids::{ContractId, InvoiceId, PoolId, TransferId};
 use megawatt_engine::invoice::{Charge, Invoice, InvoiceLine, InvoiceStatus};
 use megawatt_engine::money::{Account, Transfer, TransferKind};
@@ -16,6 +17,9 @@ pub struct InvoiceRecord {
     pub status: InvoiceStatus,
     /// Its lines, as the engine computed them when it issued the invoice.
     pub lines: Vec<InvoiceLine>,
+    /// The evidence of its delivery credit, if it carries one (a term contract's month
+    /// with credit lines, or a prepaid month's `delivery_credit` invoice).
+    pub credit: Option<MonthDelivery>,
 }
 
 /// A transfer from its columns: the engine's own [`Transfer`].
@@ -85,7 +89,33 @@ fn invoice_record(r: &dyn Get) -> Result<InvoiceRecord, StoreError> {
         invoice,
         status,
         lines: Vec::new(),
+        credit: None,
     })
+}
+
+/// The columns of `delivery_credits` that [`credit_record`] reads, in order.
+const CREDIT_COLUMNS: &str = "invoice, period_start_hour, period_end_hour, contracted_gpu_hours, \
+     delivered_gpu_hours, unreported_gpu_hours, availability_bps, charge_micros, pro_rata_micros, \
+     tier_micros, credit_micros";
+
+/// (invoice, evidence) from the columns of [`CREDIT_COLUMNS`].
+fn credit_record(r: &dyn Get) -> Result<(u64, MonthDelivery), StoreError> {
+    let availability = small(r, 6)?;
+    Ok((
+        big(r, 0)?,
+        MonthDelivery {
+            period: window_at(r, 1)?,
+            contracted_gpu_hours: big(r, 3)?,
+            delivered_gpu_hours: big(r, 4)?,
+            unreported_gpu_hours: big(r, 5)?,
+            availability_bps: u16::try_from(availability)
+                .map_err(|_| corrupt("delivery_credits.availability_bps", availability))?,
+            charge_micros: signed(r, 7)?,
+            pro_rata_micros: signed(r, 8)?,
+            tier_micros: signed(r, 9)?,
+            credit_micros: signed(r, 10)?,
+        },
+    ))
 }
 
 /// The columns of `invoice_lines` that [`invoice_line`] reads, in order.
@@ -110,8 +140,13 @@ fn invoice_line(r: &dyn Get) -> Result<(u64, InvoiceLine), StoreError> {
     ))
 }
 
-/// Gives each invoice its lines (`lines` ordered by invoice and line).
-fn attach(invoices: &mut [InvoiceRecord], lines: Vec<(u64, InvoiceLine)>) {
+/// Gives each invoice its lines (`lines` ordered by invoice and line) and its credit's
+/// evidence.
+fn attach(
+    invoices: &mut [InvoiceRecord],
+    lines: Vec<(u64, InvoiceLine)>,
+    credits: Vec<(u64, MonthDelivery)>,
+) {
     let mut at: BTreeMap<u64, usize> = BTreeMap::new();
     for (i, inv) in invoices.iter().enumerate() {
         at.insert(inv.invoice.id.0, i);
@@ -119,6 +154,11 @@ fn attach(invoices: &mut [InvoiceRecord], lines: Vec<(u64, InvoiceLine)>) {
     for (invoice, line) in lines {
         if let Some(&i) = at.get(&invoice) {
             invoices[i].lines.push(line);
+        }
+    }
+    for (invoice, credit) in credits {
+        if let Some(&i) = at.get(&invoice) {
+            invoices[i].credit = Some(credit);
         }
     }
 }
@@ -172,7 +212,10 @@ impl Reader {
              ORDER BY invoice, line_no"
         );
         let lines = self.db.rows(&sql, &params, invoice_line)?;
-        attach(&mut rows, lines);
+        let sql =
+            format!("SELECT {CREDIT_COLUMNS} FROM delivery_credits WHERE invoice IN ({page_ids})");
+        let credits = self.db.rows(&sql, &params, credit_record)?;
+        attach(&mut rows, lines, credits);
         Ok(page(rows, max, |i| i.invoice.id.0))
     }
 
@@ -183,7 +226,9 @@ impl Reader {
         let sql =
             format!("SELECT {LINE_COLUMNS} FROM invoice_lines WHERE invoice = $1 ORDER BY line_no");
         let lines = self.db.rows(&sql, &[id(invoice)], invoice_line)?;
-        attach(&mut rows, lines);
+        let sql = format!("SELECT {CREDIT_COLUMNS} FROM delivery_credits WHERE invoice = $1");
+        let credits = self.db.rows(&sql, &[id(invoice)], credit_record)?;
+        attach(&mut rows, lines, credits);
         Ok(rows.pop())
     }
 
@@ -209,7 +254,7 @@ impl Reader {
              (SELECT id FROM invoices WHERE {MONTH_INVOICES}) ORDER BY invoice, line_no"
         );
         let lines = self.db.rows(&sql, &params, invoice_line)?;
-        attach(&mut rows, lines);
+        attach(&mut rows, lines, Vec::new());
         Ok(rows)
     }
 }
