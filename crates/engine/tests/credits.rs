@@ -15,7 +15,6 @@ use megawatt_engine::ids::{ContractId, ParticipantId};
 use megawatt_engine::invoice::Charge;
 use megawatt_engine::money::Account;
 use megawatt_engine::units::{Hour, Window};
-use megawatt_engine::usage::UsageRecord;
 use megawatt_engine::{OPERATOR, Rule};
 
 const PRICE: i64 = 2_500_000;
@@ -38,25 +37,6 @@ fn day() -> Window {
 
 fn report(f: &mut Fill, hours: std::ops::Range<u32>, gpus: impl Fn(u32) -> u32) {
     report_on(&mut f.m, (f.seller, f.contract), hours, gpus);
-}
-
-/// The seller's delivery reports of line 0 of `contract`, hour by hour.
-fn report_on(
-    m: &mut Market,
-    (seller, contract): (ParticipantId, ContractId),
-    hours: std::ops::Range<u32>,
-    gpus: impl Fn(u32) -> u32,
-) {
-    let records = hours
-        .map(|h| UsageRecord {
-            contract,
-            line: 0,
-            hour: Hour(T0 + h),
-            gpus: gpus(h),
-            energy_wh: None,
-        })
-        .collect();
-    m.exec(seller, Command::ReportUsage { records }).unwrap();
 }
 
 /// Ticks to the close of the month of hour T0 + `h`; returns the events.

@@ -10,30 +10,19 @@ use common::*;
 use megawatt_engine::Rule;
 use megawatt_engine::command::{BidSpec, BidSpecV1, Command};
 use megawatt_engine::ids::{ContractId, FacilityId, ParticipantId};
-use megawatt_engine::units::Hour;
 use megawatt_engine::usage::Tally;
-use megawatt_engine::usage::UsageRecord;
 
 const PRICE: i64 = 2_000_000;
 
-/// The seller's report of `gpus` delivered on line 0 of `contract` for each hour.
+/// `reporter`'s reports of line 0 of `contract` for each hour.
 fn report(
     m: &mut Market,
-    seller: ParticipantId,
+    reporter: ParticipantId,
     contract: ContractId,
     hours: std::ops::Range<u32>,
     gpus: impl Fn(u32) -> u32,
 ) {
-    let records = hours
-        .map(|h| UsageRecord {
-            contract,
-            line: 0,
-            hour: Hour(T0 + h),
-            gpus: gpus(h),
-            energy_wh: None,
-        })
-        .collect();
-    m.exec(seller, Command::ReportUsage { records }).unwrap();
+    report_on(m, (reporter, contract), hours, gpus);
 }
 
 fn facility_of(f: &Fill) -> FacilityId {

@@ -226,22 +226,25 @@ CREATE TABLE IF NOT EXISTS delivery_credits (
     seq INTEGER NOT NULL
 );
 CREATE INDEX IF NOT EXISTS delivery_credits_by_contract ON delivery_credits (contract, invoice);
-ALTER TABLE contracts ADD COLUMN delivery_target_bps INTEGER NOT NULL DEFAULT 0;
-ALTER TABLE contracts ADD COLUMN delivery_unreported TEXT NOT NULL DEFAULT 'delivered';
-ALTER TABLE contracts ADD COLUMN delivery_pro_rata INTEGER NOT NULL DEFAULT 0;
-ALTER TABLE contracts ADD COLUMN delivery_tiers TEXT NOT NULL DEFAULT '';
 DELETE FROM snapshots;
 "#;
 
+/// The four columns of delivery terms (`decode::delivery_at` reads them), added to
+/// `table`: contracts in version 11, quotes in 12.
+fn delivery_columns(table: &str) -> String {
+    [
+        "delivery_target_bps INTEGER NOT NULL DEFAULT 0",
+        "delivery_unreported TEXT NOT NULL DEFAULT 'delivered'",
+        "delivery_pro_rata INTEGER NOT NULL DEFAULT 0",
+        "delivery_tiers TEXT NOT NULL DEFAULT ''",
+    ]
+    .map(|c| format!("ALTER TABLE {table} ADD COLUMN {c};\n"))
+    .concat()
+}
+
 /// Version 12: quotes carry delivery terms (those made before it promise none, as a
 /// replay gives them); the engine's state gained them, so snapshots are dropped.
-const QUOTE_DELIVERY: &str = r#"
-ALTER TABLE quotes ADD COLUMN delivery_target_bps INTEGER NOT NULL DEFAULT 0;
-ALTER TABLE quotes ADD COLUMN delivery_unreported TEXT NOT NULL DEFAULT 'delivered';
-ALTER TABLE quotes ADD COLUMN delivery_pro_rata INTEGER NOT NULL DEFAULT 0;
-ALTER TABLE quotes ADD COLUMN delivery_tiers TEXT NOT NULL DEFAULT '';
-DELETE FROM snapshots;
-"#;
+const QUOTE_DELIVERY: &str = "DELETE FROM snapshots;";
 
 /// Version 13: API keys have scopes (older keys may do everything: `*`) and may be
 /// revoked.
@@ -332,8 +335,12 @@ pub fn migrations() -> [String; 13] {
         RFQ_PAYMENT_TERMS.to_string(),
         INVOICE_LINES.to_string(),
         OUTBOX.to_string(),
-        format!("{DELIVERY}{}", delivery_of_old_fills()),
-        QUOTE_DELIVERY.to_string(),
+        format!(
+            "{DELIVERY}{}{}",
+            delivery_columns("contracts"),
+            delivery_of_old_fills()
+        ),
+        format!("{}{QUOTE_DELIVERY}", delivery_columns("quotes")),
         KEY_SCOPES.to_string(),
         BID_RELIABILITY.to_string(),
     ]

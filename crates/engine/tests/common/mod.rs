@@ -309,3 +309,23 @@ pub fn lease_quote(
     };
     (prov, Command::SubmitQuote(quote))
 }
+
+/// `reporter`'s usage reports of line 0 of `contract` for each hour from T0 (as the
+/// seller: GPUs delivered; as the buyer: used).
+pub fn report_on(
+    m: &mut Market,
+    (reporter, contract): (ParticipantId, megawatt_engine::ids::ContractId),
+    hours: std::ops::Range<u32>,
+    gpus: impl Fn(u32) -> u32,
+) {
+    let records = hours
+        .map(|h| megawatt_engine::usage::UsageRecord {
+            contract,
+            line: 0,
+            hour: Hour(T0 + h),
+            gpus: gpus(h),
+            energy_wh: None,
+        })
+        .collect();
+    m.exec(reporter, Command::ReportUsage { records }).unwrap();
+}

@@ -258,13 +258,7 @@ fn by_month(days: &[DayUse], credits: &[(Hour, i64)]) -> Vec<UtilizationRow> {
 fn row((start, end): (Hour, Hour), days: &[DayUse], credits: Option<i64>) -> UtilizationRow {
     let mut t = DayUse::default();
     for d in days {
-        t.contracted_gpu_hours += d.contracted_gpu_hours;
-        t.delivery_reported_gpu_hours += d.delivery_reported_gpu_hours;
-        t.delivered_gpu_hours += d.delivered_gpu_hours;
-        t.use_reported_gpu_hours += d.use_reported_gpu_hours;
-        t.used_gpu_hours += d.used_gpu_hours;
-        t.energy_wh += d.energy_wh;
-        t.metered_gpu_hours += d.metered_gpu_hours;
+        t.add(d);
     }
     let share = |of: u64, part: u64| (of > 0).then(|| availability_bps(of, part));
     UtilizationRow {

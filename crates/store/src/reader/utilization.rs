@@ -44,6 +44,19 @@ pub struct DayUse {
     pub metered_gpu_hours: u64,
 }
 
+impl DayUse {
+    /// Adds `other`'s figures (its day aside).
+    pub fn add(&mut self, other: &DayUse) {
+        self.contracted_gpu_hours += other.contracted_gpu_hours;
+        self.delivery_reported_gpu_hours += other.delivery_reported_gpu_hours;
+        self.delivered_gpu_hours += other.delivered_gpu_hours;
+        self.use_reported_gpu_hours += other.use_reported_gpu_hours;
+        self.used_gpu_hours += other.used_gpu_hours;
+        self.energy_wh += other.energy_wh;
+        self.metered_gpu_hours += other.metered_gpu_hours;
+    }
+}
+
 /// Days of figures, and credits by the month they credit.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Utilization {
