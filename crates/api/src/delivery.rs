@@ -98,3 +98,28 @@ pub struct DeliveryCreditView {
     /// The credit: the parts' sum, at most the charge.
     pub credit: crate::Money,
 }
+
+/// When months close (`GET /v1/month-close`): a month's usage reports may be sent and
+/// corrected until it closes, `grace_hours` after its end (at the first tick then);
+/// the close issues its invoices and credits, and its reports are final.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MonthCloseView {
+    /// Hours after its end a month closes, 0 to 168.
+    #[schema(maximum = 168)]
+    pub grace_hours: u16,
+    /// The first hour whose reports are still taken: the start of the earliest month not
+    /// closed.
+    pub open_from: String,
+    /// When that month closes: its end plus the grace.
+    pub closes_at: String,
+}
+
+/// The body of `POST /v1/admin/month-close`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MonthCloseBody {
+    /// Hours after its end a month closes, 0 to 168.
+    #[schema(maximum = 168)]
+    pub grace_hours: u16,
+}

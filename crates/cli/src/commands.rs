@@ -53,6 +53,7 @@ pub fn serve(args: ServeArgs) -> Result<(), Failure> {
             rate_limit: args.rate_limit,
             snapshot_every: args.snapshot_every,
             manual_clock: args.manual_clock,
+            month_close_grace_hours: args.month_close_grace_hours,
             webhooks: megawatt_server::webhooks::WebhookConfig {
                 allow_private: args.webhooks_allow_private,
                 retry_base_ms: args.webhook_retry_base_ms,
@@ -136,12 +137,7 @@ fn statement(c: &Client, a: &StatementArgs) -> Result<output::Statement, Failure
 
 /// A page of transfers, of a period and a participant (`mw transfers`, `mw statement`).
 fn transfers(c: &Client, a: &StatementArgs) -> Result<api::Page<api::TransferView>, Failure> {
-    let hour = |v: &Option<String>| {
-        v.as_deref()
-            .map(|v| input::start(v, input::now_ms()).map(|h| h.to_string()))
-            .transpose()
-            .map_err(Failure::usage)
-    };
+    let hour = input::start_arg;
     let [limit, before] = paging(&a.page);
     let q = query(
         "/v1/transfers",
@@ -507,6 +503,7 @@ fn admin(c: &Client, mode: Mode, cmd: &AdminCmd) -> Result<(), Failure> {
             };
             show(mode, &c.post(path, &body)?, output::transfer);
         }
+        AdminCmd::MonthClose { grace_hours } => crate::usage::month_close(c, mode, *grace_hours)?,
         AdminCmd::DeliveryTerms {
             target_bps,
             unreported,

@@ -37,6 +37,15 @@ pub fn good_till(raw: &Option<String>) -> Result<Option<String>, Failure> {
         .transpose()
 }
 
+/// An optional start argument (`--from`, `--to`) read as [`start`], written as the
+/// server reads times.
+pub fn start_arg(v: &Option<String>) -> Result<Option<String>, Failure> {
+    v.as_deref()
+        .map(|v| start(v, now_ms()).map(|h| h.to_string()))
+        .transpose()
+        .map_err(Failure::usage)
+}
+
 /// Parses a start:
 /// - `now`: the next hour (the earliest a window may start);
 /// - `+N<unit>`: that long after the next hour (`+2d`, `+36h`, `+1.5d`);

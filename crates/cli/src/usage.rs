@@ -24,6 +24,19 @@ pub fn usage(c: &Client, mode: Mode, cmd: &UsageCmd) -> Result<(), Failure> {
     }
 }
 
+/// Runs `mw admin month-close`: when months close, or (with a grace) sets it.
+pub fn month_close(c: &Client, mode: Mode, grace_hours: Option<u16>) -> Result<(), Failure> {
+    let v: api::MonthCloseView = match grace_hours {
+        Some(grace_hours) => c.post(
+            "/v1/admin/month-close",
+            &api::MonthCloseBody { grace_hours },
+        )?,
+        None => c.get("/v1/month-close")?,
+    };
+    show(mode, &v, output::month_close);
+    Ok(())
+}
+
 /// Runs `mw utilization`.
 pub fn utilization(
     c: &Client,
@@ -38,8 +51,8 @@ pub fn utilization(
         &[
             ("as", side),
             ("by", Some(a.by.clone())),
-            ("from", a.from.clone()),
-            ("to", a.to.clone()),
+            ("from", crate::input::start_arg(&a.from)?),
+            ("to", crate::input::start_arg(&a.to)?),
             ("contract", a.contract.clone()),
             ("facility", a.facility.clone()),
             ("pool", a.pool.clone()),

@@ -187,8 +187,33 @@ fn a_metering_agent_pushes_a_file_of_usage() {
         3,
         "{shown}"
     );
-    // At the month's close the outage is credited: 16 GPUs x 4 hours at $2.00.
-    let close = json!({ "hour": Hour(Hour(start.0 + 24).next_month_start().0).to_string() });
+    // At the month's close, six hours after its end (the grace `mw serve` gives a new
+    // store, so that a meter can report the last hours), the outage is credited: 16
+    // GPUs x 4 hours at $2.00.
+    let when: serde_json::Value = serde_json::from_str(&ok(&mw(
+        &url,
+        &operator,
+        &["--json", "admin", "month-close"],
+    )))
+    .unwrap();
+    let closes_at = Hour(Hour(start.0 + 24).next_month_start().0 + 6).to_string();
+    assert_eq!(when["grace_hours"], json!(6), "{when}");
+    let before = json!({ "hour": Hour(Hour(start.0 + 24).next_month_start().0 + 5).to_string() });
+    let (status, _) = call(
+        &a,
+        "POST",
+        &format!("{url}/v1/admin/clock"),
+        &operator,
+        Some(before),
+    )
+    .unwrap();
+    assert_eq!(status, 200);
+    let invoices = ok(&mw(&url, &buyer, &["invoices", "--json"]));
+    assert!(
+        !invoices.contains("delivery_credit"),
+        "still in its grace: {invoices}"
+    );
+    let close = json!({ "hour": closes_at });
     let (status, _) = call(
         &a,
         "POST",

@@ -9,11 +9,13 @@
 //! terms, 30 days unless it says otherwise). Refunds of prepaid hours are invoices too,
 //! issued by `refund.rs` and paid here like any other.
 
-use crate::engine::{Ctx, Engine};
+use crate::engine::{Ctx, Engine, Role};
 use crate::event::Event;
 use crate::ids::{ContractId, InvoiceId, ParticipantId, take};
 use crate::invoice::{Charge, Invoice};
+use crate::limits::MAX_MONTH_CLOSE_GRACE_HOURS;
 use crate::money::Account;
+use crate::reject::{Rejection, Rule, reject};
 use crate::units::{Hour, Window};
 impl Engine {
     /// What a participant owes on unpaid invoices, micro-USD.
@@ -149,20 +151,46 @@ impl Engine {
         }
     }
 
-    /// Closes every UTC month that ended after the last tick, up to `hour`.
+    /// Closes every UTC month not yet closed whose end, plus the grace the operator set,
+    /// is at or before `hour` (with no grace: at the tick of its end, as before the
+    /// grace existed, so old journals replay as they ran).
     pub(crate) fn close_months(&mut self, ctx: &Ctx, hour: Hour, events: &mut Vec<Event>) {
-        let mut end = self.last_tick.next_month_start();
-        if end > hour {
+        let grace = u32::from(self.close_grace_hours);
+        let mut end = self.closed_to.next_month_start();
+        if end.0 + grace > hour.0 {
             return;
         }
-        while end <= hour {
+        while end.0 + grace <= hour.0 {
             let start = Hour(end.0 - 1).month_start();
             self.close_month(ctx, Window { start, end }, hour, events);
+            self.closed_to = end;
             end = end.next_month_start();
         }
         // The delivery reports of closed months are final and no longer needed.
-        let open_from = (hour.month_start(), crate::ids::ContractId(0), 0);
+        let open_from = (self.closed_to, crate::ids::ContractId(0), 0);
         self.delivery = self.delivery.split_off(&open_from);
+    }
+
+    pub(crate) fn set_close_grace(
+        &mut self,
+        ctx: &Ctx,
+        hours: u16,
+        events: &mut Vec<Event>,
+    ) -> Result<(), Rejection> {
+        ctx.require(Role::Operator, "only the operator sets when months close")?;
+        if hours > MAX_MONTH_CLOSE_GRACE_HOURS {
+            return reject(
+                Rule::OutOfRange,
+                "grace_hours",
+                format!(
+                    "a month closes at most {MAX_MONTH_CLOSE_GRACE_HOURS} hours after its end, not {hours}"
+                ),
+            );
+        }
+        // Validated: now change.
+        self.close_grace_hours = hours;
+        events.push(Event::MonthCloseGraceSet { hours });
+        Ok(())
     }
 
     /// Bills every term contract for the hours of `month` it held, at the tick of

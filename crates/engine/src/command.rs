@@ -212,6 +212,13 @@ pub enum Command {
     /// Buyer: place a bid, which may ask for a minimum reliability of the facilities it
     /// fills from (`reliability.rs`).
     PlaceBid(BidSpec),
+    /// Operator: how long after its end a month closes (its reports final, its invoices
+    /// and credits issued), in hours, at most
+    /// [`crate::limits::MAX_MONTH_CLOSE_GRACE_HOURS`] (`billing.rs`).
+    SetMonthCloseGrace {
+        /// Hours after the month's end.
+        hours: u16,
+    },
 }
 
 /// What an RFQ asks for.
@@ -449,6 +456,25 @@ pub struct BidSpec {
     /// Only asks from facilities whose reliability over the last 30 days is at least
     /// this, basis points (0: any facility).
     pub min_reliability_bps: u16,
+}
+
+impl BidSpec {
+    /// A good-till-cancelled bid for `gpus` of `model` together, all or none, from any
+    /// facility.
+    pub fn gtc(model: &str, gpus: u32, window: Window, limit_price_micros: i64) -> BidSpec {
+        BidSpec {
+            model: model.into(),
+            region: None,
+            facility: None,
+            gpus,
+            window,
+            limit_price_micros,
+            colocate: true,
+            partial: false,
+            tif: TimeInForce::Gtc,
+            min_reliability_bps: 0,
+        }
+    }
 }
 
 /// A buy order as journaled before bids could ask for reliability (2026-12-03).

@@ -37,6 +37,10 @@ pub struct Engine {
     pub(crate) clock_ms: u64,
     /// The hour of the last tick.
     pub(crate) last_tick: Hour,
+    /// The start of the first month not closed: reports are open from here.
+    pub(crate) closed_to: Hour,
+    /// Hours after its end a month closes (0: at the tick of its end).
+    pub(crate) close_grace_hours: u16,
     pub(crate) ids: Counters,
     pub(crate) models: Vec<GpuModel>,
     pub(crate) model_index: BTreeMap<String, ModelIdx>,
@@ -183,6 +187,8 @@ impl Engine {
         let mut e = Engine {
             clock_ms: 0,
             last_tick: Hour(0),
+            closed_to: Hour(0),
+            close_grace_hours: 0,
             ids: Counters::default(),
             models: Vec::new(),
             model_index: BTreeMap::new(),
@@ -352,6 +358,7 @@ impl Engine {
                 limit_micros,
             } => self.set_credit_limit(&ctx, *participant, *limit_micros, events),
             Command::ReportUsage { records } => self.report_usage(&ctx, records, events),
+            Command::SetMonthCloseGrace { hours } => self.set_close_grace(&ctx, *hours, events),
             Command::SetDeliveryDefaults(terms) => self.set_delivery_defaults(&ctx, terms, events),
         }
     }
@@ -400,6 +407,10 @@ impl Engine {
     /// Hour of the last tick.
     pub fn last_tick(&self) -> Hour {
         self.last_tick
+    }
+    /// Hours after its end a month closes.
+    pub fn month_close_grace_hours(&self) -> u16 {
+        self.close_grace_hours
     }
     /// The model catalog, indexed by [`ModelIdx`].
     pub fn models(&self) -> &[GpuModel] {

@@ -414,4 +414,9 @@ pub enum Event {
         /// The month's delivery and the credit's parts.
         delivery: crate::delivery::MonthDelivery,
     },
+    /// The operator set how long after its end a month closes.
+    MonthCloseGraceSet {
+        /// Hours after the month's end.
+        hours: u16,
+    },
 }

@@ -84,6 +84,15 @@ pub fn check(e: &Engine) -> Result<(), String> {
 /// Delivery reports: kept only for open months, of existing contract lines, each hour
 /// reported within the month and the line's window, short hours below the line's GPUs.
 fn check_delivery(e: &Engine) -> Result<(), String> {
+    // A month closes only after its end: the first open month is a month's start, not
+    // after the month of the last tick.
+    let open = e.closed_to;
+    if open != open.month_start() || open > e.last_tick.month_start() {
+        return Err(format!(
+            "the first open month {open} is not a month at or before the last tick's {}",
+            e.last_tick
+        ));
+    }
     for (&(f, day), t) in &e.reliability {
         if e.facilities.get(&f).is_none() || t.delivered_gpu_hours > t.reported_gpu_hours {
             return Err(format!(

@@ -60,5 +60,7 @@ pub const MAX_BALANCE_MICROS: i64 = 1_000_000_000_000_000_000;
 pub const MAX_FEE_BPS: u16 = 1_000;
 /// Most records of one usage report (a batch, all or nothing).
 pub const MAX_USAGE_RECORDS_PER_BATCH: usize = 10_000;
+/// Longest a month may stay open for reports after its end, hours (a week).
+pub const MAX_MONTH_CLOSE_GRACE_HOURS: u16 = 7 * 24;
 /// Most credit tiers of one contract's delivery terms.
 pub const MAX_CREDIT_TIERS: usize = 4;

@@ -20,7 +20,7 @@ impl Engine {
     /// The first hour of the earliest month still open: reports of hours before it
     /// are refused (`month_closed`).
     pub fn usage_open_from(&self) -> Hour {
-        self.last_tick.month_start()
+        self.closed_to
     }
 
     /// The delivery reports of line `line` of contract `id` for the month of `hour`,

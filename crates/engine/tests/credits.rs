@@ -2,7 +2,8 @@
 //! one test per rule: pro-rata credits of a partial outage, exact to the micro-dollar;
 //! unreported hours both ways; tiers; a contract across a month boundary in a leap
 //! February credited month by month; a correction before the close; a term lease's
-//! credit on its month's invoice (charge, credit lines, net), to all of it.
+//! credit on its month's invoice (charge, credit lines, net), to all of it; a month's
+//! grace after its end for its last hours' reports.
 
 mod common;
 
@@ -370,4 +371,60 @@ fn a_quote_with_bad_delivery_terms_is_refused_naming_the_field() {
         (r.rule, r.field),
         (Rule::OutOfRange, "delivery.availability_target_bps")
     );
+}
+
+/// A month closes its grace after its end: until then its last hours can be reported
+/// (a meter reports an hour after it ends, so with no grace the last hour of a month
+/// could never be), and under terms that count unreported hours as not delivered a
+/// seller that reports them in the grace is not credited against.
+#[test]
+fn a_month_in_its_grace_takes_its_last_hours_reports_then_closes() {
+    let mut m = Market::new();
+    let lab = m.participant("lab", buyer());
+    let refused = m.exec(lab, Command::SetMonthCloseGrace { hours: 6 });
+    assert_eq!(refused.unwrap_err().rule, Rule::NotPermitted);
+    let too_long = m.exec(OPERATOR, Command::SetMonthCloseGrace { hours: 169 });
+    let r = too_long.unwrap_err();
+    assert_eq!((r.rule, r.field), (Rule::OutOfRange, "grace_hours"));
+    m.exec(OPERATOR, Command::SetMonthCloseGrace { hours: 6 })
+        .unwrap();
+    // A day of 64 H100 that ends with the month.
+    let end = Hour(T0).next_month_start().0 - T0;
+    let pricing = Pricing::PerGpuHour {
+        price_micros: PRICE,
+    };
+    let sla = lease_sla(Unreported::NotDelivered);
+    let deal = (lab, 64, w(end - 24, end));
+    let (c, seller) = lease_on(&mut m, deal, (pricing, Terms::exchange()), sla);
+    let billed = |ev: &[Event]| ev.iter().any(|e| matches!(e, Event::InvoiceBilled { .. }));
+    let month = Hour(T0 + end - 1).month_start();
+    assert!(!billed(&m.advance_to(end)), "open in its grace");
+    assert_eq!(m.e.usage_open_from(), month);
+    // The meter reports the whole day, its last hour included, after the month ended.
+    m.advance_to(end + 2);
+    report_on(&mut m, (seller, c), end - 24..end, |_| 64);
+    assert!(!billed(&m.advance_to(end + 5)), "still in its grace");
+    let ev = m.advance_to(end + 6);
+    let (invoice, totals, evidence) = usage_invoice(&ev, c);
+    assert_eq!(
+        totals,
+        (1_536 * PRICE, 0),
+        "every hour delivered: no credit"
+    );
+    assert_eq!(invoice.amount_micros, 1_536 * PRICE);
+    assert!(evidence.is_none());
+    assert_eq!(m.e.usage_open_from(), Hour(T0 + end));
+    // Closed: the month's reports are final.
+    let late = megawatt_engine::usage::UsageRecord {
+        contract: c,
+        line: 0,
+        hour: Hour(T0 + end - 1),
+        gpus: 60,
+        energy_wh: None,
+    };
+    let late = Command::ReportUsage {
+        records: vec![late],
+    };
+    let r = m.exec(seller, late).unwrap_err();
+    assert_eq!(r.rule, Rule::MonthClosed);
 }

@@ -1052,6 +1052,7 @@ fn command_variants_keep_their_places() {
             Command::GiveNotice { .. } => 28,
             Command::SubmitQuote(_) => 29,
             Command::PlaceBid(_) => 30,
+            Command::SetMonthCloseGrace { .. } => 31,
         }
     }
     let (rfq, quote) = (rfq_spec(1), quote_spec(RfqId(1), &[(PoolId(1), 1)]));
@@ -1184,6 +1185,7 @@ fn command_variants_keep_their_places() {
         },
         Command::SubmitQuote(quote),
         Command::PlaceBid(Market::bid_spec(1, w(1, 2), 1)),
+        Command::SetMonthCloseGrace { hours: 6 },
     ];
     for (i, c) in all.iter().enumerate() {
         assert_eq!(usize::from(place(c)), i, "{c:?} is listed out of place");
@@ -1230,6 +1232,7 @@ fn event_variants_keep_their_places() {
             Event::UsageReported { .. } => 28,
             Event::DeliveryDefaultsSet(_) => 29,
             Event::DeliveryCredited { .. } => 30,
+            Event::MonthCloseGraceSet { .. } => 31,
         }
     }
     let c = ContractId(1);
@@ -1298,6 +1301,7 @@ fn event_variants_keep_their_places() {
             used: vec![],
         },
         Event::DeliveryDefaultsSet(megawatt_engine::delivery::DeliveryTerms::none()),
+        Event::MonthCloseGraceSet { hours: 6 },
     ];
     for e in &some {
         let bytes = postcard::to_allocvec(e).unwrap();

@@ -141,6 +141,10 @@ enum Op {
         nth: usize,
         records: Vec<(u32, u32)>,
     },
+    /// The operator sets the months' close grace (above 168 hours: refused).
+    Grace {
+        hours: u16,
+    },
 }
 
 fn op() -> impl Strategy<Value = Op> {
@@ -171,6 +175,7 @@ fn op() -> impl Strategy<Value = Op> {
         2 => (0..6usize, any::<usize>(), 0u8..5).prop_map(|(who, nth, cause)| Op::Terminate { who, nth, cause }),
         2 => (0u8..4, 0..6usize, -5i64..50_000_000, prop::bool::weighted(0.9))
             .prop_map(|(kind, who, amount, by_operator)| Op::Money { kind, who, amount, by_operator }),
+        1 => prop_oneof![Just(0u16), Just(6), Just(48), Just(169)].prop_map(|hours| Op::Grace { hours }),
         3 => (0u8..5, any::<usize>(), prop::collection::vec((0u32..30, 0u32..12), 1..6))
             .prop_map(|(who, nth, records)| Op::Report { who, nth, records }),
         4 => (prop::bool::weighted(0.1), any::<usize>(), 0u32..12, 0u32..30, 1u32..20, (1i64..12).prop_map(|p| p * 250_000))
@@ -822,6 +827,7 @@ impl World {
                     .map_or(self.people[who], |r| r.owner);
                 (actor, Command::Release { reservation: res })
             }
+            Op::Grace { hours } => (OPERATOR, Command::SetMonthCloseGrace { hours }),
             // `step` has already moved `self.hour` forward.
             Op::Advance { .. } => (
                 OPERATOR,

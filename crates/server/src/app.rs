@@ -4,7 +4,7 @@
 use crate::limits::{BODY_BYTES_MAX, USAGE_BODY_BYTES_MAX};
 use crate::openapi;
 use crate::routes::{
-    admin, billing, contracts, facilities, keys, market, money, ops, orders, rfqs, usage,
+    admin, billing, contracts, facilities, keys, market, money, months, ops, orders, rfqs, usage,
     utilization, webhooks,
 };
 use crate::state::AppState;
@@ -49,6 +49,8 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/utilization", get(utilization::utilization))
         .route("/delivery-terms", get(usage::delivery_terms))
         .route("/admin/delivery-terms", post(usage::set_delivery_terms))
+        .route("/month-close", get(months::month_close))
+        .route("/admin/month-close", post(months::set_month_close))
         .route(
             "/usage",
             post(usage::report).layer(DefaultBodyLimit::max(USAGE_BODY_BYTES_MAX)),

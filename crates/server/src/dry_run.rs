@@ -77,7 +77,7 @@ pub async fn simulate<R: Send + 'static>(
         .seq
         .query(move |e| {
             let mut copy = e.clone();
-            let envelope = crate::sequencer::envelope(e, manual_clock, actor, command);
+            let envelope = crate::sequencer::envelope(e, manual_clock, actor, command, None);
             let mut events = Vec::new();
             copy.apply(&envelope, &mut events)
                 .map(|()| read(&copy, &events))

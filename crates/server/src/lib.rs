@@ -67,6 +67,9 @@ pub struct Config {
     /// No hourly ticker: time moves only when the operator ticks
     /// (`POST /v1/admin/clock`), for simulations and tests. Never in production.
     pub manual_clock: bool,
+    /// On a new store, how long after its end a month closes, hours (its usage reports
+    /// are taken until then); journaled as the operator's `SetMonthCloseGrace`.
+    pub month_close_grace_hours: u16,
     /// How webhooks are delivered.
     pub webhooks: webhooks::WebhookConfig,
 }
@@ -170,12 +173,24 @@ pub async fn start(config: Config) -> Result<Running, ServerError> {
                 .map_err(|p| ServerError(p.detail.clone()))?
                 .key,
         );
+        let grace = config.month_close_grace_hours;
         if config.demo {
-            let (keys, lease) = demo::seed(&state)
+            let (keys, lease) = demo::seed(&state, grace)
                 .await
                 .map_err(|p| ServerError(format!("demo: {}", p.detail)))?;
             first.demo = keys;
             first.demo_lease = Some(lease);
+        } else if grace > 0 {
+            let cmd = Command::SetMonthCloseGrace { hours: grace };
+            let caller = state::Caller {
+                id: OPERATOR,
+                operator: true,
+                scopes: scopes::Scopes::FULL,
+                key: [0; 32],
+            };
+            routes::submit(&state, caller, cmd, None)
+                .await
+                .map_err(|p| ServerError(format!("month close: {}", p.detail)))?;
         }
     } else if config.demo {
         tracing::info!(
@@ -377,11 +392,11 @@ async fn ticker(seq: Sequencer) {
         // unless the hour has passed meanwhile: the next tick then covers it.
         while Hour::containing(now_ms()) == hour {
             match seq.submit(OPERATOR, Command::Tick { hour }, None).await {
-                Ok(Outcome::Accepted { .. }) => break,
                 Ok(Outcome::Rejected { rule, detail, .. }) => {
                     tracing::warn!(%rule, %detail, "tick rejected");
                     break;
                 }
+                Ok(_) => break,
                 Err(e) => {
                     tracing::warn!(?e, "tick not taken; retrying");
                     tokio::time::sleep(std::time::Duration::from_millis(100)).await;

@@ -58,6 +58,9 @@ pub const WEBHOOK_SIGNATURE_TOLERANCE_SECS: u64 = 300;
 pub const READER_CONNECTIONS: usize = 4;
 /// Snapshots are taken every this many accepted commands unless configured otherwise.
 pub const SNAPSHOT_EVERY_COMMANDS_DEFAULT: u64 = 100_000;
+/// On a new store, a month closes this many hours after its end unless configured
+/// otherwise: an hourly meter has six hours to report the month's last hours.
+pub const MONTH_CLOSE_GRACE_HOURS_DEFAULT: u16 = 6;
 /// Largest request body, bytes.
 pub const BODY_BYTES_MAX: usize = 64 * 1024;
 /// Largest usage report body, bytes: 10,000 records of about 100 bytes each.

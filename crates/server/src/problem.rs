@@ -245,7 +245,7 @@ pub fn rule_status(rule: &str) -> StatusCode {
 
 /// The codes the server answers by itself (the engine's rules are `Rule::ALL`): code,
 /// status, meaning.
-pub const SERVER_CODES: [(&str, u16, &str); 30] = [
+pub const SERVER_CODES: [(&str, u16, &str); 31] = [
     (
         "invalid_webhook_url",
         422,
@@ -366,6 +366,11 @@ pub const SERVER_CODES: [(&str, u16, &str); 30] = [
         "clock_not_manual",
         409,
         "The clock follows real time; only a server started with --manual-clock can be ticked.",
+    ),
+    (
+        "idempotency_answer_unreadable",
+        409,
+        "A retry of a request carried out before an upgrade: its stored answer has a shape this version cannot read, so it is not given again; read the result instead.",
     ),
     (
         "idempotency_key_reused",

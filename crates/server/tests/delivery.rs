@@ -487,7 +487,45 @@ fn a_term_lease_short_of_its_delivery_terms_is_credited_on_its_invoice(backend: 
     assert_eq!(report.violation_count, 0, "{:?}", report.violations);
 }
 
+/// The operator sets how long after its end a month closes; anyone may read it, with
+/// the first hour whose reports are still taken; it survives a restart.
+fn the_operator_sets_when_months_close(backend: Backend) {
+    let Some(s) = TestServer::start_manual_clock(backend) else {
+        return;
+    };
+    let (_, lab) = s.participant("Lab", &["buyer"]);
+    let shown = ok(s.get("/v1/month-close", &lab), 200);
+    assert_eq!(shown["grace_hours"], 0, "{shown}");
+    let set = |key: &str, hours: u64| {
+        s.post(
+            "/v1/admin/month-close",
+            key,
+            json!({ "grace_hours": hours }),
+        )
+    };
+    problem(&set(&lab, 6), 403, "not_permitted", "actor");
+    problem(&set(&s.operator, 169), 422, "out_of_range", "grace_hours");
+    problem(
+        &set(&s.operator, 70_000),
+        422,
+        "invalid_field",
+        "grace_hours",
+    );
+    let set = ok(set(&s.operator, 6), 200);
+    let open = set["open_from"].as_str().unwrap().to_string();
+    assert_eq!(set["grace_hours"], 6, "{set}");
+    // It closes six hours after the end of the month of `open_from`.
+    let closes = set["closes_at"].as_str().unwrap();
+    assert!(
+        closes.ends_with("T06:00:00Z") && closes[..7] > open[..7],
+        "{set}"
+    );
+    let s = s.restart();
+    assert_eq!(ok(s.get("/v1/month-close", &lab), 200), set);
+}
+
 on_both_backends!(
+    the_operator_sets_when_months_close,
     refunds_of_what_will_not_be_delivered,
     usage_reports_in_batches,
     the_operator_sets_the_delivery_terms_of_fills,

@@ -24,6 +24,14 @@ pub enum Outcome {
         /// A sentence naming the values.
         detail: String,
     },
+    /// A stored answer this version cannot read: it was written by an older version
+    /// whose events had another shape. The request was carried out (accepted at `seq`,
+    /// when that much can be read), but its answer cannot be given again. Made only
+    /// when reading (`from_stored`), never stored.
+    Unreadable {
+        /// The journal position it was accepted at, if known.
+        seq: Option<u64>,
+    },
 }
 
 impl Outcome {
@@ -44,5 +52,19 @@ impl Outcome {
     /// Decodes from storage.
     pub fn from_bytes(bytes: &[u8]) -> Option<Outcome> {
         postcard::from_bytes(bytes).ok()
+    }
+
+    /// Decodes a stored answer; one whose events this version cannot decode is
+    /// `Unreadable`, with its journal position read from the head of the bytes (the
+    /// variant's index, then `seq`, as postcard writes them).
+    pub fn from_stored(bytes: &[u8]) -> Outcome {
+        if let Some(outcome) = Outcome::from_bytes(bytes) {
+            return outcome;
+        }
+        let seq = match postcard::take_from_bytes::<u32>(bytes) {
+            Ok((0, rest)) => postcard::take_from_bytes::<u64>(rest).ok().map(|(s, _)| s),
+            _ => None,
+        };
+        Outcome::Unreadable { seq }
     }
 }

@@ -633,8 +633,7 @@ impl Store for PgStore {
             .get::<_, &[u8]>(0)
             .try_into()
             .map_err(|_| StoreError("idempotency: malformed request hash".into()))?;
-        let outcome = Outcome::from_bytes(row.get::<_, &[u8]>(1))
-            .ok_or_else(|| StoreError("idempotency: malformed stored outcome".into()))?;
+        let outcome = Outcome::from_stored(row.get::<_, &[u8]>(1));
         Ok(Some(IdempotencyRecord {
             participant,
             key: key.to_string(),

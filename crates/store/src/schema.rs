@@ -5,7 +5,7 @@
 //! migrated store and a new one have exactly the same layout.
 
 /// The version this code writes. A store with a higher version is refused.
-pub const SCHEMA_VERSION: i64 = 14;
+pub const SCHEMA_VERSION: i64 = 15;
 
 /// The schema of version 1, which every store starts from. Times are hours since the
 /// epoch (`*_hour`) next to RFC 3339 text (`*_at`) for people; money is integer
@@ -261,6 +261,10 @@ ALTER TABLE orders ADD COLUMN min_reliability_bps INTEGER;
 DELETE FROM snapshots;
 "#;
 
+/// Version 15: the engine keeps which months have closed (they may close a grace after
+/// their end), so snapshots are dropped.
+const MONTH_CLOSE: &str = "DELETE FROM snapshots;";
+
 /// Stores a new API key (parameters: hash, participant, prefix, created_ms, scopes).
 pub(crate) const INSERT_KEY: &str = "INSERT INTO api_keys (hash, participant, prefix, created_ms, scopes) VALUES ($1, $2, $3, $4, $5)";
 
@@ -295,7 +299,7 @@ fn delivery_of_old_fills() -> String {
 
 /// Migrations from each older schema version to the next, in order: `migrations()[v - 1]`
 /// takes version `v` to `v + 1`.
-pub fn migrations() -> [String; 13] {
+pub fn migrations() -> [String; 14] {
     [
         "CREATE TABLE IF NOT EXISTS snapshots (
             seq INTEGER PRIMARY KEY, state BLOB NOT NULL, checksum INTEGER NOT NULL, created_ms INTEGER NOT NULL
@@ -343,6 +347,7 @@ pub fn migrations() -> [String; 13] {
         format!("{}{QUOTE_DELIVERY}", delivery_columns("quotes")),
         KEY_SCOPES.to_string(),
         BID_RELIABILITY.to_string(),
+        MONTH_CLOSE.to_string(),
     ]
 }
 

@@ -486,8 +486,7 @@ impl Store for SqliteStore {
         let request_hash: [u8; 32] = hash
             .try_into()
             .map_err(|_| StoreError("idempotency: malformed request hash".into()))?;
-        let outcome = Outcome::from_bytes(&outcome)
-            .ok_or_else(|| StoreError("idempotency: malformed stored outcome".into()))?;
+        let outcome = Outcome::from_stored(&outcome);
         Ok(Some(IdempotencyRecord {
             participant,
             key: key.to_string(),

@@ -289,7 +289,7 @@ impl Delta {
                 seq,
             }),
             // The engine holds the terms of new fills; each contract records its own.
-            Event::DeliveryDefaultsSet(_) => {}
+            Event::DeliveryDefaultsSet(_) | Event::MonthCloseGraceSet { .. } => {}
             Event::UsageReported {
                 delivered, used, ..
             } => {

@@ -237,6 +237,18 @@ fn idempotency_answers_are_kept_for_their_time_to_live_then_forgotten(t: TestSto
     };
     store.commit(&forget(999).named(&engine)).unwrap();
     assert_eq!(store.idempotency(OPERATOR, "k", 0).unwrap(), Some(record));
+    // An answer written by an older version, in a shape this one cannot decode (an
+    // acceptance at journal position 7 whose events end early), is read as unreadable.
+    let sql = match &t.location {
+        Location::Sqlite(_) => "UPDATE idempotency SET outcome = X'0007ff'",
+        Location::Postgres(_) => "UPDATE idempotency SET outcome = decode('0007ff', 'hex')",
+    };
+    t.tamper(sql);
+    let read = store.idempotency(OPERATOR, "k", 0).unwrap().unwrap();
+    assert_eq!(read.outcome, Outcome::Unreadable { seq: Some(7) });
+    t.tamper(&sql.replace("0007ff", "ff"));
+    let read = store.idempotency(OPERATOR, "k", 0).unwrap().unwrap();
+    assert_eq!(read.outcome, Outcome::Unreadable { seq: None });
     store.commit(&forget(1_001).named(&engine)).unwrap();
     assert_eq!(
         store.idempotency(OPERATOR, "k", 0).unwrap(),

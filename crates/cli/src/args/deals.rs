@@ -123,6 +123,16 @@ pub enum AdminCmd {
         #[arg(long = "tier")]
         tiers: Vec<String>,
     },
+    /// Show when months close (how long after its end a month's usage reports are still
+    /// taken and corrected, before its invoices and credits), or set it (the operator).
+    #[command(
+        after_help = "Examples:\n  mw admin month-close\n  mw admin month-close --grace-hours 24"
+    )]
+    MonthClose {
+        /// Hours after its end a month closes, 0 to 168 (absent: show it).
+        #[arg(long)]
+        grace_hours: Option<u16>,
+    },
     /// Add a GPU model to the catalog.
     #[command(
         after_help = "Examples:\n  mw admin model --id b300 --name \"NVIDIA B300\" --watts-per-gpu 1900"

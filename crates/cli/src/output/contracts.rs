@@ -286,6 +286,16 @@ pub fn utilization(u: &megawatt_api::UtilizationView) {
     println!("{}", u.note);
 }
 
+/// When months close, in a line.
+pub fn month_close(v: &megawatt_api::MonthCloseView) {
+    println!(
+        "months close {} h after their end: reports are taken from {}; that month closes at {}",
+        v.grace_hours,
+        t(&v.open_from),
+        t(&v.closes_at)
+    );
+}
+
 /// The delivery terms of new fills, in a line.
 pub fn delivery_terms(d: &megawatt_api::DeliveryTermsView) {
     println!("delivery terms of new fills: {}", delivery(d));

@@ -7,7 +7,9 @@ use megawatt_api::{
     MeView, ModelView, OrderView, Page, ParticipantView, PlacedView, QuoteView, ReservationView,
     RfqView, TradeView, TransferView,
 };
-use megawatt_api::{ContractUsage, DeliveryTermsView, KeyInfoView, UsageAccepted, UtilizationView};
+use megawatt_api::{
+    ContractUsage, DeliveryTermsView, KeyInfoView, MonthCloseView, UsageAccepted, UtilizationView,
+};
 use megawatt_api::{EventType, Webhook, WebhookAttempt, WebhookCreated};
 
 /// An answer's ids.
@@ -82,6 +84,7 @@ no_id!(
     Statement,
     UsageAccepted,
     DeliveryTermsView,
+    MonthCloseView,
     UtilizationView
 );
 

@@ -106,12 +106,23 @@ pub fn facilities(fs: &[FacilityView]) {
                 f.region.clone(),
                 who(&f.owner),
                 f.power_kw.to_string(),
+                f.reliability_30d
+                    .reliability_bps
+                    .map_or("-".into(), |b| format!("{}.{:02}%", b / 100, b % 100)),
                 pools.join(", "),
             ]
         })
         .collect();
     table(
-        &["id", "name", "region", "owner", "power kw", "pools"],
+        &[
+            "id",
+            "name",
+            "region",
+            "owner",
+            "power kw",
+            "reliability 30d",
+            "pools",
+        ],
         &rows,
     );
 }

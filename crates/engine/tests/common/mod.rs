@@ -157,18 +157,7 @@ impl Market {
     }
 
     pub fn bid_spec(gpus: u32, window: Window, limit: i64) -> BidSpec {
-        BidSpec {
-            model: "h100-sxm".into(),
-            region: None,
-            facility: None,
-            gpus,
-            window,
-            limit_price_micros: limit,
-            colocate: true,
-            partial: false,
-            tif: TimeInForce::Gtc,
-            min_reliability_bps: 0,
-        }
+        BidSpec::gtc("h100-sxm", gpus, window, limit)
     }
 
     pub fn ask(

@@ -204,6 +204,11 @@ fn examples() -> Vec<(&'static str, Value)> {
                 "unreported": "delivered", "pro_rata": true, "tiers": [] })),
         ),
         (
+            "MonthCloseView",
+            exact::<api::MonthCloseView>(json!({ "grace_hours": 6,
+                "open_from": "2027-01-01T00:00:00Z", "closes_at": "2027-02-01T06:00:00Z" })),
+        ),
+        (
             "UsageAccepted",
             exact::<api::UsageAccepted>(json!({ "records": 2, "delivered": 2, "used": 0 })),
         ),

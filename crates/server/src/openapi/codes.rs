@@ -156,6 +156,10 @@ const OPERATION_CODES: &[(&str, &[&str])] = &[
     ("usage_set_delivery_terms", &[
         "not_permitted", "invalid_field", "out_of_range", "idempotency_key_reused",
     ]),
+    // GET /v1/month-close: no command.
+    ("usage_month_close", &[]),
+    // POST /v1/admin/month-close: Command::SetMonthCloseGrace.
+    ("usage_set_month_close", &["not_permitted", "out_of_range", "idempotency_key_reused"]),
 
     // rfqs and quotes (routes/rfqs.rs, engine rfq.rs, quote_rules.rs)
     // POST /v1/rfqs: Command::CreateRfq.
@@ -268,6 +272,10 @@ pub fn codes(operation: &str, post: bool, keyed: bool) -> Option<Vec<&'static st
         all.extend(BODY);
     }
     all.extend(own.iter().copied());
+    // A retry's stored answer may be one an older version wrote, in another shape.
+    if own.contains(&"idempotency_key_reused") {
+        all.push("idempotency_answer_unreadable");
+    }
     all.sort_unstable();
     all.dedup();
     Some(all)

@@ -47,6 +47,10 @@ fn examples() -> Vec<(&'static str, Value)> {
                     { "below_bps": 9_500, "credit_bps": 2_500 }] })),
         ),
         (
+            "MonthCloseBody",
+            typed::<api::MonthCloseBody>(json!({ "grace_hours": 6 })),
+        ),
+        (
             "UsageReport",
             typed::<api::UsageReport>(json!({ "records": [
                 { "contract": "ctr-11", "line": 0, "hour": "2027-01-04T09:00:00Z", "gpus": 600,

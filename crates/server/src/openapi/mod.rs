@@ -11,7 +11,7 @@ mod shapes;
 mod words;
 
 use crate::routes::{
-    admin, billing, contracts, facilities, keys, market, money, ops, orders, rfqs, usage,
+    admin, billing, contracts, facilities, keys, market, money, months, ops, orders, rfqs, usage,
     utilization, webhooks,
 };
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
@@ -30,6 +30,7 @@ use utoipa::{Modify, OpenApi};
         market::trades, market::book, market::events,
         contracts::list, contracts::show, contracts::notice, contracts::terminate,
         usage::report, usage::contract_usage, usage::delivery_terms, usage::set_delivery_terms,
+        months::month_close, months::set_month_close,
         utilization::utilization,
         rfqs::create, rfqs::list, rfqs::show, rfqs::cancel, rfqs::quote, rfqs::quotes,
         rfqs::show_quote, rfqs::withdraw, rfqs::accept,

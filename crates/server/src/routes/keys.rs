@@ -136,6 +136,9 @@ pub async fn issue_key(
         }) => {
             return Err(Problem::rejection(&rule, &field, &detail));
         }
+        KeyAnswer::Replay(Outcome::Unreadable { seq }) => {
+            return Err(super::unreadable_answer(seq));
+        }
         KeyAnswer::Replay(Outcome::Accepted { .. }) => {
             return Err(Problem::unavailable("unexpected stored answer for a key"));
         }

@@ -10,6 +10,7 @@ pub mod follow;
 pub mod keys;
 pub mod market;
 pub mod money;
+pub mod months;
 pub mod ops;
 pub mod orders;
 pub mod rfqs;
@@ -39,19 +40,34 @@ pub async fn submit(
         let events = |_: &megawatt_engine::Engine, ev: &[Event]| ev.to_vec();
         return crate::dry_run::simulate(state, caller.id, command, events).await;
     }
-    match state
-        .seq
-        .submit(caller.id, command, idem)
-        .await
-        .map_err(seq_problem)?
-    {
+    let outcome = state.seq.submit(caller.id, command, idem).await;
+    events_of(outcome.map_err(seq_problem)?)
+}
+
+/// The events of an accepted command, or the problem of its rejection.
+pub fn events_of(outcome: Outcome) -> Result<Vec<Event>, Problem> {
+    match outcome {
         Outcome::Accepted { events, .. } => Ok(events),
         Outcome::Rejected {
             rule,
             field,
             detail,
         } => Err(Problem::rejection(&rule, &field, &detail)),
+        Outcome::Unreadable { seq } => Err(unreadable_answer(seq)),
     }
+}
+
+/// The problem for a retry whose stored answer this version cannot read.
+pub fn unreadable_answer(seq: Option<u64>) -> Problem {
+    let done = seq.map_or_else(String::new, |s| format!(" (journal position {s})"));
+    Problem::new(
+        axum::http::StatusCode::CONFLICT,
+        "idempotency_answer_unreadable",
+        format!(
+            "Idempotency-Key: the request with this key was carried out{done} before the exchange was upgraded, and its stored answer has a shape this version cannot read; read the result (the resource's GET) instead of retrying"
+        ),
+    )
+    .field("Idempotency-Key")
 }
 
 /// Cursor pagination: `before` (an id from a previous page's `next`) and `limit`.
@@ -174,4 +190,22 @@ pub fn hour_field(field: &str, raw: &str) -> Result<megawatt_engine::units::Hour
 pub fn path_id(raw: &str, prefix: &str, what: &str) -> Result<u64, Problem> {
     crate::parse::id(raw, prefix)
         .ok_or_else(|| Problem::unknown(&what.to_lowercase(), format!("no {what} {raw}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_retry_whose_stored_answer_cannot_be_read_is_told_so_naming_the_key() {
+        let p = events_of(Outcome::Unreadable { seq: Some(7) }).unwrap_err();
+        assert_eq!(
+            (p.status, p.code.as_str()),
+            (409, "idempotency_answer_unreadable")
+        );
+        assert_eq!(p.field.as_deref(), Some("Idempotency-Key"));
+        assert!(p.detail.contains("journal position 7"), "{}", p.detail);
+        let p = events_of(Outcome::Unreadable { seq: None }).unwrap_err();
+        assert!(!p.detail.contains("position"), "{}", p.detail);
+    }
 }

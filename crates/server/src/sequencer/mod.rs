@@ -68,6 +68,10 @@ pub enum Request {
         command: Command,
         /// Idempotency key, if given.
         idem: Option<Idem>,
+        /// The command's time when it is to be earlier than now (the demo's history,
+        /// written on a new store before the ticker runs): never before the market's
+        /// clock, never after now. `None`: now.
+        at_ms: Option<u64>,
         /// Where the answer goes.
         reply: oneshot::Sender<Result<Outcome, SeqError>>,
     },
@@ -210,11 +214,25 @@ impl Sequencer {
         command: Command,
         idem: Option<Idem>,
     ) -> Result<Outcome, SeqError> {
+        self.submit_at(actor, command, idem, None).await
+    }
+
+    /// Submits a command stamped `at_ms` (at most now, at least the market's clock;
+    /// `None`: now) and waits for its durable outcome. Only the demo backdates, to write
+    /// its history.
+    pub async fn submit_at(
+        &self,
+        actor: ParticipantId,
+        command: Command,
+        idem: Option<Idem>,
+        at_ms: Option<u64>,
+    ) -> Result<Outcome, SeqError> {
         let (reply, rx) = oneshot::channel();
         self.send(Request::Submit {
             actor,
             command,
             idem,
+            at_ms,
             reply,
         })?;
         rx.await.map_err(|_| SeqError::Stopped)?
@@ -250,16 +268,18 @@ impl Sequencer {
     }
 }
 
-/// The command as the sequencer stamps it: now, never before the market's clock, and
-/// on a manual clock the hour an operator's tick names (the engine still refuses ticks
+/// The command as the sequencer stamps it: now (or `at_ms`, if earlier), never before
+/// the market's clock, and on a manual clock the hour an operator's tick names (the engine still refuses ticks
 /// that go back). A dry run stamps the same way.
 pub fn envelope(
     engine: &Engine,
     manual_clock: bool,
     actor: ParticipantId,
     command: Command,
+    at_ms: Option<u64>,
 ) -> Envelope {
-    let mut time_ms = now_ms().max(engine.clock_ms());
+    let now = at_ms.map_or_else(now_ms, |at| at.min(now_ms()));
+    let mut time_ms = now.max(engine.clock_ms());
     if let (true, Command::Tick { hour }) = (manual_clock, &command) {
         time_ms = time_ms.max(hour.start_ms());
     }

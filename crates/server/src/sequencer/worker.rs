@@ -202,9 +202,10 @@ impl Worker {
                     actor,
                     command,
                     idem,
+                    at_ms,
                     reply,
                 } => pending.push(
-                    match self.submit(actor, command, idem, batch, &mut recent) {
+                    match self.submit((actor, at_ms), command, idem, batch, &mut recent) {
                         Answer::Ready(answer) => Pending::Outcome(reply, answer),
                         Answer::Applied(i) => Pending::Applied(reply, i),
                     },
@@ -282,7 +283,7 @@ impl Worker {
     /// Applies one command (or answers it from the idempotency records).
     fn submit(
         &mut self,
-        actor: ParticipantId,
+        (actor, at_ms): (ParticipantId, Option<u64>),
         command: Command,
         idem: Option<Idem>,
         batch: &mut Batch,
@@ -298,7 +299,7 @@ impl Worker {
                 Err(e) => return Answer::Ready(Err(e)),
             }
         }
-        let envelope = super::envelope(&self.engine, self.manual_clock, actor, command);
+        let envelope = super::envelope(&self.engine, self.manual_clock, actor, command, at_ms);
         let mut events = Vec::new();
         let outcome = match self.engine.apply(&envelope, &mut events) {
             Ok(()) => {
