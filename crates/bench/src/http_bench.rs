@@ -243,7 +243,7 @@ pub(crate) fn config(dir: &std::path::Path, manual_clock: bool) -> Config {
         rate_limit: 0,
         snapshot_every: megawatt_server::limits::SNAPSHOT_EVERY_COMMANDS_DEFAULT,
         manual_clock,
-        month_close_grace_hours: 0,
+        month_close_grace_hours: Some(0),
         webhooks: Default::default(),
     }
 }

@@ -375,7 +375,7 @@ fn the_demo_prints_keys_that_work_at_once() {
         assert!(out.contains(want), "{want:?} in {out}");
     }
     // The lease began the month before last: what remains is the rest of this month
-    // and then whole months of fees to 2029-06-01.
+    // and then whole months of fees to its end.
     let remaining = out.lines().find(|l| l.contains("remaining")).unwrap();
     let dollars: u64 = remaining
         .split('$')
@@ -386,7 +386,14 @@ fn the_demo_prints_keys_that_work_at_once() {
         .expect("an amount");
     let today = megawatt_engine::units::Hour::containing(megawatt_server::sequencer::now_ms());
     let (y, m, _) = megawatt_engine::units::civil_from_days(i64::from(today.0 / 24));
-    let whole_months = (2029 * 12 + 6) - (y * 12 + i64::from(m) + 1);
+    // The lease's end, a month's start: `term  2026-10-01 00:00Z -> 2029-06-01 00:00Z`.
+    let term = out
+        .lines()
+        .find(|l| l.trim_start().starts_with("term"))
+        .unwrap();
+    let end = term.split("-> ").nth(1).expect("the lease's end");
+    let (ey, em): (i64, i64) = (end[..4].parse().unwrap(), end[5..7].parse().unwrap());
+    let whole_months = (ey * 12 + em) - (y * 12 + i64::from(m) + 1);
     // (In a month's first hour, the rest of the month is all of it.)
     let months = i64::try_from(dollars / 1_250_000_000).unwrap();
     assert!(

@@ -20,7 +20,15 @@ fn a_metering_agent_pushes_a_file_of_usage() {
     let (seller, pool, buyer) = setup(&url, &operator);
     let a = agent();
     let now = Hour::containing(megawatt_server::sequencer::now_ms());
+    // A day inside one month (from the next month's start when two hours on, a day
+    // would cross a month's end), so that one month close credits it.
     let start = Hour(now.0 + 2);
+    let start = if Hour(start.0 + 23).month_start() == start.month_start() {
+        start
+    } else {
+        Hour(start.0 + 23).month_start()
+    };
+    let month_end = start.next_month_start();
     let at = |h: u32| Hour(start.0 + h).to_string();
     let order = |key: &str, mut body: serde_json::Value| {
         for (k, v) in [
@@ -196,9 +204,9 @@ fn a_metering_agent_pushes_a_file_of_usage() {
         &["--json", "admin", "month-close"],
     )))
     .unwrap();
-    let closes_at = Hour(Hour(start.0 + 24).next_month_start().0 + 6).to_string();
+    let closes_at = Hour(month_end.0 + 6).to_string();
     assert_eq!(when["grace_hours"], json!(6), "{when}");
-    let before = json!({ "hour": Hour(Hour(start.0 + 24).next_month_start().0 + 5).to_string() });
+    let before = json!({ "hour": Hour(month_end.0 + 5).to_string() });
     let (status, _) = call(
         &a,
         "POST",

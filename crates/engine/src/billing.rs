@@ -156,11 +156,13 @@ impl Engine {
     /// grace existed, so old journals replay as they ran).
     pub(crate) fn close_months(&mut self, ctx: &Ctx, hour: Hour, events: &mut Vec<Event>) {
         let grace = u32::from(self.close_grace_hours);
+        let due = |end: Hour| end.0.saturating_add(grace) <= hour.0;
         let mut end = self.closed_to.next_month_start();
-        if end.0 + grace > hour.0 {
+        if !due(end) {
             return;
         }
-        while end.0 + grace <= hour.0 {
+        // `end` rises each turn, except at the end of time (`next_month_start` saturates).
+        while due(end) && end > self.closed_to {
             let start = Hour(end.0 - 1).month_start();
             self.close_month(ctx, Window { start, end }, hour, events);
             self.closed_to = end;

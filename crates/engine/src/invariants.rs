@@ -87,6 +87,12 @@ fn check_delivery(e: &Engine) -> Result<(), String> {
     // A month closes only after its end: the first open month is a month's start, not
     // after the month of the last tick.
     let open = e.closed_to;
+    if e.close_grace_hours > crate::limits::MAX_MONTH_CLOSE_GRACE_HOURS {
+        return Err(format!(
+            "a month close grace of {} hours",
+            e.close_grace_hours
+        ));
+    }
     if open != open.month_start() || open > e.last_tick.month_start() {
         return Err(format!(
             "the first open month {open} is not a month at or before the last tick's {}",

@@ -67,9 +67,11 @@ pub struct Config {
     /// No hourly ticker: time moves only when the operator ticks
     /// (`POST /v1/admin/clock`), for simulations and tests. Never in production.
     pub manual_clock: bool,
-    /// On a new store, how long after its end a month closes, hours (its usage reports
-    /// are taken until then); journaled as the operator's `SetMonthCloseGrace`.
-    pub month_close_grace_hours: u16,
+    /// How long after its end a month closes, hours (its usage reports are taken until
+    /// then), journaled as the operator's `SetMonthCloseGrace` at start when the store
+    /// has another; `None`: a new store gets
+    /// [`limits::MONTH_CLOSE_GRACE_HOURS_DEFAULT`], an older one keeps its own.
+    pub month_close_grace_hours: Option<u16>,
     /// How webhooks are delivered.
     pub webhooks: webhooks::WebhookConfig,
 }
@@ -173,29 +175,27 @@ pub async fn start(config: Config) -> Result<Running, ServerError> {
                 .map_err(|p| ServerError(p.detail.clone()))?
                 .key,
         );
-        let grace = config.month_close_grace_hours;
+        let grace = config
+            .month_close_grace_hours
+            .unwrap_or(limits::MONTH_CLOSE_GRACE_HOURS_DEFAULT);
         if config.demo {
             let (keys, lease) = demo::seed(&state, grace)
                 .await
                 .map_err(|p| ServerError(format!("demo: {}", p.detail)))?;
             first.demo = keys;
             first.demo_lease = Some(lease);
-        } else if grace > 0 {
-            let cmd = Command::SetMonthCloseGrace { hours: grace };
-            let caller = state::Caller {
-                id: OPERATOR,
-                operator: true,
-                scopes: scopes::Scopes::FULL,
-                key: [0; 32],
-            };
-            routes::submit(&state, caller, cmd, None)
-                .await
-                .map_err(|p| ServerError(format!("month close: {}", p.detail)))?;
+        } else {
+            month_close_grace(&state, grace).await?;
         }
-    } else if config.demo {
-        tracing::info!(
-            "the store is not empty: --demo seeds only a new store, so it does nothing here"
-        );
+    } else {
+        if config.demo {
+            tracing::info!(
+                "the store is not empty: --demo seeds only a new store, so it does nothing here"
+            );
+        }
+        if let Some(grace) = config.month_close_grace_hours {
+            month_close_grace(&state, grace).await?;
+        }
     }
     let ticker = if config.manual_clock {
         tracing::warn!("manual clock: no hourly ticks; the operator moves time");
@@ -381,6 +381,30 @@ fn load_keys(
             ))
         })
         .collect()
+}
+
+/// Journals the operator's month close grace of `hours` unless the store has it already.
+async fn month_close_grace(state: &AppState, hours: u16) -> Result<(), ServerError> {
+    let now = state
+        .seq
+        .query(Engine::month_close_grace_hours)
+        .await
+        .map_err(|e| ServerError(format!("month close: {e:?}")))?;
+    if now == hours {
+        return Ok(());
+    }
+    let cmd = Command::SetMonthCloseGrace { hours };
+    let caller = Caller {
+        id: OPERATOR,
+        operator: true,
+        scopes: scopes::Scopes::FULL,
+        key: [0; 32],
+    };
+    routes::submit(state, caller, cmd, None)
+        .await
+        .map_err(|p| ServerError(format!("month close: {}", p.detail)))?;
+    tracing::info!(hours, "months now close this many hours after their end");
+    Ok(())
 }
 
 /// Ticks at start and at every hour boundary, so that orders expire and contracts start

@@ -58,7 +58,12 @@ impl Outcome {
     /// `Unreadable`, with its journal position read from the head of the bytes (the
     /// variant's index, then `seq`, as postcard writes them).
     pub fn from_stored(bytes: &[u8]) -> Outcome {
-        if let Some(outcome) = Outcome::from_bytes(bytes) {
+        // Postcard does not describe itself: bytes of another shape may still decode,
+        // into other values. An answer is read only when it is exactly what this
+        // version writes for it.
+        if let Some(outcome) = Outcome::from_bytes(bytes)
+            && outcome.to_bytes() == bytes
+        {
             return outcome;
         }
         let seq = match postcard::take_from_bytes::<u32>(bytes) {
@@ -66,5 +71,27 @@ impl Outcome {
             _ => None,
         };
         Outcome::Unreadable { seq }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_answer_is_read_only_when_it_is_what_this_version_writes() {
+        let answer = Outcome::Accepted {
+            seq: 7,
+            events: vec![],
+        };
+        assert_eq!(Outcome::from_stored(&answer.to_bytes()), answer);
+        // Bytes of another shape that still decode (here: one more at the end) are not
+        // taken for this version's answer.
+        let mut longer = answer.to_bytes();
+        longer.push(0);
+        assert_eq!(
+            Outcome::from_stored(&longer),
+            Outcome::Unreadable { seq: Some(7) }
+        );
     }
 }

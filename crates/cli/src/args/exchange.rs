@@ -52,12 +52,12 @@ pub struct ServeArgs {
     /// when the operator ticks (`mw admin tick`), and may run ahead of real time.
     #[arg(long)]
     pub manual_clock: bool,
-    /// On a new store: how many hours after its end a month closes (0 to 168). Until
-    /// then its usage reports are taken and corrected, so a meter can report the
-    /// month's last hours; then its invoices and credits are issued. Later:
-    /// `mw admin month-close`.
-    #[arg(long, default_value_t = megawatt_server::limits::MONTH_CLOSE_GRACE_HOURS_DEFAULT)]
-    pub month_close_grace_hours: u16,
+    /// How many hours after its end a month closes, 0 to 168 (a new store: 6 unless
+    /// given; an older store keeps its own unless given). Until then the month's usage
+    /// reports are taken and corrected, so a meter can report its last hours; then its
+    /// invoices and credits are issued. Also `mw admin month-close`.
+    #[arg(long, value_parser = clap::value_parser!(u16).range(0..=168))]
+    pub month_close_grace_hours: Option<u16>,
     /// Let webhook endpoints be on loopback, private and link-local addresses (a
     /// receiver inside your own network, or a test rig). Off by default, so that a
     /// participant cannot make the server call into its own network.

@@ -312,15 +312,11 @@ fn lease_delivery() -> megawatt_engine::delivery::DeliveryTerms {
 /// in us-south, able to leave on 90 days' notice and to terminate for any cause;
 /// Colossus quotes all three pools at $1.25bn a month, 90 days' notice either way, no
 /// early-termination fee; the lab accepts. The scenario's lease began 2026-06-01; the
-/// demo's begins at `start` (the previous month's) and ends as the scenario's does,
-/// 2029-06-01 (or 36 months on, if that is later). Returns the lease's contract id.
+/// demo's begins at `start` (the month before last's) and ends as the scenario's does,
+/// 2029-06-01, or 36 months on if that is later. Returns the lease's contract id.
 async fn lease(s: &Seeder<'_>, cast: &Cast, start: Hour) -> Result<ContractId, Problem> {
     let scenario_end = Hour(u32::try_from(days_from_civil(2029, 6, 1) * 24).unwrap_or(u32::MAX));
-    let end = if scenario_end > start {
-        scenario_end
-    } else {
-        (0..36).fold(start, |h, _| h.next_month_start())
-    };
+    let end = scenario_end.max((0..36).fold(start, |h, _| h.next_month_start()));
     let rfq = Command::CreateRfq(lease_rfq(Window { start, end }, cast.colossus));
     let rfq = match s.run(cast.lab, rfq).await?.first() {
         Some(Event::RfqCreated(r)) => r.id,
@@ -350,8 +346,11 @@ pub async fn seed(
     grace_hours: u16,
 ) -> Result<(Vec<(String, String, String)>, String), Problem> {
     let now = Hour::containing(crate::sequencer::now_ms());
-    let last_month = Hour(now.month_start().0 - 1).month_start();
-    let lease_start = Hour(last_month.0 - 1).month_start();
+    let before = |h: Hour| h.0.checked_sub(1).map(|b| Hour(b).month_start());
+    let lease_start = before(now.month_start())
+        .and_then(before)
+        .filter(|h| h.0 >= 48)
+        .ok_or_else(|| Problem::unavailable("demo: the system clock is before 1970-03"))?;
     let mut s = Seeder {
         state,
         at_ms: Some(history::opening(lease_start).start_ms()),

@@ -59,11 +59,12 @@ pub fn month(raw: &str) -> Result<(Hour, Hour), Problem> {
     }
 }
 
-/// The month before the one the market's clock is in: the last one closed and invoiced.
+/// The month before the first one still open: the last one closed and invoiced (in a
+/// month's close grace, the month before last).
 async fn last_closed_month(state: &AppState) -> Result<(Hour, Hour), Problem> {
     let this = state
         .seq
-        .query(|e| Hour::containing(e.clock_ms()).month_start())
+        .query(|e| e.usage_open_from())
         .await
         .map_err(crate::state::seq_problem)?;
     Ok((Hour(this.0.saturating_sub(1)).month_start(), this))

@@ -22,7 +22,7 @@ fn view(e: &Engine) -> MonthCloseView {
     MonthCloseView {
         grace_hours: e.month_close_grace_hours(),
         open_from: open.to_string(),
-        closes_at: Hour(open.next_month_start().0 + grace).to_string(),
+        closes_at: Hour(open.next_month_start().0.saturating_add(grace)).to_string(),
     }
 }
 

@@ -220,7 +220,7 @@ impl Sequencer {
     /// Submits a command stamped `at_ms` (at most now, at least the market's clock;
     /// `None`: now) and waits for its durable outcome. Only the demo backdates, to write
     /// its history.
-    pub async fn submit_at(
+    pub(crate) async fn submit_at(
         &self,
         actor: ParticipantId,
         command: Command,

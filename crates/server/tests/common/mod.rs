@@ -128,7 +128,7 @@ impl TestServer {
             snapshot_every: 7,
             manual_clock,
             // Months close at their end, as the tests of billing expect.
-            month_close_grace_hours: 0,
+            month_close_grace_hours: Some(0),
             // Test receivers listen on loopback; retries come quickly. The guard on
             // internal addresses is tested with `start_guarded`.
             webhooks: megawatt_server::webhooks::WebhookConfig {
