@@ -16,6 +16,10 @@ pub enum MarketEvent {
         id: String,
         /// GPU model.
         model: String,
+        /// The region of the facility the GPUs come from (empty in prints logged before
+        /// 2026-12-03, which did not carry it).
+        #[serde(default)]
+        region: String,
         /// GPUs.
         gpus: u32,
         /// Window start, RFC 3339.

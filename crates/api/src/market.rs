@@ -72,6 +72,8 @@ pub struct TradeView {
     pub id: String,
     /// GPU model.
     pub model: String,
+    /// The region of the facility the GPUs come from.
+    pub region: String,
     /// GPUs.
     pub gpus: u32,
     /// Window start.

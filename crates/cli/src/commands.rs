@@ -332,7 +332,15 @@ fn market(c: &Client, mode: Mode, ask: Ask, cmd: &Cmd) -> Result<(), Failure> {
             let mine = ("mine", a.mine.then(|| "true".to_string()));
             let q = query(
                 "/v1/trades",
-                &[limit, before, mine, ("model", a.model.clone())],
+                &[
+                    limit,
+                    before,
+                    mine,
+                    ("model", a.model.clone()),
+                    ("region", a.region.clone()),
+                    ("delivery_from", input::start_arg(&a.delivery_from)?),
+                    ("delivery_to", input::start_arg(&a.delivery_to)?),
+                ],
             );
             let trades: api::Page<api::TradeView> = c.get(&q)?;
             show(mode, &trades, output::trades);

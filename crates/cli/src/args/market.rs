@@ -135,6 +135,15 @@ pub struct TradesArgs {
     /// Only this model.
     #[arg(short, long)]
     pub model: Option<String>,
+    /// Only from facilities in this region.
+    #[arg(long)]
+    pub region: Option<String>,
+    /// Only trades delivered in part at or after this (a start: 2027-01-04, tomorrow, …).
+    #[arg(long)]
+    pub delivery_from: Option<String>,
+    /// Only trades delivered in part before this.
+    #[arg(long)]
+    pub delivery_to: Option<String>,
     /// Paging.
     #[command(flatten)]
     pub page: PageArgs,

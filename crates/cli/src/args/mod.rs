@@ -124,7 +124,9 @@ pub enum Cmd {
         id: String,
     },
     /// Trades: the public tape, or yours with --mine.
-    #[command(after_help = "Examples:\n  mw trades -m h100-sxm\n  mw trades --mine")]
+    #[command(
+        after_help = "Examples:\n  mw trades -m h100-sxm\n  mw trades -m h100-sxm --region us-east --delivery-from 2027-01-04 --delivery-to 2027-01-11\n  mw trades --mine"
+    )]
     Trades(TradesArgs),
     /// The order book of a model.
     #[command(after_help = "Examples:\n  mw book -m h100-sxm")]

@@ -258,6 +258,7 @@ pub fn trade_row(x: &TradeView) -> Vec<String> {
     vec![
         x.id.clone(),
         x.model.clone(),
+        x.region.clone(),
         x.gpus.to_string(),
         t(&x.start),
         t(&x.end),
@@ -284,8 +285,8 @@ pub fn trades(p: &megawatt_api::Page<TradeView>) {
 }
 
 /// Headers of [`trade_row`].
-pub const TRADE_HEADERS: [&str; 9] = [
-    "id", "model", "gpus", "start", "end", "price/h", "notional", "buyer", "seller",
+pub const TRADE_HEADERS: [&str; 10] = [
+    "id", "model", "region", "gpus", "start", "end", "price/h", "notional", "buyer", "seller",
 ];
 
 /// The directory.
@@ -468,6 +469,7 @@ fn market_event(mode: Mode, e: &MarketEvent) -> String {
             MarketEvent::Trade {
                 id,
                 model,
+                region,
                 gpus,
                 start,
                 end,
@@ -476,7 +478,7 @@ fn market_event(mode: Mode, e: &MarketEvent) -> String {
                 ..
             },
         ) => format!(
-            "trade  {id} {model} {gpus} GPUs {} -> {} at {} ({aggressor} came in)",
+            "trade  {id} {model} {region} {gpus} GPUs {} -> {} at {} ({aggressor} came in)",
             t(start),
             t(end),
             usd(price)

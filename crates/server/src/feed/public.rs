@@ -29,6 +29,7 @@ fn trade_event(names: &Names, seq: u64, t: &Trade) -> MarketEvent {
         seq,
         id: t.id.to_string(),
         model: names.model_id(t.model).to_string(),
+        region: names.pool_region(t.pool).unwrap_or_default().to_string(),
         gpus: t.gpus,
         start: t.window.start.to_string(),
         end: t.window.end.to_string(),

@@ -104,7 +104,7 @@ fn order() -> Value {
 }
 
 fn trade() -> Value {
-    json!({ "id": "trd-4", "model": "h100-sxm", "gpus": 64, "start": START, "end": END,
+    json!({ "id": "trd-4", "model": "h100-sxm", "region": "us-east", "gpus": 64, "start": START, "end": END,
         "hours": 24, "price": usd(PRICE_MICROS), "notional": notional(24), "aggressor": "buy",
         "time_ms": 1_798_275_600_000u64, "buyer": "p-3", "seller": "p-2", "bid": "ord-17",
         "ask": "ord-12", "pool": "pool-3", "contract": "ctr-9" })
@@ -347,7 +347,7 @@ fn stream() -> String {
         serde_json::to_string(&event).unwrap_or_default()
     };
     let trade = sent(json!({ "type": "trade", "seq": 1742, "id": "trd-4",
-        "model": "h100-sxm", "gpus": 64, "start": START, "end": END, "price": usd(PRICE_MICROS),
+        "model": "h100-sxm", "region": "us-east", "gpus": 64, "start": START, "end": END, "price": usd(PRICE_MICROS),
         "aggressor": "buy" }));
     let fill = sent(json!({ "type": "fill", "trade": "trd-4",
         "order": "ord-17", "side": "buy", "model": "h100-sxm", "gpus": 64, "start": START,

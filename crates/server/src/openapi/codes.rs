@@ -110,7 +110,7 @@ const OPERATION_CODES: &[(&str, &[&str])] = &[
 
     // market (routes/market.rs)
     // GET /v1/trades?mine&model&before&limit.
-    ("market_trades", &["unknown_field", "invalid_field", "unknown_model"]),
+    ("market_trades", &["unknown_field", "invalid_field", "unknown_model", "unknown_region", "window_empty"]),
     // GET /v1/book?model: no command.
     ("market_book", &[
         "missing_field", "unknown_field", "invalid_field", "unknown_model",

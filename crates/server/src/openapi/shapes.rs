@@ -67,7 +67,7 @@ fn parameter_pattern(path: &str, name: &str) -> Option<String> {
     Some(match name {
         "before" | "after" if path == "/v1/events" => "^[0-9]{1,19}(\\.[0-9]{1,9})?$".into(),
         "before" | "after" => id(cursor_prefix(path)?),
-        "from" | "to" => HOUR.into(),
+        "from" | "to" | "delivery_from" | "delivery_to" => HOUR.into(),
         "as" if path == "/v1/utilization" => "^(buyer|seller)$".into(),
         "by" if path == "/v1/utilization" => "^(day|month)$".into(),
         "contract" if path == "/v1/utilization" => id(ContractId::PREFIX),

@@ -11,10 +11,11 @@ use axum::extract::State;
 use axum::response::sse::{Event as SseEvent, KeepAlive, Sse};
 use futures_util::stream::Stream;
 use megawatt_api::StreamEvent;
+use megawatt_engine::Rule;
 use megawatt_engine::ids::TradeId;
 use megawatt_engine::order::Book;
 use megawatt_engine::units::Window;
-use megawatt_store::reader::Scope;
+use megawatt_store::reader::{Scope, TradeFilter};
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::convert::Infallible;
@@ -30,6 +31,12 @@ pub struct TradeQuery {
     pub mine: Option<bool>,
     /// Only this model.
     pub model: Option<String>,
+    /// Only from facilities in this region, e.g. `us-east`.
+    pub region: Option<String>,
+    /// Only trades delivered in part at or after this hour (their window ends after it).
+    pub delivery_from: Option<String>,
+    /// Only trades delivered in part before this hour (their window starts before it).
+    pub delivery_to: Option<String>,
     /// Cursor from a previous page.
     pub before: Option<String>,
     /// Page size, 1 to 1000.
@@ -51,23 +58,54 @@ pub async fn trades(
     } else {
         Scope::All
     };
-    let model = q.model;
-    if let Some(m) = &model
-        && !state.seq.names().models.iter().any(|x| &x.id == m)
-    {
-        return Err(
-            Problem::unknown("model", format!("model: no GPU model {m:?} in the catalog"))
-                .field("model"),
-        );
-    }
+    let filter = trade_filter(&state, q)?;
     let page = state
-        .read(move |r| r.trades(scope, model.as_deref(), before, limit))
+        .read(move |r| r.trades(scope, &filter, before, limit))
         .await?;
     Ok(super::page(
         &page,
         |t| views::trade(t, mine),
         |n| TradeId(n).to_string(),
     ))
+}
+
+/// The tape's filter a query asks for: a model and a region the market knows, and a
+/// delivery period that is not empty.
+fn trade_filter(state: &AppState, q: TradeQuery) -> Result<TradeFilter, Problem> {
+    let names = state.seq.names();
+    if let Some(m) = &q.model
+        && !names.models.iter().any(|x| &x.id == m)
+    {
+        let detail = format!("model: no GPU model {m:?} in the catalog");
+        return Err(Problem::unknown("model", detail).field("model"));
+    }
+    if let Some(r) = &q.region
+        && !names.regions.iter().any(|x| x == r)
+    {
+        let detail = format!("region: no facility is in a region {r:?}");
+        return Err(Problem::rule(Rule::UnknownRegion, "region", &detail));
+    }
+    let hour = |field: &str, raw: &Option<String>| {
+        raw.as_deref()
+            .map(|v| super::hour_field(field, v))
+            .transpose()
+    };
+    let (from, to) = (
+        hour("delivery_from", &q.delivery_from)?,
+        hour("delivery_to", &q.delivery_to)?,
+    );
+    if let (Some(from), Some(to)) = (from, to)
+        && to <= from
+    {
+        let detail = format!("the delivery period ends at {to}, not after its start {from}");
+        return Err(Problem::rule(Rule::WindowEmpty, "delivery_to", &detail));
+    }
+    Ok(TradeFilter {
+        model: q.model,
+        region: q.region,
+        delivery_from: from,
+        delivery_to: to,
+    })
 }
 
 /// Which book.

@@ -176,11 +176,13 @@ async fn placed(state: &AppState, events: &[Event]) -> Result<PlacedView, Proble
     let mut status = "open";
     let owner = megawatt_engine::money::Account::Participant(order.owner);
     let mut filled = 0u64;
+    let names = state.seq.names();
     for e in events {
         match e {
             Event::Trade(t) => {
                 filled += u64::from(t.gpus) * u64::from(t.window.hours());
-                trades.push(views::trade_of(t, &model));
+                let region = names.pool_region(t.pool).unwrap_or_default();
+                trades.push(views::trade_of(t, &model, region));
             }
             Event::ContractCreated(c) => {
                 contracts.push(views::new_contract(c, Hour::containing(c.created_ms)));

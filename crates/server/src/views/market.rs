@@ -105,6 +105,7 @@ pub fn trade(t: &TradeRecord, parties: bool) -> TradeView {
     TradeView {
         id: t.id.to_string(),
         model: t.model.clone(),
+        region: t.region.clone(),
         gpus: t.gpus,
         start: t.window.start.to_string(),
         end: t.window.end.to_string(),
@@ -123,6 +124,6 @@ pub fn trade(t: &TradeRecord, parties: bool) -> TradeView {
 }
 
 /// A trade from an engine event (always the caller's own).
-pub fn trade_of(t: &Trade, model: &str) -> TradeView {
-    trade(&TradeRecord::of(t, model), true)
+pub fn trade_of(t: &Trade, model: &str, region: &str) -> TradeView {
+    trade(&TradeRecord::of(t, model, region), true)
 }

@@ -103,7 +103,8 @@ impl TestServer {
 
     fn start_with(backend: Backend, rate: u32, manual_clock: bool) -> Option<TestServer> {
         let (store, dir, scratch) = new_store(backend)?;
-        let (mut s, operator) = TestServer::open(dir, store, scratch, (rate, manual_clock));
+        let (mut s, operator) =
+            TestServer::open(dir, store, scratch, (rate, manual_clock, Some(0)));
         s.operator = operator.expect("a new store prints an operator key");
         Some(s)
     }
@@ -112,7 +113,7 @@ impl TestServer {
         dir: tempfile::TempDir,
         store: Location,
         scratch: Option<ScratchDb>,
-        (rate_limit, manual_clock): (u32, bool),
+        (rate_limit, manual_clock, month_close_grace_hours): (u32, bool, Option<u16>),
     ) -> (TestServer, Option<String>) {
         let rt = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
@@ -127,8 +128,9 @@ impl TestServer {
             rate_limit,
             snapshot_every: 7,
             manual_clock,
-            // Months close at their end, as the tests of billing expect.
-            month_close_grace_hours: Some(0),
+            // A new store's months close at their end, as the tests of billing expect;
+            // a restart keeps what the store has.
+            month_close_grace_hours,
             // Test receivers listen on loopback; retries come quickly. The guard on
             // internal addresses is tested with `start_guarded`.
             webhooks: megawatt_server::webhooks::WebhookConfig {
@@ -167,7 +169,7 @@ impl TestServer {
         let store = self.store.clone();
         let manual_clock = self.manual_clock;
         drop(self);
-        let (mut s, first) = TestServer::open(dir, store, scratch, (0, manual_clock));
+        let (mut s, first) = TestServer::open(dir, store, scratch, (0, manual_clock, None));
         assert!(
             first.is_none(),
             "a restart must not print a new operator key"

@@ -51,6 +51,20 @@ pub struct OrderRecord {
     pub min_reliability_bps: Option<u16>,
 }
 
+/// Which trades a tape shows: of a model, a region, and delivered in part between two
+/// hours (each `None`: any).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct TradeFilter {
+    /// Only this GPU model.
+    pub model: Option<String>,
+    /// Only from facilities in this region.
+    pub region: Option<String>,
+    /// Only trades whose window ends after this hour.
+    pub delivery_from: Option<Hour>,
+    /// Only trades whose window starts before this hour.
+    pub delivery_to: Option<Hour>,
+}
+
 /// A trade as the table holds it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct TradeRecord {
@@ -80,11 +94,13 @@ pub struct TradeRecord {
     pub contract: ContractId,
     /// When, ms since the epoch.
     pub time_ms: u64,
+    /// The region of the facility the GPUs come from.
+    pub region: String,
 }
 
 impl TradeRecord {
-    /// A trade from an engine event, with its model's id.
-    pub fn of(t: &Trade, model: &str) -> TradeRecord {
+    /// A trade from an engine event, with its model's id and its facility's region.
+    pub fn of(t: &Trade, model: &str, region: &str) -> TradeRecord {
         TradeRecord {
             id: t.id,
             bid: t.bid,
@@ -99,6 +115,7 @@ impl TradeRecord {
             aggressor: t.aggressor,
             contract: t.contract,
             time_ms: t.time_ms,
+            region: region.to_string(),
         }
     }
 
@@ -155,7 +172,8 @@ fn order_record(r: &dyn Get) -> Result<OrderRecord, StoreError> {
 
 /// The columns [`trade_record`] reads, in order.
 const TRADE_COLUMNS: &str = "id, bid, ask, buyer, seller, pool, model, gpus, start_hour, end_hour, \
-    price_micros, aggressor, contract, time_ms";
+    price_micros, aggressor, contract, time_ms, \
+    (SELECT f.region FROM pools p JOIN facilities f ON f.id = p.facility WHERE p.id = trades.pool)";
 
 fn trade_record(r: &dyn Get) -> Result<TradeRecord, StoreError> {
     let aggressor = string(r, 11)?;
@@ -174,6 +192,7 @@ fn trade_record(r: &dyn Get) -> Result<TradeRecord, StoreError> {
             .ok_or_else(|| corrupt("trades.aggressor", &aggressor))?,
         contract: ContractId(big(r, 12)?),
         time_ms: big(r, 13)?,
+        region: string(r, 14)?,
     })
 }
 
@@ -207,22 +226,31 @@ impl Reader {
         }))
     }
 
-    /// Trades, newest first, where the participant is a party (or all), optionally of
-    /// one model.
+    /// Trades, newest first, where the participant is a party (or all), of the trades
+    /// `filter` lets through.
     pub fn trades(
         &mut self,
         scope: Scope,
-        model: Option<&str>,
+        filter: &TradeFilter,
         before_id: Option<u64>,
         max: usize,
     ) -> Result<Page<TradeRecord>, StoreError> {
         let sql = format!(
             "SELECT {TRADE_COLUMNS} FROM trades WHERE (CAST($1 AS BIGINT) IS NULL OR buyer = $1 OR seller = $1) \
-             AND (CAST($2 AS TEXT) IS NULL OR model = $2) AND id < $3 ORDER BY id DESC LIMIT $4"
+             AND (CAST($2 AS TEXT) IS NULL OR model = $2) \
+             AND (CAST($3 AS TEXT) IS NULL OR pool IN \
+                 (SELECT p.id FROM pools p JOIN facilities f ON f.id = p.facility WHERE f.region = $3)) \
+             AND (CAST($4 AS BIGINT) IS NULL OR end_hour > $4) \
+             AND (CAST($5 AS BIGINT) IS NULL OR start_hour < $5) \
+             AND id < $6 ORDER BY id DESC LIMIT $7"
         );
+        let hour = |h: Option<Hour>| Val::I(h.map(|h| i64::from(h.0)));
         let params = [
             party(scope),
-            Val::T(model.map(str::to_string)),
+            Val::T(filter.model.clone()),
+            Val::T(filter.region.clone()),
+            hour(filter.delivery_from),
+            hour(filter.delivery_to),
             before(before_id),
             limit(max),
         ];

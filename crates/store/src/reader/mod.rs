@@ -23,7 +23,7 @@ mod utilization;
 pub use deals::{Asked, QuoteRecord, RfqRecord};
 pub use feed::Audience;
 pub use keys::KeyRecord;
-pub use market::{OrderRecord, TradeRecord};
+pub use market::{OrderRecord, TradeFilter, TradeRecord};
 pub use money::InvoiceRecord;
 pub use usage::UsageRow;
 pub use utilization::{DayUse, UseScope, Utilization};

@@ -1,0 +1,132 @@
+//! The public tape over HTTP on both backends (`GET /v1/trades`): every print with its
+//! model, region, GPUs, window and price and no parties, filtered by model, region and
+//! delivery period, and on the event stream; bad filters refused naming the field, and
+//! the tape the same after a restart.
+
+mod common;
+
+use common::sse::{subscribe, until};
+use common::{Backend, Resp, TestServer, day};
+use serde_json::{Value, json};
+
+fn problem(r: &Resp, status: u16, code: &str, field: &str) {
+    assert_eq!(r.status, status, "{:?}", r.body);
+    assert_eq!(
+        (r.body["code"].as_str(), r.body["field"].as_str()),
+        (Some(code), Some(field)),
+        "{:?}",
+        r.body
+    );
+}
+
+/// The ids of the trades a tape query answers.
+fn ids(s: &TestServer, key: &str, query: &str) -> Vec<String> {
+    let r = s.get(&format!("/v1/trades{query}"), key);
+    assert_eq!(r.status, 200, "{query}: {:?}", r.body);
+    r.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["id"].as_str().unwrap().to_string())
+        .collect()
+}
+
+/// A provider's pool of 64 H100 in `region`.
+fn pool_in(s: &TestServer, key: &str, region: &str) -> String {
+    let body = json!({ "name": format!("Site {region}"), "region": region, "power_kw": 1_000,
+        "pools": [{ "model": "h100-sxm", "gpus": 64 }] });
+    let r = s.post("/v1/facilities", key, body);
+    assert_eq!(r.status, 201, "{:?}", r.body);
+    r.body["pools"][0]["id"].as_str().unwrap().to_string()
+}
+
+/// A print: `pool` sells 8 GPUs for a day from `start`, and the buyer takes them.
+fn print(s: &TestServer, (prov, lab): (&str, &str), pool: &str, start: &str) -> Value {
+    let ask = json!({ "side": "sell", "pool": pool, "gpus": 8, "start": start, "hours": 24, "price": "2.00" });
+    assert_eq!(s.post("/v1/orders", prov, ask).status, 201);
+    let bid = json!({ "side": "buy", "model": "h100-sxm", "gpus": 8, "start": start, "hours": 24, "price": "2.00" });
+    let r = s.post("/v1/orders", lab, bid);
+    assert_eq!(r.status, 201, "{:?}", r.body);
+    r.body["trades"][0].clone()
+}
+
+fn the_tape_filters_by_model_region_and_delivery_period(backend: Backend) {
+    let Some(s) = TestServer::start(backend) else {
+        return;
+    };
+    let (_, prov) = s.participant("Neocloud", &["provider"]);
+    let (_, lab) = s.participant("Lab", &["buyer"]);
+    let east = pool_in(&s, &prov, "us-east");
+    let west = pool_in(&s, &prov, "us-west");
+    let fill = print(&s, (&prov, &lab), &east, &day(1));
+    assert_eq!(
+        fill["region"], "us-east",
+        "the fill names its region: {fill}"
+    );
+    let a = fill["id"].as_str().unwrap().to_string();
+    let b = print(&s, (&prov, &lab), &west, &day(3))["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let c = print(&s, (&prov, &lab), &east, &day(5))["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    // The public tape: newest first, regions shown, no parties.
+    let tape = s.get("/v1/trades", &lab);
+    let first = &tape.body["items"][0];
+    assert_eq!(
+        (&first["region"], first.get("buyer")),
+        (&json!("us-east"), None)
+    );
+    assert_eq!(ids(&s, &lab, ""), vec![c.clone(), b.clone(), a.clone()]);
+    assert_eq!(ids(&s, &lab, "?region=us-west"), vec![b.clone()]);
+    assert_eq!(
+        ids(&s, &lab, "?region=us-east&model=h100-sxm"),
+        vec![c.clone(), a.clone()]
+    );
+    // Delivered in part in [day 2, day 4): only the print of day 3; a window that ends
+    // at the period's start is not in it, one that starts at its end neither.
+    let q = format!("?delivery_from={}&delivery_to={}", day(2), day(4));
+    assert_eq!(ids(&s, &lab, &q), vec![b.clone()]);
+    let q = format!("?delivery_from={}&delivery_to={}", day(2), day(3));
+    assert!(ids(&s, &lab, &q).is_empty());
+    let q = format!("?delivery_from={}", day(3));
+    assert_eq!(ids(&s, &lab, &q), vec![c.clone(), b.clone()]);
+    let q = format!("?delivery_to={}&region=us-east", day(3));
+    assert_eq!(ids(&s, &lab, &q), vec![a.clone()]);
+    // Bad filters, each named.
+    problem(
+        &s.get("/v1/trades?region=mars", &lab),
+        404,
+        "unknown_region",
+        "region",
+    );
+    problem(
+        &s.get("/v1/trades?model=h900", &lab),
+        404,
+        "unknown_model",
+        "model",
+    );
+    let q = format!("/v1/trades?delivery_from={}&delivery_to={}", day(4), day(4));
+    problem(&s.get(&q, &lab), 422, "window_empty", "delivery_to");
+    let q = "/v1/trades?delivery_from=2027-01-04T09:30:00Z";
+    problem(&s.get(q, &lab), 422, "invalid_field", "delivery_from");
+    // The prints on the event stream carry their regions too.
+    let stream = until(&subscribe(&s, &lab, Some("0")), |e| {
+        e.kind == "trade" && e.data["id"] == json!(c)
+    });
+    let regions: Vec<&Value> = stream
+        .iter()
+        .filter(|e| e.kind == "trade")
+        .map(|e| &e.data["region"])
+        .collect();
+    assert_eq!(
+        regions,
+        [&json!("us-east"), &json!("us-west"), &json!("us-east")]
+    );
+    let s = s.restart();
+    assert_eq!(ids(&s, &lab, "?region=us-west"), vec![b.clone()]);
+}
+
+on_both_backends!(the_tape_filters_by_model_region_and_delivery_period);
