@@ -109,3 +109,34 @@ pub struct TradeView {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub contract: Option<String>,
 }
+
+/// The book's depth by delivery period (`GET /v1/depth`): for the windows starting in
+/// each week (Monday 00:00 UTC) or month, the GPUs and GPU-hours resting at each price.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct DepthView {
+    /// GPU model.
+    pub model: String,
+    /// `week` or `month`.
+    pub by: String,
+    /// Asks, by period (earliest first), then cheapest first.
+    pub asks: Vec<DepthLevelView>,
+    /// Bids, by period (earliest first), then highest first.
+    pub bids: Vec<DepthLevelView>,
+}
+
+/// The orders at one price whose windows start in one period, summed.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct DepthLevelView {
+    /// First hour of the period.
+    pub period_start: String,
+    /// End of the period.
+    pub period_end: String,
+    /// Price per GPU-hour.
+    pub price: Money,
+    /// GPUs: asks, the most still offered at any hour of each window; bids, still wanted.
+    pub gpus: u64,
+    /// Those GPUs times their windows' hours.
+    pub gpu_hours: u64,
+    /// Number of orders.
+    pub orders: u32,
+}

@@ -349,6 +349,13 @@ fn market(c: &Client, mode: Mode, ask: Ask, cmd: &Cmd) -> Result<(), Failure> {
             let q = query("/v1/book", &[("model", Some(model.clone()))]);
             show(mode, &c.get(&q)?, output::book);
         }
+        Cmd::Depth { model, by } => {
+            let q = query(
+                "/v1/depth",
+                &[("model", Some(model.clone())), ("by", Some(by.clone()))],
+            );
+            show(mode, &c.get(&q)?, output::depth);
+        }
         Cmd::Contracts(p) => {
             let contracts: api::Page<api::ContractView> =
                 c.get(&query("/v1/contracts", &paging(p)))?;

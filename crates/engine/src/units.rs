@@ -52,6 +52,15 @@ impl Hour {
         Hour::from_days(days_from_civil(y, m, 1))
     }
 
+    /// The first hour of the week (Monday 00:00 UTC, as ISO 8601 weeks) containing
+    /// this hour (the epoch's first days, a Thursday to a Sunday, belong to no earlier
+    /// week here: their week starts at the epoch).
+    pub fn week_start(self) -> Hour {
+        // 1970-01-01 was a Thursday: day 4 is the first Monday.
+        let day = self.0 / 24;
+        Hour(day.saturating_sub((day + 3) % 7) * 24)
+    }
+
     fn from_days(days: i64) -> Hour {
         Hour(u32::try_from(days.saturating_mul(24)).unwrap_or(u32::MAX))
     }
@@ -274,6 +283,22 @@ mod tests {
         let d = days_from_civil(2028, 2, 29);
         assert_eq!(civil_from_days(d), (2028, 2, 29));
         assert_eq!(civil_from_days(d + 1), (2028, 3, 1));
+    }
+
+    #[test]
+    fn weeks_start_on_monday_at_midnight_utc() {
+        let day = |y, m, d| Hour(u32::try_from(days_from_civil(y, m, d) * 24).unwrap());
+        let monday = day(2026, 11, 30);
+        // A Thursday afternoon, the Monday itself, and the Sunday's last hour.
+        for h in [
+            Hour(day(2026, 12, 3).0 + 15),
+            monday,
+            Hour(day(2026, 12, 7).0 - 1),
+        ] {
+            assert_eq!(h.week_start(), monday, "{h}");
+        }
+        assert_eq!(day(2026, 12, 7).week_start(), day(2026, 12, 7));
+        assert_eq!(Hour(30).week_start(), Hour(0), "the epoch's first days");
     }
 
     #[test]

@@ -135,6 +135,17 @@ pub enum Cmd {
         #[arg(short, long)]
         model: String,
     },
+    /// The book of a model by delivery period: GPUs and GPU-hours at each price for the
+    /// windows starting in each week (from Monday 00:00 UTC) or month.
+    #[command(after_help = "Examples:\n  mw depth -m h100-sxm\n  mw depth -m h200 --by month")]
+    Depth {
+        /// GPU model.
+        #[arg(short, long)]
+        model: String,
+        /// week or month.
+        #[arg(long, default_value = "week")]
+        by: String,
+    },
     /// Your contracts.
     #[command(after_help = "Examples:\n  mw contracts\n  mw contracts --limit 10")]
     Contracts(PageArgs),

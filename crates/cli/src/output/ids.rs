@@ -8,7 +8,8 @@ use megawatt_api::{
     RfqView, TradeView, TransferView,
 };
 use megawatt_api::{
-    ContractUsage, DeliveryTermsView, KeyInfoView, MonthCloseView, UsageAccepted, UtilizationView,
+    ContractUsage, DeliveryTermsView, DepthView, KeyInfoView, MonthCloseView, UsageAccepted,
+    UtilizationView,
 };
 use megawatt_api::{EventType, Webhook, WebhookAttempt, WebhookCreated};
 
@@ -80,6 +81,7 @@ macro_rules! no_id {
 
 no_id!(
     BookView,
+    DepthView,
     FeesView,
     Statement,
     UsageAccepted,

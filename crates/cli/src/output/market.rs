@@ -205,6 +205,24 @@ pub fn book(v: &BookView) {
     }
 }
 
+/// The book by delivery period: a table per side, a row per period and price.
+pub fn depth(v: &megawatt_api::DepthView) {
+    let level = |l: &megawatt_api::DepthLevelView| {
+        vec![
+            t(&l.period_start),
+            usd(&l.price),
+            l.gpus.to_string(),
+            l.gpu_hours.to_string(),
+            l.orders.to_string(),
+        ]
+    };
+    let headers = [v.by.as_str(), "price/h", "gpus", "gpu-hours", "orders"];
+    println!("{} asks by {} of delivery (cheapest first)", v.model, v.by);
+    table(&headers, &v.asks.iter().map(level).collect::<Vec<_>>());
+    println!("\n{} bids by {} of delivery (highest first)", v.model, v.by);
+    table(&headers, &v.bids.iter().map(level).collect::<Vec<_>>());
+}
+
 /// Reliability in words: `99.50% of 1440 GPU-hours reported`, or `no reports`.
 fn reliability(r: &megawatt_api::ReliabilityView) -> String {
     match r.reliability_bps {

@@ -115,6 +115,10 @@ const OPERATION_CODES: &[(&str, &[&str])] = &[
     ("market_book", &[
         "missing_field", "unknown_field", "invalid_field", "unknown_model",
     ]),
+    // GET /v1/depth?model&by: no command.
+    ("market_depth_by_period", &[
+        "missing_field", "unknown_field", "invalid_field", "unknown_model",
+    ]),
     // GET /v1/events?after: no command.
     ("market_events", &["unknown_field", "invalid_field"]),
 

@@ -11,8 +11,8 @@ mod shapes;
 mod words;
 
 use crate::routes::{
-    admin, billing, contracts, facilities, keys, market, money, months, ops, orders, rfqs, usage,
-    utilization, webhooks,
+    admin, billing, contracts, depth, facilities, keys, market, money, months, ops, orders, rfqs,
+    usage, utilization, webhooks,
 };
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::{Modify, OpenApi};
@@ -27,7 +27,7 @@ use utoipa::{Modify, OpenApi};
         admin::list_models, admin::create_model,
         facilities::create, facilities::list, facilities::show, facilities::reserve, facilities::reservations, facilities::release,
         orders::place, orders::list, orders::show, orders::cancel, orders::reduce,
-        market::trades, market::book, market::events,
+        market::trades, market::book, market::events, depth::depth_by_period,
         contracts::list, contracts::show, contracts::notice, contracts::terminate,
         usage::report, usage::contract_usage, usage::delivery_terms, usage::set_delivery_terms,
         months::month_close, months::set_month_close,

@@ -70,6 +70,7 @@ fn parameter_pattern(path: &str, name: &str) -> Option<String> {
         "from" | "to" | "delivery_from" | "delivery_to" => HOUR.into(),
         "as" if path == "/v1/utilization" => "^(buyer|seller)$".into(),
         "by" if path == "/v1/utilization" => "^(day|month)$".into(),
+        "by" if path == "/v1/depth" => "^(week|month)$".into(),
         "contract" if path == "/v1/utilization" => id(ContractId::PREFIX),
         "facility" if path == "/v1/utilization" => id(FacilityId::PREFIX),
         "pool" if path == "/v1/utilization" => id(PoolId::PREFIX),

@@ -5,6 +5,7 @@
 pub mod admin;
 pub mod billing;
 pub mod contracts;
+pub mod depth;
 pub mod facilities;
 pub mod follow;
 pub mod keys;

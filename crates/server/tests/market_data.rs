@@ -1,7 +1,8 @@
-//! The public tape over HTTP on both backends (`GET /v1/trades`): every print with its
-//! model, region, GPUs, window and price and no parties, filtered by model, region and
-//! delivery period, and on the event stream; bad filters refused naming the field, and
-//! the tape the same after a restart.
+//! Public market data over HTTP on both backends: the tape (`GET /v1/trades`), every
+//! print with its model, region, GPUs, window and price and no parties, filtered by
+//! model, region and delivery period, and on the event stream, the same after a
+//! restart; the book's depth by delivery week and month (`GET /v1/depth`). Bad filters
+//! are refused naming the field.
 
 mod common;
 
@@ -129,4 +130,82 @@ fn the_tape_filters_by_model_region_and_delivery_period(backend: Backend) {
     assert_eq!(ids(&s, &lab, "?region=us-west"), vec![b.clone()]);
 }
 
-on_both_backends!(the_tape_filters_by_model_region_and_delivery_period);
+/// The book by delivery period: orders summed by the week (or month) their windows start
+/// in and their price.
+fn the_depth_sums_the_book_by_delivery_period(backend: Backend) {
+    use megawatt_engine::units::Hour;
+    let Some(s) = TestServer::start(backend) else {
+        return;
+    };
+    let (_, prov) = s.participant("Neocloud", &["provider"]);
+    let (_, lab) = s.participant("Lab", &["buyer"]);
+    let pool = pool_in(&s, &prov, "us-east");
+    let now = Hour::containing(megawatt_server::sequencer::now_ms());
+    // The Monday of next week, at least a day ahead, and the one after.
+    let (w1, w2) = {
+        let w1 = Hour(now.0 + 7 * 24).week_start();
+        (w1, Hour(w1.0 + 7 * 24))
+    };
+    let at = |h: Hour, plus: u32| Hour(h.0 + plus).to_string();
+    let order = |key: &str, side: &str, start: String, price: &str, gpus: u32| {
+        let mut b =
+            json!({ "side": side, "gpus": gpus, "start": start, "hours": 24, "price": price });
+        if side == "sell" {
+            b["pool"] = json!(pool);
+        } else {
+            b["model"] = json!("h100-sxm");
+        }
+        let r = s.post("/v1/orders", key, b);
+        assert_eq!(r.status, 201, "{:?}", r.body);
+    };
+    order(&prov, "sell", at(w1, 9), "2.00", 8);
+    order(&prov, "sell", at(w1, 48), "2.00", 8);
+    order(&prov, "sell", at(w2, 9), "1.50", 8);
+    order(&lab, "buy", at(w2, 0), "1.00", 4);
+    let level = |period: Hour, end: Hour, price: &str, gpus: u64, orders: u32| {
+        json!({ "period_start": period.to_string(), "period_end": end.to_string(),
+            "price": { "micros": megawatt_engine::units::usd_micros(price).unwrap(), "usd": format!("{price}0000") },
+            "gpus": gpus, "gpu_hours": gpus * 24, "orders": orders })
+    };
+    let r = s.get("/v1/depth?model=h100-sxm", &lab);
+    assert_eq!(r.status, 200, "{:?}", r.body);
+    let w3 = Hour(w2.0 + 7 * 24);
+    assert_eq!(
+        r.body,
+        json!({ "model": "h100-sxm", "by": "week",
+            "asks": [level(w1, w2, "2.00", 16, 2), level(w2, w3, "1.50", 8, 1)],
+            "bids": [level(w2, w3, "1.00", 4, 1)] })
+    );
+    // By month: one month, or two, as the calendar falls.
+    let (m1, m2) = (w1.month_start(), w2.month_start());
+    let asks = if m1 == m2 {
+        vec![
+            level(m1, m1.next_month_start(), "1.50", 8, 1),
+            level(m1, m1.next_month_start(), "2.00", 16, 2),
+        ]
+    } else {
+        vec![
+            level(m1, m2, "2.00", 16, 2),
+            level(m2, m2.next_month_start(), "1.50", 8, 1),
+        ]
+    };
+    let r = s.get("/v1/depth?model=h100-sxm&by=month", &lab);
+    assert_eq!(r.body["asks"], json!(asks), "{:?}", r.body);
+    problem(
+        &s.get("/v1/depth?model=h100-sxm&by=day", &lab),
+        422,
+        "invalid_field",
+        "by",
+    );
+    problem(
+        &s.get("/v1/depth?model=h900", &lab),
+        404,
+        "unknown_model",
+        "model",
+    );
+}
+
+on_both_backends!(
+    the_tape_filters_by_model_region_and_delivery_period,
+    the_depth_sums_the_book_by_delivery_period
+);
