@@ -6,7 +6,7 @@
 
 mod common;
 
-use common::{Backend, Resp, TestServer, day};
+use common::{Backend, Resp, TestServer, day, problem};
 use serde_json::{Value, json};
 
 fn ok(r: Resp, status: u16) -> Value {
@@ -130,16 +130,6 @@ fn refunds_of_what_will_not_be_delivered(backend: Backend) {
     );
     let report = megawatt_store::audit::audit(&s.store, 1).unwrap();
     assert_eq!(report.violation_count, 0, "{:?}", report.violations);
-}
-
-fn problem(r: &Resp, status: u16, code: &str, field: &str) {
-    assert_eq!(r.status, status, "{:?}", r.body);
-    assert_eq!(
-        (r.body["code"].as_str(), r.body["field"].as_str()),
-        (Some(code), Some(field)),
-        "{:?}",
-        r.body
-    );
 }
 
 fn usage_reports_in_batches(backend: Backend) {

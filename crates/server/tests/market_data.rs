@@ -7,18 +7,8 @@
 mod common;
 
 use common::sse::{subscribe, until};
-use common::{Backend, Resp, TestServer, day};
+use common::{Backend, TestServer, day, problem};
 use serde_json::{Value, json};
-
-fn problem(r: &Resp, status: u16, code: &str, field: &str) {
-    assert_eq!(r.status, status, "{:?}", r.body);
-    assert_eq!(
-        (r.body["code"].as_str(), r.body["field"].as_str()),
-        (Some(code), Some(field)),
-        "{:?}",
-        r.body
-    );
-}
 
 /// The ids of the trades a tape query answers.
 fn ids(s: &TestServer, key: &str, query: &str) -> Vec<String> {

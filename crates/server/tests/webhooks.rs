@@ -7,7 +7,7 @@
 mod common;
 
 use common::receiver::{Delivery, WebhookReceiver};
-use common::{Backend, TestServer, day};
+use common::{Backend, TestServer, day, problem};
 use megawatt_server::limits::{WEBHOOK_FAILURES_MAX, WEBHOOK_SIGNATURE_TOLERANCE_SECS};
 use megawatt_server::webhooks::sign;
 use serde_json::{Value, json};
@@ -260,17 +260,6 @@ fn wait_until(read: impl Fn() -> Option<Value>) -> Value {
         assert!(std::time::Instant::now() < deadline, "it never came to be");
         std::thread::sleep(std::time::Duration::from_millis(20));
     }
-}
-
-fn problem(r: &common::Resp, status: u16, code: &str, field: &str) {
-    assert_eq!(
-        (r.status, r.body["code"].as_str()),
-        (status, Some(code)),
-        "{:?}",
-        r.body
-    );
-    assert_eq!(r.body["field"], field, "{:?}", r.body);
-    assert_eq!(r.content_type, "application/problem+json");
 }
 
 fn bad_requests_name_the_rule_and_field_and_change_nothing(backend: Backend) {

@@ -286,6 +286,19 @@ impl Drop for TestServer {
     }
 }
 
+/// Panics unless `r` is a problem (`application/problem+json`) of `status` and `code`
+/// naming `field` as the request spelled it.
+pub fn problem(r: &Resp, status: u16, code: &str, field: &str) {
+    assert_eq!(
+        (r.status, r.body["code"].as_str()),
+        (status, Some(code)),
+        "{:?}",
+        r.body
+    );
+    assert_eq!(r.body["field"], field, "{:?}", r.body);
+    assert_eq!(r.content_type, "application/problem+json");
+}
+
 /// A start time `days` days ahead, at midnight UTC, RFC 3339.
 pub fn day(days: u32) -> String {
     let now = megawatt_server::sequencer::now_ms();
