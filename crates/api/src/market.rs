@@ -140,3 +140,45 @@ pub struct DepthLevelView {
     /// Number of orders.
     pub orders: u32,
 }
+
+/// Candles of the tape (`GET /v1/candles`): a model's prints summed per hour or day of
+/// trade time, or of delivery (the start of their windows).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct CandlesView {
+    /// GPU model.
+    pub model: String,
+    /// Only prints from facilities in this region, if given.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub region: Option<String>,
+    /// `hour` or `day`.
+    pub interval: String,
+    /// `trade` (by trade time) or `delivery` (by the start of the windows).
+    pub by: String,
+    /// The first interval's start.
+    pub from: String,
+    /// The last interval's end.
+    pub to: String,
+    /// The intervals with prints, earliest first (those with none are left out).
+    pub candles: Vec<CandleView>,
+}
+
+/// One interval's prints.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct CandleView {
+    /// The interval's start.
+    pub start: String,
+    /// Its end.
+    pub end: String,
+    /// The first print's price (by trade id) per GPU-hour.
+    pub open: Money,
+    /// The highest.
+    pub high: Money,
+    /// The lowest.
+    pub low: Money,
+    /// The last print's.
+    pub close: Money,
+    /// GPUs times hours of the prints.
+    pub gpu_hours: u64,
+    /// Number of prints.
+    pub prints: u64,
+}

@@ -349,6 +349,27 @@ fn market(c: &Client, mode: Mode, ask: Ask, cmd: &Cmd) -> Result<(), Failure> {
             let q = query("/v1/book", &[("model", Some(model.clone()))]);
             show(mode, &c.get(&q)?, output::book);
         }
+        Cmd::Candles {
+            model,
+            interval,
+            by,
+            region,
+            from,
+            to,
+        } => {
+            let q = query(
+                "/v1/candles",
+                &[
+                    ("model", Some(model.clone())),
+                    ("interval", Some(interval.clone())),
+                    ("by", Some(by.clone())),
+                    ("region", region.clone()),
+                    ("from", input::start_arg(from)?),
+                    ("to", input::start_arg(to)?),
+                ],
+            );
+            show(mode, &c.get(&q)?, output::candles);
+        }
         Cmd::Depth { model, by } => {
             let q = query(
                 "/v1/depth",

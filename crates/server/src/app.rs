@@ -4,8 +4,8 @@
 use crate::limits::{BODY_BYTES_MAX, USAGE_BODY_BYTES_MAX};
 use crate::openapi;
 use crate::routes::{
-    admin, billing, contracts, depth, facilities, keys, market, money, months, ops, orders, rfqs,
-    usage, utilization, webhooks,
+    admin, billing, candles, contracts, depth, facilities, keys, market, money, months, ops,
+    orders, rfqs, usage, utilization, webhooks,
 };
 use crate::state::AppState;
 use axum::Router;
@@ -41,6 +41,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/trades", get(market::trades))
         .route("/book", get(market::book))
         .route("/depth", get(depth::depth_by_period))
+        .route("/candles", get(candles::candles))
         .route("/events", get(market::events))
         .route("/contracts", get(contracts::list))
         .route("/contracts/{id}", get(contracts::show))

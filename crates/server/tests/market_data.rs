@@ -195,7 +195,84 @@ fn the_depth_sums_the_book_by_delivery_period(backend: Backend) {
     );
 }
 
+/// Candles: the prints per interval of trade time (on a manual clock moved ahead, every
+/// command is stamped at the clock's hour, so the three prints share one hour) and of
+/// delivery.
+fn candles_sum_the_tape_per_interval(backend: Backend) {
+    use megawatt_engine::units::Hour;
+    let Some(s) = TestServer::start_manual_clock(backend) else {
+        return;
+    };
+    let (_, prov) = s.participant("Neocloud", &["provider"]);
+    let (_, lab) = s.participant("Lab", &["buyer"]);
+    let pool = pool_in(&s, &prov, "us-east");
+    let now = Hour::containing(megawatt_server::sequencer::now_ms());
+    let h = Hour((now.0 / 24 + 2) * 24 + 5);
+    let r = s.post(
+        "/v1/admin/clock",
+        &s.operator,
+        json!({ "hour": h.to_string() }),
+    );
+    assert_eq!(r.status, 200, "{:?}", r.body);
+    let day = |d: u32| Hour((h.0 / 24 + d) * 24);
+    for (d, price) in [(1, "2.00"), (3, "2.50"), (5, "1.50")] {
+        let start = day(d).to_string();
+        let ask = json!({ "side": "sell", "pool": pool, "gpus": 8, "start": start, "hours": 24, "price": price });
+        assert_eq!(s.post("/v1/orders", &prov, ask).status, 201);
+        let bid = json!({ "side": "buy", "model": "h100-sxm", "gpus": 8, "start": start, "hours": 24, "price": price });
+        assert_eq!(s.post("/v1/orders", &lab, bid).status, 201);
+    }
+    let usd = |p: &str| json!({ "micros": megawatt_engine::units::usd_micros(p).unwrap(), "usd": format!("{p}0000") });
+    let q = format!(
+        "/v1/candles?model=h100-sxm&interval=hour&from={}",
+        Hour(h.0 - 2)
+    );
+    let r = s.get(&q, &lab);
+    assert_eq!(r.status, 200, "{:?}", r.body);
+    assert_eq!(
+        r.body["candles"],
+        json!([{ "start": h.to_string(), "end": Hour(h.0 + 1).to_string(),
+            "open": usd("2.00"), "high": usd("2.50"), "low": usd("1.50"), "close": usd("1.50"),
+            "gpu_hours": 3 * 8 * 24, "prints": 3 }]),
+        "{:?}",
+        r.body
+    );
+    // By delivery, a day each, from the first delivery day.
+    let q = format!("/v1/candles?model=h100-sxm&by=delivery&from={}", day(0));
+    let r = s.get(&q, &lab);
+    let starts: Vec<&Value> = r.body["candles"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| &c["start"])
+        .collect();
+    assert_eq!(
+        starts,
+        [
+            &json!(day(1).to_string()),
+            &json!(day(3).to_string()),
+            &json!(day(5).to_string())
+        ]
+    );
+    assert_eq!(r.body["candles"][1]["open"], usd("2.50"));
+    let r = s.get(&format!("{q}&region=us-west"), &lab);
+    problem(&r, 404, "unknown_region", "region");
+    let bad = |q: &str| s.get(&format!("/v1/candles?model=h100-sxm&{q}"), &lab);
+    problem(&bad("interval=week"), 422, "invalid_field", "interval");
+    problem(&bad("by=print"), 422, "invalid_field", "by");
+    let (a, b) = (day(1).to_string(), day(0).to_string());
+    problem(&bad(&format!("from={a}&to={b}")), 422, "window_empty", "to");
+    let far = Hour(day(1).0 + 2_001).to_string();
+    problem(
+        &bad(&format!("interval=hour&from={a}&to={far}")),
+        422,
+        "window_too_long",
+        "to",
+    );
+}
+
 on_both_backends!(
     the_tape_filters_by_model_region_and_delivery_period,
-    the_depth_sums_the_book_by_delivery_period
+    the_depth_sums_the_book_by_delivery_period,
+    candles_sum_the_tape_per_interval
 );

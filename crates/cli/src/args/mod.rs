@@ -146,6 +146,31 @@ pub enum Cmd {
         #[arg(long, default_value = "week")]
         by: String,
     },
+    /// Candles of the tape: a model's prints per hour or day of trade time or of delivery
+    /// (open, high, low, close, GPU-hours, prints).
+    #[command(
+        after_help = "Examples:\n  mw candles -m h100-sxm\n  mw candles -m h100-sxm --interval hour --from 2027-01-04 --to 2027-01-05\n  mw candles -m h200 --by delivery"
+    )]
+    Candles {
+        /// GPU model.
+        #[arg(short, long)]
+        model: String,
+        /// hour or day.
+        #[arg(long, default_value = "day")]
+        interval: String,
+        /// trade (by trade time) or delivery (by the start of the windows).
+        #[arg(long, default_value = "trade")]
+        by: String,
+        /// Only prints from facilities in this region.
+        #[arg(long)]
+        region: Option<String>,
+        /// The first interval's start (a start: 2027-01-04, tomorrow, …).
+        #[arg(long)]
+        from: Option<String>,
+        /// The end of the last interval.
+        #[arg(long)]
+        to: Option<String>,
+    },
     /// Your contracts.
     #[command(after_help = "Examples:\n  mw contracts\n  mw contracts --limit 10")]
     Contracts(PageArgs),

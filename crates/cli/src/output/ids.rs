@@ -8,8 +8,8 @@ use megawatt_api::{
     RfqView, TradeView, TransferView,
 };
 use megawatt_api::{
-    ContractUsage, DeliveryTermsView, DepthView, KeyInfoView, MonthCloseView, UsageAccepted,
-    UtilizationView,
+    CandlesView, ContractUsage, DeliveryTermsView, DepthView, KeyInfoView, MonthCloseView,
+    UsageAccepted, UtilizationView,
 };
 use megawatt_api::{EventType, Webhook, WebhookAttempt, WebhookCreated};
 
@@ -81,6 +81,7 @@ macro_rules! no_id {
 
 no_id!(
     BookView,
+    CandlesView,
     DepthView,
     FeesView,
     Statement,

@@ -205,6 +205,43 @@ pub fn book(v: &BookView) {
     }
 }
 
+/// Candles, a row each.
+pub fn candles(v: &megawatt_api::CandlesView) {
+    println!(
+        "{} candles by {} of {}, {} to {}",
+        v.model,
+        v.interval,
+        v.by,
+        t(&v.from),
+        t(&v.to)
+    );
+    let rows: Vec<Vec<String>> = v
+        .candles
+        .iter()
+        .map(|c| {
+            vec![
+                t(&c.start),
+                usd(&c.open),
+                usd(&c.high),
+                usd(&c.low),
+                usd(&c.close),
+                c.gpu_hours.to_string(),
+                c.prints.to_string(),
+            ]
+        })
+        .collect();
+    let headers = [
+        "start",
+        "open",
+        "high",
+        "low",
+        "close",
+        "gpu-hours",
+        "prints",
+    ];
+    table(&headers, &rows);
+}
+
 /// The book by delivery period: a table per side, a row per period and price.
 pub fn depth(v: &megawatt_api::DepthView) {
     let level = |l: &megawatt_api::DepthLevelView| {

@@ -191,6 +191,16 @@ fn examples() -> Vec<(&'static str, Value)> {
                 "facilities": [{ "facility": "fac-1", "provider": "p-2", "reliability_30d": reliability() }] })),
         ),
         (
+            "CandlesView",
+            exact::<api::CandlesView>(
+                json!({ "model": "h100-sxm", "interval": "day", "by": "trade",
+                "from": "2027-01-01T00:00:00Z", "to": "2027-01-31T00:00:00Z",
+                "candles": [{ "start": "2027-01-04T00:00:00Z", "end": "2027-01-05T00:00:00Z",
+                    "open": usd(2_450_000), "high": usd(2_500_000), "low": usd(2_400_000),
+                    "close": usd(2_400_000), "gpu_hours": 4_608, "prints": 3 }] }),
+            ),
+        ),
+        (
             "DepthView",
             exact::<api::DepthView>(json!({ "model": "h100-sxm", "by": "week",
                 "asks": [{ "period_start": "2027-01-04T00:00:00Z", "period_end": "2027-01-11T00:00:00Z",

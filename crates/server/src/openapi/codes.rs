@@ -115,6 +115,11 @@ const OPERATION_CODES: &[(&str, &[&str])] = &[
     ("market_book", &[
         "missing_field", "unknown_field", "invalid_field", "unknown_model",
     ]),
+    // GET /v1/candles: no command.
+    ("market_candles", &[
+        "missing_field", "unknown_field", "invalid_field", "unknown_model", "unknown_region",
+        "window_empty", "window_too_long",
+    ]),
     // GET /v1/depth?model&by: no command.
     ("market_depth_by_period", &[
         "missing_field", "unknown_field", "invalid_field", "unknown_model",

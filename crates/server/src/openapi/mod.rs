@@ -11,8 +11,8 @@ mod shapes;
 mod words;
 
 use crate::routes::{
-    admin, billing, contracts, depth, facilities, keys, market, money, months, ops, orders, rfqs,
-    usage, utilization, webhooks,
+    admin, billing, candles, contracts, depth, facilities, keys, market, money, months, ops,
+    orders, rfqs, usage, utilization, webhooks,
 };
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::{Modify, OpenApi};
@@ -28,6 +28,7 @@ use utoipa::{Modify, OpenApi};
         facilities::create, facilities::list, facilities::show, facilities::reserve, facilities::reservations, facilities::release,
         orders::place, orders::list, orders::show, orders::cancel, orders::reduce,
         market::trades, market::book, market::events, depth::depth_by_period,
+        candles::candles,
         contracts::list, contracts::show, contracts::notice, contracts::terminate,
         usage::report, usage::contract_usage, usage::delivery_terms, usage::set_delivery_terms,
         months::month_close, months::set_month_close,

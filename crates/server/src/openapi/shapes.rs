@@ -71,6 +71,8 @@ fn parameter_pattern(path: &str, name: &str) -> Option<String> {
         "as" if path == "/v1/utilization" => "^(buyer|seller)$".into(),
         "by" if path == "/v1/utilization" => "^(day|month)$".into(),
         "by" if path == "/v1/depth" => "^(week|month)$".into(),
+        "by" if path == "/v1/candles" => "^(trade|delivery)$".into(),
+        "interval" if path == "/v1/candles" => "^(hour|day)$".into(),
         "contract" if path == "/v1/utilization" => id(ContractId::PREFIX),
         "facility" if path == "/v1/utilization" => id(FacilityId::PREFIX),
         "pool" if path == "/v1/utilization" => id(PoolId::PREFIX),

@@ -69,22 +69,32 @@ pub async fn trades(
     ))
 }
 
-/// The tape's filter a query asks for: a model and a region the market knows, and a
-/// delivery period that is not empty.
-fn trade_filter(state: &AppState, q: TradeQuery) -> Result<TradeFilter, Problem> {
+/// Refuses a `model` the catalog does not have and a `region` no facility is in.
+pub(super) fn known(
+    state: &AppState,
+    model: Option<&str>,
+    region: Option<&str>,
+) -> Result<(), Problem> {
     let names = state.seq.names();
-    if let Some(m) = &q.model
-        && !names.models.iter().any(|x| &x.id == m)
+    if let Some(m) = model
+        && !names.models.iter().any(|x| x.id == m)
     {
         let detail = format!("model: no GPU model {m:?} in the catalog");
         return Err(Problem::unknown("model", detail).field("model"));
     }
-    if let Some(r) = &q.region
+    if let Some(r) = region
         && !names.regions.iter().any(|x| x == r)
     {
         let detail = format!("region: no facility is in a region {r:?}");
         return Err(Problem::rule(Rule::UnknownRegion, "region", &detail));
     }
+    Ok(())
+}
+
+/// The tape's filter a query asks for: a model and a region the market knows, and a
+/// delivery period that is not empty.
+fn trade_filter(state: &AppState, q: TradeQuery) -> Result<TradeFilter, Problem> {
+    known(state, q.model.as_deref(), q.region.as_deref())?;
     let hour = |field: &str, raw: &Option<String>| {
         raw.as_deref()
             .map(|v| super::hour_field(field, v))

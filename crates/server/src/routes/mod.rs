@@ -4,6 +4,7 @@
 
 pub mod admin;
 pub mod billing;
+pub mod candles;
 pub mod contracts;
 pub mod depth;
 pub mod facilities;

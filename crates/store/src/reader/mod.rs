@@ -11,6 +11,7 @@ use megawatt_engine::ids::ParticipantId;
 use rusqlite::OpenFlags;
 use std::collections::BTreeMap;
 
+mod candles;
 mod contracts;
 mod deals;
 mod feed;
@@ -20,6 +21,7 @@ mod money;
 mod usage;
 mod utilization;
 
+pub use candles::{Candle, CandleQuery};
 pub use deals::{Asked, QuoteRecord, RfqRecord};
 pub use feed::Audience;
 pub use keys::KeyRecord;
