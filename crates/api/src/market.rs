@@ -118,6 +118,8 @@ pub struct DepthView {
     pub model: String,
     /// `week` or `month`.
     pub by: String,
+    /// A side had more levels than an answer holds (1,000): its best-priced are shown.
+    pub truncated: bool,
     /// Asks, by period (earliest first), then cheapest first.
     pub asks: Vec<DepthLevelView>,
     /// Bids, by period (earliest first), then highest first.
@@ -135,7 +137,8 @@ pub struct DepthLevelView {
     pub price: Money,
     /// GPUs: asks, the most still offered at any hour of each window; bids, still wanted.
     pub gpus: u64,
-    /// Those GPUs times their windows' hours.
+    /// Each order's GPUs times its window's hours (for asks, the most offered at any
+    /// hour, so an upper bound of what could be bought).
     pub gpu_hours: u64,
     /// Number of orders.
     pub orders: u32,
@@ -156,7 +159,7 @@ pub struct CandlesView {
     pub by: String,
     /// The first interval's start.
     pub from: String,
-    /// The last interval's end.
+    /// The range's end (where the last interval ends, if it is cut short).
     pub to: String,
     /// The intervals with prints, earliest first (those with none are left out).
     pub candles: Vec<CandleView>,

@@ -55,9 +55,6 @@ pub struct Names {
     pub models: Vec<GpuModel>,
     /// Region names, by [`RegionIdx`].
     pub regions: Vec<String>,
-    /// Each pool's region (a pool's facility never moves), by pool id: a pool and its
-    /// region, in the order pools were created.
-    pub pool_regions: std::collections::BTreeMap<crate::ids::PoolId, RegionIdx>,
 }
 
 impl Names {
@@ -75,11 +72,5 @@ impl Names {
     /// A region's name. Panics on an index never given out (as [`Names::model`]).
     pub fn region(&self, idx: RegionIdx) -> &str {
         &self.regions[usize::from(idx.0)]
-    }
-
-    /// The name of the region pool `pool` is in, if the pool existed when these names
-    /// were taken.
-    pub fn pool_region(&self, pool: crate::ids::PoolId) -> Option<&str> {
-        self.pool_regions.get(&pool).map(|&r| self.region(r))
     }
 }

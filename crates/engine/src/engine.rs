@@ -446,18 +446,18 @@ impl Engine {
     }
     /// The names of every model and region known now (see [`Names`]).
     pub fn names(&self) -> Names {
-        let region = |p: &Pool| self.facilities[&p.facility].region;
         Names {
             models: self.models.clone(),
             regions: self.regions.clone(),
-            pool_regions: self.pools.iter().map(|(id, p)| (id, region(p))).collect(),
         }
     }
-    /// Whether `names` still names every model, region and pool known (all only grow).
+    /// Whether `names` still names every model and region known (both only grow).
     pub fn names_current(&self, names: &Names) -> bool {
-        names.models.len() == self.models.len()
-            && names.regions.len() == self.regions.len()
-            && names.pool_regions.len() == self.pools.len()
+        names.models.len() == self.models.len() && names.regions.len() == self.regions.len()
+    }
+    /// The region of pool `id` (a pool's facility, and so its region, never changes).
+    pub fn pool_region(&self, id: PoolId) -> Option<RegionIdx> {
+        Some(self.facilities.get(&self.pools.get(&id)?.facility)?.region)
     }
     /// Number of regions known.
     pub fn region_count(&self) -> usize {

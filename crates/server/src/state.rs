@@ -5,7 +5,7 @@ use crate::feed::Feed;
 use crate::limits::READER_CONNECTIONS;
 use crate::problem::Problem;
 use crate::sequencer::Sequencer;
-use megawatt_engine::ids::{ModelIdx, ParticipantId, RegionIdx};
+use megawatt_engine::ids::{ModelIdx, ParticipantId, PoolId, RegionIdx};
 use megawatt_store::Location;
 use megawatt_store::StoreError;
 use megawatt_store::reader::Reader;
@@ -132,6 +132,9 @@ pub struct AppState {
     pub manual_clock: bool,
     /// Webhook endpoints and their deliveries.
     pub webhooks: Arc<crate::webhooks::Webhooks>,
+    /// The regions of the pools looked up so far (a pool's region never changes; at
+    /// most one entry per pool the engine has).
+    pool_regions: Mutex<std::collections::BTreeMap<PoolId, RegionIdx>>,
 }
 
 impl AppState {
@@ -161,6 +164,7 @@ impl AppState {
             stopping,
             manual_clock: false,
             webhooks,
+            pool_regions: Mutex::default(),
         })
     }
 
@@ -210,6 +214,41 @@ impl AppState {
             .get(usize::from(idx.0))
             .map(|m| m.id.clone())
             .unwrap_or_default()
+    }
+
+    /// The name of the region of each pool of `pools`, from the engine the first time a
+    /// pool is asked for.
+    pub async fn pool_regions(
+        &self,
+        pools: Vec<PoolId>,
+    ) -> Result<std::collections::BTreeMap<PoolId, String>, Problem> {
+        let known = |p: &PoolId| {
+            self.pool_regions
+                .lock()
+                .expect("regions lock")
+                .contains_key(p)
+        };
+        let missing: Vec<PoolId> = pools.iter().copied().filter(|p| !known(p)).collect();
+        if !missing.is_empty() {
+            let found = self
+                .seq
+                .query(move |e| {
+                    let region = |p: PoolId| Some((p, e.pool_region(p)?));
+                    missing.into_iter().filter_map(region).collect::<Vec<_>>()
+                })
+                .await
+                .map_err(seq_problem)?;
+            self.pool_regions
+                .lock()
+                .expect("regions lock")
+                .extend(found);
+        }
+        let names = self.seq.names();
+        let cache = self.pool_regions.lock().expect("regions lock");
+        Ok(pools
+            .into_iter()
+            .filter_map(|p| Some((p, names.region(*cache.get(&p)?).to_string())))
+            .collect())
     }
 
     /// The name of region `idx`, as [`AppState::model_name`].

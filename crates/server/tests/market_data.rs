@@ -7,7 +7,7 @@
 mod common;
 
 use common::sse::{subscribe, until};
-use common::{Backend, TestServer, day, problem};
+use common::{Backend, TestServer, problem};
 use serde_json::{Value, json};
 
 /// The ids of the trades a tape query answers.
@@ -49,6 +49,11 @@ fn the_tape_filters_by_model_region_and_delivery_period(backend: Backend) {
     let (_, lab) = s.participant("Lab", &["buyer"]);
     let east = pool_in(&s, &prov, "us-east");
     let west = pool_in(&s, &prov, "us-west");
+    // Midnights from one reading of the clock (as `common::day`, but a test that runs
+    // across midnight keeps them).
+    use megawatt_engine::units::Hour;
+    let first = Hour::containing(megawatt_server::sequencer::now_ms()).0 / 24 + 1;
+    let day = |n: u32| Hour((first + n) * 24).to_string();
     let fill = print(&s, (&prov, &lab), &east, &day(1));
     assert_eq!(
         fill["region"], "us-east",
@@ -131,7 +136,9 @@ fn the_depth_sums_the_book_by_delivery_period(backend: Backend) {
     let (_, lab) = s.participant("Lab", &["buyer"]);
     let pool = pool_in(&s, &prov, "us-east");
     let now = Hour::containing(megawatt_server::sequencer::now_ms());
-    // The Monday of next week, at least a day ahead, and the one after.
+    // The Monday of next week (at least 9 hours ahead of the first ask's start, on any
+    // day), and the one after; the first week's asks start on its Monday, so a month
+    // never starts between them.
     let (w1, w2) = {
         let w1 = Hour(now.0 + 7 * 24).week_start();
         (w1, Hour(w1.0 + 7 * 24))
@@ -149,7 +156,7 @@ fn the_depth_sums_the_book_by_delivery_period(backend: Backend) {
         assert_eq!(r.status, 201, "{:?}", r.body);
     };
     order(&prov, "sell", at(w1, 9), "2.00", 8);
-    order(&prov, "sell", at(w1, 48), "2.00", 8);
+    order(&prov, "sell", at(w1, 10), "2.00", 8);
     order(&prov, "sell", at(w2, 9), "1.50", 8);
     order(&lab, "buy", at(w2, 0), "1.00", 4);
     let level = |period: Hour, end: Hour, price: &str, gpus: u64, orders: u32| {
@@ -162,7 +169,7 @@ fn the_depth_sums_the_book_by_delivery_period(backend: Backend) {
     let w3 = Hour(w2.0 + 7 * 24);
     assert_eq!(
         r.body,
-        json!({ "model": "h100-sxm", "by": "week",
+        json!({ "model": "h100-sxm", "by": "week", "truncated": false,
             "asks": [level(w1, w2, "2.00", 16, 2), level(w2, w3, "1.50", 8, 1)],
             "bids": [level(w2, w3, "1.00", 4, 1)] })
     );
@@ -255,8 +262,22 @@ fn candles_sum_the_tape_per_interval(backend: Backend) {
         ]
     );
     assert_eq!(r.body["candles"][1]["open"], usd("2.50"));
-    let r = s.get(&format!("{q}&region=us-west"), &lab);
-    problem(&r, 404, "unknown_region", "region");
+    problem(
+        &s.get(&format!("{q}&region=mars"), &lab),
+        404,
+        "unknown_region",
+        "region",
+    );
+    // A print in another region is in the model's candles, not in us-east's.
+    let west = pool_in(&s, &prov, "us-west");
+    let start = day(1).to_string();
+    let ask = json!({ "side": "sell", "pool": west, "gpus": 8, "start": start, "hours": 24, "price": "9.00" });
+    assert_eq!(s.post("/v1/orders", &prov, ask).status, 201);
+    let bid = json!({ "side": "buy", "model": "h100-sxm", "gpus": 8, "start": start, "hours": 24, "price": "9.00" });
+    assert_eq!(s.post("/v1/orders", &lab, bid).status, 201);
+    let high = |q: &str| s.get(q, &lab).body["candles"][0]["high"].clone();
+    assert_eq!(high(&q), usd("9.00"));
+    assert_eq!(high(&format!("{q}&region=us-east")), usd("2.00"));
     let bad = |q: &str| s.get(&format!("/v1/candles?model=h100-sxm&{q}"), &lab);
     problem(&bad("interval=week"), 422, "invalid_field", "interval");
     problem(&bad("by=print"), 422, "invalid_field", "by");

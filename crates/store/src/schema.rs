@@ -5,7 +5,7 @@
 //! migrated store and a new one have exactly the same layout.
 
 /// The version this code writes. A store with a higher version is refused.
-pub const SCHEMA_VERSION: i64 = 15;
+pub const SCHEMA_VERSION: i64 = 16;
 
 /// The schema of version 1, which every store starts from. Times are hours since the
 /// epoch (`*_hour`) next to RFC 3339 text (`*_at`) for people; money is integer
@@ -265,6 +265,13 @@ DELETE FROM snapshots;
 /// their end), so snapshots are dropped.
 const MONTH_CLOSE: &str = "DELETE FROM snapshots;";
 
+/// Version 16: the tape is read by model and trade time (candles) or delivery start
+/// (candles by delivery, the tape's delivery filter), newest first.
+const TAPE_INDEXES: &str =
+    "CREATE INDEX IF NOT EXISTS trades_by_model_time ON trades (model, time_ms);
+CREATE INDEX IF NOT EXISTS trades_by_model_start ON trades (model, start_hour);
+CREATE INDEX IF NOT EXISTS trades_by_model ON trades (model, id);";
+
 /// Stores a new API key (parameters: hash, participant, prefix, created_ms, scopes).
 pub(crate) const INSERT_KEY: &str = "INSERT INTO api_keys (hash, participant, prefix, created_ms, scopes) VALUES ($1, $2, $3, $4, $5)";
 
@@ -299,7 +306,7 @@ fn delivery_of_old_fills() -> String {
 
 /// Migrations from each older schema version to the next, in order: `migrations()[v - 1]`
 /// takes version `v` to `v + 1`.
-pub fn migrations() -> [String; 14] {
+pub fn migrations() -> [String; 15] {
     [
         "CREATE TABLE IF NOT EXISTS snapshots (
             seq INTEGER PRIMARY KEY, state BLOB NOT NULL, checksum INTEGER NOT NULL, created_ms INTEGER NOT NULL
@@ -348,6 +355,7 @@ pub fn migrations() -> [String; 14] {
         KEY_SCOPES.to_string(),
         BID_RELIABILITY.to_string(),
         MONTH_CLOSE.to_string(),
+        TAPE_INDEXES.to_string(),
     ]
 }
 

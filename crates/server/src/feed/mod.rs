@@ -68,7 +68,11 @@ pub fn render(
         });
     };
     for e in events {
-        if let Some(m) = public::public(names, seq, e) {
+        let region = match e {
+            Event::Trade(t) => engine.pool_region(t.pool).map(|r| names.region(r)),
+            _ => None,
+        };
+        if let Some(m) = public::public(names, seq, e, region.unwrap_or_default()) {
             push(None, m.kind(), to_json(&m));
         }
         for (party, a) in account::account(engine, names, e, events) {

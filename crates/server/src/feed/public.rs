@@ -24,12 +24,12 @@ fn order_event(names: &Names, seq: u64, o: &Order) -> MarketEvent {
     }
 }
 
-fn trade_event(names: &Names, seq: u64, t: &Trade) -> MarketEvent {
+fn trade_event(names: &Names, seq: u64, t: &Trade, region: &str) -> MarketEvent {
     MarketEvent::Trade {
         seq,
         id: t.id.to_string(),
         model: names.model_id(t.model).to_string(),
-        region: names.pool_region(t.pool).unwrap_or_default().to_string(),
+        region: region.to_string(),
         gpus: t.gpus,
         start: t.window.start.to_string(),
         end: t.window.end.to_string(),
@@ -38,11 +38,12 @@ fn trade_event(names: &Names, seq: u64, t: &Trade) -> MarketEvent {
     }
 }
 
-/// The public view of an event, if it has one (`names` taken no earlier than the event).
-pub fn public(names: &Names, seq: u64, e: &Event) -> Option<MarketEvent> {
+/// The public view of an event, if it has one (`names` taken no earlier than the event;
+/// `region`: a trade's, the region of its pool's facility).
+pub fn public(names: &Names, seq: u64, e: &Event, region: &str) -> Option<MarketEvent> {
     match e {
         Event::OrderAccepted(o) => Some(order_event(names, seq, o)),
-        Event::Trade(t) => Some(trade_event(names, seq, t)),
+        Event::Trade(t) => Some(trade_event(names, seq, t, region)),
         Event::OrderClosed { order, reason } => Some(MarketEvent::Closed {
             seq,
             id: order.to_string(),

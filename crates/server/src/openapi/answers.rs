@@ -202,11 +202,13 @@ fn examples() -> Vec<(&'static str, Value)> {
         ),
         (
             "DepthView",
-            exact::<api::DepthView>(json!({ "model": "h100-sxm", "by": "week",
+            exact::<api::DepthView>(
+                json!({ "model": "h100-sxm", "by": "week", "truncated": false,
                 "asks": [{ "period_start": "2027-01-04T00:00:00Z", "period_end": "2027-01-11T00:00:00Z",
                     "price": usd(2_400_000), "gpus": 128, "gpu_hours": 3_072, "orders": 2 }],
                 "bids": [{ "period_start": "2027-01-04T00:00:00Z", "period_end": "2027-01-11T00:00:00Z",
-                    "price": usd(2_100_000), "gpus": 64, "gpu_hours": 1_536, "orders": 1 }] })),
+                    "price": usd(2_100_000), "gpus": 64, "gpu_hours": 1_536, "orders": 1 }] }),
+            ),
         ),
         (
             "UtilizationView",

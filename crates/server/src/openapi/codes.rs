@@ -109,7 +109,7 @@ const OPERATION_CODES: &[(&str, &[&str])] = &[
     ("orders_reduce", &["unknown_order", "invalid_reduce", "idempotency_key_reused"]),
 
     // market (routes/market.rs)
-    // GET /v1/trades?mine&model&before&limit.
+    // GET /v1/trades?mine&model&region&delivery_from&delivery_to&before&limit.
     ("market_trades", &["unknown_field", "invalid_field", "unknown_model", "unknown_region", "window_empty"]),
     // GET /v1/book?model: no command.
     ("market_book", &[

@@ -31,11 +31,12 @@ pub struct CandlesQuery {
     /// `trade` (by trade time, the default) or `delivery` (by the start of the prints'
     /// windows).
     pub by: Option<String>,
-    /// The first interval's start (default: 29 intervals before the current one by
-    /// trade time; the current one by delivery).
+    /// The first interval's start (default: 30 intervals before `to` when it is given;
+    /// else 29 intervals before the current one by trade time, the current one by
+    /// delivery).
     pub from: Option<String>,
-    /// The end of the last interval (default: 30 intervals after `from`), at most 2,000
-    /// intervals after it.
+    /// The end of the range (default: 30 intervals after `from`), at most 2,000
+    /// intervals after it; the last interval ends there.
     pub to: Option<String>,
 }
 
@@ -68,15 +69,17 @@ fn range(
     now: Hour,
 ) -> Result<(Hour, Hour), Problem> {
     let current = Hour(now.0 / step * step);
-    let from = match &q.from {
-        Some(raw) => hour_field("from", raw)?,
-        None if by_delivery => current,
-        None => Hour(current.0.saturating_sub(29 * step)),
+    let given = |field: &str, raw: &Option<String>| {
+        raw.as_deref().map(|v| hour_field(field, v)).transpose()
     };
-    let to = match &q.to {
-        Some(raw) => hour_field("to", raw)?,
-        None => Hour(from.0.saturating_add(30 * step)),
+    let (from, to) = (given("from", &q.from)?, given("to", &q.to)?);
+    let from = match (from, to) {
+        (Some(from), _) => from,
+        (None, Some(to)) => Hour(to.0.saturating_sub(30 * step)),
+        (None, None) if by_delivery => current,
+        (None, None) => Hour(current.0.saturating_sub(29 * step)),
     };
+    let to = to.unwrap_or(Hour(from.0.saturating_add(30 * step)));
     if to <= from {
         let detail = format!("the range ends at {to}, not after its start {from}");
         return Err(Problem::rule(Rule::WindowEmpty, "to", &detail));
@@ -89,10 +92,10 @@ fn range(
     Ok((from, to))
 }
 
-fn candle(c: &Candle, step: u32) -> CandleView {
+fn candle(c: &Candle, step: u32, to: Hour) -> CandleView {
     CandleView {
         start: c.start.to_string(),
-        end: Hour(c.start.0.saturating_add(step)).to_string(),
+        end: Hour(c.start.0.saturating_add(step)).min(to).to_string(),
         open: views::money(c.open_micros),
         high: views::money(c.high_micros),
         low: views::money(c.low_micros),
@@ -115,9 +118,13 @@ pub async fn candles(
 ) -> Result<Json<CandlesView>, Problem> {
     super::market::known(&state, Some(&q.model), q.region.as_deref())?;
     let (step, by_delivery) = shape(&q)?;
-    // The market's clock, which a manual clock may have moved ahead of real time.
-    let clock = state.seq.query(|e| e.clock_ms()).await;
-    let clock = clock.map_err(crate::state::seq_problem)?;
+    // The market's clock (a manual clock may have moved it ahead of real time), when a
+    // default needs it.
+    let mut clock = 0;
+    if q.from.is_none() && q.to.is_none() {
+        let c = state.seq.query(|e| e.clock_ms()).await;
+        clock = c.map_err(crate::state::seq_problem)?;
+    }
     let now = Hour::containing(crate::sequencer::now_ms().max(clock));
     let (from, to) = range(&q, (step, by_delivery), now)?;
     let query = CandleQuery {
@@ -136,6 +143,6 @@ pub async fn candles(
         by: if by_delivery { "delivery" } else { "trade" }.into(),
         from: from.to_string(),
         to: to.to_string(),
-        candles: rows.iter().map(|c| candle(c, step)).collect(),
+        candles: rows.iter().map(|c| candle(c, step, to)).collect(),
     }))
 }

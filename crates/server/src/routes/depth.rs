@@ -69,16 +69,34 @@ impl Period {
 /// at most [`DEPTH_LEVELS_MAX`] of them, in key order.
 type Levels = BTreeMap<(Hour, i64), (Hour, u64, u64, u32)>;
 
-/// Adds an order of `gpus` over `hours` hours at `key`; a level beyond the bound is not
-/// started (the bound keeps the answer's size).
-fn add(levels: &mut Levels, (key, end): ((Hour, i64), Hour), gpus: u64, hours: u32) {
-    if levels.len() >= DEPTH_LEVELS_MAX && !levels.contains_key(&key) {
-        return;
+/// One side's levels as its orders are added, best price first: once the bound is
+/// reached no level is started, and the walk ends at the first worse price.
+#[derive(Default)]
+struct Side {
+    levels: Levels,
+    /// The price key at which the bound was reached.
+    full_at: Option<i64>,
+}
+
+impl Side {
+    /// Adds an order of `gpus` over `hours` hours at `key`; false once the side is
+    /// full and `key`'s price is past the last one kept (stop walking the book).
+    fn add(&mut self, (key, end): ((Hour, i64), Hour), gpus: u64, hours: u32) -> bool {
+        if self.full_at.is_some_and(|p| key.1 > p) {
+            return false;
+        }
+        if self.full_at.is_some() && !self.levels.contains_key(&key) {
+            return true;
+        }
+        let l = self.levels.entry(key).or_insert((end, 0, 0, 0));
+        l.1 = l.1.saturating_add(gpus);
+        l.2 = l.2.saturating_add(gpus.saturating_mul(u64::from(hours)));
+        l.3 = l.3.saturating_add(1);
+        if self.levels.len() >= DEPTH_LEVELS_MAX {
+            self.full_at.get_or_insert(key.1);
+        }
+        true
     }
-    let l = levels.entry(key).or_insert((end, 0, 0, 0));
-    l.1 += gpus;
-    l.2 += gpus * u64::from(hours);
-    l.3 += 1;
 }
 
 fn rows(levels: Levels, price: impl Fn(i64) -> i64) -> Vec<DepthLevelView> {
@@ -100,23 +118,28 @@ fn rows(levels: Levels, price: impl Fn(i64) -> i64) -> Vec<DepthLevelView> {
 /// The depth of `book` by `period`: asks by the most GPUs still offered at any hour of
 /// their windows, bids by the GPUs still wanted.
 fn depth(model: String, book: &Book, period: Period) -> DepthView {
-    let (mut asks, mut bids) = (Levels::new(), Levels::new());
+    let (mut asks, mut bids) = (Side::default(), Side::default());
     for (p, _, e) in book.asks.iter() {
         let gpus = u64::from(book.ask_avail[e.slot as usize].max_over(e.window));
         let (start, end) = period.of(e.window.start);
-        add(&mut asks, ((start, p), end), gpus, e.window.hours());
+        if !asks.add(((start, p), end), gpus, e.window.hours()) {
+            break;
+        }
     }
     // Bids are kept by their negated price, so the highest comes first.
     for (p, _, e) in book.bids.iter() {
         let (start, end) = period.of(e.window.start);
         let gpus = u64::from(e.remaining_gpus);
-        add(&mut bids, ((start, p), end), gpus, e.window.hours());
+        if !bids.add(((start, p), end), gpus, e.window.hours()) {
+            break;
+        }
     }
     DepthView {
         model,
         by: period.as_str().into(),
-        asks: rows(asks, |p| p),
-        bids: rows(bids, |p| -p),
+        truncated: asks.full_at.is_some() || bids.full_at.is_some(),
+        asks: rows(asks.levels, |p| p),
+        bids: rows(bids.levels, |p| -p),
     }
 }
 

@@ -176,12 +176,16 @@ async fn placed(state: &AppState, events: &[Event]) -> Result<PlacedView, Proble
     let mut status = "open";
     let owner = megawatt_engine::money::Account::Participant(order.owner);
     let mut filled = 0u64;
-    let names = state.seq.names();
+    let pools = events.iter().filter_map(|e| match e {
+        Event::Trade(t) => Some(t.pool),
+        _ => None,
+    });
+    let regions = state.pool_regions(pools.collect()).await?;
     for e in events {
         match e {
             Event::Trade(t) => {
                 filled += u64::from(t.gpus) * u64::from(t.window.hours());
-                let region = names.pool_region(t.pool).unwrap_or_default();
+                let region = regions.get(&t.pool).map_or("", String::as_str);
                 trades.push(views::trade_of(t, &model, region));
             }
             Event::ContractCreated(c) => {
