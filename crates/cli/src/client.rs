@@ -285,6 +285,14 @@ fn read_answer<T: DeserializeOwned>(text: &str) -> Result<T, Failure> {
     serde_json::from_str(text).map_err(|e| Failure::local(format!("unreadable answer: {e}")))
 }
 
+/// The paging pairs of a list's query.
+pub fn paging(p: &crate::args::PageArgs) -> [(&'static str, Option<String>); 2] {
+    [
+        ("limit", Some(p.limit.to_string())),
+        ("before", p.before.clone()),
+    ]
+}
+
 /// A path with its query: the pairs that have a value, in order.
 pub fn query(path: &str, pairs: &[(&str, Option<String>)]) -> String {
     let mut q = String::from(path);

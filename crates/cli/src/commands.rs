@@ -3,11 +3,11 @@
 //! type and print it as a table (or as JSON with `--json`).
 
 use crate::args::{
-    AdminCmd, AuditArgs, Cli, Cmd, ContractCmd, FacilityCmd, InvoicesCmd, OrderCmd, PageArgs,
-    ParticipantCmd, RfqCmd, ServeArgs, StatementArgs,
+    AuditArgs, Cli, Cmd, ContractCmd, FacilityCmd, InvoicesCmd, OrderCmd, PageArgs, ParticipantCmd,
+    RfqCmd, ServeArgs, StatementArgs,
 };
 use crate::bodies;
-use crate::client::{Client, Failure, query};
+use crate::client::{Client, Failure, paging, query};
 use crate::input::{self, window};
 use crate::output::{self, Mode, show};
 use megawatt_api as api;
@@ -115,14 +115,6 @@ fn print_first_start(running: &megawatt_server::Running, args: &ServeArgs) {
     }
 }
 
-/// The paging pairs of a list's query.
-fn paging(p: &PageArgs) -> [(&'static str, Option<String>); 2] {
-    [
-        ("limit", Some(p.limit.to_string())),
-        ("before", p.before.clone()),
-    ]
-}
-
 /// `mw statement`: the balance, the invoices payable and receivable, and the period's
 /// transfers, in one answer.
 fn statement(c: &Client, a: &StatementArgs) -> Result<output::Statement, Failure> {
@@ -217,10 +209,13 @@ pub fn client_command(cli: &Cli, cmd: &Cmd) -> Result<(), Failure> {
         Cmd::Contract(x) => contracts(&c, mode, ask, x),
         Cmd::Rfq(x) => rfqs(&c, mode, x),
         Cmd::Invoices { export, page } => invoices(&c, mode, export.as_ref(), page),
-        Cmd::Admin(x) => admin(&c, mode, x),
+        Cmd::Admin(x) => crate::admin::admin(&c, mode, x),
         Cmd::Webhook(x) => crate::hooks::webhooks(&c, mode, x),
         Cmd::Usage(x) => crate::usage::usage(&c, mode, x),
         Cmd::Utilization(a) => crate::usage::utilization(&c, mode, a),
+        Cmd::Trades(_) | Cmd::Book { .. } | Cmd::Candles { .. } | Cmd::Depth { .. } => {
+            crate::prices::market_data(&c, mode, cmd)
+        }
         other => market(&c, mode, ask, other),
     };
     if done.is_ok() && cli.dry_run && mode == Mode::Table {
@@ -326,56 +321,6 @@ fn market(c: &Client, mode: Mode, ask: Ask, cmd: &Cmd) -> Result<(), Failure> {
             c.post_only(&format!("/v1/orders/{id}/cancel"), &api::Empty {})?;
             let order: api::OrderView = c.get(&format!("/v1/orders/{id}"))?;
             show(mode, &order, output::cancelled);
-        }
-        Cmd::Trades(a) => {
-            let [limit, before] = paging(&a.page);
-            let mine = ("mine", a.mine.then(|| "true".to_string()));
-            let q = query(
-                "/v1/trades",
-                &[
-                    limit,
-                    before,
-                    mine,
-                    ("model", a.model.clone()),
-                    ("region", a.region.clone()),
-                    ("delivery_from", input::start_arg(&a.delivery_from)?),
-                    ("delivery_to", input::start_arg(&a.delivery_to)?),
-                ],
-            );
-            let trades: api::Page<api::TradeView> = c.get(&q)?;
-            show(mode, &trades, output::trades);
-        }
-        Cmd::Book { model } => {
-            let q = query("/v1/book", &[("model", Some(model.clone()))]);
-            show(mode, &c.get(&q)?, output::book);
-        }
-        Cmd::Candles {
-            model,
-            interval,
-            by,
-            region,
-            from,
-            to,
-        } => {
-            let q = query(
-                "/v1/candles",
-                &[
-                    ("model", Some(model.clone())),
-                    ("interval", Some(interval.clone())),
-                    ("by", Some(by.clone())),
-                    ("region", region.clone()),
-                    ("from", input::start_arg(from)?),
-                    ("to", input::start_arg(to)?),
-                ],
-            );
-            show(mode, &c.get(&q)?, output::candles);
-        }
-        Cmd::Depth { model, by } => {
-            let q = query(
-                "/v1/depth",
-                &[("model", Some(model.clone())), ("by", Some(by.clone()))],
-            );
-            show(mode, &c.get(&q)?, output::depth);
         }
         Cmd::Contracts(p) => {
             let contracts: api::Page<api::ContractView> =
@@ -501,84 +446,6 @@ fn invoices(
     Ok(())
 }
 
-/// `mw admin …` (operator).
-fn admin(c: &Client, mode: Mode, cmd: &AdminCmd) -> Result<(), Failure> {
-    match cmd {
-        AdminCmd::Model {
-            id,
-            name,
-            watts_per_gpu,
-        } => {
-            let body = api::CreateModel {
-                id: id.clone(),
-                name: name.clone(),
-                watts_per_gpu: *watts_per_gpu,
-            };
-            let m: api::ModelView = c.post("/v1/models", &body)?;
-            show(mode, &m, |m| output::models(std::slice::from_ref(m)));
-        }
-        AdminCmd::Tick { hour } => {
-            let hour = input::start(hour, input::now_ms())
-                .map_err(Failure::usage)?
-                .to_string();
-            let clock: api::ClockView = c.post("/v1/admin/clock", &api::ClockBody { hour })?;
-            show(mode, &clock, |v| {
-                println!("clock: {} ({} events)", v.hour, v.events)
-            });
-        }
-        AdminCmd::Deposit(a) | AdminCmd::Withdraw(a) => {
-            let path = match cmd {
-                AdminCmd::Deposit(_) => "/v1/admin/deposits",
-                _ => "/v1/admin/withdrawals",
-            };
-            let body = api::MoveMoney {
-                participant: a.participant.clone(),
-                amount: Some(a.amount.clone()),
-                amount_micros: None,
-                reference: a.reference.clone(),
-            };
-            show(mode, &c.post(path, &body)?, output::transfer);
-        }
-        AdminCmd::MonthClose { grace_hours } => crate::usage::month_close(c, mode, *grace_hours)?,
-        AdminCmd::DeliveryTerms {
-            target_bps,
-            unreported,
-            pro_rata,
-            tiers,
-        } => {
-            let body = bodies::delivery_terms(*target_bps, unreported, *pro_rata, tiers)?;
-            let terms: api::DeliveryTermsView = c.post("/v1/admin/delivery-terms", &body)?;
-            show(mode, &terms, output::delivery_terms);
-        }
-        AdminCmd::Fees {
-            maker_bps,
-            taker_bps,
-        } => {
-            let body = api::FeesView {
-                maker_bps: *maker_bps,
-                taker_bps: *taker_bps,
-            };
-            let fees: api::FeesView = c.post("/v1/admin/fees", &body)?;
-            show(mode, &fees, |v| {
-                println!("fees: maker {} bps, taker {} bps", v.maker_bps, v.taker_bps)
-            });
-        }
-        AdminCmd::CreditLimit { participant, limit } => {
-            let body = api::SetCreditLimit {
-                participant: participant.clone(),
-                limit: Some(limit.clone()),
-                limit_micros: None,
-            };
-            show(
-                mode,
-                &c.post("/v1/admin/credit-limits", &body)?,
-                output::balance,
-            );
-        }
-    }
-    Ok(())
-}
-
 /// The catalog and the caller: models, whoami, one order, reduce, reservations, release,
 /// the live events.
 fn catalog(c: &Client, mode: Mode, cmd: &Cmd) -> Result<(), Failure> {
@@ -639,69 +506,6 @@ fn catalog(c: &Client, mode: Mode, cmd: &Cmd) -> Result<(), Failure> {
         }
         _ => unreachable!("every command has its group"),
     }
-    Ok(())
-}
-
-/// `mw login`: checks the key against the exchange (`GET /v1/me`), then saves the URL
-/// and key as the profile `--profile` names (default `default`).
-pub fn login(cli: &Cli, key: Option<&str>, make_default: bool) -> Result<(), Failure> {
-    let key = match key {
-        Some(k) => k.trim().to_string(),
-        None => {
-            let mut line = String::new();
-            std::io::stdin()
-                .read_line(&mut line)
-                .map_err(|e| Failure::usage(format!("cannot read the key: {e}")))?;
-            line.trim().to_string()
-        }
-    };
-    if key.is_empty() {
-        return Err(Failure::usage("no key: give --key or pipe it to mw login"));
-    }
-    let url = cli
-        .url
-        .clone()
-        .unwrap_or_else(|| crate::profile::DEFAULT_URL.to_string());
-    let me: api::MeView = Client::new(&url, Some(key.clone())).get("/v1/me")?;
-    let name = cli.profile.clone().unwrap_or_else(|| "default".to_string());
-    let mut config = crate::profile::load()?;
-    config.profiles.insert(
-        name.clone(),
-        crate::profile::Profile {
-            url: url.clone(),
-            key,
-        },
-    );
-    if make_default || config.default.is_none() {
-        config.default = Some(name.clone());
-    }
-    let path = crate::profile::save(&config)?;
-    let p = &me.participant;
-    println!(
-        "logged in to {url} as {} ({}): profile {name} in {}",
-        p.name,
-        p.id,
-        path.display()
-    );
-    Ok(())
-}
-
-/// `mw logout`: removes the profile `--profile` names (else the default one).
-pub fn logout(cli: &Cli) -> Result<(), Failure> {
-    let mut config = crate::profile::load()?;
-    let Some(name) = cli.profile.clone().or(config.default.clone()) else {
-        return Err(Failure::usage(
-            "no profile to forget: name one with --profile",
-        ));
-    };
-    if config.profiles.remove(&name).is_none() {
-        return Err(Failure::usage(format!("no profile {name:?}")));
-    }
-    if config.default.as_deref() == Some(name.as_str()) {
-        config.default = None;
-    }
-    crate::profile::save(&config)?;
-    println!("forgot profile {name}");
     Ok(())
 }
 

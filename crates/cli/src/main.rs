@@ -1,6 +1,7 @@
 //! `mw`: run a Megawatt exchange (`mw serve`) and trade on one from the command line.
 //! Client subcommands talk HTTP to `MW_URL` with the API key in `MW_TOKEN`.
 
+mod admin;
 mod args;
 mod bodies;
 mod client;
@@ -9,7 +10,9 @@ mod hooks;
 mod input;
 mod keys;
 mod limits;
+mod login;
 mod output;
+mod prices;
 mod profile;
 mod usage;
 
@@ -30,8 +33,8 @@ fn main() -> ExitCode {
             clap_complete::generate(shell, &mut cmd, "mw", &mut std::io::stdout());
             Ok(())
         }
-        Cmd::Login { ref key, default } => commands::login(&cli, key.as_deref(), default),
-        Cmd::Logout => commands::logout(&cli),
+        Cmd::Login { ref key, default } => login::login(&cli, key.as_deref(), default),
+        Cmd::Logout => login::logout(&cli),
         ref other => commands::client_command(&cli, other),
     };
     match result {

@@ -1,0 +1,66 @@
+//! `mw trades`, `mw book`, `mw depth`, `mw candles`: the market's public data (the
+//! tape, the book, its depth by delivery period, candles), read and printed.
+
+use crate::args::Cmd;
+use crate::client::{Client, Failure, paging, query};
+use crate::input;
+use crate::output::{self, Mode, show};
+use megawatt_api as api;
+
+/// Runs one of the market-data subcommands.
+pub fn market_data(c: &Client, mode: Mode, cmd: &Cmd) -> Result<(), Failure> {
+    match cmd {
+        Cmd::Trades(a) => {
+            let [limit, before] = paging(&a.page);
+            let mine = ("mine", a.mine.then(|| "true".to_string()));
+            let q = query(
+                "/v1/trades",
+                &[
+                    limit,
+                    before,
+                    mine,
+                    ("model", a.model.clone()),
+                    ("region", a.region.clone()),
+                    ("delivery_from", input::start_arg(&a.delivery_from)?),
+                    ("delivery_to", input::start_arg(&a.delivery_to)?),
+                ],
+            );
+            let trades: api::Page<api::TradeView> = c.get(&q)?;
+            show(mode, &trades, output::trades);
+        }
+        Cmd::Book { model } => {
+            let q = query("/v1/book", &[("model", Some(model.clone()))]);
+            show(mode, &c.get(&q)?, output::book);
+        }
+        Cmd::Candles {
+            model,
+            interval,
+            by,
+            region,
+            from,
+            to,
+        } => {
+            let q = query(
+                "/v1/candles",
+                &[
+                    ("model", Some(model.clone())),
+                    ("interval", Some(interval.clone())),
+                    ("by", Some(by.clone())),
+                    ("region", region.clone()),
+                    ("from", input::start_arg(from)?),
+                    ("to", input::start_arg(to)?),
+                ],
+            );
+            show(mode, &c.get(&q)?, output::candles);
+        }
+        Cmd::Depth { model, by } => {
+            let q = query(
+                "/v1/depth",
+                &[("model", Some(model.clone())), ("by", Some(by.clone()))],
+            );
+            show(mode, &c.get(&q)?, output::depth);
+        }
+        _ => unreachable!("client_command sends only market data here"),
+    }
+    Ok(())
+}
