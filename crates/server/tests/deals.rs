@@ -5,18 +5,13 @@
 
 mod common;
 
-use common::{Backend, Resp, TestServer, day};
-use serde_json::{Value, json};
+use common::{Backend, Resp, TestServer, day, ok};
+use serde_json::json;
 
 fn problem(r: &Resp, status: u16, code: &str) {
     assert_eq!(r.status, status, "{:?}", r.body);
     assert_eq!(r.content_type, "application/problem+json");
     assert_eq!(r.body["code"], code, "{:?}", r.body);
-}
-
-fn ok(r: Resp, status: u16) -> Value {
-    assert_eq!(r.status, status, "{:?}", r.body);
-    r.body
 }
 
 /// Hours from now to the start of day `d` (as `day` counts).

@@ -6,13 +6,8 @@
 
 mod common;
 
-use common::{Backend, Resp, TestServer, day, problem};
+use common::{Backend, TestServer, day, ok, problem};
 use serde_json::{Value, json};
-
-fn ok(r: Resp, status: u16) -> Value {
-    assert_eq!(r.status, status, "{:?}", r.body);
-    r.body
-}
 
 /// What the harness deposits for a buyer, micro-USD ($1bn).
 const FUNDS: i64 = 1_000_000_000_000_000;

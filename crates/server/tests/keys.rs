@@ -5,14 +5,9 @@
 
 mod common;
 
-use common::{Backend, Resp, TestServer};
+use common::{Backend, Resp, TestServer, ok};
 use megawatt_engine::units::Hour;
 use serde_json::{Value, json};
-
-fn ok(r: Resp, status: u16) -> Value {
-    assert_eq!(r.status, status, "{:?}", r.body);
-    r.body
-}
 
 /// `r` is a 403 `insufficient_scope` whose detail names `needs`.
 fn lacks(r: &Resp, needs: &str) {

@@ -6,22 +6,8 @@
 
 mod common;
 
-use common::{Backend, Resp, TestServer};
+use common::{Backend, TestServer, ok, problem};
 use serde_json::{Value, json};
-
-fn ok(r: Resp, status: u16) -> Value {
-    assert_eq!(r.status, status, "{:?}", r.body);
-    r.body
-}
-
-fn refused(r: &Resp, status: u16, code: &str, field: &str) {
-    assert_eq!(
-        (r.status, r.body["code"].as_str(), r.body["field"].as_str()),
-        (status, Some(code), Some(field)),
-        "{:?}",
-        r.body
-    );
-}
 
 fn utilization_by_day_and_month_reconciles(backend: Backend) {
     use megawatt_engine::units::Hour;
@@ -104,7 +90,7 @@ fn utilization_by_day_and_month_reconciles(backend: Backend) {
     assert_eq!(seller["rows"], view["rows"]);
     let theirs = ok(s.get(&days, &stranger), 200);
     assert_eq!(theirs["rows"][0]["contracted_gpu_hours"], 0);
-    refused(
+    problem(
         &s.get(&format!("{days}&contract={c}"), &stranger),
         404,
         "unknown_contract",
@@ -127,13 +113,13 @@ fn utilization_by_day_and_month_reconciles(backend: Backend) {
     );
     assert_eq!(row["credits"]["micros"], 4 * 2_000_000);
     // Bad requests name their field.
-    refused(
+    problem(
         &s.get("/v1/utilization?as=owner", &lab),
         422,
         "invalid_field",
         "as",
     );
-    refused(
+    problem(
         &s.get(
             &format!("/v1/utilization?from={}&to={}", at(48), at(0)),
             &lab,
@@ -142,7 +128,7 @@ fn utilization_by_day_and_month_reconciles(backend: Backend) {
         "window_empty",
         "to",
     );
-    refused(
+    problem(
         &s.get(
             &format!(
                 "/v1/utilization?from={}&to={}",

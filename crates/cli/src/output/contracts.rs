@@ -249,7 +249,6 @@ pub fn utilization(u: &megawatt_api::UtilizationView) {
         super::t(&u.from),
         super::t(&u.to)
     );
-    let pct = |b: Option<u16>| b.map_or("-".into(), |b| format!("{}.{:02}%", b / 100, b % 100));
     let rows: Vec<Vec<String>> = u
         .rows
         .iter()
@@ -259,10 +258,10 @@ pub fn utilization(u: &megawatt_api::UtilizationView) {
                 r.contracted_gpu_hours.to_string(),
                 r.delivered_gpu_hours.to_string(),
                 r.unreported_gpu_hours.to_string(),
-                pct(r.availability_bps),
+                super::pct_opt(r.availability_bps),
                 r.used_gpu_hours.to_string(),
                 r.idle_gpu_hours.to_string(),
-                pct(r.utilization_bps),
+                super::pct_opt(r.utilization_bps),
                 super::opt(&r.wh_per_gpu_hour),
                 r.credits.as_ref().map_or("-".into(), super::usd),
             ]
@@ -303,7 +302,7 @@ pub fn delivery_terms(d: &megawatt_api::DeliveryTermsView) {
 
 /// Delivery terms in a line: `credits below 99.00%: pro-rata, 10.00% below 99.00%; …`.
 fn delivery(d: &megawatt_api::DeliveryTermsView) -> String {
-    let pct = |bps: u16| format!("{}.{:02}%", bps / 100, bps % 100);
+    let pct = super::pct;
     let mut rules = Vec::new();
     if d.pro_rata {
         rules.push("pro-rata".to_string());

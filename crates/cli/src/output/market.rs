@@ -106,9 +106,7 @@ pub fn facilities(fs: &[FacilityView]) {
                 f.region.clone(),
                 who(&f.owner),
                 f.power_kw.to_string(),
-                f.reliability_30d
-                    .reliability_bps
-                    .map_or("-".into(), |b| format!("{}.{:02}%", b / 100, b % 100)),
+                super::pct_opt(f.reliability_30d.reliability_bps),
                 pools.join(", "),
             ]
         })
@@ -264,9 +262,8 @@ pub fn depth(v: &megawatt_api::DepthView) {
 fn reliability(r: &megawatt_api::ReliabilityView) -> String {
     match r.reliability_bps {
         Some(b) => format!(
-            "{}.{:02}% of {} GPU-hours reported",
-            b / 100,
-            b % 100,
+            "{} of {} GPU-hours reported",
+            super::pct(b),
             r.reported_gpu_hours
         ),
         None => "no reports".into(),

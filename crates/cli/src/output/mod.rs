@@ -76,6 +76,16 @@ pub fn opt<T: ToString>(v: &Option<T>) -> String {
     v.as_ref().map(T::to_string).unwrap_or_default()
 }
 
+/// Basis points as a percentage with two places: `9875` is `98.75%`.
+pub fn pct(bps: u16) -> String {
+    format!("{}.{:02}%", bps / 100, bps % 100)
+}
+
+/// Optional basis points as a percentage, `-` when absent.
+pub fn pct_opt(bps: Option<u16>) -> String {
+    bps.map_or("-".into(), pct)
+}
+
 /// An RFC 3339 hour, shorter but still marked UTC: `2027-01-04 09:00Z`.
 pub fn t(x: &str) -> String {
     x.strip_suffix(":00:00Z")

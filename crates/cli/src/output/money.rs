@@ -137,11 +137,10 @@ pub fn invoice(i: &InvoiceView) {
             usd(&i.amount)
         );
         println!(
-            "  delivery        {} of {} GPU-hours delivered ({}.{:02}%), {} unreported; credit {} pro-rata + {} tier",
+            "  delivery        {} of {} GPU-hours delivered ({}), {} unreported; credit {} pro-rata + {} tier",
             d.delivered_gpu_hours,
             d.contracted_gpu_hours,
-            d.availability_bps / 100,
-            d.availability_bps % 100,
+            super::pct(d.availability_bps),
             d.unreported_gpu_hours,
             usd(&d.pro_rata),
             usd(&d.tier)

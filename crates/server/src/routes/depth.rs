@@ -6,7 +6,7 @@
 use crate::extract::Q;
 use crate::limits::DEPTH_LEVELS_MAX;
 use crate::problem::{Problem, ProblemBody};
-use crate::state::{AppState, Caller, seq_problem};
+use crate::state::{AppState, Caller};
 use crate::views;
 use axum::Json;
 use axum::extract::State;
@@ -156,16 +156,8 @@ pub async fn depth_by_period(
         let raw = q.by.clone().unwrap_or_default();
         Problem::invalid("by", format!("by: {raw:?} is not week or month"))
     })?;
-    let model = q.model;
-    let view = state
-        .seq
-        .query(move |e| {
-            e.model_by_id(&model)
-                .map(|(idx, _)| depth(model.clone(), e.book(idx), period))
-        })
+    let view = move |_: &_, model, book: &Book| depth(model, book, period);
+    super::market::on_book(&state, q.model, view)
         .await
-        .map_err(seq_problem)?;
-    view.map(Json).ok_or_else(|| {
-        Problem::unknown("model", "model: no such GPU model in the catalog").field("model")
-    })
+        .map(Json)
 }

@@ -192,16 +192,24 @@ pub async fn book(
     _caller: Caller,
     Q(q): Q<BookQuery>,
 ) -> Result<Json<BookView>, Problem> {
-    let model = q.model;
-    let view = state
+    on_book(&state, q.model, book_view).await.map(Json)
+}
+
+/// `view` of the book of `model` (its id), or `unknown_model`.
+pub(super) async fn on_book<R: Send + 'static>(
+    state: &AppState,
+    model: String,
+    view: impl FnOnce(&megawatt_engine::Engine, String, &Book) -> R + Send + 'static,
+) -> Result<R, Problem> {
+    let found = state
         .seq
         .query(move |e| {
-            e.model_by_id(&model)
-                .map(|(idx, _)| book_view(e, model.clone(), e.book(idx)))
+            let idx = e.model_by_id(&model).map(|(idx, _)| idx);
+            idx.map(|idx| view(e, model, e.book(idx)))
         })
         .await
         .map_err(seq_problem)?;
-    view.map(Json).ok_or_else(|| {
+    found.ok_or_else(|| {
         Problem::unknown("model", "model: no such GPU model in the catalog").field("model")
     })
 }

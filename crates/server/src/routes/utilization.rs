@@ -83,12 +83,14 @@ pub async fn utilization(
         .read(move |r| r.utilization(scope, (from, to), until, UTILIZATION_LINES_MAX))
         .await?;
     let Some(u) = found else {
-        return Err(Problem::new(
-            axum::http::StatusCode::UNPROCESSABLE_ENTITY,
-            "quantity_too_large",
-            format!(
-                "more than {UTILIZATION_LINES_MAX} contract lines: name a contract, facility or pool"
-            ),
+        // The side (`as`) chose more lines than a view sums.
+        let detail = format!(
+            "as: more than {UTILIZATION_LINES_MAX} contract lines: name a contract, facility or pool"
+        );
+        return Err(Problem::rule(
+            megawatt_engine::Rule::QuantityTooLarge,
+            "as",
+            &detail,
         ));
     };
     let rows = if monthly {

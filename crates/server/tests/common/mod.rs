@@ -286,6 +286,12 @@ impl Drop for TestServer {
     }
 }
 
+/// The body of `r`, which must have `status`.
+pub fn ok(r: Resp, status: u16) -> Value {
+    assert_eq!(r.status, status, "{:?}", r.body);
+    r.body
+}
+
 /// Panics unless `r` is a problem (`application/problem+json`) of `status` and `code`
 /// naming `field` as the request spelled it.
 pub fn problem(r: &Resp, status: u16, code: &str, field: &str) {
