@@ -59,6 +59,33 @@ pub enum MarketEvent {
         /// Why.
         reason: String,
     },
+    /// A tick published a value of the index (or withheld one, saying why): as on
+    /// `GET /v1/index`.
+    Index {
+        /// Journal sequence number of the tick.
+        seq: u64,
+        /// GPU model.
+        model: String,
+        /// The region's series, or absent: every region's.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        region: Option<String>,
+        /// `hour` or `day`.
+        span: String,
+        /// The value.
+        value: crate::IndexValueView,
+    },
+    /// A tick published a model's forward curve, changed since its last (read it at
+    /// `GET /v1/curve`).
+    Curve {
+        /// Journal sequence number of the tick.
+        seq: u64,
+        /// GPU model.
+        model: String,
+        /// The tick.
+        at: String,
+        /// Its points (none: withdrawn).
+        points: usize,
+    },
 }
 
 /// The type names of the account events, as sent on the stream (`event:`) and to
@@ -277,12 +304,14 @@ impl AccountEvent {
 }
 
 impl MarketEvent {
-    /// Its type name: `trade`, `order` or `closed`.
+    /// Its type name: `trade`, `order`, `closed`, `index` or `curve`.
     pub fn kind(&self) -> &'static str {
         match self {
             MarketEvent::Trade { .. } => "trade",
             MarketEvent::Order { .. } => "order",
             MarketEvent::Closed { .. } => "closed",
+            MarketEvent::Index { .. } => "index",
+            MarketEvent::Curve { .. } => "curve",
         }
     }
 }

@@ -14,11 +14,15 @@
 //! - `usage [--seed N]`: a month of hourly delivery reports on 100,000 contract lines
 //!   in the engine (records per second, memory, the month close that credits the
 //!   shortfalls), and usage reports over HTTP on SQLite (records per second).
+//! - `market [--seed N] [--commands N] [--runs N]`: the engine benchmark's market for a
+//!   week of hours (4,200,000 commands by default): the tick with the index and the
+//!   forward curves published, against the same ticks without them.
 
 mod billing_bench;
 mod engine_bench;
 mod http_bench;
 mod journal_bench;
+mod market_bench;
 mod memory;
 mod peer;
 mod rng;
@@ -27,7 +31,7 @@ mod usage_bench;
 
 use std::process::ExitCode;
 
-const USAGE: &str = "usage: megawatt-bench engine [--peer] [--seed N] [--commands N] [--runs N]\n       megawatt-bench journal [--seed N] [--commands N] [--database-url URL]\n       megawatt-bench billing [--seed N]\n       megawatt-bench http\n       megawatt-bench usage [--seed N]";
+const USAGE: &str = "usage: megawatt-bench engine [--peer] [--seed N] [--commands N] [--runs N]\n       megawatt-bench journal [--seed N] [--commands N] [--database-url URL]\n       megawatt-bench billing [--seed N]\n       megawatt-bench http\n       megawatt-bench usage [--seed N]\n       megawatt-bench market [--seed N] [--commands N] [--runs N]";
 
 /// Options shared by the benchmarks.
 #[derive(Clone, Copy, Debug)]
@@ -51,6 +55,7 @@ fn parse(args: &[String]) -> Result<(String, bool, Opts, JournalOpts), String> {
     let mut it = args.iter();
     let sub = it.next().ok_or("missing subcommand")?.clone();
     let mut peer = false;
+    let mut commands_given = false;
     let mut journal = JournalOpts::default();
     let mut opts = Opts {
         seed: 42,
@@ -69,10 +74,17 @@ fn parse(args: &[String]) -> Result<(String, bool, Opts, JournalOpts), String> {
                 journal.database_url = Some(it.next().ok_or("--database-url needs a URL")?.clone())
             }
             "--seed" => opts.seed = value("--seed")?,
-            "--commands" => opts.commands = value("--commands")? as usize,
+            "--commands" => {
+                opts.commands = value("--commands")? as usize;
+                commands_given = true;
+            }
             "--runs" => opts.runs = (value("--runs")? as usize).max(1),
             other => return Err(format!("unknown argument {other}")),
         }
+    }
+    if sub == "market" && !commands_given {
+        // A week of hours at the engine benchmark's 25,000 commands an hour.
+        opts.commands = 168 * 25_000;
     }
     Ok((sub, peer, opts, journal))
 }
@@ -99,6 +111,10 @@ fn main() -> ExitCode {
         }
         Ok((sub, _, opts, _)) if sub == "usage" => {
             println!("{}", usage_bench::run(opts));
+            ExitCode::SUCCESS
+        }
+        Ok((sub, _, opts, _)) if sub == "market" => {
+            println!("{}", market_bench::run(opts));
             ExitCode::SUCCESS
         }
         Ok((sub, _, _, _)) if sub == "http" => {

@@ -18,8 +18,8 @@ pub fn audit(args: &AuditArgs) -> Result<(), Failure> {
     let location = args.store.location();
     let r = megawatt_store::audit::audit(&location, args.every).map_err(|e| Failure::usage(e.0))?;
     println!(
-        "audited {location}: {} commands replayed, {} invariant checks, {} snapshots compared, {} trades, {} contracts, {} live orders",
-        r.commands, r.checks, r.snapshots, r.trades, r.contracts, r.live_orders
+        "audited {location}: {} commands replayed, {} invariant checks, {} snapshots compared, {} trades, {} contracts, {} live orders, {} index values recomputed",
+        r.commands, r.checks, r.snapshots, r.trades, r.contracts, r.live_orders, r.index_values
     );
     for (seq, what) in &r.violations {
         if *seq > 0 {
@@ -213,9 +213,12 @@ pub fn client_command(cli: &Cli, cmd: &Cmd) -> Result<(), Failure> {
         Cmd::Webhook(x) => crate::hooks::webhooks(&c, mode, x),
         Cmd::Usage(x) => crate::usage::usage(&c, mode, x),
         Cmd::Utilization(a) => crate::usage::utilization(&c, mode, a),
-        Cmd::Trades(_) | Cmd::Book { .. } | Cmd::Candles { .. } | Cmd::Depth { .. } => {
-            crate::prices::market_data(&c, mode, cmd)
-        }
+        Cmd::Trades(_)
+        | Cmd::Book { .. }
+        | Cmd::Candles { .. }
+        | Cmd::Depth { .. }
+        | Cmd::Index { .. }
+        | Cmd::Curve { .. } => crate::prices::market_data(&c, mode, cmd),
         other => market(&c, mode, ask, other),
     };
     if done.is_ok() && cli.dry_run && mode == Mode::Table {

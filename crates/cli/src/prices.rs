@@ -1,5 +1,6 @@
-//! `mw trades`, `mw book`, `mw depth`, `mw candles`: the market's public data (the
-//! tape, the book, its depth by delivery period, candles), read and printed.
+//! `mw trades`, `mw book`, `mw depth`, `mw candles`, `mw index`, `mw curve`: the
+//! market's public data (the tape, the book, its depth by delivery period, candles,
+//! the published index and forward curve), read and printed.
 
 use crate::args::Cmd;
 use crate::client::{Client, Failure, paging, query};
@@ -59,6 +60,35 @@ pub fn market_data(c: &Client, mode: Mode, cmd: &Cmd) -> Result<(), Failure> {
                 &[("model", Some(model.clone())), ("by", Some(by.clone()))],
             );
             show(mode, &c.get(&q)?, output::depth);
+        }
+        Cmd::Index {
+            model,
+            span,
+            region,
+            from,
+            to,
+        } => {
+            let q = query(
+                "/v1/index",
+                &[
+                    ("model", Some(model.clone())),
+                    ("span", Some(span.clone())),
+                    ("region", region.clone()),
+                    ("from", input::start_arg(from)?),
+                    ("to", input::start_arg(to)?),
+                ],
+            );
+            show(mode, &c.get(&q)?, output::index);
+        }
+        Cmd::Curve { model, at } => {
+            let q = query(
+                "/v1/curve",
+                &[
+                    ("model", Some(model.clone())),
+                    ("at", input::start_arg(at)?),
+                ],
+            );
+            show(mode, &c.get(&q)?, output::curve);
         }
         _ => unreachable!("client_command sends only market data here"),
     }

@@ -219,6 +219,12 @@ pub enum Command {
         /// Hours after the month's end.
         hours: u16,
     },
+    /// Operator: put an index methodology in force from this command on (`prices.rs`,
+    /// docs/index-methodology.md); only ever a newer one.
+    SetIndexMethodology {
+        /// The methodology's version.
+        version: u16,
+    },
 }
 
 /// What an RFQ asks for.

@@ -84,6 +84,8 @@ pub struct Engine {
     /// Reported delivery by facility and day (days since the epoch), over the
     /// reliability window (`reliability.rs`; older days are dropped at ticks).
     pub(crate) reliability: BTreeMap<(FacilityId, u32), crate::usage::Tally>,
+    /// The trailing week's prints, the index's windows and the last curves (`prices.rs`).
+    pub(crate) market: crate::market_data::MarketData,
 }
 
 /// What ticks must do, by hour. The order and contract buckets are cleaned lazily:
@@ -215,6 +217,7 @@ impl Engine {
             delivery_defaults: crate::delivery::DeliveryTerms::exchange(),
             strict_delivery: BTreeSet::new(),
             reliability: BTreeMap::new(),
+            market: crate::market_data::MarketData::default(),
         };
         for m in default_models() {
             e.push_model(m);
@@ -359,6 +362,9 @@ impl Engine {
             } => self.set_credit_limit(&ctx, *participant, *limit_micros, events),
             Command::ReportUsage { records } => self.report_usage(&ctx, records, events),
             Command::SetMonthCloseGrace { hours } => self.set_close_grace(&ctx, *hours, events),
+            Command::SetIndexMethodology { version } => {
+                self.set_index_methodology(&ctx, *version, events)
+            }
             Command::SetDeliveryDefaults(terms) => self.set_delivery_defaults(&ctx, terms, events),
         }
     }

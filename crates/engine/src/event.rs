@@ -419,4 +419,14 @@ pub enum Event {
         /// Hours after the month's end.
         hours: u16,
     },
+    /// The operator put an index methodology in force.
+    IndexMethodologySet {
+        /// Its version.
+        version: u16,
+    },
+    /// A tick published a value of the index (or said why it did not).
+    IndexPublished(crate::index::IndexValue),
+    /// A tick published a model's forward curve, changed since its last (no points: it
+    /// was withdrawn, nothing left to price it from).
+    CurvePublished(crate::curve::Curve),
 }

@@ -78,6 +78,7 @@ pub fn check(e: &Engine) -> Result<(), String> {
     check_deals(e)?;
     check_money(e)?;
     check_delivery(e)?;
+    e.market.check(e.last_tick)?;
     check_reservations(e)
 }
 

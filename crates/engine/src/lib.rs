@@ -25,10 +25,13 @@
 //! - [`command`] / [`event`] / [`reject`]: what goes in and what comes out.
 //! - [`step`]: the step functions that hold capacity over time.
 //! - [`usage`]: usage records and the open months' delivery reports.
+//! - [`index`], [`curve`]: the index's and the forward curve's methodology;
+//!   [`market_data`]: the trailing week's prints they are computed from.
 //! - `engine`, `admin`, `place`, `matching`, `lifecycle` (notice, termination,
 //!   resale children), `refund` (prepaid hours after an early end), `metering` (usage
 //!   reports), `rfq` (term deals), `ledger` (deposits, withdrawals, settlement,
-//!   credit checks), `billing` (month close, payment), `tick`: the state machine itself.
+//!   credit checks), `billing` (month close, payment), `prices` (publishing the index
+//!   and curves at the tick), `tick`: the state machine itself.
 //!   Vocabulary modules (types, pure functions) never import these behaviour modules.
 //! - [`invariants`]: the from-scratch checker used by tests and audits.
 //! - [`limits`]: every bound the engine enforces.
@@ -36,6 +39,7 @@
 pub mod catalog;
 pub mod command;
 pub mod contract;
+pub mod curve;
 pub mod deal;
 pub mod delivery;
 pub mod dense;
@@ -43,10 +47,12 @@ pub mod economics;
 pub mod entities;
 pub mod event;
 pub mod ids;
+pub mod index;
 pub mod invariants;
 pub mod invoice;
 pub mod levels;
 pub mod limits;
+pub mod market_data;
 pub mod money;
 pub mod order;
 pub mod order_map;
@@ -66,6 +72,7 @@ mod lifecycle;
 mod matching;
 mod metering;
 mod place;
+mod prices;
 mod refund;
 mod rfq;
 mod tick;

@@ -370,7 +370,7 @@ impl Engine {
             unreachable!("{ask_id} is an ask")
         };
         ask.avail.sub(window, gpus);
-        let (pool, source) = (ask.pool, ask.source);
+        let (pool, source, region) = (ask.pool, ask.source, ask.region);
         let trade_id = TradeId(take(&mut self.ids.trade));
         let contract_id = ContractId(take(&mut self.ids.contract));
         let origin = match source {
@@ -421,6 +421,16 @@ impl Engine {
             time_ms: ctx.time_ms,
         };
         events.push(Event::Trade(trade.clone()));
+        self.market.record(crate::index::Print {
+            trade: trade_id,
+            time_ms: ctx.time_ms,
+            model,
+            region,
+            seller,
+            gpus,
+            window,
+            price_micros,
+        });
         self.add_contract(contract, events);
         // The resting order's owner is the maker, the incoming one's the taker.
         let (maker, taker) = match aggressor {

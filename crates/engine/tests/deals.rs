@@ -1053,6 +1053,7 @@ fn command_variants_keep_their_places() {
             Command::SubmitQuote(_) => 29,
             Command::PlaceBid(_) => 30,
             Command::SetMonthCloseGrace { .. } => 31,
+            Command::SetIndexMethodology { .. } => 32,
         }
     }
     let (rfq, quote) = (rfq_spec(1), quote_spec(RfqId(1), &[(PoolId(1), 1)]));
@@ -1186,6 +1187,7 @@ fn command_variants_keep_their_places() {
         Command::SubmitQuote(quote),
         Command::PlaceBid(Market::bid_spec(1, w(1, 2), 1)),
         Command::SetMonthCloseGrace { hours: 6 },
+        Command::SetIndexMethodology { version: 1 },
     ];
     for (i, c) in all.iter().enumerate() {
         assert_eq!(usize::from(place(c)), i, "{c:?} is listed out of place");
@@ -1233,6 +1235,9 @@ fn event_variants_keep_their_places() {
             Event::DeliveryDefaultsSet(_) => 29,
             Event::DeliveryCredited { .. } => 30,
             Event::MonthCloseGraceSet { .. } => 31,
+            Event::IndexMethodologySet { .. } => 32,
+            Event::IndexPublished(_) => 33,
+            Event::CurvePublished(_) => 34,
         }
     }
     let c = ContractId(1);
@@ -1302,6 +1307,13 @@ fn event_variants_keep_their_places() {
         },
         Event::DeliveryDefaultsSet(megawatt_engine::delivery::DeliveryTerms::none()),
         Event::MonthCloseGraceSet { hours: 6 },
+        Event::IndexMethodologySet { version: 1 },
+        Event::CurvePublished(megawatt_engine::curve::Curve {
+            model: ModelIdx(0),
+            at: Hour(1),
+            version: 1,
+            points: vec![],
+        }),
     ];
     for e in &some {
         let bytes = postcard::to_allocvec(e).unwrap();

@@ -229,6 +229,8 @@ struct World {
     refunded: BTreeMap<megawatt_engine::ids::ContractId, i64>,
     /// The latest delivery report of each contract line and hour.
     delivered: BTreeMap<(megawatt_engine::ids::ContractId, u16, Hour), u32>,
+    /// Every print of the run, as the public tape shows it (with its pool's region).
+    prints: Vec<megawatt_engine::index::Print>,
 }
 
 /// A firm monthly-fee lease of one h200 of `pool` for 3,000 hours, made by an RFQ and
@@ -315,6 +317,8 @@ impl World {
             pools.extend(p);
         }
         anchor_lease(&mut m, people[0], people[3], pools[1]);
+        m.exec(OPERATOR, Command::SetIndexMethodology { version: 1 })
+            .expect("methodology");
         World {
             m,
             people,
@@ -329,6 +333,7 @@ impl World {
             min_reliability: BTreeMap::new(),
             refunded: BTreeMap::new(),
             delivered: BTreeMap::new(),
+            prints: Vec::new(),
         }
     }
 
@@ -927,6 +932,23 @@ impl World {
                             "usage"
                         }
                         Event::DeliveryCredited { .. } => "credit",
+                        Event::IndexPublished(v) if v.price_micros.is_some() => "index",
+                        Event::CurvePublished(c) => {
+                            let sources = c.points.iter().map(|p| p.source);
+                            if sources
+                                .clone()
+                                .any(|s| s == megawatt_engine::curve::Source::Prints)
+                            {
+                                *self.deals.entry("curve from prints").or_default() += 1;
+                            }
+                            if sources
+                                .clone()
+                                .any(|s| s == megawatt_engine::curve::Source::Book)
+                            {
+                                *self.deals.entry("curve from book").or_default() += 1;
+                            }
+                            "curve"
+                        }
                         _ => continue,
                     };
                     *self.deals.entry(kind).or_default() += 1;
@@ -997,6 +1019,28 @@ impl World {
                     if colocate {
                         pools_per_bid.entry(t.bid).or_default().push(t.pool);
                     }
+                    self.prints.push(megawatt_engine::index::Print {
+                        trade: t.id,
+                        time_ms: t.time_ms,
+                        model: t.model,
+                        region: self.m.e.pool_region(t.pool).expect("pool"),
+                        seller: t.seller,
+                        gpus: t.gpus,
+                        window: t.window,
+                        price_micros: t.price_micros,
+                    });
+                }
+                // Every value of the index recomputes from the prints of the run, by
+                // the methodology's definition.
+                Event::IndexPublished(v) => {
+                    let again = megawatt_engine::index::reference(
+                        &self.prints,
+                        (v.model, v.region, v.span),
+                        v.at,
+                        v.through_trade,
+                        v.version,
+                    );
+                    assert_eq!(&again, v, "an index value that its prints do not give");
                 }
                 _ => {}
             }
@@ -1138,7 +1182,7 @@ proptest! {
         }
         seen.1 += 1;
         if seen.1 == config().cases {
-            for kind in ["quote accepted", "notice", "terminated for cause", "resale", "terminated", "transfer", "settlement", "fee", "invoice", "refund", "usage", "credit", "term credit"] {
+            for kind in ["quote accepted", "notice", "terminated for cause", "resale", "terminated", "transfer", "settlement", "fee", "invoice", "refund", "usage", "credit", "term credit", "index", "curve", "curve from prints", "curve from book"] {
                 prop_assert!(seen.0.get(kind).copied().unwrap_or(0) > 0, "no {} in the run: {:?}", kind, seen.0);
             }
         }

@@ -197,6 +197,7 @@ pub async fn start(config: Config) -> Result<Running, ServerError> {
             month_close_grace(&state, grace).await?;
         }
     }
+    index_methodology(&state).await?;
     let ticker = if config.manual_clock {
         tracing::warn!("manual clock: no hourly ticks; the operator moves time");
         tokio::spawn(std::future::pending())
@@ -383,6 +384,20 @@ fn load_keys(
         .collect()
 }
 
+/// Submits `cmd` as the operator at start; a refusal is the server's error, about `what`.
+async fn as_operator(state: &AppState, cmd: Command, what: &str) -> Result<(), ServerError> {
+    let caller = Caller {
+        id: OPERATOR,
+        operator: true,
+        scopes: scopes::Scopes::FULL,
+        key: [0; 32],
+    };
+    routes::submit(state, caller, cmd, None)
+        .await
+        .map_err(|p| ServerError(format!("{what}: {}", p.detail)))?;
+    Ok(())
+}
+
 /// Journals the operator's month close grace of `hours` unless the store has it already.
 async fn month_close_grace(state: &AppState, hours: u16) -> Result<(), ServerError> {
     let now = state
@@ -393,17 +408,27 @@ async fn month_close_grace(state: &AppState, hours: u16) -> Result<(), ServerErr
     if now == hours {
         return Ok(());
     }
-    let cmd = Command::SetMonthCloseGrace { hours };
-    let caller = Caller {
-        id: OPERATOR,
-        operator: true,
-        scopes: scopes::Scopes::FULL,
-        key: [0; 32],
-    };
-    routes::submit(state, caller, cmd, None)
-        .await
-        .map_err(|p| ServerError(format!("month close: {}", p.detail)))?;
+    as_operator(state, Command::SetMonthCloseGrace { hours }, "month close").await?;
     tracing::info!(hours, "months now close this many hours after their end");
+    Ok(())
+}
+
+/// Journals the operator's `SetIndexMethodology` of the newest methodology unless the
+/// store has it already: from that command on, ticks publish the index and the curve
+/// (docs/index-methodology.md).
+async fn index_methodology(state: &AppState) -> Result<(), ServerError> {
+    let version = megawatt_engine::index::METHODOLOGY_VERSION;
+    let now = state
+        .seq
+        .query(Engine::index_methodology)
+        .await
+        .map_err(|e| ServerError(format!("index methodology: {e:?}")))?;
+    if now >= version {
+        return Ok(());
+    }
+    let cmd = Command::SetIndexMethodology { version };
+    as_operator(state, cmd, "index methodology").await?;
+    tracing::info!(version, "the index methodology in force");
     Ok(())
 }
 

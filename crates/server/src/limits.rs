@@ -79,6 +79,8 @@ pub const BOOK_LEVELS_MAX: usize = 200;
 pub const DEPTH_LEVELS_MAX: usize = 1_000;
 /// Most candles in one answer (83 days of hours, 5 years of days).
 pub const CANDLES_MAX: u32 = 2_000;
+/// Most ticks one index answer covers (83 days of hourly values, 5 years of daily).
+pub const INDEX_TICKS_MAX: u32 = 2_000;
 /// Most facilities a book lists with their reliability (by id).
 pub const BOOK_FACILITIES_MAX: usize = 200;
 /// Dry runs answered at once: each clones the engine on the sequencer thread, so they

@@ -3,7 +3,9 @@
 //! command (or every N), checks that every snapshot equals the replayed state at its
 //! sequence number, and checks that the query tables agree with the replay: the
 //! events of the replay are written into an in-memory copy of the schema by the same
-//! code that writes the store, and every table is compared row for row.
+//! code that writes the store, and every table is compared row for row. Every value of
+//! the index is recomputed from the prints of the tape by the methodology's definition
+//! (`index::reference`), apart from the engine's running windows.
 //!
 //! Everything is read in one read-only transaction (SQLite: an attached read-only
 //! connection; PostgreSQL: a repeatable-read, read-only transaction, the expected rows
@@ -14,6 +16,8 @@ use crate::tables::{Delta, Table, write_sqlite};
 use crate::{Location, Snapshot, StoreError};
 use megawatt_engine::command::Envelope;
 use megawatt_engine::event::Event;
+use megawatt_engine::index::{self, Print};
+use megawatt_engine::units::Hour;
 use megawatt_engine::{Engine, invariants};
 use rusqlite::Connection;
 use std::path::Path;
@@ -33,6 +37,8 @@ pub struct Report {
     pub checks: u64,
     /// Snapshots compared with the replay.
     pub snapshots: u64,
+    /// Values of the index recomputed from the prints.
+    pub index_values: u64,
     /// Violations, each with the sequence number it was found at (0: not tied to one).
     pub violations: Vec<(u64, String)>,
     /// Number of violations (may exceed the list).
@@ -253,6 +259,7 @@ fn replay(
     let mut events = Vec::new();
     let mut delta = Delta::default();
     let mut names = engine.names();
+    let mut prints = Vec::new();
     for (seq, env) in journal {
         events.clear();
         if let Err(r) = engine.apply(env, &mut events) {
@@ -272,6 +279,7 @@ fn replay(
         }
         for e in &events {
             delta.event(&names, *seq, env.time_ms, e);
+            recompute_index(&engine, e, &mut prints, *seq, report);
         }
         if report
             .commands
@@ -294,4 +302,40 @@ fn replay(
     }
     backend.expect(&delta)?;
     Ok(engine)
+}
+
+/// Keeps the tape's prints, and recomputes each published value of the index from them.
+fn recompute_index(
+    engine: &Engine,
+    e: &Event,
+    prints: &mut Vec<Print>,
+    seq: u64,
+    report: &mut Report,
+) {
+    match e {
+        Event::Trade(t) => prints.push(Print {
+            trade: t.id,
+            time_ms: t.time_ms,
+            model: t.model,
+            region: engine.pool_region(t.pool).expect("a trade's pool"),
+            seller: t.seller,
+            gpus: t.gpus,
+            window: t.window,
+            price_micros: t.price_micros,
+        }),
+        Event::IndexPublished(v) => {
+            report.index_values += 1;
+            let from_ms = Hour(v.at.0.saturating_sub(v.span.window_hours())).start_ms();
+            let first = prints.partition_point(|p| p.time_ms < from_ms);
+            let key = (v.model, v.region, v.span);
+            let again = index::reference(&prints[first..], key, v.at, v.through_trade, v.version);
+            if again != *v {
+                report.violation(
+                    seq,
+                    format!("an index value does not recompute from its prints: published {v:?}, recomputed {again:?}"),
+                );
+            }
+        }
+        _ => {}
+    }
 }

@@ -4,10 +4,12 @@
 use crate::rows;
 use megawatt_engine::catalog::Names;
 use megawatt_engine::contract::{Contract, ContractLine, ContractStatus, Origin, Trade};
+use megawatt_engine::curve::Curve;
 use megawatt_engine::deal::{Need, Quote, Rfq};
 use megawatt_engine::entities::{Participant, Reservation};
 use megawatt_engine::event::{CloseReason, Status};
 use megawatt_engine::ids::InvoiceId;
+use megawatt_engine::index::IndexValue;
 use megawatt_engine::invoice::{Invoice, InvoiceLine, InvoiceStatus};
 use megawatt_engine::money::Transfer;
 use megawatt_engine::order::{AskSource, Order, OrderKind};
@@ -328,4 +330,56 @@ pub fn invoice_line(invoice: InvoiceId, i: usize, l: &InvoiceLine) -> rows::Invo
         gpu_hours: l.gpu_hours,
         amount_micros: l.amount_micros,
     }
+}
+
+/// A value of the index.
+pub fn index_value(names: &Names, v: &IndexValue, seq: u64) -> rows::IndexValueRow {
+    rows::IndexValueRow {
+        model: names.model_id(v.model).into(),
+        region: v.region.map(|r| names.region(r).to_string()),
+        span: v.span.as_str().into(),
+        at_hour: v.at.0,
+        at: v.at.to_string(),
+        version: v.version,
+        price_micros: v.price_micros,
+        unpublished: v.unpublished.map(|u| u.as_str().to_string()),
+        prints: v.prints,
+        gpu_hours: v.gpu_hours,
+        sellers: v.sellers,
+        through_trade: v.through_trade.0,
+        seq,
+    }
+}
+
+/// A forward curve and its points.
+pub fn curve(names: &Names, c: &Curve, seq: u64) -> (rows::CurveRow, Vec<rows::CurvePointRow>) {
+    let model = names.model_id(c.model).to_string();
+    let points = c
+        .points
+        .iter()
+        .map(|p| rows::CurvePointRow {
+            model: model.clone(),
+            at_hour: c.at.0,
+            kind: p.kind.as_str().into(),
+            period_start_hour: p.start.0,
+            period_end_hour: p.end.0,
+            period_start_at: p.start.to_string(),
+            period_end_at: p.end.to_string(),
+            price_micros: p.price_micros,
+            source: p.source.as_str().into(),
+            prints: p.prints,
+            gpu_hours: p.gpu_hours,
+            best_bid_micros: p.best_bid_micros,
+            best_ask_micros: p.best_ask_micros,
+        })
+        .collect();
+    let row = rows::CurveRow {
+        model,
+        at_hour: c.at.0,
+        at: c.at.to_string(),
+        version: c.version,
+        points: c.points.len(),
+        seq,
+    };
+    (row, points)
 }

@@ -290,4 +290,21 @@ rows! {
         contract: u64, line: u16, hour: u32, side: String, gpus: u32,
         energy_wh: Option<u64>, seq: u64,
     }
+    /// `index_values`: every value of the index a tick published (or withheld, saying why).
+    IndexValueRow => IndexValues {
+        model: String, region: Option<String>, span: String, at_hour: u32, at: String,
+        version: u16, price_micros: Option<i64>, unpublished: Option<String>, prints: u32,
+        gpu_hours: u64, sellers: u32, through_trade: u64, seq: u64,
+    }
+    /// `curves`: each forward curve a tick published (no points: withdrawn).
+    CurveRow => Curves {
+        model: String, at_hour: u32, at: String, version: u16, points: usize, seq: u64,
+    }
+    /// `curve_points`: a curve's points, weeks then months.
+    CurvePointRow => CurvePoints {
+        model: String, at_hour: u32, kind: String, period_start_hour: u32,
+        period_end_hour: u32, period_start_at: String, period_end_at: String,
+        price_micros: i64, source: String, prints: u32, gpu_hours: u64,
+        best_bid_micros: Option<i64>, best_ask_micros: Option<i64>,
+    }
 }

@@ -5,7 +5,7 @@
 //! migrated store and a new one have exactly the same layout.
 
 /// The version this code writes. A store with a higher version is refused.
-pub const SCHEMA_VERSION: i64 = 16;
+pub const SCHEMA_VERSION: i64 = 17;
 
 /// The schema of version 1, which every store starts from. Times are hours since the
 /// epoch (`*_hour`) next to RFC 3339 text (`*_at`) for people; money is integer
@@ -272,6 +272,34 @@ const TAPE_INDEXES: &str =
 CREATE INDEX IF NOT EXISTS trades_by_model_start ON trades (model, start_hour);
 CREATE INDEX IF NOT EXISTS trades_by_model ON trades (model, id);";
 
+/// Version 17: the index and the forward curve, published at ticks once a methodology
+/// is in force (none before: older journals replay publishing nothing until the
+/// command that put one in force); the engine keeps the trailing week's prints, so
+/// snapshots are dropped.
+const PRICES: &str = r#"
+CREATE TABLE IF NOT EXISTS index_values (
+    model TEXT NOT NULL, region TEXT, span TEXT NOT NULL, at_hour INTEGER NOT NULL,
+    at TEXT NOT NULL, version INTEGER NOT NULL, price_micros INTEGER, unpublished TEXT,
+    prints INTEGER NOT NULL, gpu_hours INTEGER NOT NULL, sellers INTEGER NOT NULL,
+    through_trade INTEGER NOT NULL, seq INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS index_values_by_series ON index_values (model, span, at_hour);
+CREATE TABLE IF NOT EXISTS curves (
+    model TEXT NOT NULL, at_hour INTEGER NOT NULL, at TEXT NOT NULL, version INTEGER NOT NULL,
+    points INTEGER NOT NULL, seq INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS curves_by_model ON curves (model, at_hour);
+CREATE TABLE IF NOT EXISTS curve_points (
+    model TEXT NOT NULL, at_hour INTEGER NOT NULL, kind TEXT NOT NULL,
+    period_start_hour INTEGER NOT NULL, period_end_hour INTEGER NOT NULL,
+    period_start_at TEXT NOT NULL, period_end_at TEXT NOT NULL, price_micros INTEGER NOT NULL,
+    source TEXT NOT NULL, prints INTEGER NOT NULL, gpu_hours INTEGER NOT NULL,
+    best_bid_micros INTEGER, best_ask_micros INTEGER
+);
+CREATE INDEX IF NOT EXISTS curve_points_by_curve ON curve_points (model, at_hour);
+DELETE FROM snapshots;
+"#;
+
 /// Stores a new API key (parameters: hash, participant, prefix, created_ms, scopes).
 pub(crate) const INSERT_KEY: &str = "INSERT INTO api_keys (hash, participant, prefix, created_ms, scopes) VALUES ($1, $2, $3, $4, $5)";
 
@@ -306,7 +334,7 @@ fn delivery_of_old_fills() -> String {
 
 /// Migrations from each older schema version to the next, in order: `migrations()[v - 1]`
 /// takes version `v` to `v + 1`.
-pub fn migrations() -> [String; 15] {
+pub fn migrations() -> [String; 16] {
     [
         "CREATE TABLE IF NOT EXISTS snapshots (
             seq INTEGER PRIMARY KEY, state BLOB NOT NULL, checksum INTEGER NOT NULL, created_ms INTEGER NOT NULL
@@ -356,6 +384,7 @@ pub fn migrations() -> [String; 15] {
         BID_RELIABILITY.to_string(),
         MONTH_CLOSE.to_string(),
         TAPE_INDEXES.to_string(),
+        PRICES.to_string(),
     ]
 }
 
@@ -406,10 +435,16 @@ pub enum Table {
     DeliveryCredits,
     /// `usage_reports`.
     UsageReports,
+    /// `index_values`.
+    IndexValues,
+    /// `curves`.
+    Curves,
+    /// `curve_points`.
+    CurvePoints,
 }
 
 /// Number of query tables.
-pub const TABLES: usize = 19;
+pub const TABLES: usize = 22;
 
 impl Table {
     /// Every query table.
@@ -433,6 +468,9 @@ impl Table {
         Table::InvoiceLines,
         Table::DeliveryCredits,
         Table::UsageReports,
+        Table::IndexValues,
+        Table::Curves,
+        Table::CurvePoints,
     ];
 
     /// Its SQL name.
@@ -457,6 +495,9 @@ impl Table {
             Table::InvoiceLines => "invoice_lines",
             Table::DeliveryCredits => "delivery_credits",
             Table::UsageReports => "usage_reports",
+            Table::IndexValues => "index_values",
+            Table::Curves => "curves",
+            Table::CurvePoints => "curve_points",
         }
     }
 }

@@ -300,6 +300,13 @@ impl Delta {
                     self.usage(r, Reporter::Buyer, seq);
                 }
             }
+            Event::IndexMethodologySet { .. } => {}
+            Event::IndexPublished(v) => self.insert(convert::index_value(names, v, seq)),
+            Event::CurvePublished(c) => {
+                let (curve, points) = convert::curve(names, c, seq);
+                self.insert(curve);
+                self.append(points);
+            }
             Event::InvoiceBilled { invoice, lines } => {
                 self.insert(convert::invoice(invoice));
                 let lines = lines.iter().enumerate();

@@ -171,6 +171,43 @@ pub enum Cmd {
         #[arg(long)]
         to: Option<String>,
     },
+    /// The Megawatt index of a model: per tick, the trimmed GPU-hour-weighted price of
+    /// the prompt prints of the trailing 24 hours (or, daily, 7 days), with the prints,
+    /// GPU-hours and sellers behind it and its methodology (docs/index-methodology.md).
+    #[command(
+        after_help = "Examples:\n  mw index -m h100-sxm\n  mw index -m h100-sxm --span day --from 2027-01-01\n  mw index -m h200 --region us-east"
+    )]
+    Index {
+        /// GPU model.
+        #[arg(short, long)]
+        model: String,
+        /// hour (every tick) or day (each day's first tick).
+        #[arg(long, default_value = "hour")]
+        span: String,
+        /// One region's series (default: every region's).
+        #[arg(long)]
+        region: Option<String>,
+        /// The first tick (a start: 2027-01-04, -2d, …; default: 48 hours or 30 days
+        /// before --to).
+        #[arg(long)]
+        from: Option<String>,
+        /// The end of the range (default: now).
+        #[arg(long)]
+        to: Option<String>,
+    },
+    /// The forward curve of a model: a price for delivery in each coming week and
+    /// month, each from prints, the book, or interpolated, with its source.
+    #[command(
+        after_help = "Examples:\n  mw curve -m h100-sxm\n  mw curve -m h100-sxm --at 2027-01-04"
+    )]
+    Curve {
+        /// GPU model.
+        #[arg(short, long)]
+        model: String,
+        /// The curve in force at this time (default: now).
+        #[arg(long)]
+        at: Option<String>,
+    },
     /// Your contracts.
     #[command(after_help = "Examples:\n  mw contracts\n  mw contracts --limit 10")]
     Contracts(PageArgs),

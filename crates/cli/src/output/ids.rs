@@ -8,8 +8,8 @@ use megawatt_api::{
     RfqView, TradeView, TransferView,
 };
 use megawatt_api::{
-    CandlesView, ContractUsage, DeliveryTermsView, DepthView, KeyInfoView, MonthCloseView,
-    UsageAccepted, UtilizationView,
+    CandlesView, ContractUsage, CurveView, DeliveryTermsView, DepthView, IndexView, KeyInfoView,
+    MonthCloseView, UsageAccepted, UtilizationView,
 };
 use megawatt_api::{EventType, Webhook, WebhookAttempt, WebhookCreated};
 
@@ -82,7 +82,9 @@ macro_rules! no_id {
 no_id!(
     BookView,
     CandlesView,
+    CurveView,
     DepthView,
+    IndexView,
     FeesView,
     Statement,
     UsageAccepted,

@@ -554,5 +554,39 @@ fn market_event(mode: Mode, e: &MarketEvent) -> String {
             usd(price)
         ),
         (_, MarketEvent::Closed { id, reason, .. }) => format!("closed {id}: {reason}"),
+        (Mode::Quiet, MarketEvent::Index { model, span, .. }) => format!("{model} {span}"),
+        (Mode::Quiet, MarketEvent::Curve { model, .. }) => model.clone(),
+        (
+            _,
+            MarketEvent::Index {
+                model,
+                region,
+                span,
+                value,
+                ..
+            },
+        ) => {
+            let of = region.as_deref().unwrap_or("all regions");
+            let price = match (&value.price, &value.unpublished) {
+                (Some(p), _) => usd(p),
+                (None, why) => format!("not published ({})", why.as_deref().unwrap_or("-")),
+            };
+            format!(
+                "index  {model} {of} {span} at {}: {price} ({} prints, {} GPU-hours, {} sellers)",
+                t(&value.at),
+                value.prints,
+                value.gpu_hours,
+                value.sellers
+            )
+        }
+        (
+            _,
+            MarketEvent::Curve {
+                model, at, points, ..
+            },
+        ) => format!(
+            "curve  {model} at {}: {points} points (mw curve --model {model})",
+            t(at)
+        ),
     }
 }

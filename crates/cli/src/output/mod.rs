@@ -7,6 +7,7 @@ mod ids;
 mod market;
 mod money;
 mod names;
+mod prices;
 mod webhooks;
 
 pub use contracts::*;
@@ -14,6 +15,7 @@ pub use ids::Ids;
 pub use market::*;
 pub use money::*;
 pub use names::{know, who, who_opt};
+pub use prices::*;
 pub use webhooks::*;
 
 use megawatt_api::{Money, Page};

@@ -359,6 +359,10 @@ pub async fn seed(
         let cmd = Command::SetMonthCloseGrace { hours: grace_hours };
         s.run(OPERATOR, cmd).await?;
     }
+    // The index is published over the whole of the demo's past.
+    let version = megawatt_engine::index::METHODOLOGY_VERSION;
+    s.run(OPERATOR, Command::SetIndexMethodology { version })
+        .await?;
     let cast = cast(&s).await?;
     let lease = lease(&s, &cast, lease_start).await?;
     history::run(&mut s, &cast, (lease, lease_start), now).await?;

@@ -1,5 +1,5 @@
 //! The public view of engine events, that every participant may see (no parties):
-//! orders arriving and leaving, trades.
+//! orders arriving and leaving, trades, the index and the curve as the ticks publish them.
 
 pub use megawatt_api::MarketEvent;
 use megawatt_engine::catalog::Names;
@@ -48,6 +48,19 @@ pub fn public(names: &Names, seq: u64, e: &Event, region: &str) -> Option<Market
             seq,
             id: order.to_string(),
             reason: reason.as_str().into(),
+        }),
+        Event::IndexPublished(v) => Some(MarketEvent::Index {
+            seq,
+            model: names.model_id(v.model).to_string(),
+            region: v.region.map(|r| names.region(r).to_string()),
+            span: v.span.as_str().into(),
+            value: crate::views::index_value(v),
+        }),
+        Event::CurvePublished(c) => Some(MarketEvent::Curve {
+            seq,
+            model: names.model_id(c.model).to_string(),
+            at: c.at.to_string(),
+            points: c.points.len(),
         }),
         _ => None,
     }

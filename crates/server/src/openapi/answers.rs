@@ -201,6 +201,32 @@ fn examples() -> Vec<(&'static str, Value)> {
             ),
         ),
         (
+            "IndexView",
+            exact::<api::IndexView>(json!({ "model": "h100-sxm", "span": "hour",
+                "from": "2027-01-02T10:00:00Z", "to": "2027-01-04T10:00:00Z",
+                "methodology": "docs/index-methodology.md",
+                "values": [
+                    { "at": "2027-01-04T08:00:00Z", "methodology_version": 1, "price": usd(2_412_500),
+                      "prints": 14, "gpu_hours": 21_504, "sellers": 3, "through_trade": "trd-118" },
+                    { "at": "2027-01-04T09:00:00Z", "methodology_version": 1,
+                      "unpublished": "too_few_sellers", "prints": 4, "gpu_hours": 3_072, "sellers": 1,
+                      "through_trade": "trd-121" }] })),
+        ),
+        (
+            "CurveView",
+            exact::<api::CurveView>(json!({ "model": "h100-sxm", "at": "2027-01-04T09:00:00Z",
+                "methodology_version": 1, "methodology": "docs/index-methodology.md",
+                "points": [
+                    { "period": "week", "start": "2027-01-04T00:00:00Z", "end": "2027-01-11T00:00:00Z",
+                      "price": usd(2_412_500), "source": "prints", "prints": 9, "gpu_hours": 13_824,
+                      "best_bid": usd(2_300_000), "best_ask": usd(2_450_000) },
+                    { "period": "week", "start": "2027-01-11T00:00:00Z", "end": "2027-01-18T00:00:00Z",
+                      "price": usd(2_375_000), "source": "book", "prints": 0, "gpu_hours": 0,
+                      "best_bid": usd(2_300_000), "best_ask": usd(2_450_000) },
+                    { "period": "week", "start": "2027-01-18T00:00:00Z", "end": "2027-01-25T00:00:00Z",
+                      "price": usd(2_362_500), "source": "interpolated", "prints": 0, "gpu_hours": 0 }] })),
+        ),
+        (
             "DepthView",
             exact::<api::DepthView>(
                 json!({ "model": "h100-sxm", "by": "week", "truncated": false,

@@ -120,6 +120,13 @@ const OPERATION_CODES: &[(&str, &[&str])] = &[
         "missing_field", "unknown_field", "invalid_field", "unknown_model", "unknown_region",
         "window_empty", "window_too_long",
     ]),
+    // GET /v1/index?model&region&span&from&to: no command.
+    ("market_index", &[
+        "missing_field", "unknown_field", "invalid_field", "unknown_model", "unknown_region",
+        "window_empty", "window_too_long",
+    ]),
+    // GET /v1/curve?model&at: no command.
+    ("market_curve", &["missing_field", "unknown_field", "invalid_field", "unknown_model"]),
     // GET /v1/depth?model&by: no command.
     ("market_depth_by_period", &[
         "missing_field", "unknown_field", "invalid_field", "unknown_model",

@@ -12,7 +12,7 @@ mod words;
 
 use crate::routes::{
     admin, billing, candles, contracts, depth, facilities, keys, market, money, months, ops,
-    orders, rfqs, usage, utilization, webhooks,
+    orders, prices, rfqs, usage, utilization, webhooks,
 };
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::{Modify, OpenApi};
@@ -29,6 +29,8 @@ use utoipa::{Modify, OpenApi};
         orders::place, orders::list, orders::show, orders::cancel, orders::reduce,
         market::trades, market::book, market::events, depth::depth_by_period,
         candles::candles,
+        prices::index,
+        prices::curve,
         contracts::list, contracts::show, contracts::notice, contracts::terminate,
         usage::report, usage::contract_usage, usage::delivery_terms, usage::set_delivery_terms,
         months::month_close, months::set_month_close,

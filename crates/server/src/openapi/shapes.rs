@@ -73,6 +73,8 @@ fn parameter_pattern(path: &str, name: &str) -> Option<String> {
         "by" if path == "/v1/depth" => "^(week|month)$".into(),
         "by" if path == "/v1/candles" => "^(trade|delivery)$".into(),
         "interval" if path == "/v1/candles" => "^(hour|day)$".into(),
+        "span" if path == "/v1/index" => "^(hour|day)$".into(),
+        "at" if path == "/v1/curve" => HOUR.into(),
         "contract" if path == "/v1/utilization" => id(ContractId::PREFIX),
         "facility" if path == "/v1/utilization" => id(FacilityId::PREFIX),
         "pool" if path == "/v1/utilization" => id(PoolId::PREFIX),

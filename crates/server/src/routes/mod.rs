@@ -15,6 +15,7 @@ pub mod money;
 pub mod months;
 pub mod ops;
 pub mod orders;
+pub mod prices;
 pub mod rfqs;
 pub mod usage;
 pub mod utilization;

@@ -1,9 +1,10 @@
-//! Views of orders and trades.
+//! Views of orders, trades and values of the index.
 
 use super::*;
 use megawatt_engine::contract::Trade;
+use megawatt_engine::index::IndexValue;
 use megawatt_engine::order::{Order, OrderKind, TimeInForce};
-use megawatt_store::reader::{OrderRecord, TradeRecord};
+use megawatt_store::reader::{IndexRecord, OrderRecord, TradeRecord};
 
 fn tif_view(tif: TimeInForce) -> (String, Option<String>) {
     let until = match tif {
@@ -126,4 +127,23 @@ pub fn trade(t: &TradeRecord, parties: bool) -> TradeView {
 /// A trade from an engine event (always the caller's own).
 pub fn trade_of(t: &Trade, model: &str, region: &str) -> TradeView {
     trade(&TradeRecord::of(t, model, region), true)
+}
+
+/// A value of the index as the store keeps it.
+pub fn index_record(r: &IndexRecord) -> IndexValueView {
+    IndexValueView {
+        at: r.at.to_string(),
+        methodology_version: r.version,
+        price: r.price_micros.map(money),
+        unpublished: r.unpublished.clone(),
+        prints: r.prints,
+        gpu_hours: r.gpu_hours,
+        sellers: r.sellers,
+        through_trade: format!("trd-{}", r.through_trade),
+    }
+}
+
+/// A value of the index as a tick published it.
+pub fn index_value(v: &IndexValue) -> IndexValueView {
+    index_record(&IndexRecord::of(v))
 }

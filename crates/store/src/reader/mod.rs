@@ -18,6 +18,7 @@ mod feed;
 mod keys;
 mod market;
 mod money;
+mod prices;
 mod usage;
 mod utilization;
 
@@ -27,6 +28,7 @@ pub use feed::Audience;
 pub use keys::KeyRecord;
 pub use market::{OrderRecord, TradeFilter, TradeRecord};
 pub use money::InvoiceRecord;
+pub use prices::{CurvePointRecord, CurveRecord, IndexQuery, IndexRecord};
 pub use usage::UsageRow;
 pub use utilization::{DayUse, UseScope, Utilization};
 

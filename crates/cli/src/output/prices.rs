@@ -1,0 +1,82 @@
+//! The published prices as tables: a series of the index, a forward curve.
+
+use super::{t, table, usd, usd_opt};
+use megawatt_api::{CurveView, IndexView};
+
+/// A series of the index: a row per tick (a value withheld says why).
+pub fn index(v: &IndexView) {
+    let of = v.region.as_deref().unwrap_or("all regions");
+    println!(
+        "Megawatt index, {} {of}, {} series, {} to {} (methodology: {})",
+        v.model,
+        v.span,
+        t(&v.from),
+        t(&v.to),
+        v.methodology
+    );
+    let rows: Vec<Vec<String>> = v
+        .values
+        .iter()
+        .map(|x| {
+            let price = match (&x.price, &x.unpublished) {
+                (Some(p), _) => usd(p),
+                (None, why) => format!("- ({})", why.as_deref().unwrap_or("not published")),
+            };
+            vec![
+                t(&x.at),
+                price,
+                x.prints.to_string(),
+                x.gpu_hours.to_string(),
+                x.sellers.to_string(),
+                format!("v{}", x.methodology_version),
+            ]
+        })
+        .collect();
+    if rows.is_empty() {
+        println!("no prints in any window of the range");
+        return;
+    }
+    table(
+        &["at", "index", "prints", "gpu-hours", "sellers", "method"],
+        &rows,
+    );
+}
+
+/// A forward curve: a row per week, then per month.
+pub fn curve(v: &CurveView) {
+    let Some(at) = &v.at else {
+        println!(
+            "{}: no curve (no prints or orders to price it from)",
+            v.model
+        );
+        return;
+    };
+    let version = v.methodology_version.unwrap_or_default();
+    println!(
+        "{} forward curve as of {} (methodology v{version}: {})",
+        v.model,
+        t(at),
+        v.methodology
+    );
+    let rows: Vec<Vec<String>> = v
+        .points
+        .iter()
+        .map(|p| {
+            vec![
+                p.period.clone(),
+                t(&p.start),
+                usd(&p.price),
+                p.source.clone(),
+                p.prints.to_string(),
+                usd_opt(&p.best_bid),
+                usd_opt(&p.best_ask),
+            ]
+        })
+        .collect();
+    table(
+        &[
+            "period", "start", "price", "source", "prints", "best bid", "best ask",
+        ],
+        &rows,
+    );
+}
