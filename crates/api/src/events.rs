@@ -74,6 +74,20 @@ pub enum MarketEvent {
         /// The value.
         value: crate::IndexValueView,
     },
+    /// A model's best bid or best ask changed (over every window: the top of
+    /// `GET /v1/book`).
+    Top {
+        /// Journal sequence number of the command that changed it.
+        seq: u64,
+        /// GPU model.
+        model: String,
+        /// The highest resting bid's limit per GPU-hour, if any.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        best_bid: Option<Money>,
+        /// The lowest resting ask's price per GPU-hour, if any.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        best_ask: Option<Money>,
+    },
     /// A tick published a model's forward curve, changed since its last (read it at
     /// `GET /v1/curve`).
     Curve {
@@ -304,13 +318,14 @@ impl AccountEvent {
 }
 
 impl MarketEvent {
-    /// Its type name: `trade`, `order`, `closed`, `index` or `curve`.
+    /// Its type name: `trade`, `order`, `closed`, `top`, `index` or `curve`.
     pub fn kind(&self) -> &'static str {
         match self {
             MarketEvent::Trade { .. } => "trade",
             MarketEvent::Order { .. } => "order",
             MarketEvent::Closed { .. } => "closed",
             MarketEvent::Index { .. } => "index",
+            MarketEvent::Top { .. } => "top",
             MarketEvent::Curve { .. } => "curve",
         }
     }

@@ -17,6 +17,7 @@ mod money;
 mod prices;
 mod problem;
 mod requests;
+mod search;
 mod utilization;
 mod webhooks;
 
@@ -30,5 +31,6 @@ pub use money::*;
 pub use prices::*;
 pub use problem::*;
 pub use requests::*;
+pub use search::*;
 pub use utilization::*;
 pub use webhooks::*;

@@ -215,8 +215,14 @@ pub struct PlaceOrder {
     pub line: Option<u16>,
     /// GPUs.
     pub gpus: u32,
-    /// Window start, RFC 3339 on an hour, after the current hour.
+    /// Window start, RFC 3339 on an hour, after the current hour (with `start_until`:
+    /// the earliest start).
     pub start: String,
+    /// Buy: a flexible start, any from `start` to this (inclusive, RFC 3339 on an hour,
+    /// at most 744 starts), with `hours`: the bid fills at once at the cheapest feasible
+    /// start (ties to the earliest) as an IOC or FOK bid (default `fok`) for that
+    /// window, or is refused with `no_feasible_start` naming the best price found.
+    pub start_until: Option<String>,
     /// Window end (or give `hours`).
     pub end: Option<String>,
     /// Window length in hours (or give `end`).

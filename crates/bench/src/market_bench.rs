@@ -2,16 +2,25 @@
 //! (1,000 pools, tens of thousands of resting asks, 25,000 commands an hour) run for a
 //! week of hours, once with the index methodology in force and once without, in the
 //! same process: the time of each tick with the index and curves published against the
-//! same ticks without them (the peer).
+//! same ticks without them (the peer); then, on the week's final book, flexible-start
+//! searches over a 14-day start range, each timed against the brute force (a plain
+//! bid's plan for every start) on the same state, their answers checked equal.
 
 use crate::Opts;
 use crate::engine_bench::accepted_stream;
+use crate::rng::Rng;
 use crate::stats::per_mille;
 use megawatt_engine::command::{Command, Envelope};
 use megawatt_engine::event::Event;
+use megawatt_engine::flex::SearchSpec;
+use megawatt_engine::ids::ParticipantId;
 use megawatt_engine::index::METHODOLOGY_VERSION;
+use megawatt_engine::units::Hour;
 use megawatt_engine::{Engine, OPERATOR};
 use std::time::Instant;
+
+/// Searches timed, of each kind.
+const SEARCHES: usize = 300;
 
 /// Ticks at the start whose windows are still filling, left out of the figures.
 const WARM_TICKS: usize = 24;
@@ -49,6 +58,44 @@ fn ticks(stream: &[Envelope], index: bool) -> (Vec<u64>, Vec<Event>, Engine) {
     (ns, events, engine)
 }
 
+/// Searches of the `k` best starts timed on `engine`'s book: (fast ns sorted,
+/// brute-force ns sorted), each answer checked equal to the brute force's.
+fn searches(engine: &Engine, seed: u64, count: usize, k: usize) -> (Vec<u64>, Vec<u64>) {
+    const MODELS: [&str; 4] = ["h100-sxm", "h200", "b200", "mi300x"];
+    let mut rng = Rng::new(seed);
+    let now = Hour::containing(engine.clock_ms());
+    let buyer = ParticipantId(1);
+    let (mut fast, mut brute) = (Vec::new(), Vec::new());
+    for _ in 0..count {
+        let spec = SearchSpec {
+            model: (*rng.pick(&MODELS)).to_string(),
+            region: None,
+            facility: None,
+            gpus: *rng.pick(&[8u32, 16, 32, 64, 128]),
+            hours: *rng.pick(&[12u32, 24, 48, 72]),
+            start_from: Hour(now.0 + 1),
+            start_until: Hour(now.0 + 14 * 24),
+            limit_price_micros: None,
+            colocate: rng.chance(80),
+            min_reliability_bps: 0,
+        };
+        let t0 = Instant::now();
+        let a = engine.search(buyer, &spec, now, k).expect("a valid search");
+        fast.push(t0.elapsed().as_nanos() as u64);
+        let t0 = Instant::now();
+        let b = engine.search_brute_force(buyer, &spec, now, k);
+        brute.push(t0.elapsed().as_nanos() as u64);
+        assert_eq!(
+            a,
+            b.expect("a valid search"),
+            "the search differs from the brute force for {spec:?}"
+        );
+    }
+    fast.sort_unstable();
+    brute.sort_unstable();
+    (fast, brute)
+}
+
 fn ms(ns: u64) -> f64 {
     ns as f64 / 1e6
 }
@@ -78,6 +125,10 @@ pub fn run(opts: Opts) -> String {
         .iter()
         .filter(|e| matches!(e, Event::IndexPublished(v) if v.price_micros.is_some()))
         .count();
+    // The API's default of 5 starts, and the 1 a flexible bid needs.
+    let (fast, brute) = searches(&engine, opts.seed, SEARCHES, 5);
+    let (bid_fast, bid_brute) = searches(&engine, opts.seed, SEARCHES, 1);
+    let total = |v: &[u64]| v.iter().sum::<u64>() as f64;
     let curves = (0..engine.models().len())
         .filter(|&m| {
             engine
@@ -91,7 +142,7 @@ pub fn run(opts: Opts) -> String {
         "commands": opts.commands,
         "runs": opts.runs,
         "ticks_measured": with.len(),
-        "prints_in_window": engine.recent_prints().count(),
+        "prompt_prints_in_week": engine.week_prompt_prints(),
         "index_values_last_tick": values,
         "index_values_published_last_tick": published,
         "models_with_curve": curves,
@@ -100,6 +151,18 @@ pub fn run(opts: Opts) -> String {
         "index_tick_max_ms": ms(with.last().copied().unwrap_or(0)),
         "tick_without_index_ms": ms(per_mille(&without, 500)),
         "tick_without_index_p99_ms": ms(per_mille(&without, 990)),
+        "searches": fast.len(),
+        "search_start_range_hours": 14 * 24,
+        "search_p50_us": per_mille(&fast, 500) as f64 / 1e3,
+        "search_p99_us": per_mille(&fast, 990) as f64 / 1e3,
+        "brute_force_p50_us": per_mille(&brute, 500) as f64 / 1e3,
+        "brute_force_p99_us": per_mille(&brute, 990) as f64 / 1e3,
+        "speedup_vs_brute_force": total(&brute) / total(&fast),
+        "speedup_p50_vs_brute_force": per_mille(&brute, 500) as f64 / per_mille(&fast, 500).max(1) as f64,
+        "bid_search_p50_us": per_mille(&bid_fast, 500) as f64 / 1e3,
+        "bid_search_p99_us": per_mille(&bid_fast, 990) as f64 / 1e3,
+        "bid_brute_force_p50_us": per_mille(&bid_brute, 500) as f64 / 1e3,
+        "bid_speedup_vs_brute_force": total(&bid_brute) / total(&bid_fast),
     })
     .to_string()
 }

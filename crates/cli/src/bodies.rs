@@ -1,7 +1,7 @@
 //! The request bodies, as the types of `megawatt-api`, from what people type
 //! (`h100-sxm=600`, `pool-1=150000`, `--power-mw 300`, notice as `90d`, `--tif ioc`).
 
-use crate::args::{BuyArgs, QuoteArgs, RfqCreateArgs, SellArgs};
+use crate::args::{BuyArgs, QuoteArgs, RfqCreateArgs, SellArgs, WindowArgs};
 use crate::client::Failure;
 use crate::input::{good_till, window};
 use megawatt_api::{
@@ -94,12 +94,20 @@ fn order(side: SideName, gpus: u32, start: String, end: String, price: Option<&s
         region: None,
         facility: None,
         min_reliability_bps: None,
+        start_until: None,
     }
 }
 
 /// The body of `mw buy`.
 pub fn buy(a: &BuyArgs) -> Result<PlaceOrder, Failure> {
-    let (start, end) = window(&a.window)?;
+    if let Some(range) = &a.start_between {
+        return flexible_buy(a, range);
+    }
+    let given = WindowArgs {
+        start: a.start.clone().unwrap_or_default(),
+        duration: a.duration.clone(),
+    };
+    let (start, end) = window(&given)?;
     let good_till = good_till(&a.good_till)?;
     let tif = match good_till {
         Some(_) => TifName::Gtd,
@@ -115,6 +123,39 @@ pub fn buy(a: &BuyArgs) -> Result<PlaceOrder, Failure> {
         facility: a.facility.clone(),
         min_reliability_bps: a.min_reliability_bps,
         ..order(SideName::Buy, a.gpus, start, end, a.price.as_deref())
+    })
+}
+
+/// The body of `mw buy --start-between A..B`: a flexible-start bid, FOK unless --tif
+/// says ioc.
+fn flexible_buy(a: &BuyArgs, range: &str) -> Result<PlaceOrder, Failure> {
+    let (from, until) = crate::input::start_range(range)?;
+    let hours = crate::input::hours_from(from, &a.duration)?;
+    let tif = match a.tif.as_str() {
+        "gtc" | "fok" => TifName::Fok,
+        "ioc" => TifName::Ioc,
+        other => {
+            let detail = format!("--tif {other}: a flexible-start buy is fok or ioc");
+            return Err(Failure::usage(detail));
+        }
+    };
+    Ok(PlaceOrder {
+        model: Some(a.model.clone()),
+        time_in_force: Some(tif),
+        colocate: Some(!a.any_pool),
+        region: a.region.clone(),
+        facility: a.facility.clone(),
+        min_reliability_bps: a.min_reliability_bps,
+        start_until: Some(until.to_string()),
+        end: None,
+        hours: Some(hours),
+        ..order(
+            SideName::Buy,
+            a.gpus,
+            from.to_string(),
+            String::new(),
+            a.price.as_deref(),
+        )
     })
 }
 

@@ -218,6 +218,7 @@ pub fn client_command(cli: &Cli, cmd: &Cmd) -> Result<(), Failure> {
         | Cmd::Candles { .. }
         | Cmd::Depth { .. }
         | Cmd::Index { .. }
+        | Cmd::Search(_)
         | Cmd::Curve { .. } => crate::prices::market_data(&c, mode, cmd),
         other => market(&c, mode, ask, other),
     };

@@ -23,6 +23,25 @@ pub fn window(w: &WindowArgs) -> Result<(String, String), Failure> {
     Ok((start.to_string(), end.to_string()))
 }
 
+/// A range of starts `A..B` (each read as [`start`]), inclusive.
+pub fn start_range(raw: &str) -> Result<(Hour, Hour), Failure> {
+    let (a, b) = raw.split_once("..").ok_or_else(|| {
+        Failure::usage(format!(
+            "--start-between {raw:?}: give A..B, e.g. 2027-01-04..2027-01-11"
+        ))
+    })?;
+    let now = now_ms();
+    let from = start(a, now).map_err(|e| Failure::usage(format!("--start-between: {e}")))?;
+    let until = start(b, now).map_err(|e| Failure::usage(format!("--start-between: {e}")))?;
+    Ok((from, until))
+}
+
+/// The hours of a duration starting at `from`.
+pub fn hours_from(from: Hour, duration: &str) -> Result<u32, Failure> {
+    let end = after(from, duration).map_err(|e| Failure::usage(format!("duration: {e}")))?;
+    Ok(end.0 - from.0)
+}
+
 /// A time given as `+1d` (after the next hour) or RFC 3339, as RFC 3339.
 pub fn good_till(raw: &Option<String>) -> Result<Option<String>, Failure> {
     raw.as_ref()

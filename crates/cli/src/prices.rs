@@ -1,6 +1,7 @@
-//! `mw trades`, `mw book`, `mw depth`, `mw candles`, `mw index`, `mw curve`: the
-//! market's public data (the tape, the book, its depth by delivery period, candles,
-//! the published index and forward curve), read and printed.
+//! `mw trades`, `mw book`, `mw depth`, `mw candles`, `mw index`, `mw curve`, `mw
+//! search`: the market's public data (the tape, the book, its depth by delivery period,
+//! candles, the published index and forward curve, the best starts of a block), read
+//! and printed.
 
 use crate::args::Cmd;
 use crate::client::{Client, Failure, paging, query};
@@ -89,6 +90,30 @@ pub fn market_data(c: &Client, mode: Mode, cmd: &Cmd) -> Result<(), Failure> {
                 ],
             );
             show(mode, &c.get(&q)?, output::curve);
+        }
+        Cmd::Search(a) => {
+            let (from, until) = input::start_range(&a.start_between)?;
+            let hours = input::hours_from(from, &a.duration)?;
+            let q = query(
+                "/v1/search",
+                &[
+                    ("model", Some(a.model.clone())),
+                    ("gpus", Some(a.gpus.to_string())),
+                    ("hours", Some(hours.to_string())),
+                    ("start_from", Some(from.to_string())),
+                    ("start_until", Some(until.to_string())),
+                    ("colocate", Some((!a.any_pool).to_string())),
+                    ("region", a.region.clone()),
+                    ("facility", a.facility.clone()),
+                    (
+                        "min_reliability_bps",
+                        a.min_reliability_bps.map(|b| b.to_string()),
+                    ),
+                    ("max_price", a.max_price.clone()),
+                    ("limit", Some(a.limit.to_string())),
+                ],
+            );
+            show(mode, &c.get(&q)?, output::search);
         }
         _ => unreachable!("client_command sends only market data here"),
     }

@@ -225,6 +225,56 @@ pub enum Command {
         /// The methodology's version.
         version: u16,
     },
+    /// Buyer: a flexible-start bid, filled at the cheapest feasible start of its range
+    /// (ties to the earliest) as a plain IOC or FOK bid for that window (`search.rs`).
+    PlaceFlexibleBid(FlexBidSpec),
+}
+
+/// A flexible-start bid: G GPUs for H hours, any start from `start_from` to
+/// `start_until`. Its fields repeat [`crate::flex::SearchSpec`]'s on purpose: this is
+/// the journal's shape and never changes, the search's may.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FlexBidSpec {
+    /// GPU model id.
+    pub model: String,
+    /// Only asks from this region.
+    pub region: Option<String>,
+    /// Only asks from this facility.
+    pub facility: Option<FacilityId>,
+    /// GPUs wanted over the whole window.
+    pub gpus: u32,
+    /// Hours wanted.
+    pub hours: u32,
+    /// The earliest start.
+    pub start_from: Hour,
+    /// The latest start (inclusive).
+    pub start_until: Hour,
+    /// Highest price per GPU-hour, micro-USD.
+    pub limit_price_micros: i64,
+    /// Every GPU of a fill from one pool.
+    pub colocate: bool,
+    /// IOC (an IOC bid no start fills whole fills what it can at one start) or FOK.
+    pub tif: TimeInForce,
+    /// Only facilities at least this reliable over 30 days, basis points (0: any).
+    pub min_reliability_bps: u16,
+}
+
+impl FlexBidSpec {
+    /// What it searches for.
+    pub fn search(&self) -> crate::flex::SearchSpec {
+        crate::flex::SearchSpec {
+            model: self.model.clone(),
+            region: self.region.clone(),
+            facility: self.facility,
+            gpus: self.gpus,
+            hours: self.hours,
+            start_from: self.start_from,
+            start_until: self.start_until,
+            limit_price_micros: Some(self.limit_price_micros),
+            colocate: self.colocate,
+            min_reliability_bps: self.min_reliability_bps,
+        }
+    }
 }
 
 /// What an RFQ asks for.

@@ -362,6 +362,7 @@ impl Engine {
             } => self.set_credit_limit(&ctx, *participant, *limit_micros, events),
             Command::ReportUsage { records } => self.report_usage(&ctx, records, events),
             Command::SetMonthCloseGrace { hours } => self.set_close_grace(&ctx, *hours, events),
+            Command::PlaceFlexibleBid(spec) => self.place_flexible_bid(&ctx, spec, events),
             Command::SetIndexMethodology { version } => {
                 self.set_index_methodology(&ctx, *version, events)
             }

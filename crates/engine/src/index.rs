@@ -248,28 +248,41 @@ impl Ladder {
         *self.sellers.entry(p.seller).or_default() += 1;
     }
 
-    /// Removes a print added before.
-    pub fn remove(&mut self, p: &Print) {
-        let gh = p.gpu_hours();
-        let level = self
-            .levels
-            .get_mut(&p.price_micros)
-            .expect("a print added before");
-        *level -= gh;
-        if *level == 0 {
-            self.levels.remove(&p.price_micros);
+    /// Adds every print of `other`.
+    pub fn merge(&mut self, other: &Ladder) {
+        for (&price, &gh) in &other.levels {
+            *self.levels.entry(price).or_default() += gh;
         }
-        self.sum_micros -= i128::from(p.price_micros) * i128::from(gh);
-        self.gpu_hours -= gh;
-        self.prints -= 1;
-        let n = self
-            .sellers
-            .get_mut(&p.seller)
-            .expect("a seller added before");
-        *n -= 1;
-        if *n == 0 {
-            self.sellers.remove(&p.seller);
+        for (&seller, &n) in &other.sellers {
+            *self.sellers.entry(seller).or_default() += n;
         }
+        self.sum_micros += other.sum_micros;
+        self.gpu_hours += other.gpu_hours;
+        self.prints += other.prints;
+    }
+
+    /// Takes out every print of `other`, added before.
+    pub fn subtract(&mut self, other: &Ladder) {
+        for (&price, &gh) in &other.levels {
+            let level = self.levels.get_mut(&price).expect("prints added before");
+            *level -= gh;
+            if *level == 0 {
+                self.levels.remove(&price);
+            }
+        }
+        for (&seller, &n) in &other.sellers {
+            let count = self
+                .sellers
+                .get_mut(&seller)
+                .expect("a seller added before");
+            *count -= n;
+            if *count == 0 {
+                self.sellers.remove(&seller);
+            }
+        }
+        self.sum_micros -= other.sum_micros;
+        self.gpu_hours -= other.gpu_hours;
+        self.prints -= other.prints;
     }
 
     /// True when it holds no print.
@@ -421,14 +434,14 @@ mod tests {
     #[test]
     fn a_ladder_forgets_what_leaves_it() {
         let (a, b) = (print(1, 1, 10, 2_000_000), print(2, 2, 20, 3_000_000));
-        let mut ladder = Ladder::default();
-        ladder.add(&a);
-        ladder.add(&b);
-        ladder.remove(&a);
-        let mut only_b = Ladder::default();
+        let (mut only_a, mut only_b) = (Ladder::default(), Ladder::default());
+        only_a.add(&a);
         only_b.add(&b);
+        let mut ladder = only_a.clone();
+        ladder.merge(&only_b);
+        ladder.subtract(&only_a);
         assert_eq!(ladder, only_b);
-        ladder.remove(&b);
+        ladder.subtract(&only_b);
         assert_eq!(ladder, Ladder::default());
     }
 }

@@ -27,11 +27,12 @@
 //! - [`usage`]: usage records and the open months' delivery reports.
 //! - [`index`], [`curve`]: the index's and the forward curve's methodology;
 //!   [`market_data`]: the trailing week's prints they are computed from.
+//! - [`flex`]: flexible-start searches and what they find.
 //! - `engine`, `admin`, `place`, `matching`, `lifecycle` (notice, termination,
 //!   resale children), `refund` (prepaid hours after an early end), `metering` (usage
 //!   reports), `rfq` (term deals), `ledger` (deposits, withdrawals, settlement,
 //!   credit checks), `billing` (month close, payment), `prices` (publishing the index
-//!   and curves at the tick), `tick`: the state machine itself.
+//!   and curves at the tick), `search` (flexible-start search and bids), `tick`: the state machine itself.
 //!   Vocabulary modules (types, pure functions) never import these behaviour modules.
 //! - [`invariants`]: the from-scratch checker used by tests and audits.
 //! - [`limits`]: every bound the engine enforces.
@@ -46,6 +47,7 @@ pub mod dense;
 pub mod economics;
 pub mod entities;
 pub mod event;
+pub mod flex;
 pub mod ids;
 pub mod index;
 pub mod invariants;
@@ -75,6 +77,7 @@ mod place;
 mod prices;
 mod refund;
 mod rfq;
+mod search;
 mod tick;
 
 pub use command::{AskSpec, BidSpec, Command, Envelope, PoolSpec};

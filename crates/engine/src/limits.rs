@@ -64,3 +64,7 @@ pub const MAX_USAGE_RECORDS_PER_BATCH: usize = 10_000;
 pub const MAX_MONTH_CLOSE_GRACE_HOURS: u16 = 7 * 24;
 /// Most credit tiers of one contract's delivery terms.
 pub const MAX_CREDIT_TIERS: usize = 4;
+/// Most candidate starts of a flexible-start search or bid (31 days of hourly starts).
+pub const MAX_FLEX_START_HOURS: u32 = 744;
+/// Most starts one search reports.
+pub const MAX_SEARCH_RESULTS: usize = 20;

@@ -1,8 +1,9 @@
-//! The engine's record of the market's prints for price discovery: every print of the
-//! trailing week, in trade order, aggregated into the index's [`Ladder`]s (per series,
-//! and per delivery period for the curve) as prints enter and leave the windows, so a
-//! tick reads only each ladder's tails. State and its bookkeeping only: `prices.rs`
-//! publishes from it.
+//! The engine's record of the market's prints for price discovery: the prints of the
+//! trailing week aggregated by trade hour into buckets of [`Ladder`]s (per index series,
+//! and per delivery period for the curve), and the windows' ladders, kept as the sums of
+//! their hours' buckets: a print is added at its fill, and an hour leaves a window as one
+//! bucket, so a tick does work in price levels, never in prints. State and its
+//! bookkeeping only: `prices.rs` publishes from it.
 
 use crate::curve::{CURVE_WINDOW_HOURS, Curve, PeriodKind};
 use crate::ids::{ModelIdx, RegionIdx};
@@ -11,38 +12,74 @@ use crate::units::Hour;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, VecDeque};
 
-/// The longest window anything reads: prints older than this leave.
+/// The longest window anything reads: hours older than this leave.
 const KEPT_HOURS: u32 = DAILY_WINDOW_HOURS;
 const _: () = assert!(HOURLY_WINDOW_HOURS <= KEPT_HOURS && CURVE_WINDOW_HOURS == KEPT_HOURS);
 
 /// The ladder of one series: span, model, and region (`None`: every region).
 pub(crate) type SeriesKey = (Span, ModelIdx, Option<RegionIdx>);
 
-/// The market's prints and what the index and curve keep of them. The prints are bounded
-/// by the window: each is also a contract the engine keeps, and leaves here after
-/// [`KEPT_HOURS`].
+/// The prints of one delivery period of a model.
+pub(crate) type PeriodKey = (ModelIdx, PeriodKind, Hour);
+
+/// The prints of one trade hour.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct Bucket {
+    /// Prompt prints by model and region (`None`: every region).
+    series: BTreeMap<(ModelIdx, Option<RegionIdx>), Ladder>,
+    /// Every print by the period its delivery starts in.
+    delivery: BTreeMap<PeriodKey, Ladder>,
+}
+
+/// The market's prints and what the index and curve keep of them, bounded by the week:
+/// at most [`KEPT_HOURS`] buckets, each of at most models x (regions + 1) + models x 2
+/// ladders, of at most one level per distinct price.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MarketData {
     /// The methodology in force (0: nothing is published).
     pub(crate) version: u16,
-    /// Prints of the trailing [`KEPT_HOURS`], in trade order.
-    pub(crate) prints: VecDeque<Print>,
-    /// How many of the newest prints are in the hourly window.
+    /// The buckets of the trade hours of the trailing [`KEPT_HOURS`] with prints, oldest
+    /// first.
+    hours: VecDeque<(Hour, Bucket)>,
+    /// How many of the newest buckets are in the hourly window.
     in_hourly: usize,
-    /// Prompt prints by series.
+    /// Each series' window: the sum of its buckets.
     pub(crate) ladders: BTreeMap<SeriesKey, Ladder>,
-    /// Prints by the period their delivery starts in.
-    pub(crate) by_delivery: BTreeMap<(ModelIdx, PeriodKind, Hour), Ladder>,
+    /// Each delivery period's prints of the week: the sum of the buckets.
+    pub(crate) by_delivery: BTreeMap<PeriodKey, Ladder>,
     /// Each model's last published curve.
     pub(crate) curves: BTreeMap<ModelIdx, Curve>,
 }
 
+/// Adds `ladder` to the entry of `key`.
+fn merge_into<K: Ord>(map: &mut BTreeMap<K, Ladder>, key: K, ladder: &Ladder) {
+    map.entry(key).or_default().merge(ladder);
+}
+
+/// Takes `ladder` out of the entry of `key`, and the entry once empty.
+fn subtract_from<K: Ord>(map: &mut BTreeMap<K, Ladder>, key: K, ladder: &Ladder) {
+    let entry = map
+        .get_mut(&key)
+        .expect("a bucket's ladder is in its window");
+    entry.subtract(ladder);
+    if entry.is_empty() {
+        map.remove(&key);
+    }
+}
+
 impl MarketData {
-    /// Records a new print in every window.
+    /// Records a new print (prints come in trade order) in its hour and every window.
     pub(crate) fn record(&mut self, p: Print) {
+        let hour = Hour::containing(p.time_ms);
+        if self.hours.back().is_none_or(|(h, _)| *h < hour) {
+            self.hours.push_back((hour, Bucket::default()));
+            self.in_hourly += 1;
+        }
+        let (_, bucket) = self.hours.back_mut().expect("the print's hour");
         if p.is_prompt() {
-            for span in Span::ALL {
-                for region in [None, Some(p.region)] {
+            for region in [None, Some(p.region)] {
+                bucket.series.entry((p.model, region)).or_default().add(&p);
+                for span in Span::ALL {
                     self.ladders
                         .entry((span, p.model, region))
                         .or_default()
@@ -51,89 +88,84 @@ impl MarketData {
             }
         }
         for kind in PeriodKind::ALL {
-            let start = kind.of(p.window.start).0;
-            self.by_delivery
-                .entry((p.model, kind, start))
-                .or_default()
-                .add(&p);
+            let key = (p.model, kind, kind.of(p.window.start).0);
+            bucket.delivery.entry(key).or_default().add(&p);
+            self.by_delivery.entry(key).or_default().add(&p);
         }
-        self.prints.push_back(p);
-        self.in_hourly += 1;
     }
 
-    /// The invariants of the windows (`invariants::check`): prints in trade order, the
-    /// hourly ones among them, and every ladder what its prints add up to, as if built
-    /// afresh and aged at the last tick.
-    pub(crate) fn check(&self, last_tick: Hour) -> Result<(), String> {
-        let ordered = self.prints.iter().zip(self.prints.iter().skip(1));
-        if !ordered
-            .into_iter()
-            .all(|(a, b)| a.trade < b.trade && a.time_ms <= b.time_ms)
-        {
-            return Err("the index's prints are not in trade order".into());
-        }
-        let mut rebuilt = MarketData {
-            version: self.version,
-            curves: self.curves.clone(),
-            ..MarketData::default()
-        };
-        self.prints.iter().for_each(|p| rebuilt.record(*p));
-        rebuilt.age(last_tick);
-        if rebuilt != *self {
-            return Err(format!(
-                "the index's windows ({} prints, {} in the hourly window) differ from their prints'",
-                self.prints.len(),
-                self.in_hourly
-            ));
-        }
-        Ok(())
-    }
-
-    /// Takes out of each window the prints that traded before its start as of `hour`.
+    /// Takes out of each window the hours before its start as of `hour`.
     pub(crate) fn age(&mut self, hour: Hour) {
-        let from = |hours: u32| Hour(hour.0.saturating_sub(hours)).start_ms();
+        let from = |hours: u32| Hour(hour.0.saturating_sub(hours));
         let hourly_from = from(HOURLY_WINDOW_HOURS);
         while self.in_hourly > 0 {
-            let p = self.prints[self.prints.len() - self.in_hourly];
-            if p.time_ms >= hourly_from {
+            let (h, bucket) = &self.hours[self.hours.len() - self.in_hourly];
+            if *h >= hourly_from {
                 break;
             }
-            if p.is_prompt() {
-                for region in [None, Some(p.region)] {
-                    unladder(&mut self.ladders, (Span::Hour, p.model, region), &p);
-                }
+            for (&(model, region), ladder) in &bucket.series {
+                subtract_from(&mut self.ladders, (Span::Hour, model, region), ladder);
             }
             self.in_hourly -= 1;
         }
         let kept_from = from(KEPT_HOURS);
-        while let Some(&p) = self.prints.front() {
-            if p.time_ms >= kept_from {
-                break;
+        while self.hours.front().is_some_and(|(h, _)| *h < kept_from) {
+            debug_assert!(self.hours.len() > self.in_hourly);
+            let (_, bucket) = self.hours.pop_front().expect("an hour");
+            for (&(model, region), ladder) in &bucket.series {
+                subtract_from(&mut self.ladders, (Span::Day, model, region), ladder);
             }
-            debug_assert!(self.prints.len() > self.in_hourly);
-            if p.is_prompt() {
-                for region in [None, Some(p.region)] {
-                    unladder(&mut self.ladders, (Span::Day, p.model, region), &p);
-                }
+            for (&key, ladder) in &bucket.delivery {
+                subtract_from(&mut self.by_delivery, key, ladder);
             }
-            for kind in PeriodKind::ALL {
-                let key = (p.model, kind, kind.of(p.window.start).0);
-                let ladder = self.by_delivery.get_mut(&key).expect("a print's period");
-                ladder.remove(&p);
-                if ladder.is_empty() {
-                    self.by_delivery.remove(&key);
-                }
-            }
-            self.prints.pop_front();
         }
     }
-}
 
-/// Removes a print from the ladder of `key`, and the ladder once empty.
-fn unladder(ladders: &mut BTreeMap<SeriesKey, Ladder>, key: SeriesKey, p: &Print) {
-    let ladder = ladders.get_mut(&key).expect("a print's ladder");
-    ladder.remove(p);
-    if ladder.is_empty() {
-        ladders.remove(&key);
+    /// Prints in the daily windows of every region (the week's prompt prints).
+    pub fn week_prompt_prints(&self) -> u64 {
+        let all = self
+            .ladders
+            .iter()
+            .filter(|((s, _, r), _)| *s == Span::Day && r.is_none());
+        all.map(|(_, l)| u64::from(l.volume().0)).sum()
+    }
+
+    /// The invariants of the windows (`invariants::check`): buckets in hour order within
+    /// the week as of the last tick, the hourly ones the newest, and every window's
+    /// ladder the sum of its buckets.
+    pub(crate) fn check(&self, last_tick: Hour) -> Result<(), String> {
+        let ordered = self.hours.iter().zip(self.hours.iter().skip(1));
+        if !ordered.into_iter().all(|(a, b)| a.0 < b.0) || self.in_hourly > self.hours.len() {
+            return Err("the index's hours are not in order".into());
+        }
+        let mut rebuilt = MarketData {
+            version: self.version,
+            curves: self.curves.clone(),
+            hours: self.hours.clone(),
+            in_hourly: self.in_hourly,
+            ..MarketData::default()
+        };
+        for (i, (_, bucket)) in self.hours.iter().enumerate() {
+            let hourly = i >= self.hours.len() - self.in_hourly;
+            for (&(model, region), ladder) in &bucket.series {
+                merge_into(&mut rebuilt.ladders, (Span::Day, model, region), ladder);
+                if hourly {
+                    merge_into(&mut rebuilt.ladders, (Span::Hour, model, region), ladder);
+                }
+            }
+            for (&key, ladder) in &bucket.delivery {
+                merge_into(&mut rebuilt.by_delivery, key, ladder);
+            }
+        }
+        let mut aged = rebuilt.clone();
+        aged.age(last_tick);
+        if rebuilt != *self || aged != *self {
+            return Err(format!(
+                "the index's windows ({} hours, {} in the hourly window) are not the sums of their hours",
+                self.hours.len(),
+                self.in_hourly
+            ));
+        }
+        Ok(())
     }
 }

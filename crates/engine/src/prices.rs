@@ -8,7 +8,7 @@ use crate::curve::{self, Curve, Observed, PeriodKind};
 use crate::engine::{Ctx, Engine, Role};
 use crate::event::Event;
 use crate::ids::{ModelIdx, TradeId};
-use crate::index::{self, IndexValue, Ladder, Print, Span};
+use crate::index::{self, IndexValue, Ladder, Span};
 use crate::market_data::SeriesKey;
 use crate::order::Book;
 use crate::reject::{Rejection, Rule, reject};
@@ -114,9 +114,9 @@ impl Engine {
         Ok(())
     }
 
-    /// The prints of the trailing week, oldest first.
-    pub fn recent_prints(&self) -> impl Iterator<Item = &Print> {
-        self.market.prints.iter()
+    /// The prompt prints of the trailing week (the daily windows').
+    pub fn week_prompt_prints(&self) -> u64 {
+        self.market.week_prompt_prints()
     }
 
     /// The index methodology in force (0: none, nothing published).

@@ -107,12 +107,14 @@ pub enum Rule {
     UsageAboveContracted,
     /// A batch names the same contract line and hour twice.
     DuplicateRecord,
+    /// No start of a flexible bid's range fills it within its limit.
+    NoFeasibleStart,
 }
 
 impl Rule {
     /// Every rule, in declaration order (the catalog of codes in docs/errors.md is made
     /// from it).
-    pub const ALL: [Rule; 48] = [
+    pub const ALL: [Rule; 49] = [
         Rule::UnknownParticipant,
         Rule::UnknownModel,
         Rule::UnknownRegion,
@@ -161,6 +163,7 @@ impl Rule {
         Rule::MonthClosed,
         Rule::UsageAboveContracted,
         Rule::DuplicateRecord,
+        Rule::NoFeasibleStart,
     ];
 
     /// What the rule means, in a sentence (its doc comment).
@@ -250,6 +253,9 @@ impl Rule {
                 "A usage record reports more GPUs than its contract line holds."
             }
             Rule::DuplicateRecord => "A batch names the same contract line and hour twice.",
+            Rule::NoFeasibleStart => {
+                "No start of a flexible bid's range fills it within its limit."
+            }
         }
     }
 
@@ -304,6 +310,7 @@ impl Rule {
             Rule::MonthClosed => "month_closed",
             Rule::UsageAboveContracted => "usage_above_contracted",
             Rule::DuplicateRecord => "duplicate_record",
+            Rule::NoFeasibleStart => "no_feasible_start",
         }
     }
 }

@@ -1054,6 +1054,7 @@ fn command_variants_keep_their_places() {
             Command::PlaceBid(_) => 30,
             Command::SetMonthCloseGrace { .. } => 31,
             Command::SetIndexMethodology { .. } => 32,
+            Command::PlaceFlexibleBid(_) => 33,
         }
     }
     let (rfq, quote) = (rfq_spec(1), quote_spec(RfqId(1), &[(PoolId(1), 1)]));
@@ -1188,6 +1189,19 @@ fn command_variants_keep_their_places() {
         Command::PlaceBid(Market::bid_spec(1, w(1, 2), 1)),
         Command::SetMonthCloseGrace { hours: 6 },
         Command::SetIndexMethodology { version: 1 },
+        Command::PlaceFlexibleBid(megawatt_engine::command::FlexBidSpec {
+            model: "h100-sxm".into(),
+            region: None,
+            facility: None,
+            gpus: 1,
+            hours: 1,
+            start_from: Hour(1),
+            start_until: Hour(2),
+            limit_price_micros: 1,
+            colocate: true,
+            tif: TimeInForce::Fok,
+            min_reliability_bps: 0,
+        }),
     ];
     for (i, c) in all.iter().enumerate() {
         assert_eq!(usize::from(place(c)), i, "{c:?} is listed out of place");

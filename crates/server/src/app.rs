@@ -5,7 +5,7 @@ use crate::limits::{BODY_BYTES_MAX, USAGE_BODY_BYTES_MAX};
 use crate::openapi;
 use crate::routes::{
     admin, billing, candles, contracts, depth, facilities, keys, market, money, months, ops,
-    orders, prices, rfqs, usage, utilization, webhooks,
+    orders, prices, rfqs, search, usage, utilization, webhooks,
 };
 use crate::state::AppState;
 use axum::Router;
@@ -44,6 +44,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/candles", get(candles::candles))
         .route("/index", get(prices::index))
         .route("/curve", get(prices::curve))
+        .route("/search", get(search::search))
         .route("/events", get(market::events))
         .route("/contracts", get(contracts::list))
         .route("/contracts/{id}", get(contracts::show))

@@ -237,7 +237,8 @@ pub fn rule_status(rule: &str) -> StatusCode {
         | "notice_past_end"
         | "insufficient_funds"
         | "nothing_overdue"
-        | "month_closed" => StatusCode::CONFLICT,
+        | "month_closed"
+        | "no_feasible_start" => StatusCode::CONFLICT,
         "clock_went_backwards" => StatusCode::SERVICE_UNAVAILABLE,
         _ => StatusCode::UNPROCESSABLE_ENTITY,
     }

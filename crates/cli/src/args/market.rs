@@ -38,9 +38,24 @@ pub struct BuyArgs {
     /// GPUs.
     #[arg(short = 'n', long, allow_negative_numbers = true, value_parser = clap::value_parser!(u32).range(1..))]
     pub gpus: u32,
-    /// When.
-    #[command(flatten)]
-    pub window: WindowArgs,
+    /// Start (UTC): now (the next hour), +2d, tomorrow, monday, 2027-01-04 (midnight), or
+    /// RFC 3339 on an hour (2027-01-04T09:00Z). Or give --start-between.
+    #[arg(
+        short,
+        long,
+        required_unless_present = "start_between",
+        conflicts_with = "start_between"
+    )]
+    pub start: Option<String>,
+    /// Duration in whole hours: 24h, 120m, 1.5d, 7d, 2w, 3mo (calendar months).
+    #[arg(short, long)]
+    pub duration: String,
+    /// Any start from A to B, inclusive (starts as --start reads them:
+    /// 2027-01-04..2027-01-11, tomorrow..+7d): the bid fills at once at the cheapest
+    /// feasible start, ties to the earliest, fill or kill (--tif ioc: what one start can
+    /// give), or is refused with the best price found. Needs --price.
+    #[arg(long, value_name = "A..B", requires = "price")]
+    pub start_between: Option<String>,
     /// Limit price per GPU-hour, USD. Without it, mw quotes first: it finds the
     /// cheapest price in the book that fills the whole order now (by asking the exchange
     /// to try it), shows what it would cost, and buys at that price, fill or kill, once
@@ -147,4 +162,39 @@ pub struct TradesArgs {
     /// Paging.
     #[command(flatten)]
     pub page: PageArgs,
+}
+
+/// `mw search`.
+#[derive(Args, Debug)]
+pub struct SearchArgs {
+    /// GPU model.
+    #[arg(short, long)]
+    pub model: String,
+    /// GPUs.
+    #[arg(short = 'n', long, allow_negative_numbers = true, value_parser = clap::value_parser!(u32).range(1..))]
+    pub gpus: u32,
+    /// Duration in whole hours: 24h, 3d, 2w.
+    #[arg(short, long)]
+    pub duration: String,
+    /// Any start from A to B, inclusive (2027-01-04..2027-01-11, tomorrow..+7d).
+    #[arg(long, value_name = "A..B")]
+    pub start_between: String,
+    /// GPUs may come from several pools.
+    #[arg(long)]
+    pub any_pool: bool,
+    /// Only this region.
+    #[arg(long)]
+    pub region: Option<String>,
+    /// Only this facility.
+    #[arg(long)]
+    pub facility: Option<String>,
+    /// Only facilities at least this reliable over 30 days, basis points.
+    #[arg(long)]
+    pub min_reliability_bps: Option<u16>,
+    /// Highest price per GPU-hour, USD.
+    #[arg(long)]
+    pub max_price: Option<String>,
+    /// How many starts (1 to 20).
+    #[arg(long, default_value_t = 5)]
+    pub limit: usize,
 }

@@ -195,6 +195,13 @@ pub enum Cmd {
         #[arg(long)]
         to: Option<String>,
     },
+    /// The best starts of a block on the live book: G GPUs for a duration, any start in
+    /// a range, cheapest first (ties to the earliest), each with its cost, average price
+    /// and where it would fill. Changes nothing; `mw buy --start-between` takes the best.
+    #[command(
+        after_help = "Examples:\n  mw search -m h100-sxm -n 64 -d 3d --start-between 2027-01-04..2027-01-11\n  mw search -m h200 -n 16 -d 24h --start-between tomorrow..+7d --max-price 3.00 --any-pool"
+    )]
+    Search(SearchArgs),
     /// The forward curve of a model: a price for delivery in each coming week and
     /// month, each from prints, the book, or interpolated, with its source.
     #[command(

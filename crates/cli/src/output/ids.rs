@@ -9,7 +9,7 @@ use megawatt_api::{
 };
 use megawatt_api::{
     CandlesView, ContractUsage, CurveView, DeliveryTermsView, DepthView, IndexView, KeyInfoView,
-    MonthCloseView, UsageAccepted, UtilizationView,
+    MonthCloseView, SearchView, UsageAccepted, UtilizationView,
 };
 use megawatt_api::{EventType, Webhook, WebhookAttempt, WebhookCreated};
 
@@ -85,6 +85,7 @@ no_id!(
     CurveView,
     DepthView,
     IndexView,
+    SearchView,
     FeesView,
     Statement,
     UsageAccepted,

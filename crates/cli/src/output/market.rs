@@ -555,7 +555,21 @@ fn market_event(mode: Mode, e: &MarketEvent) -> String {
         ),
         (_, MarketEvent::Closed { id, reason, .. }) => format!("closed {id}: {reason}"),
         (Mode::Quiet, MarketEvent::Index { model, span, .. }) => format!("{model} {span}"),
-        (Mode::Quiet, MarketEvent::Curve { model, .. }) => model.clone(),
+        (Mode::Quiet, MarketEvent::Curve { model, .. })
+        | (Mode::Quiet, MarketEvent::Top { model, .. }) => model.clone(),
+        (
+            _,
+            MarketEvent::Top {
+                model,
+                best_bid,
+                best_ask,
+                ..
+            },
+        ) => format!(
+            "top    {model}: bid {} ask {}",
+            best_bid.as_ref().map_or("-".into(), usd),
+            best_ask.as_ref().map_or("-".into(), usd)
+        ),
         (
             _,
             MarketEvent::Index {

@@ -1,7 +1,8 @@
-//! The published prices as tables: a series of the index, a forward curve.
+//! The published prices as tables: a series of the index, a forward curve, the best
+//! starts of a search.
 
 use super::{t, table, usd, usd_opt};
-use megawatt_api::{CurveView, IndexView};
+use megawatt_api::{CurveView, IndexView, SearchView};
 
 /// A series of the index: a row per tick (a value withheld says why).
 pub fn index(v: &IndexView) {
@@ -79,4 +80,39 @@ pub fn curve(v: &CurveView) {
         ],
         &rows,
     );
+}
+
+/// The best starts of a search: a row per start, with where it would fill.
+pub fn search(v: &SearchView) {
+    println!(
+        "{} x {} for {} hours, starts {} to {}",
+        v.gpus,
+        v.model,
+        v.hours,
+        t(&v.start_from),
+        t(&v.start_until)
+    );
+    if v.starts.is_empty() {
+        println!("no start fills every GPU within the price on the book now");
+        return;
+    }
+    let rows: Vec<Vec<String>> = v
+        .starts
+        .iter()
+        .map(|s| {
+            let fills: Vec<String> = s
+                .fills
+                .iter()
+                .map(|f| format!("{} {} x {}", f.pool, f.gpus, usd(&f.price)))
+                .collect();
+            vec![
+                t(&s.start),
+                t(&s.end),
+                usd(&s.average_price),
+                usd(&s.cost),
+                fills.join(", "),
+            ]
+        })
+        .collect();
+    table(&["start", "end", "avg price", "cost", "fills"], &rows);
 }

@@ -112,6 +112,9 @@ pub fn serve_with(
             }
         }
     }
+    // Keep reading what it prints (a demo's banner goes on), so that it never writes
+    // into a closed pipe.
+    std::thread::spawn(move || lines.for_each(drop));
     (child, url, key)
 }
 

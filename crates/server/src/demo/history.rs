@@ -9,9 +9,10 @@
 //! the neocloud sells a
 //! block of H100 (every fourth day H200 too) two days ahead. The lease's first month
 //! has three outages (`LEASE_OUTAGES`); the fills have hours nobody reported and one
-//! shortfall (`fill_gap`).
+//! shortfall (`fill_gap`). The last three weeks also have the simulator's hourly
+//! trading (`simulator.rs`), ticking every hour.
 
-use super::{Cast, LEASE_LINES, Seeder, ask, bid};
+use super::{Cast, LEASE_LINES, Seeder, ask, bid_in};
 use crate::problem::Problem;
 use megawatt_engine::command::Command;
 use megawatt_engine::event::Event;
@@ -100,7 +101,7 @@ pub(super) fn opening(lease_start: Hour) -> Hour {
 /// Writes the past from [`opening`] to today's midnight (see the module's doc).
 pub(super) async fn run(
     s: &mut Seeder<'_>,
-    cast: &Cast,
+    (cast, traders): (&Cast, &mut super::simulator::Traders),
     (lease, lease_start): (ContractId, Hour),
     now: Hour,
 ) -> Result<(), Problem> {
@@ -119,6 +120,9 @@ pub(super) async fn run(
         }
         s.tick(day).await?;
         trade(s, cast, (i, day), &mut fills).await?;
+        if today.0 - day.0 <= super::simulator::DAYS * 24 {
+            super::simulator::day(s, traders, (day, now)).await?;
+        }
         day = Hour(day.0 + 24);
         i += 1;
     }
@@ -200,14 +204,9 @@ async fn trade(
     let price = 2_100_000 + i64::from(i * 37 % 9) * 25_000;
     ask(s, (cast.neo, cast.ash[0]), 256, window, price).await?;
     let buyer = [cast.acme, cast.helix, cast.quanta][i as usize % 3];
-    let events = bid(
-        s,
-        (buyer, "h100-sxm"),
-        64 << (i % 2),
-        window,
-        price + 50_000,
-    )
-    .await?;
+    // From Ashburn (us-east) only: the simulator's sellers are elsewhere.
+    let from = (buyer, "h100-sxm", Some("us-east"));
+    let events = bid_in(s, from, 64 << (i % 2), window, price + 50_000).await?;
     fills.extend(contracts(&events));
     if i % 4 == 1 {
         let window = Window {
@@ -216,7 +215,8 @@ async fn trade(
         };
         let price = 2_600_000 + i64::from(i * 13 % 5) * 30_000;
         ask(s, (cast.neo, cast.ash[1]), 128, window, price).await?;
-        let events = bid(s, (cast.quanta, "h200"), 64, window, price).await?;
+        let from = (cast.quanta, "h200", Some("us-east"));
+        let events = bid_in(s, from, 64, window, price).await?;
         fills.extend(contracts(&events));
     }
     Ok(())

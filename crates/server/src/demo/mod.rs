@@ -11,6 +11,7 @@
 //! their time, on a new store before the ticker runs.
 
 mod history;
+mod simulator;
 
 use crate::problem::Problem;
 use crate::routes::events_of;
@@ -199,7 +200,21 @@ async fn bid(
     window: Window,
     limit: i64,
 ) -> Result<Vec<Event>, Problem> {
-    let spec = BidSpec::gtc(model, gpus, window, limit);
+    bid_in(s, (buyer, model, None), gpus, window, limit).await
+}
+
+/// [`bid`], from one region only if given.
+async fn bid_in(
+    s: &Seeder<'_>,
+    (buyer, model, region): (ParticipantId, &str, Option<&str>),
+    gpus: u32,
+    window: Window,
+    limit: i64,
+) -> Result<Vec<Event>, Problem> {
+    let spec = BidSpec {
+        region: region.map(str::to_string),
+        ..BidSpec::gtc(model, gpus, window, limit)
+    };
     s.run(buyer, Command::PlaceBid(spec)).await
 }
 
@@ -365,7 +380,8 @@ pub async fn seed(
         .await?;
     let cast = cast(&s).await?;
     let lease = lease(&s, &cast, lease_start).await?;
-    history::run(&mut s, &cast, (lease, lease_start), now).await?;
+    let mut traders = simulator::traders(&s).await?;
+    history::run(&mut s, (&cast, &mut traders), (lease, lease_start), now).await?;
     s.at_ms = None;
     book(&s, &cast, now).await?;
     // The lab lists 2,048 of its leased H100 for a week, a week from now, for resale.

@@ -82,6 +82,52 @@ pub fn render(
     rows
 }
 
+/// Each model's best bid and ask as last published (`None`: none published yet).
+pub type Tops = Vec<Option<(Option<i64>, Option<i64>)>>;
+
+/// A `top` row for every model whose best bid or ask differs from what `last` holds,
+/// after a command that placed, reduced, filled or closed orders (`events`); `last` is
+/// brought up to date. After a restart `last` starts empty, so each model's first
+/// change is published even if the top is the one before the restart.
+pub fn top_changes(
+    engine: &Engine,
+    names: &Names,
+    (seq, time_ms): (u64, u64),
+    events: &[Event],
+    (last, rows): (&mut Tops, &mut Vec<FeedRow>),
+) {
+    let moved = events.iter().any(|e| {
+        matches!(
+            e,
+            Event::OrderAccepted(_)
+                | Event::OrderClosed { .. }
+                | Event::OrderReduced { .. }
+                | Event::Trade(_)
+        )
+    });
+    if !moved {
+        return;
+    }
+    last.resize(names.models.len(), None);
+    for (i, seen) in last.iter_mut().enumerate() {
+        let book = engine.book(megawatt_engine::ids::ModelIdx(i as u16));
+        let top = (book.bids.best().map(|k| -k), book.asks.best());
+        if *seen == Some(top) || (seen.is_none() && top == (None, None)) {
+            continue;
+        }
+        *seen = Some(top);
+        let m = public::top(names, seq, i, top);
+        rows.push(FeedRow {
+            seq,
+            n: rows.len() as u32,
+            audience: None,
+            kind: m.kind().to_string(),
+            time_ms,
+            body: to_json(&m),
+        });
+    }
+}
+
 fn to_json<T: serde::Serialize>(v: &T) -> String {
     serde_json::to_string(v).expect("API types serialize")
 }

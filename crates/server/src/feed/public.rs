@@ -1,5 +1,6 @@
 //! The public view of engine events, that every participant may see (no parties):
-//! orders arriving and leaving, trades, the index and the curve as the ticks publish them.
+//! orders arriving and leaving, trades, the top of each book, the index and the curve as
+//! the ticks publish them.
 
 pub use megawatt_api::MarketEvent;
 use megawatt_engine::catalog::Names;
@@ -35,6 +36,21 @@ fn trade_event(names: &Names, seq: u64, t: &Trade, region: &str) -> MarketEvent 
         end: t.window.end.to_string(),
         price: crate::views::money(t.price_micros),
         aggressor: t.aggressor.as_str().into(),
+    }
+}
+
+/// A model's (by index) best bid and ask.
+pub fn top(
+    names: &Names,
+    seq: u64,
+    model: usize,
+    (bid, ask): (Option<i64>, Option<i64>),
+) -> MarketEvent {
+    MarketEvent::Top {
+        seq,
+        model: names.models[model].id.clone(),
+        best_bid: bid.map(crate::views::money),
+        best_ask: ask.map(crate::views::money),
     }
 }
 

@@ -201,6 +201,15 @@ fn examples() -> Vec<(&'static str, Value)> {
             ),
         ),
         (
+            "SearchView",
+            exact::<api::SearchView>(json!({ "model": "h100-sxm", "gpus": 64, "hours": 72,
+                "start_from": "2027-01-04T00:00:00Z", "start_until": "2027-01-11T00:00:00Z",
+                "starts": [{ "start": "2027-01-05T10:00:00Z", "end": "2027-01-08T10:00:00Z",
+                    "cost": usd(10_137_600_000), "average_price": usd(2_200_000),
+                    "fills": [{ "pool": "pool-3", "facility": "fac-2", "region": "us-east",
+                        "gpus": 64, "price": usd(2_200_000) }] }] })),
+        ),
+        (
             "IndexView",
             exact::<api::IndexView>(json!({ "model": "h100-sxm", "span": "hour",
                 "from": "2027-01-02T10:00:00Z", "to": "2027-01-04T10:00:00Z",

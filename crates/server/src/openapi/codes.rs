@@ -97,7 +97,8 @@ const OPERATION_CODES: &[(&str, &[&str])] = &[
         "out_of_range", "resale_exceeds_holding", "zero_gpus", "quantity_too_large",
         "window_empty", "window_too_long", "window_in_past", "price_not_positive",
         "overflow", "invalid_time_in_force", "invalid_min_fill", "limit_reached",
-        "insufficient_capacity", "insufficient_funds", "idempotency_key_reused",
+        "insufficient_capacity", "insufficient_funds", "no_feasible_start",
+        "idempotency_key_reused",
     ]),
     // GET /v1/orders?open&before&limit: no command.
     ("orders_list", &["unknown_field", "invalid_field"]),
@@ -127,6 +128,12 @@ const OPERATION_CODES: &[(&str, &[&str])] = &[
     ]),
     // GET /v1/curve?model&at: no command.
     ("market_curve", &["missing_field", "unknown_field", "invalid_field", "unknown_model"]),
+    // GET /v1/search: no command (Engine::search on the sequencer's state).
+    ("market_search", &[
+        "missing_field", "unknown_field", "invalid_field", "unknown_model", "unknown_region",
+        "unknown_facility", "zero_gpus", "quantity_too_large", "window_empty",
+        "window_too_long", "window_in_past", "price_not_positive", "overflow", "out_of_range",
+    ]),
     // GET /v1/depth?model&by: no command.
     ("market_depth_by_period", &[
         "missing_field", "unknown_field", "invalid_field", "unknown_model",

@@ -12,7 +12,7 @@ mod words;
 
 use crate::routes::{
     admin, billing, candles, contracts, depth, facilities, keys, market, money, months, ops,
-    orders, prices, rfqs, usage, utilization, webhooks,
+    orders, prices, rfqs, search, usage, utilization, webhooks,
 };
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::{Modify, OpenApi};
@@ -31,6 +31,7 @@ use utoipa::{Modify, OpenApi};
         candles::candles,
         prices::index,
         prices::curve,
+        search::search,
         contracts::list, contracts::show, contracts::notice, contracts::terminate,
         usage::report, usage::contract_usage, usage::delivery_terms, usage::set_delivery_terms,
         months::month_close, months::set_month_close,

@@ -67,7 +67,9 @@ fn parameter_pattern(path: &str, name: &str) -> Option<String> {
     Some(match name {
         "before" | "after" if path == "/v1/events" => "^[0-9]{1,19}(\\.[0-9]{1,9})?$".into(),
         "before" | "after" => id(cursor_prefix(path)?),
-        "from" | "to" | "delivery_from" | "delivery_to" => HOUR.into(),
+        "from" | "to" | "delivery_from" | "delivery_to" | "start_from" | "start_until" => {
+            HOUR.into()
+        }
         "as" if path == "/v1/utilization" => "^(buyer|seller)$".into(),
         "by" if path == "/v1/utilization" => "^(day|month)$".into(),
         "by" if path == "/v1/depth" => "^(week|month)$".into(),

@@ -17,6 +17,7 @@ pub mod ops;
 pub mod orders;
 pub mod prices;
 pub mod rfqs;
+pub mod search;
 pub mod usage;
 pub mod utilization;
 pub mod webhooks;

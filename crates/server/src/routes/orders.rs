@@ -1,4 +1,5 @@
-//! Orders: place (buy or sell), list your own, show, cancel, reduce.
+//! Orders: place (buy or sell, a buy maybe with a flexible start), list your own, show,
+//! cancel, reduce.
 
 use super::facilities::window;
 use super::{Empty, path_id, submit};
@@ -10,7 +11,7 @@ use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use megawatt_api::{PlaceOrder, ReduceOrder, SideName, TifName};
-use megawatt_engine::command::{AskSpec, BidSpec, Command};
+use megawatt_engine::command::{AskSpec, BidSpec, Command, FlexBidSpec};
 use megawatt_engine::event::Event;
 use megawatt_engine::ids::{ContractId, FacilityId, OrderId, PoolId};
 use megawatt_engine::order::{AskSource, OrderKind, TimeInForce};
@@ -97,8 +98,73 @@ fn ask_source(b: &PlaceOrder) -> Result<AskSource, Problem> {
     }
 }
 
+/// A buy's facility filter, parsed.
+fn facility(b: &PlaceOrder) -> Result<Option<FacilityId>, Problem> {
+    let Some(raw) = &b.facility else {
+        return Ok(None);
+    };
+    crate::parse::id(raw, FacilityId::PREFIX)
+        .map(|f| Some(FacilityId(f)))
+        .ok_or_else(|| {
+            let detail = format!("facility: {raw:?} is not a facility id like fac-1");
+            Problem::invalid("facility", detail)
+        })
+}
+
+/// A flexible-start bid: any start from `start` to `until`, for `hours`, IOC or FOK.
+fn flexible(b: &PlaceOrder, until: &str) -> Result<Command, Problem> {
+    if b.side != SideName::Buy {
+        return Err(Problem::invalid(
+            "start_until",
+            "start_until: only on a buy order",
+        ));
+    }
+    refuse_for("flexible-start", "end", b.end.is_some())?;
+    for (field, present) in [
+        ("pool", b.pool.is_some()),
+        ("contract", b.contract.is_some()),
+        ("line", b.line.is_some()),
+        ("min_fill_gpus", b.min_fill_gpus.is_some()),
+        ("partial", b.partial.is_some()),
+        ("good_till", b.good_till.is_some()),
+    ] {
+        refuse_for("flexible-start buy", field, present)?;
+    }
+    let hours = b
+        .hours
+        .ok_or_else(|| Problem::missing("hours", "hours: required with start_until"))?;
+    let tif = match b.time_in_force.unwrap_or(TifName::Fok) {
+        TifName::Ioc => TimeInForce::Ioc,
+        TifName::Fok => TimeInForce::Fok,
+        _ => {
+            let detail = "time_in_force: a flexible-start bid is ioc or fok";
+            return Err(Problem::invalid("time_in_force", detail));
+        }
+    };
+    let model = b
+        .model
+        .clone()
+        .ok_or_else(|| Problem::missing("model", "model: required to buy"))?;
+    Ok(Command::PlaceFlexibleBid(FlexBidSpec {
+        model,
+        region: b.region.clone(),
+        facility: facility(b)?,
+        gpus: b.gpus,
+        hours,
+        start_from: super::hour_field("start", &b.start)?,
+        start_until: super::hour_field("start_until", until)?,
+        limit_price_micros: price(b)?,
+        colocate: b.colocate.unwrap_or(true),
+        tif,
+        min_reliability_bps: b.min_reliability_bps.unwrap_or(0),
+    }))
+}
+
 /// Turns a request into the engine command, checking the fields each side allows.
 fn command(b: &PlaceOrder) -> Result<Command, Problem> {
+    if let Some(until) = &b.start_until {
+        return flexible(b, until);
+    }
     let window = window(&b.start, b.end.as_deref(), b.hours)?;
     let (price, tif) = (price(b)?, tif(b)?);
     match b.side {
@@ -131,23 +197,10 @@ fn command(b: &PlaceOrder) -> Result<Command, Problem> {
                 .model
                 .clone()
                 .ok_or_else(|| Problem::missing("model", "model: required to buy"))?;
-            let facility = match &b.facility {
-                None => None,
-                Some(raw) => Some(
-                    crate::parse::id(raw, FacilityId::PREFIX)
-                        .map(FacilityId)
-                        .ok_or_else(|| {
-                            Problem::invalid(
-                                "facility",
-                                format!("facility: {raw:?} is not a facility id like fac-1"),
-                            )
-                        })?,
-                ),
-            };
             Ok(Command::PlaceBid(BidSpec {
                 model,
                 region: b.region.clone(),
-                facility,
+                facility: facility(b)?,
                 gpus: b.gpus,
                 window,
                 limit_price_micros: price,
@@ -228,7 +281,7 @@ pub async fn place(
 
 /// The engine's names of an order's fields, and the request's (`window.end` is `end`
 /// or `hours`, the price `price` or `price_micros`, as the request gave them).
-fn request_names(b: &PlaceOrder) -> [(&'static str, &'static str); 9] {
+fn request_names(b: &PlaceOrder) -> [(&'static str, &'static str); 10] {
     let price = if b.price.is_some() {
         "price"
     } else {
@@ -239,6 +292,7 @@ fn request_names(b: &PlaceOrder) -> [(&'static str, &'static str); 9] {
         ("limit_price_micros", price),
         ("price_micros", price),
         ("window.start", "start"),
+        ("start_from", "start"),
         ("window.end", end),
         ("window", "start"),
         ("tif", "time_in_force"),

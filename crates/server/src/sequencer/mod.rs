@@ -331,6 +331,7 @@ pub fn start(
         market,
         manual_clock,
         names_grew: false,
+        tops: Vec::new(),
     };
     let handle = std::thread::Builder::new()
         .name("sequencer".into())

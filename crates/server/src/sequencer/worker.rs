@@ -39,6 +39,8 @@ pub(super) struct Worker {
     pub(super) names_tx: watch::Sender<Arc<Names>>,
     /// The names grew in the batch in hand (they go out after its commit).
     pub(super) names_grew: bool,
+    /// Each book's top as last published on the feed.
+    pub(super) tops: crate::feed::Tops,
 }
 
 /// A reply channel for a submitted command.
@@ -307,8 +309,11 @@ impl Worker {
                 self.stats.accepted.fetch_add(1, Ordering::Relaxed);
                 let seq = self.seq;
                 self.refresh_names();
-                let rows =
+                let mut rows =
                     crate::feed::render(&self.engine, &self.names, seq, envelope.time_ms, &events);
+                let at = (seq, envelope.time_ms);
+                let tops = (&mut self.tops, &mut rows);
+                crate::feed::top_changes(&self.engine, &self.names, at, &events, tops);
                 batch.feed.extend(rows);
                 let outcome = idem.as_ref().map(|_| Outcome::Accepted {
                     seq,
