@@ -12,7 +12,7 @@ use crate::index::{self, IndexValue, Ladder, Span};
 use crate::market_data::SeriesKey;
 use crate::order::Book;
 use crate::reject::{Rejection, Rule, reject};
-use crate::units::Hour;
+use crate::units::{Hour, Window};
 
 /// The value of one series' ladder at `at`.
 fn value_of(key: SeriesKey, ladder: &Ladder, at: (Hour, TradeId), version: u16) -> IndexValue {
@@ -131,7 +131,7 @@ impl Engine {
 }
 
 /// Each period's best bid (a resting bid whose window starts in it) and best ask (a
-/// resting ask with GPUs free at some hour of it), as of `now`.
+/// resting ask with GPUs free at some hour of it, not only of its window), as of `now`.
 fn book_sides(book: &Book, periods: &[(Hour, Hour)], now: Hour) -> Vec<Observed> {
     let mut seen = vec![Observed::default(); periods.len()];
     let mut asks_missing = periods.len();
@@ -139,17 +139,20 @@ fn book_sides(book: &Book, periods: &[(Hour, Hour)], now: Hour) -> Vec<Observed>
         if asks_missing == 0 {
             break;
         }
-        if e.deadline <= now
-            || (e.avail_floor == 0 && book.ask_avail[e.slot as usize].max_over(e.window) == 0)
-        {
+        if e.deadline <= now {
             continue;
         }
+        let avail = &book.ask_avail[e.slot as usize];
         let first = periods.partition_point(|p| p.1 <= e.window.start);
         for (i, p) in periods.iter().enumerate().skip(first) {
             if p.0 >= e.window.end {
                 break;
             }
-            if seen[i].best_ask_micros.is_none() {
+            let overlap = Window {
+                start: p.0.max(e.window.start),
+                end: p.1.min(e.window.end),
+            };
+            if seen[i].best_ask_micros.is_none() && avail.max_over(overlap) > 0 {
                 seen[i].best_ask_micros = Some(price);
                 asks_missing -= 1;
             }

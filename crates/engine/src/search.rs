@@ -207,6 +207,9 @@ impl Engine {
         now: Hour,
         k: usize,
     ) -> Vec<StartPlan> {
+        if k == 0 {
+            return Vec::new();
+        }
         let (from, hours) = (spec.start_from.0, spec.hours);
         let n = (spec.start_until.0 - from + 1) as usize;
         let mut need = vec![u64::from(spec.gpus); n];

@@ -335,6 +335,11 @@ fn recompute_index(
                     format!("an index value does not recompute from its prints: published {v:?}, recomputed {again:?}"),
                 );
             }
+            // Later values' windows start later: the prints before the longest window
+            // of this one are never read again.
+            if v.span == index::Span::Day {
+                prints.drain(..first);
+            }
         }
         _ => {}
     }

@@ -554,53 +554,6 @@ fn market_event(mode: Mode, e: &MarketEvent) -> String {
             usd(price)
         ),
         (_, MarketEvent::Closed { id, reason, .. }) => format!("closed {id}: {reason}"),
-        (Mode::Quiet, MarketEvent::Index { model, span, .. }) => format!("{model} {span}"),
-        (Mode::Quiet, MarketEvent::Curve { model, .. })
-        | (Mode::Quiet, MarketEvent::Top { model, .. }) => model.clone(),
-        (
-            _,
-            MarketEvent::Top {
-                model,
-                best_bid,
-                best_ask,
-                ..
-            },
-        ) => format!(
-            "top    {model}: bid {} ask {}",
-            best_bid.as_ref().map_or("-".into(), usd),
-            best_ask.as_ref().map_or("-".into(), usd)
-        ),
-        (
-            _,
-            MarketEvent::Index {
-                model,
-                region,
-                span,
-                value,
-                ..
-            },
-        ) => {
-            let of = region.as_deref().unwrap_or("all regions");
-            let price = match (&value.price, &value.unpublished) {
-                (Some(p), _) => usd(p),
-                (None, why) => format!("not published ({})", why.as_deref().unwrap_or("-")),
-            };
-            format!(
-                "index  {model} {of} {span} at {}: {price} ({} prints, {} GPU-hours, {} sellers)",
-                t(&value.at),
-                value.prints,
-                value.gpu_hours,
-                value.sellers
-            )
-        }
-        (
-            _,
-            MarketEvent::Curve {
-                model, at, points, ..
-            },
-        ) => format!(
-            "curve  {model} at {}: {points} points (mw curve --model {model})",
-            t(at)
-        ),
+        (mode, e) => super::price_event(mode, e),
     }
 }

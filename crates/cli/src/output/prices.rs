@@ -1,8 +1,8 @@
 //! The published prices as tables: a series of the index, a forward curve, the best
 //! starts of a search.
 
-use super::{t, table, usd, usd_opt};
-use megawatt_api::{CurveView, IndexView, SearchView};
+use super::{Mode, t, table, usd, usd_opt};
+use megawatt_api::{CurveView, IndexView, MarketEvent, SearchView};
 
 /// A series of the index: a row per tick (a value withheld says why).
 pub fn index(v: &IndexView) {
@@ -115,4 +115,60 @@ pub fn search(v: &SearchView) {
         })
         .collect();
     table(&["start", "end", "avg price", "cost", "fills"], &rows);
+}
+
+/// A price event of the stream (the top of a book, a value of the index, a new curve)
+/// as a line, or what `--quiet` prints of it.
+pub fn price_event(mode: Mode, e: &MarketEvent) -> String {
+    match (mode, e) {
+        (Mode::Quiet, MarketEvent::Index { model, span, .. }) => format!("{model} {span}"),
+        (Mode::Quiet, MarketEvent::Curve { model, .. })
+        | (Mode::Quiet, MarketEvent::Top { model, .. }) => model.clone(),
+        (
+            _,
+            MarketEvent::Top {
+                model,
+                best_bid,
+                best_ask,
+                ..
+            },
+        ) => format!(
+            "top    {model}: bid {} ask {}",
+            best_bid.as_ref().map_or("-".into(), usd),
+            best_ask.as_ref().map_or("-".into(), usd)
+        ),
+        (
+            _,
+            MarketEvent::Index {
+                model,
+                region,
+                span,
+                value,
+                ..
+            },
+        ) => {
+            let of = region.as_deref().unwrap_or("all regions");
+            let price = match (&value.price, &value.unpublished) {
+                (Some(p), _) => usd(p),
+                (None, why) => format!("not published ({})", why.as_deref().unwrap_or("-")),
+            };
+            format!(
+                "index  {model} {of} {span} at {}: {price} ({} prints, {} GPU-hours, {} sellers)",
+                t(&value.at),
+                value.prints,
+                value.gpu_hours,
+                value.sellers
+            )
+        }
+        (
+            _,
+            MarketEvent::Curve {
+                model, at, points, ..
+            },
+        ) => format!(
+            "curve  {model} at {}: {points} points (mw curve --model {model})",
+            t(at)
+        ),
+        (_, other) => serde_json::to_string(other).unwrap_or_default(),
+    }
 }

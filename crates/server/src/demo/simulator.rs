@@ -6,8 +6,8 @@
 //! trades H100 and H200 blocks a few days ahead at prices that walk around a reference
 //! each day; some sessions trade a block weeks ahead, or leave an ask resting for a
 //! later week, for the curve's later points. The simulator's bids buy from its own
-//! sellers' regions, and the rest of the demo's from the neocloud's, so neither takes
-//! the other's asks.
+//! sellers' regions, and the history's daily fills from the neocloud's Ashburn, so the
+//! history's figures do not depend on it (today's book may trade with anyone).
 
 use super::{Seeder, ask, bid_in, facility, participant};
 use crate::problem::Problem;

@@ -130,8 +130,12 @@ pub fn document() -> serde_json::Value {
             let params = op.get_mut("parameters").and_then(Value::as_array_mut);
             for p in params.into_iter().flatten() {
                 if p["name"] == "limit" {
+                    let most = match path.as_str() {
+                        "/v1/search" => megawatt_engine::limits::MAX_SEARCH_RESULTS,
+                        _ => crate::limits::PAGE_ITEMS_MAX,
+                    };
                     p["schema"]["minimum"] = json!(1);
-                    p["schema"]["maximum"] = json!(crate::limits::PAGE_ITEMS_MAX);
+                    p["schema"]["maximum"] = json!(most);
                 }
             }
         }

@@ -28,7 +28,9 @@ fn id(prefix: &str) -> String {
 /// The pattern of a request body's string property, by name.
 fn property_pattern(name: &str) -> Option<String> {
     Some(match name {
-        "start" | "end" | "good_till" | "deadline" | "expires" | "hour" => HOUR.into(),
+        "start" | "start_until" | "end" | "good_till" | "deadline" | "expires" | "hour" => {
+            HOUR.into()
+        }
         "price"
         | "monthly_fee"
         | "amount"
@@ -78,7 +80,8 @@ fn parameter_pattern(path: &str, name: &str) -> Option<String> {
         "span" if path == "/v1/index" => "^(hour|day)$".into(),
         "at" if path == "/v1/curve" => HOUR.into(),
         "contract" if path == "/v1/utilization" => id(ContractId::PREFIX),
-        "facility" if path == "/v1/utilization" => id(FacilityId::PREFIX),
+        "facility" if path == "/v1/utilization" || path == "/v1/search" => id(FacilityId::PREFIX),
+        "max_price" => USD.into(),
         "pool" if path == "/v1/utilization" => id(PoolId::PREFIX),
         "month" => MONTH.into(),
         "model" => MODEL.into(),
@@ -160,11 +163,23 @@ fn spanning(schema: &str) -> Vec<Value> {
                 { "allOf": [given(&["good_till"]), { "properties": { "time_in_force": { "const": "gtd" } }, "required": ["time_in_force"] }] },
                 { "allOf": [none_of(&["good_till"]), { "not": { "properties": { "time_in_force": { "const": "gtd" } }, "required": ["time_in_force"] } }] },
             ] });
+            // A flexible start (`start_until`): a buy with `hours`, IOC or FOK (or none:
+            // FOK), neither `partial` nor `good_till`.
+            let flexible = json!({ "oneOf": [
+                none_of(&["start_until"]),
+                { "allOf": [
+                    given(&["start_until", "hours"]),
+                    { "properties": { "side": { "const": "buy" } } },
+                    none_of(&["partial", "good_till", "end"]),
+                    { "properties": { "time_in_force": { "enum": ["ioc", "fok"] } } },
+                ] },
+            ] });
             vec![
                 window,
                 exactly_one(&[&["price"], &["price_micros"]]),
                 json!({ "oneOf": [buy, sell] }),
                 gtd,
+                flexible,
             ]
         }
         _ => Vec::new(),

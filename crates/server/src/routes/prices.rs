@@ -35,8 +35,8 @@ pub struct IndexQueryParams {
     pub span: Option<String>,
     /// The first tick (default: 48 hours, or 30 days, before `to`).
     pub from: Option<String>,
-    /// The end of the range (default: the hour after the market's clock), at most 2,000
-    /// hours (or days) after `from`.
+    /// The end of the range (default: the hour after the market's clock, whether or not
+    /// `from` is given), at most 2,000 hours (or days) after `from`.
     pub to: Option<String>,
 }
 
@@ -58,10 +58,9 @@ async fn range(
         raw.as_deref().map(|v| hour_field(field, v)).transpose()
     };
     let (from, to) = (given("from", &q.from)?, given("to", &q.to)?);
-    let to = match (to, from) {
-        (Some(to), _) => to,
-        (None, Some(from)) => Hour(from.0.saturating_add(48 * step)),
-        (None, None) => Hour(market_hour(state).await?.0.saturating_add(1)),
+    let to = match to {
+        Some(to) => to,
+        None => Hour(market_hour(state).await?.0.saturating_add(1)),
     };
     let default_back = if span == Span::Hour { 48 } else { 30 * 24 };
     let from = from.unwrap_or(Hour(to.0.saturating_sub(default_back)));

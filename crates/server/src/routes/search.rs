@@ -41,6 +41,7 @@ pub struct SearchQuery {
     /// Every GPU from one pool (default true).
     pub colocate: Option<bool>,
     /// Only facilities at least this reliable over 30 days, basis points.
+    #[param(maximum = 10000)]
     pub min_reliability_bps: Option<u16>,
     /// Highest price per GPU-hour in USD, e.g. `2.50` (default: any).
     pub max_price: Option<String>,
