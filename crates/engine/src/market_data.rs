@@ -41,7 +41,10 @@ pub struct MarketData {
     /// The buckets of the trade hours of the trailing [`KEPT_HOURS`] with prints, oldest
     /// first.
     hours: VecDeque<(Hour, Bucket)>,
-    /// How many of the newest buckets are in the hourly window.
+    /// How many of the newest buckets are not yet in the windows (made since the last
+    /// tick: a fill adds its print to its bucket only, the tick merges the bucket).
+    unmerged: usize,
+    /// How many of the newest merged buckets are in the hourly window.
     in_hourly: usize,
     /// Each series' window: the sum of its buckets.
     pub(crate) ladders: BTreeMap<SeriesKey, Ladder>,
@@ -68,18 +71,21 @@ fn subtract_from<K: Ord>(map: &mut BTreeMap<K, Ladder>, key: K, ladder: &Ladder)
 }
 
 impl MarketData {
-    /// Records a new print (prints come in trade order) in its hour and every window.
+    /// Records a new print (prints come in trade order) in its hour's bucket; the next
+    /// tick merges the bucket into the windows. A print of an hour whose bucket a tick
+    /// has merged already (a tick that came late in its hour) goes into the windows too.
     pub(crate) fn record(&mut self, p: Print) {
         let hour = Hour::containing(p.time_ms);
         if self.hours.back().is_none_or(|(h, _)| *h < hour) {
             self.hours.push_back((hour, Bucket::default()));
-            self.in_hourly += 1;
+            self.unmerged += 1;
         }
+        let merged = self.unmerged == 0;
         let (_, bucket) = self.hours.back_mut().expect("the print's hour");
         if p.is_prompt() {
             for region in [None, Some(p.region)] {
                 bucket.series.entry((p.model, region)).or_default().add(&p);
-                for span in Span::ALL {
+                for span in Span::ALL.into_iter().filter(|_| merged) {
                     self.ladders
                         .entry((span, p.model, region))
                         .or_default()
@@ -90,12 +96,33 @@ impl MarketData {
         for kind in PeriodKind::ALL {
             let key = (p.model, kind, kind.of(p.window.start).0);
             bucket.delivery.entry(key).or_default().add(&p);
-            self.by_delivery.entry(key).or_default().add(&p);
+            if merged {
+                self.by_delivery.entry(key).or_default().add(&p);
+            }
         }
     }
 
-    /// Takes out of each window the hours before its start as of `hour`.
+    /// Adds the buckets made since the last tick to the windows.
+    fn merge_new(&mut self) {
+        let first = self.hours.len() - self.unmerged;
+        for (_, bucket) in self.hours.iter().skip(first) {
+            for (&(model, region), ladder) in &bucket.series {
+                for span in Span::ALL {
+                    merge_into(&mut self.ladders, (span, model, region), ladder);
+                }
+            }
+            for (&key, ladder) in &bucket.delivery {
+                merge_into(&mut self.by_delivery, key, ladder);
+            }
+        }
+        self.in_hourly += self.unmerged;
+        self.unmerged = 0;
+    }
+
+    /// At a tick: merges the new buckets, then takes out of each window the hours
+    /// before its start as of `hour`.
     pub(crate) fn age(&mut self, hour: Hour) {
+        self.merge_new();
         let from = |hours: u32| Hour(hour.0.saturating_sub(hours));
         let hourly_from = from(HOURLY_WINDOW_HOURS);
         while self.in_hourly > 0 {
@@ -130,23 +157,37 @@ impl MarketData {
         all.map(|(_, l)| u64::from(l.volume().0)).sum()
     }
 
-    /// The invariants of the windows (`invariants::check`): buckets in hour order within
-    /// the week as of the last tick, the hourly ones the newest, and every window's
-    /// ladder the sum of its buckets.
+    /// The invariants of the windows (`invariants::check`): buckets in hour order, the
+    /// merged ones within the week as of the last tick (the hourly ones within its 24
+    /// hours, the newest merged), the unmerged ones after it; every window's ladder the
+    /// sum of its merged buckets.
     pub(crate) fn check(&self, last_tick: Hour) -> Result<(), String> {
         let ordered = self.hours.iter().zip(self.hours.iter().skip(1));
-        if !ordered.into_iter().all(|(a, b)| a.0 < b.0) || self.in_hourly > self.hours.len() {
+        let n = self.hours.len();
+        if !ordered.into_iter().all(|(a, b)| a.0 < b.0) || self.unmerged + self.in_hourly > n {
             return Err("the index's hours are not in order".into());
+        }
+        let merged = n - self.unmerged;
+        let floor = |hours: u32| Hour(last_tick.0.saturating_sub(hours));
+        for (i, (h, _)) in self.hours.iter().enumerate() {
+            let late = i >= merged && *h < last_tick;
+            let hourly = i < merged && i >= merged - self.in_hourly;
+            let stale = i < merged
+                && (*h < floor(KEPT_HOURS) || (hourly && *h < floor(HOURLY_WINDOW_HOURS)));
+            if late || stale || (i < merged - self.in_hourly && *h >= floor(HOURLY_WINDOW_HOURS)) {
+                return Err(format!("the index's bucket of {h} is out of its windows"));
+            }
         }
         let mut rebuilt = MarketData {
             version: self.version,
             curves: self.curves.clone(),
             hours: self.hours.clone(),
+            unmerged: self.unmerged,
             in_hourly: self.in_hourly,
             ..MarketData::default()
         };
-        for (i, (_, bucket)) in self.hours.iter().enumerate() {
-            let hourly = i >= self.hours.len() - self.in_hourly;
+        for (i, (_, bucket)) in self.hours.iter().enumerate().take(merged) {
+            let hourly = i >= merged - self.in_hourly;
             for (&(model, region), ladder) in &bucket.series {
                 merge_into(&mut rebuilt.ladders, (Span::Day, model, region), ladder);
                 if hourly {
@@ -157,13 +198,10 @@ impl MarketData {
                 merge_into(&mut rebuilt.by_delivery, key, ladder);
             }
         }
-        let mut aged = rebuilt.clone();
-        aged.age(last_tick);
-        if rebuilt != *self || aged != *self {
+        if rebuilt != *self {
             return Err(format!(
-                "the index's windows ({} hours, {} in the hourly window) are not the sums of their hours",
-                self.hours.len(),
-                self.in_hourly
+                "the index's windows ({} hours, {} in the hourly window, {} not merged) are not the sums of their hours",
+                n, self.in_hourly, self.unmerged
             ));
         }
         Ok(())
