@@ -120,12 +120,11 @@ pub async fn candles(
     let (step, by_delivery) = shape(&q)?;
     // The market's clock (a manual clock may have moved it ahead of real time), when a
     // default needs it.
-    let mut clock = 0;
-    if q.from.is_none() && q.to.is_none() {
-        let c = state.seq.query(|e| e.clock_ms()).await;
-        clock = c.map_err(crate::state::seq_problem)?;
-    }
-    let now = Hour::containing(crate::sequencer::now_ms().max(clock));
+    let now = if q.from.is_none() && q.to.is_none() {
+        super::market_hour(&state).await?
+    } else {
+        Hour::containing(crate::sequencer::now_ms())
+    };
     let (from, to) = range(&q, (step, by_delivery), now)?;
     let query = CandleQuery {
         model: q.model.clone(),

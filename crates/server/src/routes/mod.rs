@@ -190,6 +190,31 @@ pub fn hour_field(field: &str, raw: &str) -> Result<megawatt_engine::units::Hour
     crate::parse::hour(raw).map_err(|e| Problem::invalid(field, format!("{field}: {e}")))
 }
 
+/// An id field of a request (`fac-1`, or its digits), made into its type by `make`;
+/// `invalid_field` naming `field` when it is not one.
+pub fn id_field<T>(
+    raw: &str,
+    prefix: &str,
+    field: &'static str,
+    make: fn(u64) -> T,
+) -> Result<T, Problem> {
+    crate::parse::id(raw, prefix).map(make).ok_or_else(|| {
+        Problem::invalid(
+            field,
+            format!("{field}: {raw:?} is not an id like {prefix}-1"),
+        )
+    })
+}
+
+/// The market's clock as an hour: real time, or a manual clock moved ahead of it.
+pub async fn market_hour(state: &AppState) -> Result<megawatt_engine::units::Hour, Problem> {
+    let clock = state.seq.query(|e| e.clock_ms()).await;
+    let clock = clock.map_err(seq_problem)?;
+    Ok(megawatt_engine::units::Hour::containing(
+        crate::sequencer::now_ms().max(clock),
+    ))
+}
+
 /// Parses a path id like `ord-17`; a malformed one is simply not found.
 pub fn path_id(raw: &str, prefix: &str, what: &str) -> Result<u64, Problem> {
     crate::parse::id(raw, prefix)

@@ -103,12 +103,7 @@ fn facility(b: &PlaceOrder) -> Result<Option<FacilityId>, Problem> {
     let Some(raw) = &b.facility else {
         return Ok(None);
     };
-    crate::parse::id(raw, FacilityId::PREFIX)
-        .map(|f| Some(FacilityId(f)))
-        .ok_or_else(|| {
-            let detail = format!("facility: {raw:?} is not a facility id like fac-1");
-            Problem::invalid("facility", detail)
-        })
+    super::id_field(raw, FacilityId::PREFIX, "facility", FacilityId).map(Some)
 }
 
 /// A flexible-start bid: any start from `start` to `until`, for `hours`, IOC or FOK.

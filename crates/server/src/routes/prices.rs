@@ -40,13 +40,6 @@ pub struct IndexQueryParams {
     pub to: Option<String>,
 }
 
-/// The market's clock as an hour (a manual clock may be ahead of real time).
-async fn market_hour(state: &AppState) -> Result<Hour, Problem> {
-    let clock = state.seq.query(|e| e.clock_ms()).await;
-    let clock = clock.map_err(crate::state::seq_problem)?;
-    Ok(Hour::containing(crate::sequencer::now_ms().max(clock)))
-}
-
 /// The range of ticks asked for, checked.
 async fn range(
     state: &AppState,
@@ -60,7 +53,7 @@ async fn range(
     let (from, to) = (given("from", &q.from)?, given("to", &q.to)?);
     let to = match to {
         Some(to) => to,
-        None => Hour(market_hour(state).await?.0.saturating_add(1)),
+        None => Hour(super::market_hour(state).await?.0.saturating_add(1)),
     };
     let default_back = if span == Span::Hour { 48 } else { 30 * 24 };
     let from = from.unwrap_or(Hour(to.0.saturating_sub(default_back)));
@@ -153,7 +146,7 @@ pub async fn curve(
     super::market::known(&state, Some(&q.model), None)?;
     let at = match q.at.as_deref() {
         Some(raw) => hour_field("at", raw)?,
-        None => market_hour(&state).await?,
+        None => super::market_hour(&state).await?,
     };
     let model = q.model.clone();
     let found = state.read(move |r| r.curve(&model, at)).await?;

@@ -55,20 +55,6 @@ fn causes(list: &Option<Vec<CauseName>>, default: Causes) -> Causes {
 
 use super::hour_field as hour;
 
-fn parse_id<T>(
-    raw: &str,
-    prefix: &str,
-    field: &'static str,
-    make: fn(u64) -> T,
-) -> Result<T, Problem> {
-    crate::parse::id(raw, prefix).map(make).ok_or_else(|| {
-        Problem::invalid(
-            field,
-            format!("{field}: {raw:?} is not an id like {prefix}-1"),
-        )
-    })
-}
-
 fn rfq_command(b: &CreateRfq) -> Result<Command, Problem> {
     let wants = match (&b.gpus, b.power_kw) {
         (Some(items), None) => {
@@ -93,13 +79,18 @@ fn rfq_command(b: &CreateRfq) -> Result<Command, Problem> {
     };
     let facility = match &b.facility {
         None => None,
-        Some(raw) => Some(parse_id(raw, FacilityId::PREFIX, "facility", FacilityId)?),
+        Some(raw) => Some(super::id_field(
+            raw,
+            FacilityId::PREFIX,
+            "facility",
+            FacilityId,
+        )?),
     };
     let invited = b
         .invited
         .iter()
         .flatten()
-        .map(|raw| parse_id(raw, ParticipantId::PREFIX, "invited", ParticipantId))
+        .map(|raw| super::id_field(raw, ParticipantId::PREFIX, "invited", ParticipantId))
         .collect::<Result<Vec<_>, _>>()?;
     Ok(Command::CreateRfq(RfqSpec {
         wants,
@@ -140,7 +131,7 @@ fn quote_command(rfq: RfqId, b: &SubmitQuote) -> Result<Command, Problem> {
         .iter()
         .map(|l| {
             Ok(QuoteLineSpec {
-                pool: parse_id(&l.pool, PoolId::PREFIX, "lines.pool", PoolId)?,
+                pool: super::id_field(&l.pool, PoolId::PREFIX, "lines.pool", PoolId)?,
                 gpus: l.gpus,
             })
         })

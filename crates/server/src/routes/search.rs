@@ -50,19 +50,11 @@ pub struct SearchQuery {
 }
 
 fn spec_of(q: &SearchQuery) -> Result<SearchSpec, Problem> {
-    let facility = match &q.facility {
-        None => None,
-        Some(raw) => Some(
-            crate::parse::id(raw, FacilityId::PREFIX)
-                .map(FacilityId)
-                .ok_or_else(|| {
-                    Problem::invalid(
-                        "facility",
-                        format!("facility: {raw:?} is not a facility id like fac-1"),
-                    )
-                })?,
-        ),
-    };
+    let facility = q
+        .facility
+        .as_deref()
+        .map(|raw| super::id_field(raw, FacilityId::PREFIX, "facility", FacilityId))
+        .transpose()?;
     let limit_price_micros = match &q.max_price {
         None => None,
         Some(p) => Some(
