@@ -60,6 +60,9 @@ pub struct OrderView {
     pub min_reliability_bps: Option<u16>,
     /// GPU-hours traded so far.
     pub filled_gpu_hours: u64,
+    /// Buy: the standing procurement that placed it, e.g. `prc-2`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub procurement: Option<String>,
     /// `open`, `filled`, `cancelled`, `expired`, `window_started`, `ioc_remainder`, `killed`.
     pub status: String,
 }

@@ -13,6 +13,7 @@ mod limits;
 mod login;
 mod output;
 mod prices;
+mod procure;
 mod profile;
 mod usage;
 

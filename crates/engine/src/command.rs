@@ -5,7 +5,8 @@ use crate::contract::{Cause, Causes, Pricing, Terms, TermsV1};
 use crate::delivery::DeliveryTerms;
 use crate::entities::Roles;
 use crate::ids::{
-    ContractId, FacilityId, OrderId, ParticipantId, PoolId, QuoteId, ReservationId, RfqId,
+    ContractId, FacilityId, OrderId, ParticipantId, PoolId, ProcurementId, QuoteId, ReservationId,
+    RfqId,
 };
 use crate::money::FeeRates;
 use crate::order::{AskSource, TimeInForce};
@@ -228,6 +229,45 @@ pub enum Command {
     /// Buyer: a flexible-start bid, filled at the cheapest feasible start of its range
     /// (ties to the earliest) as a plain IOC or FOK bid for that window (`search.rs`).
     PlaceFlexibleBid(FlexBidSpec),
+    /// Buyer: a standing procurement, run at every tick from the next (`procure.rs`);
+    /// its worst case must fit the buyer's funds.
+    CreateProcurement(ProcurementSpec),
+    /// Its owner (or the operator): ticks leave the procurement alone until resumed.
+    PauseProcurement {
+        /// The procurement.
+        procurement: ProcurementId,
+    },
+    /// Its owner (or the operator): a paused procurement buys again from the next tick.
+    ResumeProcurement {
+        /// The procurement.
+        procurement: ProcurementId,
+    },
+    /// Its owner (or the operator): the procurement ends; what it bought stays bought.
+    CancelProcurement {
+        /// The procurement.
+        procurement: ProcurementId,
+    },
+}
+
+/// A standing procurement: keep `gpus` GPUs of `model` held for `hours` hours from the
+/// next hour, buying blocks of `block_hours` at most `lookahead_hours` ahead, at most
+/// `limit_price_micros` per GPU-hour. The journal's shape: it never changes.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProcurementSpec {
+    /// GPU model id.
+    pub model: String,
+    /// Only asks from this region.
+    pub region: Option<String>,
+    /// GPUs to keep held.
+    pub gpus: u32,
+    /// Hours of the period, from the next hour.
+    pub hours: u32,
+    /// How far ahead it buys, hours.
+    pub lookahead_hours: u32,
+    /// The length of the blocks it buys, hours.
+    pub block_hours: u32,
+    /// Highest price per GPU-hour, micro-USD.
+    pub limit_price_micros: i64,
 }
 
 /// A flexible-start bid: G GPUs for H hours, any start from `start_from` to

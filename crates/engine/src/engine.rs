@@ -86,6 +86,8 @@ pub struct Engine {
     pub(crate) reliability: BTreeMap<(FacilityId, u32), crate::usage::Tally>,
     /// The trailing week's prints, the index's windows and the last curves (`prices.rs`).
     pub(crate) market: crate::market_data::MarketData,
+    /// Live standing procurements (`procure.rs`); ended ones live in the server's tables.
+    pub(crate) procurements: BTreeMap<crate::ids::ProcurementId, crate::procurement::Procurement>,
 }
 
 /// What ticks must do, by hour. The order and contract buckets are cleaned lazily:
@@ -218,6 +220,7 @@ impl Engine {
             strict_delivery: BTreeSet::new(),
             reliability: BTreeMap::new(),
             market: crate::market_data::MarketData::default(),
+            procurements: BTreeMap::new(),
         };
         for m in default_models() {
             e.push_model(m);
@@ -363,6 +366,16 @@ impl Engine {
             Command::ReportUsage { records } => self.report_usage(&ctx, records, events),
             Command::SetMonthCloseGrace { hours } => self.set_close_grace(&ctx, *hours, events),
             Command::PlaceFlexibleBid(spec) => self.place_flexible_bid(&ctx, spec, events),
+            Command::CreateProcurement(spec) => self.create_procurement(&ctx, spec, events),
+            Command::PauseProcurement { procurement } => {
+                self.pause_procurement(&ctx, *procurement, true, events)
+            }
+            Command::ResumeProcurement { procurement } => {
+                self.pause_procurement(&ctx, *procurement, false, events)
+            }
+            Command::CancelProcurement { procurement } => {
+                self.cancel_procurement(&ctx, *procurement, events)
+            }
             Command::SetIndexMethodology { version } => {
                 self.set_index_methodology(&ctx, *version, events)
             }

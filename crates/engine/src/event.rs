@@ -429,4 +429,31 @@ pub enum Event {
     /// A tick published a model's forward curve, changed since its last (no points: it
     /// was withdrawn, nothing left to price it from).
     CurvePublished(crate::curve::Curve),
+    /// A buyer created a standing procurement.
+    ProcurementCreated(crate::procurement::Procurement),
+    /// A procurement was paused.
+    ProcurementPaused {
+        /// The procurement.
+        procurement: crate::ids::ProcurementId,
+    },
+    /// A paused procurement was resumed.
+    ProcurementResumed {
+        /// The procurement.
+        procurement: crate::ids::ProcurementId,
+    },
+    /// A tick's procurement placed an IOC bid: this names the procurement of the order
+    /// accepted just before it (the bid's fills and close follow this event).
+    ProcurementBid {
+        /// The procurement.
+        procurement: crate::ids::ProcurementId,
+        /// The bid.
+        order: OrderId,
+    },
+    /// A procurement ended (its contracts stay).
+    ProcurementEnded {
+        /// The procurement.
+        procurement: crate::ids::ProcurementId,
+        /// Why.
+        reason: crate::procurement::ProcurementEnd,
+    },
 }

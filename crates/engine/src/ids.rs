@@ -88,6 +88,12 @@ id_type!(
     "inv"
 );
 
+id_type!(
+    /// A standing procurement (`procurement.rs`).
+    ProcurementId,
+    "prc"
+);
+
 /// Index of a GPU model in the catalog (the catalog only grows, so indexes are stable).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct ModelIdx(pub u16);
@@ -121,6 +127,8 @@ pub struct Counters {
     pub transfer: u64,
     /// Next invoice id.
     pub invoice: u64,
+    /// Next procurement id.
+    pub procurement: u64,
 }
 
 impl Default for Counters {
@@ -137,6 +145,7 @@ impl Default for Counters {
             quote: 1,
             transfer: 1,
             invoice: 1,
+            procurement: 1,
         }
     }
 }

@@ -79,6 +79,7 @@ pub fn check(e: &Engine) -> Result<(), String> {
     check_money(e)?;
     check_delivery(e)?;
     e.market.check(e.last_tick)?;
+    e.check_procurements()?;
     check_reservations(e)
 }
 

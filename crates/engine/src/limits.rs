@@ -68,3 +68,17 @@ pub const MAX_CREDIT_TIERS: usize = 4;
 pub const MAX_FLEX_START_HOURS: u32 = 744;
 /// Most starts one search reports.
 pub const MAX_SEARCH_RESULTS: usize = 20;
+/// Most live standing procurements on one exchange (bounds a tick's procurement work).
+pub const MAX_LIVE_PROCUREMENTS: usize = 1_000;
+/// Most live standing procurements of one participant.
+pub const MAX_PROCUREMENTS_PER_PARTICIPANT: usize = 16;
+/// Longest period of a procurement, hours (a leap year).
+pub const MAX_PROCUREMENT_HOURS: u32 = 8_784;
+/// Farthest a procurement buys ahead, hours (31 days).
+pub const MAX_PROCUREMENT_LOOKAHEAD_HOURS: u32 = 744;
+/// Most bids one procurement places at one tick (what is still short waits for the next).
+pub const MAX_PROCUREMENT_BIDS_PER_TICK: u32 = 32;
+/// Most pieces of shortfall one procurement tries at one tick (each a plan of the book).
+pub const MAX_PROCUREMENT_TRIES_PER_TICK: u32 = 64;
+/// Most contracts one procurement keeps track of (it stops buying at this bound).
+pub const MAX_PROCUREMENT_CONTRACTS: usize = 4_096;

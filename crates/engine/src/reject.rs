@@ -109,12 +109,16 @@ pub enum Rule {
     DuplicateRecord,
     /// No start of a flexible bid's range fills it within its limit.
     NoFeasibleStart,
+    /// No live procurement with that id (or not the actor's).
+    UnknownProcurement,
+    /// The procurement is already in the state asked for (paused, or not paused).
+    ProcurementState,
 }
 
 impl Rule {
     /// Every rule, in declaration order (the catalog of codes in docs/errors.md is made
     /// from it).
-    pub const ALL: [Rule; 49] = [
+    pub const ALL: [Rule; 51] = [
         Rule::UnknownParticipant,
         Rule::UnknownModel,
         Rule::UnknownRegion,
@@ -164,6 +168,8 @@ impl Rule {
         Rule::UsageAboveContracted,
         Rule::DuplicateRecord,
         Rule::NoFeasibleStart,
+        Rule::UnknownProcurement,
+        Rule::ProcurementState,
     ];
 
     /// What the rule means, in a sentence (its doc comment).
@@ -256,6 +262,10 @@ impl Rule {
             Rule::NoFeasibleStart => {
                 "No start of a flexible bid's range fills it within its limit."
             }
+            Rule::UnknownProcurement => "No live procurement with that id (or not the actor's).",
+            Rule::ProcurementState => {
+                "The procurement is already in the state asked for (paused, or not paused)."
+            }
         }
     }
 
@@ -311,6 +321,8 @@ impl Rule {
             Rule::UsageAboveContracted => "usage_above_contracted",
             Rule::DuplicateRecord => "duplicate_record",
             Rule::NoFeasibleStart => "no_feasible_start",
+            Rule::UnknownProcurement => "unknown_procurement",
+            Rule::ProcurementState => "procurement_state",
         }
     }
 }

@@ -61,6 +61,7 @@ impl Engine {
             }
             self.end_reservation(id, ReservationEnd::Elapsed, events);
         }
+        self.run_procurements(ctx, events);
         self.publish_prices(hour, events);
         self.last_tick = hour;
         Ok(())

@@ -12,7 +12,9 @@ use megawatt_engine::command::{
 use megawatt_engine::contract::{Cause, Causes, ContractStatus, Pricing, Terms};
 use megawatt_engine::delivery::DeliveryTerms;
 use megawatt_engine::event::{CloseReason, Event, QuoteEnd, RfqEnd};
-use megawatt_engine::ids::{ContractId, FacilityId, ParticipantId, PoolId, QuoteId, RfqId};
+use megawatt_engine::ids::{
+    ContractId, FacilityId, ParticipantId, PoolId, ProcurementId, QuoteId, RfqId,
+};
 use megawatt_engine::order::{AskSource, TimeInForce};
 use megawatt_engine::units::Hour;
 use megawatt_engine::{Engine, Rejection, Rule};
@@ -1055,6 +1057,10 @@ fn command_variants_keep_their_places() {
             Command::SetMonthCloseGrace { .. } => 31,
             Command::SetIndexMethodology { .. } => 32,
             Command::PlaceFlexibleBid(_) => 33,
+            Command::CreateProcurement(_) => 34,
+            Command::PauseProcurement { .. } => 35,
+            Command::ResumeProcurement { .. } => 36,
+            Command::CancelProcurement { .. } => 37,
         }
     }
     let (rfq, quote) = (rfq_spec(1), quote_spec(RfqId(1), &[(PoolId(1), 1)]));
@@ -1202,6 +1208,24 @@ fn command_variants_keep_their_places() {
             tif: TimeInForce::Fok,
             min_reliability_bps: 0,
         }),
+        Command::CreateProcurement(megawatt_engine::command::ProcurementSpec {
+            model: "h100-sxm".into(),
+            region: None,
+            gpus: 1,
+            hours: 1,
+            lookahead_hours: 1,
+            block_hours: 1,
+            limit_price_micros: 1,
+        }),
+        Command::PauseProcurement {
+            procurement: ProcurementId(1),
+        },
+        Command::ResumeProcurement {
+            procurement: ProcurementId(1),
+        },
+        Command::CancelProcurement {
+            procurement: ProcurementId(1),
+        },
     ];
     for (i, c) in all.iter().enumerate() {
         assert_eq!(usize::from(place(c)), i, "{c:?} is listed out of place");
@@ -1252,6 +1276,11 @@ fn event_variants_keep_their_places() {
             Event::IndexMethodologySet { .. } => 32,
             Event::IndexPublished(_) => 33,
             Event::CurvePublished(_) => 34,
+            Event::ProcurementCreated(_) => 35,
+            Event::ProcurementPaused { .. } => 36,
+            Event::ProcurementResumed { .. } => 37,
+            Event::ProcurementBid { .. } => 38,
+            Event::ProcurementEnded { .. } => 39,
         }
     }
     let c = ContractId(1);
@@ -1328,6 +1357,20 @@ fn event_variants_keep_their_places() {
             version: 1,
             points: vec![],
         }),
+        Event::ProcurementPaused {
+            procurement: ProcurementId(1),
+        },
+        Event::ProcurementResumed {
+            procurement: ProcurementId(1),
+        },
+        Event::ProcurementBid {
+            procurement: ProcurementId(1),
+            order: OrderId(1),
+        },
+        Event::ProcurementEnded {
+            procurement: ProcurementId(1),
+            reason: megawatt_engine::procurement::ProcurementEnd::Completed,
+        },
     ];
     for e in &some {
         let bytes = postcard::to_allocvec(e).unwrap();

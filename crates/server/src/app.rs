@@ -5,7 +5,7 @@ use crate::limits::{BODY_BYTES_MAX, USAGE_BODY_BYTES_MAX};
 use crate::openapi;
 use crate::routes::{
     admin, billing, candles, contracts, depth, facilities, keys, market, money, months, ops,
-    orders, prices, rfqs, search, usage, utilization, webhooks,
+    orders, prices, procurements, rfqs, search, usage, utilization, webhooks,
 };
 use crate::state::AppState;
 use axum::Router;
@@ -60,6 +60,14 @@ pub fn router(state: Arc<AppState>) -> Router {
             "/usage",
             post(usage::report).layer(DefaultBodyLimit::max(USAGE_BODY_BYTES_MAX)),
         )
+        .route(
+            "/procurements",
+            get(procurements::list).post(procurements::create),
+        )
+        .route("/procurements/{id}", get(procurements::show))
+        .route("/procurements/{id}/pause", post(procurements::pause))
+        .route("/procurements/{id}/resume", post(procurements::resume))
+        .route("/procurements/{id}/cancel", post(procurements::cancel))
         .route("/rfqs", get(rfqs::list).post(rfqs::create))
         .route("/rfqs/{id}", get(rfqs::show))
         .route("/rfqs/{id}/cancel", post(rfqs::cancel))

@@ -238,7 +238,8 @@ pub fn rule_status(rule: &str) -> StatusCode {
         | "insufficient_funds"
         | "nothing_overdue"
         | "month_closed"
-        | "no_feasible_start" => StatusCode::CONFLICT,
+        | "no_feasible_start"
+        | "procurement_state" => StatusCode::CONFLICT,
         "clock_went_backwards" => StatusCode::SERVICE_UNAVAILABLE,
         _ => StatusCode::UNPROCESSABLE_ENTITY,
     }

@@ -73,6 +73,7 @@ pub fn order(names: &Names, o: &Order) -> rows::Order {
         contract: None,
         contract_line: None,
         min_reliability_bps: None,
+        procurement: None,
     };
     match &o.kind {
         OrderKind::Ask(a) => {
@@ -382,4 +383,28 @@ pub fn curve(names: &Names, c: &Curve, seq: u64) -> (rows::CurveRow, Vec<rows::C
         seq,
     };
     (row, points)
+}
+
+/// The row of a new procurement.
+pub fn procurement(
+    names: &Names,
+    p: &megawatt_engine::procurement::Procurement,
+) -> rows::ProcurementRow {
+    rows::ProcurementRow {
+        id: p.id.0,
+        owner: p.owner.0,
+        model: names.model_id(p.model).into(),
+        region: p.region.map(|r| names.region(r).to_string()),
+        gpus: p.gpus,
+        start_hour: p.period.start.0,
+        end_hour: p.period.end.0,
+        start_at: p.period.start.to_string(),
+        end_at: p.period.end.to_string(),
+        lookahead_hours: p.lookahead_hours,
+        block_hours: p.block_hours,
+        limit_price_micros: p.limit_price_micros,
+        status: if p.paused { "paused" } else { "active" }.into(),
+        created_ms: p.created_ms,
+        ended_seq: None,
+    }
 }

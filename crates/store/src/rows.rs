@@ -83,6 +83,7 @@ impl Table {
                 | Table::Rfqs
                 | Table::Quotes
                 | Table::Invoices
+                | Table::Procurements
         )
     }
 }
@@ -206,7 +207,7 @@ rows! {
         gtd_until_hour: Option<u32>, min_fill_gpus: Option<u32>, colocate: Option<bool>,
         partial: Option<bool>, filled_gpu_hours: i64, status: String, placed_ms: u64,
         closed_seq: Option<u64>, contract: Option<u64>, contract_line: Option<u16>,
-        min_reliability_bps: Option<u16>,
+        min_reliability_bps: Option<u16>, procurement: Option<u64>,
     }
     /// `trades`: every fill.
     Trade => Trades {
@@ -306,5 +307,13 @@ rows! {
         period_end_hour: u32, period_start_at: String, period_end_at: String,
         price_micros: i64, source: String, prints: u32, gpu_hours: u64,
         best_bid_micros: Option<i64>, best_ask_micros: Option<i64>,
+    }
+    /// `procurements`: every standing procurement, with its status (`active`, `paused`,
+    /// `completed`, `cancelled`).
+    ProcurementRow => Procurements {
+        id: u64, owner: u64, model: String, region: Option<String>, gpus: u32,
+        start_hour: u32, end_hour: u32, start_at: String, end_at: String,
+        lookahead_hours: u32, block_hours: u32, limit_price_micros: i64, status: String,
+        created_ms: u64, ended_seq: Option<u64>,
     }
 }

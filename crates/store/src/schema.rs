@@ -5,7 +5,7 @@
 //! migrated store and a new one have exactly the same layout.
 
 /// The version this code writes. A store with a higher version is refused.
-pub const SCHEMA_VERSION: i64 = 17;
+pub const SCHEMA_VERSION: i64 = 18;
 
 /// The schema of version 1, which every store starts from. Times are hours since the
 /// epoch (`*_hour`) next to RFC 3339 text (`*_at`) for people; money is integer
@@ -300,6 +300,22 @@ CREATE INDEX IF NOT EXISTS curve_points_by_curve ON curve_points (model, at_hour
 DELETE FROM snapshots;
 "#;
 
+/// Version 18: standing procurements, and on each order the procurement that placed
+/// it (none before); the engine keeps live procurements, so snapshots are dropped.
+const PROCUREMENTS: &str = r#"
+CREATE TABLE IF NOT EXISTS procurements (
+    id INTEGER PRIMARY KEY, owner INTEGER NOT NULL, model TEXT NOT NULL, region TEXT,
+    gpus INTEGER NOT NULL, start_hour INTEGER NOT NULL, end_hour INTEGER NOT NULL,
+    start_at TEXT NOT NULL, end_at TEXT NOT NULL, lookahead_hours INTEGER NOT NULL,
+    block_hours INTEGER NOT NULL, limit_price_micros INTEGER NOT NULL, status TEXT NOT NULL,
+    created_ms INTEGER NOT NULL, ended_seq INTEGER
+);
+CREATE INDEX IF NOT EXISTS procurements_by_owner ON procurements (owner, id);
+ALTER TABLE orders ADD COLUMN procurement INTEGER;
+CREATE INDEX IF NOT EXISTS orders_by_procurement ON orders (procurement, id);
+DELETE FROM snapshots;
+"#;
+
 /// Stores a new API key (parameters: hash, participant, prefix, created_ms, scopes).
 pub(crate) const INSERT_KEY: &str = "INSERT INTO api_keys (hash, participant, prefix, created_ms, scopes) VALUES ($1, $2, $3, $4, $5)";
 
@@ -334,7 +350,7 @@ fn delivery_of_old_fills() -> String {
 
 /// Migrations from each older schema version to the next, in order: `migrations()[v - 1]`
 /// takes version `v` to `v + 1`.
-pub fn migrations() -> [String; 16] {
+pub fn migrations() -> [String; 17] {
     [
         "CREATE TABLE IF NOT EXISTS snapshots (
             seq INTEGER PRIMARY KEY, state BLOB NOT NULL, checksum INTEGER NOT NULL, created_ms INTEGER NOT NULL
@@ -385,6 +401,7 @@ pub fn migrations() -> [String; 16] {
         MONTH_CLOSE.to_string(),
         TAPE_INDEXES.to_string(),
         PRICES.to_string(),
+        PROCUREMENTS.to_string(),
     ]
 }
 
@@ -441,10 +458,12 @@ pub enum Table {
     Curves,
     /// `curve_points`.
     CurvePoints,
+    /// `procurements`.
+    Procurements,
 }
 
 /// Number of query tables.
-pub const TABLES: usize = 22;
+pub const TABLES: usize = 23;
 
 impl Table {
     /// Every query table.
@@ -471,6 +490,7 @@ impl Table {
         Table::IndexValues,
         Table::Curves,
         Table::CurvePoints,
+        Table::Procurements,
     ];
 
     /// Its SQL name.
@@ -498,6 +518,7 @@ impl Table {
             Table::IndexValues => "index_values",
             Table::Curves => "curves",
             Table::CurvePoints => "curve_points",
+            Table::Procurements => "procurements",
         }
     }
 }

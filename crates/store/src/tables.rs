@@ -307,6 +307,34 @@ impl Delta {
                 self.insert(curve);
                 self.append(points);
             }
+            Event::ProcurementCreated(p) => self.insert(convert::procurement(names, p)),
+            Event::ProcurementPaused { procurement } => {
+                self.set(
+                    Table::Procurements,
+                    procurement.0,
+                    "status",
+                    "paused".into(),
+                );
+            }
+            Event::ProcurementResumed { procurement } => {
+                self.set(
+                    Table::Procurements,
+                    procurement.0,
+                    "status",
+                    "active".into(),
+                );
+            }
+            Event::ProcurementBid { procurement, order } => {
+                self.set(Table::Orders, order.0, "procurement", procurement.0.into());
+            }
+            Event::ProcurementEnded {
+                procurement,
+                reason,
+            } => {
+                let id = procurement.0;
+                self.set(Table::Procurements, id, "status", reason.as_str().into());
+                self.set(Table::Procurements, id, "ended_seq", seq.into());
+            }
             Event::InvoiceBilled { invoice, lines } => {
                 self.insert(convert::invoice(invoice));
                 let lines = lines.iter().enumerate();

@@ -311,3 +311,68 @@ pub struct QuoteArgs {
     #[arg(long, default_value = "delivered", requires = "delivery_target_bps")]
     pub delivery_unreported: String,
 }
+
+/// `mw procure …`.
+#[derive(Subcommand, Debug)]
+pub enum ProcureCmd {
+    /// Keep GPUs held (buyer): from the next hour, for the duration, the exchange buys
+    /// at each tick what your procurement's own contracts do not hold of the hours
+    /// within the lookahead, with IOC bids at most at the price, within your funds.
+    #[command(
+        after_help = "Examples:\n  mw procure create -m h100-sxm -n 64 -d 30d -p 2.50\n  mw procure create -m h200 -n 8 -d 7d -p 3.10 --lookahead 48h --block 6h --region us-east"
+    )]
+    Create {
+        /// GPU model.
+        #[arg(short, long)]
+        model: String,
+        /// GPUs to keep held.
+        #[arg(short = 'n', long)]
+        gpus: u32,
+        /// How long to keep them held, from the next hour (48h, 30d, …).
+        #[arg(short, long)]
+        duration: String,
+        /// Highest price per GPU-hour, USD.
+        #[arg(short, long)]
+        price: String,
+        /// How far ahead to buy (default 24h).
+        #[arg(long)]
+        lookahead: Option<String>,
+        /// The length of each block bought (default 1h).
+        #[arg(long)]
+        block: Option<String>,
+        /// Only from this region.
+        #[arg(long)]
+        region: Option<String>,
+    },
+    /// Your procurements.
+    #[command(after_help = "Examples:\n  mw procure list\n  mw procure list --live")]
+    List {
+        /// Only live (active or paused) ones.
+        #[arg(long)]
+        live: bool,
+    },
+    /// One procurement and its recent bids.
+    #[command(after_help = "Examples:\n  mw procure show prc-1")]
+    Show {
+        /// Procurement id.
+        id: String,
+    },
+    /// Pause it: ticks buy nothing for it until resumed.
+    #[command(after_help = "Examples:\n  mw procure pause prc-1")]
+    Pause {
+        /// Procurement id.
+        id: String,
+    },
+    /// Resume a paused procurement.
+    #[command(after_help = "Examples:\n  mw procure resume prc-1")]
+    Resume {
+        /// Procurement id.
+        id: String,
+    },
+    /// Cancel it (what it bought stays bought).
+    #[command(after_help = "Examples:\n  mw procure cancel prc-1")]
+    Cancel {
+        /// Procurement id.
+        id: String,
+    },
+}

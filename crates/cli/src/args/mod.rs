@@ -230,6 +230,13 @@ pub enum Cmd {
         after_help = "Examples:\n  mw rfq create --power-mw 4 -s +30d -d 12mo --max-buyer-notice 90d --deadline +7d\n  mw rfq list --open\n  mw rfq show rfq-2\n  mw rfq cancel rfq-2"
     )]
     Rfq(RfqCmd),
+    /// Standing procurement: keep N GPUs of a model held, bought hour by hour ahead at
+    /// most at a price (the exchange acts at each tick).
+    #[command(
+        subcommand,
+        after_help = "Examples:\n  mw procure create -m h100-sxm -n 64 -d 30d -p 2.50\n  mw procure list --live\n  mw procure show prc-1\n  mw procure pause prc-1\n  mw procure cancel prc-1"
+    )]
+    Procure(ProcureCmd),
     /// Answer an RFQ with a firm quote (provider).
     #[command(
         after_help = "Examples:\n  mw quote rfq-1 --line pool-1=150000 --line pool-2=50000 --monthly-fee 1250000000 \\\n      --buyer-notice 90d --seller-notice 90d --expires +1d\n  mw quote rfq-2 --line pool-3=512 --price 2.10 --expires 2027-01-10T00:00Z\n  mw quote rfq-3 --line pool-3=64 --price 2.40 --expires +1d --delivery-target-bps 9900 --delivery-pro-rata"

@@ -54,6 +54,8 @@ id_field! {
     TradeView => |v| v.id,
     ContractView => |v| v.id,
     RfqView => |v| v.id,
+    megawatt_api::ProcurementView => |v| v.id,
+    megawatt_api::ProcurementDetail => |v| v.procurement.id,
     QuoteView => |v| v.id,
     BalanceView => |v| v.participant,
     InvoiceView => |v| v.id,

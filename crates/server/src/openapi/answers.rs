@@ -103,6 +103,16 @@ fn order() -> Value {
         "partial": false, "filled_gpu_hours": 1536, "status": "filled" })
 }
 
+fn procurement() -> Value {
+    json!({ "id": "prc-2", "owner": "p-3", "model": "h100-sxm", "gpus": 64,
+        "start": "2027-01-04T09:00:00Z", "end": "2027-02-03T09:00:00Z", "hours": 720,
+        "lookahead_hours": 24, "block_hours": 1, "price": usd(2_500_000), "status": "active",
+        "bought_gpu_hours": 1_536,
+        "standing": { "held_gpus": 64, "due_short_gpu_hours": 0, "short_gpu_hours": 44_544,
+            "worst_case": usd(111_360_000_000) },
+        "created_ms": 1_798_275_600_000u64 })
+}
+
 fn trade() -> Value {
     json!({ "id": "trd-4", "model": "h100-sxm", "region": "us-east", "gpus": 64, "start": START, "end": END,
         "hours": 24, "price": usd(PRICE_MICROS), "notional": notional(24), "aggressor": "buy",
@@ -250,6 +260,21 @@ fn examples() -> Vec<(&'static str, Value)> {
             exact::<api::UtilizationView>(utilization()),
         ),
         ("OrderView", exact::<api::OrderView>(order())),
+        (
+            "ProcurementView",
+            exact::<api::ProcurementView>(procurement()),
+        ),
+        (
+            "ProcurementDetail",
+            exact::<api::ProcurementDetail>({
+                let mut d = procurement();
+                let mut bid = order();
+                bid["procurement"] = json!("prc-2");
+                bid["time_in_force"] = json!("ioc");
+                d["bids"] = json!([bid]);
+                d
+            }),
+        ),
         ("TradeView", exact::<api::TradeView>(trade())),
         ("ContractView", exact::<api::ContractView>(contract())),
         ("TransferView", exact::<api::TransferView>(transfer())),

@@ -184,6 +184,24 @@ const OPERATION_CODES: &[(&str, &[&str])] = &[
     // POST /v1/admin/month-close: Command::SetMonthCloseGrace.
     ("usage_set_month_close", &["not_permitted", "out_of_range", "idempotency_key_reused"]),
 
+    // standing procurements (routes/procurements.rs, engine procure.rs)
+    // POST /v1/procurements: Command::CreateProcurement.
+    ("procurements_create", &[
+        "not_permitted", "unknown_model", "unknown_region", "zero_gpus", "quantity_too_large",
+        "out_of_range", "price_not_positive", "overflow", "insufficient_funds",
+        "limit_reached", "idempotency_key_reused",
+    ]),
+    // GET /v1/procurements?live&before&limit: no command.
+    ("procurements_list", &["unknown_field", "invalid_field"]),
+    // GET /v1/procurements/{id}: no command.
+    ("procurements_show", &["unknown_procurement"]),
+    // POST /v1/procurements/{id}/pause: Command::PauseProcurement.
+    ("procurements_pause", &["unknown_procurement", "procurement_state", "idempotency_key_reused"]),
+    // POST /v1/procurements/{id}/resume: Command::ResumeProcurement.
+    ("procurements_resume", &["unknown_procurement", "procurement_state", "idempotency_key_reused"]),
+    // POST /v1/procurements/{id}/cancel: Command::CancelProcurement.
+    ("procurements_cancel", &["unknown_procurement", "idempotency_key_reused"]),
+
     // rfqs and quotes (routes/rfqs.rs, engine rfq.rs, quote_rules.rs)
     // POST /v1/rfqs: Command::CreateRfq.
     ("rfqs_create", &[

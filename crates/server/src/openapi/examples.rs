@@ -95,6 +95,12 @@ fn examples() -> Vec<(&'static str, Value)> {
             "hours": 24, "price": "2.50" })),
         ),
         (
+            "CreateProcurement",
+            typed::<api::CreateProcurement>(json!({
+            "model": "h100-sxm", "gpus": 64, "hours": 720, "lookahead_hours": 24,
+            "block_hours": 1, "price": "2.50" })),
+        ),
+        (
             "ReduceOrder",
             typed::<api::ReduceOrder>(json!({ "by_gpus": 32 })),
         ),

@@ -12,7 +12,7 @@ mod words;
 
 use crate::routes::{
     admin, billing, candles, contracts, depth, facilities, keys, market, money, months, ops,
-    orders, prices, rfqs, search, usage, utilization, webhooks,
+    orders, prices, procurements, rfqs, search, usage, utilization, webhooks,
 };
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::{Modify, OpenApi};
@@ -32,6 +32,8 @@ use utoipa::{Modify, OpenApi};
         prices::index,
         prices::curve,
         search::search,
+        procurements::create, procurements::list, procurements::show, procurements::pause,
+        procurements::resume, procurements::cancel,
         contracts::list, contracts::show, contracts::notice, contracts::terminate,
         usage::report, usage::contract_usage, usage::delivery_terms, usage::set_delivery_terms,
         months::month_close, months::set_month_close,

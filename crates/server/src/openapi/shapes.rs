@@ -6,7 +6,8 @@
 //! market (`window_in_past`, `insufficient_funds`, …), never `invalid_field`.
 
 use megawatt_engine::ids::{
-    ContractId, FacilityId, InvoiceId, OrderId, ParticipantId, PoolId, RfqId, TradeId, TransferId,
+    ContractId, FacilityId, InvoiceId, OrderId, ParticipantId, PoolId, ProcurementId, RfqId,
+    TradeId, TransferId,
 };
 use serde_json::{Value, json};
 
@@ -55,6 +56,7 @@ fn cursor_prefix(path: &str) -> Option<&'static str> {
         "/v1/trades" => TradeId::PREFIX,
         "/v1/contracts" => ContractId::PREFIX,
         "/v1/rfqs" => RfqId::PREFIX,
+        "/v1/procurements" => ProcurementId::PREFIX,
         "/v1/transfers" => TransferId::PREFIX,
         "/v1/invoices" => InvoiceId::PREFIX,
         "/v1/participants" => ParticipantId::PREFIX,
@@ -124,6 +126,7 @@ fn spanning(schema: &str) -> Vec<Value> {
     match schema {
         "CreateReservation" => vec![window],
         "MoveMoney" => vec![exactly_one(&[&["amount"], &["amount_micros"]])],
+        "CreateProcurement" => vec![exactly_one(&[&["price"], &["price_micros"]])],
         "SetCreditLimit" => vec![exactly_one(&[&["limit"], &["limit_micros"]])],
         "CreateRfq" => vec![
             window,
@@ -223,7 +226,7 @@ pub fn request_schemas(doc: &Value) -> std::collections::BTreeSet<String> {
 /// The links between operations (OpenAPI `links`), so that a tool can follow what one
 /// answer makes to the operations on it: (path, method, status) → (name, the target's
 /// operationId, its `id` taken from the answer).
-const LINKS: [(&str, &str, &str, &str, &str, &str); 22] = [
+const LINKS: [(&str, &str, &str, &str, &str, &str); 25] = [
     (
         "/v1/orders",
         "post",
@@ -278,6 +281,30 @@ const LINKS: [(&str, &str, &str, &str, &str, &str); 22] = [
         "201",
         "Release",
         "facilities_release",
+        "$response.body#/id",
+    ),
+    (
+        "/v1/procurements",
+        "post",
+        "201",
+        "ShowProcurement",
+        "procurements_show",
+        "$response.body#/id",
+    ),
+    (
+        "/v1/procurements",
+        "post",
+        "201",
+        "PauseProcurement",
+        "procurements_pause",
+        "$response.body#/id",
+    ),
+    (
+        "/v1/procurements",
+        "post",
+        "201",
+        "CancelProcurement",
+        "procurements_cancel",
         "$response.body#/id",
     ),
     (

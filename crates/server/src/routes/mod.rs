@@ -16,6 +16,7 @@ pub mod months;
 pub mod ops;
 pub mod orders;
 pub mod prices;
+pub mod procurements;
 pub mod rfqs;
 pub mod search;
 pub mod usage;

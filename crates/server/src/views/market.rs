@@ -45,6 +45,7 @@ pub fn order_of(
         partial: None,
         min_reliability_bps: None,
         filled_gpu_hours,
+        procurement: None,
         status: status.to_string(),
     };
     match &o.kind {
@@ -96,6 +97,7 @@ pub fn order(r: &OrderRecord) -> OrderView {
         partial: r.partial,
         min_reliability_bps: r.min_reliability_bps,
         filled_gpu_hours: r.filled_gpu_hours,
+        procurement: r.procurement.map(|p| p.to_string()),
         status: r.status.as_str().into(),
     }
 }

@@ -4,7 +4,7 @@ use super::*;
 use crate::decode::{corrupt, window_at};
 use megawatt_engine::contract::Trade;
 use megawatt_engine::event::{CloseReason, Status};
-use megawatt_engine::ids::{ContractId, FacilityId, OrderId, PoolId, TradeId};
+use megawatt_engine::ids::{ContractId, FacilityId, OrderId, PoolId, ProcurementId, TradeId};
 use megawatt_engine::order::{Side, TimeInForce};
 use megawatt_engine::units::{Hour, Window, notional_micros};
 
@@ -49,6 +49,8 @@ pub struct OrderRecord {
     pub contract: Option<(ContractId, u16)>,
     /// A bid's minimum reliability of the facilities it fills from, if it asks one.
     pub min_reliability_bps: Option<u16>,
+    /// The standing procurement that placed the bid, if one did.
+    pub procurement: Option<ProcurementId>,
 }
 
 /// Which trades a tape shows: of a model, a region, and delivered in part between two
@@ -129,7 +131,7 @@ impl TradeRecord {
 /// The columns [`order_record`] reads, in order.
 const ORDER_COLUMNS: &str = "id, owner, side, model, pool, region, facility, gpus, start_hour, end_hour, \
     price_micros, tif, gtd_until_hour, min_fill_gpus, colocate, partial, filled_gpu_hours, status, placed_ms, \
-    contract, contract_line, min_reliability_bps";
+    contract, contract_line, min_reliability_bps, procurement";
 
 fn order_record(r: &dyn Get) -> Result<OrderRecord, StoreError> {
     let side = string(r, 2)?;
@@ -167,6 +169,7 @@ fn order_record(r: &dyn Get) -> Result<OrderRecord, StoreError> {
         min_reliability_bps: opt_small(r, 21)?
             .map(|m| u16::try_from(m).map_err(|_| corrupt("orders.min_reliability_bps", m)))
             .transpose()?,
+        procurement: opt_big(r, 22)?.map(ProcurementId),
     })
 }
 
@@ -221,6 +224,23 @@ impl Reader {
             Val::I(Some(i64::from(open_only))),
             limit(max),
         ];
+        Ok(page(self.db.rows(&sql, &params, order_record)?, max, |o| {
+            o.id.0
+        }))
+    }
+
+    /// The bids a procurement placed, newest first, before `before` (an order id).
+    pub fn procurement_bids(
+        &mut self,
+        procurement: u64,
+        before_id: Option<u64>,
+        max: usize,
+    ) -> Result<Page<OrderRecord>, StoreError> {
+        let sql = format!(
+            "SELECT {ORDER_COLUMNS} FROM orders WHERE procurement = $1 AND id < $2 \
+             ORDER BY id DESC LIMIT $3"
+        );
+        let params = [id(procurement), before(before_id), limit(max)];
         Ok(page(self.db.rows(&sql, &params, order_record)?, max, |o| {
             o.id.0
         }))

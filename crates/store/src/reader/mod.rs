@@ -19,6 +19,7 @@ mod keys;
 mod market;
 mod money;
 mod prices;
+mod procurements;
 mod usage;
 mod utilization;
 
@@ -29,6 +30,7 @@ pub use keys::KeyRecord;
 pub use market::{OrderRecord, TradeFilter, TradeRecord};
 pub use money::InvoiceRecord;
 pub use prices::{CurvePointRecord, CurveRecord, IndexQuery, IndexRecord};
+pub use procurements::ProcurementRecord;
 pub use usage::UsageRow;
 pub use utilization::{DayUse, UseScope, Utilization};
 
