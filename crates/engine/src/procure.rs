@@ -6,13 +6,13 @@
 //! bid for (no empty orders); it is tried again at the next tick.
 
 use crate::command::{BidSpec, ProcurementSpec};
-use crate::engine::{Ctx, Engine, Role, check_gpus};
+use crate::engine::{Ctx, Engine, Role, check_gpus, check_price};
 use crate::event::Event;
 use crate::ids::{ProcurementId, take};
 use crate::limits::{
-    MAX_LIVE_PROCUREMENTS, MAX_PRICE_MICROS, MAX_PROCUREMENT_BIDS_PER_TICK,
-    MAX_PROCUREMENT_CONTRACTS, MAX_PROCUREMENT_HOURS, MAX_PROCUREMENT_LOOKAHEAD_HOURS,
-    MAX_PROCUREMENT_TRIES_PER_TICK, MAX_PROCUREMENTS_PER_PARTICIPANT,
+    MAX_LIVE_PROCUREMENTS, MAX_PROCUREMENT_BIDS_PER_TICK, MAX_PROCUREMENT_CONTRACTS,
+    MAX_PROCUREMENT_HOURS, MAX_PROCUREMENT_LOOKAHEAD_HOURS, MAX_PROCUREMENT_TRIES_PER_TICK,
+    MAX_PROCUREMENTS_PER_PARTICIPANT,
 };
 
 /// Most contracts one bid adds to a procurement's list (one per fill).
@@ -58,10 +58,7 @@ impl Engine {
         let p = self.procurements.get(&id)?;
         let next = Hour(Hour::containing(self.clock_ms).0 + 1);
         let held = self.procured(p);
-        let due: Vec<(Window, u32)> = p
-            .due_blocks(next)
-            .flat_map(|block| shortfall(&held, block, p.gpus))
-            .collect();
+        let due = p.due_shortfall(&held, next);
         let short = p
             .remaining(next)
             .map_or(0, |rest| gpu_hours(&shortfall(&held, rest, p.gpus)));
@@ -97,22 +94,18 @@ impl Engine {
                 ),
             );
         }
-        if spec.limit_price_micros <= 0 || spec.limit_price_micros > MAX_PRICE_MICROS {
-            return reject(
-                Rule::PriceNotPositive,
-                "limit_price_micros",
-                format!(
-                    "a limit is 1 to {MAX_PRICE_MICROS} micro-USD per GPU-hour, not {}",
-                    spec.limit_price_micros
-                ),
-            );
-        }
-        self.check_procurement_limits(ctx)?;
         let start = Hour(ctx.now.0 + 1);
         let period = Window {
             start,
             end: Hour(start.0.saturating_add(spec.hours)),
         };
+        check_price(
+            spec.limit_price_micros,
+            spec.gpus,
+            &period,
+            "limit_price_micros",
+        )?;
+        self.check_procurement_limits(ctx)?;
         let gpu_hours = u64::from(spec.gpus) * u64::from(spec.hours);
         let worst = worst_case_micros(spec.limit_price_micros, gpu_hours, self.fees);
         let others = self.procurements_worst_case(ctx.actor, start);
@@ -339,11 +332,8 @@ impl Engine {
         let p = &self.procurements[&id];
         let next = Hour(ctx.now.0 + 1);
         let held = self.procured(p);
-        let pieces: Vec<(Window, u32)> = p
-            .due_blocks(next)
-            .flat_map(|block| shortfall(&held, block, p.gpus))
-            .take(MAX_PROCUREMENT_TRIES_PER_TICK as usize)
-            .collect();
+        let mut pieces = p.due_shortfall(&held, next);
+        pieces.truncate(MAX_PROCUREMENT_TRIES_PER_TICK as usize);
         let Some(owner) = self.participants.get(&p.owner) else {
             return;
         };
@@ -428,22 +418,23 @@ impl Engine {
             tif: TimeInForce::Ioc,
             min_reliability_bps: 0,
         };
-        let at = events.len();
-        if self.place_bid(owner_ctx, &spec, events).is_err() {
-            debug_assert_eq!(events.len(), at, "a refused bid emits nothing");
+        let mut own = Vec::new();
+        if self.place_bid(owner_ctx, &spec, &mut own).is_err() {
+            debug_assert!(own.is_empty(), "a refused bid emits nothing");
             return false;
         }
-        let Some(Event::OrderAccepted(order)) = events.get(at) else {
+        let mut own = own.into_iter();
+        let Some(Event::OrderAccepted(accepted)) = own.next() else {
             unreachable!("a placed bid's first event is its acceptance");
         };
-        let order = order.id;
-        events.insert(
-            at + 1,
-            Event::ProcurementBid {
-                procurement: id,
-                order,
-            },
-        );
+        let order = accepted.id;
+        events.push(Event::OrderAccepted(accepted));
+        events.push(Event::ProcurementBid {
+            procurement: id,
+            order,
+        });
+        let at = events.len();
+        events.extend(own);
         let made: Vec<_> = events[at..]
             .iter()
             .filter_map(|e| match e {

@@ -97,6 +97,13 @@ impl Procurement {
             })
     }
 
+    /// What its due blocks at `next` are short of, given what it holds, in hour order.
+    pub fn due_shortfall(&self, held: &StepFn, next: Hour) -> Vec<(Window, u32)> {
+        self.due_blocks(next)
+            .flat_map(|block| shortfall(held, block, self.gpus))
+            .collect()
+    }
+
     /// The rest of the period from `next`: the hours it may still buy (`None`: none).
     pub fn remaining(&self, next: Hour) -> Option<Window> {
         let start = self.period.start.max(next);

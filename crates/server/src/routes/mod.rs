@@ -216,6 +216,20 @@ pub async fn market_hour(state: &AppState) -> Result<megawatt_engine::units::Hou
     ))
 }
 
+/// A price per GPU-hour given as `price` (USD) or `price_micros`, exactly one of them.
+pub fn price_of(usd: &Option<String>, micros: Option<i64>) -> Result<i64, Problem> {
+    match (usd, micros) {
+        (Some(p), None) => {
+            crate::parse::usd(p).map_err(|e| Problem::invalid("price", format!("price: {e}")))
+        }
+        (None, Some(m)) => Ok(m),
+        _ => Err(Problem::invalid(
+            "price",
+            "give exactly one of price (USD) and price_micros",
+        )),
+    }
+}
+
 /// Parses a path id like `ord-17`; a malformed one is simply not found.
 pub fn path_id(raw: &str, prefix: &str, what: &str) -> Result<u64, Problem> {
     crate::parse::id(raw, prefix)

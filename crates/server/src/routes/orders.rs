@@ -31,16 +31,7 @@ fn refuse_for(side: &str, field: &'static str, present: bool) -> Result<(), Prob
 }
 
 fn price(b: &PlaceOrder) -> Result<i64, Problem> {
-    match (&b.price, b.price_micros) {
-        (Some(p), None) => {
-            crate::parse::usd(p).map_err(|e| Problem::invalid("price", format!("price: {e}")))
-        }
-        (None, Some(m)) => Ok(m),
-        _ => Err(Problem::invalid(
-            "price",
-            "give exactly one of price (USD) and price_micros",
-        )),
-    }
+    super::price_of(&b.price, b.price_micros)
 }
 
 fn tif(b: &PlaceOrder) -> Result<TimeInForce, Problem> {

@@ -27,18 +27,7 @@ const DEFAULT_LOOKAHEAD_HOURS: u32 = 24;
 const BIDS_SHOWN: usize = 100;
 
 fn spec(b: &CreateProcurement) -> Result<ProcurementSpec, Problem> {
-    let limit = match (&b.price, b.price_micros) {
-        (Some(s), None) => {
-            crate::parse::usd(s).map_err(|e| Problem::invalid("price", format!("price: {e}")))?
-        }
-        (None, Some(m)) => m,
-        _ => {
-            return Err(Problem::invalid(
-                "price",
-                "give exactly one of price (USD) and price_micros",
-            ));
-        }
-    };
+    let limit = super::price_of(&b.price, b.price_micros)?;
     Ok(ProcurementSpec {
         model: b.model.clone(),
         region: b.region.clone(),
