@@ -44,6 +44,13 @@ impl Engine {
         self.invoices.get(&id)
     }
 
+    /// The end of the last closed month: every term contract is billed, and every
+    /// contract credited, for its hours before it. Behind the last tick's month by the
+    /// months whose close grace has not yet passed.
+    pub fn months_closed_to(&self) -> Hour {
+        self.closed_to
+    }
+
     /// Issues an invoice and pays it at once if the payer can.
     pub(crate) fn issue(&mut self, ctx: &Ctx, invoice: Invoice, events: &mut Vec<Event>) {
         let money = self.contracts[&invoice.contract].economics();
