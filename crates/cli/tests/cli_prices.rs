@@ -2,7 +2,7 @@
 //! a history (`mw index`, hourly and daily, published with the prints behind them), a
 //! forward curve from prints and the book (`mw curve`), candles (`mw candles`); and a
 //! buyer finds the best start of a block (`mw search`) and buys it (`mw buy
-//! --start-between`).
+//! --start-between`); and a buyer's standing procurement is active (`mw procure list`).
 
 mod common;
 
@@ -107,6 +107,11 @@ fn the_demo_publishes_prices_and_a_buyer_takes_the_best_start() {
         bought["trades"][0]["start"], best["start"],
         "{bought} after {found}"
     );
+    // Acme's standing procurement, active, buying 64 H100 for the next two weeks.
+    let procurements = json(&run(&op, &["--json", "procure", "list"]));
+    let live = &procurements["items"][0];
+    assert_eq!(live["status"], "active", "{procurements}");
+    assert_eq!(live["gpus"], 64, "{procurements}");
     let _ = child.kill();
     let _ = child.wait();
 }

@@ -137,6 +137,16 @@ impl<E> Side<E> {
             .flat_map(|(&k, level)| level.live().map(move |(id, e)| (k, id, e)))
     }
 
+    /// Resting orders with `after` < key ≤ `last`, best first: (key, id, entry); none
+    /// when `last` ≤ `after`.
+    pub fn between(&self, after: i64, last: i64) -> impl Iterator<Item = (i64, OrderId, &E)> {
+        use std::ops::Bound::{Excluded, Included};
+        let range = (Excluded(after), Included(last.max(after)));
+        self.levels
+            .range(range)
+            .flat_map(|(&k, level)| level.live().map(move |(id, e)| (k, id, e)))
+    }
+
     /// Every resting order, best first.
     pub fn iter(&self) -> impl Iterator<Item = (i64, OrderId, &E)> {
         self.up_to(i64::MAX)

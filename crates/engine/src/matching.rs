@@ -20,6 +20,9 @@ use rustc_hash::FxHashMap;
 use smallvec::SmallVec;
 use std::ops::Bound;
 
+/// A resting ask as a scan of the book meets it: (price, id, entry).
+pub(crate) type Candidate<'a> = (i64, OrderId, &'a AskEntry);
+
 /// One planned fill of an incoming bid: GPUs from a resting ask at its price.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct Fill {
@@ -113,17 +116,27 @@ impl Engine {
         bid_order: &'a Order,
         bid: &'a Bid,
         now: Hour,
-    ) -> impl Iterator<Item = (i64, OrderId, &'a AskEntry)> + 'a {
-        let wanted = BidEntry::of(bid_order, bid);
+    ) -> impl Iterator<Item = Candidate<'a>> + 'a {
         let book = &self.books[usize::from(bid_order.model.0)];
+        self.candidates_in(book.asks.up_to(bid_order.price_micros), bid_order, bid, now)
+    }
+
+    /// The asks of `asks` (in priority order) that may fill the bid: `candidate_asks`'s
+    /// filter, for a scan that starts elsewhere in the book.
+    pub(crate) fn candidates_in<'a>(
+        &'a self,
+        asks: impl Iterator<Item = Candidate<'a>> + 'a,
+        bid_order: &'a Order,
+        bid: &'a Bid,
+        now: Hour,
+    ) -> impl Iterator<Item = Candidate<'a>> + 'a {
+        let wanted = BidEntry::of(bid_order, bid);
         let min = bid.min_reliability_bps;
-        book.asks
-            .up_to(bid_order.price_micros)
-            .filter(move |(_, _, entry)| {
-                entry.deadline > now
-                    && wanted.accepts(entry)
-                    && self.meets_reliability(FacilityId(u64::from(entry.facility)), min, now)
-            })
+        asks.filter(move |(_, _, entry)| {
+            entry.deadline > now
+                && wanted.accepts(entry)
+                && self.meets_reliability(FacilityId(u64::from(entry.facility)), min, now)
+        })
     }
 
     /// What the ask in `entry` can give the bid, capped at `want`: its floor when that
@@ -140,18 +153,39 @@ impl Engine {
     /// before the tick that removes them.
     pub(crate) fn plan_bid(&self, bid_order: &Order, all_or_none: bool, now: Hour) -> Vec<Fill> {
         let bid = bid_of(bid_order);
+        let candidates = self.candidate_asks(bid_order, bid, now);
+        self.plan_from(candidates, bid_order, all_or_none, now)
+    }
+
+    /// Plans the fills of a bid from `candidates`: the asks that may fill it, in
+    /// priority order, as `candidate_asks` gives them (the flexible-start search gives
+    /// the same asks from its own scan).
+    pub(crate) fn plan_from<'a>(
+        &'a self,
+        candidates: impl Iterator<Item = Candidate<'a>>,
+        bid_order: &Order,
+        all_or_none: bool,
+        now: Hour,
+    ) -> Vec<Fill> {
+        let bid = bid_of(bid_order);
         if bid.colocate {
-            self.plan_colocated(bid_order, bid, all_or_none, now)
+            self.plan_colocated(candidates, bid_order, bid, (all_or_none, now))
         } else {
-            self.plan_spread(bid_order, bid, all_or_none, now)
+            self.plan_spread(candidates, bid_order, bid, all_or_none)
         }
     }
 
     /// Non-colocated: the cheapest asks first, from any pools.
-    fn plan_spread(&self, bid_order: &Order, bid: &Bid, all_or_none: bool, now: Hour) -> Vec<Fill> {
+    fn plan_spread<'a>(
+        &'a self,
+        candidates: impl Iterator<Item = Candidate<'a>>,
+        bid_order: &Order,
+        bid: &Bid,
+        all_or_none: bool,
+    ) -> Vec<Fill> {
         let mut remaining = bid.remaining_gpus;
         let mut fills = Vec::new();
-        for (price, ask, entry) in self.candidate_asks(bid_order, bid, now) {
+        for (price, ask, entry) in candidates {
             let avail = self.avail_for(bid_order, entry, remaining);
             let take = take_from(avail, remaining, entry.min_fill_gpus);
             if take == 0 {
@@ -176,17 +210,17 @@ impl Engine {
     /// Colocated: per pool, the cheapest asks first; then the pool that fills the bid
     /// at the lowest total cost (or, for a partial bid no pool can fill, the pool that
     /// fills the most).
-    fn plan_colocated(
-        &self,
+    fn plan_colocated<'a>(
+        &'a self,
+        candidates: impl Iterator<Item = Candidate<'a>>,
         bid_order: &Order,
         bid: &Bid,
-        all_or_none: bool,
-        now: Hour,
+        (all_or_none, now): (bool, Hour),
     ) -> Vec<Fill> {
         let want = bid.remaining_gpus;
         let mut p = Plans::default();
         let mut best: Option<usize> = None;
-        for (price, ask, entry) in self.candidate_asks(bid_order, bid, now) {
+        for (price, ask, entry) in candidates {
             let i = p.of(entry.pool_id(), want);
             if self.extend(&mut p, i, bid_order, price, ask, entry) {
                 // The first complete plan. No pool met from here on can beat it: all its

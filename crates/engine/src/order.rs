@@ -216,6 +216,9 @@ pub struct AskEntry {
     /// Fewest GPUs available at any hour of its window: a lower bound of what it can
     /// give any bid, so that most fills need not read the slab.
     pub avail_floor: u32,
+    /// Most GPUs available at any hour of its window: an upper bound of what it can
+    /// give any bid, for the flexible-start search's bounds without reading the slab.
+    pub avail_ceiling: u32,
     /// The pool's region.
     pub region: RegionIdx,
     /// Index of its availability in [`Book::ask_avail`].
@@ -314,6 +317,7 @@ impl Book {
             pool: small(ask.pool.0),
             min_fill_gpus: ask.min_fill_gpus,
             avail_floor: ask.avail.min_over(order.window),
+            avail_ceiling: ask.avail.max_over(order.window),
             region: ask.region,
             slot,
             deadline: order.deadline(),

@@ -7,10 +7,14 @@
 //! (`Engine::plan_bid`); [`Engine::search_brute_force`] plans every start that way and
 //! is the definition. The fast search bounds every start's cost from below, reading the
 //! book once, a price level at a time: the cheapest G GPUs the asks that could serve
-//! the window could give, each ask at the most it has free at any hour (ignoring
-//! minimum fills, the fill bound and colocation, so no plan can cost less). It plans
-//! exactly only the starts whose bound could still beat the best found, and stops at
-//! the first level where none can: the same answer as the brute force.
+//! the window could give, each ask at the most it has free at any hour (its entry's
+//! `avail_ceiling`; ignoring minimum fills, the fill bound and colocation, so no plan
+//! can cost less). It plans exactly only the starts whose bound could still beat the
+//! best found, and stops at the first level where none can: the same answer as the
+//! brute force. An exact plan reads its candidate asks from what the scan has already
+//! met (those that serve its start, in the book's order), then from the book above the
+//! last level read: the asks a plain bid's own read of the book would meet, in the same
+//! order, so the same plan.
 
 use crate::command::{BidSpec, FlexBidSpec};
 use crate::engine::{Ctx, Engine, Role, check_gpus, check_price};
@@ -18,11 +22,22 @@ use crate::event::Event;
 use crate::flex::{PlannedFill, SearchSpec, StartPlan};
 use crate::ids::{FacilityId, ModelIdx, OrderId, ParticipantId, RegionIdx};
 use crate::limits::{MAX_FLEX_START_HOURS, MAX_PRICE_MICROS, MAX_SEARCH_RESULTS};
+use crate::matching::Candidate;
 use crate::order::{Bid, Order, OrderKind, TimeInForce};
 use crate::reject::{Rejection, Rule, reject};
 use crate::units::{Hour, MAX_WINDOW_HOURS, Window, usd_string};
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
+
+/// What the search's scan of the book has read so far: every ask it met that may
+/// serve some start, in priority order, and the last price level read whole. A
+/// start's exact plan reads its candidates from here, then from the book above.
+struct Scan<'a> {
+    /// Each with the first and last start it may serve (hours), read without the entry.
+    seen: Vec<(u32, u32, Candidate<'a>)>,
+    /// The last price level read whole (`i64::MIN`: none yet).
+    read_to: i64,
+}
 
 /// A search checked against the state.
 struct Resolved {
@@ -58,7 +73,7 @@ impl Engine {
         let r = self.check_search(spec, now)?;
         let mut all: Vec<StartPlan> = spec
             .starts()
-            .filter_map(|s| self.plan_start(buyer, spec, &r, s, now))
+            .filter_map(|s| self.plan_start(buyer, spec, &r, (s, now), None))
             .collect();
         all.sort_by_key(StartPlan::rank);
         all.truncate(results.min(MAX_SEARCH_RESULTS));
@@ -156,17 +171,36 @@ impl Engine {
         }
     }
 
-    /// The plan of one start, if it fills every GPU.
+    /// The plan of one start, if it fills every GPU: a plain bid's plan, its candidate
+    /// asks read from `scan` and the book above it when given (the same asks, in the
+    /// same order, as the bid's own read of the book), else from the book.
     fn plan_start(
         &self,
         buyer: ParticipantId,
         spec: &SearchSpec,
         r: &Resolved,
-        start: Hour,
-        now: Hour,
+        (start, now): (Hour, Hour),
+        scan: Option<&Scan<'_>>,
     ) -> Option<StartPlan> {
         let probe = self.probe(buyer, spec, r, start);
-        let fills = self.plan_bid(&probe, true, now);
+        let fills = match scan {
+            None => self.plan_bid(&probe, true, now),
+            Some(scan) => {
+                let OrderKind::Bid(bid) = &probe.kind else {
+                    unreachable!("a probe is a bid")
+                };
+                let above = self.books[usize::from(r.model.0)]
+                    .asks
+                    .between(scan.read_to, r.limit_micros);
+                let serving = scan
+                    .seen
+                    .iter()
+                    .filter(|s| s.0 <= start.0 && start.0 <= s.1);
+                let asks = serving.map(|s| s.2).chain(above);
+                let candidates = self.candidates_in(asks, &probe, bid, now);
+                self.plan_from(candidates, &probe, true, now)
+            }
+        };
         if fills.is_empty() {
             return None;
         }
@@ -213,10 +247,17 @@ impl Engine {
         let (from, hours) = (spec.start_from.0, spec.hours);
         let n = (spec.start_until.0 - from + 1) as usize;
         let mut need = vec![u64::from(spec.gpus); n];
+        // The starts whose bound is not complete, pruned as they complete.
+        let mut open: Vec<u32> = (0..n as u32).collect();
         let mut bound = vec![0i128; n];
+        // Zero between levels: each level clears what it wrote.
         let mut diff = vec![0i64; n + 1];
         let mut ready = BinaryHeap::new();
         let mut found: Vec<StartPlan> = Vec::new();
+        let mut scan = Scan {
+            seen: Vec::with_capacity(256),
+            read_to: i64::MIN,
+        };
         let book = &self.books[usize::from(r.model.0)];
         let mut asks = book
             .asks
@@ -224,19 +265,24 @@ impl Engine {
             .filter(|(_, _, e)| self.may_serve(buyer, spec, r, e, now))
             .peekable();
         while let Some(&(price, _, _)) = asks.peek() {
-            diff.fill(0);
-            while let Some((_, _, e)) = asks.next_if(|a| a.0 == price) {
+            // The starts this level's asks serve, [first, last]: only they are swept.
+            let (mut first, mut last) = (n, 0);
+            while let Some(ask) = asks.next_if(|a| a.0 == price) {
+                let e = ask.2;
                 let lo = e.window.start.0.max(from);
                 let hi = (e.window.end.0 - hours).min(spec.start_until.0);
                 if lo <= hi {
-                    let most = book.ask_avail[e.slot as usize].max_over(e.window);
-                    diff[(lo - from) as usize] += i64::from(most);
-                    diff[(hi - from) as usize + 1] -= i64::from(most);
+                    scan.seen.push((lo, hi, ask));
+                    let (lo, hi) = ((lo - from) as usize, (hi - from) as usize);
+                    diff[lo] += i64::from(e.avail_ceiling);
+                    diff[hi + 1] -= i64::from(e.avail_ceiling);
+                    (first, last) = (first.min(lo), last.max(hi));
                 }
             }
             let mut supply = 0i64;
-            for i in 0..n {
+            for i in first..=last {
                 supply += diff[i];
+                diff[i] = 0;
                 if need[i] == 0 || supply <= 0 {
                     continue;
                 }
@@ -247,16 +293,22 @@ impl Engine {
                     ready.push(Reverse((bound[i], Hour(from + i as u32))));
                 }
             }
-            self.plan_ready(&mut ready, &mut found, (buyer, spec, r, now), k);
+            if first <= last {
+                diff[last + 1] = 0;
+            }
+            scan.read_to = price;
+            self.plan_ready(&mut ready, &mut found, (buyer, spec, r, now), (k, &scan));
             let next = asks.peek().map(|a| a.0);
             if found.len() >= k
-                && next
-                    .is_some_and(|p| !any_may_beat(&need, &bound, (from, hours, p), &found[k - 1]))
+                && next.is_some_and(|p| {
+                    open.retain(|&i| need[i as usize] > 0);
+                    !any_may_beat(&open, (&need, &bound), (from, hours, p), &found[k - 1])
+                })
             {
                 break;
             }
         }
-        self.plan_ready(&mut ready, &mut found, (buyer, spec, r, now), k);
+        self.plan_ready(&mut ready, &mut found, (buyer, spec, r, now), (k, &scan));
         found
     }
 
@@ -267,7 +319,7 @@ impl Engine {
         ready: &mut BinaryHeap<Reverse<(i128, Hour)>>,
         found: &mut Vec<StartPlan>,
         (buyer, spec, r, now): (ParticipantId, &SearchSpec, &Resolved, Hour),
-        k: usize,
+        (k, scan): (usize, &Scan<'_>),
     ) {
         while let Some(&Reverse((b, start))) = ready.peek() {
             if found.len() >= k {
@@ -277,7 +329,7 @@ impl Engine {
                 }
             }
             ready.pop();
-            if let Some(plan) = self.plan_start(buyer, spec, r, start, now) {
+            if let Some(plan) = self.plan_start(buyer, spec, r, (start, now), Some(scan)) {
                 debug_assert!(i128::from(plan.cost_micros) >= b, "a bound above its plan");
                 let at = found.partition_point(|p| p.rank() < plan.rank());
                 found.insert(at, plan);
@@ -295,11 +347,14 @@ impl Engine {
         e: &crate::order::AskEntry,
         now: Hour,
     ) -> bool {
-        e.deadline > now
+        // Whether its window covers some start's first, then the rest (checked first:
+        // most asks the scan meets are for other weeks).
+        e.window.start <= spec.start_until
+            && e.window.end.0 >= spec.start_from.0 + spec.hours
+            && e.deadline > now
             && u64::from(e.owner) != buyer.0
             && r.region.is_none_or(|x| x == e.region)
             && spec.facility.is_none_or(|f| f.0 == u64::from(e.facility))
-            && e.window.end.0 >= spec.hours
             && self.meets_reliability(
                 FacilityId(u64::from(e.facility)),
                 spec.min_reliability_bps,
@@ -414,18 +469,19 @@ impl Engine {
     }
 }
 
-/// Whether a start not yet complete could still beat (or tie, earlier) the `k`-th best
-/// `kth`: its bound so far, plus what it misses at `price` (the next level's), at most
-/// the `k`-th's cost.
+/// Whether a start not yet complete (of `open`) could still beat (or tie, earlier) the
+/// `k`-th best `kth`: its bound so far, plus what it misses at `price` (the next
+/// level's), at most the `k`-th's cost.
 fn any_may_beat(
-    need: &[u64],
-    bound: &[i128],
+    open: &[u32],
+    (need, bound): (&[u64], &[i128]),
     (from, hours, price): (u32, u32, i64),
     kth: &StartPlan,
 ) -> bool {
     let (cost, at) = kth.rank();
-    need.iter().zip(bound).enumerate().any(|(i, (&n, &b))| {
+    open.iter().any(|&i| {
+        let (n, b) = (need[i as usize], bound[i as usize]);
         let least = b + i128::from(n) * i128::from(price) * i128::from(hours);
-        n > 0 && (least, Hour(from + i as u32)) <= (i128::from(cost), at)
+        n > 0 && (least, Hour(from + i)) <= (i128::from(cost), at)
     })
 }

@@ -216,6 +216,7 @@ proptest! {
     #[test]
     fn the_search_equals_the_brute_force_and_the_bid_takes_its_best(
         asks in prop::collection::vec(random_ask(), 1..60),
+        takes in prop::collection::vec((1..40u32, 1..120u32, 1..40u32), 0..12),
         gpus in 1..48u32, hours in 1..40u32, from in 1..30u32, span in 0..90u32,
         colocate: bool, limit in 12..30i64, region: bool,
     ) {
@@ -239,6 +240,14 @@ proptest! {
                 min_fill_gpus: a.min_fill.clamp(1, a.gpus),
             });
             let _ = m.exec(sellers[a.seller], cmd);
+        }
+        // Another buyer's fills of parts of asks' windows: availability that varies
+        // over an ask's window (the search bounds it by its most at any hour).
+        let other = m.participant("other lab", buyer());
+        for &(g, start, len) in &takes {
+            let mut bid = Market::bid_spec(g, w(start, start + len), 3_000_000);
+            (bid.tif, bid.partial) = (TimeInForce::Ioc, true);
+            let _ = m.exec(other, Command::PlaceBid(bid));
         }
         let mut s = spec(gpus, hours, from, from + span);
         s.colocate = colocate;

@@ -5,7 +5,7 @@
 //! migrated store and a new one have exactly the same layout.
 
 /// The version this code writes. A store with a higher version is refused.
-pub const SCHEMA_VERSION: i64 = 18;
+pub const SCHEMA_VERSION: i64 = 19;
 
 /// The schema of version 1, which every store starts from. Times are hours since the
 /// epoch (`*_hour`) next to RFC 3339 text (`*_at`) for people; money is integer
@@ -316,6 +316,10 @@ CREATE INDEX IF NOT EXISTS orders_by_procurement ON orders (procurement, id);
 DELETE FROM snapshots;
 "#;
 
+/// Version 19: the engine's book keeps each resting ask's most GPUs free at any hour
+/// of its window (the flexible-start search's bound), so snapshots are dropped.
+const ASK_CEILING: &str = "DELETE FROM snapshots;";
+
 /// Stores a new API key (parameters: hash, participant, prefix, created_ms, scopes).
 pub(crate) const INSERT_KEY: &str = "INSERT INTO api_keys (hash, participant, prefix, created_ms, scopes) VALUES ($1, $2, $3, $4, $5)";
 
@@ -350,7 +354,7 @@ fn delivery_of_old_fills() -> String {
 
 /// Migrations from each older schema version to the next, in order: `migrations()[v - 1]`
 /// takes version `v` to `v + 1`.
-pub fn migrations() -> [String; 17] {
+pub fn migrations() -> [String; 18] {
     [
         "CREATE TABLE IF NOT EXISTS snapshots (
             seq INTEGER PRIMARY KEY, state BLOB NOT NULL, checksum INTEGER NOT NULL, created_ms INTEGER NOT NULL
@@ -402,6 +406,7 @@ pub fn migrations() -> [String; 17] {
         TAPE_INDEXES.to_string(),
         PRICES.to_string(),
         PROCUREMENTS.to_string(),
+        ASK_CEILING.to_string(),
     ]
 }
 

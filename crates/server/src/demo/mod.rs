@@ -397,6 +397,19 @@ pub async fn seed(
         min_fill_gpus: 64,
     };
     s.run(cast.lab, Command::PlaceAsk(resale)).await?;
+    // Acme keeps 64 H100 held for the next two weeks, a day at a time, two days ahead,
+    // at most $2.40: the exchange buys at each tick from the next on.
+    let procurement = megawatt_engine::command::ProcurementSpec {
+        model: "h100-sxm".into(),
+        region: None,
+        gpus: 64,
+        hours: 14 * 24,
+        lookahead_hours: 48,
+        block_hours: 24,
+        limit_price_micros: 2_400_000,
+    };
+    s.run(cast.acme, Command::CreateProcurement(procurement))
+        .await?;
     let mut keys = Vec::new();
     for (name, id) in [
         ("Colossus Compute", cast.colossus),
