@@ -209,6 +209,11 @@ pub fn client_command(cli: &Cli, cmd: &Cmd) -> Result<(), Failure> {
         Cmd::Contract(x) => contracts(&c, mode, ask, x),
         Cmd::Rfq(x) => rfqs(&c, mode, x),
         Cmd::Procure(x) => crate::procure::procure(&c, mode, x),
+        Cmd::ExitCost {
+            contract,
+            party,
+            at,
+        } => crate::positions::exit_cost(&c, mode, (contract, party, at)),
         Cmd::Invoices { export, page } => invoices(&c, mode, export.as_ref(), page),
         Cmd::Admin(x) => crate::admin::admin(&c, mode, x),
         Cmd::Webhook(x) => crate::hooks::webhooks(&c, mode, x),

@@ -58,6 +58,7 @@ pub mod market_data;
 pub mod money;
 pub mod order;
 pub mod order_map;
+pub mod positions;
 pub mod procurement;
 pub mod quote_rules;
 pub mod reject;

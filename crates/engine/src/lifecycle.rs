@@ -12,7 +12,7 @@ use crate::limits::MAX_REASON_BYTES;
 use crate::order::{AskSource, OrderKind};
 use crate::refund::EarlyEnd;
 use crate::reject::{Rejection, Rule, reject};
-use crate::units::{Hour, MS_PER_HOUR, Window};
+use crate::units::{Hour, Window};
 
 /// The hour notice of `hours` given during `ctx` takes effect. From the moment: `hours`
 /// after it, rounded up to an hour boundary only when it is not on one, and at least
@@ -23,12 +23,7 @@ pub(crate) fn notice_end(ctx: &Ctx, hours: u32, from: NoticeFrom) -> Hour {
     let next_hour = Hour(ctx.now.0.saturating_add(1));
     match from {
         NoticeFrom::NextHour => Hour(next_hour.0.saturating_add(hours)),
-        NoticeFrom::Moment => {
-            let after = ctx
-                .time_ms
-                .saturating_add(u64::from(hours).saturating_mul(MS_PER_HOUR));
-            Hour::at_or_after(after).max(next_hour)
-        }
+        NoticeFrom::Moment => crate::positions::notice_effective(ctx.time_ms, ctx.now, hours),
     }
 }
 

@@ -5,7 +5,7 @@ use crate::limits::{BODY_BYTES_MAX, USAGE_BODY_BYTES_MAX};
 use crate::openapi;
 use crate::routes::{
     admin, billing, candles, contracts, depth, facilities, keys, market, money, months, ops,
-    orders, prices, procurements, rfqs, search, usage, utilization, webhooks,
+    orders, positions, prices, procurements, rfqs, search, usage, utilization, webhooks,
 };
 use crate::state::AppState;
 use axum::Router;
@@ -48,6 +48,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/events", get(market::events))
         .route("/contracts", get(contracts::list))
         .route("/contracts/{id}", get(contracts::show))
+        .route("/contracts/{id}/exit-cost", get(positions::exit_cost))
         .route("/contracts/{id}/notice", post(contracts::notice))
         .route("/contracts/{id}/terminate", post(contracts::terminate))
         .route("/contracts/{id}/usage", get(usage::contract_usage))

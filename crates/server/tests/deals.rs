@@ -189,6 +189,7 @@ fn rfq_quote_accept_notice(backend: Backend) {
         "unknown_quote",
     );
     problem(&big_ask(500), 409, "insufficient_capacity");
+    exit_costs(&s, &cid, (&lab, &prov, &other), &start);
     // Notice: strangers are not told the contract exists; the buyer may give notice.
     problem(
         &s.post(&format!("/v1/contracts/{cid}/notice"), &other, json!({})),
@@ -240,8 +241,66 @@ fn rfq_quote_accept_notice(backend: Backend) {
         ),
         201,
     );
+    // Once notice is given, neither side can leave again.
+    let after = ok(s.get(&format!("/v1/contracts/{cid}/exit-cost"), &prov), 200);
+    assert_eq!(after["can_exit"], false);
+    assert_eq!(after["reason"], "contract_not_in_force");
+    assert_eq!(after["ends"], json!(ends));
     let report = megawatt_store::audit::audit(&s.store, 1).unwrap();
     assert_eq!(report.violation_count, 0, "{:?}", report.violations);
+}
+
+/// What leaving the $1m-a-month contract `cid` (600 GPUs for 720 hours from `start`,
+/// 240 hours' notice either side) would cost, a day into it: the engine's prorated
+/// fee to the micro-dollar, for each side; refusals name their field.
+fn exit_costs(s: &TestServer, cid: &str, (lab, prov, other): (&str, &str, &str), start: &str) {
+    use megawatt_engine::units::{Hour, prorated_fee_micros};
+    let begin = megawatt_server::parse::hour(start).unwrap();
+    let (at, end) = (Hour(begin.0 + 24), Hour(begin.0 + 720));
+    let path = format!("/v1/contracts/{cid}/exit-cost?at={at}");
+    let x = ok(s.get(&path, lab), 200);
+    let fee =
+        |from: Hour, to: Hour| json!(prorated_fee_micros(1_000_000_000_000, from, to).unwrap());
+    let effective = Hour(at.0 + 240);
+    assert_eq!(x["party"], "buyer", "the caller's side: {x}");
+    assert_eq!(x["can_exit"], true);
+    assert_eq!(x["notice_hours"], 240);
+    assert_eq!(x["effective"], json!(effective.to_string()));
+    assert_eq!(x["until_effective"]["micros"], fee(at, effective));
+    assert_eq!(x["cut_off"]["micros"], fee(effective, end));
+    assert_eq!(x["buyer_saving"]["micros"], fee(effective, end), "no fee");
+    assert_eq!(x["remaining_term"]["micros"], fee(at, end));
+    let typed: megawatt_api::ExitCostView = serde_json::from_value(x.clone()).unwrap();
+    assert_eq!(serde_json::to_value(&typed).unwrap(), x);
+    // The seller's side: the same notice, no saving shown.
+    let y = ok(s.get(&path, prov), 200);
+    assert_eq!(y["party"], "seller");
+    assert_eq!(y["cut_off"], x["cut_off"]);
+    assert!(y.get("buyer_saving").is_none(), "{y}");
+    let z = ok(s.get(&format!("{path}&party=seller"), lab), 200);
+    assert_eq!(z["party"], "seller");
+    // Notice given within 240 hours of the end takes effect too late to end it early.
+    let late = Hour(end.0 - 100);
+    let w = ok(
+        s.get(&format!("/v1/contracts/{cid}/exit-cost?at={late}"), lab),
+        200,
+    );
+    assert_eq!(w["can_exit"], false);
+    assert_eq!(w["reason"], "notice_past_end");
+    assert_eq!(w["effective"], json!(Hour(late.0 + 240).to_string()));
+    // Refusals: a stranger, a bad party, a bad time, an unknown field.
+    problem(&s.get(&path, other), 404, "unknown_contract");
+    let r = s.get(&format!("{path}&party=broker"), lab);
+    problem(&r, 422, "invalid_field");
+    assert_eq!(r.body["field"], "party");
+    let r = s.get(&format!("/v1/contracts/{cid}/exit-cost?at=soon"), lab);
+    problem(&r, 422, "invalid_field");
+    assert_eq!(r.body["field"], "at");
+    problem(
+        &s.get(&format!("{path}&as_of=1"), lab),
+        422,
+        "unknown_field",
+    );
 }
 
 fn termination_for_cause_and_resale(backend: Backend) {

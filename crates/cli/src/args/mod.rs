@@ -224,6 +224,23 @@ pub enum Cmd {
         after_help = "Examples:\n  mw contract show ctr-1\n  mw contract notice ctr-5\n  mw contract terminate ctr-5 --cause non_delivery --reason \"racks never powered on\""
     )]
     Contract(ContractCmd),
+    /// What leaving a contract by notice would cost: its effective end, the fee, what is
+    /// still worth paying until then and what leaving cuts off (as the buyer or seller).
+    #[command(
+        name = "exit-cost",
+        after_help = "Examples:\n  mw exit-cost ctr-1\n  mw exit-cost ctr-1 --party seller\n  mw exit-cost ctr-1 --at 2027-06-01"
+    )]
+    ExitCost {
+        /// The contract, e.g. ctr-1.
+        contract: String,
+        /// Who would leave: buyer or seller (default: your side).
+        #[arg(long)]
+        party: Option<String>,
+        /// When notice would be given: a date, an RFC 3339 hour or +N<unit> (default:
+        /// now on the market's clock).
+        #[arg(long)]
+        at: Option<String>,
+    },
     /// Requests for quotes (term deals).
     #[command(
         subcommand,

@@ -68,6 +68,7 @@ id_field! {
     WebhookAttempt => |v| v.event,
     EventType => |v| v.name,
     ContractUsage => |v| v.contract,
+    megawatt_api::ExitCostView => |v| v.contract,
 }
 
 /// Answers with no id of their own.

@@ -277,6 +277,17 @@ fn examples() -> Vec<(&'static str, Value)> {
         ),
         ("TradeView", exact::<api::TradeView>(trade())),
         ("ContractView", exact::<api::ContractView>(contract())),
+        (
+            "ExitCostView",
+            // The seed's lease, notice from the buyer on 2027-01-15 at midnight.
+            exact::<api::ExitCostView>(json!({ "contract": "ctr-1", "party": "buyer",
+                "at": "2027-01-15T00:00:00.000Z", "can_exit": true,
+                "ends": "2029-06-01T00:00:00Z", "remaining_term": usd(35_685_483_870_967_742),
+                "notice_hours": 2_160, "effective": "2027-04-15T00:00:00Z", "fee": usd(0),
+                "until_effective": usd(3_768_817_204_301_075),
+                "cut_off": usd(31_916_666_666_666_667),
+                "buyer_saving": usd(31_916_666_666_666_667) })),
+        ),
         ("TransferView", exact::<api::TransferView>(transfer())),
         (
             "DeliveryTermsView",

@@ -146,6 +146,8 @@ const OPERATION_CODES: &[(&str, &[&str])] = &[
     ("contracts_list", &["unknown_field", "invalid_field"]),
     // GET /v1/contracts/{id}: no command.
     ("contracts_show", &["unknown_contract"]),
+    // GET /v1/contracts/{id}/exit-cost?party&at: no command (engine positions::exit_cost).
+    ("contracts_exit_cost", &["unknown_contract", "unknown_field", "invalid_field"]),
     // POST /v1/contracts/{id}/notice: Command::GiveNotice.
     ("contracts_notice", &[
         "unknown_contract", "contract_not_in_force", "no_right_of_notice", "notice_past_end",

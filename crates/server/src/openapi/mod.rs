@@ -12,7 +12,7 @@ mod words;
 
 use crate::routes::{
     admin, billing, candles, contracts, depth, facilities, keys, market, money, months, ops,
-    orders, prices, procurements, rfqs, search, usage, utilization, webhooks,
+    orders, positions, prices, procurements, rfqs, search, usage, utilization, webhooks,
 };
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::{Modify, OpenApi};
@@ -34,7 +34,7 @@ use utoipa::{Modify, OpenApi};
         search::search,
         procurements::create, procurements::list, procurements::show, procurements::pause,
         procurements::resume, procurements::cancel,
-        contracts::list, contracts::show, contracts::notice, contracts::terminate,
+        contracts::list, contracts::show, positions::exit_cost, contracts::notice, contracts::terminate,
         usage::report, usage::contract_usage, usage::delivery_terms, usage::set_delivery_terms,
         months::month_close, months::set_month_close,
         utilization::utilization,

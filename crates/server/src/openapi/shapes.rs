@@ -226,7 +226,7 @@ pub fn request_schemas(doc: &Value) -> std::collections::BTreeSet<String> {
 /// The links between operations (OpenAPI `links`), so that a tool can follow what one
 /// answer makes to the operations on it: (path, method, status) → (name, the target's
 /// operationId, its `id` taken from the answer).
-const LINKS: [(&str, &str, &str, &str, &str, &str); 25] = [
+const LINKS: [(&str, &str, &str, &str, &str, &str); 26] = [
     (
         "/v1/orders",
         "post",
@@ -377,6 +377,14 @@ const LINKS: [(&str, &str, &str, &str, &str, &str); 25] = [
         "200",
         "Notice",
         "contracts_notice",
+        "$response.body#/items/0/id",
+    ),
+    (
+        "/v1/contracts",
+        "get",
+        "200",
+        "ExitCost",
+        "contracts_exit_cost",
         "$response.body#/items/0/id",
     ),
     (

@@ -11,12 +11,7 @@ use megawatt_api::{CauseName, GiveNotice, Terminate};
 use megawatt_engine::command::Command;
 use megawatt_engine::contract::Cause;
 use megawatt_engine::ids::ContractId;
-use megawatt_engine::units::Hour;
 use std::sync::Arc;
-
-fn now() -> Hour {
-    Hour::containing(crate::sequencer::now_ms())
-}
 
 /// Your contracts, newest first.
 #[utoipa::path(get, path = "/v1/contracts", tag = "contracts", params(PageQuery),
@@ -31,7 +26,9 @@ pub async fn list(
     let page = state
         .read(move |r| r.contracts(scope, before, limit))
         .await?;
-    let now = now();
+    // The remaining commitment is counted from the market's clock (a manual clock may
+    // be ahead of real time), as a notice sent now would be.
+    let now = super::market_hour(&state).await?;
     Ok(super::page(
         &page,
         |c| views::contract(c, now),
@@ -59,10 +56,8 @@ async fn visible(
     caller: Caller,
     raw: &str,
 ) -> Result<ContractView, Problem> {
-    Ok(views::contract(
-        &party_contract(state, caller, raw).await?,
-        now(),
-    ))
+    let c = party_contract(state, caller, raw).await?;
+    Ok(views::contract(&c, super::market_hour(state).await?))
 }
 
 /// One of your contracts (anyone else's is not found), with its terms, notice or

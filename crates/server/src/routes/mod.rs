@@ -15,6 +15,7 @@ pub mod money;
 pub mod months;
 pub mod ops;
 pub mod orders;
+pub mod positions;
 pub mod prices;
 pub mod procurements;
 pub mod rfqs;
@@ -207,12 +208,18 @@ pub fn id_field<T>(
     })
 }
 
-/// The market's clock as an hour: real time, or a manual clock moved ahead of it.
-pub async fn market_hour(state: &AppState) -> Result<megawatt_engine::units::Hour, Problem> {
+/// The market's clock: the moment a command sent now would carry, the later of real
+/// time and the engine's clock (a manual clock may be moved ahead of real time).
+pub async fn market_ms(state: &AppState) -> Result<u64, Problem> {
     let clock = state.seq.query(|e| e.clock_ms()).await;
     let clock = clock.map_err(seq_problem)?;
+    Ok(crate::sequencer::now_ms().max(clock))
+}
+
+/// The market's clock as an hour ([`market_ms`]).
+pub async fn market_hour(state: &AppState) -> Result<megawatt_engine::units::Hour, Problem> {
     Ok(megawatt_engine::units::Hour::containing(
-        crate::sequencer::now_ms().max(clock),
+        market_ms(state).await?,
     ))
 }
 

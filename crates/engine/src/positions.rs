@@ -1,0 +1,194 @@
+//! A party's position in a contract, as pure functions of the contract's economics and
+//! terms: what it commits in each coming UTC month (GPU-hours and money), and what
+//! leaving it would cost if notice were given at a moment. The positions views compute
+//! every figure through these, over the read model's records, never in the write path;
+//! a participant's ladder is the sum of its contracts' ([`Ladder::add`]).
+
+use crate::contract::Terms;
+use crate::economics::Economics;
+use crate::limits::MAX_LADDER_MONTHS;
+use crate::units::{Hour, MS_PER_HOUR, Window};
+use std::collections::BTreeMap;
+
+/// What is committed in one UTC month.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct MonthCommitment {
+    /// GPU-hours held in the month.
+    pub gpu_hours: u64,
+    /// What they are worth at the contract's price (a monthly fee prorated).
+    pub value_micros: i64,
+}
+
+/// Commitments by month, keyed by the month's first hour.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Ladder {
+    /// Each month's commitment, earliest first; months with none are absent.
+    pub months: BTreeMap<Hour, MonthCommitment>,
+}
+
+impl Ladder {
+    /// Adds `other`'s months to this one's. `None` on overflow (nothing is half-added:
+    /// the sum is built apart and kept only whole).
+    pub fn add(&mut self, other: &Ladder) -> Option<()> {
+        let mut sum = self.months.clone();
+        for (&month, c) in &other.months {
+            let m = sum.entry(month).or_default();
+            m.gpu_hours = m.gpu_hours.checked_add(c.gpu_hours)?;
+            m.value_micros = m.value_micros.checked_add(c.value_micros)?;
+        }
+        self.months = sum;
+        Some(())
+    }
+
+    /// Every month's commitment added up.
+    pub fn total(&self) -> Option<MonthCommitment> {
+        self.months
+            .values()
+            .try_fold(MonthCommitment::default(), |acc, c| {
+                Some(MonthCommitment {
+                    gpu_hours: acc.gpu_hours.checked_add(c.gpu_hours)?,
+                    value_micros: acc.value_micros.checked_add(c.value_micros)?,
+                })
+            })
+    }
+}
+
+impl Economics<'_> {
+    /// GPU-hours held over `[from, to)`.
+    pub fn gpu_hours(&self, from: Hour, to: Hour) -> u64 {
+        (0..self.lines.len())
+            .filter_map(|i| self.held(i).map(|w| (i, w)))
+            .map(|(i, w)| {
+                let (s, e) = (w.start.max(from), w.end.min(to));
+                u64::from(self.lines[i].gpus) * u64::from(e.0.saturating_sub(s.0))
+            })
+            .sum()
+    }
+
+    /// What the contract commits in each UTC month from the month of `from` on, counting
+    /// only the hours from `from`: at most [`MAX_LADDER_MONTHS`] months (the rest of a
+    /// longer contract is left out; no contract is that long today). `None` on overflow.
+    pub fn ladder(&self, from: Hour) -> Option<Ladder> {
+        let mut months = BTreeMap::new();
+        let mut start = from.month_start();
+        for _ in 0..MAX_LADDER_MONTHS {
+            if start >= self.ends {
+                break;
+            }
+            let end = start.next_month_start();
+            let period = Window {
+                start: start.max(from),
+                end,
+            };
+            let gpu_hours = self.gpu_hours(period.start, period.end);
+            if gpu_hours > 0 {
+                let value_micros = self.value_micros(period.start, period.end)?;
+                months.insert(
+                    start,
+                    MonthCommitment {
+                        gpu_hours,
+                        value_micros,
+                    },
+                );
+            }
+            if end <= start {
+                break; // the end of time
+            }
+            start = end;
+        }
+        Some(Ladder { months })
+    }
+}
+
+/// Which side of a contract would leave it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Party {
+    /// The buyer.
+    Buyer,
+    /// The seller.
+    Seller,
+}
+
+/// What leaving a contract would cost one party, had it given notice at a moment.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ExitCost {
+    /// The notice its terms require of that party.
+    pub notice_hours: u32,
+    /// The first hour the contract would no longer hold.
+    pub effective: Hour,
+    /// The early-termination fee the leaving party pays.
+    pub fee_micros: i64,
+    /// What the contract is still worth from the moment's hour to `effective`: billed
+    /// (or, for a prepaid contract, kept) until then whoever leaves.
+    pub until_effective_micros: i64,
+    /// What it is worth from `effective` to its end: what leaving cuts off (for the
+    /// buyer, spend saved before the fee; for the seller, revenue given up).
+    pub cut_off_micros: i64,
+}
+
+impl ExitCost {
+    /// For the buyer: what leaving saves against staying the full term, the fee paid
+    /// (negative when the fee is more than what is cut off). `None` on overflow.
+    pub fn buyer_saving_micros(&self) -> Option<i64> {
+        self.cut_off_micros.checked_sub(self.fee_micros)
+    }
+}
+
+/// Why a party could not leave a contract by notice at a moment.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum NoExit {
+    /// Its terms give that party no right of notice.
+    NoRight,
+    /// Notice was already given (or the contract was terminated): it ends at this hour.
+    Ending(Hour),
+    /// Notice now would take effect at `effective`, at or after the contract's end: it
+    /// ends then anyway.
+    PastEnd {
+        /// When notice now would take effect.
+        effective: Hour,
+    },
+}
+
+/// The hour notice of `hours` given at `at_ms` (in hour `now`) takes effect: `hours`
+/// after the moment, rounded up to an hour boundary only when it is not on one, and at
+/// least the end of the current hour. The engine's notice is ended by this rule.
+pub fn notice_effective(at_ms: u64, now: Hour, hours: u32) -> Hour {
+    let after = at_ms.saturating_add(u64::from(hours).saturating_mul(MS_PER_HOUR));
+    Hour::at_or_after(after).max(Hour(now.0.saturating_add(1)))
+}
+
+/// What leaving the contract whose economics are `e` and terms `terms` would cost
+/// `party`, had it given notice at `at_ms`; `ended`: whether notice or a termination
+/// has already set its end. Every figure is a part of the contract's value, which its
+/// making checked fits in micro-USD.
+pub fn exit_cost(
+    e: &Economics<'_>,
+    terms: &Terms,
+    party: Party,
+    (at_ms, ended): (u64, bool),
+) -> Result<ExitCost, NoExit> {
+    if ended {
+        return Err(NoExit::Ending(e.ends));
+    }
+    let hours = match party {
+        Party::Buyer => terms.buyer_notice_hours,
+        Party::Seller => terms.seller_notice_hours,
+    }
+    .ok_or(NoExit::NoRight)?;
+    let now = Hour::containing(at_ms);
+    let effective = notice_effective(at_ms, now, hours);
+    if effective >= e.ends {
+        return Err(NoExit::PastEnd { effective });
+    }
+    let value = |from: Hour, to: Hour| {
+        e.value_micros(from, to)
+            .expect("a part of a contract's value fits as its whole does")
+    };
+    Ok(ExitCost {
+        notice_hours: hours,
+        effective,
+        fee_micros: terms.early_termination_fee_micros,
+        until_effective_micros: value(now, effective),
+        cut_off_micros: value(effective, e.ends),
+    })
+}
