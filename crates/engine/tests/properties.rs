@@ -25,6 +25,7 @@ use megawatt_engine::ids::{
     ContractId, OrderId, ParticipantId, PoolId, QuoteId, ReservationId, RfqId,
 };
 use megawatt_engine::order::{AskSource, OrderKind, Side, TimeInForce};
+use megawatt_engine::positions::Ladder;
 use megawatt_engine::units::{Hour, Window};
 use megawatt_engine::{Engine, OPERATOR};
 use proptest::prelude::*;
@@ -1071,6 +1072,26 @@ fn replay(log: &[(Envelope, bool)], only_accepted: bool) -> Engine {
     e
 }
 
+/// Half-way through a sequence: the first month not yet closed, and each term
+/// contract's end, commitment ladder from that month, and what it had been billed.
+type Ladders = (Hour, BTreeMap<ContractId, (Hour, Ladder, i64)>);
+
+fn term_ladders(world: &World) -> Ladders {
+    let from = world.m.e.months_closed_to();
+    let ladders = world
+        .m
+        .e
+        .contracts()
+        .filter(|c| !c.is_prepaid())
+        .map(|c| {
+            let ladder = c.economics().ladder(from).expect("in range");
+            let billed = world.billed.get(&c.id).copied().unwrap_or(0);
+            (c.id, (c.ends, ladder, billed))
+        })
+        .collect();
+    (from, ladders)
+}
+
 /// The kinds of deal seen over the sequences run so far, and how many ran.
 static SEEN: std::sync::Mutex<(BTreeMap<&'static str, usize>, u32)> =
     std::sync::Mutex::new((BTreeMap::new(), 0));
@@ -1094,10 +1115,12 @@ proptest! {
     fn invariants_hold_and_replay_is_byte_identical(ops in prop::collection::vec(op(), 1500..2500)) {
         let mut world = World::new();
         let mut mid = None;
+        let mut ladders = None;
         for (i, op) in ops.iter().enumerate() {
             world.step(op);
             if i == ops.len() / 2 {
                 mid = Some((world.m.e.snapshot(), world.m.log.len()));
+                ladders = Some(term_ladders(&world));
             }
         }
         // Every sequence ends with a late tick that closes at least two months at once,
@@ -1122,6 +1145,22 @@ proptest! {
         for c in world.m.e.contracts().filter(|c| matches!(c.origin, megawatt_engine::contract::Origin::Quote(_))) {
             let due = c.value_micros(c.start(), closed.max(c.start())).expect("in range");
             prop_assert_eq!(world.billed.get(&c.id).copied().unwrap_or(0), due, "contract {}", c.id);
+        }
+        // What each term contract's ladder committed half-way, for the months still open
+        // then, is what it was billed as they closed (unless its end moved since).
+        let (from, mid_ladders) = ladders.expect("half-way ladders");
+        let closed = world.m.e.months_closed_to();
+        for (id, (ends, ladder, billed_then)) in &mid_ladders {
+            let c = world.m.e.contracts().find(|c| c.id == *id).expect("contracts are kept");
+            if c.ends != *ends || closed <= from {
+                continue;
+            }
+            let committed: i64 = ladder.months.range(from..closed).map(|(_, m)| m.value_micros).sum();
+            let billed = world.billed.get(id).copied().unwrap_or(0) - billed_then;
+            prop_assert_eq!(billed, committed, "contract {}'s ladder from {}", id, from);
+            if committed > 0 {
+                *world.deals.entry("ladder").or_default() += 1;
+            }
         }
         // Every prepaid contract's buyer paid for the hours it held and, where its early
         // end refunds (non-delivery, or its parent ending), for nothing more: what it
@@ -1183,7 +1222,7 @@ proptest! {
         }
         seen.1 += 1;
         if seen.1 == config().cases {
-            for kind in ["quote accepted", "notice", "terminated for cause", "resale", "terminated", "transfer", "settlement", "fee", "invoice", "refund", "usage", "credit", "term credit", "index", "curve", "curve from prints", "curve from book"] {
+            for kind in ["ladder", "quote accepted", "notice", "terminated for cause", "resale", "terminated", "transfer", "settlement", "fee", "invoice", "refund", "usage", "credit", "term credit", "index", "curve", "curve from prints", "curve from book"] {
                 prop_assert!(seen.0.get(kind).copied().unwrap_or(0) > 0, "no {} in the run: {:?}", kind, seen.0);
             }
         }
