@@ -19,13 +19,16 @@ pub struct ExitCostView {
     pub can_exit: bool,
     /// Why not, when it cannot: `no_right_of_notice` (its terms give it none),
     /// `contract_not_in_force` (notice given, terminated or ended: see `ends`),
-    /// `notice_past_end` (notice then would take effect at or after the end).
+    /// `notice_past_end` (notice then would take effect at or after the end),
+    /// `overflow` (its figures do not fit in micro-USD).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
     /// The contract's end as it stands.
     pub ends: String,
-    /// What the contract is worth from the moment to its end as it stands.
-    pub remaining_term: Money,
+    /// What the contract is worth from the moment to its end as it stands (absent only
+    /// when it does not fit in micro-USD).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub remaining_term: Option<Money>,
     /// The notice its terms require of that party, hours.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub notice_hours: Option<u32>,

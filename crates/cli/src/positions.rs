@@ -2,7 +2,7 @@
 
 use crate::client::{Client, Failure, query};
 use crate::input;
-use crate::output::{Mode, show, usd, usd_opt};
+use crate::output::{Mode, show, usd_opt};
 use megawatt_api as api;
 
 /// `mw exit-cost CONTRACT [--party buyer|seller] [--at WHEN]`.
@@ -27,12 +27,13 @@ fn print(x: &api::ExitCostView) {
         x.contract,
         x.party,
         x.at,
-        usd(&x.remaining_term),
+        usd_opt(&x.remaining_term),
         x.ends
     );
     if !x.can_exit {
         let why = match x.reason.as_deref() {
             Some("no_right_of_notice") => "its terms give it no right of notice".to_string(),
+            Some("overflow") => "its figures do not fit in micro-USD".to_string(),
             Some("notice_past_end") => format!(
                 "notice then would take effect at {}, not before its end",
                 x.effective.as_deref().unwrap_or("-")

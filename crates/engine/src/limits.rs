@@ -80,8 +80,9 @@ pub const MAX_PROCUREMENT_LOOKAHEAD_HOURS: u32 = 744;
 pub const MAX_PROCUREMENT_BIDS_PER_TICK: u32 = 32;
 /// Most pieces of shortfall one procurement tries at one tick (each a plan of the book).
 pub const MAX_PROCUREMENT_TRIES_PER_TICK: u32 = 64;
-/// Most months of one contract's commitment ladder (10 years; a longer contract's
-/// later months are left out of it).
-pub const MAX_LADDER_MONTHS: usize = 120;
+/// Most months of one contract's commitment ladder: every month a contract can span. A
+/// contract's lines are windows of at most `units::MAX_WINDOW_HOURS` (3,650 days), and
+/// 120 calendar months hold at least 3,652 days, so a window touches at most 121.
+pub const MAX_LADDER_MONTHS: usize = 121;
 /// Most contracts one procurement keeps track of (it stops buying at this bound).
 pub const MAX_PROCUREMENT_CONTRACTS: usize = 4_096;

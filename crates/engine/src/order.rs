@@ -197,7 +197,7 @@ fn small(raw: u64) -> u32 {
     u32::try_from(raw).expect("ids in the book are bounded by the limits")
 }
 
-/// What matching needs to filter a resting ask, in 40 bytes so that a scan over the
+/// What matching needs to filter a resting ask, in 44 bytes so that a scan over the
 /// book touches as little memory as possible. Its availability lives in the book's
 /// slab at `slot`. Always equal to what [`Book::insert`] builds from the order (kept
 /// so by [`Book::update`], checked by the invariants).
@@ -227,6 +227,8 @@ pub struct AskEntry {
     /// trades, even before the tick that removes it.
     pub deadline: Hour,
 }
+
+const _: () = assert!(std::mem::size_of::<AskEntry>() == 44);
 
 impl AskEntry {
     /// The pool as an id.

@@ -1,10 +1,10 @@
 //! A party's position in a contract, as pure functions of the contract's economics and
 //! terms: what it commits in each coming UTC month (GPU-hours and money), and what
-//! leaving it would cost if notice were given at a moment. The positions views compute
-//! every figure through these, over the read model's records, never in the write path;
-//! a participant's ladder is the sum of its contracts' ([`Ladder::add`]).
+//! leaving it would cost if notice were given at a moment. The server shows these
+//! figures (today the exit cost) over the read model's records and computes none of its
+//! own; a participant's ladder is the sum of its contracts' ([`CommitmentLadder::add`]).
 
-use crate::contract::Terms;
+use crate::contract::{ContractStatus, Terms};
 use crate::economics::Economics;
 use crate::limits::MAX_LADDER_MONTHS;
 use crate::units::{Hour, MS_PER_HOUR, Window};
@@ -21,15 +21,15 @@ pub struct MonthCommitment {
 
 /// Commitments by month, keyed by the month's first hour.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Ladder {
+pub struct CommitmentLadder {
     /// Each month's commitment, earliest first; months with none are absent.
     pub months: BTreeMap<Hour, MonthCommitment>,
 }
 
-impl Ladder {
+impl CommitmentLadder {
     /// Adds `other`'s months to this one's. `None` on overflow (nothing is half-added:
     /// the sum is built apart and kept only whole).
-    pub fn add(&mut self, other: &Ladder) -> Option<()> {
+    pub fn add(&mut self, other: &CommitmentLadder) -> Option<()> {
         let mut sum = self.months.clone();
         for (&month, c) in &other.months {
             let m = sum.entry(month).or_default();
@@ -65,12 +65,12 @@ impl Economics<'_> {
             .sum()
     }
 
-    /// What the contract commits in each UTC month from the month of `from` on, counting
-    /// only the hours from `from`: at most [`MAX_LADDER_MONTHS`] months (the rest of a
-    /// longer contract is left out; no contract is that long today). `None` on overflow.
-    pub fn ladder(&self, from: Hour) -> Option<Ladder> {
+    /// What the contract commits in each UTC month from the month of `from` (or of its
+    /// start, if later) on, counting only the hours from `from`: every month a contract
+    /// can span, at most [`MAX_LADDER_MONTHS`]. `None` on overflow.
+    pub fn ladder(&self, from: Hour) -> Option<CommitmentLadder> {
         let mut months = BTreeMap::new();
-        let mut start = from.month_start();
+        let mut start = from.max(self.start()).month_start();
         for _ in 0..MAX_LADDER_MONTHS {
             if start >= self.ends {
                 break;
@@ -96,7 +96,7 @@ impl Economics<'_> {
             }
             start = end;
         }
-        Some(Ladder { months })
+        Some(CommitmentLadder { months })
     }
 }
 
@@ -147,6 +147,9 @@ pub enum NoExit {
         /// When notice now would take effect.
         effective: Hour,
     },
+    /// The figures do not fit in micro-USD (a monthly fee so large, over so many
+    /// months, that the contract's value does not).
+    Overflow,
 }
 
 /// The hour notice of `hours` given at `at_ms` (in hour `now`) takes effect: `hours`
@@ -157,17 +160,18 @@ pub fn notice_effective(at_ms: u64, now: Hour, hours: u32) -> Hour {
     Hour::at_or_after(after).max(Hour(now.0.saturating_add(1)))
 }
 
-/// What leaving the contract whose economics are `e` and terms `terms` would cost
-/// `party`, had it given notice at `at_ms`; `ended`: whether notice or a termination
-/// has already set its end. Every figure is a part of the contract's value, which its
-/// making checked fits in micro-USD.
+/// What leaving the contract whose economics are `e`, terms `terms` and status
+/// `status` would cost `party`, had it given notice at `at_ms`. Refused as giving
+/// notice would be: a contract already given notice, terminated or past its end is
+/// `Ending`.
 pub fn exit_cost(
     e: &Economics<'_>,
     terms: &Terms,
     party: Party,
-    (at_ms, ended): (u64, bool),
+    (at_ms, status): (u64, ContractStatus),
 ) -> Result<ExitCost, NoExit> {
-    if ended {
+    let in_force = matches!(status, ContractStatus::Pending | ContractStatus::Active);
+    if !in_force || Hour::containing(at_ms) >= e.ends {
         return Err(NoExit::Ending(e.ends));
     }
     let hours = match party {
@@ -180,15 +184,12 @@ pub fn exit_cost(
     if effective >= e.ends {
         return Err(NoExit::PastEnd { effective });
     }
-    let value = |from: Hour, to: Hour| {
-        e.value_micros(from, to)
-            .expect("a part of a contract's value fits as its whole does")
-    };
+    let value = |from: Hour, to: Hour| e.value_micros(from, to).ok_or(NoExit::Overflow);
     Ok(ExitCost {
         notice_hours: hours,
         effective,
         fee_micros: terms.early_termination_fee_micros,
-        until_effective_micros: value(now, effective),
-        cut_off_micros: value(effective, e.ends),
+        until_effective_micros: value(now, effective)?,
+        cut_off_micros: value(effective, e.ends)?,
     })
 }

@@ -36,7 +36,7 @@ struct Scan<'a> {
     /// Each with the first and last start it may serve (hours), read without the entry.
     seen: Vec<(u32, u32, Candidate<'a>)>,
     /// The last price level read whole (`i64::MIN`: none yet).
-    read_to: i64,
+    read_to_micros: i64,
 }
 
 /// A search checked against the state.
@@ -191,7 +191,7 @@ impl Engine {
                 };
                 let above = self.books[usize::from(r.model.0)]
                     .asks
-                    .between(scan.read_to, r.limit_micros);
+                    .between(scan.read_to_micros, r.limit_micros);
                 let serving = scan
                     .seen
                     .iter()
@@ -256,7 +256,7 @@ impl Engine {
         let mut found: Vec<StartPlan> = Vec::new();
         let mut scan = Scan {
             seen: Vec::with_capacity(256),
-            read_to: i64::MIN,
+            read_to_micros: i64::MIN,
         };
         let book = &self.books[usize::from(r.model.0)];
         let mut asks = book
@@ -296,7 +296,7 @@ impl Engine {
             if first <= last {
                 diff[last + 1] = 0;
             }
-            scan.read_to = price;
+            scan.read_to_micros = price;
             self.plan_ready(&mut ready, &mut found, (buyer, spec, r, now), (k, &scan));
             let next = asks.peek().map(|a| a.0);
             if found.len() >= k

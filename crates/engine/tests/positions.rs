@@ -4,11 +4,15 @@
 //! at several moments, mid-month and across a leap February; and a contract priced per
 //! GPU-hour, a fee, a firm party and notice already given.
 
-use megawatt_engine::contract::{Causes, ContractLine, Pricing, Terms};
+mod common;
+
+use common::*;
+use megawatt_engine::command::Command;
+use megawatt_engine::contract::{Causes, ContractLine, ContractStatus, Pricing, Terms};
 use megawatt_engine::economics::Economics;
 use megawatt_engine::ids::PoolId;
 use megawatt_engine::positions::{
-    ExitCost, Ladder, MonthCommitment, NoExit, Party, exit_cost, notice_effective,
+    CommitmentLadder, ExitCost, MonthCommitment, NoExit, Party, exit_cost, notice_effective,
 };
 use megawatt_engine::units::{Hour, MS_PER_HOUR, Window, days_from_civil};
 
@@ -99,13 +103,13 @@ fn ladders_add_up_month_by_month() {
     let b = lease(&lines, at(2029, 5, 1))
         .ladder(at(2029, 4, 1))
         .unwrap();
-    let mut sum = Ladder::default();
+    let mut sum = CommitmentLadder::default();
     sum.add(&a).unwrap();
     sum.add(&b).unwrap();
     assert_eq!(sum.months[&at(2029, 4, 1)].value_micros, 2 * FEE);
     assert_eq!(sum.months[&at(2029, 5, 1)].value_micros, FEE);
     // An overflowing sum changes nothing.
-    let mut big = Ladder::default();
+    let mut big = CommitmentLadder::default();
     big.months.insert(
         at(2029, 4, 1),
         MonthCommitment {
@@ -121,7 +125,7 @@ fn ladders_add_up_month_by_month() {
 }
 
 fn exit_at(e: &Economics<'_>, t: &Terms, party: Party, at_ms: u64) -> Result<ExitCost, NoExit> {
-    exit_cost(e, t, party, (at_ms, false))
+    exit_cost(e, t, party, (at_ms, ContractStatus::Active))
 }
 
 #[test]
@@ -196,7 +200,12 @@ fn a_fee_a_firm_party_a_late_notice_and_notice_given_are_told_apart() {
     // Notice already given: the contract is ending at its new end.
     let cut = lease(&lines, at(2027, 4, 15));
     assert_eq!(
-        exit_cost(&cut, &terms(0), Party::Buyer, (now, true)),
+        exit_cost(
+            &cut,
+            &terms(0),
+            Party::Buyer,
+            (now, ContractStatus::NoticeGiven)
+        ),
         Err(NoExit::Ending(at(2027, 4, 15)))
     );
 }
@@ -231,5 +240,79 @@ fn a_contract_priced_per_gpu_hour_is_committed_by_its_hours() {
     assert_eq!(
         notice_effective(start.start_ms(), start, 0),
         Hour(start.0 + 1)
+    );
+}
+
+#[test]
+fn a_ladder_spans_every_month_of_the_longest_contract_and_counts_from_its_start() {
+    // 3,650 days from mid-January 2027: into January 2037, 121 calendar months.
+    let start = at(2027, 1, 15);
+    let lines = [ContractLine {
+        pool: PoolId(1),
+        gpus: 1,
+        window: Window::new(start, Hour(start.0 + 87_600)).unwrap(),
+    }];
+    let e = lease(&lines, Hour(start.0 + 87_600));
+    // From long before its start: counted from its start.
+    let ladder = e.ladder(Hour(0)).unwrap();
+    assert_eq!(ladder.months.len(), 121);
+    assert_eq!(ladder.months.first_key_value().unwrap().0, &at(2027, 1, 1));
+    assert_eq!(ladder.months.last_key_value().unwrap().0, &at(2037, 1, 1));
+    assert_eq!(ladder.months[&at(2027, 1, 1)].value_micros, part(17, 31));
+    // A fee of $100bn a month over ten years does not fit: the exit cost says so.
+    let huge = Economics {
+        pricing: Pricing::MonthlyFee {
+            fee_micros: 100_000_000_000_000_000,
+        },
+        ..e
+    };
+    assert_eq!(
+        exit_at(&huge, &terms(0), Party::Buyer, at(2027, 2, 1).start_ms()),
+        Err(NoExit::Overflow)
+    );
+    assert!(huge.ladder(Hour(0)).is_some(), "each month fits");
+}
+
+#[test]
+fn the_engine_ends_a_contract_where_its_exit_cost_said() {
+    // A lease with 30 days' notice either side; notice given on an hour boundary ends
+    // it where the exit cost, asked at the same moment, said it would.
+    let mut m = Market::new();
+    let lab = m.participant("lab", buyer());
+    let t = Terms {
+        buyer_notice_hours: Some(720),
+        seller_notice_hours: Some(720),
+        ..terms(0)
+    };
+    let pricing = Pricing::MonthlyFee {
+        fee_micros: 1_000_000_000,
+    };
+    let window = w(100, 100 + 2_000);
+    let delivery = megawatt_engine::delivery::DeliveryTerms::exchange();
+    let (id, _) = lease_on(&mut m, (lab, 4, window), (pricing, t), delivery);
+    m.advance_to(150);
+    // Exactly on an hour boundary (where rounding up and "from the next hour" differ).
+    m.time_ms = Hour(Hour::containing(m.time_ms).0 + 1).start_ms();
+    let c = m.e.contracts().find(|c| c.id == id).unwrap();
+    let said = exit_cost(
+        &c.economics(),
+        &c.terms,
+        Party::Buyer,
+        (m.time_ms, c.status),
+    )
+    .unwrap();
+    m.exec(lab, Command::GiveNotice { contract: id }).unwrap();
+    let c = m.e.contracts().find(|c| c.id == id).unwrap();
+    assert_eq!(c.ends, said.effective);
+    assert_eq!(c.notice.unwrap().effective, said.effective);
+    // Asked again: it is ending, and says when.
+    assert_eq!(
+        exit_cost(
+            &c.economics(),
+            &c.terms,
+            Party::Buyer,
+            (m.time_ms, c.status)
+        ),
+        Err(NoExit::Ending(said.effective))
     );
 }

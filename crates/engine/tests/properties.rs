@@ -25,7 +25,7 @@ use megawatt_engine::ids::{
     ContractId, OrderId, ParticipantId, PoolId, QuoteId, ReservationId, RfqId,
 };
 use megawatt_engine::order::{AskSource, OrderKind, Side, TimeInForce};
-use megawatt_engine::positions::Ladder;
+use megawatt_engine::positions::CommitmentLadder;
 use megawatt_engine::units::{Hour, Window};
 use megawatt_engine::{Engine, OPERATOR};
 use proptest::prelude::*;
@@ -1074,7 +1074,7 @@ fn replay(log: &[(Envelope, bool)], only_accepted: bool) -> Engine {
 
 /// Half-way through a sequence: the first month not yet closed, and each term
 /// contract's end, commitment ladder from that month, and what it had been billed.
-type Ladders = (Hour, BTreeMap<ContractId, (Hour, Ladder, i64)>);
+type Ladders = (Hour, BTreeMap<ContractId, (Hour, CommitmentLadder, i64)>);
 
 fn term_ladders(world: &World) -> Ladders {
     let from = world.m.e.months_closed_to();

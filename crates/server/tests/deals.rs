@@ -278,7 +278,13 @@ fn exit_costs(s: &TestServer, cid: &str, (lab, prov, other): (&str, &str, &str),
     assert_eq!(y["cut_off"], x["cut_off"]);
     assert!(y.get("buyer_saving").is_none(), "{y}");
     let z = ok(s.get(&format!("{path}&party=seller"), lab), 200);
-    assert_eq!(z["party"], "seller");
+    assert_eq!(
+        z, y,
+        "the buyer asking for the seller's exit sees the seller's"
+    );
+    // The operator sees any contract's; its default is the buyer's side.
+    let o = ok(s.get(&path, &s.operator), 200);
+    assert_eq!(o, x);
     // Notice given within 240 hours of the end takes effect too late to end it early.
     let late = Hour(end.0 - 100);
     let w = ok(

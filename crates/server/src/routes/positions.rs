@@ -8,7 +8,7 @@ use crate::state::{AppState, Caller};
 use crate::views::{ExitCostView, money};
 use axum::Json;
 use axum::extract::{Path, State};
-use megawatt_engine::contract::{ContractRecord, ContractStatus};
+use megawatt_engine::contract::ContractRecord;
 use megawatt_engine::positions::{NoExit, Party};
 use megawatt_engine::units::Hour;
 use serde::Deserialize;
@@ -65,12 +65,7 @@ pub async fn exit_cost(
 /// The exit cost as shown: the engine's figures, formatted.
 fn view(c: &ContractRecord, party: Party, at_ms: u64) -> ExitCostView {
     let e = c.economics();
-    let now = Hour::containing(at_ms);
-    let in_force = matches!(c.status, ContractStatus::Pending | ContractStatus::Active);
-    let ended = !in_force || now >= c.ends;
-    let remaining = e
-        .value_micros(now, c.ends)
-        .expect("a part of a contract's value fits as its whole does");
+    let remaining = e.value_micros(Hour::containing(at_ms), c.ends);
     let mut v = ExitCostView {
         contract: c.id.to_string(),
         party: match party {
@@ -82,7 +77,7 @@ fn view(c: &ContractRecord, party: Party, at_ms: u64) -> ExitCostView {
         can_exit: false,
         reason: None,
         ends: c.ends.to_string(),
-        remaining_term: money(remaining),
+        remaining_term: remaining.map(money),
         notice_hours: None,
         effective: None,
         fee: None,
@@ -90,7 +85,7 @@ fn view(c: &ContractRecord, party: Party, at_ms: u64) -> ExitCostView {
         cut_off: None,
         buyer_saving: None,
     };
-    match megawatt_engine::positions::exit_cost(&e, &c.terms, party, (at_ms, ended)) {
+    match megawatt_engine::positions::exit_cost(&e, &c.terms, party, (at_ms, c.status)) {
         Ok(x) => {
             v.can_exit = true;
             v.notice_hours = Some(x.notice_hours);
@@ -104,6 +99,7 @@ fn view(c: &ContractRecord, party: Party, at_ms: u64) -> ExitCostView {
         }
         Err(NoExit::NoRight) => v.reason = Some("no_right_of_notice".into()),
         Err(NoExit::Ending(_)) => v.reason = Some("contract_not_in_force".into()),
+        Err(NoExit::Overflow) => v.reason = Some("overflow".into()),
         Err(NoExit::PastEnd { effective }) => {
             v.reason = Some("notice_past_end".into());
             v.effective = Some(effective.to_string());
