@@ -154,7 +154,7 @@ impl Engine {
     pub(crate) fn plan_bid(&self, bid_order: &Order, all_or_none: bool, now: Hour) -> Vec<Fill> {
         let bid = bid_of(bid_order);
         let candidates = self.candidate_asks(bid_order, bid, now);
-        self.plan_from(candidates, bid_order, all_or_none, now)
+        self.plan_from(candidates, (bid_order, bid), all_or_none, now)
     }
 
     /// Plans the fills of a bid from `candidates`: the asks that may fill it, in
@@ -163,11 +163,10 @@ impl Engine {
     pub(crate) fn plan_from<'a>(
         &'a self,
         candidates: impl Iterator<Item = Candidate<'a>>,
-        bid_order: &Order,
+        (bid_order, bid): (&Order, &Bid),
         all_or_none: bool,
         now: Hour,
     ) -> Vec<Fill> {
-        let bid = bid_of(bid_order);
         if bid.colocate {
             self.plan_colocated(candidates, bid_order, bid, (all_or_none, now))
         } else {

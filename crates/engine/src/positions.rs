@@ -109,6 +109,23 @@ pub enum Party {
     Seller,
 }
 
+impl Party {
+    /// Its name in the API: `buyer` or `seller`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Party::Buyer => "buyer",
+            Party::Seller => "seller",
+        }
+    }
+
+    /// The party named `s` ([`Party::as_str`]), if any.
+    pub fn parse(s: &str) -> Option<Party> {
+        [Party::Buyer, Party::Seller]
+            .into_iter()
+            .find(|p| p.as_str() == s)
+    }
+}
+
 /// What leaving a contract would cost one party, had it given notice at a moment.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct ExitCost {

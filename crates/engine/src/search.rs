@@ -198,7 +198,7 @@ impl Engine {
                     .filter(|s| s.0 <= start.0 && start.0 <= s.1);
                 let asks = serving.map(|s| s.2).chain(above);
                 let candidates = self.candidates_in(asks, &probe, bid, now);
-                self.plan_from(candidates, &probe, true, now)
+                self.plan_from(candidates, (&probe, bid), true, now)
             }
         };
         if fills.is_empty() {

@@ -121,7 +121,7 @@ pub async fn candles(
     // The market's clock (a manual clock may have moved it ahead of real time), when a
     // default needs it.
     let now = if q.from.is_none() && q.to.is_none() {
-        super::market_hour(&state).await?
+        super::market_hour(&state)
     } else {
         Hour::containing(crate::sequencer::now_ms())
     };

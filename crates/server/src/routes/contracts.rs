@@ -28,7 +28,7 @@ pub async fn list(
         .await?;
     // The remaining commitment is counted from the market's clock (a manual clock may
     // be ahead of real time), as a notice sent now would be.
-    let now = super::market_hour(&state).await?;
+    let now = super::market_hour(&state);
     Ok(super::page(
         &page,
         |c| views::contract(c, now),
@@ -57,7 +57,7 @@ async fn visible(
     raw: &str,
 ) -> Result<ContractView, Problem> {
     let c = party_contract(state, caller, raw).await?;
-    Ok(views::contract(&c, super::market_hour(state).await?))
+    Ok(views::contract(&c, super::market_hour(state)))
 }
 
 /// One of your contracts (anyone else's is not found), with its terms, notice or

@@ -209,18 +209,20 @@ pub fn id_field<T>(
 }
 
 /// The market's clock: the moment a command sent now would carry, the later of real
-/// time and the engine's clock (a manual clock may be moved ahead of real time).
-pub async fn market_ms(state: &AppState) -> Result<u64, Problem> {
-    let clock = state.seq.query(|e| e.clock_ms()).await;
-    let clock = clock.map_err(seq_problem)?;
-    Ok(crate::sequencer::now_ms().max(clock))
+/// time and the engine's clock as of the last commit (a manual clock may be moved
+/// ahead of real time). Read from the sequencer's counters: no request to it.
+pub fn market_ms(state: &AppState) -> u64 {
+    let clock = state
+        .seq
+        .stats
+        .clock_ms
+        .load(std::sync::atomic::Ordering::Acquire);
+    crate::sequencer::now_ms().max(clock)
 }
 
 /// The market's clock as an hour ([`market_ms`]).
-pub async fn market_hour(state: &AppState) -> Result<megawatt_engine::units::Hour, Problem> {
-    Ok(megawatt_engine::units::Hour::containing(
-        market_ms(state).await?,
-    ))
+pub fn market_hour(state: &AppState) -> megawatt_engine::units::Hour {
+    megawatt_engine::units::Hour::containing(market_ms(state))
 }
 
 /// A price per GPU-hour given as `price` (USD) or `price_micros`, exactly one of them.

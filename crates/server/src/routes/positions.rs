@@ -44,12 +44,9 @@ pub async fn exit_cost(
 ) -> Result<Json<ExitCostView>, Problem> {
     let c = super::contracts::party_contract(&state, caller, &raw).await?;
     let party = match q.party.as_deref() {
-        Some("buyer") => Party::Buyer,
-        Some("seller") => Party::Seller,
-        Some(other) => {
-            let detail = format!("party: {other:?} is not buyer or seller");
-            return Err(Problem::invalid("party", detail));
-        }
+        Some(raw) => Party::parse(raw).ok_or_else(|| {
+            Problem::invalid("party", format!("party: {raw:?} is not buyer or seller"))
+        })?,
         None if c.seller == caller.id && !caller.operator => Party::Seller,
         None => Party::Buyer,
     };
@@ -57,7 +54,7 @@ pub async fn exit_cost(
         Some(raw) => crate::parse::hour(raw)
             .map_err(|e| Problem::invalid("at", format!("at: {e}")))?
             .start_ms(),
-        None => super::market_ms(&state).await?,
+        None => super::market_ms(&state),
     };
     Ok(Json(view(&c, party, at_ms)))
 }
@@ -68,11 +65,7 @@ fn view(c: &ContractRecord, party: Party, at_ms: u64) -> ExitCostView {
     let remaining = e.value_micros(Hour::containing(at_ms), c.ends);
     let mut v = ExitCostView {
         contract: c.id.to_string(),
-        party: match party {
-            Party::Buyer => "buyer",
-            Party::Seller => "seller",
-        }
-        .into(),
+        party: party.as_str().into(),
         at: crate::views::instant(at_ms),
         can_exit: false,
         reason: None,

@@ -53,7 +53,7 @@ async fn range(
     let (from, to) = (given("from", &q.from)?, given("to", &q.to)?);
     let to = match to {
         Some(to) => to,
-        None => Hour(super::market_hour(state).await?.0.saturating_add(1)),
+        None => Hour(super::market_hour(state).0.saturating_add(1)),
     };
     let default_back = if span == Span::Hour { 48 } else { 30 * 24 };
     let from = from.unwrap_or(Hour(to.0.saturating_sub(default_back)));
@@ -146,7 +146,7 @@ pub async fn curve(
     super::market::known(&state, Some(&q.model), None)?;
     let at = match q.at.as_deref() {
         Some(raw) => hour_field("at", raw)?,
-        None => super::market_hour(&state).await?,
+        None => super::market_hour(&state),
     };
     let model = q.model.clone();
     let found = state.read(move |r| r.curve(&model, at)).await?;

@@ -13,6 +13,7 @@ use axum::extract::State;
 use megawatt_api::{UtilizationRow, UtilizationView};
 use megawatt_engine::delivery::availability_bps;
 use megawatt_engine::ids::{ContractId, FacilityId, ParticipantId, PoolId};
+use megawatt_engine::positions::Party;
 use megawatt_engine::units::Hour;
 use megawatt_store::reader::{DayUse, UseScope};
 use serde::Deserialize;
@@ -203,13 +204,12 @@ async fn scope(
         }
     };
     let seller_side = match q.side.as_deref() {
-        None | Some("buyer") => false,
-        Some("seller") => true,
-        Some(other) => {
-            return Err(Problem::invalid(
-                "as",
-                format!("as: {other:?} is not buyer or seller"),
-            ));
+        None => false,
+        Some(raw) => {
+            let party = Party::parse(raw).ok_or_else(|| {
+                Problem::invalid("as", format!("as: {raw:?} is not buyer or seller"))
+            })?;
+            party == Party::Seller
         }
     };
     let (side, buyer, seller) = match (whose, seller_side) {

@@ -157,6 +157,9 @@ pub struct SeqStats {
     pub replays: AtomicU64,
     /// Snapshots written.
     pub snapshots: AtomicU64,
+    /// The engine's clock (ms) as of the last commit: the market's clock for reads,
+    /// without a request to the sequencer.
+    pub clock_ms: AtomicU64,
 }
 
 impl Default for SeqStats {
@@ -172,6 +175,7 @@ impl Default for SeqStats {
             last_seq: AtomicU64::new(0),
             replays: AtomicU64::new(0),
             snapshots: AtomicU64::new(0),
+            clock_ms: AtomicU64::new(0),
         }
     }
 }
@@ -311,6 +315,7 @@ pub fn start(
     let (tx, rx) = std::sync::mpsc::sync_channel(COMMANDS_QUEUE_LEN);
     let stats = Arc::new(SeqStats::default());
     stats.last_seq.store(last_seq, Ordering::Relaxed);
+    stats.clock_ms.store(engine.clock_ms(), Ordering::Release);
     let engine_copy = if snapshot_every > 0 {
         engine.clone()
     } else {

@@ -257,6 +257,9 @@ impl Worker {
                 .observe(batch.applied.len() as u64);
         }
         self.stats.last_seq.store(self.seq, Ordering::Relaxed);
+        // Before the batch is answered: a client sees the clock its tick moved.
+        let clock = self.engine.clock_ms();
+        self.stats.clock_ms.store(clock, Ordering::Release);
         Ok(grew)
     }
 
