@@ -16,6 +16,7 @@ mod positions;
 mod prices;
 mod procure;
 mod profile;
+mod serve;
 mod usage;
 
 use args::{Cli, Cmd};
@@ -27,8 +28,8 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let json = cli.json;
     let result = match cli.cmd {
-        Cmd::Serve(args) => commands::serve(args),
-        Cmd::Audit(args) => commands::audit(&args),
+        Cmd::Serve(args) => serve::serve(args),
+        Cmd::Audit(args) => serve::audit(&args),
         Cmd::Completions { shell } => {
             use clap::CommandFactory;
             let mut cmd = Cli::command();

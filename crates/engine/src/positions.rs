@@ -30,13 +30,17 @@ impl CommitmentLadder {
     /// Adds `other`'s months to this one's. `None` on overflow (nothing is half-added:
     /// the sum is built apart and kept only whole).
     pub fn add(&mut self, other: &CommitmentLadder) -> Option<()> {
-        let mut sum = self.months.clone();
-        for (&month, c) in &other.months {
-            let m = sum.entry(month).or_default();
-            m.gpu_hours = m.gpu_hours.checked_add(c.gpu_hours)?;
-            m.value_micros = m.value_micros.checked_add(c.value_micros)?;
+        // Every sum is checked before any is kept, so nothing is half-added.
+        for (month, c) in &other.months {
+            let m = self.months.get(month).copied().unwrap_or_default();
+            m.gpu_hours.checked_add(c.gpu_hours)?;
+            m.value_micros.checked_add(c.value_micros)?;
         }
-        self.months = sum;
+        for (&month, c) in &other.months {
+            let m = self.months.entry(month).or_default();
+            m.gpu_hours += c.gpu_hours;
+            m.value_micros += c.value_micros;
+        }
         Some(())
     }
 
@@ -100,8 +104,8 @@ impl Economics<'_> {
     }
 }
 
-/// Which side of a contract would leave it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// Which side of a contract a participant is on (or would leave it).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Party {
     /// The buyer.
     Buyer,

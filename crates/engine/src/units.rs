@@ -45,6 +45,12 @@ impl Hour {
         Hour::from_days(days_from_civil(y, m, 1))
     }
 
+    /// The first hour of the UTC calendar year containing this hour.
+    pub fn year_start(self) -> Hour {
+        let (y, _, _) = civil_from_days(i64::from(self.0 / 24));
+        Hour::from_days(days_from_civil(y, 1, 1))
+    }
+
     /// The first hour of the next UTC calendar month.
     pub fn next_month_start(self) -> Hour {
         let (y, m, _) = civil_from_days(i64::from(self.0 / 24));

@@ -1092,6 +1092,64 @@ fn term_ladders(world: &World) -> Ladders {
     (from, ladders)
 }
 
+/// Every participant's position now, added up, is the whole market's on each side, and
+/// each side's committed ladder is every contract's ladder from now (a contract's
+/// standing now is the contract as it is). Counted as "positions" when anything is held.
+fn positions_add_up(world: &mut World) -> Result<(), TestCaseError> {
+    use megawatt_engine::contract::ContractRecord;
+    use megawatt_engine::portfolio::{Holding, Inputs, Place, position};
+    use megawatt_engine::positions::Party;
+    let at_ms = world.m.time_ms;
+    let now = Hour::containing(at_ms);
+    let records: Vec<ContractRecord> = world.m.e.contracts().map(ContractRecord::from).collect();
+    let place = Place::default();
+    let curves = BTreeMap::new();
+    let of = |who: Option<ParticipantId>| {
+        let hs: Vec<Holding<'_>> = records
+            .iter()
+            .flat_map(|c| [(Party::Buyer, c.buyer), (Party::Seller, c.seller)].map(|s| (c, s)))
+            .filter(|(_, (_, p))| who.is_none_or(|w| w == *p))
+            .map(|(contract, (side, _))| Holding {
+                contract,
+                side,
+                place: &place,
+            })
+            .collect();
+        let i = Inputs {
+            participant: who,
+            at_ms,
+            holdings: &hs,
+            offers: &[],
+            invoices: &[],
+            curves: &curves,
+        };
+        position(&i).expect("in range")
+    };
+    let mut every = CommitmentLadder::default();
+    for c in &records {
+        every
+            .add(&c.economics().ladder(now).expect("in range"))
+            .expect("in range");
+    }
+    let market = of(None);
+    prop_assert_eq!(&market.buyer.committed.total, &every);
+    prop_assert_eq!(&market.seller.committed.total, &every);
+    let parties: std::collections::BTreeSet<ParticipantId> =
+        records.iter().flat_map(|c| [c.buyer, c.seller]).collect();
+    let (mut bought, mut sold) = (CommitmentLadder::default(), CommitmentLadder::default());
+    for p in parties {
+        let pos = of(Some(p));
+        bought.add(&pos.buyer.committed.total).expect("in range");
+        sold.add(&pos.seller.committed.total).expect("in range");
+    }
+    prop_assert_eq!(&bought, &every);
+    prop_assert_eq!(&sold, &every);
+    if !every.months.is_empty() {
+        *world.deals.entry("positions").or_default() += 1;
+    }
+    Ok(())
+}
+
 /// The kinds of deal seen over the sequences run so far, and how many ran.
 static SEEN: std::sync::Mutex<(BTreeMap<&'static str, usize>, u32)> =
     std::sync::Mutex::new((BTreeMap::new(), 0));
@@ -1121,6 +1179,7 @@ proptest! {
             if i == ops.len() / 2 {
                 mid = Some((world.m.e.snapshot(), world.m.log.len()));
                 ladders = Some(term_ladders(&world));
+                positions_add_up(&mut world)?;
             }
         }
         // Every sequence ends with a late tick that closes at least two months at once,
@@ -1222,7 +1281,7 @@ proptest! {
         }
         seen.1 += 1;
         if seen.1 == config().cases {
-            for kind in ["ladder", "quote accepted", "notice", "terminated for cause", "resale", "terminated", "transfer", "settlement", "fee", "invoice", "refund", "usage", "credit", "term credit", "index", "curve", "curve from prints", "curve from book"] {
+            for kind in ["ladder", "positions", "quote accepted", "notice", "terminated for cause", "resale", "terminated", "transfer", "settlement", "fee", "invoice", "refund", "usage", "credit", "term credit", "index", "curve", "curve from prints", "curve from book"] {
                 prop_assert!(seen.0.get(kind).copied().unwrap_or(0) > 0, "no {} in the run: {:?}", kind, seen.0);
             }
         }

@@ -5,7 +5,7 @@ use crate::limits::{BODY_BYTES_MAX, USAGE_BODY_BYTES_MAX};
 use crate::openapi;
 use crate::routes::{
     admin, billing, candles, contracts, depth, facilities, keys, market, money, months, ops,
-    orders, positions, prices, procurements, rfqs, search, usage, utilization, webhooks,
+    orders, portfolio, positions, prices, procurements, rfqs, search, usage, utilization, webhooks,
 };
 use crate::state::AppState;
 use axum::Router;
@@ -52,6 +52,9 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/contracts/{id}/notice", post(contracts::notice))
         .route("/contracts/{id}/terminate", post(contracts::terminate))
         .route("/contracts/{id}/usage", get(usage::contract_usage))
+        .route("/positions", get(portfolio::positions))
+        .route("/positions/contracts", get(portfolio::position_contracts))
+        .route("/positions/exposure", get(portfolio::exposure))
         .route("/utilization", get(utilization::utilization))
         .route("/delivery-terms", get(usage::delivery_terms))
         .route("/admin/delivery-terms", post(usage::set_delivery_terms))

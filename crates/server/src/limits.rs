@@ -102,3 +102,12 @@ pub const UTILIZATION_MONTHS_MAX: u32 = 24;
 /// Most contract lines one utilization view sums (beyond: name a contract, facility or
 /// pool).
 pub const UTILIZATION_LINES_MAX: usize = 100_000;
+/// Most contracts one position or exposure view reads (a participant's, or for the
+/// operator's market view every contract holding hours from the moment on).
+pub const POSITION_CONTRACTS_MAX: usize = 50_000;
+/// Most open orders, and most open quotes, one position reads.
+pub const POSITION_OFFERS_MAX: usize = 100_000;
+/// Most invoices one position (this year's) or exposure view (unpaid) reads.
+pub const POSITION_INVOICES_MAX: usize = 500_000;
+/// Pairs in the operator's view of the market's largest exposures.
+pub const EXPOSURE_LARGEST: usize = 20;

@@ -241,6 +241,43 @@ pub enum Cmd {
         #[arg(long)]
         at: Option<String>,
     },
+    /// Your position: what your contracts commit month by month as buyer and as seller
+    /// (and what resting orders and open quotes could add), run-rate this month and
+    /// annualized, invoiced this year, exit costs and marks against the forward curve.
+    #[command(
+        after_help = "Examples:\n  mw positions\n  mw positions --by counterparty\n  mw positions --contracts\n  mw positions --as-of 2027-01-01"
+    )]
+    Positions {
+        /// The moment: a date, an RFC 3339 hour or +N<unit> (default: now on the
+        /// market's clock).
+        #[arg(long)]
+        as_of: Option<String>,
+        /// The operator: whose position, e.g. p-2 (default: the whole market's).
+        #[arg(long)]
+        participant: Option<String>,
+        /// Also each group's total: model, region, facility or counterparty.
+        #[arg(long, value_parser = ["model", "region", "facility", "counterparty"])]
+        by: Option<String>,
+        /// Instead, each contract: what it holds from the moment on, what leaving it
+        /// would cost you and its mark (the first 1,000).
+        #[arg(long)]
+        contracts: bool,
+    },
+    /// Counterparty exposure: as seller, what each buyer owes you and is committed to
+    /// pay; as buyer, the share of your capacity from each provider; the operator,
+    /// naming no one, the market's largest exposures.
+    #[command(
+        after_help = "Examples:\n  mw exposure\n  mw exposure --as-of 2027-01-01\n  mw exposure --participant p-2"
+    )]
+    Exposure {
+        /// The moment: a date, an RFC 3339 hour or +N<unit> (default: now on the
+        /// market's clock).
+        #[arg(long)]
+        as_of: Option<String>,
+        /// The operator: whose exposure, e.g. p-2 (default: the market's largest).
+        #[arg(long)]
+        participant: Option<String>,
+    },
     /// Requests for quotes (term deals).
     #[command(
         subcommand,

@@ -31,6 +31,29 @@ impl<T: Ids> Ids for Vec<T> {
     }
 }
 
+impl Ids for megawatt_api::PositionView {
+    fn ids(&self) -> Vec<String> {
+        self.participant.iter().cloned().collect()
+    }
+}
+
+impl Ids for megawatt_api::ContractPositionsPage {
+    fn ids(&self) -> Vec<String> {
+        self.contracts.iter().map(|c| c.contract.clone()).collect()
+    }
+}
+
+impl Ids for megawatt_api::ExposuresView {
+    fn ids(&self) -> Vec<String> {
+        let pairs = self
+            .largest
+            .iter()
+            .map(|p| format!("{} {}", p.creditor, p.debtor));
+        let each = self.to_buyers.iter().chain(&self.to_providers);
+        each.map(|e| e.counterparty.clone()).chain(pairs).collect()
+    }
+}
+
 /// Answers whose id is one field.
 macro_rules! id_field {
     ($($t:ty => |$v:ident| $e:expr),* $(,)?) => {

@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 
 /// `value`, once it reads as a `T` and writes back as itself: an answer the server
 /// could send, every field spelled as it spells it.
-fn exact<T: serde::de::DeserializeOwned + serde::Serialize>(value: Value) -> Value {
+pub(super) fn exact<T: serde::de::DeserializeOwned + serde::Serialize>(value: Value) -> Value {
     let back = serde_json::from_value::<T>(value.clone())
         .map(|t| serde_json::to_value(t).unwrap_or_default());
     match back {
@@ -27,7 +27,7 @@ fn exact<T: serde::de::DeserializeOwned + serde::Serialize>(value: Value) -> Val
 }
 
 /// An amount as the API writes it.
-fn usd(micros: i64) -> Value {
+pub(super) fn usd(micros: i64) -> Value {
     serde_json::to_value(money(micros)).unwrap_or_default()
 }
 
@@ -400,6 +400,9 @@ fn examples() -> Vec<(&'static str, Value)> {
                 "meaning": "A contract of yours has begun: its first hour has come." })),
         ),
     ]
+    .into_iter()
+    .chain(super::answers_positions::examples())
+    .collect()
 }
 
 /// The example answer for a schema: a named one, a page or list of them.

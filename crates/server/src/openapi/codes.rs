@@ -148,6 +148,17 @@ const OPERATION_CODES: &[(&str, &[&str])] = &[
     ("contracts_show", &["unknown_contract"]),
     // GET /v1/contracts/{id}/exit-cost?party&at: no command (engine positions::exit_cost).
     ("contracts_exit_cost", &["unknown_contract", "unknown_field", "invalid_field"]),
+    // GET /v1/positions, /v1/positions/contracts, /v1/positions/exposure: no command
+    // (engine portfolio::position, exposure::exposures / largest).
+    ("positions_positions", &[
+        "unknown_participant", "unknown_field", "invalid_field", "quantity_too_large",
+    ]),
+    ("positions_position_contracts", &[
+        "unknown_participant", "unknown_field", "invalid_field", "quantity_too_large",
+    ]),
+    ("positions_exposure", &[
+        "unknown_participant", "unknown_field", "invalid_field", "quantity_too_large",
+    ]),
     // POST /v1/contracts/{id}/notice: Command::GiveNotice.
     ("contracts_notice", &[
         "unknown_contract", "contract_not_in_force", "no_right_of_notice", "notice_past_end",

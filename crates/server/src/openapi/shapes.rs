@@ -54,7 +54,7 @@ fn cursor_prefix(path: &str) -> Option<&'static str> {
     Some(match path {
         "/v1/orders" => OrderId::PREFIX,
         "/v1/trades" => TradeId::PREFIX,
-        "/v1/contracts" => ContractId::PREFIX,
+        "/v1/contracts" | "/v1/positions/contracts" => ContractId::PREFIX,
         "/v1/rfqs" => RfqId::PREFIX,
         "/v1/procurements" => ProcurementId::PREFIX,
         "/v1/transfers" => TransferId::PREFIX,
@@ -71,9 +71,8 @@ fn parameter_pattern(path: &str, name: &str) -> Option<String> {
     Some(match name {
         "before" | "after" if path == "/v1/events" => "^[0-9]{1,19}(\\.[0-9]{1,9})?$".into(),
         "before" | "after" => id(cursor_prefix(path)?),
-        "from" | "to" | "delivery_from" | "delivery_to" | "start_from" | "start_until" => {
-            HOUR.into()
-        }
+        "from" | "to" | "delivery_from" | "delivery_to" | "start_from" | "start_until"
+        | "as_of" => HOUR.into(),
         "as" if path == "/v1/utilization" => "^(buyer|seller)$".into(),
         "by" if path == "/v1/utilization" => "^(day|month)$".into(),
         "by" if path == "/v1/depth" => "^(week|month)$".into(),

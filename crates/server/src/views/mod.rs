@@ -4,6 +4,7 @@
 mod contracts;
 mod deals;
 mod market;
+pub mod positions;
 
 pub use contracts::*;
 pub use deals::*;

@@ -18,6 +18,7 @@ mod feed;
 mod keys;
 mod market;
 mod money;
+mod positions;
 mod prices;
 mod procurements;
 mod usage;

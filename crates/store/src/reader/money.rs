@@ -65,11 +65,11 @@ pub(super) fn month_params(party: Option<ParticipantId>, (start, end): (u32, u32
 }
 
 /// The columns [`invoice_record`] reads, in order.
-const INVOICE_COLUMNS: &str = "id, contract, payer, payee, charge, period_start_hour, \
+pub(super) const INVOICE_COLUMNS: &str = "id, contract, payer, payee, charge, period_start_hour, \
      period_end_hour, amount_micros, issued_ms, due_hour, status";
 
 /// An invoice from the columns of [`INVOICE_COLUMNS`], without its lines.
-fn invoice_record(r: &dyn Get) -> Result<InvoiceRecord, StoreError> {
+pub(super) fn invoice_record(r: &dyn Get) -> Result<InvoiceRecord, StoreError> {
     let (charge, status) = (string(r, 4)?, string(r, 10)?);
     let status =
         InvoiceStatus::parse(&status).ok_or_else(|| corrupt("invoices.status", &status))?;
