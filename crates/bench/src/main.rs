@@ -17,6 +17,9 @@
 //! - `market [--seed N] [--commands N] [--runs N]`: the engine benchmark's market for a
 //!   week of hours (4,200,000 commands by default): the tick with the index and the
 //!   forward curves published, against the same ticks without them.
+//! - `positions [--seed N]`: the real server on SQLite, one lab holding 10,000
+//!   contracts: its full position and a page of its contracts timed, and the engine's
+//!   rate alone and with position queries beside it.
 
 mod billing_bench;
 mod engine_bench;
@@ -25,13 +28,14 @@ mod journal_bench;
 mod market_bench;
 mod memory;
 mod peer;
+mod positions_bench;
 mod rng;
 mod stats;
 mod usage_bench;
 
 use std::process::ExitCode;
 
-const USAGE: &str = "usage: megawatt-bench engine [--peer] [--seed N] [--commands N] [--runs N]\n       megawatt-bench journal [--seed N] [--commands N] [--database-url URL]\n       megawatt-bench billing [--seed N]\n       megawatt-bench http\n       megawatt-bench usage [--seed N]\n       megawatt-bench market [--seed N] [--commands N] [--runs N]";
+const USAGE: &str = "usage: megawatt-bench engine [--peer] [--seed N] [--commands N] [--runs N]\n       megawatt-bench journal [--seed N] [--commands N] [--database-url URL]\n       megawatt-bench billing [--seed N]\n       megawatt-bench http\n       megawatt-bench usage [--seed N]\n       megawatt-bench market [--seed N] [--commands N] [--runs N]\n       megawatt-bench positions [--seed N]";
 
 /// Options shared by the benchmarks.
 #[derive(Clone, Copy, Debug)]
@@ -115,6 +119,10 @@ fn main() -> ExitCode {
         }
         Ok((sub, _, opts, _)) if sub == "market" => {
             println!("{}", market_bench::run(opts));
+            ExitCode::SUCCESS
+        }
+        Ok((sub, _, opts, _)) if sub == "positions" => {
+            println!("{}", positions_bench::run(opts.seed));
             ExitCode::SUCCESS
         }
         Ok((sub, _, _, _)) if sub == "http" => {

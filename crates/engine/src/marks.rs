@@ -127,9 +127,10 @@ impl MarkCurve {
         // Before the curve's first stretch, at its price; then each stretch; then after
         // the last, held flat.
         m.gpu_hours += value_at(Hour(0), first.start, first.price_micros);
-        for seg in &self.segments {
-            if seg.end <= from || seg.start >= to {
-                continue;
+        let first_used = self.segments.partition_point(|s| s.end <= from);
+        for seg in &self.segments[first_used..] {
+            if seg.start >= to {
+                break;
             }
             let h = value_at(seg.start, seg.end, seg.price_micros);
             m.gpu_hours += h;

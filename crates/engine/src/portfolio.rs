@@ -304,12 +304,11 @@ fn hold(
 ) -> Result<(), Overflow> {
     let ladder = e.ladder(as_of).ok_or(Overflow)?;
     let c = &mut book.committed;
-    let add = |l: &mut CommitmentLadder| l.add(&ladder).ok_or(Overflow);
-    add(&mut c.total)?;
-    add(c.by_model.entry(h.place.model.clone()).or_default())?;
-    add(c.by_region.entry(h.place.region.clone()).or_default())?;
-    add(c.by_facility.entry(h.place.facility).or_default())?;
-    add(c.by_counterparty.entry(h.counterparty()).or_default())?;
+    c.total.add(&ladder).ok_or(Overflow)?;
+    add_to(&mut c.by_model, &h.place.model, &ladder)?;
+    add_to(&mut c.by_region, &h.place.region, &ladder)?;
+    add_to(&mut c.by_facility, &h.place.facility, &ladder)?;
+    add_to(&mut c.by_counterparty, &h.counterparty(), &ladder)?;
     book.contracts += 1;
     let this_month = e.value_micros(month.0, month.1).ok_or(Overflow)?;
     book.this_month_micros = book
@@ -321,6 +320,22 @@ fn hold(
         book.annualized_micros = book.annualized_micros.checked_add(year).ok_or(Overflow)?;
     }
     Ok(())
+}
+
+/// Adds `l` to the group `k`'s ladder (a new group starts as `l`; its key is copied
+/// only then).
+fn add_to<K: Ord + Clone>(
+    m: &mut BTreeMap<K, CommitmentLadder>,
+    k: &K,
+    l: &CommitmentLadder,
+) -> Result<(), Overflow> {
+    match m.get_mut(k) {
+        Some(sum) => sum.add(l).ok_or(Overflow),
+        None => {
+            m.insert(k.clone(), l.clone());
+            Ok(())
+        }
+    }
 }
 
 fn total_exit(t: &mut ExitTotals, exit: &Result<ExitCost, NoExit>) -> Result<(), Overflow> {

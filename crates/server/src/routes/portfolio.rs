@@ -128,12 +128,13 @@ pub async fn position_contracts(
         .iter()
         .take(limit)
         .map(|r| {
-            let (cp, place) = &c.held[&r.contract];
+            let (cp, pool) = &c.held[&r.contract];
+            let place = c.places.get(pool).cloned().unwrap_or_default();
             let cp = match r.side {
                 Party::Buyer => cp.0,
                 Party::Seller => cp.1,
             };
-            pv::contract_row(r, cp, place)
+            pv::contract_row(r, cp, &place)
         })
         .collect();
     Ok(Json(ContractPositionsPage {
@@ -270,8 +271,9 @@ fn overflow(field: &str) -> Problem {
 
 /// What a position was computed from, besides the engine's answer.
 struct Context {
-    /// Each contract's (seller, buyer) and place.
-    held: BTreeMap<ContractId, ((ParticipantId, ParticipantId), Place)>,
+    /// Each contract's (seller, buyer) and first line's pool.
+    held: BTreeMap<ContractId, ((ParticipantId, ParticipantId), u64)>,
+    places: BTreeMap<u64, Place>,
     names: Names,
     facilities: BTreeMap<u64, String>,
     curves: BTreeMap<String, MarkCurve>,
@@ -457,11 +459,12 @@ fn compute(
     let held = rec
         .contracts
         .iter()
-        .map(|c| (c.id, ((c.seller, c.buyer), place_of(c).clone())))
+        .map(|c| (c.id, ((c.seller, c.buyer), c.lines[0].pool.0)))
         .collect();
     Ok((
         Context {
             held,
+            places: rec.places,
             names: rec.names,
             facilities: rec.facilities,
             curves: rec.curves,

@@ -6,15 +6,39 @@
 
 use super::*;
 use crate::decode::{CONTRACT_COLUMNS, contract_record, line_at};
-use megawatt_engine::contract::ContractRecord;
+use megawatt_engine::contract::{ContractLine, ContractRecord};
 use megawatt_engine::invoice::Invoice;
 use megawatt_engine::portfolio::Place;
 use megawatt_engine::units::Hour;
 
-/// The contracts where the participant is a party: buyer or seller (or, for the
-/// operator, every contract).
-const HELD: &str = "(CAST($1 AS BIGINT) IS NULL OR buyer = $1 OR seller = $1) \
-     AND ends_hour > $2 AND created_ms <= $3";
+/// Where a row of [`Reader::held_contracts`]' join has its line: after the contract's
+/// [`CONTRACT_COLUMNS`].
+const LINE_AT: usize = 33;
+
+/// A row of the join: (contract id, line number, the contract on its first line's row
+/// only, the line).
+type HeldRow = (u64, u32, Option<ContractRecord>, ContractLine);
+
+fn held_row(r: &dyn Get) -> Result<HeldRow, StoreError> {
+    let line = small(r, LINE_AT + 4)?;
+    let contract = if line == 0 {
+        Some(contract_record(r)?)
+    } else {
+        None
+    };
+    Ok((big(r, 0)?, line, contract, line_at(r, LINE_AT)?))
+}
+
+/// The contracts (aliased `c`) a view holds: made by `$3`, holding hours after `$2`,
+/// of participant `$1` (through the buyer and seller indexes) or, for the operator,
+/// of everyone.
+fn held(party: bool) -> &'static str {
+    if party {
+        "(c.buyer = $1 OR c.seller = $1) AND c.ends_hour > $2 AND c.created_ms <= $3"
+    } else {
+        "CAST($1 AS BIGINT) IS NULL AND c.ends_hour > $2 AND c.created_ms <= $3"
+    }
+}
 
 /// Each pool's place by pool id, and each facility's name by facility id.
 pub type PoolPlaces = (BTreeMap<u64, Place>, BTreeMap<u64, String>);
@@ -23,6 +47,7 @@ impl Reader {
     /// Contracts of `party` (`None`: all) made by `at_ms` that hold hours after hour
     /// `from` as they stand (a notice given after `at_ms` takes effect after it, so
     /// none held then is left out), with their lines, by id; `None` if more than `max`.
+    /// One count, then one query of contracts joined to their lines.
     pub fn held_contracts(
         &mut self,
         party: Option<ParticipantId>,
@@ -33,35 +58,50 @@ impl Reader {
             Val::I(party.map(|p| p.0 as i64)),
             Val::I(Some(i64::from(from.0))),
             Val::I(Some(i64::try_from(at_ms).unwrap_or(i64::MAX))),
-            limit(max),
         ];
-        let sql =
-            format!("SELECT {CONTRACT_COLUMNS} FROM contracts WHERE {HELD} ORDER BY id LIMIT $4");
-        let mut rows = self.db.rows(&sql, &params, contract_record)?;
-        if rows.len() > max {
+        let which = held(party.is_some());
+        let sql = format!("SELECT COUNT(*) FROM contracts c WHERE {which}");
+        let count = self.db.rows(&sql, &params, |r| big(r, 0))?;
+        if count.first().copied().unwrap_or(0) > max as u64 {
             return Ok(None);
         }
-        let sql = format!(
-            "SELECT contract, pool, gpus, start_hour, end_hour FROM contract_lines \
-             WHERE contract IN (SELECT id FROM contracts WHERE {HELD} ORDER BY id LIMIT $4) \
-             ORDER BY contract, line"
+        assert_eq!(
+            CONTRACT_COLUMNS.split(", ").count(),
+            LINE_AT,
+            "the line's columns follow the contract's"
         );
-        let lines = self
-            .db
-            .rows(&sql, &params, |r| Ok((big(r, 0)?, line_at(r, 1)?)))?;
-        // Both lists are in contract order: walk them together.
-        let mut at = 0;
-        for (contract, line) in lines {
-            while at < rows.len() && rows[at].id.0 < contract {
-                at += 1;
-            }
-            match rows.get_mut(at) {
-                Some(c) if c.id.0 == contract => c.lines.push(line),
-                _ => {}
+        let columns: Vec<String> = CONTRACT_COLUMNS
+            .split(", ")
+            .map(|c| format!("c.{}", c.trim()))
+            .collect();
+        // No ORDER BY: it would sort every joined row in a temporary B-tree; the rows
+        // are put in order here instead, by (contract, line).
+        let sql = format!(
+            "SELECT {}, l.pool, l.gpus, l.start_hour, l.end_hour, l.line FROM contracts c \
+             JOIN contract_lines l ON l.contract = c.id WHERE {which}",
+            columns.join(", ")
+        );
+        let mut rows = self.db.rows(&sql, &params, held_row)?;
+        // Usually in order already (one index's rows, each contract's lines by the
+        // primary key): then nothing is moved.
+        if !rows.is_sorted_by_key(|r| (r.0, r.1)) {
+            rows.sort_unstable_by_key(|r| (r.0, r.1));
+        }
+        let mut out: Vec<ContractRecord> = Vec::with_capacity(rows.len());
+        for (_, _, first, line) in rows {
+            match first {
+                Some(mut c) => {
+                    c.lines.push(line);
+                    out.push(c);
+                }
+                None => {
+                    if let Some(c) = out.last_mut() {
+                        c.lines.push(line);
+                    }
+                }
             }
         }
-        rows.retain(|c| !c.lines.is_empty());
-        Ok(Some(rows))
+        Ok(Some(out))
     }
 
     /// Where every pool's capacity is, by pool id, and each facility's name, by id.
