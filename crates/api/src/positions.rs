@@ -191,6 +191,9 @@ pub struct MarkView {
     pub gpu_hours: u64,
     /// Of those, after the curve's last period (valued at its last price).
     pub beyond_curve_gpu_hours: u64,
+    /// GPU-hours of its lines whose model has no curve, left out (with their share of
+    /// the contract's value).
+    pub unmarked_gpu_hours: u64,
     /// Their worth at the contract's price.
     pub contract_value: Money,
     /// At the curve.

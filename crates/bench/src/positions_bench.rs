@@ -8,7 +8,8 @@
 //! the first page of 1,000 contract rows. Then the engine benchmark's command stream,
 //! applied in this process with no queries and with position queries running beside it
 //! on the server, alternately: the rate the write path keeps while positions are read.
-//! `plan_ms` is null: capacity plans are not built yet.
+//! `plan_ms`: a 36-month plan (H100 by month) against the same holdings, a dry run
+//! (`POST /v1/positions/plan`), median of the same number of requests.
 
 use crate::http_bench::{Conn, config, participant};
 use crate::rng::Rng;
@@ -139,6 +140,27 @@ async fn timed(c: &mut Conn, path: &str, token: &str) -> (Vec<u64>, Value) {
     (lat, last)
 }
 
+/// `QUERIES` timed dry runs of a 36-month plan (H100 per month, from the current one)
+/// against the lab's holdings: latencies in µs.
+async fn timed_plan(c: &mut Conn, token: &str) -> Vec<u64> {
+    let mut month = Hour::containing(megawatt_server::sequencer::now_ms()).month_start();
+    let mut rows = Vec::new();
+    for i in 0..36 {
+        rows.push(json!({ "model": "h100-sxm", "start": month.to_string(), "gpus": 20 + 10 * i }));
+        month = month.next_month_start();
+    }
+    let body = json!({ "period": "month", "rows": rows });
+    let mut lat = Vec::with_capacity(QUERIES);
+    for _ in 0..QUERIES {
+        let t0 = Instant::now();
+        let v = call(c, "POST", "/v1/positions/plan", token, Some(body.clone())).await;
+        lat.push(t0.elapsed().as_micros() as u64);
+        assert_eq!(v["periods"].as_array().map_or(0, Vec::len), 36, "{v}");
+    }
+    lat.sort_unstable();
+    lat
+}
+
 /// The engine stream's rate (commands per second), applied from a new engine.
 fn engine_rate(stream: &[megawatt_engine::command::Envelope]) -> f64 {
     let mut e = Engine::new();
@@ -199,11 +221,11 @@ pub fn run(seed: u64) -> String {
         (running, lab, t0.elapsed().as_secs_f64())
     });
     let addr = running.addr;
-    let (full, page, answer) = rt.block_on(async {
+    let (full, page, answer, plan) = rt.block_on(async {
         let mut c = Conn::open(addr).await;
         let (full, answer) = timed(&mut c, "/v1/positions", &lab).await;
         let (page, _) = timed(&mut c, "/v1/positions/contracts?limit=1000", &lab).await;
-        (full, page, answer)
+        (full, page, answer, timed_plan(&mut c, &lab).await)
     });
     let buyer = &answer["buyer"];
     assert_eq!(
@@ -246,7 +268,8 @@ pub fn run(seed: u64) -> String {
         "ladder_months": buyer["committed"]["months"].as_array().map_or(0, Vec::len),
         "exits": buyer["exits"]["contracts"],
         "marked": buyer["marks"]["marked"],
-        "plan_ms": Value::Null,
+        "plan_ms": ms(&plan, 500),
+        "plan_p99_ms": ms(&plan, 990),
         "engine_commands": ENGINE_COMMANDS,
         "engine_commands_per_sec_alone": alone.round(),
         "engine_commands_per_sec_beside_queries": beside.round(),

@@ -113,6 +113,7 @@ pub fn client_command(cli: &Cli, cmd: &Cmd) -> Result<(), Failure> {
             at,
         } => crate::positions::exit_cost(&c, mode, (contract, party, at)),
         Cmd::Positions { .. } | Cmd::Exposure { .. } => crate::positions::position(&c, mode, cmd),
+        Cmd::Plan(x) => crate::plans::plan(&c, mode, x),
         Cmd::Invoices { export, page } => invoices(&c, mode, export.as_ref(), page),
         Cmd::Admin(x) => crate::admin::admin(&c, mode, x),
         Cmd::Webhook(x) => crate::hooks::webhooks(&c, mode, x),

@@ -10,3 +10,8 @@ pub const EVENT_LINE_BYTES_MAX: usize = 64 * 1024;
 pub const QUOTE_LEVELS_MAX: usize = 10;
 /// Most usage records sent in one request (the exchange's bound on a batch).
 pub const USAGE_BATCH_RECORDS: usize = 10_000;
+/// The largest plan file read, bytes (4,096 rows of CSV or JSON fit many times over).
+pub const PLAN_FILE_BYTES_MAX: u64 = 4 * 1024 * 1024;
+/// The furthest a relative plan start (`M+N`) is read, months (a plan reaches 36; a
+/// start beyond is sent as the 37th and refused by the exchange).
+pub const PLAN_MONTHS_AHEAD_MAX: u32 = 37;

@@ -12,6 +12,7 @@ mod keys;
 mod limits;
 mod login;
 mod output;
+mod plans;
 mod positions;
 mod prices;
 mod procure;

@@ -60,6 +60,7 @@ pub mod marks;
 pub mod money;
 pub mod order;
 pub mod order_map;
+pub mod plan;
 pub mod portfolio;
 pub mod positions;
 pub mod procurement;

@@ -84,5 +84,13 @@ pub const MAX_PROCUREMENT_TRIES_PER_TICK: u32 = 64;
 /// contract's lines are windows of at most `units::MAX_WINDOW_HOURS` (3,650 days), and
 /// 120 calendar months hold at least 3,652 days, so a window touches at most 121.
 pub const MAX_LADDER_MONTHS: usize = 121;
+/// How far ahead a capacity plan may reach, months.
+pub const MAX_PLAN_MONTHS: u32 = 36;
+/// Most rows (a model's demand in one week or month) of one capacity plan: 157 weeks of
+/// 26 models.
+pub const MAX_PLAN_ROWS: usize = 4_096;
+/// A shortfall of at least this many GPUs in one period is facility-scale: a plan
+/// drafts an RFQ for it rather than bidding on the book.
+pub const PLAN_FACILITY_SCALE_GPUS: u32 = 4_096;
 /// Most contracts one procurement keeps track of (it stops buying at this bound).
 pub const MAX_PROCUREMENT_CONTRACTS: usize = 4_096;

@@ -7,7 +7,7 @@
 use crate::curve::PeriodKind;
 use crate::economics::Economics;
 use crate::positions::Party;
-use crate::units::Hour;
+use crate::units::{Hour, Window};
 
 /// One stretch of hours the curve prices, at one price per GPU-hour.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -47,7 +47,11 @@ pub struct Mark {
     /// The holder's unrealized gain (negative: loss): for the buyer the curve's value
     /// less the contract's, for the seller the contract's less the curve's.
     pub pnl_micros: i64,
-    /// How many of the curve's stretches priced its hours.
+    /// GPU-hours of lines whose model has no curve, left out of the mark (their share
+    /// of the contract's value too).
+    pub unmarked_gpu_hours: u64,
+    /// How many of the curve's stretches priced its hours (of a contract of several
+    /// models, the most any line used).
     pub segments_used: u32,
 }
 
@@ -105,48 +109,109 @@ impl MarkCurve {
         (!segments.is_empty()).then_some(MarkCurve { at, segments })
     }
 
+    /// The curve's price over `w`: each hour at its stretch's price (before the first
+    /// at the first's, after the last at the last's), averaged over the hours and
+    /// rounded down. `None` if the curve has no stretches or the sum does not fit.
+    pub fn price_over(&self, w: Window) -> Option<i64> {
+        let (first, last) = (self.segments.first()?, self.segments.last()?);
+        let span =
+            |s: Hour, e: Hour| i128::from(e.0.min(w.end.0).saturating_sub(s.0.max(w.start.0)));
+        let mut sum = span(Hour(0), first.start) * i128::from(first.price_micros);
+        for seg in &self.segments {
+            sum += span(seg.start, seg.end) * i128::from(seg.price_micros);
+        }
+        sum += span(last.end, Hour(u32::MAX)) * i128::from(last.price_micros);
+        i64::try_from(sum / i128::from(w.hours().max(1))).ok()
+    }
+
     /// The contract whose economics are `e`, marked over the hours it holds from
-    /// `from` on, for the holder on `side`.
+    /// `from` on, for the holder on `side`, every line at this curve.
     pub fn mark(&self, e: &Economics<'_>, from: Hour, side: Party) -> Result<Mark, Unmarked> {
-        let (first, last) = match (self.segments.first(), self.segments.last()) {
-            (Some(f), Some(l)) => (*f, *l),
-            _ => return Err(Unmarked::NoCurve),
+        mark_lines(e, from, side, |_| Some(self))
+    }
+
+    /// Line `i` of `e` from `from` on at this curve: (GPU-hours, of them beyond the
+    /// curve, their value at it, stretches used).
+    fn line_value(&self, e: &Economics<'_>, i: usize, from: Hour) -> (u64, u64, i128, u32) {
+        let (Some(first), Some(last), Some(held)) =
+            (self.segments.first(), self.segments.last(), e.held(i))
+        else {
+            return (0, 0, 0, 0);
         };
-        let to = e.ends;
-        let mut m = Mark::default();
-        let mut curve: i128 = 0;
-        let mut value_at = |s: Hour, t: Hour, price: i64| -> u64 {
-            let (s, t) = (s.max(from), t.min(to));
-            if s >= t {
-                return 0;
-            }
-            let h = e.gpu_hours(s, t);
-            curve += i128::from(h) * i128::from(price);
+        let gpus = u64::from(e.lines[i].gpus);
+        let (lo, hi) = (held.start.max(from), held.end);
+        let mut value: i128 = 0;
+        let mut at = |s: Hour, t: Hour, price: i64| -> u64 {
+            let h = u64::from(t.min(hi).0.saturating_sub(s.max(lo).0)) * gpus;
+            value += i128::from(h) * i128::from(price);
             h
         };
         // Before the curve's first stretch, at its price; then each stretch; then after
         // the last, held flat.
-        m.gpu_hours += value_at(Hour(0), first.start, first.price_micros);
-        let first_used = self.segments.partition_point(|s| s.end <= from);
+        let mut hours = at(Hour(0), first.start, first.price_micros);
+        let mut used = 0;
+        let first_used = self.segments.partition_point(|s| s.end <= lo);
         for seg in &self.segments[first_used..] {
-            if seg.start >= to {
+            if seg.start >= hi {
                 break;
             }
-            let h = value_at(seg.start, seg.end, seg.price_micros);
-            m.gpu_hours += h;
-            m.segments_used += u32::from(h > 0);
+            let h = at(seg.start, seg.end, seg.price_micros);
+            hours += h;
+            used += u32::from(h > 0);
         }
-        m.beyond_curve_gpu_hours = value_at(last.end, Hour(u32::MAX), last.price_micros);
-        m.gpu_hours += m.beyond_curve_gpu_hours;
-        m.curve_value_micros = i64::try_from(curve).map_err(|_| Unmarked::Overflow)?;
-        m.contract_value_micros = e.value_micros(from, to).ok_or(Unmarked::Overflow)?;
-        m.pnl_micros = match side {
-            Party::Buyer => m.curve_value_micros.checked_sub(m.contract_value_micros),
-            Party::Seller => m.contract_value_micros.checked_sub(m.curve_value_micros),
-        }
-        .ok_or(Unmarked::Overflow)?;
-        Ok(m)
+        let beyond = at(last.end, Hour(u32::MAX), last.price_micros);
+        (hours + beyond, beyond, value, used)
     }
+}
+
+/// The contract whose economics are `e`, marked over the hours it holds from `from` on
+/// for the holder on `side`, each line at the curve of its model (`curve_of(i)` for
+/// line `i`): a contract of several models (a facility lease of H100, H200 and GB200
+/// pools) is valued model by model. Lines whose model has no curve are left out, with
+/// their share of the contract's value (in proportion to GPU-hours, rounded down):
+/// `unmarked_gpu_hours` says how much; `NoCurve` if no line holding hours has one.
+pub fn mark_lines<'c>(
+    e: &Economics<'_>,
+    from: Hour,
+    side: Party,
+    curve_of: impl Fn(usize) -> Option<&'c MarkCurve>,
+) -> Result<Mark, Unmarked> {
+    let mut m = Mark::default();
+    let mut curve: i128 = 0;
+    for i in 0..e.lines.len() {
+        let Some(held) = e.held(i) else { continue };
+        if held.end <= from {
+            continue;
+        }
+        let Some(c) = curve_of(i) else {
+            let hours = u64::from(held.end.0.saturating_sub(held.start.max(from).0));
+            m.unmarked_gpu_hours += hours * u64::from(e.lines[i].gpus);
+            continue;
+        };
+        let (hours, beyond, value, used) = c.line_value(e, i, from);
+        m.gpu_hours += hours;
+        m.beyond_curve_gpu_hours += beyond;
+        m.segments_used = m.segments_used.max(used);
+        curve += value;
+    }
+    if m.gpu_hours == 0 && m.unmarked_gpu_hours > 0 {
+        return Err(Unmarked::NoCurve);
+    }
+    m.curve_value_micros = i64::try_from(curve).map_err(|_| Unmarked::Overflow)?;
+    let whole = e.value_micros(from, e.ends).ok_or(Unmarked::Overflow)?;
+    let all = m.gpu_hours + m.unmarked_gpu_hours;
+    let share = i128::from(whole) * i128::from(m.gpu_hours) / i128::from(all.max(1));
+    m.contract_value_micros = if m.unmarked_gpu_hours == 0 {
+        whole
+    } else {
+        i64::try_from(share).map_err(|_| Unmarked::Overflow)?
+    };
+    m.pnl_micros = match side {
+        Party::Buyer => m.curve_value_micros.checked_sub(m.contract_value_micros),
+        Party::Seller => m.contract_value_micros.checked_sub(m.curve_value_micros),
+    }
+    .ok_or(Unmarked::Overflow)?;
+    Ok(m)
 }
 
 #[cfg(test)]
@@ -179,6 +244,18 @@ mod tests {
             .collect();
         assert_eq!(spans, [(0, 168, 2), (168, 336, 3), (336, 720, 4)]);
         assert_eq!(MarkCurve::new(Hour(0), []), None);
+    }
+
+    #[test]
+    fn a_price_over_a_window_weighs_each_stretch_by_its_hours() {
+        let c = curve();
+        let w = |s, e| Window::new(Hour(s), Hour(e)).unwrap();
+        assert_eq!(c.price_over(w(0, 168)), Some(2));
+        // 18 hours at 2 and 2 at 3: 42 / 20, rounded down.
+        assert_eq!(c.price_over(w(150, 170)), Some(2));
+        assert_eq!(c.price_over(w(160, 176)), Some((8 * 2 + 8 * 3) / 16));
+        // Beyond the last stretch, held flat.
+        assert_eq!(c.price_over(w(900, 1_000)), Some(4));
     }
 
     #[test]

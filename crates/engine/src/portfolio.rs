@@ -9,13 +9,12 @@ use crate::contract::{ContractRecord, ContractStatus};
 use crate::economics::Economics;
 use crate::ids::{ContractId, ParticipantId};
 use crate::invoice::{Charge, Invoice};
-use crate::marks::{Mark, MarkCurve, Unmarked};
+use crate::marks::{Mark, MarkCurve, Unmarked, mark_lines};
 use crate::positions::{CommitmentLadder, ExitCost, MonthCommitment, NoExit, Party, exit_cost};
 use crate::units::Hour;
 use std::collections::BTreeMap;
 
-/// Where a contract's capacity is: its first line's pool's model, its facility and that
-/// facility's region.
+/// Where a pool's capacity is: its model, its facility and that facility's region.
 #[derive(Clone, Debug, Default, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Place {
     /// The model's name.
@@ -33,8 +32,6 @@ pub struct Holding<'a> {
     pub contract: &'a ContractRecord,
     /// The participant's side of it.
     pub side: Party,
-    /// Where its capacity is.
-    pub place: &'a Place,
 }
 
 impl Holding<'_> {
@@ -208,6 +205,20 @@ pub struct Inputs<'a> {
     pub invoices: &'a [Invoice],
     /// Forward curves in force at the moment, by model name.
     pub curves: &'a BTreeMap<String, MarkCurve>,
+    /// Where each pool is, by pool id: a line's model is its pool's; a contract's
+    /// region and facility are its first line's (a contract's lines are in one
+    /// facility).
+    pub places: &'a BTreeMap<u64, Place>,
+}
+
+/// Where `pool` is (a pool the places do not know: nowhere, an empty model).
+fn place_of(places: &BTreeMap<u64, Place>, pool: crate::ids::PoolId) -> &Place {
+    static NOWHERE: Place = Place {
+        model: String::new(),
+        region: String::new(),
+        facility: 0,
+    };
+    places.get(&pool.0).unwrap_or(&NOWHERE)
 }
 
 /// A position's figures do not fit in micro-USD.
@@ -235,9 +246,9 @@ pub fn position(i: &Inputs<'_>) -> Result<Position, Overflow> {
             ends: standing.ends,
             ..h.contract.economics()
         };
-        let row = contract_row(h, standing, &e, (i.at_ms, as_of), i.curves)?;
+        let row = contract_row(h, standing, &e, (i.at_ms, as_of), (i.curves, i.places))?;
         let book = side_book(&mut p, h.side);
-        hold(book, h, &e, (as_of, month))?;
+        hold(book, h, &e, (as_of, month), i.places)?;
         total_exit(&mut book.exits, &row.exit)?;
         total_mark(&mut book.marks, &row)?;
         p.contracts.push(row);
@@ -270,7 +281,7 @@ fn contract_row(
     standing: Standing,
     e: &Economics<'_>,
     (at_ms, as_of): (u64, Hour),
-    curves: &BTreeMap<String, MarkCurve>,
+    (curves, places): (&BTreeMap<String, MarkCurve>, &BTreeMap<u64, Place>),
 ) -> Result<ContractPosition, Overflow> {
     let remaining = MonthCommitment {
         gpu_hours: e.gpu_hours(as_of, standing.ends),
@@ -280,10 +291,10 @@ fn contract_row(
     let mark = if remaining.gpu_hours == 0 {
         Ok(Mark::default())
     } else {
-        curves
-            .get(&h.place.model)
-            .ok_or(Unmarked::NoCurve)
-            .and_then(|c| c.mark(e, as_of, h.side))
+        let lines = &h.contract.lines;
+        mark_lines(e, as_of, h.side, |l| {
+            curves.get(&place_of(places, lines[l].pool).model)
+        })
     };
     Ok(ContractPosition {
         contract: h.contract.id,
@@ -301,13 +312,27 @@ fn hold(
     h: &Holding<'_>,
     e: &Economics<'_>,
     (as_of, month): (Hour, (Hour, Hour)),
+    places: &BTreeMap<u64, Place>,
 ) -> Result<(), Overflow> {
     let ladder = e.ladder(as_of).ok_or(Overflow)?;
+    let lines = &h.contract.lines;
+    let first = place_of(places, lines[0].pool);
     let c = &mut book.committed;
     c.total.add(&ladder).ok_or(Overflow)?;
-    add_to(&mut c.by_model, &h.place.model, &ladder)?;
-    add_to(&mut c.by_region, &h.place.region, &ladder)?;
-    add_to(&mut c.by_facility, &h.place.facility, &ladder)?;
+    if lines
+        .iter()
+        .all(|l| place_of(places, l.pool).model == first.model)
+    {
+        add_to(&mut c.by_model, &first.model, &ladder)?;
+    } else {
+        for (model, part) in by_model(e, &ladder, as_of, |i| {
+            &place_of(places, lines[i].pool).model
+        })? {
+            add_to(&mut c.by_model, &model.to_string(), &part)?;
+        }
+    }
+    add_to(&mut c.by_region, &first.region, &ladder)?;
+    add_to(&mut c.by_facility, &first.facility, &ladder)?;
     add_to(&mut c.by_counterparty, &h.counterparty(), &ladder)?;
     book.contracts += 1;
     let this_month = e.value_micros(month.0, month.1).ok_or(Overflow)?;
@@ -320,6 +345,61 @@ fn hold(
         book.annualized_micros = book.annualized_micros.checked_add(year).ok_or(Overflow)?;
     }
     Ok(())
+}
+
+/// A ladder of a contract of several models split by model: each month's GPU-hours
+/// line by line, and its value in proportion to them (rounded down, the remainder to
+/// the model holding most of the month's GPU-hours, the first by name among equals), so
+/// that the parts add up to the ladder exactly.
+fn by_model<'m>(
+    e: &Economics<'_>,
+    ladder: &CommitmentLadder,
+    from: Hour,
+    model_of: impl Fn(usize) -> &'m str,
+) -> Result<BTreeMap<&'m str, CommitmentLadder>, Overflow> {
+    let mut out: BTreeMap<&str, CommitmentLadder> = BTreeMap::new();
+    for (&month, total) in &ladder.months {
+        let (s, t) = (month.max(from), month.next_month_start());
+        let mut hours: BTreeMap<&str, u64> = BTreeMap::new();
+        for i in 0..e.lines.len() {
+            let Some(w) = e.held(i) else { continue };
+            let h = u64::from(w.end.min(t).0.saturating_sub(w.start.max(s).0))
+                * u64::from(e.lines[i].gpus);
+            *hours.entry(model_of(i)).or_default() += h;
+        }
+        let all = total.gpu_hours.max(1);
+        let mut given = 0i64;
+        let top = hours
+            .iter()
+            .max_by_key(|(m, h)| (**h, std::cmp::Reverse(**m)))
+            .map(|(m, _)| *m);
+        for (&model, &h) in &hours {
+            let share = i128::from(total.value_micros) * i128::from(h) / i128::from(all);
+            let value_micros = i64::try_from(share).map_err(|_| Overflow)?;
+            given = given.checked_add(value_micros).ok_or(Overflow)?;
+            out.entry(model).or_default().months.insert(
+                month,
+                MonthCommitment {
+                    gpu_hours: h,
+                    value_micros,
+                },
+            );
+        }
+        if let Some(m) = top
+            .and_then(|t| out.get_mut(t))
+            .and_then(|l| l.months.get_mut(&month))
+        {
+            m.value_micros = m
+                .value_micros
+                .checked_add(total.value_micros - given)
+                .ok_or(Overflow)?;
+        }
+    }
+    for l in out.values_mut() {
+        l.months
+            .retain(|_, m| m.gpu_hours > 0 || m.value_micros != 0);
+    }
+    Ok(out)
 }
 
 /// Adds `l` to the group `k`'s ladder (a new group starts as `l`; its key is copied

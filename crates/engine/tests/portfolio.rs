@@ -74,25 +74,30 @@ fn place() -> Place {
     }
 }
 
-fn holdings<'a>(all: &'a [ContractRecord], p: ParticipantId, place: &'a Place) -> Vec<Holding<'a>> {
+fn holdings(all: &[ContractRecord], p: ParticipantId) -> Vec<Holding<'_>> {
     let mut v = Vec::new();
     for c in all {
         if c.buyer == p {
             v.push(Holding {
                 contract: c,
                 side: Party::Buyer,
-                place,
             });
         }
         if c.seller == p {
             v.push(Holding {
                 contract: c,
                 side: Party::Seller,
-                place,
             });
         }
     }
     v
+}
+
+/// Every pool the contracts' lines are in, at `place`.
+fn places(all: &[ContractRecord], place: &Place) -> BTreeMap<u64, Place> {
+    all.iter()
+        .flat_map(|c| c.lines.iter().map(|l| (l.pool.0, place.clone())))
+        .collect()
 }
 
 /// One month-long stretch from T0 at the curve's price (flat beyond).
@@ -113,7 +118,8 @@ fn a_position_adds_its_contracts_by_side_place_and_counterparty() {
     let b = book();
     let all = records(&b.m);
     let (place, curves) = (place(), curves());
-    let hs = holdings(&all, b.lab, &place);
+    let hs = holdings(&all, b.lab);
+    let pl = places(&all, &place);
     let inputs = Inputs {
         participant: Some(b.lab),
         at_ms: at(150),
@@ -121,6 +127,7 @@ fn a_position_adds_its_contracts_by_side_place_and_counterparty() {
         offers: &[],
         invoices: &[],
         curves: &curves,
+        places: &pl,
     };
     let p = position(&inputs).unwrap();
     let from = Hour(T0 + 150);
@@ -177,7 +184,7 @@ fn a_position_adds_its_contracts_by_side_place_and_counterparty() {
     assert_eq!(p.buyer.marks.marked, 2);
     assert_eq!(p.buyer.marks.pnl_micros, fm.pnl_micros + lm.pnl_micros);
     // The neocloud, on the other side of the fill, loses what the lab gains.
-    let hs = holdings(&all, b.neocloud, &place);
+    let hs = holdings(&all, b.neocloud);
     let seller = position(&Inputs {
         participant: Some(b.neocloud),
         holdings: &hs,
@@ -198,7 +205,8 @@ fn a_model_without_a_curve_is_unmarked_and_said_so() {
         model: "b200".into(),
         ..place()
     };
-    let hs = holdings(&all, b.lab, &place);
+    let hs = holdings(&all, b.lab);
+    let pl = places(&all, &place);
     let curves = curves();
     let p = position(&Inputs {
         participant: Some(b.lab),
@@ -207,6 +215,7 @@ fn a_model_without_a_curve_is_unmarked_and_said_so() {
         offers: &[],
         invoices: &[],
         curves: &curves,
+        places: &pl,
     })
     .unwrap();
     assert!(p.contracts.iter().all(|c| c.mark == Err(Unmarked::NoCurve)));
@@ -221,7 +230,8 @@ fn as_of_an_hour_before_a_notice_the_position_is_as_it_stood() {
         .unwrap();
     let all = records(&b.m);
     let (place, curves) = (place(), curves());
-    let hs = holdings(&all, b.lab, &place);
+    let hs = holdings(&all, b.lab);
+    let pl = places(&all, &place);
     let at_hour = |h| {
         let i = Inputs {
             participant: Some(b.lab),
@@ -230,6 +240,7 @@ fn as_of_an_hour_before_a_notice_the_position_is_as_it_stood() {
             offers: &[],
             invoices: &[],
             curves: &curves,
+            places: &pl,
         };
         let p = position(&i).unwrap();
         *p.contracts.iter().find(|c| c.contract == b.lease).unwrap()
@@ -252,6 +263,7 @@ fn as_of_an_hour_before_a_notice_the_position_is_as_it_stood() {
         offers: &[],
         invoices: &[],
         curves: &curves,
+        places: &pl,
     };
     assert!(position(&i).unwrap().contracts.is_empty());
 }
@@ -320,7 +332,6 @@ fn a_partly_filled_order_could_add_its_open_share() {
 fn exposures_are_credit_risk_to_buyers_and_concentration_of_providers() {
     let b = book();
     let all = records(&b.m);
-    let place = place();
     let from = Hour(T0 + 150);
     let left = |id| {
         let c = all.iter().find(|c| c.id == id).unwrap();
@@ -330,7 +341,7 @@ fn exposures_are_credit_risk_to_buyers_and_concentration_of_providers() {
         )
     };
     // The lab holds 1,000 GPU-hours from the neocloud and 7,800 from the owner.
-    let hs = holdings(&all, b.lab, &place);
+    let hs = holdings(&all, b.lab);
     let x = exposures(b.lab, at(150), &hs, &[]).unwrap();
     assert!(x.to_buyers.is_empty());
     assert_eq!(x.to_providers.len(), 2);
@@ -340,7 +351,7 @@ fn exposures_are_credit_risk_to_buyers_and_concentration_of_providers() {
     assert_eq!(x.to_providers[1].share_bps, 1_136);
     // The owner is owed an unpaid invoice and the lease's remaining fees.
     let unpaid = [invoice(b.lab, b.owner, Charge::Usage, 123, at(100))];
-    let hs = holdings(&all, b.owner, &place);
+    let hs = holdings(&all, b.owner);
     let x = exposures(b.owner, at(150), &hs, &unpaid).unwrap();
     let (_, lease_left) = left(b.lease);
     assert_eq!(x.to_buyers.len(), 1);
@@ -357,4 +368,83 @@ fn exposures_are_credit_risk_to_buyers_and_concentration_of_providers() {
         (b.neocloud, left(b.fill).1)
     );
     assert_eq!(largest(at(150), &all, &unpaid, 1).unwrap().len(), 1);
+}
+
+#[test]
+fn a_contract_of_several_models_is_split_and_marked_model_by_model() {
+    // The lease made again on two pools of different models: 3 GPUs of H100 and 1 of
+    // B200, for the same monthly fee.
+    let b = book();
+    let mut lease = records(&b.m).into_iter().find(|c| c.id == b.lease).unwrap();
+    let line = lease.lines[0];
+    lease.lines = [(901, 3), (902, 1)]
+        .map(|(pool, gpus)| megawatt_engine::contract::ContractLine {
+            pool: megawatt_engine::ids::PoolId(pool),
+            gpus,
+            ..line
+        })
+        .into_iter()
+        .collect();
+    let all = [lease];
+    let model = |m: &str| Place {
+        model: m.into(),
+        ..place()
+    };
+    let pl = BTreeMap::from([(901, model("h100-sxm")), (902, model("b200"))]);
+    let mut curves = curves();
+    let b200 = (PeriodKind::Month, Hour(T0), Hour(T0 + 720), 2 * CURVE);
+    curves.insert("b200".into(), MarkCurve::new(Hour(T0), [b200]).unwrap());
+    let hs = holdings(&all, b.lab);
+    let i = Inputs {
+        participant: Some(b.lab),
+        at_ms: at(150),
+        holdings: &hs,
+        offers: &[],
+        invoices: &[],
+        curves: &curves,
+        places: &pl,
+    };
+    let p = position(&i).unwrap();
+    let total = &p.buyer.committed.total;
+    let (h100, b200) = (
+        &p.buyer.committed.by_model["h100-sxm"],
+        &p.buyer.committed.by_model["b200"],
+    );
+    // GPU-hours by line; the fee's value in proportion, the parts adding up exactly.
+    for (month, m) in &total.months {
+        let (a, c) = (h100.months[month], b200.months[month]);
+        assert_eq!(a.gpu_hours, 3 * c.gpu_hours);
+        assert_eq!(a.gpu_hours + c.gpu_hours, m.gpu_hours);
+        assert_eq!(
+            a.value_micros + c.value_micros,
+            m.value_micros,
+            "month {month}"
+        );
+        assert!(
+            (a.value_micros - 3 * c.value_micros).abs() <= 3,
+            "in proportion"
+        );
+    }
+    // Each line marked at its own model's curve.
+    let mark = p.contracts[0].mark.unwrap();
+    let hours = 2_100 - 150;
+    assert_eq!(
+        mark.curve_value_micros,
+        3 * hours * CURVE + hours * 2 * CURVE
+    );
+    // A model without a curve is left out of the mark, with its share of the value.
+    let mut fewer = curves.clone();
+    fewer.remove("b200");
+    let i = Inputs {
+        curves: &fewer,
+        ..i
+    };
+    let partial = position(&i).unwrap().contracts[0].mark.unwrap();
+    assert_eq!(partial.unmarked_gpu_hours, hours as u64);
+    assert_eq!(partial.gpu_hours, 3 * hours as u64);
+    assert_eq!(partial.curve_value_micros, 3 * hours * CURVE);
+    assert_eq!(
+        partial.contract_value_micros,
+        mark.contract_value_micros * 3 / 4
+    );
 }

@@ -1097,23 +1097,19 @@ fn term_ladders(world: &World) -> Ladders {
 /// standing now is the contract as it is). Counted as "positions" when anything is held.
 fn positions_add_up(world: &mut World) -> Result<(), TestCaseError> {
     use megawatt_engine::contract::ContractRecord;
-    use megawatt_engine::portfolio::{Holding, Inputs, Place, position};
+    use megawatt_engine::portfolio::{Holding, Inputs, position};
     use megawatt_engine::positions::Party;
     let at_ms = world.m.time_ms;
     let now = Hour::containing(at_ms);
     let records: Vec<ContractRecord> = world.m.e.contracts().map(ContractRecord::from).collect();
-    let place = Place::default();
+    let places = BTreeMap::new();
     let curves = BTreeMap::new();
     let of = |who: Option<ParticipantId>| {
         let hs: Vec<Holding<'_>> = records
             .iter()
             .flat_map(|c| [(Party::Buyer, c.buyer), (Party::Seller, c.seller)].map(|s| (c, s)))
             .filter(|(_, (_, p))| who.is_none_or(|w| w == *p))
-            .map(|(contract, (side, _))| Holding {
-                contract,
-                side,
-                place: &place,
-            })
+            .map(|(contract, (side, _))| Holding { contract, side })
             .collect();
         let i = Inputs {
             participant: who,
@@ -1122,6 +1118,7 @@ fn positions_add_up(world: &mut World) -> Result<(), TestCaseError> {
             offers: &[],
             invoices: &[],
             curves: &curves,
+            places: &places,
         };
         position(&i).expect("in range")
     };

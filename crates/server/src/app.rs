@@ -5,7 +5,8 @@ use crate::limits::{BODY_BYTES_MAX, USAGE_BODY_BYTES_MAX};
 use crate::openapi;
 use crate::routes::{
     admin, billing, candles, contracts, depth, facilities, keys, market, money, months, ops,
-    orders, portfolio, positions, prices, procurements, rfqs, search, usage, utilization, webhooks,
+    orders, plans, portfolio, positions, prices, procurements, rfqs, search, usage, utilization,
+    webhooks,
 };
 use crate::state::AppState;
 use axum::Router;
@@ -55,6 +56,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/positions", get(portfolio::positions))
         .route("/positions/contracts", get(portfolio::position_contracts))
         .route("/positions/exposure", get(portfolio::exposure))
+        .route("/positions/plan", post(plans::plan))
         .route("/utilization", get(utilization::utilization))
         .route("/delivery-terms", get(usage::delivery_terms))
         .route("/admin/delivery-terms", post(usage::set_delivery_terms))

@@ -244,4 +244,150 @@ fn marked_where_a_curve_is(p: &Value, row: &Value) {
     }
 }
 
-on_both_backends!(positions);
+/// A capacity plan over HTTP, a dry run: the lab holds 64 H100 for one week; it needs
+/// 10 that week (54 spare, resold from its contract) and 20 the next (a bid at the
+/// curve the tick published); nothing is placed; bad rows are refused naming them.
+fn plans(backend: Backend) {
+    let Some(s) = TestServer::start_manual_clock(backend) else {
+        return;
+    };
+    let (_, prov) = s.participant("Neocloud", &["provider"]);
+    let (lab_id, lab) = s.participant("Frontier Lab", &["buyer"]);
+    let pool = s.pool(&prov, 1_000);
+    let now = Hour::containing(megawatt_server::sequencer::now_ms());
+    let monday = Hour(Hour(now.0 + 48).week_start().0 + 168);
+    let next = Hour(monday.0 + 168);
+    let sell = json!({ "side": "sell", "pool": pool, "gpus": 100, "start": monday.to_string(), "hours": 168, "price": "2.00" });
+    ok(s.post("/v1/orders", &prov, sell), 201);
+    let buy = json!({ "side": "buy", "model": "h100-sxm", "gpus": 64, "start": monday.to_string(), "hours": 168, "price": "2.00" });
+    let placed = ok(s.post("/v1/orders", &lab, buy), 201);
+    let contract = placed["contracts"][0]["id"].clone();
+    // A tick publishes the H100 curve from the fill.
+    let tick = json!({ "hour": Hour(now.0 + 1).to_string() });
+    ok(s.post("/v1/admin/clock", &s.operator, tick), 200);
+    let orders_before = s.get("/v1/orders", &lab).body;
+    let row = |start: Hour, gpus: u32| json!({ "model": "h100-sxm", "start": start.to_string(), "gpus": gpus });
+    let body = json!({ "period": "week", "rows": [row(monday, 10), row(next, 20)] });
+    let v = ok(s.post("/v1/positions/plan", &lab, body.clone()), 200);
+    let typed: megawatt_api::PlanView = serde_json::from_value(v.clone()).unwrap();
+    assert_eq!(serde_json::to_value(&typed).unwrap(), v);
+    assert_eq!(v["participant"], json!(lab_id));
+    let (p0, p1) = (&v["periods"][0], &v["periods"][1]);
+    assert_eq!(
+        (p0["held_min_gpus"].as_u64(), p0["surplus_gpus"].as_u64()),
+        (Some(64), Some(54))
+    );
+    assert_eq!(
+        (p1["held_min_gpus"].as_u64(), p1["shortfall_gpus"].as_u64()),
+        (Some(0), Some(20))
+    );
+    let orders = v["proposal"]["orders"].as_array().unwrap();
+    let bid = orders.iter().find(|o| o["side"] == "buy").expect("a bid");
+    let price = bid["price"]["micros"].as_i64().unwrap();
+    assert!(price > 0, "priced at the curve: {bid}");
+    assert_eq!(
+        (
+            bid["gpus"].as_u64(),
+            bid["start"].clone(),
+            bid["hours"].as_u64()
+        ),
+        (Some(20), json!(next.to_string()), Some(168))
+    );
+    assert_eq!(bid["notional"]["micros"], json!(20 * 168 * price));
+    assert_eq!(v["proposal"]["cost"], bid["notional"]);
+    let ask = orders
+        .iter()
+        .find(|o| o["side"] == "sell")
+        .expect("a resale ask");
+    assert_eq!(
+        (
+            ask["contract"].clone(),
+            ask["line"].as_u64(),
+            ask["gpus"].as_u64()
+        ),
+        (contract, Some(0), Some(54))
+    );
+    assert_eq!(v["proposal"]["unpriced"], json!([]));
+    // A limit replaces the curve's price for bids.
+    let mut limited = body.clone();
+    limited["limit"] = json!("9.00");
+    let l = ok(s.post("/v1/positions/plan", &lab, limited), 200);
+    let lbid = l["proposal"]["orders"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|o| o["side"] == "buy")
+        .cloned()
+        .unwrap();
+    assert_eq!(lbid["price"]["micros"], json!(9_000_000));
+    // A dry run: nothing was placed.
+    assert_eq!(s.get("/v1/orders", &lab).body, orders_before);
+    // Refusals name the field as the request spelled it.
+    let bad = |rows: Value, period: &str| {
+        s.post(
+            "/v1/positions/plan",
+            &lab,
+            json!({ "period": period, "rows": rows }),
+        )
+    };
+    problem(
+        &bad(json!([row(monday, 10)]), "fortnight"),
+        422,
+        "invalid_field",
+        "period",
+    );
+    problem(
+        &bad(json!([row(Hour(monday.0 + 1), 10)]), "week"),
+        422,
+        "out_of_range",
+        "rows[0].start",
+    );
+    problem(
+        &bad(json!([row(Hour(monday.0 - 14 * 24), 10)]), "week"),
+        422,
+        "out_of_range",
+        "rows[0].start",
+    );
+    problem(
+        &bad(
+            json!([row(Hour(monday.0 + 40 * 30 * 24).week_start(), 10)]),
+            "week",
+        ),
+        422,
+        "out_of_range",
+        "rows[0].start",
+    );
+    problem(
+        &bad(
+            json!([{ "model": "x999", "start": monday.to_string(), "gpus": 1 }]),
+            "week",
+        ),
+        404,
+        "unknown_model",
+        "rows[0].model",
+    );
+    problem(
+        &bad(json!([row(monday, 0)]), "week"),
+        422,
+        "zero_gpus",
+        "rows[0].gpus",
+    );
+    problem(
+        &bad(json!([row(monday, 1), row(monday, 2)]), "week"),
+        422,
+        "duplicate_record",
+        "rows[1].start",
+    );
+    problem(&bad(json!([]), "week"), 422, "out_of_range", "rows");
+    problem(
+        &bad(
+            json!([{ "model": "h100-sxm", "start": "soon", "gpus": 1 }]),
+            "week",
+        ),
+        422,
+        "invalid_field",
+        "rows[0].start",
+    );
+}
+
+on_both_backends!(positions, plans);

@@ -278,6 +278,13 @@ pub enum Cmd {
         #[arg(long)]
         participant: Option<String>,
     },
+    /// Capacity plans: your demand per model and week or month, against what you hold,
+    /// and the orders that would close the gaps.
+    #[command(
+        subcommand,
+        after_help = "Examples:\n  mw plan show demand.csv\n  mw plan show demand.csv --period week --limit 2.40\n  mw plan show plan.json\n\nA CSV has a header and rows of model,start,gpus; a start is a date, an RFC 3339 hour,\nM+N (the 1st of the Nth month from this one) or W+N (the Monday N weeks on):\n  model,start,gpus\n  h100-sxm,2027-02-01,128\n  h100-sxm,M+3,256"
+    )]
+    Plan(PlanCmd),
     /// Requests for quotes (term deals).
     #[command(
         subcommand,
@@ -513,5 +520,27 @@ pub enum OrderCmd {
     Show {
         /// Order id.
         id: String,
+    },
+}
+
+/// `mw plan …`.
+#[derive(Subcommand, Debug)]
+pub enum PlanCmd {
+    /// The plan against what you hold, period by period, and the proposal that closes
+    /// its gaps (bids at the forward curve, RFQs for facility-scale shortfalls, resale
+    /// asks for surpluses): a dry run, nothing is placed.
+    Show {
+        /// The plan: a CSV file (model,start,gpus) or a JSON file of the API's plan body.
+        file: std::path::PathBuf,
+        /// For a CSV: week or month (default month).
+        #[arg(long, value_parser = ["week", "month"])]
+        period: Option<String>,
+        /// A bid's limit per GPU-hour, USD, instead of the forward curve's price.
+        #[arg(long)]
+        limit: Option<String>,
+        /// Count what is held at this moment: a date, an RFC 3339 hour or +N<unit>
+        /// (default: now on the market's clock).
+        #[arg(long)]
+        as_of: Option<String>,
     },
 }

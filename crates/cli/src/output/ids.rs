@@ -31,6 +31,12 @@ impl<T: Ids> Ids for Vec<T> {
     }
 }
 
+impl Ids for megawatt_api::PlanView {
+    fn ids(&self) -> Vec<String> {
+        vec![self.participant.clone()]
+    }
+}
+
 impl Ids for megawatt_api::PositionView {
     fn ids(&self) -> Vec<String> {
         self.participant.iter().cloned().collect()

@@ -76,7 +76,7 @@ fn contract_row() -> Value {
         "ends": "2027-01-05T09:00:00Z", "model": "h100-sxm", "region": "us-east",
         "facility": "fac-1", "remaining_gpu_hours": 64 * 21, "remaining": usd(left),
         "exit_reason": "no_right_of_notice",
-        "mark": { "gpu_hours": 64 * 21, "beyond_curve_gpu_hours": 0, "contract_value": usd(left),
+        "mark": { "gpu_hours": 64 * 21, "beyond_curve_gpu_hours": 0, "unmarked_gpu_hours": 0, "contract_value": usd(left),
             "curve_value": usd(curve), "pnl": usd(curve - left), "periods_used": 1 } })
 }
 
@@ -95,6 +95,29 @@ pub(super) fn examples() -> Vec<(&'static str, Value)> {
             "ContractPositionsPage",
             exact::<api::ContractPositionsPage>(json!({ "participant": "p-3", "as_of": AS_OF,
                 "contracts": [contract_row()] })),
+        ),
+        (
+            "PlanView",
+            // p-3 holds 64 H100 through February and March; it needs 128 in February
+            // (a bid for 64 at the curve) and 32 in March (32 to resell from ctr-9).
+            exact::<api::PlanView>(
+                json!({ "participant": "p-3", "as_of": AS_OF, "period": "month",
+                "periods": [
+                    { "model": "h100-sxm", "start": "2027-02-01T00:00:00Z", "end": "2027-03-01T00:00:00Z",
+                      "demand_gpus": 128, "held_min_gpus": 64, "held_max_gpus": 64,
+                      "shortfall_gpus": 64, "surplus_gpus": 0 },
+                    { "model": "h100-sxm", "start": "2027-03-01T00:00:00Z", "end": "2027-04-01T00:00:00Z",
+                      "demand_gpus": 32, "held_min_gpus": 64, "held_max_gpus": 64,
+                      "shortfall_gpus": 0, "surplus_gpus": 32 } ],
+                "proposal": { "orders": [
+                    { "side": "buy", "model": "h100-sxm", "gpus": 64, "start": "2027-02-01T00:00:00Z",
+                      "hours": 672, "price": usd(CURVE_MICROS), "notional": usd(value(CURVE_MICROS, 672)) },
+                    { "side": "sell", "model": "h100-sxm", "contract": "ctr-9", "line": 0, "gpus": 32,
+                      "start": "2027-03-01T00:00:00Z", "hours": 744, "price": usd(CURVE_MICROS),
+                      "notional": usd(value(CURVE_MICROS, 744) / 2) } ],
+                  "rfqs": [], "cost": usd(value(CURVE_MICROS, 672)), "value": usd(value(CURVE_MICROS, 744) / 2),
+                  "unpriced": [], "unsold": [] } }),
+            ),
         ),
         (
             "ExposuresView",

@@ -159,6 +159,11 @@ const OPERATION_CODES: &[(&str, &[&str])] = &[
     ("positions_exposure", &[
         "unknown_participant", "unknown_field", "invalid_field", "quantity_too_large",
     ]),
+    // POST /v1/positions/plan: no command (engine plan::compare, plan::propose).
+    ("positions_plan", &[
+        "invalid_field", "out_of_range", "unknown_model", "zero_gpus", "duplicate_record",
+        "quantity_too_large",
+    ]),
     // POST /v1/contracts/{id}/notice: Command::GiveNotice.
     ("contracts_notice", &[
         "unknown_contract", "contract_not_in_force", "no_right_of_notice", "notice_past_end",

@@ -120,6 +120,12 @@ fn examples() -> Vec<(&'static str, Value)> {
                 "pro_rata": true, "tiers": [] } })),
         ),
         (
+            "PlanBody",
+            typed::<api::PlanBody>(json!({ "period": "month", "rows": [
+                { "model": "h100-sxm", "start": "2027-02-01T00:00:00Z", "gpus": 128 },
+                { "model": "h100-sxm", "start": "2027-03-01T00:00:00Z", "gpus": 32 } ] })),
+        ),
+        (
             "CreateWebhook",
             typed::<api::CreateWebhook>(json!({
             "url": "https://hooks.example.com/megawatt", "events": ["fill", "contract.started"],

@@ -29,9 +29,8 @@ fn id(prefix: &str) -> String {
 /// The pattern of a request body's string property, by name.
 fn property_pattern(name: &str) -> Option<String> {
     Some(match name {
-        "start" | "start_until" | "end" | "good_till" | "deadline" | "expires" | "hour" => {
-            HOUR.into()
-        }
+        "start" | "start_until" | "end" | "good_till" | "deadline" | "expires" | "hour"
+        | "as_of" => HOUR.into(),
         "price"
         | "monthly_fee"
         | "amount"
@@ -39,6 +38,7 @@ fn property_pattern(name: &str) -> Option<String> {
         | "early_termination_fee"
         | "max_early_termination_fee" => USD.into(),
         "model" => MODEL.into(),
+        "period" => "^(week|month)$".into(),
         "participant" | "invited" => id(ParticipantId::PREFIX),
         "pool" => id(PoolId::PREFIX),
         "facility" => id(FacilityId::PREFIX),

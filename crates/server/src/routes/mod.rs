@@ -15,6 +15,7 @@ pub mod money;
 pub mod months;
 pub mod ops;
 pub mod orders;
+pub mod plans;
 pub mod portfolio;
 pub mod positions;
 pub mod prices;

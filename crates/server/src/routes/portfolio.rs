@@ -188,8 +188,7 @@ pub async fn exposure(
     };
     match who {
         Some(p) => {
-            let place = Place::default();
-            let hs = holdings(&contracts, Some(p), |_| &place);
+            let hs = holdings(&contracts, Some(p));
             let x = megawatt_engine::exposure::exposures(p, at_ms, &hs, &unpaid)
                 .map_err(|_| overflow("as_of"))?;
             view.to_buyers = x
@@ -252,7 +251,7 @@ fn no_participant(p: ParticipantId) -> Problem {
 
 fn too_many() -> Problem {
     let detail = format!(
-        "participant: more than {POSITION_CONTRACTS_MAX} contracts, {POSITION_OFFERS_MAX} open orders or quotes, or {POSITION_INVOICES_MAX} invoices this year for one view"
+        "more than {POSITION_CONTRACTS_MAX} contracts, {POSITION_OFFERS_MAX} open orders or quotes, or {POSITION_INVOICES_MAX} invoices this year for one view"
     );
     Problem::rule(
         megawatt_engine::Rule::QuantityTooLarge,
@@ -265,7 +264,7 @@ fn overflow(field: &str) -> Problem {
     Problem::rule(
         megawatt_engine::Rule::QuantityTooLarge,
         field,
-        &format!("{field}: the position's figures do not fit in micro-USD"),
+        "the position's figures do not fit in micro-USD",
     )
 }
 
@@ -327,7 +326,7 @@ fn read_records(
     let (places, facilities) = r.pool_places()?;
     let models: std::collections::BTreeSet<String> = contracts
         .iter()
-        .filter_map(|c| places.get(&c.lines[0].pool.0))
+        .flat_map(|c| c.lines.iter().filter_map(|l| places.get(&l.pool.0)))
         .map(|p| p.model.clone())
         .collect();
     let (mut curves, mut points) = (BTreeMap::new(), BTreeMap::new());
@@ -369,22 +368,13 @@ fn names_of(r: &mut Reader, ids: impl Iterator<Item = ParticipantId>) -> Result<
     Ok(names)
 }
 
-/// The holdings of `p` among `contracts` (`None`: each contract on both sides), each
-/// at its first line's place.
-fn holdings<'a>(
-    contracts: &'a [ContractRecord],
-    p: Option<ParticipantId>,
-    place: impl Fn(&ContractRecord) -> &'a Place,
-) -> Vec<Holding<'a>> {
+/// The holdings of `p` among `contracts` (`None`: each contract on both sides).
+fn holdings(contracts: &[ContractRecord], p: Option<ParticipantId>) -> Vec<Holding<'_>> {
     let mut v = Vec::with_capacity(contracts.len());
     for c in contracts {
         for (side, party) in [(Party::Buyer, c.buyer), (Party::Seller, c.seller)] {
             if p.is_none_or(|p| p == party) {
-                v.push(Holding {
-                    contract: c,
-                    side,
-                    place: place(c),
-                });
+                v.push(Holding { contract: c, side });
             }
         }
     }
@@ -396,9 +386,7 @@ fn compute(
     who: Option<ParticipantId>,
     at_ms: u64,
 ) -> Result<(Context, Position), Problem> {
-    let none = Place::default();
-    let place_of = |c: &ContractRecord| rec.places.get(&c.lines[0].pool.0).unwrap_or(&none);
-    let hs = holdings(&rec.contracts, who, place_of);
+    let hs = holdings(&rec.contracts, who);
     // A resting order as one line to its end: what its unfilled part could add.
     let order_lines: Vec<[ContractLine; 1]> = rec
         .orders
@@ -454,6 +442,7 @@ fn compute(
         offers: &offers,
         invoices: &rec.invoices,
         curves: &rec.curves,
+        places: &rec.places,
     };
     let p = portfolio::position(&inputs).map_err(|_| overflow("as_of"))?;
     let held = rec

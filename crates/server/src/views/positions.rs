@@ -123,6 +123,7 @@ pub fn contract_row(
             Some(MarkView {
                 gpu_hours: m.gpu_hours,
                 beyond_curve_gpu_hours: m.beyond_curve_gpu_hours,
+                unmarked_gpu_hours: m.unmarked_gpu_hours,
                 contract_value: money(m.contract_value_micros),
                 curve_value: money(m.curve_value_micros),
                 pnl: money(m.pnl_micros),

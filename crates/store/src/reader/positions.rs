@@ -125,6 +125,19 @@ impl Reader {
         Ok((rows.into_iter().map(|(id, p, _)| (id, p)).collect(), names))
     }
 
+    /// The pools `owner`'s facilities hold: (pool id, model, GPUs), by id.
+    pub fn owned_pools(
+        &mut self,
+        owner: ParticipantId,
+    ) -> Result<Vec<(u64, String, u32)>, StoreError> {
+        self.db.rows(
+            "SELECT p.id, p.model, p.gpus FROM pools p JOIN facilities f ON f.id = p.facility \
+             WHERE f.owner = $1 ORDER BY p.id",
+            &[id(owner.0)],
+            |r| Ok((big(r, 0)?, string(r, 1)?, small(r, 2)?)),
+        )
+    }
+
     /// Every open order of `party` (`None`: everyone's); `None` if more than `max`.
     pub fn open_orders(
         &mut self,

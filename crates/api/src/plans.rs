@@ -1,0 +1,133 @@
+//! Capacity plans as the API takes and shows them (`POST /v1/positions/plan`): demand
+//! per model and period, compared with what is held, and the proposal that closes the
+//! gaps, a dry run.
+
+use crate::Money;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+/// A capacity plan: GPUs of each model needed per week or month, at most 36 months
+/// ahead.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PlanBody {
+    /// `week` (periods start on Mondays, 00:00 UTC) or `month` (the 1st, 00:00 UTC).
+    pub period: String,
+    /// The demand, one row per model and period (1 to 4,096 rows).
+    pub rows: Vec<PlanRow>,
+    /// A bid's limit per GPU-hour, USD, in place of the forward curve's price.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub limit: Option<String>,
+    /// The moment to plan from (an hour; default now on the market's clock).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub as_of: Option<String>,
+}
+
+/// GPUs of a model needed at every hour of one period.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PlanRow {
+    /// The model, e.g. `h100-sxm`.
+    pub model: String,
+    /// The period's first hour, RFC 3339: a Monday or the 1st of a month, 00:00 UTC.
+    pub start: String,
+    /// GPUs needed.
+    pub gpus: u32,
+}
+
+/// One period of the plan against what is held in it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct PlanPeriodView {
+    /// The model.
+    pub model: String,
+    /// The period's first hour.
+    pub start: String,
+    /// The first hour after it.
+    pub end: String,
+    /// GPUs needed.
+    pub demand_gpus: u32,
+    /// The fewest GPUs held at any hour of it (bought, less resold and listed; for a
+    /// provider, its pools less what is sold and listed).
+    pub held_min_gpus: u32,
+    /// The most held at any hour of it.
+    pub held_max_gpus: u32,
+    /// GPUs short at its leanest hour.
+    pub shortfall_gpus: u32,
+    /// GPUs spare at every hour of it.
+    pub surplus_gpus: u32,
+}
+
+/// An order the proposal would place.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct ProposedOrderView {
+    /// `buy` or `sell`.
+    pub side: String,
+    /// The model.
+    pub model: String,
+    /// For a resale ask: the contract and line it sells from.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub contract: Option<String>,
+    /// The line of `contract`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub line: Option<u16>,
+    /// For a provider's ask: the pool it sells from.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pool: Option<String>,
+    /// GPUs over the whole window.
+    pub gpus: u32,
+    /// The window's first hour.
+    pub start: String,
+    /// Its hours.
+    pub hours: u32,
+    /// The price per GPU-hour: the curve's over the window, or the limit given.
+    pub price: Money,
+    /// GPUs x hours x price.
+    pub notional: Money,
+}
+
+/// A facility-scale shortfall: an RFQ to make (`POST /v1/rfqs`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct RfqDraftView {
+    /// The model.
+    pub model: String,
+    /// GPUs.
+    pub gpus: u32,
+    /// The period's first hour.
+    pub start: String,
+    /// Its hours.
+    pub hours: u32,
+}
+
+/// The proposal: what would close the plan's gaps, placed by no one yet.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct ProposalView {
+    /// Bids for the shortfalls and asks for the surpluses.
+    pub orders: Vec<ProposedOrderView>,
+    /// RFQs for facility-scale shortfalls (4,096 GPUs or more in a period).
+    pub rfqs: Vec<RfqDraftView>,
+    /// What the bids would cost at most.
+    pub cost: Money,
+    /// What the asks would bring if all sold.
+    pub value: Money,
+    /// Periods it could not price (no forward curve for the model and no `limit`):
+    /// `model@start`.
+    pub unpriced: Vec<String>,
+    /// Surplus left unsold (nothing held it on one line or pool for the whole period):
+    /// `model@start: N GPUs`.
+    pub unsold: Vec<String>,
+}
+
+/// A plan against a participant's position, and its proposal (`POST /v1/positions/plan`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct PlanView {
+    /// Whose.
+    pub participant: String,
+    /// The moment held capacity is counted at.
+    pub as_of: String,
+    /// `week` or `month`.
+    pub period: String,
+    /// Each period of demand against what is held, in the plan's order.
+    pub periods: Vec<PlanPeriodView>,
+    /// What would close the gaps.
+    pub proposal: ProposalView,
+}

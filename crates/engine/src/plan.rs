@@ -1,0 +1,284 @@
+//! A capacity plan against what a participant holds, as pure functions: its demand per
+//! model and period (weeks or UTC months, at most `MAX_PLAN_MONTHS` ahead) compared with
+//! the GPUs it holds at every hour of each period (`compare`), and a proposal that
+//! closes the gaps (`propose`): bids at the forward curve (or a limit given) for a
+//! shortfall, a draft RFQ when the shortfall is facility-scale, resale asks (or, for a
+//! provider, asks from its pools) for a surplus. The rules are in `docs/positions.md`
+//! ("Capacity plans").
+
+use crate::ids::{ContractId, PoolId};
+use crate::units::{Hour, Window, notional_micros};
+use std::collections::BTreeMap;
+
+/// One row of demand: `gpus` of `model` needed at every hour of `[start, end)`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Demand {
+    /// The model's name.
+    pub model: String,
+    /// The period's first hour.
+    pub start: Hour,
+    /// The first hour after it.
+    pub end: Hour,
+    /// GPUs needed.
+    pub gpus: u32,
+}
+
+/// Where held capacity comes from, and so how a surplus of it could be sold.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Source {
+    /// A line of a contract the participant bought (resold by a resale ask).
+    Bought(ContractId, u16),
+    /// A pool the participant owns (sold by an ask from the pool).
+    Pool(PoolId),
+    /// Taken from what is held: a contract it sold (a resale, or a provider's sale) or a
+    /// resting ask of its own.
+    Taken,
+}
+
+/// GPUs of a model held (or, `Taken`, taken from what is held) over a window.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Supply<'a> {
+    /// The model's name.
+    pub model: &'a str,
+    /// When.
+    pub window: Window,
+    /// How many.
+    pub gpus: u32,
+    /// Where from.
+    pub source: Source,
+}
+
+/// One period of demand against what is held in it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Gap {
+    /// The demand row.
+    pub demand: Demand,
+    /// The fewest GPUs held at any hour of the period (what it can count on).
+    pub held_min_gpus: u32,
+    /// The most held at any hour of it.
+    pub held_max_gpus: u32,
+}
+
+impl Gap {
+    /// GPUs short at the period's leanest hour (0 when covered).
+    pub fn shortfall_gpus(&self) -> u32 {
+        self.demand.gpus.saturating_sub(self.held_min_gpus)
+    }
+
+    /// GPUs spare at every hour of the period (0 when none).
+    pub fn surplus_gpus(&self) -> u32 {
+        self.held_min_gpus.saturating_sub(self.demand.gpus)
+    }
+}
+
+/// What held at each hour nets to over `[start, end)`: (fewest, most), never below 0.
+fn held_range(supply: &[Supply<'_>], model: &str, start: Hour, end: Hour) -> (u32, u32) {
+    let mut steps: BTreeMap<Hour, i64> = BTreeMap::new();
+    steps.insert(start, 0);
+    for s in supply.iter().filter(|s| s.model == model) {
+        let (from, to) = (s.window.start.max(start), s.window.end.min(end));
+        if from >= to {
+            continue;
+        }
+        let g = i64::from(s.gpus) * if s.source == Source::Taken { -1 } else { 1 };
+        *steps.entry(from).or_default() += g;
+        if to < end {
+            *steps.entry(to).or_default() -= g;
+        }
+    }
+    let (mut level, mut lo, mut hi) = (0i64, i64::MAX, i64::MIN);
+    for delta in steps.values() {
+        level += delta;
+        lo = lo.min(level);
+        hi = hi.max(level);
+    }
+    let clamp = |x: i64| u32::try_from(x.max(0)).unwrap_or(u32::MAX);
+    (clamp(lo), clamp(hi))
+}
+
+/// Each demand row against what `supply` holds in its period.
+pub fn compare(demand: &[Demand], supply: &[Supply<'_>]) -> Vec<Gap> {
+    demand
+        .iter()
+        .map(|d| {
+            let (held_min_gpus, held_max_gpus) = held_range(supply, &d.model, d.start, d.end);
+            Gap {
+                demand: d.clone(),
+                held_min_gpus,
+                held_max_gpus,
+            }
+        })
+        .collect()
+}
+
+/// A bid the proposal would place.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ProposedBid {
+    /// The model.
+    pub model: String,
+    /// GPUs, over the whole window.
+    pub gpus: u32,
+    /// The period short.
+    pub window: Window,
+    /// Its limit per GPU-hour: the curve's over the window, or the limit given.
+    pub price_micros: i64,
+    /// GPUs x hours x price: the most it would cost.
+    pub cost_micros: i64,
+}
+
+/// A shortfall too large for the book: an RFQ to draft.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RfqDraft {
+    /// The model.
+    pub model: String,
+    /// GPUs.
+    pub gpus: u32,
+    /// The period.
+    pub window: Window,
+}
+
+/// An ask the proposal would place for a surplus.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ProposedAsk {
+    /// The model.
+    pub model: String,
+    /// What it sells from: a bought contract's line (a resale) or an owned pool.
+    pub source: Source,
+    /// GPUs over the whole window.
+    pub gpus: u32,
+    /// The period spare.
+    pub window: Window,
+    /// Its price per GPU-hour: the curve's over the window.
+    pub price_micros: i64,
+    /// GPUs x hours x price: what it would bring if all sold.
+    pub value_micros: i64,
+}
+
+/// What the proposal closes the gaps with.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Proposal {
+    /// Bids for shortfalls below facility scale.
+    pub bids: Vec<ProposedBid>,
+    /// RFQs for facility-scale shortfalls.
+    pub rfqs: Vec<RfqDraft>,
+    /// Asks for surpluses.
+    pub asks: Vec<ProposedAsk>,
+    /// Gaps it cannot price (no curve for the model and no limit given), by index into
+    /// the gaps.
+    pub unpriced: Vec<usize>,
+    /// Surplus GPUs it found nothing to sell from (none of it held on one line or pool
+    /// for the whole period), by gap index and GPUs.
+    pub unsold: Vec<(usize, u32)>,
+    /// What the bids would cost at most, in total.
+    pub cost_micros: i64,
+    /// What the asks would bring if all sold, in total.
+    pub value_micros: i64,
+}
+
+/// How the proposal is made.
+#[derive(Clone, Copy, Debug)]
+pub struct Rules {
+    /// A bid's limit in place of the curve's price (micro-USD per GPU-hour).
+    pub limit_micros: Option<i64>,
+    /// A shortfall of at least this many GPUs is drafted as an RFQ, not bid for.
+    pub facility_scale_gpus: u32,
+}
+
+/// The proposal closing `gaps`, with `supply`'s lines and pools to sell a surplus from
+/// and `price` the curve's price of a model over a window (`None`: no curve). `None` on
+/// overflow.
+pub fn propose(
+    gaps: &[Gap],
+    supply: &[Supply<'_>],
+    price: impl Fn(&str, Window) -> Option<i64>,
+    rules: Rules,
+) -> Option<Proposal> {
+    let mut p = Proposal::default();
+    for (i, g) in gaps.iter().enumerate() {
+        let Ok(window) = Window::new(g.demand.start, g.demand.end) else {
+            continue;
+        };
+        let model = g.demand.model.clone();
+        let short = g.shortfall_gpus();
+        if short >= rules.facility_scale_gpus && short > 0 {
+            p.rfqs.push(RfqDraft {
+                model,
+                gpus: short,
+                window,
+            });
+            continue;
+        }
+        let quote = || {
+            rules
+                .limit_micros
+                .or_else(|| price(&g.demand.model, window))
+        };
+        if short > 0 {
+            let Some(price_micros) = quote() else {
+                p.unpriced.push(i);
+                continue;
+            };
+            let cost_micros = notional_micros(price_micros, short, window.hours())?;
+            p.cost_micros = p.cost_micros.checked_add(cost_micros)?;
+            p.bids.push(ProposedBid {
+                model,
+                gpus: short,
+                window,
+                price_micros,
+                cost_micros,
+            });
+            continue;
+        }
+        let spare = g.surplus_gpus();
+        if spare == 0 {
+            continue;
+        }
+        let Some(price_micros) = price(&g.demand.model, window) else {
+            p.unpriced.push(i);
+            continue;
+        };
+        let left = sell_from(
+            &mut p,
+            supply,
+            (&g.demand.model, window, spare),
+            price_micros,
+        )?;
+        if left > 0 {
+            p.unsold.push((i, left));
+        }
+    }
+    Some(p)
+}
+
+/// Asks for `spare` GPUs of `model` over `window` from the lines and pools that hold it
+/// for the whole window, largest first; the GPUs left unsold. `None` on overflow.
+fn sell_from(
+    p: &mut Proposal,
+    supply: &[Supply<'_>],
+    (model, window, mut spare): (&str, Window, u32),
+    price_micros: i64,
+) -> Option<u32> {
+    let mut sources: Vec<&Supply<'_>> = supply
+        .iter()
+        .filter(|s| s.model == model && s.source != Source::Taken && s.window.covers(&window))
+        .collect();
+    sources.sort_by_key(|s| (std::cmp::Reverse(s.gpus), s.source));
+    for s in sources {
+        if spare == 0 {
+            break;
+        }
+        let gpus = spare.min(s.gpus);
+        let value_micros = notional_micros(price_micros, gpus, window.hours())?;
+        p.value_micros = p.value_micros.checked_add(value_micros)?;
+        p.asks.push(ProposedAsk {
+            model: model.to_string(),
+            source: s.source,
+            gpus,
+            window,
+            price_micros,
+            value_micros,
+        });
+        spare -= gpus;
+    }
+    Some(spare)
+}

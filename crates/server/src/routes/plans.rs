@@ -1,0 +1,352 @@
+//! Capacity plans (`POST /v1/positions/plan`): a participant's demand per model and
+//! period against what it holds, and the proposal that closes the gaps, as a dry run.
+//! Held capacity is read from the read model (contracts, resting asks, owned pools);
+//! the comparison and the proposal are the engine's `plan::compare` and `plan::propose`
+//! (priced by `MarkCurve::price_over`). Nothing is placed and nothing is stored.
+
+use crate::limits::{POSITION_CONTRACTS_MAX, POSITION_OFFERS_MAX};
+use crate::problem::{Problem, ProblemBody};
+use crate::state::{AppState, Caller};
+use crate::views::money;
+use axum::Json;
+use axum::extract::State;
+use megawatt_api::{
+    PlanBody, PlanPeriodView, PlanView, ProposalView, ProposedOrderView, RfqDraftView,
+};
+use megawatt_engine::Rule;
+use megawatt_engine::contract::ContractRecord;
+use megawatt_engine::curve::PeriodKind;
+use megawatt_engine::ids::{ContractId, ParticipantId, PoolId};
+use megawatt_engine::limits::{MAX_PLAN_MONTHS, MAX_PLAN_ROWS, PLAN_FACILITY_SCALE_GPUS};
+use megawatt_engine::marks::MarkCurve;
+use megawatt_engine::order::Side;
+use megawatt_engine::plan::{self, Demand, Gap, Proposal, Rules, Source, Supply};
+use megawatt_engine::portfolio::standing;
+use megawatt_engine::units::{Hour, Window};
+use megawatt_store::StoreError;
+use megawatt_store::reader::{OrderRecord, Reader};
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
+
+/// Your capacity plan against what you hold, and what would close its gaps: for each
+/// row (GPUs of a model needed at every hour of a week or month, at most 36 months
+/// ahead), the fewest and most GPUs you hold in it (bought, less what you resold or
+/// list; a provider's pools, less what it sold or lists), the shortfall and the
+/// surplus; and a proposal: bids at the forward curve (or `limit`) for the shortfalls,
+/// an RFQ for a facility-scale one, asks for the surpluses (resales of your contracts'
+/// lines, or a provider's pools). A dry run: nothing is placed.
+#[utoipa::path(post, path = "/v1/positions/plan", tag = "positions", request_body = PlanBody,
+    responses((status = 200, body = PlanView), (status = "4XX", body = ProblemBody)), security(("bearer" = [])))]
+pub async fn plan(
+    State(state): State<Arc<AppState>>,
+    caller: Caller,
+    body: crate::extract::Body<PlanBody>,
+) -> Result<Json<PlanView>, Problem> {
+    let body = body.value;
+    let who = caller.id;
+    let at_ms = match body.as_of.as_deref() {
+        Some(raw) => super::hour_field("as_of", raw)?.start_ms(),
+        None => super::market_ms(&state),
+    };
+    let as_of = Hour::containing(at_ms);
+    let kind = match body.period.as_str() {
+        "week" => PeriodKind::Week,
+        "month" => PeriodKind::Month,
+        other => {
+            let detail = format!("period: {other:?} is not week or month");
+            return Err(Problem::invalid("period", detail));
+        }
+    };
+    let limit = body
+        .limit
+        .as_deref()
+        .map(|raw| {
+            crate::parse::usd(raw).map_err(|e| Problem::invalid("limit", format!("limit: {e}")))
+        })
+        .transpose()?;
+    let names = state.seq.names();
+    let known = |m: &str| names.models.iter().any(|g| g.id == m);
+    let demand = demand(&body, kind, as_of, known)?;
+    let models: BTreeSet<String> = demand.iter().map(|d| d.model.clone()).collect();
+    let held = state
+        .read(move |r| read_held(r, who, at_ms, models))
+        .await?
+        .ok_or_else(|| {
+            let detail = format!(
+                "more than {POSITION_CONTRACTS_MAX} contracts or {POSITION_OFFERS_MAX} open orders to plan against"
+            );
+            Problem::rule(Rule::QuantityTooLarge, "rows", &detail)
+        })?;
+    let supply = held.supply(who, at_ms);
+    let gaps = plan::compare(&demand, &supply);
+    let rules = Rules {
+        limit_micros: limit,
+        facility_scale_gpus: PLAN_FACILITY_SCALE_GPUS,
+    };
+    let price = |model: &str, w: Window| held.curves.get(model).and_then(|c| c.price_over(w));
+    let proposal = plan::propose(&gaps, &supply, price, rules).ok_or_else(|| {
+        Problem::rule(
+            Rule::QuantityTooLarge,
+            "rows",
+            "the proposal's figures do not fit in micro-USD",
+        )
+    })?;
+    Ok(Json(PlanView {
+        participant: who.to_string(),
+        as_of: as_of.to_string(),
+        period: body.period.clone(),
+        periods: gaps.iter().map(period_view).collect(),
+        proposal: proposal_view(&proposal, &gaps),
+    }))
+}
+
+/// The plan's rows, each checked: a known model, a period's first hour from the
+/// current period on and within `MAX_PLAN_MONTHS`, some GPUs, once per model and period.
+fn demand(
+    body: &PlanBody,
+    kind: PeriodKind,
+    as_of: Hour,
+    known: impl Fn(&str) -> bool,
+) -> Result<Vec<Demand>, Problem> {
+    if body.rows.is_empty() || body.rows.len() > MAX_PLAN_ROWS {
+        let detail = format!(
+            "rows: {} rows; a plan has 1 to {MAX_PLAN_ROWS}",
+            body.rows.len()
+        );
+        return Err(Problem::rule(Rule::OutOfRange, "rows", &detail));
+    }
+    let first = kind.of(as_of).0;
+    let mut horizon = as_of.month_start();
+    for _ in 0..MAX_PLAN_MONTHS {
+        horizon = horizon.next_month_start();
+    }
+    let mut seen = BTreeSet::new();
+    let mut out = Vec::with_capacity(body.rows.len());
+    for (i, row) in body.rows.iter().enumerate() {
+        let field = |f: &str| format!("rows[{i}].{f}");
+        let start = super::hour_field(&field("start"), &row.start)?;
+        let (period_start, end) = kind.of(start);
+        let refuse =
+            |rule: Rule, f: &str, detail: String| Err(Problem::rule(rule, &field(f), &detail));
+        if period_start != start {
+            let what = if kind == PeriodKind::Week {
+                "a Monday"
+            } else {
+                "the 1st of a month"
+            };
+            return refuse(
+                Rule::OutOfRange,
+                "start",
+                format!("{start} is not {what}, 00:00 UTC"),
+            );
+        }
+        if start < first || end > horizon {
+            let detail = format!(
+                "{start} is not from the current {} to {MAX_PLAN_MONTHS} months ahead",
+                body.period
+            );
+            return refuse(Rule::OutOfRange, "start", detail);
+        }
+        if !known(&row.model) {
+            return refuse(
+                Rule::UnknownModel,
+                "model",
+                format!("no model {:?}", row.model),
+            );
+        }
+        if row.gpus == 0 {
+            return refuse(Rule::ZeroGpus, "gpus", "0 GPUs".to_string());
+        }
+        if !seen.insert((row.model.clone(), start)) {
+            let detail = format!("{} at {start} is in the plan twice", row.model);
+            return refuse(Rule::DuplicateRecord, "start", detail);
+        }
+        out.push(Demand {
+            model: row.model.clone(),
+            start,
+            end,
+            gpus: row.gpus,
+        });
+    }
+    Ok(out)
+}
+
+/// What a participant holds, read in one go.
+struct Held {
+    contracts: Vec<ContractRecord>,
+    /// Each pool's model.
+    models: BTreeMap<u64, String>,
+    orders: Vec<OrderRecord>,
+    pools: Vec<(u64, String, u32)>,
+    curves: BTreeMap<String, MarkCurve>,
+}
+
+fn read_held(
+    r: &mut Reader,
+    who: ParticipantId,
+    at_ms: u64,
+    models: BTreeSet<String>,
+) -> Result<Option<Held>, StoreError> {
+    let from = Hour::containing(at_ms);
+    let (Some(contracts), Some(orders)) = (
+        r.held_contracts(Some(who), (from, at_ms), POSITION_CONTRACTS_MAX)?,
+        r.open_orders(Some(who), POSITION_OFFERS_MAX)?,
+    ) else {
+        return Ok(None);
+    };
+    let (places, _) = r.pool_places()?;
+    let mut curves = BTreeMap::new();
+    for model in models {
+        if let Some(c) = r.curve(&model, from)? {
+            let kind = |k: &str| PeriodKind::ALL.into_iter().find(|p| p.as_str() == k);
+            let pts = c
+                .points
+                .iter()
+                .filter_map(|p| Some((kind(&p.kind)?, p.start, p.end, p.price_micros)));
+            if let Some(m) = MarkCurve::new(c.at, pts) {
+                curves.insert(model, m);
+            }
+        }
+    }
+    Ok(Some(Held {
+        contracts,
+        models: places.into_iter().map(|(id, p)| (id, p.model)).collect(),
+        orders,
+        pools: r.owned_pools(who)?,
+        curves,
+    }))
+}
+
+impl Held {
+    /// What `who` holds from `at_ms` on: its bought lines, less its sold ones and its
+    /// resting asks; its pools for as far as a plan reaches.
+    fn supply(&self, who: ParticipantId, at_ms: u64) -> Vec<Supply<'_>> {
+        let from = Hour::containing(at_ms);
+        let model = |pool: PoolId| self.models.get(&pool.0).map_or("", String::as_str);
+        let mut v = Vec::new();
+        for c in &self.contracts {
+            let Some(s) = standing(c, at_ms) else {
+                continue;
+            };
+            for (i, l) in c.lines.iter().enumerate() {
+                let Ok(window) = Window::new(l.window.start.max(from), l.window.end.min(s.ends))
+                else {
+                    continue;
+                };
+                let line = u16::try_from(i).unwrap_or(u16::MAX);
+                for (party, source) in [
+                    (c.buyer, Source::Bought(c.id, line)),
+                    (c.seller, Source::Taken),
+                ] {
+                    if party == who {
+                        v.push(Supply {
+                            model: model(l.pool),
+                            window,
+                            gpus: l.gpus,
+                            source,
+                        });
+                    }
+                }
+            }
+        }
+        for o in self.orders.iter().filter(|o| o.side == Side::Sell) {
+            let hours = u64::from(o.window.hours().max(1));
+            let open = (u64::from(o.gpus) * hours).saturating_sub(o.filled_gpu_hours) / hours;
+            let gpus = u32::try_from(open).unwrap_or(u32::MAX);
+            v.push(Supply {
+                model: &o.model,
+                window: o.window,
+                gpus,
+                source: Source::Taken,
+            });
+        }
+        let mut to = from.month_start();
+        for _ in 0..=MAX_PLAN_MONTHS {
+            to = to.next_month_start();
+        }
+        if let Ok(window) = Window::new(from, to) {
+            for (id, m, gpus) in &self.pools {
+                v.push(Supply {
+                    model: m,
+                    window,
+                    gpus: *gpus,
+                    source: Source::Pool(PoolId(*id)),
+                });
+            }
+        }
+        v
+    }
+}
+
+fn period_view(g: &Gap) -> PlanPeriodView {
+    PlanPeriodView {
+        model: g.demand.model.clone(),
+        start: g.demand.start.to_string(),
+        end: g.demand.end.to_string(),
+        demand_gpus: g.demand.gpus,
+        held_min_gpus: g.held_min_gpus,
+        held_max_gpus: g.held_max_gpus,
+        shortfall_gpus: g.shortfall_gpus(),
+        surplus_gpus: g.surplus_gpus(),
+    }
+}
+
+fn proposal_view(p: &Proposal, gaps: &[Gap]) -> ProposalView {
+    let at = |i: usize| format!("{}@{}", gaps[i].demand.model, gaps[i].demand.start);
+    let mut orders: Vec<ProposedOrderView> = p
+        .bids
+        .iter()
+        .map(|b| ProposedOrderView {
+            side: "buy".into(),
+            model: b.model.clone(),
+            contract: None,
+            line: None,
+            pool: None,
+            gpus: b.gpus,
+            start: b.window.start.to_string(),
+            hours: b.window.hours(),
+            price: money(b.price_micros),
+            notional: money(b.cost_micros),
+        })
+        .collect();
+    orders.extend(p.asks.iter().map(|a| {
+        let (contract, line, pool) = match a.source {
+            Source::Bought(c, l) => (Some(ContractId::to_string(&c)), Some(l), None),
+            Source::Pool(pool) => (None, None, Some(pool.to_string())),
+            Source::Taken => (None, None, None),
+        };
+        ProposedOrderView {
+            side: "sell".into(),
+            model: a.model.clone(),
+            contract,
+            line,
+            pool,
+            gpus: a.gpus,
+            start: a.window.start.to_string(),
+            hours: a.window.hours(),
+            price: money(a.price_micros),
+            notional: money(a.value_micros),
+        }
+    }));
+    ProposalView {
+        orders,
+        rfqs: p
+            .rfqs
+            .iter()
+            .map(|r| RfqDraftView {
+                model: r.model.clone(),
+                gpus: r.gpus,
+                start: r.window.start.to_string(),
+                hours: r.window.hours(),
+            })
+            .collect(),
+        cost: money(p.cost_micros),
+        value: money(p.value_micros),
+        unpriced: p.unpriced.iter().map(|&i| at(i)).collect(),
+        unsold: p
+            .unsold
+            .iter()
+            .map(|&(i, n)| format!("{}: {n} GPUs", at(i)))
+            .collect(),
+    }
+}
