@@ -197,15 +197,8 @@ fn read_held(
     let (places, _) = r.pool_places()?;
     let mut curves = BTreeMap::new();
     for model in models {
-        if let Some(c) = r.curve(&model, from)? {
-            let kind = |k: &str| PeriodKind::ALL.into_iter().find(|p| p.as_str() == k);
-            let pts = c
-                .points
-                .iter()
-                .filter_map(|p| Some((kind(&p.kind)?, p.start, p.end, p.price_micros)));
-            if let Some(m) = MarkCurve::new(c.at, pts) {
-                curves.insert(model, m);
-            }
+        if let Some((m, _)) = super::portfolio::mark_curve(r, &model, from)? {
+            curves.insert(model, m);
         }
     }
     Ok(Some(Held {

@@ -331,16 +331,8 @@ fn read_records(
         .collect();
     let (mut curves, mut points) = (BTreeMap::new(), BTreeMap::new());
     for model in models {
-        let Some(c) = r.curve(&model, Hour::containing(at_ms))? else {
-            continue;
-        };
-        let kind = |k: &str| PeriodKind::ALL.into_iter().find(|p| p.as_str() == k);
-        let pts = c
-            .points
-            .iter()
-            .filter_map(|p| Some((kind(&p.kind)?, p.start, p.end, p.price_micros)));
-        if let Some(m) = MarkCurve::new(c.at, pts) {
-            points.insert(model.clone(), c.points.len() as u32);
+        if let Some((m, n)) = mark_curve(r, &model, Hour::containing(at_ms))? {
+            points.insert(model.clone(), n);
             curves.insert(model, m);
         }
     }
@@ -356,6 +348,25 @@ fn read_records(
         points,
         names,
     }))
+}
+
+/// The curve of `model` in force at `at`, as the engine marks by it, and its number of
+/// points (`None`: no curve).
+pub(super) fn mark_curve(
+    r: &mut Reader,
+    model: &str,
+    at: Hour,
+) -> Result<Option<(MarkCurve, u32)>, StoreError> {
+    let Some(c) = r.curve(model, at)? else {
+        return Ok(None);
+    };
+    let kind = |k: &str| PeriodKind::ALL.into_iter().find(|p| p.as_str() == k);
+    let pts = c
+        .points
+        .iter()
+        .filter_map(|p| Some((kind(&p.kind)?, p.start, p.end, p.price_micros)));
+    let n = u32::try_from(c.points.len()).unwrap_or(u32::MAX);
+    Ok(MarkCurve::new(c.at, pts).map(|m| (m, n)))
 }
 
 fn names_of(r: &mut Reader, ids: impl Iterator<Item = ParticipantId>) -> Result<Names, StoreError> {
