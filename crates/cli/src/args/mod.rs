@@ -529,6 +529,9 @@ pub enum PlanCmd {
     /// The plan against what you hold, period by period, and the proposal that closes
     /// its gaps (bids at the forward curve, RFQs for facility-scale shortfalls, resale
     /// asks for surpluses): a dry run, nothing is placed.
+    #[command(
+        after_help = "Examples:\n  mw plan show demand.csv\n  mw plan show demand.csv --period week --limit 2.40\n  mw plan show plan.json --as-of 2027-01-01\n\nA CSV: a header model,start,gpus, then rows such as h100-sxm,M+3,256 (M+N: the 1st of\nthe Nth month from this one; W+N: the Monday N weeks on; or a date)."
+    )]
     Show {
         /// The plan: a CSV file (model,start,gpus) or a JSON file of the API's plan body.
         file: std::path::PathBuf,
