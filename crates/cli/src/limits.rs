@@ -12,6 +12,6 @@ pub const QUOTE_LEVELS_MAX: usize = 10;
 pub const USAGE_BATCH_RECORDS: usize = 10_000;
 /// The largest plan file read, bytes (4,096 rows of CSV or JSON fit many times over).
 pub const PLAN_FILE_BYTES_MAX: u64 = 4 * 1024 * 1024;
-/// The furthest a relative plan start (`M+N`) is read, months (a plan reaches 36; a
-/// start beyond is sent as the 37th and refused by the exchange).
-pub const PLAN_MONTHS_AHEAD_MAX: u32 = 37;
+/// The furthest a relative plan start (`M+N`) is read, months: one past the furthest
+/// a plan reaches, so a start beyond is sent and the exchange refuses it by name.
+pub const PLAN_MONTHS_AHEAD_MAX: u32 = megawatt_engine::limits::MAX_PLAN_MONTHS + 1;

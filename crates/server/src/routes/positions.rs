@@ -90,12 +90,11 @@ fn view(c: &ContractRecord, party: Party, at_ms: u64) -> ExitCostView {
                 v.buyer_saving = x.buyer_saving_micros().map(money);
             }
         }
-        Err(NoExit::NoRight) => v.reason = Some("no_right_of_notice".into()),
-        Err(NoExit::Ending(_)) => v.reason = Some("contract_not_in_force".into()),
-        Err(NoExit::Overflow) => v.reason = Some("overflow".into()),
-        Err(NoExit::PastEnd { effective }) => {
-            v.reason = Some("notice_past_end".into());
-            v.effective = Some(effective.to_string());
+        Err(n) => {
+            v.reason = Some(crate::views::positions::no_exit_reason(n).into());
+            if let NoExit::PastEnd { effective } = n {
+                v.effective = Some(effective.to_string());
+            }
         }
     }
     v
