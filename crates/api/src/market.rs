@@ -63,6 +63,9 @@ pub struct OrderView {
     /// Buy: the standing procurement that placed it, e.g. `prc-2`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub procurement: Option<String>,
+    /// The capacity plan whose apply placed it, e.g. `pln-1`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub plan: Option<String>,
     /// `open`, `filled`, `cancelled`, `expired`, `window_started`, `ioc_remainder`, `killed`.
     pub status: String,
 }

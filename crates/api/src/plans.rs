@@ -131,3 +131,87 @@ pub struct PlanView {
     /// What would close the gaps.
     pub proposal: ProposalView,
 }
+
+/// Store a capacity plan (`POST /v1/plans`), to show against your position at any time
+/// and to apply once.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PlanUploadBody {
+    /// `week` or `month`, as in [`PlanBody`].
+    pub period: String,
+    /// The demand, one row per model and period (1 to 4,096 rows).
+    pub rows: Vec<PlanRow>,
+    /// A bid's limit per GPU-hour, USD, in place of the forward curve's price.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub limit: Option<String>,
+}
+
+/// A stored plan (`GET /v1/plans/{id}`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct StoredPlanView {
+    /// Its id, e.g. `pln-1`.
+    pub id: String,
+    /// Whose.
+    pub participant: String,
+    /// `week` or `month`.
+    pub period: String,
+    /// A bid's limit per GPU-hour in place of the curve's, if given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub limit: Option<Money>,
+    /// When it was uploaded.
+    pub uploaded_at: String,
+    /// When it was applied; absent until then.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub applied_at: Option<String>,
+    /// The demand rows (empty in a list).
+    pub rows: Vec<PlanRow>,
+    /// The orders its apply placed or refused (empty until applied).
+    pub orders: Vec<PlanOrderView>,
+    /// Not yet applied: the plan against your position now, and what apply would place.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub proposal: Option<PlanView>,
+}
+
+/// One order a plan's apply placed or refused.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct PlanOrderView {
+    /// What was asked: side, model, source, GPUs, window and price.
+    #[serde(flatten)]
+    pub order: ProposedOrderView,
+    /// Placed: the order's id, e.g. `ord-7` (its bids and asks name the plan).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub placed: Option<String>,
+    /// Placed: the order's status (`open`, `filled`, ...).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<String>,
+    /// Refused: why (the rule's code, the field and a sentence); nothing of it changed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refused: Option<PlanRefusalView>,
+}
+
+/// Why an order of a plan was refused.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct PlanRefusalView {
+    /// The rule's code, as in docs/errors.md.
+    pub code: String,
+    /// The field of the order at fault.
+    pub field: String,
+    /// A sentence naming the values.
+    pub detail: String,
+}
+
+/// What `POST /v1/plans/{id}/apply` did.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct PlanAppliedView {
+    /// The plan.
+    pub plan: String,
+    /// When it was applied.
+    pub applied_at: String,
+    /// False when this call found it applied already and placed nothing.
+    pub applied_now: bool,
+    /// Each order placed or refused, in the proposal's order.
+    pub orders: Vec<PlanOrderView>,
+    /// Facility-scale shortfalls: RFQs to make yourself (`mw rfq create`), which an apply
+    /// does not open (an RFQ's terms are yours to set). Empty when `applied_now` is false.
+    pub rfqs: Vec<RfqDraftView>,
+}

@@ -1,5 +1,5 @@
 //! `mw plan …`: a capacity plan read from a CSV or JSON file, sent as the API's plan
-//! body, and its comparison and proposal printed.
+//! body (a dry run, or stored), a stored plan shown or applied, and each answer printed.
 
 use crate::args::PlanCmd;
 use crate::client::{Client, Failure};
@@ -8,14 +8,85 @@ use crate::limits::PLAN_FILE_BYTES_MAX;
 use crate::output::{Mode, show, t, table, usd};
 use megawatt_api as api;
 
-/// `mw plan show FILE [--period] [--limit] [--as-of]`.
+/// `mw plan show|upload|apply|list`.
 pub fn plan(c: &Client, mode: Mode, cmd: &PlanCmd) -> Result<(), Failure> {
-    let PlanCmd::Show {
-        file,
-        period,
-        limit,
-        as_of,
-    } = cmd;
+    match cmd {
+        PlanCmd::Show {
+            file,
+            period,
+            limit,
+            as_of,
+        } => {
+            if let Some(id) = stored_id(file) {
+                let v: api::StoredPlanView = c.get(&format!("/v1/plans/{id}"))?;
+                show(mode, &v, print_stored);
+                return Ok(());
+            }
+            let mut body = read_body(file, period, limit)?;
+            if let Some(at) = input::start_arg(as_of)? {
+                body.as_of = Some(at);
+            }
+            let v: api::PlanView = c.post("/v1/positions/plan", &body)?;
+            show(mode, &v, print);
+        }
+        PlanCmd::Upload {
+            file,
+            period,
+            limit,
+        } => {
+            let body = read_body(file, period, limit)?;
+            let upload = api::PlanUploadBody {
+                period: body.period,
+                rows: body.rows,
+                limit: body.limit,
+            };
+            let v: api::StoredPlanView = c.post("/v1/plans", &upload)?;
+            show(mode, &v, |v| {
+                println!(
+                    "plan {} stored: {} rows by {}; see it with mw plan show {0}, place it with mw plan apply {0}",
+                    v.id,
+                    v.rows.len(),
+                    v.period
+                );
+            });
+        }
+        PlanCmd::Apply { plan } => {
+            let v: api::PlanAppliedView =
+                c.post(&format!("/v1/plans/{plan}/apply"), &api::Empty {})?;
+            show(mode, &v, print_applied);
+        }
+        PlanCmd::List => {
+            let v: api::Page<api::StoredPlanView> = c.get("/v1/plans")?;
+            show(mode, &v, |p| {
+                let rows: Vec<Vec<String>> = p
+                    .items
+                    .iter()
+                    .map(|x| {
+                        let applied = x.applied_at.as_deref().map_or("not yet".into(), t);
+                        vec![x.id.clone(), x.period.clone(), t(&x.uploaded_at), applied]
+                    })
+                    .collect();
+                table(&["plan", "period", "uploaded", "applied"], &rows);
+            });
+        }
+    }
+    Ok(())
+}
+
+/// A stored plan's id given in place of a file (`pln-3`), when no such file exists.
+fn stored_id(file: &std::path::Path) -> Option<String> {
+    let name = file.to_str()?;
+    let digits = name.strip_prefix("pln-")?;
+    let plain = !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit());
+    (plain && !file.exists()).then(|| name.to_string())
+}
+
+/// The API's plan body from a CSV or JSON file, with `--period` and `--limit` applied.
+fn read_body(
+    file: &std::path::Path,
+    period: &Option<String>,
+    limit: &Option<String>,
+) -> Result<api::PlanBody, Failure> {
     let meta =
         std::fs::metadata(file).map_err(|e| Failure::usage(format!("{}: {e}", file.display())))?;
     if meta.len() > PLAN_FILE_BYTES_MAX {
@@ -46,12 +117,7 @@ pub fn plan(c: &Client, mode: Mode, cmd: &PlanCmd) -> Result<(), Failure> {
     if limit.is_some() {
         body.limit = limit.clone();
     }
-    if let Some(at) = input::start_arg(as_of)? {
-        body.as_of = Some(at);
-    }
-    let v: api::PlanView = c.post("/v1/positions/plan", &body)?;
-    show(mode, &v, print);
-    Ok(())
+    Ok(body)
 }
 
 /// The rows of a CSV plan: a header naming model, start and gpus (in any order), then
@@ -163,42 +229,14 @@ fn print(v: &api::PlanView) {
     table(&["model", "from", "needed", "held", "gap"], &rows);
     let pr = &v.proposal;
     println!("\nproposal (a dry run; nothing is placed):");
-    let rows: Vec<Vec<String>> = pr
-        .orders
-        .iter()
-        .map(|o| {
-            let from = match (&o.contract, o.line, &o.pool) {
-                (Some(c), Some(l), _) => format!("{c} line {l}"),
-                (_, _, Some(p)) => p.clone(),
-                _ => "the book".into(),
-            };
-            vec![
-                o.side.clone(),
-                o.model.clone(),
-                o.gpus.to_string(),
-                t(&o.start),
-                format!("{}h", o.hours),
-                usd(&o.price),
-                usd(&o.notional),
-                from,
-            ]
-        })
-        .collect();
+    let rows: Vec<Vec<String>> = pr.orders.iter().map(order_cells).collect();
     table(
         &[
             "side", "model", "gpus", "start", "hours", "price", "notional", "from",
         ],
         &rows,
     );
-    for r in &pr.rfqs {
-        println!(
-            "RFQ to draft: {} {} GPUs from {} for {}h (mw rfq create)",
-            r.gpus,
-            r.model,
-            t(&r.start),
-            r.hours
-        );
-    }
+    rfq_drafts(&pr.rfqs);
     println!(
         "bids cost at most {}; asks bring {} if all sold",
         usd(&pr.cost),
@@ -209,5 +247,98 @@ fn print(v: &api::PlanView) {
     }
     for u in &pr.unsold {
         println!("surplus with nothing to sell it from: {u}");
+    }
+}
+
+/// An order of a proposal as table cells: side, model, GPUs, start, hours, price,
+/// notional, where from.
+fn order_cells(o: &api::ProposedOrderView) -> Vec<String> {
+    let from = match (&o.contract, o.line, &o.pool) {
+        (Some(c), Some(l), _) => format!("{c} line {l}"),
+        (_, _, Some(p)) => p.clone(),
+        _ => "the book".into(),
+    };
+    vec![
+        o.side.clone(),
+        o.model.clone(),
+        o.gpus.to_string(),
+        t(&o.start),
+        format!("{}h", o.hours),
+        usd(&o.price),
+        usd(&o.notional),
+        from,
+    ]
+}
+
+fn rfq_drafts(rfqs: &[api::RfqDraftView]) {
+    for r in rfqs {
+        println!(
+            "RFQ to draft: {} {} GPUs from {} for {}h (mw rfq create)",
+            r.gpus,
+            r.model,
+            t(&r.start),
+            r.hours
+        );
+    }
+}
+
+/// The orders a plan's apply placed or refused.
+fn applied_table(orders: &[api::PlanOrderView]) {
+    let rows: Vec<Vec<String>> = orders
+        .iter()
+        .map(|o| {
+            let mut cells = order_cells(&o.order);
+            cells.push(match (&o.placed, &o.status, &o.refused) {
+                (Some(id), Some(status), _) => format!("{id} {status}"),
+                (_, _, Some(r)) => format!("refused: {} ({}): {}", r.code, r.field, r.detail),
+                _ => String::new(),
+            });
+            cells
+        })
+        .collect();
+    table(
+        &[
+            "side", "model", "gpus", "start", "hours", "price", "notional", "from", "order",
+        ],
+        &rows,
+    );
+}
+
+fn print_applied(v: &api::PlanAppliedView) {
+    if v.applied_now {
+        println!("plan {} applied at {}:", v.plan, t(&v.applied_at));
+    } else {
+        println!(
+            "plan {} was applied at {}; nothing placed now. Its orders:",
+            v.plan,
+            t(&v.applied_at)
+        );
+    }
+    applied_table(&v.orders);
+    rfq_drafts(&v.rfqs);
+}
+
+fn print_stored(v: &api::StoredPlanView) {
+    let limit = v
+        .limit
+        .as_ref()
+        .map_or(String::new(), |l| format!(", bids at most {}", usd(l)));
+    println!(
+        "plan {} of {} by {}{limit}, uploaded {}",
+        v.id,
+        v.participant,
+        v.period,
+        t(&v.uploaded_at)
+    );
+    match (&v.applied_at, &v.proposal) {
+        (Some(at), _) => {
+            println!("applied {}:", t(at));
+            applied_table(&v.orders);
+        }
+        (None, Some(p)) => {
+            println!("not applied yet; mw plan apply {} would place:\n", v.id);
+            print(p);
+        }
+        (None, None) => {}
     }
 }

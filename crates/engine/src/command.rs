@@ -5,8 +5,8 @@ use crate::contract::{Cause, Causes, Pricing, Terms, TermsV1};
 use crate::delivery::DeliveryTerms;
 use crate::entities::Roles;
 use crate::ids::{
-    ContractId, FacilityId, OrderId, ParticipantId, PoolId, ProcurementId, QuoteId, ReservationId,
-    RfqId,
+    ContractId, FacilityId, OrderId, ParticipantId, PlanId, PoolId, ProcurementId, QuoteId,
+    ReservationId, RfqId,
 };
 use crate::money::FeeRates;
 use crate::order::{AskSource, TimeInForce};
@@ -247,6 +247,50 @@ pub enum Command {
         /// The procurement.
         procurement: ProcurementId,
     },
+    /// Any participant: store a capacity plan (`planning.rs`): its demand per model and
+    /// period, checked as `plan::demand` checks it.
+    UploadPlan(PlanSpec),
+    /// The plan's owner: place the orders its proposal made (`planning.rs`), once. Each
+    /// is placed or refused on its own; the plan is applied either way.
+    ApplyPlan {
+        /// The plan.
+        plan: PlanId,
+        /// The proposal's orders, as the server computed it from the plan.
+        orders: Vec<PlannedOrder>,
+    },
+}
+
+/// A capacity plan: GPUs of each model needed at every hour of each week or month.
+/// The journal's shape: it never changes.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PlanSpec {
+    /// Weeks or months.
+    pub period: crate::curve::PeriodKind,
+    /// The demand, one row per model and period.
+    pub rows: Vec<PlanRowSpec>,
+    /// A bid's limit per GPU-hour in place of the forward curve's, micro-USD.
+    pub limit_price_micros: Option<i64>,
+}
+
+/// One row of a plan: `gpus` of `model` in the period starting at `start`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PlanRowSpec {
+    /// GPU model id.
+    pub model: String,
+    /// The period's first hour.
+    pub start: Hour,
+    /// GPUs needed at every hour of it.
+    pub gpus: u32,
+}
+
+/// One order of a plan's proposal.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PlannedOrder {
+    /// A bid for a shortfall.
+    Bid(BidSpec),
+    /// An ask for a surplus (a resale, or from a pool).
+    Ask(AskSpec),
 }
 
 /// A standing procurement: keep `gpus` GPUs of `model` held for `hours` hours from the

@@ -88,6 +88,8 @@ pub struct Engine {
     pub(crate) market: crate::market_data::MarketData,
     /// Live standing procurements (`procure.rs`); ended ones live in the server's tables.
     pub(crate) procurements: BTreeMap<crate::ids::ProcurementId, crate::procurement::Procurement>,
+    /// Stored capacity plans (`planning.rs`): whose, and whether applied.
+    pub(crate) plans: BTreeMap<crate::ids::PlanId, crate::plan::PlanState>,
 }
 
 /// What ticks must do, by hour. The order and contract buckets are cleaned lazily:
@@ -221,6 +223,7 @@ impl Engine {
             reliability: BTreeMap::new(),
             market: crate::market_data::MarketData::default(),
             procurements: BTreeMap::new(),
+            plans: BTreeMap::new(),
         };
         for m in default_models() {
             e.push_model(m);
@@ -380,6 +383,8 @@ impl Engine {
                 self.set_index_methodology(&ctx, *version, events)
             }
             Command::SetDeliveryDefaults(terms) => self.set_delivery_defaults(&ctx, terms, events),
+            Command::UploadPlan(spec) => self.upload_plan(&ctx, spec, events),
+            Command::ApplyPlan { plan, orders } => self.apply_plan(&ctx, (*plan, orders), events),
         }
     }
 

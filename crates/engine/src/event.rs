@@ -456,4 +456,38 @@ pub enum Event {
         /// Why.
         reason: crate::procurement::ProcurementEnd,
     },
+    /// A participant stored a capacity plan.
+    PlanUploaded {
+        /// The plan.
+        plan: crate::ids::PlanId,
+        /// Its owner.
+        owner: ParticipantId,
+        /// What it asks for.
+        spec: crate::command::PlanSpec,
+    },
+    /// A plan's orders were placed (their own events come before this one): each
+    /// order of the command's list, in its order, with what became of it.
+    PlanApplied {
+        /// The plan.
+        plan: crate::ids::PlanId,
+        /// Each order and its outcome.
+        orders: Vec<(crate::command::PlannedOrder, PlanOutcome)>,
+    },
+}
+
+/// What became of one order of a plan.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PlanOutcome {
+    /// Placed as this order.
+    Placed(OrderId),
+    /// Refused, changing nothing.
+    Refused {
+        /// The rule's code.
+        rule: String,
+        /// The field at fault, in the order's spec.
+        field: String,
+        /// A sentence naming the values.
+        detail: String,
+    },
 }

@@ -94,6 +94,12 @@ id_type!(
     "prc"
 );
 
+id_type!(
+    /// A stored capacity plan (`planning.rs`).
+    PlanId,
+    "pln"
+);
+
 /// Index of a GPU model in the catalog (the catalog only grows, so indexes are stable).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct ModelIdx(pub u16);
@@ -129,6 +135,8 @@ pub struct Counters {
     pub invoice: u64,
     /// Next procurement id.
     pub procurement: u64,
+    /// Next plan id.
+    pub plan: u64,
 }
 
 impl Default for Counters {
@@ -146,6 +154,7 @@ impl Default for Counters {
             transfer: 1,
             invoice: 1,
             procurement: 1,
+            plan: 1,
         }
     }
 }

@@ -80,6 +80,7 @@ pub fn check(e: &Engine) -> Result<(), String> {
     check_delivery(e)?;
     e.market.check(e.last_tick)?;
     e.check_procurements()?;
+    e.check_plans()?;
     check_reservations(e)
 }
 

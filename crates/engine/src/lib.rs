@@ -61,6 +61,7 @@ pub mod money;
 pub mod order;
 pub mod order_map;
 pub mod plan;
+pub mod planning;
 pub mod portfolio;
 pub mod positions;
 pub mod procurement;

@@ -89,6 +89,14 @@ pub const MAX_PLAN_MONTHS: u32 = 36;
 /// Most rows (a model's demand in one week or month) of one capacity plan: 157 weeks of
 /// 26 models.
 pub const MAX_PLAN_ROWS: usize = 4_096;
+/// Most plans one participant stores (applied ones included: they keep their orders'
+/// names).
+pub const MAX_PLANS_PER_PARTICIPANT: usize = 1_024;
+/// Most plans the exchange stores.
+pub const MAX_PLANS: usize = 100_000;
+/// Most orders one plan's apply places: a bid for each row, and asks from several
+/// lines or pools for some.
+pub const MAX_PLAN_ORDERS: usize = 8_192;
 /// A shortfall of at least this many GPUs in one period is facility-scale: a plan
 /// drafts an RFQ for it rather than bidding on the book.
 pub const PLAN_FACILITY_SCALE_GPUS: u32 = 4_096;

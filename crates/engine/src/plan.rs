@@ -6,9 +6,14 @@
 //! provider, asks from its pools) for a surplus. The rules are in `docs/positions.md`
 //! ("Capacity plans").
 
+use crate::command::PlanSpec;
+use crate::curve::PeriodKind;
 use crate::ids::{ContractId, PoolId};
+use crate::limits::{MAX_PLAN_MONTHS, MAX_PLAN_ROWS};
+use crate::reject::{Rejection, Rule};
 use crate::units::{Hour, Window, notional_micros};
-use std::collections::BTreeMap;
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, BTreeSet};
 
 /// One row of demand: `gpus` of `model` needed at every hour of `[start, end)`.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -23,6 +28,99 @@ pub struct Demand {
     pub gpus: u32,
 }
 
+/// The first hour after the furthest a plan made at `now` may reach: the start of the
+/// month `MAX_PLAN_MONTHS` after `now`'s.
+pub fn horizon(now: Hour) -> Hour {
+    let mut h = now.month_start();
+    for _ in 0..MAX_PLAN_MONTHS {
+        h = h.next_month_start();
+    }
+    h
+}
+
+/// A plan's rows as demand, each checked: 1 to `MAX_PLAN_ROWS` rows; each a known
+/// model (`known`), a period's first hour from `now`'s period to the [`horizon`], some
+/// GPUs, once per model and period. A refusal names the row (`rows[3].start`).
+pub fn demand(
+    spec: &PlanSpec,
+    now: Hour,
+    known: impl Fn(&str) -> bool,
+) -> Result<Vec<Demand>, Rejection> {
+    let n = spec.rows.len();
+    if n == 0 || n > MAX_PLAN_ROWS {
+        let detail = format!("{n} rows; a plan has 1 to {MAX_PLAN_ROWS}");
+        return Err(Rejection::new(Rule::OutOfRange, "rows", detail));
+    }
+    let kind = spec.period;
+    let (first, last) = (kind.of(now).0, horizon(now));
+    let mut seen = BTreeSet::new();
+    let mut out = Vec::with_capacity(n);
+    for (i, row) in spec.rows.iter().enumerate() {
+        let refuse = |rule, field, detail: String| Err(Rejection::new(rule, field, detail).at(i));
+        let (start, end) = kind.of(row.start);
+        if start != row.start {
+            let what = match kind {
+                PeriodKind::Week => "a Monday",
+                PeriodKind::Month => "the 1st of a month",
+            };
+            let detail = format!("{} is not {what}, 00:00 UTC", row.start);
+            return refuse(Rule::OutOfRange, "rows.start", detail);
+        }
+        if start < first || end > last {
+            let detail = format!(
+                "{start} is not from the current {} to {MAX_PLAN_MONTHS} months ahead",
+                kind.as_str()
+            );
+            return refuse(Rule::OutOfRange, "rows.start", detail);
+        }
+        if !known(&row.model) {
+            return refuse(
+                Rule::UnknownModel,
+                "rows.model",
+                format!("no model {:?}", row.model),
+            );
+        }
+        if row.gpus == 0 {
+            return refuse(Rule::ZeroGpus, "rows.gpus", "0 GPUs".to_string());
+        }
+        if !seen.insert((row.model.as_str(), start)) {
+            let detail = format!("{} at {start} is in the plan twice", row.model);
+            return refuse(Rule::DuplicateRecord, "rows.start", detail);
+        }
+        out.push(Demand {
+            model: row.model.clone(),
+            start,
+            end,
+            gpus: row.gpus,
+        });
+    }
+    Ok(out)
+}
+
+/// The demand that can still be met from `now` on: rows whose period has ended are
+/// left out, and the current period counts from the next hour.
+pub fn ahead(demand: Vec<Demand>, now: Hour) -> Vec<Demand> {
+    let next = Hour(now.0.saturating_add(1));
+    demand
+        .into_iter()
+        .filter(|d| d.end > next)
+        .map(|d| Demand {
+            start: d.start.max(next),
+            ..d
+        })
+        .collect()
+}
+
+/// What the engine keeps of a stored plan (`planning.rs`): whose it is and whether it
+/// was applied (its rows live in the server's tables, from `Event::PlanUploaded`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PlanState {
+    /// Who uploaded it.
+    pub owner: crate::ids::ParticipantId,
+    /// Whether its orders were placed.
+    pub applied: bool,
+}
+
 /// Where held capacity comes from, and so how a surplus of it could be sold.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Source {
@@ -33,6 +131,9 @@ pub enum Source {
     /// Taken from what is held: a contract it sold (a resale, or a provider's sale) or a
     /// resting ask of its own.
     Taken,
+    /// Bid for: a resting bid's open GPUs, counted as held so that a plan does not bid
+    /// twice for what is already bid for (never sold from).
+    Bidding,
 }
 
 /// GPUs of a model held (or, `Taken`, taken from what is held) over a window.
@@ -46,6 +147,13 @@ pub struct Supply<'a> {
     pub gpus: u32,
     /// Where from.
     pub source: Source,
+}
+
+impl Supply<'_> {
+    /// Whether an ask could sell from it (a bought line or an owned pool).
+    fn sellable(&self) -> bool {
+        matches!(self.source, Source::Bought(..) | Source::Pool(_))
+    }
 }
 
 /// One period of demand against what is held in it.
@@ -260,7 +368,7 @@ fn sell_from(
 ) -> Option<u32> {
     let mut sources: Vec<&Supply<'_>> = supply
         .iter()
-        .filter(|s| s.model == model && s.source != Source::Taken && s.window.covers(&window))
+        .filter(|s| s.model == model && s.sellable() && s.window.covers(&window))
         .collect();
     sources.sort_by_key(|s| (std::cmp::Reverse(s.gpus), s.source));
     for s in sources {

@@ -113,12 +113,16 @@ pub enum Rule {
     UnknownProcurement,
     /// The procurement is already in the state asked for (paused, or not paused).
     ProcurementState,
+    /// No stored plan with that id (or not the actor's).
+    UnknownPlan,
+    /// The plan was applied already: its orders stand, and are not placed twice.
+    PlanApplied,
 }
 
 impl Rule {
     /// Every rule, in declaration order (the catalog of codes in docs/errors.md is made
     /// from it).
-    pub const ALL: [Rule; 51] = [
+    pub const ALL: [Rule; 53] = [
         Rule::UnknownParticipant,
         Rule::UnknownModel,
         Rule::UnknownRegion,
@@ -170,6 +174,8 @@ impl Rule {
         Rule::NoFeasibleStart,
         Rule::UnknownProcurement,
         Rule::ProcurementState,
+        Rule::UnknownPlan,
+        Rule::PlanApplied,
     ];
 
     /// What the rule means, in a sentence (its doc comment).
@@ -266,6 +272,10 @@ impl Rule {
             Rule::ProcurementState => {
                 "The procurement is already in the state asked for (paused, or not paused)."
             }
+            Rule::UnknownPlan => "No stored plan with that id (or not the actor's).",
+            Rule::PlanApplied => {
+                "The plan was applied already: its orders stand, and are not placed twice."
+            }
         }
     }
 
@@ -323,6 +333,8 @@ impl Rule {
             Rule::NoFeasibleStart => "no_feasible_start",
             Rule::UnknownProcurement => "unknown_procurement",
             Rule::ProcurementState => "procurement_state",
+            Rule::UnknownPlan => "unknown_plan",
+            Rule::PlanApplied => "plan_applied",
         }
     }
 }

@@ -7,13 +7,14 @@ mod common;
 
 use common::*;
 use megawatt_engine::command::{
-    AskSpec, Command, QuoteLineSpec, QuoteSpec, RfqSpec, RfqWants, WantedTerms,
+    AskSpec, BidSpec, Command, PlannedOrder, QuoteLineSpec, QuoteSpec, RfqSpec, RfqWants,
+    WantedTerms,
 };
 use megawatt_engine::contract::{Cause, Causes, ContractStatus, Pricing, Terms};
 use megawatt_engine::delivery::DeliveryTerms;
-use megawatt_engine::event::{CloseReason, Event, QuoteEnd, RfqEnd};
+use megawatt_engine::event::{CloseReason, Event, PlanOutcome, QuoteEnd, RfqEnd};
 use megawatt_engine::ids::{
-    ContractId, FacilityId, ParticipantId, PoolId, ProcurementId, QuoteId, RfqId,
+    ContractId, FacilityId, ParticipantId, PlanId, PoolId, ProcurementId, QuoteId, RfqId,
 };
 use megawatt_engine::order::{AskSource, TimeInForce};
 use megawatt_engine::units::Hour;
@@ -1061,6 +1062,8 @@ fn command_variants_keep_their_places() {
             Command::PauseProcurement { .. } => 35,
             Command::ResumeProcurement { .. } => 36,
             Command::CancelProcurement { .. } => 37,
+            Command::UploadPlan(_) => 38,
+            Command::ApplyPlan { .. } => 39,
         }
     }
     let (rfq, quote) = (rfq_spec(1), quote_spec(RfqId(1), &[(PoolId(1), 1)]));
@@ -1226,11 +1229,28 @@ fn command_variants_keep_their_places() {
         Command::CancelProcurement {
             procurement: ProcurementId(1),
         },
+        Command::UploadPlan(plan_spec()),
+        Command::ApplyPlan {
+            plan: PlanId(1),
+            orders: vec![PlannedOrder::Bid(BidSpec::gtc("h100-sxm", 1, w(1, 2), 1))],
+        },
     ];
     for (i, c) in all.iter().enumerate() {
         assert_eq!(usize::from(place(c)), i, "{c:?} is listed out of place");
         let bytes = postcard::to_allocvec(c).unwrap();
         assert_eq!(bytes[0], place(c), "{c:?} moved in the journal format");
+    }
+}
+
+fn plan_spec() -> megawatt_engine::command::PlanSpec {
+    megawatt_engine::command::PlanSpec {
+        period: megawatt_engine::curve::PeriodKind::Month,
+        rows: vec![megawatt_engine::command::PlanRowSpec {
+            model: "h100-sxm".into(),
+            start: Hour(0),
+            gpus: 1,
+        }],
+        limit_price_micros: None,
     }
 }
 
@@ -1281,6 +1301,8 @@ fn event_variants_keep_their_places() {
             Event::ProcurementResumed { .. } => 37,
             Event::ProcurementBid { .. } => 38,
             Event::ProcurementEnded { .. } => 39,
+            Event::PlanUploaded { .. } => 40,
+            Event::PlanApplied { .. } => 41,
         }
     }
     let c = ContractId(1);
@@ -1370,6 +1392,18 @@ fn event_variants_keep_their_places() {
         Event::ProcurementEnded {
             procurement: ProcurementId(1),
             reason: megawatt_engine::procurement::ProcurementEnd::Completed,
+        },
+        Event::PlanUploaded {
+            plan: PlanId(1),
+            owner: ParticipantId(1),
+            spec: plan_spec(),
+        },
+        Event::PlanApplied {
+            plan: PlanId(1),
+            orders: vec![(
+                PlannedOrder::Bid(BidSpec::gtc("h100-sxm", 1, w(1, 2), 1)),
+                PlanOutcome::Placed(OrderId(1)),
+            )],
         },
     ];
     for e in &some {

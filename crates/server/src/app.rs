@@ -1,12 +1,12 @@
 //! The whole HTTP application: every route of the API under `/v1`, the operational
 //! routes beside it, and the layers every request passes (body limit, counters).
 
-use crate::limits::{BODY_BYTES_MAX, USAGE_BODY_BYTES_MAX};
+use crate::limits::{BODY_BYTES_MAX, PLAN_BODY_BYTES_MAX, USAGE_BODY_BYTES_MAX};
 use crate::openapi;
 use crate::routes::{
     admin, billing, candles, contracts, depth, facilities, keys, market, money, months, ops,
-    orders, plans, portfolio, positions, prices, procurements, rfqs, search, usage, utilization,
-    webhooks,
+    orders, plans, portfolio, positions, prices, procurements, rfqs, search, stored_plans, usage,
+    utilization, webhooks,
 };
 use crate::state::AppState;
 use axum::Router;
@@ -56,7 +56,18 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/positions", get(portfolio::positions))
         .route("/positions/contracts", get(portfolio::position_contracts))
         .route("/positions/exposure", get(portfolio::exposure))
-        .route("/positions/plan", post(plans::plan))
+        .route(
+            "/positions/plan",
+            post(plans::plan).layer(DefaultBodyLimit::max(PLAN_BODY_BYTES_MAX)),
+        )
+        .route(
+            "/plans",
+            get(stored_plans::list)
+                .post(stored_plans::upload)
+                .layer(DefaultBodyLimit::max(PLAN_BODY_BYTES_MAX)),
+        )
+        .route("/plans/{id}", get(stored_plans::show))
+        .route("/plans/{id}/apply", post(stored_plans::apply))
         .route("/utilization", get(utilization::utilization))
         .route("/delivery-terms", get(usage::delivery_terms))
         .route("/admin/delivery-terms", post(usage::set_delivery_terms))

@@ -65,6 +65,9 @@ pub const MONTH_CLOSE_GRACE_HOURS_DEFAULT: u16 = 6;
 pub const BODY_BYTES_MAX: usize = 64 * 1024;
 /// Largest usage report body, bytes: 10,000 records of about 100 bytes each.
 pub const USAGE_BODY_BYTES_MAX: usize = 2 * 1024 * 1024;
+/// Largest body of a capacity plan (`/v1/plans`, `/v1/positions/plan`): 4,096 rows of
+/// about 80 bytes, with room.
+pub const PLAN_BODY_BYTES_MAX: usize = 1024 * 1024;
 /// Longest range of hours one read of a contract's usage covers (31 days).
 pub const USAGE_RANGE_HOURS_MAX: u32 = 31 * 24;
 /// Most usage reports one read of a contract's usage returns.

@@ -239,7 +239,8 @@ pub fn rule_status(rule: &str) -> StatusCode {
         | "nothing_overdue"
         | "month_closed"
         | "no_feasible_start"
-        | "procurement_state" => StatusCode::CONFLICT,
+        | "procurement_state"
+        | "plan_applied" => StatusCode::CONFLICT,
         "clock_went_backwards" => StatusCode::SERVICE_UNAVAILABLE,
         _ => StatusCode::UNPROCESSABLE_ENTITY,
     }

@@ -74,6 +74,7 @@ pub fn order(names: &Names, o: &Order) -> rows::Order {
         contract_line: None,
         min_reliability_bps: None,
         procurement: None,
+        plan: None,
     };
     match &o.kind {
         OrderKind::Ask(a) => {
@@ -407,4 +408,102 @@ pub fn procurement(
         created_ms: p.created_ms,
         ended_seq: None,
     }
+}
+
+/// The rows of a new plan: the plan and its demand.
+pub fn plan(
+    (plan, owner): (
+        megawatt_engine::ids::PlanId,
+        megawatt_engine::ids::ParticipantId,
+    ),
+    spec: &megawatt_engine::command::PlanSpec,
+    (seq, time_ms): (u64, u64),
+) -> (rows::PlanRow, Vec<rows::PlanDemandRow>) {
+    let row = rows::PlanRow {
+        id: plan.0,
+        owner: owner.0,
+        period: spec.period.as_str().into(),
+        limit_price_micros: spec.limit_price_micros,
+        rows: spec.rows.len(),
+        uploaded_ms: time_ms,
+        seq,
+        applied_ms: None,
+        applied_seq: None,
+    };
+    let demand = spec
+        .rows
+        .iter()
+        .enumerate()
+        .map(|(i, r)| rows::PlanDemandRow {
+            plan: plan.0,
+            row_index: i,
+            model: r.model.clone(),
+            start_hour: r.start.0,
+            start_at: r.start.to_string(),
+            gpus: r.gpus,
+        });
+    (row, demand.collect())
+}
+
+/// The row of one order a plan's apply placed or refused.
+pub fn plan_order(
+    plan: megawatt_engine::ids::PlanId,
+    index: usize,
+    (order, outcome): &(
+        megawatt_engine::command::PlannedOrder,
+        megawatt_engine::event::PlanOutcome,
+    ),
+) -> rows::PlanOrderRow {
+    use megawatt_engine::command::PlannedOrder;
+    use megawatt_engine::event::PlanOutcome;
+    let mut row = rows::PlanOrderRow {
+        plan: plan.0,
+        order_index: index,
+        side: String::new(),
+        model: None,
+        pool: None,
+        contract: None,
+        contract_line: None,
+        gpus: 0,
+        start_hour: 0,
+        end_hour: 0,
+        price_micros: 0,
+        order_id: None,
+        rule: None,
+        field: None,
+        detail: None,
+    };
+    let window = match order {
+        PlannedOrder::Bid(b) => {
+            row.side = "buy".into();
+            row.model = Some(b.model.clone());
+            (row.gpus, row.price_micros) = (b.gpus, b.limit_price_micros);
+            b.window
+        }
+        PlannedOrder::Ask(a) => {
+            row.side = "sell".into();
+            match a.source {
+                AskSource::Pool(p) => row.pool = Some(p.0),
+                AskSource::Contract { contract, line } => {
+                    (row.contract, row.contract_line) = (Some(contract.0), Some(line));
+                }
+            }
+            (row.gpus, row.price_micros) = (a.gpus, a.price_micros);
+            a.window
+        }
+    };
+    (row.start_hour, row.end_hour) = (window.start.0, window.end.0);
+    match outcome {
+        PlanOutcome::Placed(o) => row.order_id = Some(o.0),
+        PlanOutcome::Refused {
+            rule,
+            field,
+            detail,
+        } => {
+            row.rule = Some(rule.clone());
+            row.field = Some(field.clone());
+            row.detail = Some(detail.clone());
+        }
+    }
+    row
 }

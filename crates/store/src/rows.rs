@@ -84,6 +84,7 @@ impl Table {
                 | Table::Quotes
                 | Table::Invoices
                 | Table::Procurements
+                | Table::Plans
         )
     }
 }
@@ -207,7 +208,7 @@ rows! {
         gtd_until_hour: Option<u32>, min_fill_gpus: Option<u32>, colocate: Option<bool>,
         partial: Option<bool>, filled_gpu_hours: i64, status: String, placed_ms: u64,
         closed_seq: Option<u64>, contract: Option<u64>, contract_line: Option<u16>,
-        min_reliability_bps: Option<u16>, procurement: Option<u64>,
+        min_reliability_bps: Option<u16>, procurement: Option<u64>, plan: Option<u64>,
     }
     /// `trades`: every fill.
     Trade => Trades {
@@ -315,5 +316,23 @@ rows! {
         start_hour: u32, end_hour: u32, start_at: String, end_at: String,
         lookahead_hours: u32, block_hours: u32, limit_price_micros: i64, status: String,
         created_ms: u64, ended_seq: Option<u64>,
+    }
+    /// `plans`: every stored capacity plan, and when it was applied.
+    PlanRow => Plans {
+        id: u64, owner: u64, period: String, limit_price_micros: Option<i64>, rows: usize,
+        uploaded_ms: u64, seq: u64, applied_ms: Option<u64>, applied_seq: Option<u64>,
+    }
+    /// `plan_rows`: a plan's demand, a model's GPUs in one period each.
+    PlanDemandRow => PlanRows {
+        plan: u64, row_index: usize, model: String, start_hour: u32, start_at: String,
+        gpus: u32,
+    }
+    /// `plan_orders`: each order an apply placed (`order_id`) or refused (`rule`,
+    /// `field`, `detail`); an ask's model is its pool's or contract line's.
+    PlanOrderRow => PlanOrders {
+        plan: u64, order_index: usize, side: String, model: Option<String>,
+        pool: Option<u64>, contract: Option<u64>, contract_line: Option<u16>, gpus: u32,
+        start_hour: u32, end_hour: u32, price_micros: i64, order_id: Option<u64>,
+        rule: Option<String>, field: Option<String>, detail: Option<String>,
     }
 }

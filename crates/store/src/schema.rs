@@ -5,7 +5,7 @@
 //! migrated store and a new one have exactly the same layout.
 
 /// The version this code writes. A store with a higher version is refused.
-pub const SCHEMA_VERSION: i64 = 19;
+pub const SCHEMA_VERSION: i64 = 20;
 
 /// The schema of version 1, which every store starts from. Times are hours since the
 /// epoch (`*_hour`) next to RFC 3339 text (`*_at`) for people; money is integer
@@ -320,6 +320,32 @@ DELETE FROM snapshots;
 /// of its window (the flexible-start search's bound), so snapshots are dropped.
 const ASK_CEILING: &str = "DELETE FROM snapshots;";
 
+/// Version 20: stored capacity plans (their rows, and each order an apply placed or
+/// refused), and on each order the plan that placed it (none before); the engine keeps
+/// the plans' owners, so snapshots are dropped.
+const PLANS: &str = r#"
+CREATE TABLE IF NOT EXISTS plans (
+    id INTEGER PRIMARY KEY, owner INTEGER NOT NULL, period TEXT NOT NULL,
+    limit_price_micros INTEGER, rows INTEGER NOT NULL, uploaded_ms INTEGER NOT NULL,
+    seq INTEGER NOT NULL, applied_ms INTEGER, applied_seq INTEGER
+);
+CREATE INDEX IF NOT EXISTS plans_by_owner ON plans (owner, id);
+CREATE TABLE IF NOT EXISTS plan_rows (
+    plan INTEGER NOT NULL, row_index INTEGER NOT NULL, model TEXT NOT NULL,
+    start_hour INTEGER NOT NULL, start_at TEXT NOT NULL, gpus INTEGER NOT NULL,
+    PRIMARY KEY (plan, row_index)
+);
+CREATE TABLE IF NOT EXISTS plan_orders (
+    plan INTEGER NOT NULL, order_index INTEGER NOT NULL, side TEXT NOT NULL, model TEXT,
+    pool INTEGER, contract INTEGER, contract_line INTEGER, gpus INTEGER NOT NULL,
+    start_hour INTEGER NOT NULL, end_hour INTEGER NOT NULL, price_micros INTEGER NOT NULL,
+    order_id INTEGER, rule TEXT, field TEXT, detail TEXT, PRIMARY KEY (plan, order_index)
+);
+ALTER TABLE orders ADD COLUMN plan INTEGER;
+CREATE INDEX IF NOT EXISTS orders_by_plan ON orders (plan, id);
+DELETE FROM snapshots;
+"#;
+
 /// Stores a new API key (parameters: hash, participant, prefix, created_ms, scopes).
 pub(crate) const INSERT_KEY: &str = "INSERT INTO api_keys (hash, participant, prefix, created_ms, scopes) VALUES ($1, $2, $3, $4, $5)";
 
@@ -354,7 +380,7 @@ fn delivery_of_old_fills() -> String {
 
 /// Migrations from each older schema version to the next, in order: `migrations()[v - 1]`
 /// takes version `v` to `v + 1`.
-pub fn migrations() -> [String; 18] {
+pub fn migrations() -> [String; 19] {
     [
         "CREATE TABLE IF NOT EXISTS snapshots (
             seq INTEGER PRIMARY KEY, state BLOB NOT NULL, checksum INTEGER NOT NULL, created_ms INTEGER NOT NULL
@@ -407,6 +433,7 @@ pub fn migrations() -> [String; 18] {
         PRICES.to_string(),
         PROCUREMENTS.to_string(),
         ASK_CEILING.to_string(),
+        PLANS.to_string(),
     ]
 }
 
@@ -465,10 +492,16 @@ pub enum Table {
     CurvePoints,
     /// `procurements`.
     Procurements,
+    /// `plans`.
+    Plans,
+    /// `plan_rows`.
+    PlanRows,
+    /// `plan_orders`.
+    PlanOrders,
 }
 
 /// Number of query tables.
-pub const TABLES: usize = 23;
+pub const TABLES: usize = 26;
 
 impl Table {
     /// Every query table.
@@ -496,6 +529,9 @@ impl Table {
         Table::Curves,
         Table::CurvePoints,
         Table::Procurements,
+        Table::Plans,
+        Table::PlanRows,
+        Table::PlanOrders,
     ];
 
     /// Its SQL name.
@@ -524,6 +560,9 @@ impl Table {
             Table::Curves => "curves",
             Table::CurvePoints => "curve_points",
             Table::Procurements => "procurements",
+            Table::Plans => "plans",
+            Table::PlanRows => "plan_rows",
+            Table::PlanOrders => "plan_orders",
         }
     }
 }

@@ -335,6 +335,22 @@ impl Delta {
                 self.set(Table::Procurements, id, "status", reason.as_str().into());
                 self.set(Table::Procurements, id, "ended_seq", seq.into());
             }
+            Event::PlanUploaded { plan, owner, spec } => {
+                let (row, demand) = convert::plan((*plan, *owner), spec, (seq, time_ms));
+                self.insert(row);
+                self.append(demand);
+            }
+            Event::PlanApplied { plan, orders } => {
+                self.set(Table::Plans, plan.0, "applied_ms", time_ms.into());
+                self.set(Table::Plans, plan.0, "applied_seq", seq.into());
+                for (_, outcome) in orders {
+                    if let megawatt_engine::event::PlanOutcome::Placed(order) = outcome {
+                        self.set(Table::Orders, order.0, "plan", plan.0.into());
+                    }
+                }
+                let rows = orders.iter().enumerate();
+                self.append(rows.map(|(i, o)| convert::plan_order(*plan, i, o)));
+            }
             Event::InvoiceBilled { invoice, lines } => {
                 self.insert(convert::invoice(invoice));
                 let lines = lines.iter().enumerate();

@@ -297,6 +297,8 @@ fn every_row_struct_matches_its_table(t: TestStore) {
 
 /// What versions 11 to 14 added, undone, to make an older store of a new one.
 const UNDO_SINCE_V11: &str = "DROP TABLE usage_reports; DROP TABLE delivery_credits; \
+    DROP INDEX orders_by_plan; ALTER TABLE orders DROP COLUMN plan; \
+    DROP TABLE plans; DROP TABLE plan_rows; DROP TABLE plan_orders; \
     DROP INDEX orders_by_procurement; ALTER TABLE orders DROP COLUMN procurement; \
     ALTER TABLE orders DROP COLUMN min_reliability_bps; \
     ALTER TABLE api_keys DROP COLUMN scopes; ALTER TABLE api_keys DROP COLUMN revoked_ms; \

@@ -282,7 +282,7 @@ pub enum Cmd {
     /// and the orders that would close the gaps.
     #[command(
         subcommand,
-        after_help = "Examples:\n  mw plan show demand.csv\n  mw plan show demand.csv --period week --limit 2.40\n  mw plan show plan.json\n\nA CSV has a header and rows of model,start,gpus; a start is a date, an RFC 3339 hour,\nM+N (the 1st of the Nth month from this one) or W+N (the Monday N weeks on):\n  model,start,gpus\n  h100-sxm,2027-02-01,128\n  h100-sxm,M+3,256"
+        after_help = "Examples:\n  mw plan show demand.csv\n  mw plan show demand.csv --period week --limit 2.40\n  mw plan upload demand.csv\n  mw plan show pln-1\n  mw plan apply pln-1\n  mw plan list\n\nA CSV has a header and rows of model,start,gpus; a start is a date, an RFC 3339 hour,\nM+N (the 1st of the Nth month from this one) or W+N (the Monday N weeks on):\n  model,start,gpus\n  h100-sxm,2027-02-01,128\n  h100-sxm,M+3,256"
     )]
     Plan(PlanCmd),
     /// Requests for quotes (term deals).
@@ -526,14 +526,16 @@ pub enum OrderCmd {
 /// `mw plan …`.
 #[derive(Subcommand, Debug)]
 pub enum PlanCmd {
-    /// The plan against what you hold, period by period, and the proposal that closes
-    /// its gaps (bids at the forward curve, RFQs for facility-scale shortfalls, resale
-    /// asks for surpluses): a dry run, nothing is placed.
+    /// A plan file (or a stored plan, `pln-N`) against what you hold, period by period,
+    /// and the proposal that closes its gaps (bids at the forward curve, RFQs for
+    /// facility-scale shortfalls, resale asks for surpluses): a dry run, nothing is
+    /// placed. A stored plan already applied shows the orders it placed.
     #[command(
-        after_help = "Examples:\n  mw plan show demand.csv\n  mw plan show demand.csv --period week --limit 2.40\n  mw plan show plan.json --as-of 2027-01-01\n\nA CSV: a header model,start,gpus, then rows such as h100-sxm,M+3,256 (M+N: the 1st of\nthe Nth month from this one; W+N: the Monday N weeks on; or a date)."
+        after_help = "Examples:\n  mw plan show demand.csv\n  mw plan show demand.csv --period week --limit 2.40\n  mw plan show plan.json --as-of 2027-01-01\n  mw plan show pln-1\n\nA CSV: a header model,start,gpus, then rows such as h100-sxm,M+3,256 (M+N: the 1st of\nthe Nth month from this one; W+N: the Monday N weeks on; or a date)."
     )]
     Show {
-        /// The plan: a CSV file (model,start,gpus) or a JSON file of the API's plan body.
+        /// The plan: a CSV file (model,start,gpus), a JSON file of the API's plan body, or
+        /// a stored plan's id (`pln-1`).
         file: std::path::PathBuf,
         /// For a CSV: week or month (default month).
         #[arg(long, value_parser = ["week", "month"])]
@@ -542,8 +544,32 @@ pub enum PlanCmd {
         #[arg(long)]
         limit: Option<String>,
         /// Count what is held at this moment: a date, an RFC 3339 hour or +N<unit>
-        /// (default: now on the market's clock).
+        /// (default: now on the market's clock). Not for a stored plan.
         #[arg(long)]
         as_of: Option<String>,
     },
+    /// Store a plan file, to show against your position at any time and apply once.
+    #[command(
+        after_help = "Examples:\n  mw plan upload demand.csv\n  mw plan upload demand.csv --period week --limit 2.40\n  PLAN=$(mw plan upload plan.json -q)"
+    )]
+    Upload {
+        /// The plan: a CSV file (model,start,gpus) or a JSON file of the API's plan body.
+        file: std::path::PathBuf,
+        /// For a CSV: week or month (default month).
+        #[arg(long, value_parser = ["week", "month"])]
+        period: Option<String>,
+        /// A bid's limit per GPU-hour, USD, instead of the forward curve's price.
+        #[arg(long)]
+        limit: Option<String>,
+    },
+    /// Place a stored plan's proposal, as `mw plan show PLAN` shows it now: its bids and
+    /// asks, each naming the plan. Once: applying it again places nothing.
+    #[command(after_help = "Examples:\n  mw plan apply pln-1\n  mw plan apply pln-1 --json")]
+    Apply {
+        /// The plan's id.
+        plan: String,
+    },
+    /// Your stored plans, newest first.
+    #[command(after_help = "Examples:\n  mw plan list\n  mw plan list -q")]
+    List,
 }

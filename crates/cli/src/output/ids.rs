@@ -132,3 +132,18 @@ impl Ids for RfqAndQuotes {
         self.quotes.ids()
     }
 }
+
+impl Ids for megawatt_api::StoredPlanView {
+    fn ids(&self) -> Vec<String> {
+        vec![self.id.clone()]
+    }
+}
+
+impl Ids for megawatt_api::PlanAppliedView {
+    fn ids(&self) -> Vec<String> {
+        self.orders
+            .iter()
+            .filter_map(|o| o.placed.clone())
+            .collect()
+    }
+}

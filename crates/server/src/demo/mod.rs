@@ -410,6 +410,7 @@ pub async fn seed(
     };
     s.run(cast.acme, Command::CreateProcurement(procurement))
         .await?;
+    s.run(cast.lab, Command::UploadPlan(lab_plan(now))).await?;
     let mut keys = Vec::new();
     for (name, id) in [
         ("Colossus Compute", cast.colossus),
@@ -423,6 +424,27 @@ pub async fn seed(
         keys.push((name.to_string(), id.to_string(), key.key));
     }
     Ok((keys, lease.to_string()))
+}
+
+/// Frontier Lab's capacity plan, stored (`pln-1`), by month: H100 demand below the
+/// lease's 150,000 next month (a surplus to resell), the lease's size the month after,
+/// then above it (a bid for 2,048, then an RFQ for 10,000: the shortfall next quarter).
+fn lab_plan(now: Hour) -> megawatt_engine::command::PlanSpec {
+    let mut month = now.month_start();
+    let mut rows = Vec::new();
+    for gpus in [146_000, 150_000, 152_048, 160_000] {
+        month = month.next_month_start();
+        rows.push(megawatt_engine::command::PlanRowSpec {
+            model: "h100-sxm".into(),
+            start: month,
+            gpus,
+        });
+    }
+    megawatt_engine::command::PlanSpec {
+        period: megawatt_engine::curve::PeriodKind::Month,
+        rows,
+        limit_price_micros: None,
+    }
 }
 
 /// Today's book: the neocloud's asks over the coming days, and buyers' bids below

@@ -80,6 +80,13 @@ fn contract_row() -> Value {
             "curve_value": usd(curve), "pnl": usd(curve - left), "periods_used": 1 } })
 }
 
+/// A bid a plan's apply placed: 64 H100 for February at the plan's $2.50 limit.
+fn planned_bid() -> Value {
+    json!({ "side": "buy", "model": "h100-sxm", "gpus": 64, "start": "2027-02-01T00:00:00Z",
+        "hours": 672, "price": usd(2_500_000), "notional": usd(value(2_500_000, 672)),
+        "placed": "ord-41", "status": "open" })
+}
+
 /// The examples of `GET /v1/positions`, `/v1/positions/contracts` and
 /// `/v1/positions/exposure`.
 pub(super) fn examples() -> Vec<(&'static str, Value)> {
@@ -118,6 +125,20 @@ pub(super) fn examples() -> Vec<(&'static str, Value)> {
                   "rfqs": [], "cost": usd(value(CURVE_MICROS, 672)), "value": usd(value(CURVE_MICROS, 744) / 2),
                   "unpriced": [], "unsold": [] } }),
             ),
+        ),
+        (
+            "StoredPlanView",
+            exact::<api::StoredPlanView>(json!({ "id": "pln-1", "participant": "p-3",
+                "period": "month", "limit": usd(2_500_000), "uploaded_at": "2027-01-04T09:12:00Z",
+                "applied_at": "2027-01-04T09:30:00Z",
+                "rows": [{ "model": "h100-sxm", "start": "2027-02-01T00:00:00Z", "gpus": 128 }],
+                "orders": [planned_bid()] })),
+        ),
+        (
+            "PlanAppliedView",
+            exact::<api::PlanAppliedView>(json!({ "plan": "pln-1",
+                "applied_at": "2027-01-04T09:30:00Z", "applied_now": true,
+                "orders": [planned_bid()], "rfqs": [] })),
         ),
         (
             "ExposuresView",

@@ -162,7 +162,22 @@ const OPERATION_CODES: &[(&str, &[&str])] = &[
     // POST /v1/positions/plan: no command (engine plan::compare, plan::propose).
     ("positions_plan", &[
         "invalid_field", "out_of_range", "unknown_model", "zero_gpus", "duplicate_record",
-        "quantity_too_large",
+        "price_not_positive", "quantity_too_large",
+    ]),
+    // POST /v1/plans: Command::UploadPlan (engine planning.rs, plan::demand).
+    ("positions_upload", &[
+        "invalid_field", "out_of_range", "unknown_model", "zero_gpus", "duplicate_record",
+        "price_not_positive", "limit_reached", "idempotency_key_reused",
+    ]),
+    // GET /v1/plans?before&limit: no command.
+    ("positions_list", &["unknown_field", "invalid_field"]),
+    // GET /v1/plans/{id}: no command (engine plan::compare, plan::propose).
+    ("positions_show", &["unknown_plan", "quantity_too_large"]),
+    // POST /v1/plans/{id}/apply: Command::ApplyPlan (engine planning.rs); each order's
+    // own refusal is in the answer, not the problem.
+    ("positions_apply", &[
+        "unknown_plan", "not_owner", "plan_applied", "quantity_too_large",
+        "idempotency_key_reused",
     ]),
     // POST /v1/contracts/{id}/notice: Command::GiveNotice.
     ("contracts_notice", &[

@@ -126,6 +126,12 @@ fn examples() -> Vec<(&'static str, Value)> {
                 { "model": "h100-sxm", "start": "2027-03-01T00:00:00Z", "gpus": 32 } ] })),
         ),
         (
+            "PlanUploadBody",
+            typed::<api::PlanUploadBody>(json!({ "period": "month", "limit": "2.50", "rows": [
+                { "model": "h100-sxm", "start": "2027-02-01T00:00:00Z", "gpus": 128 },
+                { "model": "h100-sxm", "start": "2027-03-01T00:00:00Z", "gpus": 32 } ] })),
+        ),
+        (
             "CreateWebhook",
             typed::<api::CreateWebhook>(json!({
             "url": "https://hooks.example.com/megawatt", "events": ["fill", "contract.started"],

@@ -13,8 +13,8 @@ mod words;
 
 use crate::routes::{
     admin, billing, candles, contracts, depth, facilities, keys, market, money, months, ops,
-    orders, plans, portfolio, positions, prices, procurements, rfqs, search, usage, utilization,
-    webhooks,
+    orders, plans, portfolio, positions, prices, procurements, rfqs, search, stored_plans, usage,
+    utilization, webhooks,
 };
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::{Modify, OpenApi};
@@ -36,7 +36,8 @@ use utoipa::{Modify, OpenApi};
         search::search,
         procurements::create, procurements::list, procurements::show, procurements::pause,
         procurements::resume, procurements::cancel,
-        contracts::list, contracts::show, positions::exit_cost, portfolio::positions, portfolio::position_contracts, portfolio::exposure, plans::plan, contracts::notice, contracts::terminate,
+        contracts::list, contracts::show, positions::exit_cost, portfolio::positions, portfolio::position_contracts, portfolio::exposure, plans::plan,
+        stored_plans::upload, stored_plans::list, stored_plans::show, stored_plans::apply, contracts::notice, contracts::terminate,
         usage::report, usage::contract_usage, usage::delivery_terms, usage::set_delivery_terms,
         months::month_close, months::set_month_close,
         utilization::utilization,

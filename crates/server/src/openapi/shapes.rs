@@ -6,8 +6,8 @@
 //! market (`window_in_past`, `insufficient_funds`, …), never `invalid_field`.
 
 use megawatt_engine::ids::{
-    ContractId, FacilityId, InvoiceId, OrderId, ParticipantId, PoolId, ProcurementId, RfqId,
-    TradeId, TransferId,
+    ContractId, FacilityId, InvoiceId, OrderId, ParticipantId, PlanId, PoolId, ProcurementId,
+    RfqId, TradeId, TransferId,
 };
 use serde_json::{Value, json};
 
@@ -57,6 +57,7 @@ fn cursor_prefix(path: &str) -> Option<&'static str> {
         "/v1/contracts" | "/v1/positions/contracts" => ContractId::PREFIX,
         "/v1/rfqs" => RfqId::PREFIX,
         "/v1/procurements" => ProcurementId::PREFIX,
+        "/v1/plans" => PlanId::PREFIX,
         "/v1/transfers" => TransferId::PREFIX,
         "/v1/invoices" => InvoiceId::PREFIX,
         "/v1/participants" => ParticipantId::PREFIX,
@@ -226,7 +227,7 @@ pub fn request_schemas(doc: &Value) -> std::collections::BTreeSet<String> {
 /// The links between operations (OpenAPI `links`), so that a tool can follow what one
 /// answer makes to the operations on it: (path, method, status) → (name, the target's
 /// operationId, its `id` taken from the answer).
-const LINKS: [(&str, &str, &str, &str, &str, &str); 26] = [
+const LINKS: [(&str, &str, &str, &str, &str, &str); 28] = [
     (
         "/v1/orders",
         "post",
@@ -281,6 +282,22 @@ const LINKS: [(&str, &str, &str, &str, &str, &str); 26] = [
         "201",
         "Release",
         "facilities_release",
+        "$response.body#/id",
+    ),
+    (
+        "/v1/plans",
+        "post",
+        "201",
+        "ShowPlan",
+        "positions_show",
+        "$response.body#/id",
+    ),
+    (
+        "/v1/plans",
+        "post",
+        "201",
+        "ApplyPlan",
+        "positions_apply",
         "$response.body#/id",
     ),
     (
@@ -480,6 +497,7 @@ pub fn apply(doc: &mut Value) {
             .into_iter()
             .flat_map(|o| o.values_mut())
         {
+            optional_empty_body(op);
             let params = op.get_mut("parameters").and_then(Value::as_array_mut);
             for p in params.into_iter().flatten() {
                 let name = p["name"].as_str().unwrap_or_default().to_string();
@@ -489,6 +507,17 @@ pub fn apply(doc: &mut Value) {
                 }
             }
         }
+    }
+}
+
+/// An action's empty body (`Empty`) may be left out: the server reads no body as `{}`.
+fn optional_empty_body(op: &mut Value) {
+    let empty = op
+        .pointer("/requestBody/content/application~1json/schema/$ref")
+        .and_then(Value::as_str)
+        == Some("#/components/schemas/Empty");
+    if empty {
+        op["requestBody"]["required"] = json!(false);
     }
 }
 

@@ -22,6 +22,7 @@ pub mod prices;
 pub mod procurements;
 pub mod rfqs;
 pub mod search;
+pub mod stored_plans;
 pub mod usage;
 pub mod utilization;
 pub mod webhooks;

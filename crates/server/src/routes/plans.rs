@@ -11,16 +11,19 @@ use crate::views::money;
 use axum::Json;
 use axum::extract::State;
 use megawatt_api::{
-    PlanBody, PlanPeriodView, PlanView, ProposalView, ProposedOrderView, RfqDraftView,
+    PlanBody, PlanPeriodView, PlanRow, PlanView, ProposalView, ProposedOrderView, RfqDraftView,
 };
 use megawatt_engine::Rule;
+use megawatt_engine::command::{PlanRowSpec, PlanSpec};
 use megawatt_engine::contract::ContractRecord;
 use megawatt_engine::curve::PeriodKind;
 use megawatt_engine::ids::{ContractId, ParticipantId, PoolId};
-use megawatt_engine::limits::{MAX_PLAN_MONTHS, MAX_PLAN_ROWS, PLAN_FACILITY_SCALE_GPUS};
+use megawatt_engine::limits::{MAX_PLAN_ROWS, PLAN_FACILITY_SCALE_GPUS};
 use megawatt_engine::marks::MarkCurve;
 use megawatt_engine::order::Side;
-use megawatt_engine::plan::{self, Demand, Gap, Proposal, Rules, Source, Supply};
+use megawatt_engine::plan::{
+    self, Demand, Gap, Proposal, ProposedAsk, ProposedBid, Rules, Source, Supply,
+};
 use megawatt_engine::portfolio::standing;
 use megawatt_engine::units::{Hour, Window};
 use megawatt_store::StoreError;
@@ -43,13 +46,23 @@ pub async fn plan(
     body: crate::extract::Body<PlanBody>,
 ) -> Result<Json<PlanView>, Problem> {
     let body = body.value;
-    let who = caller.id;
     let at_ms = match body.as_of.as_deref() {
         Some(raw) => super::hour_field("as_of", raw)?.start_ms(),
         None => super::market_ms(&state),
     };
-    let as_of = Hour::containing(at_ms);
-    let kind = match body.period.as_str() {
+    let spec = spec_of(&body.period, &body.rows, body.limit.as_deref())?;
+    let names = state.seq.names();
+    let known = |m: &str| names.models.iter().any(|g| g.id == m);
+    let demand = plan::demand(&spec, Hour::containing(at_ms), known).map_err(refusal)?;
+    let (gaps, proposal) =
+        propose_for(&state, caller.id, at_ms, demand, spec.limit_price_micros).await?;
+    Ok(Json(plan_view(caller.id, at_ms, &spec, &gaps, &proposal)))
+}
+
+/// A plan's fields as the engine takes them: the period, each row's start (an hour,
+/// `rows[i].start`) and the limit (positive USD), named as the body spells them.
+pub fn spec_of(period: &str, rows: &[PlanRow], limit: Option<&str>) -> Result<PlanSpec, Problem> {
+    let period = match period {
         "week" => PeriodKind::Week,
         "month" => PeriodKind::Month,
         other => {
@@ -57,16 +70,55 @@ pub async fn plan(
             return Err(Problem::invalid("period", detail));
         }
     };
-    let limit = body
-        .limit
-        .as_deref()
-        .map(|raw| {
-            crate::parse::usd(raw).map_err(|e| Problem::invalid("limit", format!("limit: {e}")))
+    let limit_price_micros = limit
+        .map(|raw| match crate::parse::usd(raw) {
+            Ok(l) if l > 0 => Ok(l),
+            Ok(_) => Err(Problem::rule(
+                Rule::PriceNotPositive,
+                "limit",
+                &format!("{raw} is not positive"),
+            )),
+            Err(e) => Err(Problem::invalid("limit", format!("limit: {e}"))),
         })
         .transpose()?;
-    let names = state.seq.names();
-    let known = |m: &str| names.models.iter().any(|g| g.id == m);
-    let demand = demand(&body, kind, as_of, known)?;
+    if rows.len() > MAX_PLAN_ROWS {
+        let detail = format!("{} rows; a plan has 1 to {MAX_PLAN_ROWS}", rows.len());
+        return Err(Problem::rule(Rule::OutOfRange, "rows", &detail));
+    }
+    let rows = rows
+        .iter()
+        .enumerate()
+        .map(|(i, r)| {
+            Ok(PlanRowSpec {
+                model: r.model.clone(),
+                start: super::hour_field(&format!("rows[{i}].start"), &r.start)?,
+                gpus: r.gpus,
+            })
+        })
+        .collect::<Result<_, Problem>>()?;
+    Ok(PlanSpec {
+        period,
+        rows,
+        limit_price_micros,
+    })
+}
+
+/// The problem of an engine refusal made outside the sequencer (a plan's rows).
+pub fn refusal(r: megawatt_engine::Rejection) -> Problem {
+    Problem::rejection(r.rule.code(), &r.field_path(), &r.detail)
+}
+
+/// `demand` against what `who` holds at `at_ms`, and the proposal closing its gaps
+/// (bids at `limit` or the curve). Rows whose period has ended are left out, and the
+/// current period counts from the next hour (what can still be placed).
+pub async fn propose_for(
+    state: &Arc<AppState>,
+    who: ParticipantId,
+    at_ms: u64,
+    demand: Vec<Demand>,
+    limit: Option<i64>,
+) -> Result<(Vec<Gap>, Proposal), Problem> {
+    let demand = plan::ahead(demand, Hour::containing(at_ms));
     let models: BTreeSet<String> = demand.iter().map(|d| d.model.clone()).collect();
     let held = state
         .read(move |r| read_held(r, who, at_ms, models))
@@ -91,84 +143,24 @@ pub async fn plan(
             "the proposal's figures do not fit in micro-USD",
         )
     })?;
-    Ok(Json(PlanView {
-        participant: who.to_string(),
-        as_of: as_of.to_string(),
-        period: body.period.clone(),
-        periods: gaps.iter().map(period_view).collect(),
-        proposal: proposal_view(&proposal, &gaps),
-    }))
+    Ok((gaps, proposal))
 }
 
-/// The plan's rows, each checked: a known model, a period's first hour from the
-/// current period on and within `MAX_PLAN_MONTHS`, some GPUs, once per model and period.
-fn demand(
-    body: &PlanBody,
-    kind: PeriodKind,
-    as_of: Hour,
-    known: impl Fn(&str) -> bool,
-) -> Result<Vec<Demand>, Problem> {
-    if body.rows.is_empty() || body.rows.len() > MAX_PLAN_ROWS {
-        let detail = format!(
-            "rows: {} rows; a plan has 1 to {MAX_PLAN_ROWS}",
-            body.rows.len()
-        );
-        return Err(Problem::rule(Rule::OutOfRange, "rows", &detail));
+/// The plan against the position at `at_ms`, and its proposal.
+pub fn plan_view(
+    who: ParticipantId,
+    at_ms: u64,
+    spec: &PlanSpec,
+    gaps: &[Gap],
+    proposal: &Proposal,
+) -> PlanView {
+    PlanView {
+        participant: who.to_string(),
+        as_of: Hour::containing(at_ms).to_string(),
+        period: spec.period.as_str().to_string(),
+        periods: gaps.iter().map(period_view).collect(),
+        proposal: proposal_view(proposal, gaps),
     }
-    let first = kind.of(as_of).0;
-    let mut horizon = as_of.month_start();
-    for _ in 0..MAX_PLAN_MONTHS {
-        horizon = horizon.next_month_start();
-    }
-    let mut seen = BTreeSet::new();
-    let mut out = Vec::with_capacity(body.rows.len());
-    for (i, row) in body.rows.iter().enumerate() {
-        let field = |f: &str| format!("rows[{i}].{f}");
-        let start = super::hour_field(&field("start"), &row.start)?;
-        let (period_start, end) = kind.of(start);
-        let refuse =
-            |rule: Rule, f: &str, detail: String| Err(Problem::rule(rule, &field(f), &detail));
-        if period_start != start {
-            let what = if kind == PeriodKind::Week {
-                "a Monday"
-            } else {
-                "the 1st of a month"
-            };
-            return refuse(
-                Rule::OutOfRange,
-                "start",
-                format!("{start} is not {what}, 00:00 UTC"),
-            );
-        }
-        if start < first || end > horizon {
-            let detail = format!(
-                "{start} is not from the current {} to {MAX_PLAN_MONTHS} months ahead",
-                body.period
-            );
-            return refuse(Rule::OutOfRange, "start", detail);
-        }
-        if !known(&row.model) {
-            return refuse(
-                Rule::UnknownModel,
-                "model",
-                format!("no model {:?}", row.model),
-            );
-        }
-        if row.gpus == 0 {
-            return refuse(Rule::ZeroGpus, "gpus", "0 GPUs".to_string());
-        }
-        if !seen.insert((row.model.clone(), start)) {
-            let detail = format!("{} at {start} is in the plan twice", row.model);
-            return refuse(Rule::DuplicateRecord, "start", detail);
-        }
-        out.push(Demand {
-            model: row.model.clone(),
-            start,
-            end,
-            gpus: row.gpus,
-        });
-    }
-    Ok(out)
 }
 
 /// What a participant holds, read in one go.
@@ -212,7 +204,8 @@ fn read_held(
 
 impl Held {
     /// What `who` holds from `at_ms` on: its bought lines, less its sold ones and its
-    /// resting asks; its pools for as far as a plan reaches.
+    /// resting asks, with what its resting bids would add; its pools for as far as a
+    /// plan reaches.
     fn supply(&self, who: ParticipantId, at_ms: u64) -> Vec<Supply<'_>> {
         let from = Hour::containing(at_ms);
         let model = |pool: PoolId| self.models.get(&pool.0).map_or("", String::as_str);
@@ -242,21 +235,22 @@ impl Held {
                 }
             }
         }
-        for o in self.orders.iter().filter(|o| o.side == Side::Sell) {
+        for o in &self.orders {
             let hours = u64::from(o.window.hours().max(1));
             let open = (u64::from(o.gpus) * hours).saturating_sub(o.filled_gpu_hours) / hours;
             let gpus = u32::try_from(open).unwrap_or(u32::MAX);
+            let source = match o.side {
+                Side::Sell => Source::Taken,
+                Side::Buy => Source::Bidding,
+            };
             v.push(Supply {
                 model: &o.model,
                 window: o.window,
                 gpus,
-                source: Source::Taken,
+                source,
             });
         }
-        let mut to = from.month_start();
-        for _ in 0..=MAX_PLAN_MONTHS {
-            to = to.next_month_start();
-        }
+        let to = plan::horizon(from).next_month_start();
         if let Ok(window) = Window::new(from, to) {
             for (id, m, gpus) in &self.pools {
                 v.push(Supply {
@@ -284,55 +278,60 @@ fn period_view(g: &Gap) -> PlanPeriodView {
     }
 }
 
+/// A bid of a proposal, as the API shows it.
+pub fn bid_view(b: &ProposedBid) -> ProposedOrderView {
+    ProposedOrderView {
+        side: "buy".into(),
+        model: b.model.clone(),
+        contract: None,
+        line: None,
+        pool: None,
+        gpus: b.gpus,
+        start: b.window.start.to_string(),
+        hours: b.window.hours(),
+        price: money(b.price_micros),
+        notional: money(b.cost_micros),
+    }
+}
+
+/// An ask of a proposal, as the API shows it.
+pub fn ask_view(a: &ProposedAsk) -> ProposedOrderView {
+    let (contract, line, pool) = match a.source {
+        Source::Bought(c, l) => (Some(ContractId::to_string(&c)), Some(l), None),
+        Source::Pool(pool) => (None, None, Some(pool.to_string())),
+        Source::Taken | Source::Bidding => (None, None, None),
+    };
+    ProposedOrderView {
+        side: "sell".into(),
+        model: a.model.clone(),
+        contract,
+        line,
+        pool,
+        gpus: a.gpus,
+        start: a.window.start.to_string(),
+        hours: a.window.hours(),
+        price: money(a.price_micros),
+        notional: money(a.value_micros),
+    }
+}
+
+/// An RFQ a proposal drafts.
+pub fn rfq_view(r: &plan::RfqDraft) -> RfqDraftView {
+    RfqDraftView {
+        model: r.model.clone(),
+        gpus: r.gpus,
+        start: r.window.start.to_string(),
+        hours: r.window.hours(),
+    }
+}
+
 fn proposal_view(p: &Proposal, gaps: &[Gap]) -> ProposalView {
     let at = |i: usize| format!("{}@{}", gaps[i].demand.model, gaps[i].demand.start);
-    let mut orders: Vec<ProposedOrderView> = p
-        .bids
-        .iter()
-        .map(|b| ProposedOrderView {
-            side: "buy".into(),
-            model: b.model.clone(),
-            contract: None,
-            line: None,
-            pool: None,
-            gpus: b.gpus,
-            start: b.window.start.to_string(),
-            hours: b.window.hours(),
-            price: money(b.price_micros),
-            notional: money(b.cost_micros),
-        })
-        .collect();
-    orders.extend(p.asks.iter().map(|a| {
-        let (contract, line, pool) = match a.source {
-            Source::Bought(c, l) => (Some(ContractId::to_string(&c)), Some(l), None),
-            Source::Pool(pool) => (None, None, Some(pool.to_string())),
-            Source::Taken => (None, None, None),
-        };
-        ProposedOrderView {
-            side: "sell".into(),
-            model: a.model.clone(),
-            contract,
-            line,
-            pool,
-            gpus: a.gpus,
-            start: a.window.start.to_string(),
-            hours: a.window.hours(),
-            price: money(a.price_micros),
-            notional: money(a.value_micros),
-        }
-    }));
+    let mut orders: Vec<ProposedOrderView> = p.bids.iter().map(bid_view).collect();
+    orders.extend(p.asks.iter().map(ask_view));
     ProposalView {
         orders,
-        rfqs: p
-            .rfqs
-            .iter()
-            .map(|r| RfqDraftView {
-                model: r.model.clone(),
-                gpus: r.gpus,
-                start: r.window.start.to_string(),
-                hours: r.window.hours(),
-            })
-            .collect(),
+        rfqs: p.rfqs.iter().map(rfq_view).collect(),
         cost: money(p.cost_micros),
         value: money(p.value_micros),
         unpriced: p.unpriced.iter().map(|&i| at(i)).collect(),

@@ -46,6 +46,7 @@ pub fn order_of(
         min_reliability_bps: None,
         filled_gpu_hours,
         procurement: None,
+        plan: None,
         status: status.to_string(),
     };
     match &o.kind {
@@ -98,6 +99,7 @@ pub fn order(r: &OrderRecord) -> OrderView {
         min_reliability_bps: r.min_reliability_bps,
         filled_gpu_hours: r.filled_gpu_hours,
         procurement: r.procurement.map(|p| p.to_string()),
+        plan: r.plan.map(|p| p.to_string()),
         status: r.status.as_str().into(),
     }
 }

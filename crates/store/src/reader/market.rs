@@ -51,6 +51,8 @@ pub struct OrderRecord {
     pub min_reliability_bps: Option<u16>,
     /// The standing procurement that placed the bid, if one did.
     pub procurement: Option<ProcurementId>,
+    /// The capacity plan whose apply placed the order, if one did.
+    pub plan: Option<megawatt_engine::ids::PlanId>,
 }
 
 /// Which trades a tape shows: of a model, a region, and delivered in part between two
@@ -131,7 +133,7 @@ impl TradeRecord {
 /// The columns [`order_record`] reads, in order.
 const ORDER_COLUMNS: &str = "id, owner, side, model, pool, region, facility, gpus, start_hour, end_hour, \
     price_micros, tif, gtd_until_hour, min_fill_gpus, colocate, partial, filled_gpu_hours, status, placed_ms, \
-    contract, contract_line, min_reliability_bps, procurement";
+    contract, contract_line, min_reliability_bps, procurement, plan";
 
 fn order_record(r: &dyn Get) -> Result<OrderRecord, StoreError> {
     let side = string(r, 2)?;
@@ -170,6 +172,7 @@ fn order_record(r: &dyn Get) -> Result<OrderRecord, StoreError> {
             .map(|m| u16::try_from(m).map_err(|_| corrupt("orders.min_reliability_bps", m)))
             .transpose()?,
         procurement: opt_big(r, 22)?.map(ProcurementId),
+        plan: opt_big(r, 23)?.map(megawatt_engine::ids::PlanId),
     })
 }
 
