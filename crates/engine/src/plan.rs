@@ -179,37 +179,64 @@ impl Gap {
     }
 }
 
-/// What held at each hour nets to over `[start, end)`: (fewest, most), never below 0.
-fn held_range(supply: &[Supply<'_>], model: &str, start: Hour, end: Hour) -> (u32, u32) {
-    let mut steps: BTreeMap<Hour, i64> = BTreeMap::new();
-    steps.insert(start, 0);
-    for s in supply.iter().filter(|s| s.model == model) {
-        let (from, to) = (s.window.start.max(start), s.window.end.min(end));
-        if from >= to {
-            continue;
+/// What is held of one model from hour to hour: each breakpoint's hour and the level
+/// from it on, in hour order (0 before the first), made once for every row of the model.
+struct Levels(Vec<(Hour, i64)>);
+
+impl Levels {
+    fn of(supply: &[Supply<'_>], model: &str) -> Levels {
+        let mut deltas: Vec<(Hour, i64)> = Vec::new();
+        for s in supply.iter().filter(|s| s.model == model) {
+            if s.window.start >= s.window.end {
+                continue;
+            }
+            let g = i64::from(s.gpus) * if s.source == Source::Taken { -1 } else { 1 };
+            deltas.push((s.window.start, g));
+            deltas.push((s.window.end, -g));
         }
-        let g = i64::from(s.gpus) * if s.source == Source::Taken { -1 } else { 1 };
-        *steps.entry(from).or_default() += g;
-        if to < end {
-            *steps.entry(to).or_default() -= g;
+        // Deltas at one hour add up whatever their order.
+        deltas.sort_unstable_by_key(|d| d.0);
+        let mut levels: Vec<(Hour, i64)> = Vec::with_capacity(deltas.len());
+        let mut level = 0i64;
+        for (h, d) in deltas {
+            level += d;
+            match levels.last_mut() {
+                Some(last) if last.0 == h => last.1 = level,
+                _ => levels.push((h, level)),
+            }
         }
+        Levels(levels)
     }
-    let (mut level, mut lo, mut hi) = (0i64, i64::MAX, i64::MIN);
-    for delta in steps.values() {
-        level += delta;
-        lo = lo.min(level);
-        hi = hi.max(level);
+
+    /// The fewest and most held at any hour of `[start, end)`, never below 0.
+    fn range(&self, start: Hour, end: Hour) -> (u32, u32) {
+        let i = self.0.partition_point(|p| p.0 <= start);
+        let first = if i == 0 { 0 } else { self.0[i - 1].1 };
+        let (mut lo, mut hi) = (first, first);
+        for &(h, level) in &self.0[i..] {
+            if h >= end {
+                break;
+            }
+            lo = lo.min(level);
+            hi = hi.max(level);
+        }
+        let clamp = |x: i64| u32::try_from(x.max(0)).unwrap_or(u32::MAX);
+        (clamp(lo), clamp(hi))
     }
-    let clamp = |x: i64| u32::try_from(x.max(0)).unwrap_or(u32::MAX);
-    (clamp(lo), clamp(hi))
 }
 
 /// Each demand row against what `supply` holds in its period.
 pub fn compare(demand: &[Demand], supply: &[Supply<'_>]) -> Vec<Gap> {
+    let mut levels: BTreeMap<&str, Levels> = BTreeMap::new();
+    for d in demand {
+        levels
+            .entry(d.model.as_str())
+            .or_insert_with(|| Levels::of(supply, &d.model));
+    }
     demand
         .iter()
         .map(|d| {
-            let (held_min_gpus, held_max_gpus) = held_range(supply, &d.model, d.start, d.end);
+            let (held_min_gpus, held_max_gpus) = levels[d.model.as_str()].range(d.start, d.end);
             Gap {
                 demand: d.clone(),
                 held_min_gpus,

@@ -2,7 +2,8 @@
 //! every hour of each period (bought lines, less what is resold or listed; a provider's
 //! pools, less what it sold), and the proposal: bids at the curve or a limit, an RFQ
 //! at facility scale, resale asks from the lines that hold a surplus, pool asks for a
-//! provider; what it cannot price or sell is said.
+//! provider; what it cannot price or sell is said; and `compare` is the hour-by-hour
+//! count (a property test).
 
 use megawatt_engine::ids::{ContractId, PoolId};
 use megawatt_engine::plan::{Demand, Rules, Source, Supply, compare, propose};
@@ -155,4 +156,52 @@ fn a_surplus_no_single_line_holds_for_the_period_is_said_unsold() {
     let p = propose(&gaps, &supply, |_: &str, _: Window| Some(1), RULES).unwrap();
     assert!(p.asks.is_empty());
     assert_eq!(p.unsold, [(0, 6)]);
+}
+
+proptest::proptest! {
+    /// `compare` is the hour-by-hour count: for every row, the fewest and most GPUs
+    /// held at any hour of its period (bought, pools and bids add, taken subtracts),
+    /// never below 0, whatever the supply's order and overlaps.
+    #[test]
+    fn compare_is_the_hour_by_hour_count(
+        lines in proptest::collection::vec((0u32..60, 1u32..40, 0u32..50, 0u8..4), 0..24),
+        rows in proptest::collection::vec((0u32..60, 1u32..30, 0u32..80, 0u8..2), 1..8),
+    ) {
+        let models = ["h100", "h200"];
+        let sources = [
+            Source::Bought(ContractId(1), 0),
+            Source::Pool(PoolId(2)),
+            Source::Taken,
+            Source::Bidding,
+        ];
+        let supply: Vec<Supply<'_>> = lines
+            .iter()
+            .enumerate()
+            .map(|(i, &(s, len, gpus, src))| Supply {
+                model: models[i % 2],
+                window: w(s, s + len),
+                gpus,
+                source: sources[usize::from(src)],
+            })
+            .collect();
+        let demand: Vec<Demand> = rows
+            .iter()
+            .map(|&(s, len, gpus, m)| need(models[usize::from(m)], s, s + len, gpus))
+            .collect();
+        let gaps = compare(&demand, &supply);
+        for (d, g) in demand.iter().zip(&gaps) {
+            let level = |h: u32| -> i64 {
+                supply
+                    .iter()
+                    .filter(|s| s.model == d.model && s.window.start.0 <= h && h < s.window.end.0)
+                    .map(|s| i64::from(s.gpus) * if s.source == Source::Taken { -1 } else { 1 })
+                    .sum()
+            };
+            let levels: Vec<i64> = (d.start.0..d.end.0).map(level).collect();
+            let clamp = |x: i64| u32::try_from(x.max(0)).unwrap();
+            let lo = clamp(*levels.iter().min().unwrap());
+            let hi = clamp(*levels.iter().max().unwrap());
+            proptest::prop_assert_eq!((g.held_min_gpus, g.held_max_gpus), (lo, hi), "{:?}", d);
+        }
+    }
 }

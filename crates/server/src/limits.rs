@@ -8,6 +8,9 @@ pub const COMMANDS_QUEUE_LEN: usize = 16_384;
 pub const BATCH_COMMANDS_MAX: usize = 4_096;
 /// Batches the snapshot replica may fall behind by.
 pub const REPLICA_QUEUE_BATCHES: usize = 256;
+/// Reads of the snapshot replica's engine at once (positions now); one more is
+/// answered from the read model instead.
+pub const REPLICA_QUERIES_MAX: usize = 4;
 /// How long an idempotency key's answer is remembered, ms (24 hours).
 pub const IDEMPOTENCY_TTL_MS: u64 = 24 * MS_PER_HOUR;
 /// Longest `Idempotency-Key` accepted, bytes.

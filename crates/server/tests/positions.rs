@@ -181,6 +181,29 @@ fn positions(backend: Backend) {
     let stranger = ok(s.get("/v1/positions", &other), 200);
     assert_eq!(stranger["buyer"]["contracts"], 0);
 
+    // Now (from the snapshot replica's engine) and at the next hour (from the read
+    // model) the position agrees on everything ahead: the contract starts in two days.
+    let now = ok(s.get("/v1/positions", &lab), 200);
+    let next = Hour(Hour::containing(megawatt_server::sequencer::now_ms()).0 + 1);
+    let ahead = ok(s.get(&format!("/v1/positions?as_of={next}"), &lab), 200);
+    for side in ["buyer", "seller"] {
+        let (a, b) = (&now[side], &ahead[side]);
+        for f in ["contracts", "exits", "marks"] {
+            assert_eq!(a[f], b[f], "{side}.{f}");
+        }
+        for f in ["committed", "potential"] {
+            assert_eq!(a[f]["total"], b[f]["total"], "{side}.{f}");
+        }
+        assert_eq!(
+            a["by_counterparty"].as_array().map(Vec::len),
+            b["by_counterparty"].as_array().map(Vec::len)
+        );
+    }
+    assert_eq!(now["buyer"]["contracts"], 1);
+    assert_eq!(now["buyer"]["potential"]["total"]["gpu_hours"], 8 * 24);
+    assert_eq!(now["buyer"]["by_counterparty"][0]["name"], "Neocloud");
+    assert_eq!(now["curves"], ahead["curves"]);
+
     // Refusals name their field.
     problem(
         &s.get("/v1/positions?as_of=soon", &lab),

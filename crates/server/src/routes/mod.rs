@@ -10,6 +10,7 @@ pub mod depth;
 pub mod facilities;
 pub mod follow;
 pub mod keys;
+pub mod live;
 pub mod market;
 pub mod money;
 pub mod months;

@@ -4,6 +4,7 @@
 //! the comparison and the proposal are the engine's `plan::compare` and `plan::propose`
 //! (priced by `MarkCurve::price_over`). Nothing is placed and nothing is stored.
 
+use super::portfolio::OpenOrder;
 use crate::limits::{POSITION_CONTRACTS_MAX, POSITION_OFFERS_MAX};
 use crate::problem::{Problem, ProblemBody};
 use crate::state::{AppState, Caller};
@@ -27,7 +28,7 @@ use megawatt_engine::plan::{
 use megawatt_engine::portfolio::standing;
 use megawatt_engine::units::{Hour, Window};
 use megawatt_store::StoreError;
-use megawatt_store::reader::{OrderRecord, Reader};
+use megawatt_store::reader::Reader;
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
@@ -54,8 +55,9 @@ pub async fn plan(
     let names = state.seq.names();
     let known = |m: &str| names.models.iter().any(|g| g.id == m);
     let demand = plan::demand(&spec, Hour::containing(at_ms), known).map_err(refusal)?;
+    let live = (at_ms, body.as_of.is_none());
     let (gaps, proposal) =
-        propose_for(&state, caller.id, at_ms, demand, spec.limit_price_micros).await?;
+        propose_for(&state, caller.id, live, demand, spec.limit_price_micros).await?;
     Ok(Json(plan_view(caller.id, at_ms, &spec, &gaps, &proposal)))
 }
 
@@ -110,25 +112,34 @@ pub fn refusal(r: megawatt_engine::Rejection) -> Problem {
 
 /// `demand` against what `who` holds at `at_ms`, and the proposal closing its gaps
 /// (bids at `limit` or the curve). Rows whose period has ended are left out, and the
-/// current period counts from the next hour (what can still be placed).
+/// current period counts from the next hour (what can still be placed). Now (`live`),
+/// what is held is read from the snapshot replica's engine when it can answer.
 pub async fn propose_for(
     state: &Arc<AppState>,
     who: ParticipantId,
-    at_ms: u64,
+    (at_ms, live): (u64, bool),
     demand: Vec<Demand>,
     limit: Option<i64>,
 ) -> Result<(Vec<Gap>, Proposal), Problem> {
     let demand = plan::ahead(demand, Hour::containing(at_ms));
     let models: BTreeSet<String> = demand.iter().map(|d| d.model.clone()).collect();
-    let held = state
-        .read(move |r| read_held(r, who, at_ms, models))
-        .await?
-        .ok_or_else(|| {
-            let detail = format!(
-                "more than {POSITION_CONTRACTS_MAX} contracts or {POSITION_OFFERS_MAX} open orders to plan against"
-            );
-            Problem::rule(Rule::QuantityTooLarge, "rows", &detail)
-        })?;
+    let too_many = || {
+        let detail = format!(
+            "more than {POSITION_CONTRACTS_MAX} contracts or {POSITION_OFFERS_MAX} open orders to plan against"
+        );
+        Problem::rule(Rule::QuantityTooLarge, "rows", &detail)
+    };
+    let from_replica = match live {
+        true => super::live::held(state, who, at_ms, models.clone()).await,
+        false => None,
+    };
+    let held = match from_replica {
+        Some(held) => held.ok_or_else(too_many)?,
+        None => state
+            .read(move |r| read_held(r, who, at_ms, models))
+            .await?
+            .ok_or_else(too_many)?,
+    };
     let supply = held.supply(who, at_ms);
     let gaps = plan::compare(&demand, &supply);
     let rules = Rules {
@@ -164,13 +175,14 @@ pub fn plan_view(
 }
 
 /// What a participant holds, read in one go.
-struct Held {
-    contracts: Vec<ContractRecord>,
+pub(super) struct Held {
+    pub(super) contracts: Vec<ContractRecord>,
     /// Each pool's model.
-    models: BTreeMap<u64, String>,
-    orders: Vec<OrderRecord>,
-    pools: Vec<(u64, String, u32)>,
-    curves: BTreeMap<String, MarkCurve>,
+    pub(super) models: BTreeMap<u64, String>,
+    pub(super) orders: Vec<OpenOrder>,
+    /// The participant's own pools: (id, model, GPUs).
+    pub(super) pools: Vec<(u64, String, u32)>,
+    pub(super) curves: BTreeMap<String, MarkCurve>,
 }
 
 fn read_held(
@@ -196,7 +208,7 @@ fn read_held(
     Ok(Some(Held {
         contracts,
         models: places.into_iter().map(|(id, p)| (id, p.model)).collect(),
-        orders,
+        orders: orders.into_iter().map(OpenOrder::from).collect(),
         pools: r.owned_pools(who)?,
         curves,
     }))

@@ -15,7 +15,7 @@ use crate::views::positions::{self as pv, Names};
 use axum::Json;
 use axum::extract::State;
 use megawatt_api::{ContractPositionsPage, CurveUsedView, ExposuresView, PositionView};
-use megawatt_engine::contract::{ContractLine, ContractRecord};
+use megawatt_engine::contract::{ContractLine, ContractRecord, Pricing};
 use megawatt_engine::curve::PeriodKind;
 use megawatt_engine::ids::{ContractId, ParticipantId, PoolId};
 use megawatt_engine::invoice::Invoice;
@@ -25,7 +25,7 @@ use megawatt_engine::portfolio::{self, Holding, Inputs, Offer, Place, Position};
 use megawatt_engine::positions::Party;
 use megawatt_engine::units::Hour;
 use megawatt_store::StoreError;
-use megawatt_store::reader::{OrderRecord, QuoteRecord, Reader};
+use megawatt_store::reader::Reader;
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -74,7 +74,7 @@ pub async fn positions(
 ) -> Result<Json<PositionView>, Problem> {
     let who = whose(caller, &q.participant)?;
     let at_ms = moment(&state, &q.as_of)?;
-    let (c, p) = computed(&state, who, at_ms).await?;
+    let (c, p) = computed(&state, who, at_ms, q.as_of.is_none()).await?;
     let too_large = || overflow("as_of");
     let curves = c
         .curves
@@ -116,7 +116,7 @@ pub async fn position_contracts(
         let detail = format!("limit: {limit} must be between 1 and {PAGE_ITEMS_MAX}");
         return Err(Problem::invalid("limit", detail));
     }
-    let (c, p) = computed(&state, who, at_ms).await?;
+    let (c, p) = computed(&state, who, at_ms, q.as_of.is_none()).await?;
     let rows: Vec<_> = p
         .contracts
         .iter()
@@ -279,25 +279,63 @@ struct Context {
     points: BTreeMap<String, u32>,
 }
 
-/// Everything a position is computed from, read in one go.
-struct Records {
-    contracts: Vec<ContractRecord>,
-    places: BTreeMap<u64, Place>,
-    facilities: BTreeMap<u64, String>,
-    orders: Vec<OrderRecord>,
-    quotes: Vec<QuoteRecord>,
-    invoices: Vec<Invoice>,
-    curves: BTreeMap<String, MarkCurve>,
-    points: BTreeMap<String, u32>,
-    names: Names,
+/// Everything a position is computed from, read in one go (from the read model, or
+/// now from the snapshot replica's engine: `live.rs`).
+pub(super) struct Records {
+    pub(super) contracts: Vec<ContractRecord>,
+    pub(super) places: BTreeMap<u64, Place>,
+    pub(super) facilities: BTreeMap<u64, String>,
+    pub(super) orders: Vec<OpenOrder>,
+    /// Open quotes' lines and price.
+    pub(super) quotes: Vec<(Vec<ContractLine>, Pricing)>,
+    pub(super) invoices: Vec<Invoice>,
+    pub(super) curves: BTreeMap<String, MarkCurve>,
+    pub(super) points: BTreeMap<String, u32>,
+    pub(super) names: Names,
+}
+
+/// What a resting order could add: its side, model, pool (an ask's), GPUs, window,
+/// price and GPU-hours traded so far.
+pub(super) struct OpenOrder {
+    pub(super) side: Side,
+    pub(super) model: String,
+    pub(super) pool: Option<PoolId>,
+    pub(super) gpus: u32,
+    pub(super) window: megawatt_engine::units::Window,
+    pub(super) price_micros: i64,
+    pub(super) filled_gpu_hours: u64,
+}
+
+impl From<megawatt_store::reader::OrderRecord> for OpenOrder {
+    fn from(o: megawatt_store::reader::OrderRecord) -> OpenOrder {
+        OpenOrder {
+            side: o.side,
+            model: o.model,
+            pool: o.pool,
+            gpus: o.gpus,
+            window: o.window,
+            price_micros: o.price_micros,
+            filled_gpu_hours: o.filled_gpu_hours,
+        }
+    }
 }
 
 /// Reads what `who`'s position at `at_ms` is computed from, and computes it.
+/// A position now (`live`) is read from the snapshot replica's engine when it can
+/// answer (`live.rs`), else from the read model.
 async fn computed(
     state: &Arc<AppState>,
     who: Option<ParticipantId>,
     at_ms: u64,
+    live: bool,
 ) -> Result<(Context, Position), Problem> {
+    if live && let Some(found) = super::live::records(state, who, at_ms).await {
+        let records = found.map_err(|r| match (r, who) {
+            (super::live::Refusal::Unknown, Some(p)) => no_participant(p),
+            _ => too_many(),
+        })?;
+        return compute(records, who, at_ms);
+    }
     if let Some(p) = who {
         known(state, p).await?;
     }
@@ -324,13 +362,8 @@ fn read_records(
         return Ok(None);
     };
     let (places, facilities) = r.pool_places()?;
-    let models: std::collections::BTreeSet<String> = contracts
-        .iter()
-        .flat_map(|c| c.lines.iter().filter_map(|l| places.get(&l.pool.0)))
-        .map(|p| p.model.clone())
-        .collect();
     let (mut curves, mut points) = (BTreeMap::new(), BTreeMap::new());
-    for model in models {
+    for model in models_held(&contracts, &places) {
         if let Some((m, n)) = mark_curve(r, &model, Hour::containing(at_ms))? {
             points.insert(model.clone(), n);
             curves.insert(model, m);
@@ -341,13 +374,25 @@ fn read_records(
         contracts,
         places,
         facilities,
-        orders,
-        quotes,
+        orders: orders.into_iter().map(OpenOrder::from).collect(),
+        quotes: quotes.into_iter().map(|q| (q.lines, q.pricing)).collect(),
         invoices,
         curves,
         points,
         names,
     }))
+}
+
+/// The models the contracts' lines hold.
+pub(super) fn models_held(
+    contracts: &[ContractRecord],
+    places: &BTreeMap<u64, Place>,
+) -> std::collections::BTreeSet<String> {
+    contracts
+        .iter()
+        .flat_map(|c| c.lines.iter().filter_map(|l| places.get(&l.pool.0)))
+        .map(|p| p.model.clone())
+        .collect()
 }
 
 /// The curve of `model` in force at `at`, as the engine marks by it, and its number of
@@ -429,16 +474,11 @@ fn compute(
             open_gpu_hours: (total.saturating_sub(o.filled_gpu_hours), total),
         });
     }
-    for q in &rec.quotes {
+    for (lines, pricing) in &rec.quotes {
         let economics = megawatt_engine::economics::Economics {
-            lines: &q.lines,
-            pricing: q.pricing,
-            ends: q
-                .lines
-                .iter()
-                .map(|l| l.window.end)
-                .max()
-                .unwrap_or(Hour(0)),
+            lines,
+            pricing: *pricing,
+            ends: lines.iter().map(|l| l.window.end).max().unwrap_or(Hour(0)),
         };
         offers.push(Offer {
             side: Party::Seller,

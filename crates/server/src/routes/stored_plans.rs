@@ -248,7 +248,7 @@ async fn proposal(
         })
         .collect();
     let limit = record.limit_price_micros;
-    propose_for(state, record.owner, at_ms, demand, limit).await
+    propose_for(state, record.owner, (at_ms, true), demand, limit).await
 }
 
 /// The proposal's orders as the engine places them, beside how each is shown.

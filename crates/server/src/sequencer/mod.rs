@@ -189,6 +189,9 @@ pub struct Sequencer {
     /// The names of every model and region as of the last commit (published before
     /// that commit's answers).
     names: watch::Receiver<Arc<Names>>,
+    /// The snapshot replica's queue (none when snapshots are off), and the reads of it
+    /// allowed at once.
+    replica: Option<(SyncSender<replica::Work>, Arc<tokio::sync::Semaphore>)>,
 }
 
 impl Sequencer {
@@ -259,6 +262,24 @@ impl Sequencer {
         rx.await.map_err(|_| SeqError::Stopped)?
     }
 
+    /// Reads the snapshot replica's engine (the committed state, a moment behind the
+    /// sequencer), never stalling the sequencer: `f` is given the engine and its journal
+    /// position. `None` when there is no replica, it stopped, or `REPLICA_QUERIES_MAX`
+    /// reads are in flight already (the caller reads the read model instead).
+    pub async fn replica_query<R: Send + 'static>(
+        &self,
+        f: impl FnOnce(&Engine, u64) -> R + Send + 'static,
+    ) -> Option<R> {
+        let (tx, permits) = self.replica.as_ref()?;
+        let _permit = permits.clone().try_acquire_owned().ok()?;
+        let (reply, rx) = oneshot::channel();
+        let work = replica::Work::Query(Box::new(move |e, seq| {
+            let _ = reply.send(f(e, seq));
+        }));
+        tx.try_send(work).ok()?;
+        rx.await.ok()
+    }
+
     /// Reads the committed state.
     pub async fn query<R: Send + 'static>(
         &self,
@@ -323,6 +344,14 @@ pub fn start(
     };
     let names = Arc::new(engine.names());
     let (names_tx, names_rx) = watch::channel(names.clone());
+    let replica =
+        (snapshot_every > 0).then(|| Replica::start(engine_copy, last_seq, snapshot_every));
+    let reads = replica.as_ref().and_then(|r| r.batches.clone()).map(|tx| {
+        let permits = Arc::new(tokio::sync::Semaphore::new(
+            crate::limits::REPLICA_QUERIES_MAX,
+        ));
+        (tx, permits)
+    });
     let worker = Worker {
         names,
         names_tx,
@@ -330,8 +359,7 @@ pub fn start(
         store,
         seq: last_seq,
         stats: stats.clone(),
-        replica: (snapshot_every > 0)
-            .then(|| Replica::start(engine_copy, last_seq, snapshot_every)),
+        replica,
         last_forget_hour: 0,
         market,
         manual_clock,
@@ -347,6 +375,7 @@ pub fn start(
             tx,
             stats,
             names: names_rx,
+            replica: reads,
         },
         handle,
     )

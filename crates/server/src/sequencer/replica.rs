@@ -1,12 +1,28 @@
 //! The snapshot replica: a second engine on its own thread that applies every committed
 //! batch after the sequencer and serializes itself every N commands, so snapshots never
-//! pause the sequencer.
+//! pause the sequencer. Between batches it also answers reads of the whole state that
+//! must not run on the sequencer (a participant's position now): at most
+//! `REPLICA_QUERIES_MAX` at once, so they never fill the queue the sequencer sends to.
 
-use crate::limits::REPLICA_QUEUE_BATCHES;
+use crate::limits::{REPLICA_QUERIES_MAX, REPLICA_QUEUE_BATCHES};
 use megawatt_engine::Engine;
 use megawatt_engine::command::Envelope;
 use megawatt_store::Snapshot;
 use std::sync::mpsc::{Receiver, SyncSender};
+
+/// A read of the replica's engine, given the journal position it stands at.
+pub type ReplicaQuery = Box<dyn FnOnce(&Engine, u64) + Send>;
+
+/// What the replica's thread is sent, in order.
+pub(super) enum Work {
+    /// A committed batch's commands, with their journal positions.
+    Batch(Vec<(u64, Envelope)>),
+    /// A read, answered after the batches sent before it.
+    Query(ReplicaQuery),
+    /// Stop after what was sent before (the sequencer's readers hold senders too, so
+    /// the channel alone never closes).
+    Stop,
+}
 
 /// A replica of the engine on its own thread. It applies every committed batch after
 /// the sequencer and serializes itself every N commands, so that snapshots never pause
@@ -14,7 +30,7 @@ use std::sync::mpsc::{Receiver, SyncSender};
 pub(super) struct Replica {
     /// Committed batches' commands, in order (bounded: a lagging replica slows the
     /// sequencer rather than growing without limit).
-    pub(super) batches: Option<SyncSender<Vec<(u64, Envelope)>>>,
+    pub(super) batches: Option<SyncSender<Work>>,
     /// Finished snapshots.
     snapshots: Receiver<Snapshot>,
     thread: Option<std::thread::JoinHandle<()>>,
@@ -22,15 +38,24 @@ pub(super) struct Replica {
 
 impl Replica {
     pub(super) fn start(mut engine: Engine, mut seq: u64, every: u64) -> Replica {
+        // Room for every read allowed at once, beside the batches.
         let (batches, rx) =
-            std::sync::mpsc::sync_channel::<Vec<(u64, Envelope)>>(REPLICA_QUEUE_BATCHES);
+            std::sync::mpsc::sync_channel::<Work>(REPLICA_QUEUE_BATCHES + REPLICA_QUERIES_MAX);
         let (done, snapshots) = std::sync::mpsc::channel();
         let thread = std::thread::Builder::new()
             .name("snapshotter".into())
             .spawn(move || {
                 let mut since = 0;
                 let mut events = Vec::new();
-                for batch in rx {
+                for work in rx {
+                    let batch = match work {
+                        Work::Batch(b) => b,
+                        Work::Query(q) => {
+                            q(&engine, seq);
+                            continue;
+                        }
+                        Work::Stop => break,
+                    };
                     for (at, env) in &batch {
                         events.clear();
                         // The replica's position must follow the journal's, one by one.
@@ -65,10 +90,21 @@ impl Replica {
 
     /// Stops the replica after it has applied everything sent; its newest snapshot.
     pub(super) fn finish(mut self) -> Option<Snapshot> {
-        drop(self.batches.take());
+        if let Some(tx) = self.batches.take() {
+            let _ = tx.send(Work::Stop);
+        }
         if let Some(t) = self.thread.take() {
             let _ = t.join();
         }
         self.newest()
+    }
+}
+
+impl Drop for Replica {
+    /// A replica dropped without `finish` (the sequencer failing) stops too.
+    fn drop(&mut self) {
+        if let Some(tx) = self.batches.take() {
+            let _ = tx.try_send(Work::Stop);
+        }
     }
 }

@@ -137,13 +137,13 @@ impl Worker {
         if let Some(tx) = self.replica.as_ref().and_then(|r| r.batches.as_ref())
             && !batch.applied.is_empty()
         {
-            let _ = tx.send(
+            let _ = tx.send(super::replica::Work::Batch(
                 batch
                     .applied
                     .iter()
                     .map(|a| (a.seq, a.envelope.clone()))
                     .collect(),
-            );
+            ));
         }
     }
 
