@@ -2,7 +2,8 @@
 //! uploaded, shown against the lab's position with the proposal, applied once (a bid
 //! filled at once, a resale ask resting, each naming the plan), applied again placing
 //! nothing; visible to its owner and the operator only, applied by its owner only; bad
-//! uploads refused naming their field.
+//! uploads refused naming their field; a provider's plan lists what its pool holds
+//! beyond its own demand.
 
 mod common;
 
@@ -131,6 +132,31 @@ fn stored_plans(backend: Backend) {
     assert_eq!(shown["orders"][0]["status"], json!("filled"));
     let mine = ok(s.get("/v1/plans", &lab), 200);
     assert_eq!(mine["items"][0]["id"], json!(id));
+
+    // A provider's plan is its own demand: what its pool holds beyond it is listed from
+    // the pool, naming the plan.
+    let later = Hour(next.0 + 168);
+    let own = json!({ "period": "week", "rows": [row(later, 900)] });
+    let pid = ok(s.post("/v1/plans", &prov, own), 201)["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let pa = ok(
+        s.post(&format!("/v1/plans/{pid}/apply"), &prov, json!({})),
+        200,
+    );
+    let listed = &pa["orders"][0];
+    assert_eq!(
+        (
+            listed["side"].clone(),
+            listed["pool"].clone(),
+            listed["gpus"].clone(),
+            listed["status"].clone()
+        ),
+        (json!("sell"), json!(pool), json!(100), json!("open")),
+        "{pa}"
+    );
+    assert_eq!(pa["orders"].as_array().map(Vec::len), Some(1));
 
     // Bad uploads, named as the body spells them; nothing stored.
     let bad = |rows: serde_json::Value, limit: &str| {
