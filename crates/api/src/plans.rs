@@ -51,7 +51,10 @@ pub struct PlanPeriodView {
     pub held_min_gpus: u32,
     /// The most held at any hour of it.
     pub held_max_gpus: u32,
-    /// GPUs short at its leanest hour.
+    /// GPUs your resting bids would add at its leanest hour (counted against the
+    /// shortfall, never sold).
+    pub bidding_gpus: u32,
+    /// GPUs short at its leanest hour, net of what resting bids would add.
     pub shortfall_gpus: u32,
     /// GPUs spare at every hour of it.
     pub surplus_gpus: u32,

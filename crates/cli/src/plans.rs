@@ -222,11 +222,12 @@ fn print(v: &api::PlanView) {
                 t(&p.start),
                 p.demand_gpus.to_string(),
                 format!("{}-{}", p.held_min_gpus, p.held_max_gpus),
+                p.bidding_gpus.to_string(),
                 gap,
             ]
         })
         .collect();
-    table(&["model", "from", "needed", "held", "gap"], &rows);
+    table(&["model", "from", "needed", "held", "bid", "gap"], &rows);
     let pr = &v.proposal;
     println!("\nproposal (a dry run; nothing is placed):");
     let rows: Vec<Vec<String>> = pr.orders.iter().map(order_cells).collect();

@@ -131,8 +131,8 @@ pub enum Source {
     /// Taken from what is held: a contract it sold (a resale, or a provider's sale) or a
     /// resting ask of its own.
     Taken,
-    /// Bid for: a resting bid's open GPUs, counted as held so that a plan does not bid
-    /// twice for what is already bid for (never sold from).
+    /// Bid for: a resting bid's open GPUs, counted against a shortfall so that a plan
+    /// does not bid twice for what is already bid for (never held, never sold from).
     Bidding,
 }
 
@@ -165,15 +165,24 @@ pub struct Gap {
     pub held_min_gpus: u32,
     /// The most held at any hour of it.
     pub held_max_gpus: u32,
+    /// The fewest held or bid for (resting bids' open GPUs added) at any hour of it.
+    pub covered_min_gpus: u32,
 }
 
 impl Gap {
-    /// GPUs short at the period's leanest hour (0 when covered).
+    /// GPUs short at the period's leanest hour, counting what resting bids would add
+    /// (0 when covered): a plan does not bid again for what is bid for.
     pub fn shortfall_gpus(&self) -> u32 {
-        self.demand.gpus.saturating_sub(self.held_min_gpus)
+        self.demand.gpus.saturating_sub(self.covered_min_gpus)
     }
 
-    /// GPUs spare at every hour of the period (0 when none).
+    /// GPUs resting bids would add at the period's leanest hour, beyond what is held.
+    pub fn bidding_gpus(&self) -> u32 {
+        self.covered_min_gpus.saturating_sub(self.held_min_gpus)
+    }
+
+    /// GPUs spare at every hour of the period (0 when none), of what is held: bids not
+    /// yet filled are never sold.
     pub fn surplus_gpus(&self) -> u32 {
         self.held_min_gpus.saturating_sub(self.demand.gpus)
     }
@@ -184,9 +193,11 @@ impl Gap {
 struct Levels(Vec<(Hour, i64)>);
 
 impl Levels {
-    fn of(supply: &[Supply<'_>], model: &str) -> Levels {
+    /// The levels of `model`, resting bids counted or not.
+    fn of(supply: &[Supply<'_>], model: &str, bids: bool) -> Levels {
         let mut deltas: Vec<(Hour, i64)> = Vec::new();
-        for s in supply.iter().filter(|s| s.model == model) {
+        let counted = |s: &&Supply<'_>| s.model == model && (bids || s.source != Source::Bidding);
+        for s in supply.iter().filter(counted) {
             if s.window.start >= s.window.end {
                 continue;
             }
@@ -227,20 +238,23 @@ impl Levels {
 
 /// Each demand row against what `supply` holds in its period.
 pub fn compare(demand: &[Demand], supply: &[Supply<'_>]) -> Vec<Gap> {
-    let mut levels: BTreeMap<&str, Levels> = BTreeMap::new();
+    let mut levels: BTreeMap<&str, (Levels, Levels)> = BTreeMap::new();
     for d in demand {
-        levels
-            .entry(d.model.as_str())
-            .or_insert_with(|| Levels::of(supply, &d.model));
+        levels.entry(d.model.as_str()).or_insert_with(|| {
+            let held = Levels::of(supply, &d.model, false);
+            (held, Levels::of(supply, &d.model, true))
+        });
     }
     demand
         .iter()
         .map(|d| {
-            let (held_min_gpus, held_max_gpus) = levels[d.model.as_str()].range(d.start, d.end);
+            let (held, covered) = &levels[d.model.as_str()];
+            let (held_min_gpus, held_max_gpus) = held.range(d.start, d.end);
             Gap {
                 demand: d.clone(),
                 held_min_gpus,
                 held_max_gpus,
+                covered_min_gpus: covered.range(d.start, d.end).0,
             }
         })
         .collect()

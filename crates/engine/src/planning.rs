@@ -44,15 +44,14 @@ impl Engine {
                 format!("a limit is 1 to {MAX_PRICE_MICROS} micro-USD per GPU-hour, not {limit}"),
             );
         }
+        if self.plans.len() >= MAX_PLANS {
+            let detail = format!("the exchange stores at most {MAX_PLANS} plans");
+            return reject(Rule::LimitReached, "body", detail);
+        }
         let mine = self.plans.values().filter(|p| p.owner == ctx.actor).count();
-        if mine >= MAX_PLANS_PER_PARTICIPANT || self.plans.len() >= MAX_PLANS {
-            return reject(
-                Rule::LimitReached,
-                "rows",
-                format!(
-                    "{mine} plans stored; a participant stores at most {MAX_PLANS_PER_PARTICIPANT}, the exchange {MAX_PLANS}"
-                ),
-            );
+        if mine >= MAX_PLANS_PER_PARTICIPANT {
+            let detail = format!("a participant stores at most {MAX_PLANS_PER_PARTICIPANT} plans");
+            return reject(Rule::LimitReached, "body", detail);
         }
         // Validated: now change.
         let id = PlanId(take(&mut self.ids.plan));

@@ -158,10 +158,43 @@ fn a_surplus_no_single_line_holds_for_the_period_is_said_unsold() {
     assert_eq!(p.unsold, [(0, 6)]);
 }
 
+#[test]
+fn a_resting_bid_covers_a_shortfall_but_is_never_sold() {
+    // 10 GPUs held, 10 more bid for; 10 needed: nothing short, nothing spare.
+    let supply = [
+        Supply {
+            model: "h100",
+            window: w(0, 720),
+            gpus: 10,
+            source: Source::Bought(ContractId(1), 0),
+        },
+        Supply {
+            model: "h100",
+            window: w(0, 720),
+            gpus: 10,
+            source: Source::Bidding,
+        },
+    ];
+    let gaps = compare(
+        &[need("h100", 0, 720, 10), need("h100", 0, 720, 15)],
+        &supply,
+    );
+    assert_eq!((gaps[0].held_min_gpus, gaps[0].bidding_gpus()), (10, 10));
+    assert_eq!((gaps[0].shortfall_gpus(), gaps[0].surplus_gpus()), (0, 0));
+    assert_eq!(
+        gaps[1].shortfall_gpus(),
+        0,
+        "15 needed: 10 held and 10 bid for"
+    );
+    let p = propose(&gaps, &supply, |_: &str, _: Window| Some(1), RULES).unwrap();
+    assert!(p.asks.is_empty() && p.bids.is_empty(), "{p:?}");
+}
+
 proptest::proptest! {
     /// `compare` is the hour-by-hour count: for every row, the fewest and most GPUs
-    /// held at any hour of its period (bought, pools and bids add, taken subtracts),
-    /// never below 0, whatever the supply's order and overlaps.
+    /// held at any hour of its period (bought and pools add, taken subtracts), and the
+    /// fewest held or bid for (resting bids added), never below 0, whatever the
+    /// supply's order and overlaps; a surplus is of what is held only.
     #[test]
     fn compare_is_the_hour_by_hour_count(
         lines in proptest::collection::vec((0u32..60, 1u32..40, 0u32..50, 0u8..4), 0..24),
@@ -190,18 +223,22 @@ proptest::proptest! {
             .collect();
         let gaps = compare(&demand, &supply);
         for (d, g) in demand.iter().zip(&gaps) {
-            let level = |h: u32| -> i64 {
+            let level = |h: u32, bids: bool| -> i64 {
                 supply
                     .iter()
                     .filter(|s| s.model == d.model && s.window.start.0 <= h && h < s.window.end.0)
+                    .filter(|s| bids || s.source != Source::Bidding)
                     .map(|s| i64::from(s.gpus) * if s.source == Source::Taken { -1 } else { 1 })
                     .sum()
             };
-            let levels: Vec<i64> = (d.start.0..d.end.0).map(level).collect();
             let clamp = |x: i64| u32::try_from(x.max(0)).unwrap();
-            let lo = clamp(*levels.iter().min().unwrap());
-            let hi = clamp(*levels.iter().max().unwrap());
+            let held: Vec<i64> = (d.start.0..d.end.0).map(|h| level(h, false)).collect();
+            let lo = clamp(*held.iter().min().unwrap());
+            let hi = clamp(*held.iter().max().unwrap());
             proptest::prop_assert_eq!((g.held_min_gpus, g.held_max_gpus), (lo, hi), "{:?}", d);
+            let covered = (d.start.0..d.end.0).map(|h| level(h, true)).min().unwrap();
+            proptest::prop_assert_eq!(g.covered_min_gpus, clamp(covered), "{:?}", d);
+            proptest::prop_assert_eq!(g.surplus_gpus(), lo.saturating_sub(d.gpus));
         }
     }
 }

@@ -535,7 +535,9 @@ pub enum PlanCmd {
     )]
     Show {
         /// The plan: a CSV file (model,start,gpus), a JSON file of the API's plan body, or
-        /// a stored plan's id (`pln-1`).
+        /// a stored plan's id (`pln-1`; a file of that name is read instead, if there is
+        /// one). A stored plan is shown as stored: --period, --limit and --as-of are
+        /// for files.
         file: std::path::PathBuf,
         /// For a CSV: week or month (default month).
         #[arg(long, value_parser = ["week", "month"])]

@@ -111,10 +111,10 @@ pub(super) fn examples() -> Vec<(&'static str, Value)> {
                 json!({ "participant": "p-3", "as_of": AS_OF, "period": "month",
                 "periods": [
                     { "model": "h100-sxm", "start": "2027-02-01T00:00:00Z", "end": "2027-03-01T00:00:00Z",
-                      "demand_gpus": 128, "held_min_gpus": 64, "held_max_gpus": 64,
+                      "demand_gpus": 128, "held_min_gpus": 64, "held_max_gpus": 64, "bidding_gpus": 0,
                       "shortfall_gpus": 64, "surplus_gpus": 0 },
                     { "model": "h100-sxm", "start": "2027-03-01T00:00:00Z", "end": "2027-04-01T00:00:00Z",
-                      "demand_gpus": 32, "held_min_gpus": 64, "held_max_gpus": 64,
+                      "demand_gpus": 32, "held_min_gpus": 64, "held_max_gpus": 64, "bidding_gpus": 0,
                       "shortfall_gpus": 0, "surplus_gpus": 32 } ],
                 "proposal": { "orders": [
                     { "side": "buy", "model": "h100-sxm", "gpus": 64, "start": "2027-02-01T00:00:00Z",

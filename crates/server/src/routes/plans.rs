@@ -285,6 +285,7 @@ fn period_view(g: &Gap) -> PlanPeriodView {
         demand_gpus: g.demand.gpus,
         held_min_gpus: g.held_min_gpus,
         held_max_gpus: g.held_max_gpus,
+        bidding_gpus: g.bidding_gpus(),
         shortfall_gpus: g.shortfall_gpus(),
         surplus_gpus: g.surplus_gpus(),
     }

@@ -134,6 +134,13 @@ pub async fn apply(
 ) -> Result<Json<PlanAppliedView>, Problem> {
     let id = path_id(&raw, PlanId::PREFIX, "plan")?;
     let (record, rows) = read(&state, caller, id, &raw).await?;
+    if record.owner != caller.id {
+        return Err(Problem::rule(
+            megawatt_engine::Rule::NotOwner,
+            "plan",
+            &format!("plan {raw} is {}'s to apply", record.owner),
+        ));
+    }
     if let Some(ms) = record.applied_ms {
         let orders = state.read(move |r| r.plan_orders(id)).await?;
         return Ok(Json(PlanAppliedView {
@@ -143,13 +150,6 @@ pub async fn apply(
             orders: orders.iter().map(stored_order).collect(),
             rfqs: Vec::new(),
         }));
-    }
-    if record.owner != caller.id {
-        return Err(Problem::rule(
-            megawatt_engine::Rule::NotOwner,
-            "plan",
-            &format!("plan {raw} is {}'s to apply", record.owner),
-        ));
     }
     let at_ms = super::market_ms(&state);
     let (_, proposal) = proposal(&state, &record, &rows, at_ms).await?;

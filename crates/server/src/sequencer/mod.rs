@@ -271,9 +271,13 @@ impl Sequencer {
         f: impl FnOnce(&Engine, u64) -> R + Send + 'static,
     ) -> Option<R> {
         let (tx, permits) = self.replica.as_ref()?;
-        let _permit = permits.clone().try_acquire_owned().ok()?;
+        // The permit goes with the read: it is given back when the read has run (or is
+        // dropped unrun), never when the caller stops waiting, so the queue never holds
+        // more reads than permits.
+        let permit = permits.clone().try_acquire_owned().ok()?;
         let (reply, rx) = oneshot::channel();
         let work = replica::Work::Query(Box::new(move |e, seq| {
+            let _permit = permit;
             let _ = reply.send(f(e, seq));
         }));
         tx.try_send(work).ok()?;

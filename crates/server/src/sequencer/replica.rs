@@ -51,7 +51,11 @@ impl Replica {
                     let batch = match work {
                         Work::Batch(b) => b,
                         Work::Query(q) => {
-                            q(&engine, seq);
+                            // A read that panics loses its answer, not the replica.
+                            let read = std::panic::AssertUnwindSafe(|| q(&engine, seq));
+                            if std::panic::catch_unwind(read).is_err() {
+                                tracing::error!(seq, "a read of the replica panicked");
+                            }
                             continue;
                         }
                         Work::Stop => break,
@@ -101,10 +105,12 @@ impl Replica {
 }
 
 impl Drop for Replica {
-    /// A replica dropped without `finish` (the sequencer failing) stops too.
+    /// A replica dropped without `finish` (the sequencer failing) stops too, once it has
+    /// applied what it was sent (the send waits for room; it fails at once if the
+    /// thread has ended).
     fn drop(&mut self) {
         if let Some(tx) = self.batches.take() {
-            let _ = tx.try_send(Work::Stop);
+            let _ = tx.send(Work::Stop);
         }
     }
 }
