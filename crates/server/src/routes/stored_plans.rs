@@ -100,18 +100,20 @@ pub async fn show(
     Path(raw): Path<String>,
 ) -> Result<Json<StoredPlanView>, Problem> {
     let id = path_id(&raw, PlanId::PREFIX, "plan")?;
-    let mut shown = detail(&state, caller, id, &raw).await?;
-    if shown.applied_at.is_none() {
-        let (record, rows) = read(&state, caller, id, &raw).await?;
-        let at_ms = super::market_ms(&state);
-        let (gaps, proposal) = proposal(&state, &record, &rows, at_ms).await?;
-        let spec = megawatt_engine::command::PlanSpec {
-            period: record.period,
-            rows,
-            limit_price_micros: record.limit_price_micros,
-        };
-        shown.proposal = Some(plan_view(record.owner, at_ms, &spec, &gaps, &proposal));
+    let (record, rows) = read(&state, caller, id, &raw).await?;
+    if record.applied_ms.is_some() {
+        let orders = state.read(move |r| r.plan_orders(id)).await?;
+        return Ok(Json(view(&record, &rows, &orders)));
     }
+    let mut shown = view(&record, &rows, &[]);
+    let at_ms = super::market_ms(&state);
+    let (gaps, proposal) = proposal(&state, &record, &rows, at_ms).await?;
+    let spec = megawatt_engine::command::PlanSpec {
+        period: record.period,
+        rows,
+        limit_price_micros: record.limit_price_micros,
+    };
+    shown.proposal = Some(plan_view(record.owner, at_ms, &spec, &gaps, &proposal));
     Ok(Json(shown))
 }
 
@@ -317,6 +319,8 @@ fn applied_order(
 }
 
 fn stored_order(o: &PlanOrderRecord) -> PlanOrderView {
+    // The engine's checked figure: an order the proposal made fits in micro-USD (the
+    // proposal refused one that did not), so the fallback is never shown.
     let notional =
         megawatt_engine::units::notional_micros(o.price_micros, o.gpus, o.window.hours());
     let order = ProposedOrderView {
