@@ -536,6 +536,14 @@ impl Engine {
     pub fn orders(&self) -> impl Iterator<Item = &Order> {
         self.orders.sorted().into_iter()
     }
+    /// The live orders of one participant (`None`: everyone's), by id; only those are
+    /// sorted.
+    pub fn orders_of(&self, owner: Option<ParticipantId>) -> Vec<&Order> {
+        match owner {
+            Some(p) => self.orders.of_owner(p),
+            None => self.orders.sorted(),
+        }
+    }
     /// Number of live orders.
     pub fn live_orders(&self) -> usize {
         self.orders.len()

@@ -43,6 +43,13 @@ impl OrderMap {
         self.0.is_empty()
     }
 
+    /// The live orders of `owner`, by id (only those are sorted).
+    pub fn of_owner(&self, owner: crate::ids::ParticipantId) -> Vec<&Order> {
+        let mut v: Vec<&Order> = self.0.values().filter(|o| o.owner == owner).collect();
+        v.sort_unstable_by_key(|o| o.id);
+        v
+    }
+
     /// All live orders, by id.
     pub fn sorted(&self) -> Vec<&Order> {
         let mut v: Vec<&Order> = self.0.values().collect();

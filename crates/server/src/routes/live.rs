@@ -76,8 +76,8 @@ fn gather(
         .take(POSITION_CONTRACTS_MAX + 1)
         .collect();
     let orders: Vec<OpenOrder> = e
-        .orders()
-        .filter(|o| party(o.owner))
+        .orders_of(who)
+        .into_iter()
         .take(POSITION_OFFERS_MAX + 1)
         .map(|o| open_order(e, o))
         .collect();
@@ -200,8 +200,8 @@ pub(super) async fn held(
                 .take(POSITION_CONTRACTS_MAX + 1)
                 .collect();
             let orders: Vec<OpenOrder> = e
-                .orders()
-                .filter(|o| o.owner == who)
+                .orders_of(Some(who))
+                .into_iter()
                 .take(POSITION_OFFERS_MAX + 1)
                 .map(|o| open_order(e, o))
                 .collect();
