@@ -194,6 +194,36 @@ pub struct PlacedView {
     pub transfers: Vec<TransferView>,
 }
 
+/// Why an order of a plan or a batch was refused (nothing of it changed).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct OrderRefusalView {
+    /// The rule's code, as in docs/errors.md.
+    pub code: String,
+    /// The field of the order at fault.
+    pub field: String,
+    /// A sentence naming the values.
+    pub detail: String,
+}
+
+/// What `POST /v1/orders/batch` did: each order of the batch, in its order, placed
+/// (with its state after matching, as `POST /v1/orders` answers) or refused.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct BatchPlacedView {
+    /// Each order's outcome.
+    pub orders: Vec<BatchOrderView>,
+}
+
+/// One order of a batch: placed or refused.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct BatchOrderView {
+    /// Placed: the order after matching, its trades, contracts and money moved.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub placed: Option<PlacedView>,
+    /// Refused: why, naming the field as the order spelled it (`orders[2].price`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refused: Option<OrderRefusalView>,
+}
+
 /// Who the caller is.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct MeView {

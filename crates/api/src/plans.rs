@@ -2,7 +2,7 @@
 //! per model and period, compared with what is held, and the proposal that closes the
 //! gaps, a dry run.
 
-use crate::Money;
+use crate::{Money, OrderRefusalView};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -189,18 +189,7 @@ pub struct PlanOrderView {
     pub status: Option<String>,
     /// Refused: why (the rule's code, the field and a sentence); nothing of it changed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub refused: Option<PlanRefusalView>,
-}
-
-/// Why an order of a plan was refused.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-pub struct PlanRefusalView {
-    /// The rule's code, as in docs/errors.md.
-    pub code: String,
-    /// The field of the order at fault.
-    pub field: String,
-    /// A sentence naming the values.
-    pub detail: String,
+    pub refused: Option<OrderRefusalView>,
 }
 
 /// What `POST /v1/plans/{id}/apply` did.

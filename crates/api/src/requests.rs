@@ -197,6 +197,15 @@ pub enum TifName {
     Gtd,
 }
 
+/// Place a batch of orders (`POST /v1/orders/batch`): 1 to 1,000, each as
+/// `POST /v1/orders` takes it, placed in order, each on its own.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PlaceOrderBatch {
+    /// The orders.
+    pub orders: Vec<PlaceOrder>,
+}
+
 /// Place an order.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]

@@ -2,8 +2,9 @@
 //! loopback by many concurrent keep-alive connections, each as its own participant,
 //! placing an ask and cancelling it, again and again (every command durable before its
 //! answer). In the same run, the same connections call `GET /healthz`: the ceiling of
-//! the HTTP stack on this machine. A minimal HTTP/1.1 client keeps the load generator
-//! cheap.
+//! the HTTP stack on this machine. Then the same connections place batches of 100 asks
+//! (`POST /v1/orders/batch`): `batch_orders_per_sec`. A minimal HTTP/1.1 client keeps
+//! the load generator cheap.
 
 use crate::stats::{median, per_mille};
 use megawatt_server::{Config, start};
@@ -21,6 +22,8 @@ const PHASE: Duration = Duration::from_secs(4);
 const ROUNDS: usize = 3;
 /// Most requests one connection makes in a phase (a bound on the loop).
 const MAX_REQUESTS: usize = 1_000_000;
+/// Orders in one batch of the batch phase.
+const BATCH_ORDERS: usize = 100;
 
 /// A keep-alive HTTP/1.1 connection.
 pub(crate) struct Conn {
@@ -219,6 +222,50 @@ async fn orders_phase(
     (lat, rate)
 }
 
+/// One connection placing batches of `BATCH_ORDERS` one-GPU asks (`POST
+/// /v1/orders/batch`) until the deadline; returns the orders placed.
+async fn batcher(
+    addr: std::net::SocketAddr,
+    (token, pool): (String, String),
+    start: String,
+    deadline: Instant,
+) -> usize {
+    let mut c = Conn::open(addr).await;
+    let ask = json!({ "side": "sell", "pool": pool, "gpus": 1, "start": start, "hours": 24, "price": "2.00" });
+    let body = json!({ "orders": vec![ask; BATCH_ORDERS] }).to_string();
+    let mut placed = 0;
+    while Instant::now() < deadline && placed < MAX_REQUESTS {
+        let (status, answer) = c
+            .call("POST", "/v1/orders/batch", Some(&token), Some(&body))
+            .await;
+        assert_eq!(status, 200, "{}", String::from_utf8_lossy(&answer));
+        let v = json_of(&answer);
+        let orders = v["orders"].as_array().expect("orders");
+        assert!(orders.iter().all(|o| o.get("placed").is_some()), "{v}");
+        placed += orders.len();
+    }
+    placed
+}
+
+/// One phase of batches on every connection: orders placed per second.
+async fn batch_phase(
+    addr: std::net::SocketAddr,
+    sellers: &[(String, String)],
+    start_at: &str,
+) -> f64 {
+    let deadline = Instant::now() + PHASE;
+    let t0 = Instant::now();
+    let tasks: Vec<_> = sellers
+        .iter()
+        .map(|s| tokio::spawn(batcher(addr, s.clone(), start_at.to_string(), deadline)))
+        .collect();
+    let mut n = 0;
+    for t in tasks {
+        n += t.await.expect("batcher");
+    }
+    n as f64 / t0.elapsed().as_secs_f64()
+}
+
 /// One phase of `GET /healthz` on every connection: requests/s.
 async fn healthz_phase(addr: std::net::SocketAddr) -> f64 {
     let deadline = Instant::now() + PHASE;
@@ -279,6 +326,12 @@ pub fn run() -> String {
             health_rates.push(health);
             ratios.push(rate / health);
         }
+        // Batches last: the asks they leave resting would change the book the rounds
+        // above place into.
+        let mut batch_rates = Vec::new();
+        for _ in 0..ROUNDS {
+            batch_rates.push(batch_phase(addr, &sellers, &start_at).await);
+        }
         lat.sort_unstable();
         let orders_per_sec = median(order_rates);
         let healthz_per_sec = median(health_rates);
@@ -295,6 +348,8 @@ pub fn run() -> String {
             "p999_ms": per_mille(&lat, 999) as f64 / 1000.0,
             "healthz_per_sec": healthz_per_sec.round(),
             "ratio_vs_healthz": (median(ratios) * 1000.0).round() / 1000.0,
+            "batch_size": BATCH_ORDERS,
+            "batch_orders_per_sec": median(batch_rates).round(),
         })
         .to_string()
     })

@@ -258,6 +258,13 @@ pub enum Command {
         /// The proposal's orders, as the server computed it from the plan.
         orders: Vec<PlannedOrder>,
     },
+    /// A participant: place a batch of orders (`planning.rs`), each placed or refused on
+    /// its own, in order, as `PlaceBid`, `PlaceAsk` or `PlaceFlexibleBid` would; at most
+    /// [`crate::limits::MAX_BATCH_ORDERS`].
+    PlaceOrders {
+        /// The orders.
+        orders: Vec<PlannedOrder>,
+    },
 }
 
 /// A capacity plan: GPUs of each model needed at every hour of each week or month.
@@ -283,7 +290,7 @@ pub struct PlanRowSpec {
     pub gpus: u32,
 }
 
-/// One order of a plan's proposal.
+/// One order of a plan's proposal, or of a batch.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum PlannedOrder {
@@ -291,6 +298,8 @@ pub enum PlannedOrder {
     Bid(BidSpec),
     /// An ask for a surplus (a resale, or from a pool).
     Ask(AskSpec),
+    /// A flexible-start bid (a batch's; a plan never makes one).
+    FlexibleBid(FlexBidSpec),
 }
 
 /// A standing procurement: keep `gpus` GPUs of `model` held for `hours` hours from the

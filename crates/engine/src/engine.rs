@@ -385,6 +385,7 @@ impl Engine {
             Command::SetDeliveryDefaults(terms) => self.set_delivery_defaults(&ctx, terms, events),
             Command::UploadPlan(spec) => self.upload_plan(&ctx, spec, events),
             Command::ApplyPlan { plan, orders } => self.apply_plan(&ctx, (*plan, orders), events),
+            Command::PlaceOrders { orders } => self.place_orders(&ctx, orders, events),
         }
     }
 

@@ -473,9 +473,15 @@ pub enum Event {
         /// Each order and its outcome.
         orders: Vec<(crate::command::PlannedOrder, PlanOutcome)>,
     },
+    /// A batch of orders was placed (their own events come before this one): each order
+    /// of the command's list, in its order, with what became of it.
+    OrdersPlaced {
+        /// Each order and its outcome.
+        orders: Vec<(crate::command::PlannedOrder, PlanOutcome)>,
+    },
 }
 
-/// What became of one order of a plan.
+/// What became of one order of a plan or a batch.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum PlanOutcome {

@@ -97,6 +97,8 @@ pub const MAX_PLANS: usize = 100_000;
 /// Most orders one plan's apply places: a bid for each row, and asks from several
 /// lines or pools for some.
 pub const MAX_PLAN_ORDERS: usize = 8_192;
+/// Most orders one batch (`PlaceOrders`, `POST /v1/orders/batch`) places.
+pub const MAX_BATCH_ORDERS: usize = 1_000;
 /// A shortfall of at least this many GPUs in one period is facility-scale: a plan
 /// drafts an RFQ for it rather than bidding on the book.
 pub const PLAN_FACILITY_SCALE_GPUS: u32 = 4_096;

@@ -1,4 +1,6 @@
-//! Stored capacity plans' behaviour: uploading one (its rows checked by
+//! Orders placed in a batch, and stored capacity plans' behaviour. A batch
+//! (`PlaceOrders`) places each order as its own command would, or refuses it on its own
+//! (a refusal changes nothing), and names them all in `OrdersPlaced`. Plans: uploading one (its rows checked by
 //! `plan::demand`, within the per-participant and exchange bounds) and applying it
 //! once: each order of its proposal placed as `PlaceBid` or `PlaceAsk` would place it,
 //! or refused on its own (a refusal changes nothing), and the plan marked applied, so
@@ -10,7 +12,9 @@ use crate::command::{PlanSpec, PlannedOrder};
 use crate::engine::{Ctx, Engine};
 use crate::event::{Event, PlanOutcome};
 use crate::ids::{OrderId, PlanId, take};
-use crate::limits::{MAX_PLAN_ORDERS, MAX_PLANS, MAX_PLANS_PER_PARTICIPANT, MAX_PRICE_MICROS};
+use crate::limits::{
+    MAX_BATCH_ORDERS, MAX_PLAN_ORDERS, MAX_PLANS, MAX_PLANS_PER_PARTICIPANT, MAX_PRICE_MICROS,
+};
 use crate::plan::PlanState;
 use crate::reject::{Rejection, Rule, reject};
 
@@ -94,14 +98,53 @@ impl Engine {
                 ),
             );
         }
-        // Validated: now change. Each order is a command of its own: placed, or
-        // refused with nothing changed.
+        // Validated: now change.
+        let outcomes = self.place_each(ctx, orders, events);
+        self.plans.get_mut(&id).expect("checked above").applied = true;
+        events.push(Event::PlanApplied {
+            plan: id,
+            orders: outcomes,
+        });
+        Ok(())
+    }
+
+    pub(crate) fn place_orders(
+        &mut self,
+        ctx: &Ctx,
+        orders: &[PlannedOrder],
+        events: &mut Vec<Event>,
+    ) -> Result<(), Rejection> {
+        if orders.is_empty() || orders.len() > MAX_BATCH_ORDERS {
+            return reject(
+                Rule::OutOfRange,
+                "orders",
+                format!(
+                    "{} orders; a batch has 1 to {MAX_BATCH_ORDERS}",
+                    orders.len()
+                ),
+            );
+        }
+        // Validated: now change.
+        let orders = self.place_each(ctx, orders, events);
+        events.push(Event::OrdersPlaced { orders });
+        Ok(())
+    }
+
+    /// Places each order as its own command would: placed, or refused with nothing
+    /// changed (its rule, field and sentence kept).
+    fn place_each(
+        &mut self,
+        ctx: &Ctx,
+        orders: &[PlannedOrder],
+        events: &mut Vec<Event>,
+    ) -> Vec<(PlannedOrder, PlanOutcome)> {
         let mut outcomes = Vec::with_capacity(orders.len());
         for order in orders {
             let mark = events.len();
             let placed = match order {
                 PlannedOrder::Bid(spec) => self.place_bid(ctx, spec, events),
                 PlannedOrder::Ask(spec) => self.place_ask(ctx, spec, events),
+                PlannedOrder::FlexibleBid(spec) => self.place_flexible_bid(ctx, spec, events),
             };
             let outcome = match placed {
                 Ok(()) => PlanOutcome::Placed(accepted(&events[mark..])),
@@ -113,12 +156,7 @@ impl Engine {
             };
             outcomes.push((order.clone(), outcome));
         }
-        self.plans.get_mut(&id).expect("checked above").applied = true;
-        events.push(Event::PlanApplied {
-            plan: id,
-            orders: outcomes,
-        });
-        Ok(())
+        outcomes
     }
 
     /// Every stored plan has a known owner, within the bounds.

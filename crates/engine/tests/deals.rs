@@ -1064,6 +1064,7 @@ fn command_variants_keep_their_places() {
             Command::CancelProcurement { .. } => 37,
             Command::UploadPlan(_) => 38,
             Command::ApplyPlan { .. } => 39,
+            Command::PlaceOrders { .. } => 40,
         }
     }
     let (rfq, quote) = (rfq_spec(1), quote_spec(RfqId(1), &[(PoolId(1), 1)]));
@@ -1198,19 +1199,7 @@ fn command_variants_keep_their_places() {
         Command::PlaceBid(Market::bid_spec(1, w(1, 2), 1)),
         Command::SetMonthCloseGrace { hours: 6 },
         Command::SetIndexMethodology { version: 1 },
-        Command::PlaceFlexibleBid(megawatt_engine::command::FlexBidSpec {
-            model: "h100-sxm".into(),
-            region: None,
-            facility: None,
-            gpus: 1,
-            hours: 1,
-            start_from: Hour(1),
-            start_until: Hour(2),
-            limit_price_micros: 1,
-            colocate: true,
-            tif: TimeInForce::Fok,
-            min_reliability_bps: 0,
-        }),
+        Command::PlaceFlexibleBid(flex_spec()),
         Command::CreateProcurement(megawatt_engine::command::ProcurementSpec {
             model: "h100-sxm".into(),
             region: None,
@@ -1234,11 +1223,42 @@ fn command_variants_keep_their_places() {
             plan: PlanId(1),
             orders: vec![PlannedOrder::Bid(BidSpec::gtc("h100-sxm", 1, w(1, 2), 1))],
         },
+        Command::PlaceOrders {
+            orders: vec![PlannedOrder::Bid(BidSpec::gtc("h100-sxm", 1, w(1, 2), 1))],
+        },
     ];
+    // A planned order's variants keep their places too (inside ApplyPlan and PlaceOrders).
+    let bid = BidSpec::gtc("h100-sxm", 1, w(1, 2), 1);
+    for (i, o) in [
+        PlannedOrder::Bid(bid),
+        PlannedOrder::FlexibleBid(flex_spec()),
+    ]
+    .iter()
+    .enumerate()
+    {
+        let bytes = postcard::to_allocvec(o).unwrap();
+        assert_eq!(bytes[0], [0, 2][i], "{o:?} moved in the journal format");
+    }
     for (i, c) in all.iter().enumerate() {
         assert_eq!(usize::from(place(c)), i, "{c:?} is listed out of place");
         let bytes = postcard::to_allocvec(c).unwrap();
         assert_eq!(bytes[0], place(c), "{c:?} moved in the journal format");
+    }
+}
+
+fn flex_spec() -> megawatt_engine::command::FlexBidSpec {
+    megawatt_engine::command::FlexBidSpec {
+        model: "h100-sxm".into(),
+        region: None,
+        facility: None,
+        gpus: 1,
+        hours: 1,
+        start_from: Hour(1),
+        start_until: Hour(2),
+        limit_price_micros: 1,
+        colocate: true,
+        tif: TimeInForce::Fok,
+        min_reliability_bps: 0,
     }
 }
 
@@ -1303,6 +1323,7 @@ fn event_variants_keep_their_places() {
             Event::ProcurementEnded { .. } => 39,
             Event::PlanUploaded { .. } => 40,
             Event::PlanApplied { .. } => 41,
+            Event::OrdersPlaced { .. } => 42,
         }
     }
     let c = ContractId(1);
@@ -1398,6 +1419,7 @@ fn event_variants_keep_their_places() {
             owner: ParticipantId(1),
             spec: plan_spec(),
         },
+        Event::OrdersPlaced { orders: vec![] },
         Event::PlanApplied {
             plan: PlanId(1),
             orders: vec![(

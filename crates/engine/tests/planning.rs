@@ -153,3 +153,70 @@ fn an_apply_places_each_order_or_refuses_it_and_never_twice() {
         .unwrap_err();
     assert_eq!(r.rule, Rule::UnknownPlan);
 }
+
+#[test]
+fn a_batch_places_each_order_or_refuses_it_on_its_own() {
+    let mut m = Market::new();
+    let p = m.participant("provider", provider());
+    let lab = m.participant("lab", buyer());
+    let (_, pools) = m.facility(p, "us-east", &[("h100-sxm", 64)]);
+    m.ask(p, pools[0], 64, w(24, 48), 2_000_000);
+    let bid = BidSpec::gtc("h100-sxm", 8, w(24, 48), 2_500_000);
+    // The lab owns no pool: its ask is refused, the bids beside it placed.
+    let ask = AskSpec {
+        source: AskSource::Pool(pools[0]),
+        gpus: 1,
+        window: w(24, 48),
+        price_micros: 1_000_000,
+        tif: TimeInForce::Gtc,
+        min_fill_gpus: 1,
+    };
+    let flex = megawatt_engine::command::FlexBidSpec {
+        model: "h100-sxm".into(),
+        region: None,
+        facility: None,
+        gpus: 4,
+        hours: 24,
+        start_from: w(24, 48).start,
+        start_until: w(24, 48).start,
+        limit_price_micros: 2_500_000,
+        colocate: true,
+        tif: TimeInForce::Fok,
+        min_reliability_bps: 0,
+    };
+    let orders = vec![
+        PlannedOrder::Bid(bid),
+        PlannedOrder::Ask(ask),
+        PlannedOrder::FlexibleBid(flex),
+    ];
+    let ev = m
+        .exec(
+            lab,
+            Command::PlaceOrders {
+                orders: orders.clone(),
+            },
+        )
+        .unwrap();
+    let Some(Event::OrdersPlaced { orders: done }) = ev.last() else {
+        panic!("no OrdersPlaced: {ev:?}");
+    };
+    assert_eq!(done.len(), 3);
+    assert!(matches!(done[0].1, PlanOutcome::Placed(_)), "{done:?}");
+    assert!(
+        matches!(&done[1].1, PlanOutcome::Refused { rule, field, .. } if rule == "not_owner" && field == "source.pool"),
+        "{done:?}"
+    );
+    assert!(matches!(done[2].1, PlanOutcome::Placed(_)), "{done:?}");
+    assert_eq!(
+        trades(&ev).len(),
+        2,
+        "both bids filled from the ask: {ev:?}"
+    );
+    for n in [0, megawatt_engine::limits::MAX_BATCH_ORDERS + 1] {
+        let batch = Command::PlaceOrders {
+            orders: orders.iter().cycle().take(n).cloned().collect(),
+        };
+        let r = m.exec(lab, batch).unwrap_err();
+        assert_eq!((r.rule, r.field), (Rule::OutOfRange, "orders"));
+    }
+}

@@ -1,10 +1,12 @@
 //! The whole HTTP application: every route of the API under `/v1`, the operational
 //! routes beside it, and the layers every request passes (body limit, counters).
 
-use crate::limits::{BODY_BYTES_MAX, PLAN_BODY_BYTES_MAX, USAGE_BODY_BYTES_MAX};
+use crate::limits::{
+    BATCH_BODY_BYTES_MAX, BODY_BYTES_MAX, PLAN_BODY_BYTES_MAX, USAGE_BODY_BYTES_MAX,
+};
 use crate::openapi;
 use crate::routes::{
-    admin, billing, candles, contracts, depth, facilities, keys, market, money, months, ops,
+    admin, batch, billing, candles, contracts, depth, facilities, keys, market, money, months, ops,
     orders, plans, portfolio, positions, prices, procurements, rfqs, search, stored_plans, usage,
     utilization, webhooks,
 };
@@ -36,6 +38,10 @@ pub fn router(state: Arc<AppState>) -> Router {
         )
         .route("/reservations/{id}/release", post(facilities::release))
         .route("/orders", get(orders::list).post(orders::place))
+        .route(
+            "/orders/batch",
+            post(batch::batch).layer(DefaultBodyLimit::max(BATCH_BODY_BYTES_MAX)),
+        )
         .route("/orders/{id}", get(orders::show))
         .route("/orders/{id}/cancel", post(orders::cancel))
         .route("/orders/{id}/reduce", post(orders::reduce))

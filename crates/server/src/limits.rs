@@ -71,6 +71,9 @@ pub const USAGE_BODY_BYTES_MAX: usize = 2 * 1024 * 1024;
 /// Largest body of a capacity plan (`/v1/plans`, `/v1/positions/plan`): 4,096 rows of
 /// about 80 bytes, with room.
 pub const PLAN_BODY_BYTES_MAX: usize = 1024 * 1024;
+/// Largest body of a batch of orders (`/v1/orders/batch`): 1,000 orders of about 250
+/// bytes, with room.
+pub const BATCH_BODY_BYTES_MAX: usize = 1024 * 1024;
 /// Longest range of hours one read of a contract's usage covers (31 days).
 pub const USAGE_RANGE_HOURS_MAX: u32 = 31 * 24;
 /// Most usage reports one read of a contract's usage returns.

@@ -13,7 +13,7 @@ use megawatt_engine::index::IndexValue;
 use megawatt_engine::invoice::{Invoice, InvoiceLine, InvoiceStatus};
 use megawatt_engine::money::Transfer;
 use megawatt_engine::order::{AskSource, Order, OrderKind};
-use megawatt_engine::units::Window;
+use megawatt_engine::units::{Hour, Window};
 
 /// A participant as admitted at `time_ms`.
 pub fn participant(p: &Participant, time_ms: u64) -> rows::Participant {
@@ -490,6 +490,17 @@ pub fn plan_order(
             }
             (row.gpus, row.price_micros) = (a.gpus, a.price_micros);
             a.window
+        }
+        // A plan never makes one; a row of one shows its range's first window.
+        PlannedOrder::FlexibleBid(f) => {
+            row.side = "buy".into();
+            row.model = Some(f.model.clone());
+            (row.gpus, row.price_micros) = (f.gpus, f.limit_price_micros);
+            let end = Hour(f.start_from.0.saturating_add(f.hours));
+            Window {
+                start: f.start_from,
+                end,
+            }
         }
     };
     (row.start_hour, row.end_hour) = (window.start.0, window.end.0);

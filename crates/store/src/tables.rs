@@ -340,6 +340,8 @@ impl Delta {
                 self.insert(row);
                 self.append(demand);
             }
+            // Each order of a batch is written from its own events.
+            Event::OrdersPlaced { .. } => {}
             Event::PlanApplied { plan, orders } => {
                 self.set(Table::Plans, plan.0, "applied_ms", time_ms.into());
                 self.set(Table::Plans, plan.0, "applied_seq", seq.into());

@@ -318,6 +318,14 @@ fn examples() -> Vec<(&'static str, Value)> {
                 "contracts": [contract()], "transfers": [transfer()] })),
         ),
         (
+            "BatchPlacedView",
+            exact::<api::BatchPlacedView>(json!({ "orders": [
+                { "placed": { "order": order(), "trades": [trade()], "contracts": [contract()],
+                    "transfers": [transfer()] } },
+                { "refused": { "code": "insufficient_funds", "field": "orders[1].price",
+                    "detail": "orders[1].price: the bid's cost of $3,840.00 is above the $1,200.00 free" } } ] })),
+        ),
+        (
             "HealthView",
             exact::<api::HealthView>(json!({ "status": "ok", "seq": 1742 })),
         ),

@@ -32,6 +32,19 @@ const BODY: [&str; 5] = [
 /// POSTs that read no body.
 const NO_BODY: [&str; 1] = ["webhooks_enable"];
 
+/// What placing an order may be refused by (`POST /v1/orders`; a batch, for its
+/// orders' shape and its size, names the same codes).
+#[rustfmt::skip]
+const PLACE: [&str; 24] = [
+    "not_permitted", "unknown_model", "unknown_region", "unknown_facility",
+    "unknown_pool", "not_owner", "unknown_contract", "contract_not_in_force",
+    "out_of_range", "resale_exceeds_holding", "zero_gpus", "quantity_too_large",
+    "window_empty", "window_too_long", "window_in_past", "price_not_positive",
+    "overflow", "invalid_time_in_force", "invalid_min_fill", "limit_reached",
+    "insufficient_capacity", "insufficient_funds", "no_feasible_start",
+    "idempotency_key_reused",
+];
+
 /// Each operation's own codes, by operationId, beside the ones every operation shares
 /// ([`codes`] adds those); the comment says what it asks the engine to do.
 #[rustfmt::skip]
@@ -91,15 +104,10 @@ const OPERATION_CODES: &[(&str, &[&str])] = &[
 
     // orders (routes/orders.rs, engine place.rs)
     // POST /v1/orders: Command::PlaceAsk, Command::PlaceBid.
-    ("orders_place", &[
-        "not_permitted", "unknown_model", "unknown_region", "unknown_facility",
-        "unknown_pool", "not_owner", "unknown_contract", "contract_not_in_force",
-        "out_of_range", "resale_exceeds_holding", "zero_gpus", "quantity_too_large",
-        "window_empty", "window_too_long", "window_in_past", "price_not_positive",
-        "overflow", "invalid_time_in_force", "invalid_min_fill", "limit_reached",
-        "insufficient_capacity", "insufficient_funds", "no_feasible_start",
-        "idempotency_key_reused",
-    ]),
+    ("orders_place", &PLACE),
+    // POST /v1/orders/batch: Command::PlaceOrders (engine planning.rs): each order's own
+    // refusal is in the answer; the problem is the batch's (its shape, its size).
+    ("orders_batch", &PLACE),
     // GET /v1/orders?open&before&limit: no command.
     ("orders_list", &["unknown_field", "invalid_field"]),
     // GET /v1/orders/{id}: no command.

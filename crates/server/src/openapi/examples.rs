@@ -95,6 +95,14 @@ fn examples() -> Vec<(&'static str, Value)> {
             "hours": 24, "price": "2.50" })),
         ),
         (
+            "PlaceOrderBatch",
+            typed::<api::PlaceOrderBatch>(json!({ "orders": [
+                { "side": "buy", "model": "h100-sxm", "gpus": 64, "start": "2027-01-04T09:00:00Z",
+                  "hours": 24, "price": "2.50" },
+                { "side": "sell", "pool": "pool-2", "gpus": 128, "start": "2027-01-05T00:00:00Z",
+                  "hours": 48, "price": "2.60" } ] })),
+        ),
+        (
             "CreateProcurement",
             typed::<api::CreateProcurement>(json!({
             "model": "h100-sxm", "gpus": 64, "hours": 720, "lookahead_hours": 24,

@@ -12,7 +12,7 @@ mod shapes;
 mod words;
 
 use crate::routes::{
-    admin, billing, candles, contracts, depth, facilities, keys, market, money, months, ops,
+    admin, batch, billing, candles, contracts, depth, facilities, keys, market, money, months, ops,
     orders, plans, portfolio, positions, prices, procurements, rfqs, search, stored_plans, usage,
     utilization, webhooks,
 };
@@ -28,7 +28,7 @@ use utoipa::{Modify, OpenApi};
         keys::revoke_key, admin::me,
         admin::list_models, admin::create_model,
         facilities::create, facilities::list, facilities::show, facilities::reserve, facilities::reservations, facilities::release,
-        orders::place, orders::list, orders::show, orders::cancel, orders::reduce,
+        orders::place, batch::batch, orders::list, orders::show, orders::cancel, orders::reduce,
         market::trades, market::book, market::events, depth::depth_by_period,
         candles::candles,
         prices::index,

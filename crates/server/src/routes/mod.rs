@@ -3,6 +3,7 @@
 //! command and turning its outcome into events or a problem; pagination).
 
 pub mod admin;
+pub mod batch;
 pub mod billing;
 pub mod candles;
 pub mod contracts;

@@ -147,7 +147,7 @@ fn flexible(b: &PlaceOrder, until: &str) -> Result<Command, Problem> {
 }
 
 /// Turns a request into the engine command, checking the fields each side allows.
-fn command(b: &PlaceOrder) -> Result<Command, Problem> {
+pub(super) fn command(b: &PlaceOrder) -> Result<Command, Problem> {
     if let Some(until) = &b.start_until {
         return flexible(b, until);
     }
@@ -200,7 +200,7 @@ fn command(b: &PlaceOrder) -> Result<Command, Problem> {
 }
 
 /// The view of a placement, rendered from its events alone (so a retry gets the same).
-async fn placed(state: &AppState, events: &[Event]) -> Result<PlacedView, Problem> {
+pub(super) async fn placed(state: &AppState, events: &[Event]) -> Result<PlacedView, Problem> {
     let Some(Event::OrderAccepted(order)) = events.first() else {
         return Err(Problem::unavailable("unexpected outcome"));
     };
@@ -267,7 +267,7 @@ pub async fn place(
 
 /// The engine's names of an order's fields, and the request's (`window.end` is `end`
 /// or `hours`, the price `price` or `price_micros`, as the request gave them).
-fn request_names(b: &PlaceOrder) -> [(&'static str, &'static str); 10] {
+pub(super) fn request_names(b: &PlaceOrder) -> [(&'static str, &'static str); 10] {
     let price = if b.price.is_some() {
         "price"
     } else {

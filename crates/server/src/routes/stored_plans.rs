@@ -15,7 +15,7 @@ use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use megawatt_api::{
-    PlanAppliedView, PlanOrderView, PlanRefusalView, PlanRow, PlanUploadBody, ProposedOrderView,
+    OrderRefusalView, PlanAppliedView, PlanOrderView, PlanRow, PlanUploadBody, ProposedOrderView,
     StoredPlanView,
 };
 use megawatt_engine::command::{AskSpec, BidSpec, Command, PlanRowSpec, PlannedOrder};
@@ -364,7 +364,7 @@ fn order_view(
             order,
             placed: None,
             status: None,
-            refused: Some(PlanRefusalView {
+            refused: Some(OrderRefusalView {
                 code: code.into(),
                 field: field.into(),
                 detail: detail.into(),
