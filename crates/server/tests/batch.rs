@@ -89,8 +89,8 @@ fn batches(backend: Backend) {
     let shapeless = json!({ "orders": [{ "side": "buy", "model": "H100", "gpus": 1, "start": start, "hours": 24, "price": "2.00" }] });
     problem(
         &s.post("/v1/orders/batch", &lab, shapeless),
-        422,
-        "invalid_field",
+        404,
+        "unknown_model",
         "orders[0].model",
     );
     assert_eq!(ok(s.get("/v1/orders", &lab), 200), after);

@@ -101,7 +101,7 @@ pub async fn batch(
 }
 
 /// What the document says of an order that reading it does not check: integers within
-/// `int32` and a model id's shape. A single order outside them is refused by the engine
+/// `int32` (`out_of_range`) and a model id's shape (`unknown_model`: no model has it). A single order outside them is refused by the engine
 /// (`POST /v1/orders` answers that refusal); in a batch it would be one order's refusal
 /// in a `200`, so the batch is refused whole instead, as the document promises.
 fn documented(o: &PlaceOrder) -> Result<(), Problem> {
@@ -121,8 +121,9 @@ fn documented(o: &PlaceOrder) -> Result<(), Problem> {
         .as_deref()
         .filter(|m| !megawatt_engine::catalog::is_valid_slug(m))
     {
-        let detail = format!("model: {m:?} is not a model id");
-        return Err(Problem::invalid("model", detail));
+        // A name no model can have is no model, as the engine answers a single order.
+        let detail = format!("no model {m:?}");
+        return Err(Problem::rule(Rule::UnknownModel, "model", &detail));
     }
     Ok(())
 }
