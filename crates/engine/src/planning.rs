@@ -1,12 +1,12 @@
 //! Orders placed in a batch, and stored capacity plans' behaviour. A batch
-//! (`PlaceOrders`) places each order as its own command would, or refuses it on its own
-//! (a refusal changes nothing), and names them all in `OrdersPlaced`. Plans: uploading one (its rows checked by
-//! `plan::demand`, within the per-participant and exchange bounds) and applying it
-//! once: each order of its proposal placed as `PlaceBid` or `PlaceAsk` would place it,
-//! or refused on its own (a refusal changes nothing), and the plan marked applied, so
+//! (`PlaceOrders`) places each order as its own command would, or refuses it on its
+//! own (a refusal changes nothing), and names them all in `OrdersPlaced`. A plan is
+//! uploaded (its rows checked by `plan::demand`, within the per-participant and
+//! exchange bounds) and applied once: each order of its proposal placed as `PlaceBid`
+//! or `PlaceAsk` would place it, or refused on its own, and the plan marked applied, so
 //! that a second apply places nothing twice. The proposal itself is made outside the
-//! write path (`plan::propose`, over the read model) and arrives in the command, so
-//! replay places exactly what was placed.
+//! write path (`plan::propose`, by the server over the replica's or the read model's
+//! records) and arrives in the command, so replay places exactly what was placed.
 
 use crate::command::{PlanSpec, PlannedOrder};
 use crate::engine::{Ctx, Engine};
