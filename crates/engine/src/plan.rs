@@ -28,6 +28,19 @@ pub struct Demand {
     pub gpus: u32,
 }
 
+impl Demand {
+    /// A plan's row as demand: its GPUs over the whole `kind` period holding its start.
+    pub fn of(kind: PeriodKind, row: &crate::command::PlanRowSpec) -> Demand {
+        let (start, end) = kind.of(row.start);
+        Demand {
+            model: row.model.clone(),
+            start,
+            end,
+            gpus: row.gpus,
+        }
+    }
+}
+
 /// The first hour after the furthest a plan made at `now` may reach: the start of the
 /// month `MAX_PLAN_MONTHS` after `now`'s.
 pub fn horizon(now: Hour) -> Hour {
@@ -87,12 +100,7 @@ pub fn demand(
             let detail = format!("{} at {start} is in the plan twice", row.model);
             return refuse(Rule::DuplicateRecord, "rows.start", detail);
         }
-        out.push(Demand {
-            model: row.model.clone(),
-            start,
-            end,
-            gpus: row.gpus,
-        });
+        out.push(Demand::of(kind, row));
     }
     Ok(out)
 }

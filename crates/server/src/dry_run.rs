@@ -84,7 +84,7 @@ pub async fn simulate<R: Send + 'static>(
         })
         .await
         .map_err(seq_problem)?;
-    outcome.map_err(|r| Problem::rejection(r.rule.code(), &r.field_path(), &r.detail))
+    outcome.map_err(|r| Problem::engine(&r))
 }
 
 /// The refusal of a dry run by a route that cannot answer one; `what` names the action.

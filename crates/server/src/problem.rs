@@ -95,6 +95,12 @@ impl Problem {
         Problem::new(status, rule, format!("{field}: {detail}")).field(field)
     }
 
+    /// The problem of an engine refusal met outside the sequencer (a dry run, a plan's
+    /// rows checked before they are journaled).
+    pub fn engine(r: &megawatt_engine::Rejection) -> Problem {
+        Problem::rejection(r.rule.code(), &r.field_path(), &r.detail)
+    }
+
     /// The same problem with its field named as the request spelled it: `names` maps
     /// the engine's field (`limit_price_micros`, `window.start`) to the request's
     /// (`price`, `start`); a field not in it keeps its name.

@@ -70,30 +70,18 @@ fn gather(
         return Err(Refusal::Unknown);
     }
     let party = |p: ParticipantId| who.is_none_or(|w| w == p);
-    let held: Vec<_> = e
-        .contracts()
-        .filter(|c| (party(c.buyer) || party(c.seller)) && c.ends > from && c.created_ms <= at_ms)
-        .take(POSITION_CONTRACTS_MAX + 1)
-        .collect();
-    let orders: Vec<OpenOrder> = e
-        .orders_of(who)
-        .into_iter()
-        .take(POSITION_OFFERS_MAX + 1)
-        .map(|o| open_order(e, o))
-        .collect();
     let quotes: Vec<_> = e
         .quotes()
         .filter(|q| party(q.provider))
         .take(POSITION_OFFERS_MAX + 1)
         .map(|q| (q.lines.iter().copied().collect(), q.pricing))
         .collect();
-    let bounded = held.len() <= POSITION_CONTRACTS_MAX
-        && orders.len() <= POSITION_OFFERS_MAX
-        && quotes.len() <= POSITION_OFFERS_MAX;
-    if !bounded {
+    let Some((contracts, orders)) = held_now(e, who, (from, at_ms)) else {
+        return Err(Refusal::TooMany);
+    };
+    if quotes.len() > POSITION_OFFERS_MAX {
         return Err(Refusal::TooMany);
     }
-    let contracts: Vec<ContractRecord> = held.into_iter().map(ContractRecord::from).collect();
     let places: BTreeMap<u64, Place> = e
         .pools()
         .map(|p| {
@@ -123,6 +111,32 @@ fn gather(
         points,
         names,
     })
+}
+
+/// The contracts of `who` (`None`: all) made by `at_ms` that hold hours after `from`,
+/// as `Reader::held_contracts` selects them, by id, and its live orders; `None` past a
+/// view's bounds.
+fn held_now(
+    e: &Engine,
+    who: Option<ParticipantId>,
+    (from, at_ms): (Hour, u64),
+) -> Option<(Vec<ContractRecord>, Vec<OpenOrder>)> {
+    let party = |p: ParticipantId| who.is_none_or(|w| w == p);
+    let held: Vec<_> = e
+        .contracts()
+        .filter(|c| (party(c.buyer) || party(c.seller)) && c.ends > from && c.created_ms <= at_ms)
+        .take(POSITION_CONTRACTS_MAX + 1)
+        .collect();
+    let orders: Vec<OpenOrder> = e
+        .orders_of(who)
+        .into_iter()
+        .take(POSITION_OFFERS_MAX + 1)
+        .map(|o| open_order(e, o))
+        .collect();
+    if held.len() > POSITION_CONTRACTS_MAX || orders.len() > POSITION_OFFERS_MAX {
+        return None;
+    }
+    Some((held.into_iter().map(ContractRecord::from).collect(), orders))
 }
 
 /// A live order as what it could add: an ask's GPU-hours traded are those no longer
@@ -193,35 +207,14 @@ pub(super) async fn held(
     state
         .seq
         .replica_query(move |e, _| {
-            let held: Vec<_> = e
-                .contracts()
-                .filter(|c| (c.buyer == who || c.seller == who) && c.ends > from)
-                .filter(|c| c.created_ms <= at_ms)
-                .take(POSITION_CONTRACTS_MAX + 1)
-                .collect();
-            let orders: Vec<OpenOrder> = e
-                .orders_of(Some(who))
-                .into_iter()
-                .take(POSITION_OFFERS_MAX + 1)
-                .map(|o| open_order(e, o))
-                .collect();
-            if held.len() > POSITION_CONTRACTS_MAX || orders.len() > POSITION_OFFERS_MAX {
-                return None;
-            }
+            let (contracts, orders) = held_now(e, Some(who), (from, at_ms))?;
             let model = |p: &megawatt_engine::entities::Pool| e.model(p.model).id.clone();
             let curves = models
-                .iter()
-                .filter_map(|m| {
-                    let c = e.curve(e.model_by_id(m)?.0)?;
-                    let pts = c
-                        .points
-                        .iter()
-                        .map(|p| (p.kind, p.start, p.end, p.price_micros));
-                    Some((m.clone(), MarkCurve::new(c.at, pts)?))
-                })
+                .into_iter()
+                .filter_map(|m| Some((m.clone(), mark_curve(e, &m)?.0)))
                 .collect();
             Some(Held {
-                contracts: held.into_iter().map(ContractRecord::from).collect(),
+                contracts,
                 models: e.pools().map(|p| (p.id.0, model(p))).collect(),
                 orders,
                 pools: e

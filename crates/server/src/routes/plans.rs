@@ -19,7 +19,7 @@ use megawatt_engine::command::{PlanRowSpec, PlanSpec};
 use megawatt_engine::contract::ContractRecord;
 use megawatt_engine::curve::PeriodKind;
 use megawatt_engine::ids::{ContractId, ParticipantId, PoolId};
-use megawatt_engine::limits::{MAX_PLAN_ROWS, PLAN_FACILITY_SCALE_GPUS};
+use megawatt_engine::limits::PLAN_FACILITY_SCALE_GPUS;
 use megawatt_engine::marks::MarkCurve;
 use megawatt_engine::order::Side;
 use megawatt_engine::plan::{
@@ -54,7 +54,8 @@ pub async fn plan(
     let spec = spec_of(&body.period, &body.rows, body.limit.as_deref())?;
     let names = state.seq.names();
     let known = |m: &str| names.models.iter().any(|g| g.id == m);
-    let demand = plan::demand(&spec, Hour::containing(at_ms), known).map_err(refusal)?;
+    let demand =
+        plan::demand(&spec, Hour::containing(at_ms), known).map_err(|r| Problem::engine(&r))?;
     let live = (at_ms, body.as_of.is_none());
     let (gaps, proposal) =
         propose_for(&state, caller.id, live, demand, spec.limit_price_micros).await?;
@@ -83,10 +84,6 @@ pub fn spec_of(period: &str, rows: &[PlanRow], limit: Option<&str>) -> Result<Pl
             Err(e) => Err(Problem::invalid("limit", format!("limit: {e}"))),
         })
         .transpose()?;
-    if rows.len() > MAX_PLAN_ROWS {
-        let detail = format!("{} rows; a plan has 1 to {MAX_PLAN_ROWS}", rows.len());
-        return Err(Problem::rule(Rule::OutOfRange, "rows", &detail));
-    }
     let rows = rows
         .iter()
         .enumerate()
@@ -103,11 +100,6 @@ pub fn spec_of(period: &str, rows: &[PlanRow], limit: Option<&str>) -> Result<Pl
         rows,
         limit_price_micros,
     })
-}
-
-/// The problem of an engine refusal made outside the sequencer (a plan's rows).
-pub fn refusal(r: megawatt_engine::Rejection) -> Problem {
-    Problem::rejection(r.rule.code(), &r.field_path(), &r.detail)
 }
 
 /// `demand` against what `who` holds at `at_ms`, and the proposal closing its gaps
@@ -129,9 +121,10 @@ pub async fn propose_for(
         );
         Problem::rule(Rule::QuantityTooLarge, "rows", &detail)
     };
-    let from_replica = match live {
-        true => super::live::held(state, who, at_ms, models.clone()).await,
-        false => None,
+    let from_replica = if live {
+        super::live::held(state, who, at_ms, models.clone()).await
+    } else {
+        None
     };
     let held = match from_replica {
         Some(held) => held.ok_or_else(too_many)?,

@@ -21,7 +21,6 @@ use megawatt_api::{
 use megawatt_engine::command::{AskSpec, BidSpec, Command, PlanRowSpec, PlannedOrder};
 use megawatt_engine::event::{Event, PlanOutcome};
 use megawatt_engine::ids::{ContractId, OrderId, PlanId};
-use megawatt_engine::limits::MAX_PLAN_ORDERS;
 use megawatt_engine::order::{AskSource, TimeInForce};
 use megawatt_engine::plan::{self, Demand, Proposal, Source};
 use megawatt_store::reader::{PlanOrderOutcome, PlanOrderRecord, PlanRecord, Scope};
@@ -156,32 +155,28 @@ pub async fn apply(
     let at_ms = super::market_ms(&state);
     let (_, proposal) = proposal(&state, &record, &rows, at_ms).await?;
     let (orders, asked) = planned(&proposal);
-    if orders.len() > MAX_PLAN_ORDERS {
-        let detail = format!(
-            "its proposal has {} orders; an apply places at most {MAX_PLAN_ORDERS}",
-            orders.len()
-        );
-        return Err(Problem::rule(
-            megawatt_engine::Rule::QuantityTooLarge,
-            "plan",
-            &detail,
-        ));
-    }
     let cmd = Command::ApplyPlan {
         plan: PlanId(id),
         orders,
     };
-    let events = submit(&state, caller, cmd, body.idem(idem)).await?;
+    // Past `MAX_PLAN_ORDERS` the engine refuses the command's `orders`: the plan's.
+    let events = submit(&state, caller, cmd, body.idem(idem))
+        .await
+        .map_err(|p| p.renamed(&[("orders", "plan")]))?;
     let Some(Event::PlanApplied { orders: done, .. }) = events.last() else {
         return Err(Problem::unavailable("unexpected outcome"));
     };
     let closed = closes(&events);
     let applied_ms = if crate::dry_run::active() {
-        at_ms
+        None
     } else {
-        let (stored, _) = read(&state, caller, id, &raw).await?;
-        stored.applied_ms.unwrap_or(at_ms)
+        let scope = scope(caller);
+        state
+            .read(move |r| r.plan(scope, id))
+            .await?
+            .and_then(|p| p.applied_ms)
     };
+    let applied_ms = applied_ms.unwrap_or(at_ms);
     Ok(Json(PlanAppliedView {
         plan: raw,
         applied_at: views::instant(applied_ms),
@@ -237,18 +232,7 @@ async fn proposal(
     rows: &[PlanRowSpec],
     at_ms: u64,
 ) -> Result<(Vec<plan::Gap>, Proposal), Problem> {
-    let demand = rows
-        .iter()
-        .map(|r| {
-            let (start, end) = record.period.of(r.start);
-            Demand {
-                model: r.model.clone(),
-                start,
-                end,
-                gpus: r.gpus,
-            }
-        })
-        .collect();
+    let demand = rows.iter().map(|r| Demand::of(record.period, r)).collect();
     let limit = record.limit_price_micros;
     propose_for(state, record.owner, (at_ms, true), demand, limit).await
 }
